@@ -1,0 +1,26 @@
+"""symback: readable reverse-mode gradient code for Python/NumPy functions."""
+
+__version__ = "0.1.0"
+
+from .api import GradientFunction, grad, value_and_grad  # noqa: E402
+from .errors import (  # noqa: E402
+    NonScalarOutputError,
+    SourceUnavailableError,
+    SymbackError,
+    UnknownFunctionError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+
+__all__ = [
+    "GradientFunction",
+    "NonScalarOutputError",
+    "SourceUnavailableError",
+    "SymbackError",
+    "UnknownFunctionError",
+    "UnsupportedSyntaxError",
+    "WrtError",
+    "__version__",
+    "grad",
+    "value_and_grad",
+]

@@ -1,0 +1,1 @@
+"""The reverse sweep and the names it binds."""

@@ -1,0 +1,50 @@
+"""Every name the generated code binds, chosen here so that none collides with the user's."""
+
+from __future__ import annotations
+
+import keyword
+
+
+class Namer:
+    """Hands out fresh, deterministic names that avoid every name already taken."""
+
+    def __init__(self, taken):
+        self._taken = set(taken) | set(keyword.kwlist) | {"None", "True", "False"}
+
+    def reserve(self, name: str) -> str:
+        self._taken.add(name)
+        return name
+
+    def fresh(self, base: str) -> str:
+        """`base` if it is free, else `base_1`, `base_2`, ..."""
+        if base not in self._taken:
+            return self.reserve(base)
+        i = 1
+        while f"{base}_{i}" in self._taken:
+            i += 1
+        return self.reserve(f"{base}_{i}")
+
+    def numbered(self, prefix: str) -> str:
+        """`prefix1`, `prefix2`, ...: the first free one."""
+        i = 1
+        while f"{prefix}{i}" in self._taken:
+            i += 1
+        return self.reserve(f"{prefix}{i}")
+
+    def adjoint(self, name: str) -> str:
+        """The name of the gradient with respect to `name`."""
+        return self.fresh(f"d_{name}")
+
+
+def module_names(local_names) -> dict[str, str]:
+    """The names a generated module binds at top level: numpy, math and its helper function.
+
+    Only names bound inside the user's function can shadow them: every outside name the
+    function reads is resolved at generation time and printed in canonical form.
+    """
+    namer = Namer(local_names)
+    return {
+        "np": namer.fresh("np"),
+        "math": namer.fresh("math"),
+        "unbroadcast": namer.fresh("_unbroadcast"),
+    }

@@ -1,0 +1,215 @@
+"""The backward walk: each statement sends `upstream * local derivative` to its operands.
+
+Walking the SSA statements from last to first, a value's adjoint is complete once its own
+statement is reached (every use comes after the definition), so it is emitted there as one
+sum of the terms its uses sent back. Terms whose operand may have been broadcast are summed
+back to the operand's shape (`_unbroadcast`); terms from reductions are spread back over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy
+
+from .. import ir
+from ..backend.printer import print_code
+from ..rules.arrays import PRIMITIVES_BY_OP
+from .derivatives import local_adjoint
+from .naming import Namer
+
+SEED = "1.0"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of an adjoint sum, as printed."""
+
+    text: str
+    uses: frozenset[str]
+    is_sum: bool = False
+    wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
+
+    @property
+    def bare(self) -> bool:
+        """A name or a number: as cheap to repeat as to bind to a name."""
+        return not self.wrap and (self.text.isidentifier() or _is_number(self.text))
+
+
+SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output = 1
+
+
+def forward_lines(fn: ir.Function) -> list[ir.Line]:
+    return [ir.Line(s.target, print_code(s.code), frozenset(s.operands), s.line) for s in fn.body]
+
+
+def active_names(fn: ir.Function, wrt: tuple[str, ...]) -> set[str]:
+    """The names whose value depends differentiably on a wrt parameter."""
+    active = set(wrt)
+    for s in fn.body:
+        if not isinstance(s, ir.Opaque) and any(o in active for o in s.operands):
+            active.add(s.target)
+    return active
+
+
+class _Backward:
+    def __init__(self, fn: ir.Function, wrt: tuple[str, ...], names: dict[str, str]):
+        self.fn = fn
+        self.wrt = wrt
+        self.names = names  # np, math, unbroadcast
+        self.namer = Namer(set(fn.user_names) | {s.target for s in fn.body} | set(names.values()))
+        self.active = active_names(fn, wrt)
+        self.terms: dict[str, list[Term]] = {fn.output: [SEED_TERM]}
+        self.adjoint: dict[str, str] = {}  # value name -> the name holding its adjoint
+        self.views: set[str] = set()  # adjoints that are read-only broadcast views
+        self.lines: list[ir.Line] = []
+        self.helpers: set[str] = set()
+        self.returned: set[str] = set()  # adjoint names already handed out as a gradient
+
+    def run(self) -> ir.GradientProgram:
+        for stmt in reversed(self.fn.body):
+            if stmt.target in self.active and stmt.target in self.terms:
+                self.statement(stmt)
+        gradients = tuple(self.parameter(p) for p in self.wrt)
+        return ir.GradientProgram(
+            self.fn,
+            self.wrt,
+            tuple(forward_lines(self.fn)),
+            tuple(self.lines),
+            gradients,
+            frozenset(self.helpers),
+        )
+
+    # -- one statement ---------------------------------------------------------------------
+
+    def statement(self, stmt: ir.Statement) -> None:
+        terms = self.terms.pop(stmt.target)
+        seeded = terms == [SEED_TERM]
+        upstream = None if seeded else self.close(stmt.target, terms, stmt.line)
+        if isinstance(stmt, ir.Elementwise):
+            self.elementwise(stmt, upstream)
+        elif isinstance(stmt, ir.Primitive):
+            self.primitive(stmt, upstream or SEED)
+
+    def elementwise(self, stmt: ir.Elementwise, upstream: str | None) -> None:
+        active = tuple(o in self.active for o in stmt.operands)
+        local = local_adjoint(stmt.expr, active, upstream is None)
+        fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
+        fields.update(v=stmt.target, bar=upstream or SEED, np=self.names["np"])
+        for field_name, text, reads in local.temporaries:
+            fields[field_name] = self.namer.numbered("t")
+            self.lines.append(
+                ir.Line(fields[field_name], text.format_map(fields), _uses(reads, fields), stmt.line)
+            )
+        broadcasts = len(stmt.operands) > 1  # operands of different shapes may have met
+        for c in local.contributions:
+            operand = stmt.operands[c.operand]
+            term = Term(
+                c.text.format_map(fields),
+                _uses(c.fields, fields),
+                c.is_sum,
+                "unbroadcast" if broadcasts else "",
+            )
+            self.terms.setdefault(operand, []).append(term)
+
+    def primitive(self, stmt: ir.Primitive, upstream: str) -> None:
+        rule = PRIMITIVES_BY_OP[stmt.op]
+        (operand,) = stmt.operands
+        if operand not in self.active:
+            return
+        fields = {"bar": upstream, "x": operand, "np": self.names["np"]}
+        text = rule.adjoint.scale.format_map(fields)
+        uses = frozenset({upstream, operand} - {SEED})
+        self.terms.setdefault(operand, []).append(Term(text, uses, wrap="spread"))
+
+    # -- sums of terms ---------------------------------------------------------------------
+
+    def close(self, value: str, terms: list[Term], line: int | None) -> str:
+        """Emit `d_value = sum of terms` (or reuse a bare name) and return the adjoint's name."""
+        if len(terms) == 1 and terms[0].bare:
+            self.adjoint[value] = terms[0].text
+            return terms[0].text
+        name = self.namer.adjoint(value)
+        if len(terms) == 1 and terms[0].wrap == "spread":
+            self.views.add(name)
+        self.lines.append(ir.Line(name, self.sum_text(value, terms), _union(terms), line))
+        self.adjoint[value] = name
+        return name
+
+    def sum_text(self, value: str, terms: list[Term], owned: bool = False) -> str:
+        parts = []
+        for t in terms:
+            text = t.text
+            if t.wrap == "unbroadcast":
+                self.helpers.add("unbroadcast")
+                text = f"{self.names['unbroadcast']}({text}, {self.names['np']}.shape({value}))"
+            elif t.wrap == "spread":
+                how = "full" if owned and len(terms) == 1 else "broadcast_to"
+                np = self.names["np"]
+                text = f"{np}.{how}({np}.shape({value}), {text})" if how == "full" else (
+                    f"{np}.broadcast_to({text}, {np}.shape({value}))"
+                )
+            elif t.is_sum and len(terms) > 1:
+                text = f"({text})"
+            parts.append(text)
+        out = parts[0]
+        for p in parts[1:]:
+            out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+        return out
+
+    def parameter(self, p: str) -> str:
+        """Emit the gradient of wrt parameter p: a fresh array (or float) the caller owns."""
+        np = self.names["np"]
+        terms = self.terms.pop(p, [])
+        name = self.namer.adjoint(p)
+        if not terms:
+            self.lines.append(ir.Line(name, f"{np}.zeros_like({p}, dtype=float)", frozenset({p})))
+            return name
+        text = self.sum_text(p, terms, owned=True)
+        if len(terms) == 1 and not terms[0].wrap and not terms[0].uses:
+            text = _constant(text, np)
+        elif len(terms) == 1 and self._shared(terms[0]):
+            text = f"{np}.copy({text})"
+        self.lines.append(ir.Line(name, text, _union(terms) | {p}))
+        return name
+
+    def _shared(self, term: Term) -> bool:
+        """Would returning this term hand out an array someone else also holds?"""
+        if term.wrap == "spread":
+            return False  # printed as np.full: fresh
+        if not (term.bare or term.wrap == "unbroadcast" and term.text.isidentifier()):
+            return False
+        if term.text in self.views or term.text in self.returned:
+            return True
+        self.returned.add(term.text)
+        return False
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _constant(text: str, np_name: str) -> str:
+    """A gradient that is a number: printed as a float literal."""
+    value = eval(text, {"__builtins__": {}, np_name: numpy})  # our own printed arithmetic
+    return repr(float(value))
+
+
+def _uses(reads: frozenset[str], fields: dict[str, str]) -> frozenset[str]:
+    return frozenset(fields[f] for f in reads if f in fields and fields[f].isidentifier())
+
+
+def _union(terms: list[Term]) -> frozenset[str]:
+    out: frozenset[str] = frozenset()
+    for t in terms:
+        out |= t.uses
+    return out
+
+
+def reverse(fn: ir.Function, wrt: tuple[str, ...], names: dict[str, str]) -> ir.GradientProgram:
+    """The gradient program of `fn` with respect to the parameters `wrt`."""
+    return _Backward(fn, wrt, names).run()

@@ -1,0 +1,1 @@
+"""Backend: printing, module text, formatting, loading."""

@@ -1,0 +1,216 @@
+"""Strict printers: SymPy derivative formulas and forward-code ASTs to black-style NumPy text.
+
+The SymPy printer writes placeholder symbols as `{a0}`-style format fields, so one printed
+template serves every statement of the same shape; it refuses anything it does not know.
+Spacing follows black: spaces around binary operators, none around `**` between simple
+operands.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import sympy as sp
+
+from ..errors import SymbackInternalError
+from ..rules.elementwise import PRINTED_FUNCTIONS
+
+# Python precedence levels, low to high.
+ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 100
+
+
+class TemplatePrinter:
+    """SymPy expression -> Python text over format fields; NumPy is `{np}`."""
+
+    def doprint(self, expr: sp.Expr) -> str:
+        return self._print(expr)[0]
+
+    def _print(self, expr) -> tuple[str, int]:
+        """(text, precedence) of expr."""
+        for cls in type(expr).__mro__:
+            method = getattr(self, "_print_" + cls.__name__, None)
+            if method is not None:
+                return method(expr)
+        if isinstance(expr, sp.Function) and type(expr) in PRINTED_FUNCTIONS:
+            return self._print_call("{np}." + PRINTED_FUNCTIONS[type(expr)], expr.args)
+        raise SymbackInternalError(f"the printer has no rule for {type(expr).__name__}: {expr}")
+
+    def _wrap(self, expr, min_prec: int) -> str:
+        text, prec = self._print(expr)
+        return f"({text})" if prec < min_prec else text
+
+    def _print_call(self, name: str, args) -> tuple[str, int]:
+        return f"{name}({', '.join(self._print(a)[0] for a in args)})", ATOM
+
+    def _print_Symbol(self, expr: sp.Symbol):
+        return "{" + expr.name + "}", ATOM
+
+    def _print_Integer(self, expr: sp.Integer):
+        return str(int(expr)), (ATOM if expr >= 0 else UNARY)
+
+    def _print_Rational(self, expr: sp.Rational):
+        sign = "-" if expr < 0 else ""
+        return f"{sign}{abs(expr.p)} / {expr.q}", MUL
+
+    def _print_Float(self, expr: sp.Float):
+        value = float(expr)
+        if not math.isfinite(value):
+            raise SymbackInternalError(f"a derivative formula has the constant {value}")
+        return repr(value), (ATOM if value >= 0 else UNARY)
+
+    def _print_Pi(self, expr):
+        return "{np}.pi", ATOM
+
+    def _print_Exp1(self, expr):
+        return "{np}.e", ATOM
+
+    def _print_Heaviside(self, expr):
+        return self._print_call("{np}.heaviside", expr.args)
+
+    def _print_Add(self, expr: sp.Add):
+        terms = expr.as_ordered_terms()
+        text = self._wrap(terms[0], ADD)
+        for term in terms[1:]:
+            if _is_negative(term):
+                text += " - " + self._wrap(-term, MUL)
+            else:
+                text += " + " + self._wrap(term, ADD)
+        return text, ADD
+
+    def _print_Mul(self, expr: sp.Mul):
+        if _is_negative(expr):
+            return "-" + self._wrap(-expr, POW), UNARY
+        numer, denom = [], []
+        for factor in expr.as_ordered_factors():
+            if isinstance(factor, sp.Rational) and not isinstance(factor, sp.Integer):
+                if factor.p != 1:
+                    numer.append(sp.Integer(factor.p))
+                denom.append(sp.Integer(factor.q))
+            elif factor.is_Pow and factor.exp.is_number and factor.exp < 0:
+                denom.append(factor.base ** (-factor.exp))
+            else:
+                numer.append(factor)
+        text = " * ".join(self._wrap(f, MUL) for f in numer) if numer else "1"
+        if not denom:
+            return text, MUL
+        if len(denom) == 1:
+            return f"{text} / {self._wrap(denom[0], POW)}", MUL
+        return f"{text} / ({' * '.join(self._wrap(f, MUL) for f in denom)})", MUL
+
+    def _print_Pow(self, expr: sp.Pow):
+        base, exp = expr.args
+        if exp == sp.S.Half:
+            return self._print_call("{np}.sqrt", [base])
+        if exp.is_number and exp < 0:
+            positive = base ** (-exp)
+            return f"1 / {self._wrap(positive, POW)}", MUL
+        base_text = self._wrap(base, ATOM)
+        exp_text = self._wrap(exp, UNARY)
+        if _simple(base_text) and _simple(exp_text):
+            return f"{base_text}**{exp_text}", POW
+        return f"{base_text} ** {exp_text}", POW
+
+
+def _is_negative(expr) -> bool:
+    if expr.is_Number:
+        return bool(expr < 0)
+    if expr.is_Mul:
+        coeff = expr.as_coeff_Mul()[0]
+        return bool(coeff.is_Number and coeff < 0)
+    return False
+
+
+def _simple(text: str) -> bool:
+    """Black's 'simple power operand': a name, a number or an attribute chain, maybe negated."""
+    body = text[1:] if text.startswith("-") else text
+    if _is_number(body):
+        return True
+    return all(part.isidentifier() or _is_field(part) for part in body.split("."))
+
+
+def _is_field(text: str) -> bool:
+    return text.startswith("{") and text.endswith("}") and text[1:-1].isidentifier()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+_TEMPLATES = TemplatePrinter()
+
+
+def print_template(expr: sp.Expr) -> str:
+    """The text of a derivative formula, with `{name}` fields for its placeholders."""
+    return _TEMPLATES.doprint(expr)
+
+
+# -- forward code ---------------------------------------------------------------------------
+
+_BIN = {
+    ast.Add: ("+", ADD),
+    ast.Sub: ("-", ADD),
+    ast.Mult: ("*", MUL),
+    ast.Div: ("/", MUL),
+    ast.MatMult: ("@", MUL),
+    ast.Pow: ("**", POW),
+    ast.BitAnd: ("&", 8),
+    ast.BitOr: ("|", 6),
+}
+_UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Invert: "~"}
+_COMPARE = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
+COMPARE_PREC = 5
+
+
+def print_code(node: ast.expr) -> str:
+    """Forward code as the user wrote it (order of operations kept), in black's spacing."""
+    return _code(node)[0]
+
+
+def _code(node: ast.expr) -> tuple[str, int]:
+    if isinstance(node, ast.Name):
+        return node.id, ATOM
+    if isinstance(node, ast.Constant):
+        return repr(node.value), ATOM
+    if isinstance(node, ast.Attribute):
+        return f"{_code_wrap(node.value, ATOM)}.{node.attr}", ATOM
+    if isinstance(node, ast.Call):
+        args = [print_code(a) for a in node.args]
+        args += [f"{k.arg}={print_code(k.value)}" for k in node.keywords]
+        return f"{_code_wrap(node.func, ATOM)}({', '.join(args)})", ATOM
+    if isinstance(node, ast.UnaryOp):
+        return _UNARY[type(node.op)] + _code_wrap(node.operand, UNARY), UNARY
+    if isinstance(node, ast.BinOp):
+        op, prec = _BIN[type(node.op)]
+        if isinstance(node.op, ast.Pow):  # right-associative; the base binds tighter than unary
+            left = _code_wrap(node.left, POW + 1)
+            right = _code_wrap(node.right, UNARY)
+            sep = "" if _simple(left) and _simple(right) else " "
+            return f"{left}{sep}**{sep}{right}", POW
+        left = _code_wrap(node.left, prec)
+        right = _code_wrap(node.right, prec + 1)
+        return f"{left} {op} {right}", prec
+    if isinstance(node, ast.Compare):
+        parts = [_code_wrap(node.left, COMPARE_PREC + 1)]
+        for op, comp in zip(node.ops, node.comparators):
+            parts += [_COMPARE[type(op)], _code_wrap(comp, COMPARE_PREC + 1)]
+        return " ".join(parts), COMPARE_PREC
+    if isinstance(node, ast.Tuple):
+        return ", ".join(print_code(e) for e in node.elts), 0
+    raise SymbackInternalError(f"the code printer has no rule for {type(node).__name__}")
+
+
+def _code_wrap(node: ast.expr, min_prec: int) -> str:
+    text, prec = _code(node)
+    return f"({text})" if prec < min_prec else text

@@ -1,0 +1,85 @@
+"""The one error family for problems with the user's code or call, each with a place and a hint."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in the user's file something is: 1-based line, 0-based column, and that line."""
+
+    filename: str
+    lineno: int
+    col_offset: int
+    line: str = ""
+    end_col_offset: int | None = None
+
+
+class SymbackError(Exception):
+    """Base of every error about user input; shows file, line, column, the line and a caret."""
+
+    def __init__(self, message: str, place: Place | None = None, hint: str | None = None):
+        self.message = message
+        self.place = place
+        self.hint = hint
+        self.filename = place.filename if place else None
+        self.lineno = place.lineno if place else None
+        self.col_offset = place.col_offset if place else None
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [self.message]
+        if self.place is not None:
+            p = self.place
+            parts.append(f'  File "{p.filename}", line {p.lineno}, column {p.col_offset + 1}')
+            if p.line:
+                text = p.line.rstrip("\n")
+                stripped = text.lstrip()
+                indent = len(text) - len(stripped)
+                width = 1
+                if p.end_col_offset is not None and p.end_col_offset > p.col_offset:
+                    width = p.end_col_offset - p.col_offset
+                width = max(1, min(width, len(text) - p.col_offset))
+                parts.append("    " + stripped)
+                parts.append("    " + " " * (p.col_offset - indent) + "^" * width)
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class UnsupportedSyntaxError(SymbackError):
+    """A Python construct symback does not differentiate (yet)."""
+
+
+class UnknownFunctionError(SymbackError):
+    """A call to something symback cannot see into or has no derivative rule for."""
+
+
+class SourceUnavailableError(SymbackError):
+    """The function has no Python source to read (a builtin, a C extension, exec'd code)."""
+
+
+class WrtError(SymbackError):
+    """`wrt` names no parameter, or a parameter that cannot be differentiated."""
+
+
+class NonScalarOutputError(SymbackError, ValueError):
+    """The differentiated function returned something that is not a scalar."""
+
+
+class SymbackInternalError(Exception):
+    """A bug in symback itself, never the user's fault; please report it."""
+
+
+def node_place(source: "SourceInfo", node: ast.AST) -> Place:  # noqa: F821 - see frontend.source
+    """The user-file place of an AST node parsed from `source`."""
+    lineno = getattr(node, "lineno", 1)
+    col = getattr(node, "col_offset", 0) + source.col_shift
+    end_line = getattr(node, "end_lineno", lineno)
+    end_col = getattr(node, "end_col_offset", None)
+    if end_col is not None:
+        end_col = end_col + source.col_shift if end_line == lineno else None
+    user_lineno = lineno + source.line_shift
+    return Place(source.filename, user_lineno, col, source.user_line(user_lineno), end_col)

@@ -1,0 +1,1 @@
+"""Frontend: source, fence, lowering to IR."""

@@ -1,0 +1,163 @@
+"""The fence: a whitelist of the Python syntax symback differentiates, checked before lowering."""
+
+from __future__ import annotations
+
+import ast
+
+from ..errors import UnsupportedSyntaxError
+from .source import SourceInfo
+
+_NOT_YET = "it is planned; until then"
+
+# Node type -> (what it is, hint). Anything neither here nor in ALLOWED is refused generically.
+REFUSED: dict[type, tuple[str, str]] = {
+    ast.Lambda: ("a lambda expression", "define the function with `def` at module level"),
+    ast.ListComp: ("a list comprehension", "write the computation with NumPy array operations"),
+    ast.SetComp: ("a set comprehension", "write the computation with NumPy array operations"),
+    ast.DictComp: ("a dict comprehension", "write the computation with NumPy array operations"),
+    ast.GeneratorExp: ("a generator expression", "use np.sum / np.prod on an array instead"),
+    ast.Try: ("a try statement", "move error handling outside the function you differentiate"),
+    ast.With: ("a with statement", "move the context manager outside the differentiated function"),
+    ast.Global: ("a global statement", "pass the value in as a parameter and return results"),
+    ast.Nonlocal: ("a nonlocal statement", "pass the value in as a parameter"),
+    ast.If: ("an if statement", f"control flow {_NOT_YET} use np.where(cond, a, b)"),
+    ast.IfExp: ("a conditional expression", f"control flow {_NOT_YET} use np.where(cond, a, b)"),
+    ast.For: ("a for loop", f"loops {_NOT_YET} write it with NumPy array operations"),
+    ast.While: ("a while loop", f"loops {_NOT_YET} write it with NumPy array operations"),
+    ast.Break: ("break", "loops are not supported yet"),
+    ast.Continue: ("continue", "loops are not supported yet"),
+    ast.Subscript: ("indexing", f"indexing {_NOT_YET} use whole-array operations"),
+    ast.Slice: ("a slice", f"indexing {_NOT_YET} use whole-array operations"),
+    ast.Delete: ("a del statement", "remove it: values go out of scope by themselves"),
+    ast.Import: ("an import inside the function", "import at module level"),
+    ast.ImportFrom: ("an import inside the function", "import at module level"),
+    ast.Raise: ("a raise statement", "check inputs before calling the gradient"),
+    ast.Assert: ("an assert statement", "check inputs before calling the gradient"),
+    ast.Yield: ("yield", "a generator has no single output to differentiate"),
+    ast.YieldFrom: ("yield from", "a generator has no single output to differentiate"),
+    ast.Await: ("await", "differentiate a plain (not async) function"),
+    ast.AsyncFunctionDef: ("an async function", "differentiate a plain function"),
+    ast.FunctionDef: ("a nested function definition", "define helpers at module level"),
+    ast.ClassDef: ("a class definition", "define classes at module level"),
+    ast.JoinedStr: ("an f-string", "strings have no derivative; remove it"),
+    ast.List: ("a list literal", "build arrays outside the function and pass them in"),
+    ast.Dict: ("a dict literal", "pass values as separate parameters"),
+    ast.Set: ("a set literal", "pass values as separate parameters"),
+    ast.Starred: ("a starred expression", "pass arguments explicitly"),
+    ast.NamedExpr: ("an assignment expression (:=)", "use a separate assignment statement"),
+    ast.BoolOp: ("and / or", "use np.logical_and / np.logical_or, or & and | on comparisons"),
+    ast.FloorDiv: ("floor division //", "use np.floor(a / b) (it has no gradient)"),
+    ast.Mod: ("the % operator", "use a - b * np.floor(a / b)"),
+    ast.LShift: ("a bit shift", "bit operations have no derivative"),
+    ast.RShift: ("a bit shift", "bit operations have no derivative"),
+    ast.BitXor: ("^ (xor)", "use ** for powers; ^ is bitwise xor in Python"),
+    ast.Not: ("not", "use np.logical_not"),
+    ast.Is: ("is", "compare values with == instead"),
+    ast.IsNot: ("is not", "compare values with != instead"),
+    ast.In: ("in", "membership tests have no derivative"),
+    ast.NotIn: ("not in", "membership tests have no derivative"),
+}
+
+ALLOWED: frozenset[type] = frozenset(
+    {
+        ast.Assign,
+        ast.AugAssign,
+        ast.AnnAssign,
+        ast.Return,
+        ast.Expr,
+        ast.Pass,
+        ast.Name,
+        ast.Load,
+        ast.Store,
+        ast.Constant,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Call,
+        ast.keyword,
+        ast.Attribute,
+        ast.Compare,
+        ast.Tuple,
+        ast.Add,
+        ast.Sub,
+        ast.Mult,
+        ast.Div,
+        ast.Pow,
+        ast.MatMult,
+        ast.BitAnd,
+        ast.BitOr,
+        ast.USub,
+        ast.UAdd,
+        ast.Invert,
+        ast.Eq,
+        ast.NotEq,
+        ast.Lt,
+        ast.LtE,
+        ast.Gt,
+        ast.GtE,
+    }
+)
+
+
+def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
+    """Raise UnsupportedSyntaxError at the first construct outside the whitelist."""
+    args = fdef.args
+    if args.vararg or args.kwarg or args.posonlyargs:
+        node = args.vararg or args.kwarg or args.posonlyargs[0]
+        raise UnsupportedSyntaxError(
+            "symback does not differentiate functions with *args, **kwargs or / parameters",
+            source.place(node),
+            hint="list every parameter by name",
+        )
+    for stmt in fdef.body:
+        for node in ast.walk(stmt):
+            kind = type(node)
+            for op in _operators(node):  # operators carry no position: report their expression
+                if type(op) not in ALLOWED:
+                    what, hint = REFUSED.get(type(op), (f"the operator {type(op).__name__}", ""))
+                    raise UnsupportedSyntaxError(
+                        f"symback does not support {what}", source.place(node), hint=hint or None
+                    )
+            if kind in ALLOWED:
+                if kind is ast.Expr and not _is_docstring(fdef, stmt):
+                    raise UnsupportedSyntaxError(
+                        "an expression statement does nothing symback can differentiate"
+                        + (" (print is a side effect)" if _is_print(stmt) else ""),
+                        source.place(stmt),
+                        hint="remove it, or move it outside the differentiated function",
+                    )
+                if kind is ast.Constant and not isinstance(node.value, (int, float, bool)):
+                    if not _is_docstring(fdef, stmt):
+                        raise UnsupportedSyntaxError(
+                            f"a {type(node.value).__name__} constant has no derivative",
+                            source.place(node),
+                            hint="only numbers can appear in a differentiated computation",
+                        )
+                continue
+            if not hasattr(node, "lineno"):
+                continue  # an operator, checked with its expression above
+            what, hint = REFUSED.get(kind, (f"the construct `{kind.__name__}`", ""))
+            raise UnsupportedSyntaxError(
+                f"symback does not support {what}", source.place(node), hint=hint or None
+            )
+
+
+def _operators(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.AugAssign)):
+        return [node.op]
+    if isinstance(node, ast.Compare):
+        return list(node.ops)
+    return []
+
+
+def _is_docstring(fdef: ast.FunctionDef, stmt: ast.stmt) -> bool:
+    return (
+        stmt is fdef.body[0]
+        and isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
+
+
+def _is_print(stmt: ast.stmt) -> bool:
+    call = getattr(stmt, "value", None)
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"

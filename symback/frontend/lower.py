@@ -1,0 +1,463 @@
+"""Lowering: the fenced function AST to SSA IR, one SymPy expression per user statement.
+
+Normalisation happens on the way: augmented assignments become plain ones, tuple assignments
+are split, re-assigned names get new SSA versions, and every array primitive or
+non-differentiable call inside an expression becomes a statement of its own.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .. import ir
+from ..adjoint.naming import Namer
+from ..errors import SymbackError, UnknownFunctionError, UnsupportedSyntaxError
+from ..rules import symbols
+from ..rules.arrays import PRIMITIVES
+from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE
+from .resolve import Namespace, Resolved
+from .source import SourceInfo
+
+_ARITHMETIC = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+_BOOLEAN_OPS = (ast.BitAnd, ast.BitOr)
+
+
+@dataclass
+class Val:
+    """A lowered expression: SymPy form over the statement's placeholders, and forward code."""
+
+    expr: sp.Expr
+    code: ast.expr
+    boolean: bool = False
+
+
+@dataclass
+class _Operands:
+    """The SSA names one elementwise statement reads, numbered in order of first use."""
+
+    names: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def use(self, name: str) -> sp.Symbol:
+        if name not in self.index:
+            self.index[name] = len(self.names)
+            self.names.append(name)
+        return symbols.operand(self.index[name])
+
+    def name_of(self, expr: sp.Expr) -> str | None:
+        """The operand an expression is, if it is a bare placeholder."""
+        if isinstance(expr, sp.Symbol):
+            for name, i in self.index.items():
+                if symbols.operand(i) == expr:
+                    return name
+        return None
+
+
+@dataclass(frozen=True)
+class ModuleNames:
+    """How the generated code refers to numpy and math."""
+
+    np: str = "np"
+    math: str = "math"
+
+
+def bound_names(fdef: ast.FunctionDef) -> set[str]:
+    """Every name the function binds: parameters and assignment targets."""
+    names = {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+class Lowerer:
+    """Walks one function's statements in order, building SSA statements."""
+
+    def __init__(
+        self,
+        source: SourceInfo,
+        fdef: ast.FunctionDef,
+        namespace: Namespace,
+        modules: ModuleNames,
+        has_aux: bool = False,
+    ):
+        self.source = source
+        self.fdef = fdef
+        self.namespace = namespace
+        self.modules = modules
+        self.has_aux = has_aux
+        self.user_names = bound_names(fdef)
+        self.namer = Namer(self.user_names | {modules.np, modules.math})
+        self.params = [a.arg for a in fdef.args.args + fdef.args.kwonlyargs]
+        self.env: dict[str, str] = {p: p for p in self.params}  # user name -> SSA name
+        self.first_binding: set[str] = set(self.params)
+        self.boolean: set[str] = set()
+        self.body: list[ir.Statement] = []
+        self.uses_math = False
+        self._line = fdef.lineno
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def fail(self, node: ast.AST, message: str, hint: str | None = None, kind=UnsupportedSyntaxError):
+        raise kind(message, self.source.place(node), hint=hint)
+
+    # -- names ----------------------------------------------------------------------------
+
+    def new_version_name(self, user_name: str) -> str:
+        """The SSA name for a new binding of `user_name`: itself first, then `name_1`, ..."""
+        if user_name not in self.first_binding:
+            return user_name
+        return self.namer.fresh(user_name)
+
+    def temp(self) -> str:
+        return self.namer.numbered("t")
+
+    # -- statements -----------------------------------------------------------------------
+
+    def lower(self) -> ir.Function:
+        body = self.fdef.body
+        if body and isinstance(body[0], ast.Expr):
+            body = body[1:]  # the docstring (the fence refused any other expression statement)
+        output = None
+        for i, stmt in enumerate(body):
+            self._line = self.source.place(stmt).lineno
+            if isinstance(stmt, ast.Return):
+                if i != len(body) - 1:
+                    self.fail(body[i + 1], "code after `return` never runs", "remove it")
+                output, aux = self.lower_return(stmt)
+            else:
+                getattr(self, "visit_" + type(stmt).__name__)(stmt)
+        if output is None:
+            self.fail(
+                self.fdef,
+                f"{self.fdef.name} returns nothing, so there is nothing to differentiate",
+                "end the function with `return <scalar>`",
+            )
+        return ir.Function(
+            name=self.fdef.name,
+            filename=self.source.filename,
+            params=tuple(self._parameters()),
+            body=tuple(self.body),
+            output=output,
+            output_line=self._line,
+            aux=aux,
+            user_names=frozenset(self.user_names),
+        )
+
+    def _parameters(self):
+        args = self.fdef.args
+        positional_defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+        for a, default in zip(args.args, positional_defaults):
+            yield ir.Parameter(a.arg, self._default(default), "positional")
+        for a, default in zip(args.kwonlyargs, args.kw_defaults):
+            yield ir.Parameter(a.arg, self._default(default), "keyword_only")
+
+    def _default(self, node: ast.expr | None) -> ast.expr | None:
+        if node is None:
+            return None
+        try:
+            ast.literal_eval(node)
+        except ValueError:
+            self.fail(
+                node,
+                "a parameter default must be a literal (a number, string, None, or a tuple of them)",
+                "give the default as a literal, or pass the value at call time",
+            )
+        return node
+
+    def visit_Pass(self, stmt: ast.Pass) -> None:
+        pass
+
+    def visit_Assign(self, stmt: ast.Assign) -> None:
+        for target in stmt.targets:
+            self._check_target(target)
+        if len(stmt.targets) != 1:
+            self.fail(stmt, "chained assignment (a = b = ...) is not supported", "assign once")
+        target = stmt.targets[0]
+        if isinstance(target, ast.Tuple):
+            if not isinstance(stmt.value, ast.Tuple) or len(stmt.value.elts) != len(target.elts):
+                self.fail(
+                    stmt.value,
+                    "tuple unpacking needs a tuple of the same length on the right",
+                    "write one assignment per name",
+                )
+            # Python evaluates the whole right side before binding any name.
+            names = [self.value_to_name(v) for v in stmt.value.elts]
+            for t, name in zip(target.elts, names):
+                self._alias(t.id, name)
+        else:
+            self.assign(target.id, stmt.value)
+
+    def visit_AnnAssign(self, stmt: ast.AnnAssign) -> None:
+        self._check_target(stmt.target)
+        if stmt.value is None:
+            self.fail(stmt, "an annotation without a value binds nothing", "remove it or assign")
+        self.assign(stmt.target.id, stmt.value)
+
+    def visit_AugAssign(self, stmt: ast.AugAssign) -> None:
+        self._check_target(stmt.target)
+        name = stmt.target.id
+        if name not in self.env:
+            self.fail(stmt.target, f"`{name}` is updated before it has a value", None)
+        value = ast.BinOp(ast.Name(name, ast.Load()), stmt.op, stmt.value)
+        ast.copy_location(value, stmt)
+        value.end_lineno, value.end_col_offset = stmt.end_lineno, stmt.end_col_offset
+        self.assign(name, value)
+
+    def _check_target(self, target: ast.expr) -> None:
+        elts = target.elts if isinstance(target, ast.Tuple) else [target]
+        for t in elts:
+            if not isinstance(t, ast.Name):
+                self.fail(
+                    t,
+                    "assigning to an element or attribute (an in-place write) is not supported",
+                    "build a new array instead, e.g. with np.where or arithmetic",
+                )
+
+    def _alias(self, user_name: str, ssa: str) -> None:
+        self.env[user_name] = ssa
+        self.first_binding.add(user_name)
+
+    def assign(self, user_name: str, node: ast.expr) -> None:
+        """Bind `user_name` to the value of `node`, reusing its SSA name when it is one."""
+        name = self.value_to_name(node, target=self.new_version_name(user_name))
+        self._alias(user_name, name)
+
+    def lower_return(self, stmt: ast.Return):
+        value = stmt.value
+        if value is None:
+            self.fail(stmt, "`return` without a value: nothing to differentiate", None)
+        aux_code = None
+        if isinstance(value, ast.Tuple):
+            if not self.has_aux or len(value.elts) != 2:
+                self.fail(
+                    value,
+                    "the function returns a tuple; symback differentiates a single scalar output",
+                    "return only the scalar, or return (scalar, aux) with has_aux=True",
+                )
+            value, aux_node = value.elts
+            aux_code = self.aux_code(aux_node)
+        elif self.has_aux:
+            self.fail(value, "has_aux=True needs the function to return (scalar, aux)", None)
+        if isinstance(value, ast.Name) and value.id in self.env:
+            return self.env[value.id], aux_code
+        return self.value_to_name(value, target=self.namer.fresh(self.fdef.name)), aux_code
+
+    def aux_code(self, node: ast.expr) -> ast.expr:
+        if isinstance(node, ast.Tuple):
+            return ast.Tuple([self.aux_code(e) for e in node.elts], ast.Load())
+        return ast.Name(self.value_to_name(node), ast.Load())
+
+    # -- expressions ----------------------------------------------------------------------
+
+    def value_to_name(self, node: ast.expr, target: str | None = None) -> str:
+        """Lower `node` as a statement of its own and return the SSA name holding its value."""
+        operands = _Operands()
+        val = self.value(node, operands, target)
+        existing = operands.name_of(val.expr)
+        if existing is not None:
+            return existing
+        name = target or self.temp()
+        self.emit_elementwise(name, val, operands)
+        return name
+
+    def emit_elementwise(self, name: str, val: Val, operands: _Operands) -> None:
+        if val.boolean:
+            self.boolean.add(name)
+        if val.boolean or not operands.names:
+            self.body.append(ir.Opaque(name, tuple(operands.names), val.code, self._line))
+        else:
+            self.body.append(
+                ir.Elementwise(name, val.expr, tuple(operands.names), val.code, self._line)
+            )
+
+    def operand(self, name: str, operands: _Operands) -> Val:
+        return Val(operands.use(name), ast.Name(name, ast.Load()), name in self.boolean)
+
+    def value(self, node: ast.expr, operands: _Operands, target: str | None = None) -> Val:
+        handler = getattr(self, "value_" + type(node).__name__, None)
+        if handler is None:
+            self.fail(node, f"symback does not support {type(node).__name__} here", None)
+        return handler(node, operands, target)
+
+    def value_Constant(self, node: ast.Constant, operands, target) -> Val:
+        v = node.value
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.fail(node, f"the constant {v!r} has no derivative", "use a number")
+        return Val(sp.Integer(v) if isinstance(v, int) else sp.Float(v), ast.Constant(v))
+
+    def value_Name(self, node: ast.Name, operands, target) -> Val:
+        if node.id in self.env:
+            return self.operand(self.env[node.id], operands)
+        if node.id in self.user_names:
+            self.fail(node, f"`{node.id}` is used before it is assigned", None)
+        return self.outside(node, self.namespace.lookup(node.id))
+
+    def value_Attribute(self, node: ast.Attribute, operands, target) -> Val:
+        resolved = self.namespace.chain(node) if not self._starts_local(node) else None
+        if resolved is None:
+            self.fail(
+                node,
+                f"attribute `.{node.attr}` of an array is not supported yet",
+                "use the NumPy function form, e.g. np.sum(x) for x.sum()",
+            )
+        return self.outside(node, resolved)
+
+    def _starts_local(self, node: ast.expr) -> bool:
+        while isinstance(node, (ast.Attribute, ast.Call)):
+            node = node.value if isinstance(node, ast.Attribute) else node.func
+        return isinstance(node, ast.Name) and node.id in self.user_names
+
+    def outside(self, node: ast.expr, resolved: Resolved) -> Val:
+        """A value read from outside the function: only numbers are allowed."""
+        if resolved.kind == "number":
+            v = resolved.value
+            expr = sp.Integer(v) if isinstance(v, int) else sp.Float(v)
+            return Val(expr, self.canonical_constant(node, resolved))
+        if resolved.kind == "unknown" and resolved.value is None:
+            self.fail(node, f"name `{resolved.text}` is not defined", None, SymbackError)
+        what = type(resolved.value).__name__ if resolved.kind == "unknown" else resolved.kind
+        self.fail(
+            node,
+            f"`{resolved.text}` (a {what}) is read from outside the function; symback can only "
+            "inline numbers from there",
+            "pass arrays and other values in as parameters",
+        )
+
+    def canonical_constant(self, node: ast.expr, resolved: Resolved) -> ast.expr:
+        """np.pi stays np.pi; any other outside number is inlined as a literal."""
+        if isinstance(node, ast.Attribute):
+            root = self.namespace.chain(node.value)
+            if root is not None and root.kind == "module" and root.qualname in ("numpy", "math"):
+                return self.module_attr(root.qualname, node.attr)
+        value = resolved.value
+        if isinstance(value, float) and value < 0 or isinstance(value, int) and value < 0:
+            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        return ast.Constant(value)
+
+    def module_attr(self, module: str, attr: str) -> ast.expr:
+        if module == "builtins":
+            return ast.Name(attr, ast.Load())
+        if module == "math":
+            self.uses_math = True
+            return ast.Attribute(ast.Name(self.modules.math, ast.Load()), attr, ast.Load())
+        return ast.Attribute(ast.Name(self.modules.np, ast.Load()), attr, ast.Load())
+
+    def value_UnaryOp(self, node: ast.UnaryOp, operands, target) -> Val:
+        inner = self.value(node.operand, operands)
+        code = ast.UnaryOp(node.op, inner.code)
+        if isinstance(node.op, ast.Invert):
+            if not inner.boolean:
+                self.fail(node, "~ on numbers has no derivative", "use ~ only on comparisons")
+            return Val(sp.S.Zero, code, boolean=True)
+        if inner.boolean:
+            self.fail(node, "arithmetic on a comparison result", "convert with np.where")
+        return Val(-inner.expr if isinstance(node.op, ast.USub) else inner.expr, code)
+
+    def value_BinOp(self, node: ast.BinOp, operands, target) -> Val:
+        if isinstance(node.op, ast.MatMult):
+            self.fail(
+                node,
+                "matrix multiplication (@) is not supported yet",
+                "it is planned; until then write the products with np.sum",
+            )
+        left = self.value(node.left, operands)
+        right = self.value(node.right, operands)
+        code = ast.BinOp(left.code, node.op, right.code)
+        if isinstance(node.op, _BOOLEAN_OPS):
+            if not (left.boolean and right.boolean):
+                self.fail(node, "& and | are only supported between comparisons", None)
+            return Val(sp.S.Zero, code, boolean=True)
+        return Val(_ARITHMETIC[type(node.op)](left.expr, right.expr), code)
+
+    def value_Compare(self, node: ast.Compare, operands, target) -> Val:
+        inner = _Operands()
+        parts = [self.value(node.left, inner)]
+        parts += [self.value(c, inner) for c in node.comparators]
+        code = ast.Compare(parts[0].code, node.ops, [p.code for p in parts[1:]])
+        name = target or self.temp()
+        self.body.append(ir.Opaque(name, tuple(inner.names), code, self._line))
+        self.boolean.add(name)
+        return self.operand(name, operands)
+
+    def value_Call(self, node: ast.Call, operands, target) -> Val:
+        if self._starts_local(node.func):
+            self.fail(
+                node,
+                "method calls on arrays are not supported yet",
+                "use the NumPy function form, e.g. np.sum(x) for x.sum()",
+            )
+        resolved = self.namespace.chain(node.func)
+        if resolved is None or resolved.kind != "function":
+            self.unknown_callee(node, resolved)
+        qualname = resolved.qualname
+        func_code = self.module_attr(*qualname.split("."))
+        if qualname in NON_DIFFERENTIABLE:
+            return self.opaque_call(node, func_code, operands, target)
+        if node.keywords:
+            self.fail(
+                node.keywords[0],
+                f"keyword arguments to {resolved.text} are not supported yet",
+                "pass arguments by position",
+            )
+        if qualname in PRIMITIVES:
+            return self.primitive_call(node, qualname, func_code, operands, target)
+        rule = ELEMENTWISE[qualname]
+        if len(node.args) not in rule.arities:
+            self.fail(node, f"{resolved.text} takes {rule.arity} argument(s) here", None)
+        args = [self.value(a, operands) for a in node.args]
+        if qualname == "numpy.where":
+            if not args[0].boolean:
+                self.fail(node.args[0], "np.where needs a comparison as its condition", None)
+        elif any(a.boolean for a in args):
+            self.fail(node, f"{resolved.text} of a comparison result is not supported", None)
+        return Val(rule.build(*[a.expr for a in args]), ast.Call(func_code, [a.code for a in args], []))
+
+    def opaque_call(self, node: ast.Call, func_code, operands, target) -> Val:
+        inner = _Operands()
+        args = [self.value(a, inner) for a in node.args]
+        keywords = [ast.keyword(k.arg, self.value(k.value, inner).code) for k in node.keywords]
+        code = ast.Call(func_code, [a.code for a in args], keywords)
+        name = target or self.temp()
+        self.body.append(ir.Opaque(name, tuple(inner.names), code, self._line))
+        return self.operand(name, operands)
+
+    def primitive_call(self, node: ast.Call, qualname, func_code, operands, target) -> Val:
+        row = PRIMITIVES[qualname]
+        if not row.min_args <= len(node.args) <= row.max_args:
+            self.fail(node, f"{qualname} with these arguments is not supported yet", None)
+        arg = self.value_to_name(node.args[0])
+        name = target or self.temp()
+        code = ast.Call(func_code, [ast.Name(arg, ast.Load())], [])
+        self.body.append(ir.Primitive(name, row.op, (arg,), (), code, self._line))
+        return self.operand(name, operands)
+
+    def unknown_callee(self, node: ast.Call, resolved: Resolved | None):
+        text = resolved.text if resolved else ast.unparse(node.func)
+        value = resolved.value if resolved else None
+        if callable(value) and getattr(value, "__code__", None) is not None:
+            self.fail(
+                node,
+                f"calls to your own function `{text}` are not supported yet",
+                "inline its body into this function for now",
+                UnknownFunctionError,
+            )
+        module = getattr(value, "__module__", None) or ""
+        if resolved is not None and resolved.kind == "module":
+            self.fail(node, f"`{text}` is a module, not a function", None, UnknownFunctionError)
+        self.fail(
+            node,
+            f"symback has no derivative rule for `{text}`"
+            + (f" (from {module})" if module else ""),
+            "write it with the supported NumPy/math functions (see docs/supported.md)",
+            UnknownFunctionError,
+        )

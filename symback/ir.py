@@ -1,0 +1,102 @@
+"""The SSA intermediate representation: frozen statements binding one name each."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import sympy
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """`target = expr(operands)`, applied elementwise with NumPy broadcasting.
+
+    `expr` is written over the placeholder symbols `rules.symbols.operand(i)` so that
+    statements of the same shape share one cached derivative; `operands[i]` is the SSA
+    name bound to placeholder i. `code` is the forward computation as the user wrote it.
+    """
+
+    target: str
+    expr: sympy.Expr
+    operands: tuple[str, ...]
+    code: ast.expr
+    line: int
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """`target = op(operands, **params)`: an array operation with a hand-written adjoint."""
+
+    target: str
+    op: str
+    operands: tuple[str, ...]
+    params: tuple[tuple[str, object], ...]
+    code: ast.expr
+    line: int
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """`target = code`: a value the gradient does not flow through (floor, comparisons, ...)."""
+
+    target: str
+    operands: tuple[str, ...]
+    code: ast.expr
+    line: int
+
+
+Statement = Elementwise | Primitive | Opaque
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: ast.expr | None = None  # a constant expression, printed as is
+    kind: str = "positional"  # positional, keyword_only, var_positional, var_keyword
+
+
+@dataclass(frozen=True)
+class Function:
+    """A lowered function: parameters, straight-line body, the scalar output and its aux."""
+
+    name: str
+    filename: str
+    params: tuple[Parameter, ...]
+    body: tuple[Statement, ...]
+    output: str
+    output_line: int
+    aux: ast.expr | None = None  # has_aux: the second returned value, over SSA names
+    user_names: frozenset[str] = field(default=frozenset())
+
+    def dump(self) -> str:
+        """A readable listing, one statement a line."""
+        rows = [f"def {self.name}({', '.join(p.name for p in self.params)}):"]
+        for s in self.body:
+            rhs = ast.unparse(s.code)
+            kind = type(s).__name__.lower()
+            rows.append(f"    {s.target} = {rhs}    # {kind}, line {s.line}")
+        rows.append(f"    return {self.output}")
+        return "\n".join(rows)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One generated assignment `target = text`, already printed, with the names it reads."""
+
+    target: str
+    text: str
+    uses: frozenset[str]
+    line: int | None = None  # the user's line it came from
+
+
+@dataclass(frozen=True)
+class GradientProgram:
+    """The forward and backward passes of a gradient, ready to emit as a function."""
+
+    function: Function
+    wrt: tuple[str, ...]
+    forward: tuple[Line, ...]
+    backward: tuple[Line, ...]
+    gradients: tuple[str, ...]  # the name holding each wrt parameter's gradient
+    helpers: frozenset[str] = frozenset()  # module-level helpers the lines call

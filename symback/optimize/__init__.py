@@ -1,0 +1,1 @@
+"""Passes over generated programs: dead-code removal."""

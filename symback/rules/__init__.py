@@ -1,0 +1,1 @@
+"""Derivative knowledge as data: elementwise functions, array primitives, constants."""

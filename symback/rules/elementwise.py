@@ -1,0 +1,170 @@
+"""Elementwise derivative knowledge as a table: one row per operation, everything about it together.
+
+A row names the functions it covers (fully qualified: `numpy.exp`, `math.exp`, `builtins.abs`),
+builds the SymPy expression the derivative is taken of, and says from which interval its
+test samples each argument (`domain`) and which points it must stay away from (`kinks`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+from .functions import Cbrt, Clip, LogAddExp, LogAddExp2, Maximum, Minimum, Where
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    names: tuple[str, ...]
+    build: Callable[..., sp.Expr]
+    domain: tuple[tuple[float, float], ...]  # one sampling interval per argument
+    kinks: tuple[float, ...] = ()  # tests keep (first arg - second arg, or first arg) away from these
+    arity: int = 1
+    optional: int = 0  # how many trailing arguments may be left out
+
+    @property
+    def arities(self) -> range:
+        return range(self.arity - self.optional, self.arity + 1)
+
+
+def _both(name: str, math_name: str | None = None) -> tuple[str, ...]:
+    return ("numpy." + name, "math." + (math_name or name))
+
+
+def _log(x, base=None):
+    return sp.log(x) if base is None else sp.log(x) / sp.log(base)
+
+
+WIDE = (-3.0, 3.0)
+POSITIVE = (0.2, 3.0)
+UNIT = (-0.9, 0.9)
+BOOLEAN = (0.0, 0.0)  # a condition: tests pass a random boolean array
+
+ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
+    Elementwise(_both("exp"), sp.exp, (WIDE,)),
+    Elementwise(_both("expm1"), lambda x: sp.exp(x) - 1, (WIDE,)),
+    Elementwise(("numpy.exp2",), lambda x: 2**x, (WIDE,)),
+    Elementwise(("numpy.log",), sp.log, (POSITIVE,)),
+    Elementwise(("math.log",), _log, (POSITIVE, (1.5, 4.0)), arity=2, optional=1),
+    Elementwise(_both("log1p"), lambda x: sp.log(1 + x), ((-0.8, 3.0),)),
+    Elementwise(_both("log2"), lambda x: sp.log(x) / sp.log(2), (POSITIVE,)),
+    Elementwise(_both("log10"), lambda x: sp.log(x) / sp.log(10), (POSITIVE,)),
+    Elementwise(_both("sqrt"), sp.sqrt, (POSITIVE,)),
+    Elementwise(("numpy.cbrt", "math.cbrt"), Cbrt, (WIDE,), kinks=(0.0,)),
+    Elementwise(("numpy.square",), lambda x: x**2, (WIDE,)),
+    Elementwise(("numpy.reciprocal",), lambda x: 1 / x, (POSITIVE,)),
+    Elementwise(("numpy.negative",), lambda x: -x, (WIDE,)),
+    Elementwise(("numpy.positive", "builtins.float"), lambda x: x, (WIDE,)),
+    Elementwise(_both("sin"), sp.sin, (WIDE,)),
+    Elementwise(_both("cos"), sp.cos, (WIDE,)),
+    Elementwise(_both("tan"), sp.tan, ((-1.2, 1.2),)),
+    Elementwise(_both("arcsin", "asin"), sp.asin, (UNIT,)),
+    Elementwise(_both("arccos", "acos"), sp.acos, (UNIT,)),
+    Elementwise(_both("arctan", "atan"), sp.atan, (WIDE,)),
+    Elementwise(_both("sinh"), sp.sinh, (WIDE,)),
+    Elementwise(_both("cosh"), sp.cosh, (WIDE,)),
+    Elementwise(_both("tanh"), sp.tanh, (WIDE,)),
+    Elementwise(_both("arcsinh", "asinh"), sp.asinh, (WIDE,)),
+    Elementwise(_both("arccosh", "acosh"), sp.acosh, ((1.2, 4.0),)),
+    Elementwise(_both("arctanh", "atanh"), sp.atanh, (UNIT,)),
+    Elementwise(_both("deg2rad", "radians") + ("numpy.radians",), lambda x: x * sp.pi / 180, (WIDE,)),
+    Elementwise(_both("rad2deg", "degrees") + ("numpy.degrees",), lambda x: x * 180 / sp.pi, (WIDE,)),
+    Elementwise(("math.erf",), sp.erf, (WIDE,)),
+    Elementwise(("math.erfc",), sp.erfc, (WIDE,)),
+    Elementwise(
+        ("numpy.abs", "numpy.absolute", "numpy.fabs", "math.fabs", "builtins.abs"),
+        sp.Abs,
+        (WIDE,),
+        kinks=(0.0,),
+    ),
+    Elementwise(_both("arctan2", "atan2"), sp.atan2, (WIDE, POSITIVE), arity=2),
+    Elementwise(_both("hypot"), lambda a, b: sp.sqrt(a**2 + b**2), (WIDE, WIDE), arity=2),
+    Elementwise(
+        ("numpy.power", "numpy.float_power", "math.pow", "builtins.pow"),
+        lambda a, b: a**b,
+        (POSITIVE, WIDE),
+        arity=2,
+    ),
+    Elementwise(("numpy.add",), lambda a, b: a + b, (WIDE, WIDE), arity=2),
+    Elementwise(("numpy.subtract",), lambda a, b: a - b, (WIDE, WIDE), arity=2),
+    Elementwise(("numpy.multiply",), lambda a, b: a * b, (WIDE, WIDE), arity=2),
+    Elementwise(("numpy.divide", "numpy.true_divide"), lambda a, b: a / b, (WIDE, POSITIVE), arity=2),
+    Elementwise(
+        ("numpy.maximum", "numpy.fmax", "builtins.max"), Maximum, (WIDE, WIDE), kinks=(0.0,), arity=2
+    ),
+    Elementwise(
+        ("numpy.minimum", "numpy.fmin", "builtins.min"), Minimum, (WIDE, WIDE), kinks=(0.0,), arity=2
+    ),
+    Elementwise(("numpy.logaddexp",), LogAddExp, (WIDE, WIDE), arity=2),
+    Elementwise(("numpy.logaddexp2",), LogAddExp2, (WIDE, WIDE), arity=2),
+    Elementwise(("numpy.clip",), Clip, (WIDE, (-1.0, -0.5), (0.5, 1.0)), kinks=(0.0,), arity=3),
+    Elementwise(("numpy.where",), Where, (BOOLEAN, WIDE, WIDE), arity=3),
+)
+
+ELEMENTWISE: dict[str, Elementwise] = {name: row for row in ELEMENTWISE_TABLE for name in row.names}
+
+# Functions whose derivative is zero wherever it exists: the gradient does not flow through them.
+NON_DIFFERENTIABLE: frozenset[str] = frozenset(
+    {
+        "numpy.floor",
+        "numpy.ceil",
+        "numpy.round",
+        "numpy.around",
+        "numpy.rint",
+        "numpy.trunc",
+        "numpy.fix",
+        "numpy.sign",
+        "numpy.heaviside",
+        "numpy.isnan",
+        "numpy.isfinite",
+        "numpy.isinf",
+        "numpy.logical_and",
+        "numpy.logical_or",
+        "numpy.logical_not",
+        "numpy.greater",
+        "numpy.less",
+        "numpy.greater_equal",
+        "numpy.less_equal",
+        "numpy.equal",
+        "numpy.not_equal",
+        "math.floor",
+        "math.ceil",
+        "math.trunc",
+        "math.isnan",
+        "math.isfinite",
+        "builtins.round",
+        "builtins.int",
+        "builtins.bool",
+    }
+)
+
+# How derivative formulas print: SymPy function -> NumPy name (numpy imported as `np`).
+PRINTED_FUNCTIONS: dict[type, str] = {
+    sp.exp: "exp",
+    sp.log: "log",
+    sp.sin: "sin",
+    sp.cos: "cos",
+    sp.tan: "tan",
+    sp.asin: "arcsin",
+    sp.acos: "arccos",
+    sp.atan: "arctan",
+    sp.sinh: "sinh",
+    sp.cosh: "cosh",
+    sp.tanh: "tanh",
+    sp.asinh: "arcsinh",
+    sp.acosh: "arccosh",
+    sp.atanh: "arctanh",
+    sp.atan2: "arctan2",
+    sp.Abs: "abs",
+    sp.sign: "sign",
+    sp.Heaviside: "heaviside",
+    Cbrt: "cbrt",
+    Maximum: "maximum",
+    Minimum: "minimum",
+    Clip: "clip",
+    Where: "where",
+    LogAddExp: "logaddexp",
+    LogAddExp2: "logaddexp2",
+}
