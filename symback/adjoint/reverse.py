@@ -83,32 +83,33 @@ class _Backward:
     # -- one statement ---------------------------------------------------------------------
 
     def statement(self, stmt: ir.Statement) -> None:
-        terms = self.terms.pop(stmt.target)
-        seeded = terms == [SEED_TERM]
-        upstream = None if seeded else self.close(stmt.target, terms, stmt.line)
+        upstream = self.close(stmt.target, self.terms.pop(stmt.target), stmt.line)
         if isinstance(stmt, ir.Elementwise):
-            self.elementwise(stmt, upstream)
+            # Adjoints have their value's shape, so a number adjoint means a scalar value,
+            # whose operands are scalars too: nothing was broadcast there.
+            broadcasts = len(stmt.operands) > 1 and not _is_number(upstream)
+            self.elementwise(stmt, upstream, broadcasts)
         elif isinstance(stmt, ir.Primitive):
-            self.primitive(stmt, upstream or SEED)
+            self.primitive(stmt, upstream)
 
-    def elementwise(self, stmt: ir.Elementwise, upstream: str | None) -> None:
+    def elementwise(self, stmt: ir.Elementwise, upstream: str, broadcasts: bool) -> None:
         active = tuple(o in self.active for o in stmt.operands)
-        local = local_adjoint(stmt.expr, active, upstream is None)
+        seeded = _is_number(upstream) and float(upstream) == 1.0
+        local = local_adjoint(stmt.expr, active, seeded)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
-        fields.update(v=stmt.target, bar=upstream or SEED, np=self.names["np"])
+        fields.update(v=stmt.target, bar=upstream, np=self.names["np"])
         for field_name, text, reads in local.temporaries:
             fields[field_name] = self.namer.numbered("t")
             self.lines.append(
                 ir.Line(fields[field_name], text.format_map(fields), _uses(reads, fields), stmt.line)
             )
-        broadcasts = len(stmt.operands) > 1  # operands of different shapes may have met
         for c in local.contributions:
             operand = stmt.operands[c.operand]
             term = Term(
                 c.text.format_map(fields),
                 _uses(c.fields, fields),
                 c.is_sum,
-                "unbroadcast" if broadcasts else "",
+                "unbroadcast" if broadcasts else "",  # operands of different shapes may have met
             )
             self.terms.setdefault(operand, []).append(term)
 
