@@ -11,11 +11,12 @@ from . import ir
 from .adjoint.naming import module_names
 from .adjoint.reverse import reverse
 from .backend import emit
-from .errors import WrtError
+from .errors import SymbackError, WrtError
 from .frontend import fence
 from .frontend.lower import Lowerer, ModuleNames, bound_names
 from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo, function_source
+from .frontend.static import read_module
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,27 @@ class Generated:
     lowered: ir.Function
 
 
-def lower_function(source: SourceInfo, fdef: ast.FunctionDef, namespace: Namespace, has_aux: bool):
-    """Source to IR: fence, then lowering. Returns (IR, the module-level names to use)."""
+def specify(
+    source: SourceInfo,
+    fdef: ast.FunctionDef,
+    namespace: Namespace,
+    options: Options,
+    names: dict[str, str] | None = None,
+):
+    """One function's gradient program, ready to emit: (spec, module names, uses math).
+
+    `names` are the generated module's top-level names (numpy, math, helpers); by default
+    chosen to clash with none of this function's names.
+    """
     fence.check(source, fdef)
-    names = module_names(bound_names(fdef))
-    lowerer = Lowerer(source, fdef, namespace, ModuleNames(names["np"], names["math"]), has_aux)
-    return lowerer.lower(), names, lowerer.uses_math
+    names = names or module_names(bound_names(fdef))
+    modules = ModuleNames(names["np"], names["math"])
+    lowerer = Lowerer(source, fdef, namespace, modules, options.has_aux)
+    lowered, uses_math = lowerer.lower(), lowerer.uses_math
+    wrt, single = resolve_wrt(options.wrt, fdef, source)
+    program = reverse(lowered, wrt, names)
+    prefix = "value_and_grad" if options.value_too else "grad"
+    return emit.Spec(f"{prefix}_{lowered.name}", program, options.value_too, single), names, uses_math
 
 
 def generate(fn, options: Options) -> Generated:
@@ -50,14 +66,33 @@ def generate(fn, options: Options) -> Generated:
     fn, source, fdef = function_source(fn)
     closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
     namespace = Namespace(fn.__globals__, closure)
-    lowered, names, uses_math = lower_function(source, fdef, namespace, options.has_aux)
-    wrt, single = resolve_wrt(options.wrt, fdef, source)
-    program = reverse(lowered, wrt, names)
-    prefix = "value_and_grad" if options.value_too else "grad"
-    name = f"{prefix}_{lowered.name}"
-    spec = emit.Spec(name, program, options.value_too, single)
+    spec, names, uses_math = specify(source, fdef, namespace, options)
     text = emit.module_text([spec], names, _short_name(source.filename), uses_math)
-    return Generated(text, name, wrt, lowered)
+    return Generated(text, spec.name, spec.program.wrt, spec.program.function)
+
+
+def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
+    """One module holding the gradients of several functions of the file at `path`.
+
+    The file is read, not run (frontend.static). Each function's code uses the same
+    module-level names, chosen to clash with none of them.
+    """
+    module = read_module(path)
+    fdefs = []
+    for name, _ in requests:
+        if name not in module.functions:
+            raise SymbackError(
+                f"{path} has no top-level function {name!r}",
+                hint=f"its functions are: {', '.join(module.functions) or '(none)'}",
+            )
+        fdefs.append(module.functions[name])
+    shared = module_names(set().union(*(bound_names(f) for f in fdefs)))
+    specs, uses_math = [], False
+    for fdef, (_, options) in zip(fdefs, requests):
+        spec, _, math_used = specify(module.source, fdef, module.namespace, options, shared)
+        specs.append(spec)
+        uses_math |= math_used
+    return emit.module_text(specs, shared, _short_name(path), uses_math)
 
 
 def resolve_wrt(wrt, fdef: ast.FunctionDef, source: SourceInfo) -> tuple[tuple[str, ...], bool]:

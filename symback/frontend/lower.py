@@ -8,6 +8,7 @@ non-differentiable call inside an expression becomes a statement of its own.
 from __future__ import annotations
 
 import ast
+import inspect
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -20,6 +21,7 @@ from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE
 from .resolve import Namespace, Resolved
 from .source import SourceInfo
+from .static import Opaque, StaticFunction
 
 _ARITHMETIC = {
     ast.Add: lambda a, b: a + b,
@@ -325,6 +327,12 @@ class Lowerer:
             return Val(expr, self.canonical_constant(node, resolved))
         if resolved.kind == "unknown" and resolved.value is None:
             self.fail(node, f"name `{resolved.text}` is not defined", None, SymbackError)
+        if isinstance(resolved.value, Opaque):
+            self.fail(
+                node,
+                f"`{resolved.text}` is not a number symback can read from the file without running it",
+                "pass the value in as a parameter, or define it as a numeric literal",
+            )
         what = type(resolved.value).__name__ if resolved.kind == "unknown" else resolved.kind
         self.fail(
             node,
@@ -444,7 +452,15 @@ class Lowerer:
     def unknown_callee(self, node: ast.Call, resolved: Resolved | None):
         text = resolved.text if resolved else ast.unparse(node.func)
         value = resolved.value if resolved else None
-        if callable(value) and getattr(value, "__code__", None) is not None:
+        if isinstance(value, Opaque):
+            self.fail(
+                node,
+                f"symback cannot see into `{text}`: it comes from {value.text}, which a file "
+                "read without running it does not reveal",
+                "use NumPy or math functions, or import numpy/math directly",
+                UnknownFunctionError,
+            )
+        if inspect.isfunction(value) or isinstance(value, StaticFunction):
             self.fail(
                 node,
                 f"calls to your own function `{text}` are not supported yet",
