@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import inspect
 import os
 from dataclasses import dataclass
@@ -61,13 +62,24 @@ def specify(
     return emit.Spec(f"{prefix}_{lowered.name}", program, options.value_too, single), names, uses_math
 
 
+def lower(fn, has_aux: bool = False) -> ir.Function:
+    """The SSA IR of a live function (for tools that walk the computation graph)."""
+    fn, source, fdef = function_source(fn)
+    closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
+    fence.check(source, fdef)
+    names = module_names(bound_names(fdef))
+    modules = ModuleNames(names["np"], names["math"])
+    return Lowerer(source, fdef, Namespace(fn.__globals__, closure), modules, has_aux).lower()
+
+
 def generate(fn, options: Options) -> Generated:
     """Every stage for one live function: source, fence, lower, reverse, emit."""
     fn, source, fdef = function_source(fn)
     closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
     namespace = Namespace(fn.__globals__, closure)
     spec, names, uses_math = specify(source, fdef, namespace, options)
-    text = emit.module_text([spec], names, _short_name(source.filename), uses_math)
+    digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
+    text = emit.module_text([spec], names, _short_name(source.filename), uses_math, digest)
     return Generated(text, spec.name, spec.program.wrt, spec.program.function)
 
 
@@ -92,7 +104,8 @@ def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
         spec, _, math_used = specify(module.source, fdef, module.namespace, options, shared)
         specs.append(spec)
         uses_math |= math_used
-    return emit.module_text(specs, shared, _short_name(path), uses_math)
+    digest = _digest(module.text)
+    return emit.module_text(specs, shared, _short_name(path), uses_math, digest)
 
 
 def resolve_wrt(wrt, fdef: ast.FunctionDef, source: SourceInfo) -> tuple[tuple[str, ...], bool]:
@@ -149,6 +162,10 @@ def _check_float_parameter(fdef: ast.FunctionDef, name: str, source: SourceInfo)
             source.place(arg),
             hint="make it a float (e.g. default 1.0), or differentiate another parameter",
         )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _short_name(filename: str) -> str:

@@ -67,3 +67,16 @@ def local_adjoint(expr: sp.Expr, active: tuple[bool, ...], seeded: bool) -> Loca
 
 def _fields(expr: sp.Expr) -> frozenset[str]:
     return frozenset(str(s) for s in expr.free_symbols)
+
+
+@lru_cache(maxsize=None)
+def local_derivatives(expr: sp.Expr, n_operands: int) -> tuple[str | None, ...]:
+    """d expr / d a_i for each operand, printed over placeholders (None where it is zero).
+
+    For tools that show the computation graph: the local gradients on its edges.
+    """
+    out = []
+    for i in range(n_operands):
+        d = sp.diff(expr, symbols.operand(i))
+        out.append(None if d == 0 else print_template(d))
+    return tuple(out)

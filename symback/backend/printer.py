@@ -89,7 +89,8 @@ class TemplatePrinter:
             picked = (rest, sp.S.Zero) if if_true == 1 else (sp.S.Zero, rest)
             return self._print_call("{np}.where", [cond, *picked])
         if _is_negative(expr):
-            return "-" + self._wrap(-expr, POW), UNARY
+            # -a * b parses as (-a) * b: the same value, since negation is exact.
+            return "-" + self._wrap(-expr, MUL), MUL
         numer, denom = [], []
         for factor in expr.as_ordered_factors():
             if isinstance(factor, sp.Rational) and not isinstance(factor, sp.Integer):

@@ -1,0 +1,7 @@
+"""`python -m symback ...` runs the symback command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
