@@ -31,7 +31,11 @@ class GradientFunction:
             return self._fn(*args, **kwargs)
         except ValueError as exc:
             if exc.args and str(exc.args[0]).startswith(_NOT_SCALAR):
-                raise NonScalarOutputError(str(exc.args[0])[len(_NOT_SCALAR):]) from None
+                raise NonScalarOutputError(
+                    str(exc.args[0])[len(_NOT_SCALAR) :],
+                    self.generated.output_place,
+                    hint="reduce the output to a scalar, e.g. with np.sum or np.mean",
+                ) from None
             raise
 
     @property

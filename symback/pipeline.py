@@ -12,7 +12,7 @@ from . import ir
 from .adjoint.naming import module_names
 from .adjoint.reverse import reverse
 from .backend import emit
-from .errors import SymbackError, WrtError
+from .errors import Place, SymbackError, WrtError
 from .frontend import fence
 from .frontend.lower import Lowerer, ModuleNames, bound_names
 from .frontend.resolve import Namespace
@@ -37,6 +37,7 @@ class Generated:
     function_name: str
     wrt: tuple[str, ...]
     lowered: ir.Function
+    output_place: Place | None = None  # the `return`, for errors about the output
 
 
 def specify(
@@ -80,7 +81,9 @@ def generate(fn, options: Options) -> Generated:
     spec, names, uses_math = specify(source, fdef, namespace, options)
     digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
     text = emit.module_text([spec], names, _short_name(source.filename), uses_math, digest)
-    return Generated(text, spec.name, spec.program.wrt, spec.program.function)
+    last = fdef.body[-1]
+    output_place = source.place(last) if isinstance(last, ast.Return) else None
+    return Generated(text, spec.name, spec.program.wrt, spec.program.function, output_place)
 
 
 def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
@@ -126,7 +129,8 @@ def resolve_wrt(wrt, fdef: ast.FunctionDef, source: SourceInfo) -> tuple[tuple[s
             if not -len(names) <= item < len(names):
                 raise WrtError(
                     f"wrt={item} but {fdef.name} has {len(names)} parameter(s): {', '.join(names)}",
-                    source.place(fdef.args) if names else source.place(fdef),
+                    source.place(fdef),
+                    hint=f"use an index from 0 to {len(names) - 1}, or a parameter name",
                 )
             item = names[item]
         if item not in names:

@@ -109,6 +109,7 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
             hint="list every parameter by name",
         )
     for stmt in fdef.body:
+        _check_assignment_targets(source, stmt)
         for node in ast.walk(stmt):
             kind = type(node)
             for op in _operators(node):  # operators carry no position: report their expression
@@ -139,6 +140,20 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
             raise UnsupportedSyntaxError(
                 f"symback does not support {what}", source.place(node), hint=hint or None
             )
+
+
+def _check_assignment_targets(source: SourceInfo, stmt: ast.stmt) -> None:
+    """An element or attribute write gets its own message, before the indexing in it."""
+    targets = getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]
+    for target in targets:
+        for t in target.elts if isinstance(target, ast.Tuple) else [target]:
+            if isinstance(t, (ast.Subscript, ast.Attribute)):
+                raise UnsupportedSyntaxError(
+                    "symback does not support writing into an array element or attribute "
+                    "(an in-place write)",
+                    source.place(t),
+                    hint="build a new array instead, e.g. with np.where or arithmetic",
+                )
 
 
 def _operators(node: ast.AST) -> list[ast.AST]:

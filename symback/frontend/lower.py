@@ -237,7 +237,7 @@ class Lowerer:
     def lower_return(self, stmt: ast.Return):
         value = stmt.value
         if value is None:
-            self.fail(stmt, "`return` without a value: nothing to differentiate", None)
+            self.fail(stmt, "`return` without a value: nothing to differentiate", "return the scalar to differentiate")
         aux_code = None
         if isinstance(value, ast.Tuple):
             if not self.has_aux or len(value.elts) != 2:

@@ -60,6 +60,7 @@ def function_source(fn) -> tuple[object, SourceInfo, ast.FunctionDef]:
     if fn.__name__ == "<lambda>":
         raise SourceUnavailableError(
             "symback does not differentiate lambda expressions",
+            _lambda_place(fn),
             hint="write the lambda as a `def` function",
         )
     filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
@@ -87,6 +88,16 @@ def function_source(fn) -> tuple[object, SourceInfo, ast.FunctionDef]:
             f"{name!r} is not a plain `def` function", hint="async functions are not supported"
         )
     return fn, info, node
+
+
+def _lambda_place(fn) -> Place | None:
+    """Where a lambda is written, when its file can be read."""
+    code = fn.__code__
+    line = linecache.getline(code.co_filename, code.co_firstlineno)
+    if not line:
+        return None
+    col = max(line.find("lambda"), 0)
+    return Place(code.co_filename, code.co_firstlineno, col, line, col + len("lambda"))
 
 
 def _indent(line: str) -> int:
