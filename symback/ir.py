@@ -68,6 +68,7 @@ class Function:
     output_line: int
     aux: ast.expr | None = None  # has_aux: the second returned value, over SSA names
     user_names: frozenset[str] = field(default=frozenset())
+    boolean: frozenset[str] = field(default=frozenset())  # names holding comparison results
 
     def dump(self) -> str:
         """A readable listing, one statement a line."""

@@ -37,12 +37,15 @@ class LocalAdjoint:
 
 
 @lru_cache(maxsize=None)
-def local_adjoint(expr: sp.Expr, active: tuple[bool, ...], seeded: bool) -> LocalAdjoint:
+def local_adjoint(
+    expr: sp.Expr, active: tuple[bool, ...], seeded: bool, boolean: tuple[bool, ...] = ()
+) -> LocalAdjoint:
     """The local adjoint of `v = expr(a0, a1, ...)` for the operands marked active.
 
     `seeded`: the upstream adjoint is 1 (the statement computes the function's output).
+    `boolean` marks operands that are comparison results (masks).
     """
-    upstream = sp.S.One if seeded else symbols.UPSTREAM
+    masks = {symbols.operand(i) for i, is_mask in enumerate(boolean) if is_mask}
     terms: list[tuple[int, sp.Expr]] = []
     for i in (i for i, is_active in enumerate(active) if is_active):
         d = sp.diff(expr, symbols.operand(i))
@@ -51,8 +54,12 @@ def local_adjoint(expr: sp.Expr, active: tuple[bool, ...], seeded: bool) -> Loca
         if d.has(sp.Derivative, sp.DiracDelta, sp.Subs):
             raise SymbackInternalError(f"SymPy left {d} unevaluated for {expr}")
         if not expr.is_Atom:
-            d = d.subs(expr, symbols.VALUE)  # reuse the forward value: d exp(u) = exp(u) = v
-        terms.append((i, upstream * d))
+            d = reuse_forward_value(d, expr)
+        if not seeded:
+            d = symbols.UPSTREAM * d
+        elif d.free_symbols <= masks:
+            d = sp.Float(1.0) * d  # a mask or an integer alone is not a float gradient
+        terms.append((i, d))
     temp_names = (symbols.temporary(i) for i in itertools.count())
     pairs, reduced = sp.cse([t for _, t in terms], symbols=temp_names)
     temporaries = tuple(
@@ -63,6 +70,32 @@ def local_adjoint(expr: sp.Expr, active: tuple[bool, ...], seeded: bool) -> Loca
         for (i, _), r in zip(terms, reduced)
     )
     return LocalAdjoint(temporaries, contributions)
+
+
+_REWRITE_MAX_OPS = 12  # solving for a subexpression costs ~20 ms: only for small statements
+
+
+def reuse_forward_value(d: sp.Expr, expr: sp.Expr) -> sp.Expr:
+    """Write derivative `d` of `v = expr` with v where possible: d exp(u) = v, d tanh = 1 - v**2.
+
+    An exp(...) left in d after the plain substitution is solved for from v = expr (the
+    sigmoid's exp(-z) = 1/v - 1), so that d reads the bounded forward value rather than
+    recomputing an exponential that overflows where v itself is finite.
+    """
+    d = d.subs(expr, symbols.VALUE)
+    exps = [e for e in d.atoms(sp.exp) if expr.has(e)]
+    if len(exps) != 1 or sp.count_ops(expr) > _REWRITE_MAX_OPS:
+        return d
+    (e,) = exps
+    x = sp.Dummy("x", positive=True)
+    solutions = sp.solve(sp.Eq(symbols.VALUE, expr.subs(e, x)), x)
+    if len(solutions) != 1 or solutions[0].has(e):
+        return d
+    replaced = d.subs(e, solutions[0])
+    factored, expanded = sp.factor(replaced), sp.expand(replaced)
+    # Factored reads like the textbook (v * (1 - v)); expanded only when clearly shorter.
+    best = expanded if sp.count_ops(expanded) + 2 <= sp.count_ops(factored) else factored
+    return best if not best.has(e) and sp.count_ops(best) <= sp.count_ops(d) + 1 else d
 
 
 def _fields(expr: sp.Expr) -> frozenset[str]:

@@ -95,7 +95,8 @@ class _Backward:
     def elementwise(self, stmt: ir.Elementwise, upstream: str, broadcasts: bool) -> None:
         active = tuple(o in self.active for o in stmt.operands)
         seeded = _is_number(upstream) and float(upstream) == 1.0
-        local = local_adjoint(stmt.expr, active, seeded)
+        boolean = tuple(o in self.fn.boolean for o in stmt.operands)
+        local = local_adjoint(stmt.expr, active, seeded, boolean)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
         fields.update(v=stmt.target, bar=upstream, np=self.names["np"])
         for field_name, text, reads in local.temporaries:

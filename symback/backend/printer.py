@@ -88,11 +88,13 @@ class TemplatePrinter:
             rest = expr / selector
             picked = (rest, sp.S.Zero) if if_true == 1 else (sp.S.Zero, rest)
             return self._print_call("{np}.where", [cond, *picked])
-        if _is_negative(expr):
-            # -a * b parses as (-a) * b: the same value, since negation is exact.
-            return "-" + self._wrap(-expr, MUL), MUL
+        negative = _is_negative(expr)
+        factors = list((-expr if negative else expr).as_ordered_factors())
+        flip = next((i for i, f in enumerate(factors) if f.is_Add), None) if negative else None
+        if flip is not None:  # -x * (a - 1) reads better as x * (1 - a): the same value
+            factors[flip], negative = -factors[flip], False
         numer, denom = [], []
-        for factor in expr.as_ordered_factors():
+        for factor in factors:
             if isinstance(factor, sp.Rational) and not isinstance(factor, sp.Integer):
                 if factor.p != 1:
                     numer.append(sp.Integer(factor.p))
@@ -102,11 +104,12 @@ class TemplatePrinter:
             else:
                 numer.append(factor)
         text = " * ".join(self._wrap(f, MUL) for f in numer) if numer else "1"
-        if not denom:
-            return text, MUL
         if len(denom) == 1:
-            return f"{text} / {self._wrap(denom[0], POW)}", MUL
-        return f"{text} / ({' * '.join(self._wrap(f, MUL) for f in denom)})", MUL
+            text = f"{text} / {self._wrap(denom[0], POW)}"
+        elif denom:
+            text = f"{text} / ({' * '.join(self._wrap(f, MUL) for f in denom)})"
+        # -a * b parses as (-a) * b: the same value, since negation is exact.
+        return ("-" + text if negative else text), MUL
 
     def _print_Pow(self, expr: sp.Pow):
         base, exp = expr.args

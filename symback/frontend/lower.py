@@ -153,6 +153,7 @@ class Lowerer:
             output_line=self._line,
             aux=aux,
             user_names=frozenset(self.user_names),
+            boolean=frozenset(self.boolean),
         )
 
     def _parameters(self):
