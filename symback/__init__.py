@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from .api import GradientFunction, grad, value_and_grad  # noqa: E402
+from .codegen import generate  # noqa: E402
 from .errors import (  # noqa: E402
     NonScalarOutputError,
     SourceUnavailableError,
@@ -21,6 +22,7 @@ __all__ = [
     "UnsupportedSyntaxError",
     "WrtError",
     "__version__",
+    "generate",
     "grad",
     "value_and_grad",
 ]

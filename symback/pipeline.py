@@ -40,6 +40,27 @@ class Generated:
     output_place: Place | None = None  # the `return`, for errors about the output
 
 
+def _live(fn):
+    """A live function's source, `def` node and the names it can see from outside."""
+    fn, source, fdef = function_source(fn)
+    closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
+    return source, fdef, Namespace(fn.__globals__, closure)
+
+
+def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
+    """Fence, then lower: (the IR, whether its forward code uses math)."""
+    fence.check(source, fdef)
+    modules = ModuleNames(names["np"], names["math"], frozenset(names.values()))
+    lowerer = Lowerer(source, fdef, namespace, modules, has_aux)
+    return lowerer.lower(), lowerer.uses_math
+
+
+def lower(fn, has_aux: bool = False) -> ir.Function:
+    """The SSA IR of a live function (for tools that walk the computation graph)."""
+    source, fdef, namespace = _live(fn)
+    return _lower(source, fdef, namespace, has_aux, module_names(bound_names(fdef)))[0]
+
+
 def specify(
     source: SourceInfo,
     fdef: ast.FunctionDef,
@@ -52,32 +73,18 @@ def specify(
     `names` are the generated module's top-level names (numpy, math, helpers); by default
     chosen to clash with none of this function's names.
     """
-    fence.check(source, fdef)
     names = names or module_names(bound_names(fdef))
-    modules = ModuleNames(names["np"], names["math"])
-    lowerer = Lowerer(source, fdef, namespace, modules, options.has_aux)
-    lowered, uses_math = lowerer.lower(), lowerer.uses_math
+    lowered, uses_math = _lower(source, fdef, namespace, options.has_aux, names)
     wrt, single = resolve_wrt(options.wrt, fdef, source)
     program = reverse(lowered, wrt, names)
     prefix = "value_and_grad" if options.value_too else "grad"
-    return emit.Spec(f"{prefix}_{lowered.name}", program, options.value_too, single), names, uses_math
-
-
-def lower(fn, has_aux: bool = False) -> ir.Function:
-    """The SSA IR of a live function (for tools that walk the computation graph)."""
-    fn, source, fdef = function_source(fn)
-    closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
-    fence.check(source, fdef)
-    names = module_names(bound_names(fdef))
-    modules = ModuleNames(names["np"], names["math"])
-    return Lowerer(source, fdef, Namespace(fn.__globals__, closure), modules, has_aux).lower()
+    spec = emit.Spec(f"{prefix}_{fdef.name}", program, options.value_too, single)
+    return spec, names, uses_math
 
 
 def generate(fn, options: Options) -> Generated:
     """Every stage for one live function: source, fence, lower, reverse, emit."""
-    fn, source, fdef = function_source(fn)
-    closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
-    namespace = Namespace(fn.__globals__, closure)
+    source, fdef, namespace = _live(fn)
     spec, names, uses_math = specify(source, fdef, namespace, options)
     digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
     text = emit.module_text([spec], names, _short_name(source.filename), uses_math, digest)

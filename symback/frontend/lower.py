@@ -70,11 +70,14 @@ class ModuleNames:
 
     np: str = "np"
     math: str = "math"
+    helpers: frozenset[str] = frozenset()  # module-level helper functions' names
 
 
 def bound_names(fdef: ast.FunctionDef) -> set[str]:
-    """Every name the function binds: parameters and assignment targets."""
-    names = {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
+    """Every name the function binds: parameters, assignment targets, and its own name
+
+    (the generated code may name the returned value after the function)."""
+    names = {fdef.name} | {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
     for node in ast.walk(fdef):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
@@ -98,7 +101,7 @@ class Lowerer:
         self.modules = modules
         self.has_aux = has_aux
         self.user_names = bound_names(fdef)
-        self.namer = Namer(self.user_names | {modules.np, modules.math})
+        self.namer = Namer(self.user_names | {modules.np, modules.math} | modules.helpers)
         self.params = [a.arg for a in fdef.args.args + fdef.args.kwonlyargs]
         self.env: dict[str, str] = {p: p for p in self.params}  # user name -> SSA name
         self.first_binding: set[str] = set(self.params)
