@@ -58,7 +58,7 @@ def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
 def lower(fn, has_aux: bool = False) -> ir.Function:
     """The SSA IR of a live function (for tools that walk the computation graph)."""
     source, fdef, namespace = _live(fn)
-    return _lower(source, fdef, namespace, has_aux, module_names(bound_names(fdef)))[0]
+    return _lower(source, fdef, namespace, has_aux, module_names(_local_names(fdef)))[0]
 
 
 def specify(
@@ -73,7 +73,7 @@ def specify(
     `names` are the generated module's top-level names (numpy, math, helpers); by default
     chosen to clash with none of this function's names.
     """
-    names = names or module_names(bound_names(fdef))
+    names = names or module_names(_local_names(fdef))
     lowered, uses_math = _lower(source, fdef, namespace, options.has_aux, names)
     wrt, single = resolve_wrt(options.wrt, fdef, source)
     program = reverse(lowered, wrt, names)
@@ -108,7 +108,7 @@ def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
                 hint=f"its functions are: {', '.join(module.functions) or '(none)'}",
             )
         fdefs.append(module.functions[name])
-    shared = module_names(set().union(*(bound_names(f) for f in fdefs)))
+    shared = module_names(set().union(*(_local_names(f) for f in fdefs)))
     specs, uses_math = [], False
     for fdef, (_, options) in zip(fdefs, requests):
         spec, _, math_used = specify(module.source, fdef, module.namespace, options, shared)
@@ -173,6 +173,12 @@ def _check_float_parameter(fdef: ast.FunctionDef, name: str, source: SourceInfo)
             source.place(arg),
             hint="make it a float (e.g. default 1.0), or differentiate another parameter",
         )
+
+
+def _local_names(fdef: ast.FunctionDef) -> set[str]:
+    """Names the generated function binds besides its helpers: the user's, and the
+    function's own name (its returned value may be named after it)."""
+    return bound_names(fdef) | {fdef.name}
 
 
 def _digest(text: str) -> str:

@@ -74,10 +74,8 @@ class ModuleNames:
 
 
 def bound_names(fdef: ast.FunctionDef) -> set[str]:
-    """Every name the function binds: parameters, assignment targets, and its own name
-
-    (the generated code may name the returned value after the function)."""
-    names = {fdef.name} | {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
+    """Every name the function binds: parameters and assignment targets."""
+    names = {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
     for node in ast.walk(fdef):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
