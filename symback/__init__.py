@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from .api import GradientFunction, grad, value_and_grad  # noqa: E402
+from .check.api import check  # noqa: E402
 from .codegen import generate  # noqa: E402
 from .errors import (  # noqa: E402
     NonScalarOutputError,
@@ -22,6 +23,7 @@ __all__ = [
     "UnsupportedSyntaxError",
     "WrtError",
     "__version__",
+    "check",
     "generate",
     "grad",
     "value_and_grad",

@@ -82,7 +82,11 @@ def reuse_forward_value(d: sp.Expr, expr: sp.Expr) -> sp.Expr:
     sigmoid's exp(-z) = 1/v - 1), so that d reads the bounded forward value rather than
     recomputing an exponential that overflows where v itself is finite.
     """
-    d = d.subs(expr, symbols.VALUE)
+    if isinstance(expr, (sp.Pow, sp.Function)):
+        d = d.subs(expr, symbols.VALUE)  # also matches powers: (1 + e)**-2 is v**2
+    else:
+        # Not subs: for a product it divides (exp(u) -> v / x), which is nan at x = 0.
+        d = d.xreplace({expr: symbols.VALUE})
     exps = [e for e in d.atoms(sp.exp) if expr.has(e)]
     if len(exps) != 1 or sp.count_ops(expr) > _REWRITE_MAX_OPS:
         return d
@@ -95,7 +99,16 @@ def reuse_forward_value(d: sp.Expr, expr: sp.Expr) -> sp.Expr:
     factored, expanded = sp.factor(replaced), sp.expand(replaced)
     # Factored reads like the textbook (v * (1 - v)); expanded only when clearly shorter.
     best = expanded if sp.count_ops(expanded) + 2 <= sp.count_ops(factored) else factored
-    return best if not best.has(e) and sp.count_ops(best) <= sp.count_ops(d) + 1 else d
+    if best.has(e) or _new_divisors(best, d) or sp.count_ops(best) > sp.count_ops(d) + 1:
+        return d
+    return best
+
+
+def _new_divisors(new: sp.Expr, old: sp.Expr) -> bool:
+    """Does `new` divide by something `old` did not (which may be 0 where `old` is finite)?"""
+    before = set(sp.Mul.make_args(sp.fraction(sp.together(old))[1]))
+    after = sp.Mul.make_args(sp.fraction(sp.together(new))[1])
+    return any(not (f.is_number or isinstance(f, sp.exp) or f in before) for f in after)
 
 
 def _fields(expr: sp.Expr) -> frozenset[str]:

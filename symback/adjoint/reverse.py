@@ -98,7 +98,7 @@ class _Backward:
         boolean = tuple(o in self.fn.boolean for o in stmt.operands)
         local = local_adjoint(stmt.expr, active, seeded, boolean)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
-        fields.update(v=stmt.target, bar=upstream, np=self.names["np"])
+        fields.update(v=stmt.target, bar=upstream, np=self.names["np"], math=self.names["math"])
         for field_name, text, reads in local.temporaries:
             fields[field_name] = self.namer.numbered("t")
             self.lines.append(

@@ -34,7 +34,7 @@ class TemplatePrinter:
             if method is not None:
                 return method(expr)
         if isinstance(expr, sp.Function) and type(expr) in PRINTED_FUNCTIONS:
-            return self._print_call("{np}." + PRINTED_FUNCTIONS[type(expr)], expr.args)
+            return self._print_call(PRINTED_FUNCTIONS[type(expr)], expr.args)
         raise SymbackInternalError(f"the printer has no rule for {type(expr).__name__}: {expr}")
 
     def _wrap(self, expr, min_prec: int) -> str:

@@ -1,0 +1,332 @@
+"""`symback check`: is a hand-written gradient in a Python file right? Where, and what kind?"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import inspect
+import json
+import os
+import sys
+
+import numpy as np
+
+from ..check.api import check
+from ..errors import SymbackError
+
+EXIT_CORRECT, EXIT_WRONG, EXIT_INCONCLUSIVE, EXIT_USAGE, EXIT_UNSUPPORTED = (
+    0,
+    1,
+    2,
+    3,
+    4,
+)
+EXIT_BY_VERDICT = {
+    "correct": EXIT_CORRECT,
+    "wrong": EXIT_WRONG,
+    "inconclusive": EXIT_INCONCLUSIVE,
+    "error": EXIT_UNSUPPORTED,
+}
+RANDOM_RANGE = (0.1, 0.9)  # --shape values: inside the domain of log, sqrt, arcsin, ...
+
+DESCRIPTION = """\
+Compare GRAD with the gradient of FUNCTION at a point and at random points near it:
+which elements are wrong, what kind of mistake it is (a factor, a sign, a transpose, an
+axis, swapped parameters, a missing term), and the right gradient as a formula and as
+code. The references are symback's exact gradient and a numerical one."""
+
+EPILOG = """\
+examples:
+  symback check model.py:loss model.py:loss_grad --wrt w,b \\
+      --at "w=[1, 2, 3], b=0.5, x=[0.1, 0.2, 0.3], t=[1, 0, 1]"
+  symback check model.py:loss loss_grad --wrt w,b --shape "w=3 b= x=3 t=3"
+  symback check model.py:loss loss_grad --wrt w,b --shape "w=3 b=" --at "x=[1, 2, 3], t=np.ones(3)"
+  symback check model.py:layer layer_grad --shape "W=2x3 A=2x3" --json
+
+GRAD without a path is looked up in FUNCTION's file. GRAD is called with the same
+arguments as FUNCTION and returns one gradient, or a tuple in the order of --wrt.
+The file is imported (so GRAD can run): only check files you trust.
+
+--at takes Python call arguments: name=value, where a value is a number, a list (made
+a float array) or an expression using np. --shape gives random values uniform in
+[0.1, 0.9): "w=3" is shape (3,), "W=2x3" shape (2, 3), "b=" a scalar.
+
+exit status:
+  0  the gradient is correct
+  1  it is wrong (the report says where and what kind of mistake)
+  2  inconclusive: symback's gradient and the numerical one disagree (a kink?)
+  3  usage: bad arguments, --at or --shape; a file or function not found; a missing
+     value; --wrt naming no parameter (argparse's own errors also exit 3 here)
+  4  the function cannot be checked: importing the file fails, FUNCTION raises or
+     returns a non-scalar; with --require-exact, symback cannot differentiate it
+"""
+
+
+class _UsageError(Exception):
+    """A problem with the command line: exit 3."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Exits with this command's usage code 3 (argparse's is 2, the code of "inconclusive").
+
+    Unknown arguments are caught here too: otherwise the top-level parser reports them,
+    with code 2.
+    """
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"symback check: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "check",
+        help="check a hand-written gradient against symback's and a numerical one",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.__class__ = _Parser  # its usage errors must exit 3: see _Parser
+    parser.add_argument("function", metavar="FUNCTION", help="path.py:name of f")
+    parser.add_argument(
+        "gradient", metavar="GRAD", help="path.py:name (or just name) of f's gradient"
+    )
+    parser.add_argument(
+        "--wrt",
+        default="0",
+        metavar="NAME[,NAME]",
+        help="parameters GRAD differentiates with respect to, in its order "
+        "(default: the first); a comma makes it a tuple, e.g. --wrt w,b",
+    )
+    parser.add_argument(
+        "--at", default="", metavar="ARGS", help='e.g. "w=[1, 2], b=0.5"'
+    )
+    parser.add_argument(
+        "--shape",
+        default="",
+        metavar="SHAPES",
+        help='random values, e.g. "w=3 W=2x3 b="',
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--points", type=int, default=3, help="random points tested near the given one"
+    )
+    parser.add_argument("--rtol", type=float, help="relative tolerance override")
+    parser.add_argument("--atol", type=float, help="absolute tolerance override")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--require-exact",
+        action="store_true",
+        help="exit 4 if symback cannot differentiate FUNCTION (no numerical-only checks)",
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args) -> int:
+    try:
+        f, grad_f = load_functions(args.function, args.gradient)
+        values = parse_shapes(args.shape, args.seed)
+        values.update(parse_at(args.at))
+        call_args, call_kwargs = arguments_for(f, values)
+        wrt = parse_wrt(args.wrt)
+    except _UsageError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except _ImportFailed as exc:
+        return _fail(str(exc), EXIT_UNSUPPORTED)
+    try:
+        report = check(
+            f,
+            grad_f,
+            *call_args,
+            wrt=wrt,
+            seed=args.seed,
+            points=args.points,
+            rtol=args.rtol,
+            atol=args.atol,
+            **call_kwargs,
+        )
+    except (SymbackError, TypeError) as exc:  # wrt names no parameter; arguments misfit
+        return _fail(str(exc), EXIT_USAGE)
+    code = EXIT_BY_VERDICT[report.verdict]
+    if args.require_exact and report.references and not report.references.exact:
+        code = EXIT_UNSUPPORTED
+    if args.json:
+        data = report.to_dict()
+        data["at"] = {k: np.asarray(v).tolist() for k, v in values.items()}
+        data["exit_status"] = code
+        print(json.dumps(data, indent=2))
+    else:
+        print("at: " + ", ".join(f"{k}={_short(v)}" for k, v in values.items()))
+        print(report)
+    return code
+
+
+class _ImportFailed(Exception):
+    """The user's file raised while being imported: exit 4."""
+
+
+def load_functions(function_spec: str, gradient_spec: str):
+    """The two callables named `path.py:name` (GRAD may omit the path: FUNCTION's file)."""
+    path, name = _split_spec(function_spec, None)
+    grad_path, grad_name = _split_spec(gradient_spec, path)
+    return _lookup(_import(path), name, path), _lookup(
+        _import(grad_path), grad_name, grad_path
+    )
+
+
+def _split_spec(spec: str, default_path: str | None) -> tuple[str, str]:
+    path, colon, name = spec.rpartition(":")
+    if not colon:
+        path = default_path
+    if not path or not name:
+        raise _UsageError(f"expected path.py:name, not {spec!r}")
+    return path, name
+
+
+_modules: dict[str, object] = {}
+
+
+def _import(path: str):
+    """Import the user's file by path (once), its folder first on sys.path for its imports."""
+    full = os.path.abspath(path)
+    if full in _modules:
+        return _modules[full]
+    if not os.path.isfile(full):
+        raise _UsageError(f"no such file: {path}")
+    name = "symback_user_" + os.path.splitext(os.path.basename(full))[0]
+    spec = importlib.util.spec_from_file_location(name, full)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    sys.path.insert(0, os.path.dirname(full))
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - the user's module, any error
+        raise _ImportFailed(
+            f"importing {path} failed: {type(exc).__name__}: {exc}"
+        ) from None
+    finally:
+        sys.path.remove(os.path.dirname(full))
+    _modules[full] = module
+    return module
+
+
+def _lookup(module, name: str, path: str):
+    value = getattr(module, name, None)
+    if not callable(value):
+        names = [n for n, v in vars(module).items() if inspect.isfunction(v)]
+        raise _UsageError(
+            f"{path} has no function {name!r}; its functions are: {', '.join(names) or '(none)'}"
+        )
+    return value
+
+
+def parse_at(text: str) -> dict:
+    """ "w=[1, 2], b=0.5" -> {"w": array([1., 2.]), "b": 0.5}; values may use np."""
+    if not text.strip():
+        return {}
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+    except SyntaxError:
+        raise _UsageError(
+            f'--at must look like "w=[1, 2], b=0.5", not {text!r}'
+        ) from None
+    if call.args or any(k.arg is None for k in call.keywords):
+        raise _UsageError(f"--at takes name=value pairs only: {text!r}")
+    out = {}
+    for keyword in call.keywords:
+        # The user's own command line, not a security boundary: np expressions are allowed.
+        try:
+            value = eval(
+                compile(ast.Expression(keyword.value), "<--at>", "eval"),
+                {"__builtins__": {}, "np": np, "numpy": np},
+            )
+        except Exception as exc:  # noqa: BLE001 - any error in the user's expression
+            raise _UsageError(
+                f"--at {keyword.arg}=...: {type(exc).__name__}: {exc}"
+            ) from None
+        out[keyword.arg] = _as_value(value)
+    return out
+
+
+def _as_value(value):
+    if isinstance(value, (list, tuple)):
+        return np.asarray(value, dtype=np.float64)
+    return value
+
+
+def parse_shapes(text: str, seed: int) -> dict:
+    """ "w=3 W=2x3 b=" -> random values of those shapes (b a float), uniform in RANDOM_RANGE."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for item in text.replace(";", " ").split():
+        name, eq, spec = item.partition("=")
+        if not eq or not name.isidentifier():
+            raise _UsageError(
+                f'--shape items look like "w=3", "W=2x3" or "b=", not {item!r}'
+            )
+        spec = spec.strip("()[]")
+        try:
+            shape = tuple(int(n) for n in spec.replace("x", ",").split(",") if n)
+        except ValueError:
+            raise _UsageError(
+                f"--shape {item!r}: a shape is numbers joined by x"
+            ) from None
+        value = rng.uniform(*RANDOM_RANGE, size=shape)
+        out[name] = float(value) if shape == () else value
+    return out
+
+
+def arguments_for(f, values: dict) -> tuple[tuple, dict]:
+    """f's positional and keyword arguments from values by name (positional where possible,
+    so that they cannot clash with check's own keywords such as seed)."""
+    signature = inspect.signature(getattr(f, "__wrapped__", f))
+    params = signature.parameters
+    unknown = [k for k in values if k not in params]
+    if unknown:
+        raise _UsageError(
+            f"{f.__name__} has no parameter {', '.join(unknown)}; its parameters are "
+            f"{', '.join(params)}"
+        )
+    missing = [
+        n
+        for n, p in params.items()
+        if p.default is p.empty
+        and n not in values
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    if missing:
+        raise _UsageError(
+            f"no value for {', '.join(missing)}: give it with --at or --shape"
+        )
+    bound = signature.bind(**values)
+    return bound.args, bound.kwargs
+
+
+def parse_wrt(text: str):
+    """ "w" -> "w", "0" -> 0, "w,b" -> ("w", "b")."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise _UsageError(f"--wrt needs a parameter name or index, not {text!r}")
+    items = tuple(int(p) if p.lstrip("-").isdigit() else p for p in parts)
+    return items if "," in text else items[0]
+
+
+def _short(value) -> str:
+    """A value as the `at:` line shows it: arrays and floats to 4 digits."""
+    if np.ndim(value) or isinstance(value, float):
+        return np.array2string(np.asarray(value), precision=4, separator=", ")
+    return repr(value)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"symback check: error: {message}", file=sys.stderr)
+    return code

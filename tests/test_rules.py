@@ -1,0 +1,241 @@
+"""Every row of the elementwise rules table, checked against central differences.
+
+The cases are generated from `ELEMENTWISE_TABLE` itself (one per row and name), so a row added
+to the table is tested without touching this file. For each name a tiny module
+`def f(x, y, z): return <call>` is written to a temporary file, differentiated by symback with
+respect to the arguments the call uses, and compared with a numerical derivative.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib.util
+import itertools
+import math
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+import symback
+from symback.rules.elementwise import BOOLEAN, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
+
+PARAMS = ("x", "y", "z")
+SHAPE = (5,)
+RTOL, ATOL = 1e-6, 1e-8
+KINK_GAP = 0.1  # how far samples stay from a kink
+CONDITION_THRESHOLD = 0.5  # np.where's condition is written `x > 0.5`
+MODULES = {"numpy": np, "math": math, "builtins": builtins}
+
+_counter = itertools.count()
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def load_function(directory, source: str, name: str = "f"):
+    """Write `source` to a fresh module file, import it, and return its function `name`."""
+    module_name = f"symback_rules_case_{next(_counter)}"
+    path = directory / f"{module_name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def central_difference(f, args: list, i: int):
+    """d f / d args[i] by central differences, element by element if args[i] is an array."""
+
+    def at(value):
+        shifted = list(args)
+        shifted[i] = value
+        return float(f(*shifted))
+
+    x = args[i]
+    if np.ndim(x) == 0:
+        h = 1e-6 * max(1.0, abs(x))
+        return (at(x + h) - at(x - h)) / (2 * h)
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    for k in np.ndindex(x.shape):
+        h = 1e-6 * max(1.0, abs(x[k]))
+        up, down = x.copy(), x.copy()
+        up[k] += h
+        down[k] -= h
+        out[k] = (at(up) - at(down)) / (2 * h)
+    return out
+
+
+def call_text(name: str, arity: int, condition: bool) -> tuple[str, str]:
+    """(import line, call text) for `name` applied to the first `arity` parameters."""
+    module, _, attr = name.partition(".")
+    imports = {"numpy": "import numpy as np\n", "math": "import math\n", "builtins": ""}[module]
+    func = {"numpy": f"np.{attr}", "math": f"math.{attr}", "builtins": attr}[module]
+    args = list(PARAMS[:arity])
+    if condition:
+        args[0] = f"{args[0]} > {CONDITION_THRESHOLD}"
+    return imports, f"{func}({', '.join(args)})"
+
+
+def is_condition(domain) -> bool:
+    return tuple(domain) == tuple(BOOLEAN)
+
+
+def sample(row, name: str, arity: int, rng: np.random.Generator) -> list:
+    """Arguments drawn from each argument's domain, kept away from the row's kinks."""
+    is_array = name.startswith("numpy.")
+    domains = row.domain[:arity]
+    n = SHAPE[0] if is_array else 1
+
+    def draw(domain, size):
+        if is_condition(domain):  # a float compared with the threshold, kept away from it
+            return rng.uniform(0.0, 1.0, size)
+        lo, hi = domain
+        return rng.uniform(lo, hi, size)
+
+    columns = [draw(d, n) for d in domains]
+    for _ in range(10_000):
+        bad = np.zeros(n, dtype=bool)
+        for d, col in zip(domains, columns):
+            if is_condition(d):
+                bad |= np.abs(col - CONDITION_THRESHOLD) <= KINK_GAP
+        for kink in row.kinks:
+            if arity == 1:
+                bad |= np.abs(columns[0] - kink) <= KINK_GAP
+            else:  # e.g. maximum(x, y) at x == y; clip(x, lo, hi) at x == lo and x == hi
+                for other in columns[1:arity]:
+                    bad |= np.abs(columns[0] - other - kink) <= KINK_GAP
+        if not bad.any():
+            break
+        for j, (d, col) in enumerate(zip(domains, columns)):
+            col[bad] = draw(d, int(bad.sum()))
+    else:
+        raise AssertionError(f"could not sample {name} away from its kinks")
+    if is_array:
+        return [col.copy() for col in columns]
+    return [float(col[0]) for col in columns]
+
+
+def cases():
+    for row in ELEMENTWISE_TABLE:
+        for name in row.names:
+            yield pytest.param(row, name, id=name)
+
+
+# -- the table, row by row ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("row, name", list(cases()))
+def test_rule_matches_central_difference(row, name, tmp_path):
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    condition = is_condition(row.domain[0])
+    for arity in row.arities:
+        imports, call = call_text(name, arity, condition)
+        body = f"np.sum({call})" if name.startswith("numpy.") else call
+        source = f"{imports}\n\ndef f(x, y, z):\n    return {body}\n"
+        f = load_function(tmp_path, source)
+        args = sample(row, name, arity, rng) + [0.0] * (len(PARAMS) - arity)
+        wrt = tuple(range(arity))
+        g = symback.grad(f, wrt=wrt)
+        got = g(*args)
+        assert len(got) == arity, f"{name} (arity {arity}): expected {arity} gradients"
+        for i in wrt:
+            expected = central_difference(f, args, i)
+            np.testing.assert_allclose(
+                np.asarray(got[i], dtype=float),
+                expected,
+                rtol=RTOL,
+                atol=ATOL,
+                err_msg=(
+                    f"d/d{PARAMS[i]} of {call} (arity {arity}) at "
+                    f"{', '.join(f'{p}={a!r}' for p, a in zip(PARAMS, args))}\n"
+                    f"generated:\n{g.source}"
+                ),
+            )
+            assert np.shape(got[i]) == np.shape(args[i]), (
+                f"d/d{PARAMS[i]} of {call} has shape {np.shape(got[i])}, "
+                f"not the parameter's shape {np.shape(args[i])}"
+            )
+
+
+# -- zero-gradient functions ----------------------------------------------------------------
+
+# Functions of two arguments among the non-differentiable ones; every other takes one.
+_TWO_ARGUMENTS = {
+    "numpy.heaviside",
+    "numpy.logical_and",
+    "numpy.logical_or",
+    "numpy.greater",
+    "numpy.less",
+    "numpy.greater_equal",
+    "numpy.less_equal",
+    "numpy.equal",
+    "numpy.not_equal",
+}
+
+# Away from integers and half-integers (floor, ceil, round, int) and from zero (sign).
+_X_ARRAY = np.array([-2.3, -0.7, 0.4, 1.35, 2.2])
+_Y_ARRAY = np.array([-1.6, 0.8, 0.9, -0.4, 2.7])
+
+
+def _existing(name: str) -> bool:
+    module, _, attr = name.partition(".")
+    return hasattr(MODULES[module], attr)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in NON_DIFFERENTIABLE if _existing(n)))
+def test_non_differentiable_has_zero_gradient(name, tmp_path):
+    """`sum(g(x) * x)` has gradient g(x): nothing flows through g itself."""
+    module, _, attr = name.partition(".")
+    arity = 2 if name in _TWO_ARGUMENTS else 1
+    imports, call = call_text(name, arity, condition=False)
+    is_array = module == "numpy"
+    body = f"np.sum({call} * x)" if is_array else f"{call} * x"
+    source = f"{imports}\n\ndef f(x, y):\n    return {body}\n"
+    f = load_function(tmp_path, source)
+    if is_array:
+        args = [_X_ARRAY.copy(), _Y_ARRAY.copy()]
+    else:
+        args = [float(_X_ARRAY[0]), float(_Y_ARRAY[0])]
+    func = getattr(MODULES[module], attr)
+    g = symback.grad(f, wrt=(0, 1))
+    d_x, d_y = g(*args)
+    expected_x = np.asarray(func(*args[:arity]), dtype=float)
+    np.testing.assert_allclose(
+        np.asarray(d_x, dtype=float), expected_x, rtol=0, atol=0, err_msg=f"{g.source}"
+    )
+    np.testing.assert_array_equal(np.asarray(d_y, dtype=float), np.zeros(np.shape(args[1])))
+    assert np.shape(d_x) == np.shape(args[0]) and np.shape(d_y) == np.shape(args[1])
+
+
+# -- what the project promised ------------------------------------------------------------
+
+PROMISED_DIFFERENTIABLE = (
+    "exp expm1 exp2 log log1p log2 log10 sqrt cbrt square reciprocal sin cos tan arcsin "
+    "arccos arctan sinh cosh tanh arcsinh arccosh arctanh arctan2 hypot abs maximum minimum "
+    "power logaddexp where clip"
+).split()
+PROMISED_NON_DIFFERENTIABLE = ("floor", "ceil", "round", "sign")
+
+
+def test_table_covers_promised_functions():
+    names = {name for row in ELEMENTWISE_TABLE for name in row.names}
+    missing = [f"numpy.{n}" for n in PROMISED_DIFFERENTIABLE if f"numpy.{n}" not in names]
+    if "math.erf" not in names:
+        missing.append("math.erf")
+    missing += [
+        f"numpy.{n}" for n in PROMISED_NON_DIFFERENTIABLE if f"numpy.{n}" not in NON_DIFFERENTIABLE
+    ]
+    assert not missing, f"promised but not in the rules table: {missing}"
+    overlap = names & NON_DIFFERENTIABLE
+    assert not overlap, f"both differentiable and non-differentiable: {sorted(overlap)}"
+
+
+def test_every_table_name_exists():
+    """A name that is not a real function could never be matched by the resolver."""
+    names = {name for row in ELEMENTWISE_TABLE for name in row.names} | NON_DIFFERENTIABLE
+    missing = sorted(n for n in names if not _existing(n))
+    assert not missing, f"the rules name functions that do not exist: {missing}"
