@@ -7,7 +7,7 @@ gradient against numerical differentiation and against the tutorial's numbers.
 import numpy as np
 
 import symback
-from symback.check.numerical import numerical_gradient
+from symback.gradcheck.numerical import numerical_gradient
 
 
 def loss(w, b, x, t):

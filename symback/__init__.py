@@ -3,7 +3,8 @@
 __version__ = "0.1.0"
 
 from .api import GradientFunction, grad, value_and_grad  # noqa: E402
-from .check.api import check  # noqa: E402
+from .gradcheck.api import check  # noqa: E402
+from .backprop import explain  # noqa: E402
 from .codegen import generate  # noqa: E402
 from .errors import (  # noqa: E402
     NonScalarOutputError,
@@ -24,6 +25,7 @@ __all__ = [
     "WrtError",
     "__version__",
     "check",
+    "explain",
     "generate",
     "grad",
     "value_and_grad",

@@ -1,9 +1,9 @@
 """pytest plugin: --symback-seed for the random points of gradient checks, and a fixture.
 
-Enable it with `pytest -p symback.pytest_plugin`, or `pytest_plugins = ["symback.pytest_plugin"]`
-in the top-level conftest.py. `--symback-seed=N` makes every `assert_grad_close` without an
-explicit seed use N (default 0); `--symback-seed=random` picks one for the run and prints it
-in the header, so a failure can be reproduced with that number.
+pytest loads it by itself wherever symback is installed (a pytest11 entry point).
+`--symback-seed=N` makes every `assert_grad_close` without an explicit seed use N (default 0);
+`--symback-seed=random` picks one for the run and prints it in the header, so a failure can
+be reproduced with that number.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .check.api import check
-from .check.report import CheckReport
+from .gradcheck.api import check
+from .gradcheck.report import CheckReport
 
 # The seed of the random test points when a call gives none; the pytest plugin
 # (symback.pytest_plugin, option --symback-seed) sets it for a whole run.

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 import symback
-from symback.check.numerical import directional_derivative, numerical_gradient
+from symback.gradcheck.numerical import directional_derivative, numerical_gradient
 
 
 def _snapshot(value: Any) -> Any:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import symback
-from symback.check.api import check
-from symback.check.diagnose import describe_factor
-from symback.check.formula import fit, formulas
+from symback.gradcheck.api import check
+from symback.gradcheck.diagnose import describe_factor
+from symback.gradcheck.formula import fit, formulas
 from symback.errors import WrtError
 from symback.testing import assert_grad_close
 
@@ -221,9 +221,7 @@ def test_pytest_plugin_seed_option_and_fixture(tmp_path):
             sys.executable,
             "-m",
             "pytest",
-            "-p",
-            "symback.pytest_plugin",
-            "--symback-seed=5",
+            "--symback-seed=5",  # the plugin is loaded by its pytest11 entry point
             "-p",
             "no:cacheprovider",
             str(tmp_path / "test_user.py"),

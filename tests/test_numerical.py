@@ -1,11 +1,11 @@
-"""symback.check.numerical against closed-form derivatives."""
+"""symback.gradcheck.numerical against closed-form derivatives."""
 
 import math
 
 import numpy as np
 import pytest
 
-from symback.check.numerical import (
+from symback.gradcheck.numerical import (
     complex_step_gradient,
     directional_derivative,
     numerical_gradient,

@@ -229,6 +229,10 @@ def run_traced(lines: list[str], kinks: list[str | None], args: list[float]):
     return values, distances
 
 
+# Round values now and then: zero and one are where simplified formulas tend to break.
+ARGUMENTS = st.one_of(st.sampled_from((0.0, 1.0, -1.0, 0.5)), st.floats(-3.0, 3.0))
+
+
 def _finite(values) -> bool:
     return all(math.isfinite(v) and abs(v) < LIMIT for v in values)
 
@@ -240,7 +244,7 @@ def _finite(values) -> bool:
 )
 @given(
     program=programs(),
-    args=st.lists(st.floats(-3.0, 3.0, allow_nan=False), min_size=3, max_size=3),
+    args=st.lists(ARGUMENTS, min_size=3, max_size=3),
 )
 def test_random_program_gradient(program, args):
     lines, result, kinks = program

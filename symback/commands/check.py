@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from ..check.api import check
+from ..gradcheck.api import check
 from ..errors import SymbackError
 
 EXIT_CORRECT, EXIT_WRONG, EXIT_INCONCLUSIVE, EXIT_USAGE, EXIT_UNSUPPORTED = (

@@ -1,0 +1,94 @@
+"""explain(f, *args): the backward pass of one call, shown on its computation graph."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..pipeline import lower
+from . import render as show
+from .trace import ArgumentError, Edge, Node, Trace, trace
+
+__all__ = ["ArgumentError", "Edge", "Explanation", "Node", "explain"]
+
+
+class Explanation:
+    """One call's graph: `.nodes`, `.gradients`; str() is the table, `.to_dot()` the picture."""
+
+    def __init__(self, graph: Trace):
+        self.trace = graph
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        """Inputs, then one node per statement: value, upstream gradient, edges to operands."""
+        return self.trace.nodes
+
+    @property
+    def gradients(self) -> dict[str, object]:
+        """dL/d(input) for every input of the function, in the input's shape."""
+        return self.trace.gradients
+
+    @property
+    def value(self):
+        """The function's value at these arguments."""
+        return self.trace.node(self.trace.output).value
+
+    def node(self, name: str) -> Node:
+        """The node named `name` (an input, a user variable, `y_1`, `t1`, ...)."""
+        for n in self.trace.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(
+            f"no node {name!r}; the nodes are {[n.name for n in self.nodes]}"
+        )
+
+    def __str__(self) -> str:
+        return show.text(self.trace)
+
+    def __repr__(self) -> str:
+        grads = ", ".join(
+            f"d/d{k}={show.value_text(v)}" for k, v in self.gradients.items()
+        )
+        return f"<Explanation of {show.call_text(self.trace)}: {grads}>"
+
+    def to_dot(self) -> str:
+        """The graph in Graphviz DOT: values and gradients on nodes, local gradients on edges."""
+        return show.dot(self.trace)
+
+    def render(self, path) -> str:
+        """Write the picture to `path` (.svg, .png or .pdf) with Graphviz `dot`; returns path."""
+        return show.write_picture(self.to_dot(), str(path))
+
+    def _repr_svg_(self):
+        """The picture for notebooks (None, so the text shows, when `dot` is missing)."""
+        if not show.have_dot():
+            return None
+        return show.svg(self.to_dot())
+
+
+def explain(f, *args, **kwargs) -> Explanation:
+    """The backward pass of `f(*args, **kwargs)`, node by node, from the output to each input.
+
+    Lists are taken as float arrays. The function must return a scalar.
+    """
+    lowered = lower(f)
+    try:
+        bound = inspect.signature(f).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(
+            f"explain({lowered.name}, ...) cannot call {lowered.name} with these "
+            f"arguments: {exc}",
+            hint=f"pass values as you would call {lowered.name}"
+            f"({', '.join(p.name for p in lowered.params)})",
+        ) from None
+    bound.apply_defaults()
+    arguments = {p.name: _as_value(bound.arguments[p.name]) for p in lowered.params}
+    return Explanation(trace(lowered, arguments))
+
+
+def _as_value(value):
+    """Lists and tuples become float arrays; anything else is used as given."""
+    if isinstance(value, (list, tuple)):
+        return np.asarray(value, dtype=float)
+    return value

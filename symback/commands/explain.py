@@ -1,0 +1,203 @@
+"""`symback explain model.py:f --at "w=2, b=-1"`: the backward pass of one call, step by step."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import itertools
+import os
+import sys
+
+import numpy as np
+
+from ..errors import SymbackError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 4
+
+EXAMPLES = """\
+examples:
+  symback explain model.py:loss --at "w=2, b=-1, x=0.5, t=1"
+  symback explain model.py:loss --at "w=[0.5, -1], x=[[1, 2], [3, 4]]" --dot loss.dot
+  symback explain model.py:loss --at "w=2, b=-1, x=0.5, t=1" --render loss.svg
+
+--at takes Python literals, one name=value per parameter (parameters with defaults may be
+left out); lists become float arrays, integers become floats. The file is imported (run),
+so explain sees the function as Python does.
+
+exit status: 0 explained; 1 the file raised when imported, or --render without Graphviz;
+2 usage error (including --at values that do not fit the function); 4 symback cannot
+explain the function (the message says where and why)
+"""
+
+_module_numbers = itertools.count()
+
+
+class UsageError(Exception):
+    """A command line that does not say what to explain."""
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "explain",
+        help="show the backward pass of one call on its computation graph",
+        description="Show the backward pass of f at given values on its computation graph: "
+        "each node's value, its local gradients, the upstream gradient and their product, "
+        "from the output back to every input.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "target", metavar="FILE.py:FUNCTION", help="the function to explain"
+    )
+    parser.add_argument(
+        "--at",
+        metavar='"NAME=VALUE, ..."',
+        default="",
+        help="the arguments, as Python literals",
+    )
+    parser.add_argument(
+        "--dot", metavar="FILE", help="also write the graph as Graphviz DOT"
+    )
+    parser.add_argument(
+        "--render",
+        metavar="FILE",
+        help="also draw the graph to FILE.svg, FILE.png or FILE.pdf (needs Graphviz `dot`)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..backprop import ArgumentError, explain
+    from ..backprop.render import PICTURE_FORMATS
+
+    try:
+        path, name = split_target(args.target)
+        values = parse_at(args.at)
+    except UsageError as exc:
+        print(f"symback explain: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.render and not args.render.lower().endswith(tuple(PICTURE_FORMATS)):
+        print(
+            f"symback explain: --render {args.render}: name the picture file with one of "
+            f"{', '.join(PICTURE_FORMATS)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        module = import_file(path)
+    except UsageError as exc:
+        print(f"symback explain: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while running
+        print(
+            f"symback explain: importing {path} raised {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    function = getattr(module, name, None)
+    if not callable(function):
+        print(f"symback explain: {path} defines no function {name!r}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        explanation = explain(function, **values)
+    except ArgumentError as exc:  # the --at values do not fit the function
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SymbackError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_UNSUPPORTED
+    sys.stdout.write(str(explanation))
+    return write_outputs(explanation, args)
+
+
+def write_outputs(explanation, args) -> int:
+    """--dot and --render: the picture's files."""
+    try:
+        if args.dot:
+            with open(args.dot, "w", encoding="utf-8") as f:
+                f.write(explanation.to_dot())
+            print(f"wrote {args.dot}", file=sys.stderr)
+        if args.render:
+            explanation.render(args.render)
+            print(f"wrote {args.render}", file=sys.stderr)
+    except SymbackError as exc:  # no Graphviz
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(
+            f"symback explain: cannot write {exc.filename}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def split_target(target: str) -> tuple[str, str]:
+    """`model.py:f` -> ("model.py", "f")."""
+    path, sep, name = target.rpartition(":")
+    if not sep or not path or not name.isidentifier():
+        raise UsageError(f"expected FILE.py:FUNCTION, got {target!r}")
+    return path, name
+
+
+def parse_at(text: str) -> dict[str, object]:
+    """`"w=2, x=[1, 2]"` -> {"w": 2.0, "x": array([1., 2.])}: literals, by name."""
+    if not text.strip():
+        return {}
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+    except SyntaxError:
+        raise UsageError(
+            f"--at must be NAME=VALUE items separated by commas, got {text!r}"
+        ) from None
+    if call.args or any(k.arg is None for k in call.keywords):
+        raise UsageError(f"--at items must each be NAME=VALUE, got {text!r}")
+    values = {}
+    for keyword in call.keywords:
+        try:
+            value = ast.literal_eval(keyword.value)
+        except ValueError:
+            shown = ast.get_source_segment(f"f({text})", keyword.value)
+            raise UsageError(
+                f"--at {keyword.arg}={shown}: the value must be a literal"
+            ) from None
+        values[keyword.arg] = _as_argument(value)
+    return values
+
+
+def _as_argument(value):
+    """Lists and tuples become float arrays, integers floats; other literals stay as they are."""
+    if isinstance(value, (list, tuple)):
+        try:
+            return np.asarray(value, dtype=float)
+        except ValueError:
+            raise UsageError(
+                f"{value!r} is not a rectangular array of numbers"
+            ) from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def import_file(path: str):
+    """Import (run) the file at `path` as a fresh module, its directory first on sys.path."""
+    if not os.path.isfile(path):
+        raise UsageError(f"no such file: {path}")
+    stem = os.path.splitext(os.path.basename(path))[0] or "module"
+    module_name = f"_symback_explain_{stem}_{next(_module_numbers)}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot import {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    directory = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, directory)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    finally:
+        sys.path.remove(directory)
+    return module
