@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from .backend.fmt import black_format
+from .backend.fmt import black_format, paused_gc
 from .backend.load import load
 from .errors import NonScalarOutputError
 from .pipeline import Generated, Options, generate
@@ -56,7 +56,9 @@ def _make(fn, options: Options) -> GradientFunction:
     key = (fn, repr(options.wrt), options.value_too, options.has_aux)
     cached = _cache.get(key)
     if cached is None:
-        cached = _cache[key] = GradientFunction(fn, generate(fn, options))
+        with paused_gc():
+            generated = generate(fn, options)
+        cached = _cache[key] = GradientFunction(fn, generated)
     return cached
 
 

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, example, given, note, settings
 from hypothesis import strategies as st
 
 import symback
@@ -246,6 +246,11 @@ def _finite(values) -> bool:
     program=programs(),
     args=st.lists(ARGUMENTS, min_size=3, max_size=3),
 )
+# Regressions found by this test: erf inside a larger statement had no printer rule; reusing
+# the forward value rewrote d(x * exp(u))/dx as v * (...) / x, nan at x = 0.
+@example(program=(["v1 = x * math.erf(x)"], "v1", [None]), args=[0.5, 0.0, 0.0])
+@example(program=(["v1 = x * np.exp(np.tanh(x))"], "v1", [None]), args=[0.0, 0.0, 0.0])
+@example(program=(["x *= np.exp(x)", "v2 = y * x"], "v2", [None, None]), args=[0.0, 1.0, 0.0])
 def test_random_program_gradient(program, args):
     lines, result, kinks = program
     values, distances = run_traced(lines, kinks, args)

@@ -10,6 +10,7 @@ class Namer:
 
     def __init__(self, taken):
         self._taken = set(taken) | set(keyword.kwlist) | {"None", "True", "False"}
+        self._next: dict[str, int] = {}  # per prefix: where numbering resumes (keeps it linear)
 
     def reserve(self, name: str) -> str:
         self._taken.add(name)
@@ -26,9 +27,10 @@ class Namer:
 
     def numbered(self, prefix: str) -> str:
         """`prefix1`, `prefix2`, ...: the first free one."""
-        i = 1
+        i = self._next.get(prefix, 1)
         while f"{prefix}{i}" in self._taken:
             i += 1
+        self._next[prefix] = i + 1
         return self.reserve(f"{prefix}{i}")
 
     def adjoint(self, name: str) -> str:

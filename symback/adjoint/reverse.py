@@ -144,7 +144,7 @@ class _Backward:
             text = t.text
             if t.wrap == "unbroadcast":
                 self.helpers.add("unbroadcast")
-                text = f"{self.names['unbroadcast']}({text}, {self.names['np']}.shape({value}))"
+                text = f"{self.names['unbroadcast']}({text}, {value})"
             elif t.wrap == "spread":
                 how = "full" if owned and len(terms) == 1 else "broadcast_to"
                 np = self.names["np"]

@@ -11,8 +11,9 @@ from .printer import print_code
 
 INDENT = "    "
 
-UNBROADCAST = '''def {unbroadcast}(g, shape):
-    """Sum g over the axes NumPy broadcast it along, so that it has the given shape."""
+UNBROADCAST = '''def {unbroadcast}(g, like):
+    """Sum g over the axes NumPy broadcast it along, so that it has the shape of `like`."""
+    shape = {np}.shape(like)
     if {np}.shape(g) == shape:
         return g
     if {np}.ndim(g) < len(shape):
