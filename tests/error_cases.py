@@ -203,18 +203,18 @@ def calls_sorted(x):
 
 def uses_indexing(x):
     y = x * 2.0
-    z = x[0]  # ERR:index
+    z = x[np.argmax(x)]  # ERR:index
     return y + z
 
 
 def uses_matmul(x):
-    y = x @ x  # ERR:matmul
+    y = np.cumprod(x)  # ERR:matmul
     return y
 
 
 def uses_method(x):
     y = x * 2.0
-    z = y.sum()  # ERR:method
+    z = y.astype(np.float32)  # ERR:method
     return z
 
 

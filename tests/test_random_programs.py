@@ -10,9 +10,11 @@ program came to the kink, and examples that came too close are rejected.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import itertools
 import math
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +27,9 @@ import symback
 
 PARAMS = ("x", "y", "z")
 RTOL, ATOL = 1e-5, 1e-7
-LIMIT = 100.0  # every intermediate value, the output and its derivatives stay below this
+LIMIT = (
+    100.0  # every intermediate value, the output and its derivatives stay below this
+)
 KINK_GAP = 1e-3  # how close an argument may come to a kink
 
 _counter = itertools.count()
@@ -37,6 +41,7 @@ def _module_directory() -> Path:
     global _directory
     if _directory is None:
         _directory = Path(tempfile.mkdtemp(prefix="symback_random_"))
+        atexit.register(shutil.rmtree, _directory, ignore_errors=True)
     return _directory
 
 
@@ -172,10 +177,16 @@ def programs(draw):
             recent = names[-4:]  # prefer recent values, so that statements chain
             return draw(st.sampled_from(recent if draw(st.booleans()) else names))
 
-        fields = {"a": operand(), "b": operand(), "c": repr(draw(st.sampled_from(CONSTANTS)))}
+        fields = {
+            "a": operand(),
+            "b": operand(),
+            "c": repr(draw(st.sampled_from(CONSTANTS))),
+        }
         values = [nm for nm in names if nm.startswith("v")]
         how = draw(st.integers(0, 11))
-        if how == 0:  # re-bind a parameter: its gradient is still the original parameter's
+        if (
+            how == 0
+        ):  # re-bind a parameter: its gradient is still the original parameter's
             target = draw(st.sampled_from(PARAMS))
         elif values and how <= 2:  # re-assign an earlier value
             target = draw(st.sampled_from(values))
@@ -192,14 +203,18 @@ def programs(draw):
         if target not in names:
             names.append(target)
     targets = [line.split(" ", 1)[0] for line in lines]
-    last = list(dict.fromkeys(reversed(targets)))[:3][::-1]  # the last three values bound
+    last = list(dict.fromkeys(reversed(targets)))[:3][
+        ::-1
+    ]  # the last three values bound
     combine = draw(st.sampled_from(("sum", "product", "weighted", "last")))
     if combine == "sum" or len(last) == 1:
         result = " + ".join(last)
     elif combine == "product":
         result = f"{last[-1]} * {last[-2]}"
     elif combine == "weighted":
-        result = " + ".join(f"{0.5 ** i!r} * {nm}" for i, nm in enumerate(reversed(last)))
+        result = " + ".join(
+            f"{0.5 ** i!r} * {nm}" for i, nm in enumerate(reversed(last))
+        )
     else:
         result = last[-1]
     return lines, result, kinks
@@ -222,7 +237,7 @@ def run_traced(lines: list[str], kinks: list[str | None], args: list[float]):
             try:
                 if kink is not None:
                     distances.append(float(eval(kink, env)))
-                exec(line, env)
+                exec(line, env)  # noqa: S102 - the program this test generated
             except (OverflowError, ValueError, ZeroDivisionError):
                 return None, None
         values.append(float(env[line.split(" ", 1)[0]]))
@@ -250,7 +265,9 @@ def _finite(values) -> bool:
 # the forward value rewrote d(x * exp(u))/dx as v * (...) / x, nan at x = 0.
 @example(program=(["v1 = x * math.erf(x)"], "v1", [None]), args=[0.5, 0.0, 0.0])
 @example(program=(["v1 = x * np.exp(np.tanh(x))"], "v1", [None]), args=[0.0, 0.0, 0.0])
-@example(program=(["x *= np.exp(x)", "v2 = y * x"], "v2", [None, None]), args=[0.0, 1.0, 0.0])
+@example(
+    program=(["x *= np.exp(x)", "v2 = y * x"], "v2", [None, None]), args=[0.0, 1.0, 0.0]
+)
 def test_random_program_gradient(program, args):
     lines, result, kinks = program
     values, distances = run_traced(lines, kinks, args)
@@ -270,6 +287,6 @@ def test_random_program_gradient(program, args):
     assert len(got) == len(PARAMS)
     for name, d, e in zip(PARAMS, got, expected):
         d = float(d)
-        assert abs(d - e) <= ATOL + RTOL * abs(e), (
-            f"d f/d {name} at {dict(zip(PARAMS, args))}: symback {d!r}, central difference {e!r}"
-        )
+        assert abs(d - e) <= ATOL + RTOL * abs(
+            e
+        ), f"d f/d {name} at {dict(zip(PARAMS, args))}: symback {d!r}, central difference {e!r}"

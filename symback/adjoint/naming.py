@@ -44,9 +44,9 @@ def module_names(local_names) -> dict[str, str]:
     Only names bound inside the user's function can shadow them: every outside name the
     function reads is resolved at generation time and printed in canonical form.
     """
+    from ..backend.helpers import HELPERS
+
     namer = Namer(local_names)
-    return {
-        "np": namer.fresh("np"),
-        "math": namer.fresh("math"),
-        "unbroadcast": namer.fresh("_unbroadcast"),
-    }
+    names = {"np": namer.fresh("np"), "math": namer.fresh("math")}
+    names.update({helper: namer.fresh("_" + helper) for helper in HELPERS})
+    return names

@@ -8,13 +8,14 @@ back to the operand's shape (`_unbroadcast`); terms from reductions are spread b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy
 
 from .. import ir
 from ..backend.printer import print_code
-from ..rules.arrays import PRIMITIVES_BY_OP
+from ..rules.arrays import PRIMITIVES_BY_OP, Context
 from .derivatives import local_adjoint
 from .naming import Namer
 
@@ -115,14 +116,17 @@ class _Backward:
             self.terms.setdefault(operand, []).append(term)
 
     def primitive(self, stmt: ir.Primitive, upstream: str) -> None:
-        rule = PRIMITIVES_BY_OP[stmt.op]
-        (operand,) = stmt.operands
-        if operand not in self.active:
-            return
-        fields = {"bar": upstream, "x": operand, "np": self.names["np"]}
-        text = rule.adjoint.scale.format_map(fields)
-        uses = frozenset({upstream, operand} - {SEED})
-        self.terms.setdefault(operand, []).append(Term(text, uses, wrap="spread"))
+        row = PRIMITIVES_BY_OP[stmt.op]
+        params = dict(stmt.params)
+        arrays = stmt.operands[: row.arrays]
+        context = Context(upstream, arrays, stmt.target, params, params.get("index", ""))
+        for operand, contribution in zip(arrays, row.adjoint(context)):
+            if contribution is None or operand not in self.active:
+                continue
+            self.helpers.update(row.helpers)
+            text = contribution.text.format_map(self.names)
+            wrap = "spread" if contribution.spread else ""
+            self.terms.setdefault(operand, []).append(Term(text, _identifiers(text), wrap=wrap))
 
     # -- sums of terms ---------------------------------------------------------------------
 
@@ -199,6 +203,11 @@ def _constant(text: str, np_name: str) -> str:
     """A gradient that is a number: printed as a float literal."""
     value = eval(text, {"__builtins__": {}, np_name: numpy})  # our own printed arithmetic
     return repr(float(value))
+
+
+def _identifiers(text: str) -> frozenset[str]:
+    """The names a printed expression reads (a superset is harmless: it only keeps values)."""
+    return frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
 
 
 def _uses(reads: frozenset[str], fields: dict[str, str]) -> frozenset[str]:

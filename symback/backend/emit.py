@@ -7,22 +7,10 @@ from dataclasses import dataclass
 
 from .. import __version__, ir
 from ..optimize.dce import prune
+from .helpers import HELPERS, with_dependencies
 from .printer import print_code
 
 INDENT = "    "
-
-UNBROADCAST = '''def {unbroadcast}(g, like):
-    """Sum g over the axes NumPy broadcast it along, so that it has the shape of `like`."""
-    shape = {np}.shape(like)
-    if {np}.shape(g) == shape:
-        return g
-    if {np}.ndim(g) < len(shape):
-        return {np}.broadcast_to(g, shape) * 1.0
-    g = {np}.sum(g, axis=tuple(range({np}.ndim(g) - len(shape))))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and {np}.shape(g)[i] != 1)
-    return {np}.sum(g, axis=axes, keepdims=True) if axes else g
-'''
-
 
 @dataclass(frozen=True)
 class Spec:
@@ -95,8 +83,8 @@ def module_text(
         math_import = f"import math as {names['math']}" if names["math"] != "math" else "import math"
         imports[:0] = [math_import, ""]
     parts = ["\n".join(header + imports) + "\n"]
-    if any("unbroadcast" in s.program.helpers for s in specs):
-        parts.append(UNBROADCAST.format(**names))
+    used = set().union(*(s.program.helpers for s in specs))
+    parts += [HELPERS[h].text.format(**names) for h in with_dependencies(used)]
     parts += [function_text(s, names) for s in specs]
     return "\n\n".join(parts)
 

@@ -200,7 +200,17 @@ def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.Name):
         return node.id, ATOM
     if isinstance(node, ast.Constant):
-        return repr(node.value), ATOM
+        return ("..." if node.value is Ellipsis else repr(node.value)), ATOM
+    if isinstance(node, ast.List):
+        return f"[{', '.join(print_code(e) for e in node.elts)}]", ATOM
+    if isinstance(node, ast.Subscript):
+        index = node.slice
+        inner = (
+            ", ".join(_index_part(e) for e in index.elts)
+            if isinstance(index, ast.Tuple) and index.elts
+            else _index_part(index)
+        )
+        return f"{_code_wrap(node.value, ATOM)}[{inner}]", ATOM
     if isinstance(node, ast.Attribute):
         return f"{_code_wrap(node.value, ATOM)}.{node.attr}", ATOM
     if isinstance(node, ast.Call):
@@ -227,6 +237,17 @@ def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.Tuple):
         return ", ".join(print_code(e) for e in node.elts), 0
     raise SymbackInternalError(f"the code printer has no rule for {type(node).__name__}")
+
+
+def _index_part(node: ast.expr) -> str:
+    """One part of an index: a slice `a:b:c` or an expression."""
+    if not isinstance(node, ast.Slice):
+        return print_code(node)
+    parts = [print_code(p) if p is not None else "" for p in (node.lower, node.upper)]
+    text = ":".join(parts)
+    if node.step is not None:
+        text += ":" + print_code(node.step)
+    return text
 
 
 def _code_wrap(node: ast.expr, min_prec: int) -> str:

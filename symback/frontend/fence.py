@@ -26,8 +26,6 @@ REFUSED: dict[type, tuple[str, str]] = {
     ast.While: ("a while loop", f"loops {_NOT_YET} write it with NumPy array operations"),
     ast.Break: ("break", "loops are not supported yet"),
     ast.Continue: ("continue", "loops are not supported yet"),
-    ast.Subscript: ("indexing", f"indexing {_NOT_YET} use whole-array operations"),
-    ast.Slice: ("a slice", f"indexing {_NOT_YET} use whole-array operations"),
     ast.Delete: ("a del statement", "remove it: values go out of scope by themselves"),
     ast.Import: ("an import inside the function", "import at module level"),
     ast.ImportFrom: ("an import inside the function", "import at module level"),
@@ -40,7 +38,6 @@ REFUSED: dict[type, tuple[str, str]] = {
     ast.FunctionDef: ("a nested function definition", "define helpers at module level"),
     ast.ClassDef: ("a class definition", "define classes at module level"),
     ast.JoinedStr: ("an f-string", "strings have no derivative; remove it"),
-    ast.List: ("a list literal", "build arrays outside the function and pass them in"),
     ast.Dict: ("a dict literal", "pass values as separate parameters"),
     ast.Set: ("a set literal", "pass values as separate parameters"),
     ast.Starred: ("a starred expression", "pass arguments explicitly"),
@@ -77,6 +74,9 @@ ALLOWED: frozenset[type] = frozenset(
         ast.Attribute,
         ast.Compare,
         ast.Tuple,
+        ast.Subscript,
+        ast.Slice,
+        ast.List,  # an index such as x[[0, 2]]; elsewhere lowering refuses it
         ast.Add,
         ast.Sub,
         ast.Mult,
@@ -126,7 +126,8 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
                         source.place(stmt),
                         hint="remove it, or move it outside the differentiated function",
                     )
-                if kind is ast.Constant and not isinstance(node.value, (int, float, bool)):
+                allowed_constant = (int, float, bool, type(None), type(Ellipsis))
+                if kind is ast.Constant and not isinstance(node.value, allowed_constant):
                     if not _is_docstring(fdef, stmt):
                         raise UnsupportedSyntaxError(
                             f"a {type(node.value).__name__} constant has no derivative",

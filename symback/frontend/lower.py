@@ -19,6 +19,7 @@ from ..errors import SymbackError, UnknownFunctionError, UnsupportedSyntaxError
 from ..rules import symbols
 from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE
+from .arrays import ArrayLowering
 from .resolve import Namespace, Resolved
 from .source import SourceInfo
 from .static import Opaque, StaticFunction
@@ -82,7 +83,7 @@ def bound_names(fdef: ast.FunctionDef) -> set[str]:
     return names
 
 
-class Lowerer:
+class Lowerer(ArrayLowering):
     """Walks one function's statements in order, building SSA statements."""
 
     def __init__(
@@ -290,7 +291,12 @@ class Lowerer:
     def value(self, node: ast.expr, operands: _Operands, target: str | None = None) -> Val:
         handler = getattr(self, "value_" + type(node).__name__, None)
         if handler is None:
-            self.fail(node, f"symback does not support {type(node).__name__} here", None)
+            what = {"List": "a list literal", "Tuple": "a tuple"}.get(type(node).__name__)
+            self.fail(
+                node,
+                f"symback does not support {what or type(node).__name__} here",
+                "build arrays outside the function and pass them in" if what else None,
+            )
         return handler(node, operands, target)
 
     def value_Constant(self, node: ast.Constant, operands, target) -> Val:
@@ -307,14 +313,16 @@ class Lowerer:
         return self.outside(node, self.namespace.lookup(node.id))
 
     def value_Attribute(self, node: ast.Attribute, operands, target) -> Val:
-        resolved = self.namespace.chain(node) if not self._starts_local(node) else None
-        if resolved is None:
-            self.fail(
-                node,
-                f"attribute `.{node.attr}` of an array is not supported yet",
-                "use the NumPy function form, e.g. np.sum(x) for x.sum()",
-            )
-        return self.outside(node, resolved)
+        if self._of_array(node.value):
+            return self.local_attribute(node, operands, target)
+        return self.outside(node, self.namespace.chain(node))
+
+    def _of_array(self, node: ast.expr) -> bool:
+        """Is `node` a value computed in the function (so `.attr` is an array's attribute),
+        rather than a module or constant read from outside?"""
+        if self._starts_local(node):
+            return True
+        return self.namespace.chain(node) is None  # a call, an index, an arithmetic result
 
     def _starts_local(self, node: ast.expr) -> bool:
         while isinstance(node, (ast.Attribute, ast.Call)):
@@ -348,19 +356,23 @@ class Lowerer:
         if isinstance(node, ast.Attribute):
             root = self.namespace.chain(node.value)
             if root is not None and root.kind == "module" and root.qualname in ("numpy", "math"):
-                return self.module_attr(root.qualname, node.attr)
+                return self.module_attr(f"{root.qualname}.{node.attr}")
         value = resolved.value
         if isinstance(value, float) and value < 0 or isinstance(value, int) and value < 0:
             return ast.UnaryOp(ast.USub(), ast.Constant(-value))
         return ast.Constant(value)
 
-    def module_attr(self, module: str, attr: str) -> ast.expr:
+    def module_attr(self, qualname: str) -> ast.expr:
+        """Code for a module function or constant, in canonical form: np.linalg.det."""
+        module, *attrs = qualname.split(".")
         if module == "builtins":
-            return ast.Name(attr, ast.Load())
+            return ast.Name(attrs[0], ast.Load())
         if module == "math":
             self.uses_math = True
-            return ast.Attribute(ast.Name(self.modules.math, ast.Load()), attr, ast.Load())
-        return ast.Attribute(ast.Name(self.modules.np, ast.Load()), attr, ast.Load())
+        code = ast.Name(self.modules.math if module == "math" else self.modules.np, ast.Load())
+        for attr in attrs:
+            code = ast.Attribute(code, attr, ast.Load())
+        return code
 
     def value_UnaryOp(self, node: ast.UnaryOp, operands, target) -> Val:
         inner = self.value(node.operand, operands)
@@ -375,11 +387,7 @@ class Lowerer:
 
     def value_BinOp(self, node: ast.BinOp, operands, target) -> Val:
         if isinstance(node.op, ast.MatMult):
-            self.fail(
-                node,
-                "matrix multiplication (@) is not supported yet",
-                "it is planned; until then write the products with np.sum",
-            )
+            return self.matmul(node, operands, target)
         left = self.value(node.left, operands)
         right = self.value(node.right, operands)
         code = ast.BinOp(left.code, node.op, right.code)
@@ -400,27 +408,25 @@ class Lowerer:
         return self.operand(name, operands)
 
     def value_Call(self, node: ast.Call, operands, target) -> Val:
-        if self._starts_local(node.func):
-            self.fail(
-                node,
-                "method calls on arrays are not supported yet",
-                "use the NumPy function form, e.g. np.sum(x) for x.sum()",
-            )
+        if isinstance(node.func, ast.Attribute) and self._of_array(node.func.value):
+            return self.method_call(node, operands, target)
         resolved = self.namespace.chain(node.func)
         if resolved is None or resolved.kind != "function":
             self.unknown_callee(node, resolved)
         qualname = resolved.qualname
-        func_code = self.module_attr(*qualname.split("."))
+        func_code = self.module_attr(qualname)
         if qualname in NON_DIFFERENTIABLE:
             return self.opaque_call(node, func_code, operands, target)
+        if qualname in PRIMITIVES:
+            row = PRIMITIVES[qualname]
+            args, keywords = node.args, node.keywords
+            return self.primitive_call(node, row, args, keywords, operands, target, func_code)
         if node.keywords:
             self.fail(
                 node.keywords[0],
                 f"keyword arguments to {resolved.text} are not supported yet",
                 "pass arguments by position",
             )
-        if qualname in PRIMITIVES:
-            return self.primitive_call(node, qualname, func_code, operands, target)
         rule = ELEMENTWISE[qualname]
         if len(node.args) not in rule.arities:
             self.fail(node, f"{resolved.text} takes {rule.arity} argument(s) here", None)
@@ -439,16 +445,6 @@ class Lowerer:
         code = ast.Call(func_code, [a.code for a in args], keywords)
         name = target or self.temp()
         self.body.append(ir.Opaque(name, tuple(inner.names), code, self._line))
-        return self.operand(name, operands)
-
-    def primitive_call(self, node: ast.Call, qualname, func_code, operands, target) -> Val:
-        row = PRIMITIVES[qualname]
-        if not row.min_args <= len(node.args) <= row.max_args:
-            self.fail(node, f"{qualname} with these arguments is not supported yet", None)
-        arg = self.value_to_name(node.args[0])
-        name = target or self.temp()
-        code = ast.Call(func_code, [ast.Name(arg, ast.Load())], [])
-        self.body.append(ir.Primitive(name, row.op, (arg,), (), code, self._line))
         return self.operand(name, operands)
 
     def unknown_callee(self, node: ast.Call, resolved: Resolved | None):

@@ -1,36 +1,210 @@
-"""Array primitives with hand-written adjoints: one row per operation."""
+"""Array primitives with hand-written adjoints: one row per operation.
+
+An adjoint is a small function of the statement (its operands `x0, x1, ...`, its value `v`,
+its upstream adjoint `bar`, its static arguments such as `axis`) returning, for each array
+operand, the printed expression of the gradient sent to it, or None. Texts are format strings
+over `{np}` and the helper functions' names (`{unbroadcast}`, `{matmul_left}`, ...); helpers
+are emitted into the generated module only when used (backend/helpers.py).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 
 @dataclass(frozen=True)
-class Spread:
-    """Adjoint that spreads a reduced gradient back over the operand's shape.
+class Context:
+    """What an adjoint rule may read about one primitive statement."""
 
-    The operand's adjoint is `np.broadcast_to(scale, np.shape(operand))`, where `scale` is
-    a format string over `{bar}` (the reduction's adjoint) and `{x}` (the operand).
-    """
+    bar: str  # the upstream adjoint's name (or a number)
+    operands: tuple[str, ...]  # the array operands
+    value: str  # the statement's own value
+    params: dict  # static arguments: axis, keepdims, axes, ...
+    index: str = ""  # getitem: the printed index expression
 
-    scale: str
+    @property
+    def x(self) -> str:
+        return self.operands[0]
+
+    def expanded_bar(self) -> str:
+        """bar with the reduced axes put back (size 1), so that it broadcasts against x."""
+        axis = self.params.get("axis")
+        if axis is None or self.params.get("keepdims"):
+            return self.bar
+        return f"{{np}}.expand_dims({self.bar}, {axis!r})"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A gradient sent to one operand: `spread` marks a reduced gradient to broadcast back."""
+
+    text: str
+    spread: bool = False
+
+
+Rule = Callable[[Context], tuple[Contribution | None, ...]]
 
 
 @dataclass(frozen=True)
 class ArrayPrimitive:
     op: str
-    names: tuple[str, ...]
-    adjoint: Spread
-    min_args: int = 1
-    max_args: int = 1
+    names: tuple[str, ...]  # qualified function names
+    arrays: int  # how many leading positional arguments are differentiable arrays
+    adjoint: Rule
+    static: tuple[str, ...] = ()  # further arguments, by position or keyword: literals only
+    methods: tuple[str, ...] = ()  # `x.sum(...)`-style spellings
+    helpers: tuple[str, ...] = field(default=())  # module helpers the adjoint texts call
+
+
+def _sum(c: Context):
+    return (Contribution(c.expanded_bar(), spread=True),)
+
+
+def _mean(c: Context):
+    scale = f"{c.expanded_bar()} * ({{np}}.size({c.value}) / {{np}}.size({c.x}))"
+    if c.params.get("axis") is None:
+        scale = f"{c.bar} / {{np}}.size({c.x})"
+    return (Contribution(scale, spread=True),)
+
+
+def _max_min(c: Context):
+    # Ties share the gradient equally (docs/conventions.md): each of k tied maxima gets 1/k.
+    axis = c.params.get("axis")
+    keep = c.params.get("keepdims")
+    v = c.value if axis is None or keep else f"{{np}}.expand_dims({c.value}, {axis!r})"
+    hit = f"({c.x} == {v})"
+    count = f"{{np}}.sum({hit}, axis={axis!r}, keepdims=True)"
+    return (Contribution(f"{hit} * ({c.expanded_bar()} / {count})"),)
+
+
+def _var(c: Context, ddof_text: str = "0"):
+    axis = c.params.get("axis")
+    centred = f"({c.x} - {{np}}.mean({c.x}, axis={axis!r}, keepdims=True))"
+    count = f"({{np}}.size({c.x}) / {{np}}.size({c.value}) - {c.params.get('ddof', 0)!r})"
+    return centred, count
+
+
+def _var_rule(c: Context):
+    centred, count = _var(c)
+    return (Contribution(f"2 * {centred} * ({c.expanded_bar()} / {count})"),)
+
+
+def _std_rule(c: Context):
+    centred, count = _var(c)
+    v = c.value
+    axis = c.params.get("axis")
+    if axis is not None and not c.params.get("keepdims"):
+        v = f"{{np}}.expand_dims({c.value}, {axis!r})"
+    return (Contribution(f"{centred} * ({c.expanded_bar()} / ({count} * {v}))"),)
+
+
+def _matmul(c: Context):
+    a, b = c.operands
+    return (
+        Contribution(f"{{matmul_left}}({c.bar}, {a}, {b})"),
+        Contribution(f"{{matmul_right}}({c.bar}, {a}, {b})"),
+    )
+
+
+def _outer(c: Context):
+    a, b = c.operands
+    return (
+        Contribution(f"{{np}}.reshape({c.bar} @ {{np}}.ravel({b}), {{np}}.shape({a}))"),
+        Contribution(f"{{np}}.reshape({{np}}.ravel({a}) @ {c.bar}, {{np}}.shape({b}))"),
+    )
+
+
+def _transpose(c: Context):
+    axes = c.params.get("axes")
+    if axes is None:
+        return (Contribution(f"{{np}}.transpose({c.bar})"),)
+    inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
+    return (Contribution(f"{{np}}.transpose({c.bar}, {inverse!r})"),)
+
+
+def _reshape(c: Context):
+    return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))"),)
+
+
+def _cumsum(c: Context):
+    axis = c.params.get("axis")
+    if axis is None:
+        flat = f"{{np}}.flip({{np}}.cumsum({{np}}.flip({{np}}.ravel({c.bar}))))"
+        return (Contribution(f"{{np}}.reshape({flat}, {{np}}.shape({c.x}))"),)
+    flipped = f"{{np}}.flip({c.bar}, {axis!r})"
+    return (Contribution(f"{{np}}.flip({{np}}.cumsum({flipped}, {axis!r}), {axis!r})"),)
+
+
+def _norm(c: Context):
+    # d|x| = x / |x|; at x = 0 the subgradient 0 (like abs).
+    safe = f"{{np}}.where({c.value} == 0, 1.0, {c.value})"
+    return (Contribution(f"{c.bar} * {c.x} / {safe}"),)
+
+
+def _det(c: Context):
+    return (Contribution(f"{c.bar} * {c.value} * {{np}}.linalg.inv({c.x}).T"),)
+
+
+def _inv(c: Context):
+    return (Contribution(f"-{c.value}.T @ {c.bar} @ {c.value}.T"),)
+
+
+def _solve(c: Context):
+    a, b = c.operands
+    db = f"{{np}}.linalg.solve({a}.T, {c.bar})"
+    return (
+        Contribution(f"-{{solve_left}}({db}, {c.value})"),
+        Contribution(db),
+    )
+
+
+def _trace(c: Context):
+    return (Contribution(f"{c.bar} * {{np}}.eye(*{{np}}.shape({c.x}))"),)
+
+
+def _getitem(c: Context):
+    return (Contribution(f"{{scatter}}({c.bar}, {c.x}, {c.index})"),)
+
+
+def _gather(c: Context):
+    return (Contribution(f"{{scatter_add}}({c.bar}, {c.x}, {c.index})"),)
 
 
 PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
-    ArrayPrimitive("sum", ("numpy.sum",), Spread("{bar}")),
-    ArrayPrimitive("mean", ("numpy.mean", "numpy.average"), Spread("{bar} / {np}.size({x})")),
+    ArrayPrimitive("sum", ("numpy.sum",), 1, _sum, ("axis", "keepdims"), ("sum",)),
+    ArrayPrimitive("mean", ("numpy.mean",), 1, _mean, ("axis", "keepdims"), ("mean",)),
+    ArrayPrimitive("max", ("numpy.max", "numpy.amax"), 1, _max_min, ("axis", "keepdims"), ("max",)),
+    ArrayPrimitive("min", ("numpy.min", "numpy.amin"), 1, _max_min, ("axis", "keepdims"), ("min",)),
+    ArrayPrimitive("var", ("numpy.var",), 1, _var_rule, ("axis", "keepdims", "ddof"), ("var",)),
+    ArrayPrimitive("std", ("numpy.std",), 1, _std_rule, ("axis", "keepdims", "ddof"), ("std",)),
+    ArrayPrimitive(
+        "matmul",
+        ("numpy.matmul", "numpy.dot"),  # np.dot: for up to 2-D arrays, where it is matmul
+        2,
+        _matmul,
+        (),
+        ("dot",),
+        ("matmul_left", "matmul_right"),
+    ),
+    ArrayPrimitive("outer", ("numpy.outer",), 2, _outer),
+    ArrayPrimitive("transpose", ("numpy.transpose",), 1, _transpose, ("axes",), ("transpose",)),
+    ArrayPrimitive("reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",)),
+    ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel", "flatten")),
+    ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, ("axis",), ("cumsum",)),
+    ArrayPrimitive("norm", ("numpy.linalg.norm",), 1, _norm),
+    ArrayPrimitive("det", ("numpy.linalg.det",), 1, _det),
+    ArrayPrimitive("inv", ("numpy.linalg.inv",), 1, _inv),
+    ArrayPrimitive("solve", ("numpy.linalg.solve",), 2, _solve, (), (), ("solve_left",)),
+    ArrayPrimitive("trace", ("numpy.trace",), 1, _trace, (), ("trace",)),
+    # x[index]: a basic index (slices, integers, a boolean mask) reads no element twice, so
+    # its adjoint assigns; an integer-array index may repeat elements, so its adjoint adds.
+    ArrayPrimitive("getitem", (), 1, _getitem, (), (), ("scatter",)),
+    ArrayPrimitive("gather", (), 1, _gather, (), (), ("scatter_add",)),
 )
 
 PRIMITIVES: dict[str, ArrayPrimitive] = {
     name: row for row in PRIMITIVE_TABLE for name in row.names
 }
 PRIMITIVES_BY_OP: dict[str, ArrayPrimitive] = {row.op: row for row in PRIMITIVE_TABLE}
+METHODS: dict[str, ArrayPrimitive] = {m: row for row in PRIMITIVE_TABLE for m in row.methods}

@@ -22,9 +22,19 @@ def supported_markdown() -> str:
         names = ", ".join(f"`{n}`" for n in row.names)
         domain = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in row.domain)
         rows.append(f"| {names} | {domain} |")
-    rows += ["", "## Array primitives", "", "| functions | operation |", "| --- | --- |"]
+    rows += [
+        "",
+        "## Array operations",
+        "",
+        "| functions | methods | literal arguments |",
+        "| --- | --- | --- |",
+    ]
     for prim in PRIMITIVE_TABLE:
-        rows.append(f"| {', '.join(f'`{n}`' for n in prim.names)} | {prim.op} (whole array) |")
+        names = ", ".join(f"`{n}`" for n in prim.names) or f"`x[...]` ({prim.op})"
+        methods = ", ".join(f"`.{m}()`" for m in prim.methods)
+        static = ", ".join(f"`{s}`" for s in prim.static)
+        rows.append(f"| {names} | {methods} | {static} |")
+    rows += ["", "Also `a @ b`, `x.T`, and `x.shape`, `x.ndim`, `x.size` (no gradient)."]
     rows += [
         "",
         "## Zero gradient (the gradient does not flow through them)",

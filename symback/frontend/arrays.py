@@ -1,0 +1,162 @@
+"""Lowering of array operations: primitive calls, methods, `.T`, `@` and indexing.
+
+A mixin of the Lowerer (frontend/lower.py): each array operation becomes an ir.Primitive
+whose first operands are the differentiable arrays; shape arguments and indices are kept
+as forward code over inactive operands, and `axis`-like arguments must be literals.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from .. import ir
+from ..backend.printer import print_code
+from ..rules.arrays import METHODS, ArrayPrimitive
+
+# Attributes of an array that are plain data: no gradient flows through them.
+DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
+_BASIC_INDEX = (ast.Slice, ast.Constant, ast.UnaryOp, ast.Tuple, ast.Attribute, ast.Subscript)
+
+
+class ArrayLowering:
+    """Methods of the Lowerer for array operations (see the module docstring)."""
+
+    def local_attribute(self, node: ast.Attribute, operands, target):
+        """`x.T`, or `x.shape`-style data, of a local array."""
+        if node.attr == "T":
+            array = self.value_to_name(node.value)
+            code = ast.Attribute(ast.Name(array, ast.Load()), "T", ast.Load())
+            return self.emit_primitive("transpose", (array,), (("axes", None),), code, target, operands)
+        if node.attr in DATA_ATTRIBUTES:
+            code, names = self.code_only(node)
+            return self.emit_opaque(code, names, target, operands)
+        self.fail(
+            node,
+            f"attribute `.{node.attr}` of an array is not supported",
+            "use the NumPy function form (np.transpose, np.real, ...) if it has one",
+        )
+
+    def method_call(self, node: ast.Call, operands, target):
+        """`x.sum(axis=0)` is lowered as `np.sum(x, axis=0)`."""
+        method = node.func.attr
+        row = METHODS.get(method)
+        if row is None:
+            if method == "copy" and not node.args and not node.keywords:
+                return self.value(node.func.value, operands, target)
+            self.fail(
+                node,
+                f"the array method `.{method}()` is not supported",
+                "use NumPy functions; see docs/supported.md",
+            )
+        args = [node.func.value, *node.args]
+        if row.op == "reshape" and len(node.args) > 1:  # x.reshape(3, 4) means (3, 4)
+            args = [node.func.value, ast.Tuple(list(node.args), ast.Load())]
+        return self.primitive_call(node, row, args, node.keywords, operands, target)
+
+    def primitive_call(self, node, row: ArrayPrimitive, args, keywords, operands, target, func=None):
+        """A call of an array primitive: arrays first, then literal or pass-through arguments.
+
+        `func` is the function as the forward code calls it (default: the row's first name)."""
+        if len(args) < row.arrays:
+            self.fail(node, f"np.{row.op} needs {row.arrays} array argument(s)", None)
+        arrays = tuple(self.value_to_name(a) for a in args[: row.arrays])
+        params, extra_codes, extra_names = [], [], []
+        for position, arg in enumerate(args[row.arrays :]):
+            name = row.static[position] if position < len(row.static) else None
+            if name is not None:
+                params.append((name, self.literal(arg, name)))
+                extra_codes.append(ast.Constant(params[-1][1]))
+            else:
+                arg_code, names = self.code_only(arg)
+                extra_codes.append(arg_code)
+                extra_names += names
+        keyword_codes = []
+        for k in keywords:
+            if k.arg not in row.static:
+                self.fail(k, f"np.{row.op} with `{k.arg}=` is not supported", None)
+            params.append((k.arg, self.literal(k.value, k.arg)))
+            keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
+        func = func or self.module_attr(row.names[0])
+        code = ast.Call(func, [ast.Name(a, ast.Load()) for a in arrays] + extra_codes, keyword_codes)
+        all_operands = arrays + tuple(extra_names)
+        return self.emit_primitive(row.op, all_operands, tuple(params), code, target, operands)
+
+    def matmul(self, node: ast.BinOp, operands, target):
+        a, b = self.value_to_name(node.left), self.value_to_name(node.right)
+        code = ast.BinOp(ast.Name(a, ast.Load()), ast.MatMult(), ast.Name(b, ast.Load()))
+        return self.emit_primitive("matmul", (a, b), (), code, target, operands)
+
+    def value_Subscript(self, node: ast.Subscript, operands, target):
+        array = self.value_to_name(node.value)
+        index, names = self.code_only(node.slice)
+        basic = self.is_basic_index(node.slice)
+        np_index = ast.Subscript(
+            ast.Attribute(ast.Name(self.modules.np, ast.Load()), "s_", ast.Load()), index, ast.Load()
+        )
+        params = (("index", print_code(np_index)),)
+        code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
+        op = "getitem" if basic else "gather"
+        return self.emit_primitive(op, (array, *names), params, code, target, operands)
+
+    def is_basic_index(self, node: ast.expr) -> bool:
+        """Does the index read each element at most once (slices, integers, a boolean mask)?"""
+        parts = node.elts if isinstance(node, ast.Tuple) else [node]
+        for part in parts:
+            if isinstance(part, ast.Name):
+                ssa = self.env.get(part.id)
+                if ssa not in self.boolean and part.id in self.user_names:
+                    return False  # an integer array may repeat elements
+            elif not isinstance(part, _BASIC_INDEX):
+                return False
+        return True
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def emit_primitive(self, op, all_operands, params, code, target, operands):
+        name = target or self.temp()
+        self.body.append(ir.Primitive(name, op, tuple(all_operands), tuple(params), code, self._line))
+        return self.operand(name, operands)
+
+    def emit_opaque(self, code, names, target, operands):
+        name = target or self.temp()
+        self.body.append(ir.Opaque(name, tuple(names), code, self._line))
+        return self.operand(name, operands)
+
+    def literal(self, node: ast.expr, what: str):
+        try:
+            return ast.literal_eval(node)
+        except ValueError:
+            self.fail(
+                node,
+                f"`{what}` must be a literal (a number, a tuple of numbers, True/False or None)",
+                "write the value itself here",
+            )
+
+    def code_only(self, node: ast.expr) -> tuple[ast.expr, list[str]]:
+        """Forward code for a value no gradient flows through (a shape, an index), and the
+        SSA names it reads. Local names are renamed to their SSA versions."""
+        names: list[str] = []
+
+        def rewrite(n: ast.AST) -> ast.AST:
+            if isinstance(n, ast.Name):
+                if n.id in self.env:
+                    names.append(self.env[n.id])
+                    return ast.Name(self.env[n.id], ast.Load())
+                return self.outside(n, self.namespace.lookup(n.id)).code
+            if isinstance(n, ast.Attribute) and not self._starts_local(n):
+                return self.outside(n, self.namespace.chain(n)).code
+            if isinstance(n, ast.Call):
+                self.fail(
+                    n,
+                    "a function call inside an index or shape is not supported",
+                    "compute the index first, in its own assignment",
+                )
+            for field, value in ast.iter_fields(n):
+                if isinstance(value, ast.AST):
+                    setattr(n, field, rewrite(value))
+                elif isinstance(value, list):
+                    setattr(n, field, [rewrite(v) if isinstance(v, ast.AST) else v for v in value])
+            return n
+
+        return rewrite(copy.deepcopy(node)), sorted(set(names))
