@@ -170,7 +170,8 @@ def softplus_grad_forward_difference(w, x, h=1e-5):  # planted: a one-sided diff
 
 
 def first_two(w):
-    return w[0] ** 2 + 3 * w[1]
+    # np.cumprod has no rule in symback: the check falls back to the numerical reference.
+    return w[0] ** 2 + 3 * np.cumprod(w)[1] / w[0]
 
 
 def first_two_grad(w):
