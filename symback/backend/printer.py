@@ -51,6 +51,9 @@ class TemplatePrinter:
         return str(int(expr)), (ATOM if expr >= 0 else UNARY)
 
     def _print_Rational(self, expr: sp.Rational):
+        if expr.q & (expr.q - 1) == 0:  # a power of two: exact as a float literal
+            value = expr.p / expr.q
+            return repr(value), (ATOM if value >= 0 else UNARY)
         sign = "-" if expr < 0 else ""
         return f"{sign}{abs(expr.p)} / {expr.q}", MUL
 
@@ -65,6 +68,13 @@ class TemplatePrinter:
 
     def _print_Exp1(self, expr):
         return "{np}.e", ATOM
+
+    def _print_Power(self, expr):
+        return self._print_Pow(sp.Pow(*expr.args, evaluate=False))
+
+    def _print_Equality(self, expr):
+        lhs, rhs = expr.args
+        return f"{self._wrap(lhs, ADD)} == {self._wrap(rhs, ADD)}", COMPARE_PREC
 
     def _print_Heaviside(self, expr):
         return self._print_call("{np}.heaviside", expr.args)

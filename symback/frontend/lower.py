@@ -19,6 +19,7 @@ from ..errors import SymbackError, UnknownFunctionError, UnsupportedSyntaxError
 from ..rules import symbols
 from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE
+from ..rules.functions import power
 from .arrays import ArrayLowering
 from .resolve import Namespace, Resolved
 from .source import SourceInfo
@@ -29,7 +30,7 @@ _ARITHMETIC = {
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
+    ast.Pow: power,
 }
 _BOOLEAN_OPS = (ast.BitAnd, ast.BitOr)
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .functions import Cbrt, Clip, LogAddExp, LogAddExp2, Maximum, Minimum, Where
+from .functions import Cbrt, Clip, LogAddExp, LogAddExp2, Maximum, Minimum, Power, Where, power
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(_both("hypot"), lambda a, b: sp.sqrt(a**2 + b**2), (WIDE, WIDE), arity=2),
     Elementwise(
         ("numpy.power", "numpy.float_power", "math.pow", "builtins.pow"),
-        lambda a, b: a**b,
+        power,
         (POSITIVE, WIDE),
         arity=2,
     ),

@@ -89,3 +89,27 @@ class Cbrt(Function):
 
     def fdiff(self, argindex=1):
         return 1 / (3 * self**2)
+
+
+class Power(Function):
+    """a ** b with an exponent that varies: derivatives stay finite where a == 0.
+
+    SymPy writes d(a**b)/da as b * a**b / a (nan at a = 0) and d/db as a**b * log(a)
+    (0 * -inf at a = 0); here they are b * a**(b - 1) and, at a = 0, exactly 0.
+    """
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        if argindex == 1:
+            return b * power(a, b - 1)
+        at_zero = sympy.Eq(a, 0)  # the inner where keeps log from seeing 0 (no warning)
+        if at_zero in (sympy.true, sympy.false):  # a is a number
+            return S.Zero if at_zero else self * sympy.log(a)
+        return Where(at_zero, S.Zero, self * sympy.log(Where(at_zero, S.One, a)))
+
+
+def power(a, b):
+    """a ** b: SymPy's own power when the exponent is a constant, else Power."""
+    return a**b if not b.free_symbols else Power(a, b)

@@ -1,0 +1,599 @@
+"""An array zoo: functions built from symback's array operations, each with inputs and a wrt.
+
+Every operation of docs/supported.md's "Array operations" table appears here, most of them in
+the combinations real code uses (a least-squares loss, a layer norm, a softmax, a log-det).
+Inputs are fixed arrays from a seeded generator, chosen away from kinks and ties (maxima differ
+by far more than the finite-difference step; matrices are made well conditioned by adding 3*I)
+so that numerical gradients are a fair reference.
+"""
+
+import numpy as np
+
+EPS = 1e-8
+
+# ---------------------------------------------------------------- data
+
+_rng = np.random.default_rng(20240611)
+
+
+def _normal(*shape):
+    return _rng.standard_normal(shape)
+
+
+V3 = _normal(3)
+V4 = _normal(4)
+W4 = _normal(4)
+V5 = np.array([0.9, -1.4, 0.3, 2.1, -0.6])  # distinct, no element near 0
+V6 = _normal(6)
+V12 = _normal(12)
+M23 = _normal(2, 3)
+M34 = _normal(3, 4)
+M43 = _normal(4, 3)
+M53 = _normal(5, 3)
+A3 = _normal(3, 3) + 3 * np.eye(3)  # well conditioned
+A4 = _normal(4, 4) + 3 * np.eye(4)
+SPD3 = A3 @ A3.T + np.eye(3)  # symmetric positive definite
+B32 = _normal(3, 2)
+T234 = _normal(2, 3, 4)
+T243 = _normal(2, 4, 3)
+T324 = _normal(3, 2, 4)
+T2345 = _normal(2, 3, 4, 5)
+# Rows with one clear maximum and minimum each (gaps of 0.3 or more: no near-ties).
+SPREAD34 = np.array(
+    [
+        [0.2, 1.9, -0.7, 0.8],
+        [-1.1, 0.4, 2.3, -0.1],
+        [1.5, -0.9, 0.1, 0.6],
+    ]
+)
+IDX_REPEAT = np.array([0, 2, 2, 4, 0, 2])  # 0 twice, 2 three times, 4 once
+ROWS = np.array([2, 0, 2])
+ONE_HOT_43 = np.eye(3)[[0, 2, 1, 2]]  # 4 samples, 3 classes
+
+
+# ---------------------------------------------------------------- matmul, dot, outer
+
+
+def quadratic_form(x, A):
+    """1-D @ 2-D @ 1-D: x^T A x."""
+    return x @ A @ x
+
+
+def least_squares(A, x, y):
+    """2-D @ 1-D: ||Ax - y||^2."""
+    r = A @ x - y
+    return r @ r
+
+
+def row_vector_times_matrix(x, M):
+    """1-D @ 2-D."""
+    return np.sum(np.tanh(x @ M))
+
+
+def inner_product(u, v):
+    """1-D @ 1-D, by operator and by np.dot."""
+    return (u @ v) * np.dot(u, v) + np.sin(np.dot(v, u))
+
+
+def matrix_product(A, B):
+    """2-D @ 2-D."""
+    return np.sum(np.sin(A @ B))
+
+
+def np_matmul_and_dot(A, B, x):
+    """The function spellings: np.matmul and np.dot on matrices, A.dot on a vector."""
+    C = np.matmul(A, B)
+    D = np.dot(A, B)
+    return np.sum(C * D) + np.sum(np.cos(A.dot(x)))
+
+
+def batched_matmul(A, B):
+    """Stacked 3-D @ 3-D: a batch of matrix products."""
+    return np.sum((A @ B) ** 2)
+
+
+def batched_matmul_broadcast(A, B):
+    """3-D @ 2-D: one matrix applied to a batch (its gradient sums over the batch)."""
+    return np.sum(np.tanh(np.matmul(A, B)))
+
+
+def batched_matrix_vector(A, x):
+    """3-D @ 1-D."""
+    return np.sum(np.exp(0.3 * (A @ x)))
+
+
+def outer_product(u, v, M):
+    return np.sum(np.outer(u, v) * M) + np.sum(np.outer(v, v) ** 2)
+
+
+def gram_row_sums(X):
+    """The chain `(X.T @ X).sum(axis=1)`."""
+    s = (X.T @ X).sum(axis=1)
+    return np.sum(s**2)
+
+
+def bilinear(x, A, y):
+    return x @ A @ y + np.sum(np.outer(x, y) * A)
+
+
+# ---------------------------------------------------------------- transpose, reshape
+
+
+def transpose_forms(A, B):
+    """`.T`, np.transpose and the method, all of a 2-D array."""
+    return np.sum(A.T * B) + np.sum(np.transpose(A) ** 2) + np.sum(A.transpose() @ A)
+
+
+def transpose_axes(T, W):
+    """np.transpose with `axes`, and the method with an axes tuple."""
+    P = np.transpose(T, (1, 0, 2))
+    Q = T.transpose((2, 0, 1))
+    return np.sum(P * W) + np.sum(Q**3)
+
+
+def transpose_method_varargs(T, W):
+    """`x.transpose(1, 0, 2)`: the axes as separate arguments, as NumPy allows."""
+    return np.sum(T.transpose(1, 0, 2) * W)
+
+
+def transpose_3d_no_axes(T):
+    """.T of a 3-D array reverses all axes."""
+    return np.sum(T.T * np.cos(T.T))
+
+
+def reshape_then_matmul(v, w):
+    M = np.reshape(v, (3, 4))
+    return np.sum(np.tanh(M @ w))
+
+
+def reshape_method_forms(v, w):
+    """x.reshape(3, 4), x.reshape((4, 3)), x.reshape(-1) and a shape read from the data."""
+    A = v.reshape(3, 4)
+    B = v.reshape((4, 3))
+    C = A.reshape(-1)
+    D = B.reshape(B.shape[0], -1)
+    return np.sum(A @ w) + np.sum(B**2) + C @ v + np.sum(np.sin(D))
+
+
+def ravel_and_flatten(M, v):
+    a = np.ravel(M)
+    b = M.ravel()
+    c = M.flatten()
+    return a @ v + np.sum(b**2) + np.sum(np.exp(c / 4))
+
+
+def reshape_batch(T, w):
+    """Flatten all but the first axis, as before a dense layer."""
+    X = np.reshape(T, (T.shape[0], -1))
+    return np.sum(np.tanh(X @ w))
+
+
+# ---------------------------------------------------------------- reductions
+
+
+def sum_each_axis(X):
+    return (
+        np.sum(np.sum(X, axis=0) ** 2)
+        + np.sum(np.sum(X, axis=1) ** 3)
+        + np.sum(np.sin(np.sum(X, axis=-1)))
+    )
+
+
+def sum_keepdims(X):
+    """keepdims=True keeps the reduced axis, so the result broadcasts against X."""
+    centred = X - np.sum(X, axis=1, keepdims=True) / 4
+    cols = X / np.sum(X**2, axis=0, keepdims=True)
+    return np.sum(centred**2) + np.sum(cols * X)
+
+
+def sum_tuple_axes(T):
+    a = np.sum(T**2, axis=(0, 2))
+    b = np.sum(np.sin(T), axis=(1, 2), keepdims=True)
+    c = np.sum(T, axis=(-1, 0))
+    return np.sum(a**2) + np.sum(b * T) + c @ c
+
+
+def sum_4d_axes(T):
+    """A 4-D array reduced over a tuple with a negative axis, keepdims on and off."""
+    a = np.sum(T, axis=(1, -1))
+    b = np.mean(T, axis=(0, 2), keepdims=True)
+    return np.sum(a**2) + np.sum(np.exp(0.2 * (T - b)))
+
+
+def mean_axes(X):
+    return (
+        np.sum(np.mean(X, axis=0) ** 2)
+        + np.sum(np.exp(np.mean(X, axis=-1)))
+        + np.sum((X - np.mean(X, axis=1, keepdims=True)) ** 2)
+        + np.mean(X) ** 2
+    )
+
+
+def reduction_methods(X):
+    """x.sum(axis=0), x.mean(...), x.max(...), x.min(...), x.var(), x.std(...)."""
+    return (
+        np.sum(X.sum(axis=0) ** 2)
+        + X.mean(axis=1, keepdims=True).sum()
+        + X.max(axis=1).sum()
+        + X.min(axis=0).mean()
+        + X.var()
+        + X.std(axis=0, ddof=1).sum()
+    )
+
+
+def max_over_axes(X):
+    """Row and column maxima, keepdims and negative axis (inputs have no ties)."""
+    return (
+        np.sum(np.max(X, axis=1) ** 2)
+        + np.sum(np.max(X, axis=0))
+        + np.sum(X * np.max(X, axis=-1, keepdims=True))
+        + np.max(X)
+    )
+
+
+def min_and_amax_amin(X):
+    return (
+        np.sum(np.min(X, axis=0) ** 2)
+        + np.sum(np.amax(X, axis=1, keepdims=True) * X)
+        + np.amin(X)
+        + np.sum(np.amin(X, axis=-1))
+    )
+
+
+def global_max_min(v):
+    return np.max(v) ** 2 - np.min(v) * np.max(np.sin(v))
+
+
+def var_std(X):
+    """var and std over an axis, with ddof=1 (the sample estimates) and keepdims."""
+    return (
+        np.sum(np.var(X, axis=0, ddof=1))
+        + np.sum(np.std(X, axis=1) ** 3)
+        + np.sum(np.var(X, axis=-1, keepdims=True) * X)
+        + np.std(X, ddof=1)
+        + np.var(X)
+    )
+
+
+def std_keepdims_ddof(X):
+    s = np.std(X, axis=0, keepdims=True, ddof=1)
+    return np.sum(np.log(s)) + np.sum(X / s)
+
+
+def standardise(X):
+    """Column z-scores, the preprocessing step."""
+    Z = (X - np.mean(X, axis=0)) / np.std(X, axis=0)
+    return np.sum(Z**3) + np.sum(np.sin(Z))
+
+
+def layer_norm(X, gamma, beta):
+    mu = np.mean(X, axis=-1, keepdims=True)
+    var = np.var(X, axis=-1, keepdims=True)
+    Y = (X - mu) / np.sqrt(var + 1e-5) * gamma + beta
+    return np.sum(np.tanh(Y) * Y)
+
+
+# ---------------------------------------------------------------- cumsum
+
+
+def cumsum_flat(X):
+    """np.cumsum without axis runs over the flattened array."""
+    c = np.cumsum(X)
+    return np.sum(np.sin(c)) + c @ c
+
+
+def cumsum_axes(X):
+    return (
+        np.sum(np.cumsum(X, axis=0) ** 2)
+        + np.sum(np.cos(np.cumsum(X, axis=1)))
+        + np.sum(X.cumsum(axis=-1) * X)
+    )
+
+
+def cumsum_vector_method(v):
+    return np.sum(np.exp(0.5 * v.cumsum()))
+
+
+# ---------------------------------------------------------------- linear algebra
+
+
+def norms(v, M):
+    """Vector norm and Frobenius norm."""
+    return np.linalg.norm(v) + np.linalg.norm(M) ** 2 + np.linalg.norm(M @ v)
+
+
+def normalise(v):
+    u = v / np.linalg.norm(v)
+    return np.sum(u**3)
+
+
+def determinant(A):
+    return np.linalg.det(A) + np.log(np.abs(np.linalg.det(A @ A.T)))
+
+
+def inverse(A, b):
+    Ainv = np.linalg.inv(A)
+    return np.sum(Ainv**2) + b @ Ainv @ b + np.trace(Ainv)
+
+
+def solve_vector(A, b):
+    x = np.linalg.solve(A, b)
+    return np.sum(x**2) + np.sum(np.sin(x))
+
+
+def solve_matrix(A, B):
+    X = np.linalg.solve(A, B)
+    return np.sum(X * B) + np.sum(np.tanh(X))
+
+
+def trace_forms(A, B):
+    return np.trace(A @ B.T) + A.trace() ** 2 + np.trace(A) * np.trace(B)
+
+
+def gaussian_nll(x, S):
+    """Negative log-likelihood of N(0, S): log det, a solve and a quadratic form."""
+    return 0.5 * np.log(np.linalg.det(S)) + 0.5 * x @ np.linalg.solve(S, x)
+
+
+def mahalanobis(x, mu, S):
+    d = x - mu
+    return np.sqrt(d @ np.linalg.inv(S) @ d)
+
+
+# ---------------------------------------------------------------- indexing
+
+
+def differences(v):
+    """x[1:] - x[:-1]: a finite difference, smoothed."""
+    d = v[1:] - v[:-1]
+    return np.sum(d**2) + np.sum(np.sin(v[::2]))
+
+
+def total_variation_2d(X):
+    dx = X[:, 1:] - X[:, :-1]
+    dy = X[1:, :] - X[:-1, :]
+    return np.sum(np.sqrt(dx**2 + 0.1)) + np.sum(np.sqrt(dy**2 + 0.1))
+
+
+def column_and_row(X):
+    """x[:, 0], x[0], x[-1], x[..., 1], x[1:, ::2] and a single element."""
+    return (
+        np.sum(X[:, 0] ** 2)
+        + np.sum(X[0] * X[-1])
+        + np.sum(np.exp(X[..., 1]))
+        + np.sum(X[1:, ::2] ** 3)
+        + X[1, 2] * X[0, 0]
+    )
+
+
+def ellipsis_index(T, i):
+    """x[..., i] with an integer parameter."""
+    return np.sum(T[..., i] ** 2) + np.sum(T[i] * T[-1])
+
+
+def integer_parameter_index(v, i, j):
+    """x[i] and x[i, j] with integer parameters."""
+    return v[i] ** 2 * np.sin(v[j]) + v[i] * v[j]
+
+
+def repeated_gather(v, idx):
+    """x[idx] with repeated indices: their gradients accumulate."""
+    g = v[idx]
+    return np.sum(g**2) + np.sum(np.sin(g))
+
+
+def gather_rows(X, rows, w):
+    """X[rows]: an embedding lookup, with row 2 read twice."""
+    E = X[rows]
+    return np.sum(np.tanh(E @ w))
+
+
+def gather_columns(X, cols):
+    """X[:, cols]: an integer array in the second axis."""
+    return np.sum(X[:, cols] ** 2)
+
+
+def boolean_mask(v):
+    """x[x > 0]: a boolean mask from a comparison."""
+    pos = v[v > 0]
+    return np.sum(pos**2) + np.sum(np.exp(v[v < 0]))
+
+
+def mask_from_other(v, w):
+    keep = w > 0
+    return np.sum(v[keep] * w[keep]) + np.sum(np.sin(v[keep]))
+
+
+def new_axis_pairwise(X):
+    """x[:, None, :] - x[None, :, :]: pairwise squared distances."""
+    D = X[:, None, :] - X[None, :, :]
+    sq = np.sum(D**2, axis=-1)
+    return np.sum(np.exp(-sq))
+
+
+def shape_as_data(X):
+    """x.shape, x.ndim and x.size used as numbers (no gradient flows through them)."""
+    n = X.shape[0]
+    return np.sum(X**2) / X.size + n * np.mean(X) + X.ndim * np.sum(np.sin(X))
+
+
+# ---------------------------------------------------------------- elementwise on arrays
+
+
+def relu_matrix(X, W):
+    H = np.maximum(X @ W, 0.0)
+    return np.sum(H**2)
+
+
+def where_matrix(X):
+    return np.sum(np.where(X > 0, np.log1p(X**2), X**3))
+
+
+def clip_array_bounds(X, lo, hi):
+    return np.sum(np.clip(X, lo, hi) * X)
+
+
+def maximum_two_arrays(A, B):
+    return np.sum(np.maximum(A, B) ** 2 + np.minimum(A, B.T.T))
+
+
+# ---------------------------------------------------------------- models
+
+
+def linear_regression(w, b, X, y):
+    pred = X @ w + b
+    return np.mean((pred - y) ** 2) + 0.1 * w @ w
+
+
+def logistic_regression(w, b, X, y):
+    z = X @ w + b
+    p = 1 / (1 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def softmax_cross_entropy(W, b, X, Y):
+    z = X @ W + b
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(np.sum(Y * logp, axis=1))
+
+
+def two_layer_mlp(W1, b1, W2, b2, X, y):
+    H = np.tanh(X @ W1 + b1)
+    out = H @ W2 + b2
+    return 0.5 * np.mean((out - y) ** 2)
+
+
+def attention(Q, K, V):
+    s = Q @ K.T / np.sqrt(Q.shape[-1])
+    s = s - np.max(s, axis=-1, keepdims=True)
+    a = np.exp(s) / np.sum(np.exp(s), axis=-1, keepdims=True)
+    return np.sum((a @ V) ** 2)
+
+
+def batch_norm(X, gamma, beta):
+    mu = X.mean(axis=0)
+    sd = np.sqrt(X.var(axis=0) + 1e-5)
+    Y = gamma * (X - mu) / sd + beta
+    return np.sum(np.maximum(Y, 0.0) ** 2)
+
+
+def pca_reconstruction(W, X):
+    """||X - X W W^T||_F^2 for a 3 x 2 projection W."""
+    R = X - X @ W @ W.T
+    return np.sum(R**2)
+
+
+def ridge_closed_form(lam, X, y):
+    """The ridge solution as a function of lambda: solve((X^T X + lam I), X^T y)."""
+    G = X.T @ X + lam * np.eye(3)
+    w = np.linalg.solve(G, X.T @ y)
+    return np.sum((X @ w - y) ** 2)
+
+
+def gaussian_process_nll(X, y, ell):
+    D = X[:, None, :] - X[None, :, :]
+    K = np.exp(-np.sum(D**2, axis=-1) / (2 * ell**2)) + 0.5 * np.eye(5)
+    return 0.5 * y @ np.linalg.solve(K, y) + 0.5 * np.log(np.linalg.det(K))
+
+
+def log_sum_exp_rows(X):
+    m = np.max(X, axis=1, keepdims=True)
+    return np.sum(m[:, 0] + np.log(np.sum(np.exp(X - m), axis=1)))
+
+
+# ---------------------------------------------------------------- the zoo
+
+Y5 = _normal(5)
+LABELS5 = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+MASK_MIX = np.array([0.5, -0.3, 1.2, -2.0, 0.8, -0.1])
+
+ARRAY_ZOO = [
+    # matmul, dot, outer
+    (quadratic_form, (V3, A3), ("x", "A")),
+    (least_squares, (M53, V3, Y5), ("A", "x", "y")),
+    (row_vector_times_matrix, (V3, M34), ("x", "M")),
+    (inner_product, (V4, W4), ("u", "v")),
+    (matrix_product, (M23, M34), ("A", "B")),
+    (np_matmul_and_dot, (M23, M34, V3), ("A", "B", "x")),
+    (batched_matmul, (T234, T243), ("A", "B")),
+    (batched_matmul_broadcast, (T234, M43), ("A", "B")),
+    (batched_matrix_vector, (T234, V4), ("A", "x")),
+    (outer_product, (V3, V4, M34), ("u", "v", "M")),
+    (gram_row_sums, (M53,), 0),
+    (bilinear, (V3, M34, V4), ("x", "A", "y")),
+    # transpose, reshape
+    (transpose_forms, (M23, M23.T.copy()), ("A", "B")),
+    (transpose_axes, (T234, T324), ("T", "W")),
+    (transpose_method_varargs, (T234, T324), ("T", "W")),
+    (transpose_3d_no_axes, (T234,), 0),
+    (reshape_then_matmul, (V12, V4), ("v", "w")),
+    (reshape_method_forms, (V12, V4), ("v", "w")),
+    (ravel_and_flatten, (M34, V12), ("M", "v")),
+    (reshape_batch, (T234, V12), ("T", "w")),
+    # reductions
+    (sum_each_axis, (M34,), 0),
+    (sum_keepdims, (M34,), 0),
+    (sum_tuple_axes, (T234,), 0),
+    (sum_4d_axes, (T2345,), 0),
+    (mean_axes, (M34,), 0),
+    (reduction_methods, (SPREAD34,), 0),
+    (max_over_axes, (SPREAD34,), 0),
+    (min_and_amax_amin, (SPREAD34,), 0),
+    (global_max_min, (V5,), 0),
+    (var_std, (M34,), 0),
+    (std_keepdims_ddof, (M53,), 0),
+    (standardise, (M53,), 0),
+    (layer_norm, (M34, V4, W4), ("X", "gamma", "beta")),
+    # cumsum
+    (cumsum_flat, (M23,), 0),
+    (cumsum_axes, (M34,), 0),
+    (cumsum_vector_method, (V6,), 0),
+    # linear algebra
+    (norms, (V3, M23), ("v", "M")),
+    (normalise, (V4,), 0),
+    (determinant, (A3,), 0),
+    (inverse, (A3, V3), ("A", "b")),
+    (solve_vector, (A4, V4), ("A", "b")),
+    (solve_matrix, (A3, B32), ("A", "B")),
+    (trace_forms, (A3, M34[:, :3].copy()), ("A", "B")),
+    (gaussian_nll, (V3, SPD3), ("x", "S")),
+    (mahalanobis, (V3, W4[:3].copy(), SPD3), ("x", "mu", "S")),
+    # indexing
+    (differences, (V6,), 0),
+    (total_variation_2d, (M34,), 0),
+    (column_and_row, (M34,), 0),
+    (ellipsis_index, (T234, 1), "T"),
+    (integer_parameter_index, (V6, 2, 4), "v"),
+    (integer_parameter_index, (V6, 3, 3), "v"),
+    (repeated_gather, (V5, IDX_REPEAT), "v"),
+    (gather_rows, (M34, ROWS, V4), ("X", "w")),
+    (gather_columns, (M34, IDX_REPEAT[:4] % 4), "X"),
+    (boolean_mask, (MASK_MIX,), 0),
+    (mask_from_other, (V6, MASK_MIX), "v"),
+    (new_axis_pairwise, (M43,), 0),
+    (shape_as_data, (M34,), 0),
+    # elementwise on arrays
+    (relu_matrix, (M53, M34), ("X", "W")),
+    (where_matrix, (M34,), 0),
+    (clip_array_bounds, (M34, -0.5 * np.abs(M34) - 0.25, np.full(4, 0.7)), ("X", "lo", "hi")),
+    (maximum_two_arrays, (M34, M34[::-1] * 0.8 + 0.05), ("A", "B")),
+    # models
+    (linear_regression, (V3, 0.2, M53, Y5), ("w", "b", "X", "y")),
+    (logistic_regression, (V3, -0.1, M53, LABELS5), ("w", "b", "X")),
+    (softmax_cross_entropy, (M34[:, :3].copy(), V3, M43, ONE_HOT_43), ("W", "b", "X")),
+    (two_layer_mlp, (M34, V4, V4, 0.3, M53[:, :3].copy(), Y5), ("W1", "b1", "W2", "b2")),
+    (attention, (M43, M53, _normal(5, 2)), ("Q", "K", "V")),
+    (batch_norm, (M53, V3, W4[:3].copy()), ("X", "gamma", "beta")),
+    (pca_reconstruction, (B32 / 3, M53), ("W", "X")),
+    (ridge_closed_form, (0.7, M53, Y5), "lam"),
+    (gaussian_process_nll, (M53, Y5, 1.3), ("X", "y", "ell")),
+    (log_sum_exp_rows, (SPREAD34,), 0),
+]
+
+
+def entry_id(entry) -> str:
+    """A readable test id: the function's name and its wrt (zoo entries may repeat a name)."""
+    f, args, wrt = entry
+    wrt_text = "-".join(map(str, wrt)) if isinstance(wrt, tuple) else str(wrt)
+    return f"{f.__name__}[{wrt_text}]"

@@ -1,0 +1,302 @@
+"""Array operations: the array zoo against numerical gradients, and the kink/tie conventions."""
+
+import black
+import numpy as np
+import pytest
+
+import symback
+from tests import array_zoo as az
+from tests.helpers import check_gradient
+
+
+def _ids(entries):
+    seen: dict[str, int] = {}
+    ids = []
+    for entry in entries:
+        base = az.entry_id(entry)
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return ids
+
+
+ZOO_IDS = _ids(az.ARRAY_ZOO)
+
+
+@pytest.mark.parametrize("entry", az.ARRAY_ZOO, ids=ZOO_IDS)
+def test_array_zoo_gradient(entry):
+    f, args, wrt = entry
+    check_gradient(f, args, wrt=wrt, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("entry", az.ARRAY_ZOO, ids=ZOO_IDS)
+def test_array_zoo_value_and_source(entry):
+    """value_and_grad returns f's own value; the source is black-stable and compiles."""
+    f, args, wrt = entry
+    vg = symback.value_and_grad(f, wrt=wrt)
+    value, _ = vg(*args)
+    assert np.shape(value) == ()
+    assert value == f(*args)
+    assert black.format_str(vg.source, mode=black.Mode()) == vg.source
+    compile(vg.source, "<generated>", "exec")
+
+
+def test_array_zoo_is_big_enough():
+    assert len({e[0] for e in az.ARRAY_ZOO}) >= 50
+
+
+# ---------------------------------------------------------------- operations covered
+
+
+def test_every_array_operation_appears_in_the_zoo():
+    import inspect
+
+    text = "\n".join(inspect.getsource(e[0]) for e in az.ARRAY_ZOO)
+    spellings = [
+        " @ ", "np.matmul(", "np.dot(", ".dot(", "np.outer(", ".T", "np.transpose(",
+        ".transpose(", "np.reshape(", ".reshape(", "np.ravel(", ".ravel()", ".flatten()",
+        "np.sum(", "np.mean(", "np.max(", "np.min(", "np.amax(", "np.amin(", "np.var(",
+        "np.std(", ".sum(", ".mean(", ".max(", ".min(", ".var(", ".std(", "np.cumsum(",
+        ".cumsum(", "np.linalg.norm(", "np.linalg.det(", "np.linalg.inv(",
+        "np.linalg.solve(", "np.trace(", ".trace()", "keepdims=True", "ddof=1",
+        "axis=(", "axis=-1", "[1:]", "[:-1]", "[::2]", "[:, 0]", "[..., i]", "[idx]",
+        "[v > 0]", ".shape", ".ndim", ".size", "np.where(", "np.maximum(", "np.clip(",
+    ]  # fmt: skip
+    missing = [s for s in spellings if s not in text]
+    assert not missing, f"not exercised by the array zoo: {missing}"
+
+
+# ---------------------------------------------------------------- exact values
+
+
+def test_matmul_gradients_by_hand():
+    A, x = az.M53, az.V3
+    gA, gx = symback.grad(lambda_free_matvec, wrt=("A", "x"))(A, x)
+    np.testing.assert_allclose(gA, np.outer(np.ones(5), x), rtol=1e-14)
+    np.testing.assert_allclose(gx, A.sum(axis=0), rtol=1e-14)
+
+
+def lambda_free_matvec(A, x):
+    return np.sum(A @ x)
+
+
+def repeated_index_sum(v, idx):
+    return np.sum(v[idx])
+
+
+def test_repeated_integer_indices_accumulate():
+    g = symback.grad(repeated_index_sum)(az.V5, az.IDX_REPEAT)
+    np.testing.assert_array_equal(g, [2.0, 0.0, 3.0, 0.0, 1.0])
+
+
+def mask_sum(v):
+    return np.sum(v[v > 0] * 2.0)
+
+
+def test_boolean_mask_gradient_is_zero_outside():
+    v = np.array([1.0, -2.0, 0.5, -0.1, 3.0])
+    np.testing.assert_array_equal(symback.grad(mask_sum)(v), [2.0, 0, 2.0, 0, 2.0])
+
+
+def solve_sum(A, b):
+    return np.sum(np.linalg.solve(A, b))
+
+
+def test_solve_gradient_closed_form():
+    A, b = az.A4, az.V4
+    gA, gb = symback.grad(solve_sum, wrt=("A", "b"))(A, b)
+    lam = np.linalg.solve(A.T, np.ones(4))
+    x = np.linalg.solve(A, b)
+    np.testing.assert_allclose(gb, lam, rtol=1e-12)
+    np.testing.assert_allclose(gA, -np.outer(lam, x), rtol=1e-12)
+
+
+def log_det(A):
+    return np.log(np.linalg.det(A))
+
+
+def test_log_det_gradient_is_inverse_transpose():
+    g = symback.grad(log_det)(az.SPD3)
+    np.testing.assert_allclose(g, np.linalg.inv(az.SPD3).T, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- kinks and ties
+
+
+def global_max(x):
+    return np.max(x)
+
+
+def row_max_sum(X):
+    return np.sum(np.max(X, axis=1))
+
+
+def global_min(x):
+    return np.min(x)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_max_tie_shares_gradient_equally(k):
+    x = np.array([0.5, 2.0, -1.0, 2.0, 2.0, 0.0, 2.0])
+    ties = np.flatnonzero(x == 2.0)[:k]
+    x = np.where(x == 2.0, 1.0, x)
+    x[ties] = 2.0
+    g = symback.grad(global_max)(x)
+    expected = np.zeros_like(x)
+    expected[ties] = 1.0 / k
+    np.testing.assert_allclose(g, expected, rtol=1e-15)
+
+
+def test_min_tie_shares_gradient_equally():
+    x = np.array([-3.0, 1.0, -3.0, 2.0])
+    np.testing.assert_allclose(symback.grad(global_min)(x), [0.5, 0, 0.5, 0])
+
+
+def test_max_with_axis_ties_per_row():
+    X = np.array([[1.0, 1.0, 0.0], [2.0, 2.0, 2.0], [0.0, 3.0, 1.0]])
+    g = symback.grad(row_max_sum)(X)
+    np.testing.assert_allclose(
+        g, [[0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0]], rtol=1e-15
+    )
+
+
+def maximum_self(x):
+    return np.sum(np.maximum(x, x))
+
+
+def minimum_self(x):
+    return np.sum(np.minimum(x, x))
+
+
+def test_maximum_of_x_and_x_has_gradient_one():
+    x = np.array([-1.5, 0.0, 0.3, 2.0])
+    np.testing.assert_array_equal(symback.grad(maximum_self)(x), np.ones(4))
+    np.testing.assert_array_equal(symback.grad(minimum_self)(x), np.ones(4))
+
+
+def maximum_pair(a, b):
+    return np.sum(np.maximum(a, b))
+
+
+def test_maximum_tie_gives_half_to_each():
+    a = np.array([1.0, 2.0, 3.0])
+    b = np.array([1.0, 0.0, 5.0])
+    ga, gb = symback.grad(maximum_pair, wrt=("a", "b"))(a, b)
+    np.testing.assert_array_equal(ga, [0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(gb, [0.5, 0.0, 1.0])
+
+
+def abs_sum(x):
+    return np.sum(np.abs(x))
+
+
+def test_abs_at_zero_has_gradient_zero():
+    x = np.array([-2.0, 0.0, 0.0, 1.5])
+    np.testing.assert_array_equal(symback.grad(abs_sum)(x), [-1.0, 0.0, 0.0, 1.0])
+
+
+def clip_sum(x, lo, hi):
+    return np.sum(np.clip(x, lo, hi))
+
+
+def test_clip_at_its_ends_passes_gradient_to_x():
+    x = np.array([-1.0, -0.3, 1.0, 2.0, -4.0])
+    gx, glo, ghi = symback.grad(clip_sum, wrt=("x", "lo", "hi"))(x, -1.0, 1.0)
+    np.testing.assert_array_equal(gx, [1.0, 1.0, 1.0, 0.0, 0.0])
+    assert glo == 1.0  # only from x = -4, strictly below
+    assert ghi == 1.0  # only from x = 2, strictly above
+
+
+def clip_sum_array_bounds(x, lo, hi):
+    return np.sum(np.clip(x, lo, hi) ** 2)
+
+
+def test_clip_at_array_bounds():
+    x = np.array([0.0, 0.5, 2.0])
+    lo = np.array([0.0, -1.0, 0.0])
+    hi = np.array([1.0, 0.5, 1.0])
+    gx, glo, ghi = symback.grad(clip_sum_array_bounds, wrt=("x", "lo", "hi"))(x, lo, hi)
+    np.testing.assert_array_equal(gx, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(glo, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(ghi, [0.0, 0.0, 2.0])
+
+
+def guarded_sqrt(x):
+    return np.sum(np.where(x > 0, np.sqrt(x), 0.0))
+
+
+def test_where_guarded_sqrt_at_zero_is_finite():
+    x = np.array([0.0, 4.0, -1.0, 0.0, 0.25])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = symback.grad(guarded_sqrt)(x)
+    assert np.all(np.isfinite(g)), g
+    np.testing.assert_array_equal(g, [0.0, 0.25, 0.0, 0.0, 1.0])
+
+
+def norm_of(v):
+    return np.linalg.norm(v)
+
+
+def test_norm_at_zero_has_gradient_zero():
+    g = symback.grad(norm_of)(np.zeros(3))
+    np.testing.assert_array_equal(g, np.zeros(3))
+
+
+# ---------------------------------------------------------------- dtypes and inputs
+
+FLOAT32_CASES = [
+    (az.least_squares, (az.M53, az.V3, az.Y5), ("A", "x")),
+    (az.softmax_cross_entropy, (az.M34[:, :3], az.V3, az.M43, az.ONE_HOT_43), ("W", "b")),
+    (az.layer_norm, (az.M34, az.V4, az.W4), ("X", "gamma")),
+    (az.solve_vector, (az.A4, az.V4), ("A", "b")),
+    (az.max_over_axes, (az.SPREAD34,), 0),
+    (az.repeated_gather, (az.V5, az.IDX_REPEAT), "v"),
+    (az.cumsum_axes, (az.M34,), 0),
+]
+
+
+def _as_float32(value):
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value.astype(np.float32)
+    if isinstance(value, float):
+        return np.float32(value)
+    return value
+
+
+@pytest.mark.parametrize(
+    "case", FLOAT32_CASES, ids=[c[0].__name__ for c in FLOAT32_CASES]
+)
+def test_float32_inputs_give_float_gradients_to_float32_accuracy(case):
+    f, args, wrt = case
+    args32 = tuple(_as_float32(a) for a in args)
+    g64 = symback.grad(f, wrt=wrt)(*args)
+    g32 = symback.grad(f, wrt=wrt)(*args32)
+    many = isinstance(wrt, tuple)
+    for got, ref in zip(g32 if many else (g32,), g64 if many else (g64,)):
+        dtype = np.asarray(got).dtype
+        assert dtype in (np.float32, np.float64), dtype
+        assert np.all(np.isfinite(got))
+        np.testing.assert_allclose(got, ref, rtol=2e-4, atol=2e-5)
+
+
+def in_place_looking(X, v):
+    Y = X.T
+    Y = Y * 2.0
+    r = X[0]
+    r = r + v
+    return np.sum(Y**2) + np.sum(r**2) + np.sum(X.ravel() * 0.5)
+
+
+def test_caller_arrays_are_never_mutated():
+    X = az.M34.copy()
+    v = az.V4.copy()
+    before = (X.copy(), v.copy())
+    check_gradient(in_place_looking, (X, v), wrt=("X", "v"))
+    symback.value_and_grad(in_place_looking, wrt=("X", "v"))(X, v)
+    np.testing.assert_array_equal(X, before[0])
+    np.testing.assert_array_equal(v, before[1])
+
+
+def test_gradient_does_not_alias_inputs():
+    X = az.M34.copy()
+    g = symback.grad(az.transpose_forms, wrt="A")(X, X.T.copy())
+    assert not np.shares_memory(g, X)
