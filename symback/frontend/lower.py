@@ -21,6 +21,7 @@ from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE
 from ..rules.functions import power
 from .arrays import ArrayLowering
+from .calls import CallInlining
 from .resolve import Namespace, Resolved
 from .source import SourceInfo
 from .static import Opaque, StaticFunction
@@ -84,7 +85,7 @@ def bound_names(fdef: ast.FunctionDef) -> set[str]:
     return names
 
 
-class Lowerer(ArrayLowering):
+class Lowerer(ArrayLowering, CallInlining):
     """Walks one function's statements in order, building SSA statements."""
 
     def __init__(
@@ -94,6 +95,7 @@ class Lowerer(ArrayLowering):
         namespace: Namespace,
         modules: ModuleNames,
         has_aux: bool = False,
+        parent: Lowerer | None = None,
     ):
         self.source = source
         self.fdef = fdef
@@ -101,14 +103,20 @@ class Lowerer(ArrayLowering):
         self.modules = modules
         self.has_aux = has_aux
         self.user_names = bound_names(fdef)
-        self.namer = Namer(self.user_names | {modules.np, modules.math} | modules.helpers)
         self.params = [a.arg for a in fdef.args.args + fdef.args.kwonlyargs]
-        self.env: dict[str, str] = {p: p for p in self.params}  # user name -> SSA name
-        self.first_binding: set[str] = set(self.params)
-        self.boolean: set[str] = set()
-        self.body: list[ir.Statement] = []
         self.uses_math = False
         self._line = fdef.lineno
+        self.inlined = parent is not None  # a helper's body, lowered into its caller's
+        if parent is None:
+            self.namer = Namer(self.user_names | {modules.np, modules.math} | modules.helpers)
+            self.env: dict[str, str] = {p: p for p in self.params}  # user name -> SSA name
+            self.boolean: set[str] = set()
+            self.body: list[ir.Statement] = []
+            self.inlining: frozenset = frozenset()
+        else:  # share the caller's statements and names; parameters are bound by the caller
+            self.namer, self.env = parent.namer, {}
+            self.boolean, self.body = parent.boolean, parent.body
+        self.first_binding: set[str] = set(self.params)
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -119,7 +127,7 @@ class Lowerer(ArrayLowering):
 
     def new_version_name(self, user_name: str) -> str:
         """The SSA name for a new binding of `user_name`: itself first, then `name_1`, ..."""
-        if user_name not in self.first_binding:
+        if user_name not in self.first_binding and not self.inlined:
             return user_name
         return self.namer.fresh(user_name)
 
@@ -128,13 +136,15 @@ class Lowerer(ArrayLowering):
 
     # -- statements -----------------------------------------------------------------------
 
-    def lower(self) -> ir.Function:
+    def statements(self):
+        """Lower the body's statements; (the returned SSA name(s), the aux code)."""
         body = self.fdef.body
         if body and isinstance(body[0], ast.Expr):
             body = body[1:]  # the docstring (the fence refused any other expression statement)
         output = None
         for i, stmt in enumerate(body):
-            self._line = self.source.place(stmt).lineno
+            if not self.inlined:  # an inlined helper's statements keep the call's line
+                self._line = self.source.place(stmt).lineno
             if isinstance(stmt, ast.Return):
                 if i != len(body) - 1:
                     self.fail(body[i + 1], "code after `return` never runs", "remove it")
@@ -147,6 +157,14 @@ class Lowerer(ArrayLowering):
                 f"{self.fdef.name} returns nothing, so there is nothing to differentiate",
                 "end the function with `return <scalar>`",
             )
+        return output, aux
+
+    def lower_inline(self) -> str | tuple[str, ...]:
+        """A helper's body, lowered into the caller: the name(s) of what it returns."""
+        return self.statements()[0]
+
+    def lower(self) -> ir.Function:
+        output, aux = self.statements()
         return ir.Function(
             name=self.fdef.name,
             filename=self.source.filename,
@@ -189,7 +207,13 @@ class Lowerer(ArrayLowering):
         if len(stmt.targets) != 1:
             self.fail(stmt, "chained assignment (a = b = ...) is not supported", "assign once")
         target = stmt.targets[0]
-        if isinstance(target, ast.Tuple):
+        if isinstance(target, ast.Tuple) and self.is_user_call(stmt.value):
+            names = self.inline_call(stmt.value, self.callee(stmt.value))
+            if not isinstance(names, tuple) or len(names) != len(target.elts):
+                self.fail(stmt.value, "the helper does not return that many values", None)
+            for t, name in zip(target.elts, names):
+                self._alias(t.id, name)
+        elif isinstance(target, ast.Tuple):
             if not isinstance(stmt.value, ast.Tuple) or len(stmt.value.elts) != len(target.elts):
                 self.fail(
                     stmt.value,
@@ -243,6 +267,8 @@ class Lowerer(ArrayLowering):
         if value is None:
             self.fail(stmt, "`return` without a value: nothing to differentiate", "return the scalar to differentiate")
         aux_code = None
+        if isinstance(value, ast.Tuple) and self.inlined:  # a helper may return several values
+            return tuple(self.value_to_name(e) for e in value.elts), None
         if isinstance(value, ast.Tuple):
             if not self.has_aux or len(value.elts) != 2:
                 self.fail(
@@ -411,6 +437,11 @@ class Lowerer(ArrayLowering):
     def value_Call(self, node: ast.Call, operands, target) -> Val:
         if isinstance(node.func, ast.Attribute) and self._of_array(node.func.value):
             return self.method_call(node, operands, target)
+        if self.is_user_call(node):
+            result = self.inline_call(node, self.callee(node))
+            if isinstance(result, tuple):
+                self.fail(node, "this helper returns several values", "unpack them: a, b = f(x)")
+            return self.operand(result, operands)
         resolved = self.namespace.chain(node.func)
         if resolved is None or resolved.kind != "function":
             self.unknown_callee(node, resolved)
@@ -447,6 +478,19 @@ class Lowerer(ArrayLowering):
         name = target or self.temp()
         self.body.append(ir.Opaque(name, tuple(inner.names), code, self._line))
         return self.operand(name, operands)
+
+    def callee(self, node: ast.Call):
+        resolved = self.namespace.chain(node.func) if not self._starts_local(node.func) else None
+        return resolved.value if resolved is not None else None
+
+    def is_user_call(self, node: ast.expr) -> bool:
+        """Is `node` a call to one of the user's own Python functions?"""
+        if not isinstance(node, ast.Call):
+            return False
+        value = self.callee(node)
+        return inspect.isfunction(value) and not hasattr(value, "__symback_generated__") or (
+            isinstance(value, StaticFunction)
+        )
 
     def unknown_callee(self, node: ast.Call, resolved: Resolved | None):
         text = resolved.text if resolved else ast.unparse(node.func)

@@ -42,8 +42,9 @@ class Opaque:
 class StaticFunction:
     """A function defined in the file, standing in for the live function object."""
 
-    def __init__(self, name: str):
-        self.__name__ = name
+    def __init__(self, fdef: ast.FunctionDef, source: SourceInfo, namespace: Namespace):
+        self.__name__ = fdef.name
+        self.fdef, self.source, self.namespace = fdef, source, namespace
 
 
 def read_module(path: str) -> ModuleFile:
@@ -63,6 +64,7 @@ def read_module(path: str) -> ModuleFile:
         place = Place(path, exc.lineno or 1, (exc.offset or 1) - 1, source.user_line(exc.lineno or 1))
         raise UnsupportedSyntaxError(f"the file does not parse: {exc.msg}", place) from None
     names: dict[str, object] = {}
+    namespace = Namespace(names)  # filled in below; helpers resolve names through it
     functions: dict[str, ast.FunctionDef] = {}
     for node in tree.body:
         if isinstance(node, ast.Import):
@@ -77,7 +79,7 @@ def read_module(path: str) -> ModuleFile:
                 names[bound] = _from_import(node.module or "", alias.name)
         elif isinstance(node, ast.FunctionDef):
             functions[node.name] = node
-            names[node.name] = StaticFunction(node.name)
+            names[node.name] = StaticFunction(node, source, namespace)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             value = _constant(node.value, names)
@@ -86,7 +88,7 @@ def read_module(path: str) -> ModuleFile:
                     names[t.id] = value if value is not None else Opaque(t.id)
         elif isinstance(node, ast.ClassDef):
             names[node.name] = Opaque(node.name)
-    return ModuleFile(source, functions, Namespace(names), text)
+    return ModuleFile(source, functions, namespace, text)
 
 
 def _import(name: str):
