@@ -23,7 +23,11 @@ def _identity(fn):
 
 
 def helper(t):
-    return t * 2.0
+    return recursive(t * 2.0)
+
+
+def recursive(t):
+    return recursive(t) * 0.5  # ERR:helper
 
 
 # -- statements -------------------------------------------------------------------------------
@@ -191,7 +195,7 @@ def calls_scipy(x):
 
 
 def calls_helper(x):
-    y = helper(x)  # ERR:helper
+    y = helper(x)
     return y
 
 

@@ -90,7 +90,7 @@ CASES: list[Case] = [
     Case("dictcomp", g(ec.dict_comprehension), S, ("{t: t * 2.0 for",)),
     Case("genexp", g(ec.generator_expression), S, ("(t * 2.0 for", "t * 2.0 for")),
     Case("scipy", g(ec.calls_scipy), U, ("scipy.special.expit(y)",)),
-    Case("helper", g(ec.calls_helper), U, ("helper(x)",)),
+    Case("helper", g(ec.calls_helper), S, ("recursive(t)",)),
     Case("sorted", g(ec.calls_sorted), U, ("sorted(y)",)),
     Case("index", g(ec.uses_indexing), S, ("np.argmax(x)",)),
     Case("matmul", g(ec.uses_matmul), U, ("np.cumprod(x)",)),
