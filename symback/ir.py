@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 import sympy
@@ -46,7 +47,22 @@ class Opaque:
     line: int
 
 
-Statement = Elementwise | Primitive | Opaque
+@dataclass(frozen=True)
+class If:
+    """`if cond: then else: orelse`, then each merged name takes its branch's value."""
+
+    cond: str
+    then: tuple["Statement", ...]
+    orelse: tuple["Statement", ...]
+    outputs: tuple[tuple[str, str, str], ...]  # (merged name, then value, else value)
+    line: int
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(m for m, _, _ in self.outputs)
+
+
+Statement = Elementwise | Primitive | Opaque | If
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,34 @@ class Line:
     uses: frozenset[str]
     line: int | None = None  # the user's line it came from
 
+    @property
+    def targets(self) -> frozenset[str]:
+        return frozenset({self.target})
+
+
+@dataclass(frozen=True)
+class Block:
+    """A compound statement of generated code: `header:` body, and `else:` orelse."""
+
+    header: str  # e.g. "if t1" (without the colon)
+    body: tuple["Line | Block", ...]
+    orelse: tuple["Line | Block", ...] = ()
+    line: int | None = None
+
+    @property
+    def targets(self) -> frozenset[str]:
+        out: frozenset[str] = frozenset()
+        for item in self.body + self.orelse:
+            out |= item.targets
+        return out
+
+    @property
+    def uses(self) -> frozenset[str]:
+        out = frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", self.header))
+        for item in self.body + self.orelse:
+            out |= item.uses
+        return out
+
 
 @dataclass(frozen=True)
 class GradientProgram:
@@ -97,7 +141,7 @@ class GradientProgram:
 
     function: Function
     wrt: tuple[str, ...]
-    forward: tuple[Line, ...]
-    backward: tuple[Line, ...]
+    forward: tuple[Line | Block, ...]
+    backward: tuple[Line | Block, ...]
     gradients: tuple[str, ...]  # the name holding each wrt parameter's gradient
     helpers: frozenset[str] = frozenset()  # module-level helpers the lines call

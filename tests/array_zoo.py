@@ -434,6 +434,7 @@ def clip_array_bounds(X, lo, hi):
 
 
 def maximum_two_arrays(A, B):
+    """maximum/minimum of two matrices (B.T.T: a double transpose is B again)."""
     return np.sum(np.maximum(A, B) ** 2 + np.minimum(A, B.T.T))
 
 
@@ -484,22 +485,99 @@ def pca_reconstruction(W, X):
     return np.sum(R**2)
 
 
-def ridge_closed_form(lam, X, y):
+def ridge_closed_form(lam, X, y, eye):
     """The ridge solution as a function of lambda: solve((X^T X + lam I), X^T y)."""
-    G = X.T @ X + lam * np.eye(3)
+    G = X.T @ X + lam * eye
     w = np.linalg.solve(G, X.T @ y)
     return np.sum((X @ w - y) ** 2)
 
 
-def gaussian_process_nll(X, y, ell):
+def gaussian_process_nll(X, y, ell, noise):
+    """RBF kernel matrix (noise on the diagonal), log det and a solve."""
     D = X[:, None, :] - X[None, :, :]
-    K = np.exp(-np.sum(D**2, axis=-1) / (2 * ell**2)) + 0.5 * np.eye(5)
+    K = np.exp(-np.sum(D**2, axis=-1) / (2 * ell**2)) + noise
     return 0.5 * y @ np.linalg.solve(K, y) + 0.5 * np.log(np.linalg.det(K))
 
 
 def log_sum_exp_rows(X):
     m = np.max(X, axis=1, keepdims=True)
     return np.sum(m[:, 0] + np.log(np.sum(np.exp(X - m), axis=1)))
+
+
+# ---------------------------------------------------------------- right or refused
+# Spellings at the edge of what the array table describes: symback must either refuse them
+# when generating (a SymbackError) or differentiate them correctly; never a wrong gradient
+# or a crash at run time.
+
+
+def index_through_slice(v, idx):
+    """v[idx[1:]]: still an integer array (with repeats), although the index is a slice."""
+    return np.sum(v[idx[1:]] ** 2)
+
+
+def index_through_attribute(v, idx):
+    """v[idx.T]: an integer array reached through an attribute."""
+    return np.sum(v[idx.T] ** 2)
+
+
+def index_negated(v, idx):
+    """v[-idx]: an integer array under a unary minus."""
+    return np.sum(v[-idx] ** 2)
+
+
+def trace_with_offset(A):
+    """np.trace(A, 1): the first superdiagonal."""
+    return np.trace(A, 1) ** 2
+
+
+def norm_with_positional_ord(v):
+    """np.linalg.norm(v, 1): the 1-norm, with ord given by position."""
+    return np.linalg.norm(v, 1)
+
+
+def matrix_two_norm(M):
+    """np.linalg.norm(M, 2): the spectral norm."""
+    return np.linalg.norm(M, 2)
+
+
+def dot_with_scalar(s, v):
+    """np.dot of a scalar and a vector is their product (0-D is 'at most 2-D')."""
+    return np.sum(np.dot(s, v) ** 2)
+
+
+def batched_det(A):
+    """np.linalg.det of a stack of matrices."""
+    return np.sum(np.linalg.det(A) ** 2)
+
+
+def batched_inv(A):
+    return np.sum(np.linalg.inv(A) ** 2)
+
+
+def batched_solve(A, b):
+    return np.sum(np.linalg.solve(A, b) ** 2)
+
+
+def std_positional_ddof(X):
+    """np.std(X, 0, None, None, 1): NumPy's positional order is axis, dtype, out, ddof."""
+    return np.sum(np.std(X, 0, None, None, 1))
+
+
+STACK233 = _normal(2, 3, 3) + 3 * np.eye(3)
+
+RIGHT_OR_REFUSED = [
+    (index_through_slice, (V5, IDX_REPEAT), "v"),
+    (index_through_attribute, (V5, IDX_REPEAT), "v"),
+    (index_negated, (V5, IDX_REPEAT), "v"),
+    (trace_with_offset, (M34,), 0),
+    (norm_with_positional_ord, (V5,), 0),
+    (matrix_two_norm, (M34,), 0),
+    (dot_with_scalar, (1.3, V4), ("s", "v")),
+    (batched_det, (STACK233,), 0),
+    (batched_inv, (STACK233,), 0),
+    (batched_solve, (STACK233, _normal(2, 3, 2)), ("A", "b")),
+    (std_positional_ddof, (M34,), 0),
+]
 
 
 # ---------------------------------------------------------------- the zoo
@@ -576,24 +654,32 @@ ARRAY_ZOO = [
     # elementwise on arrays
     (relu_matrix, (M53, M34), ("X", "W")),
     (where_matrix, (M34,), 0),
-    (clip_array_bounds, (M34, -0.5 * np.abs(M34) - 0.25, np.full(4, 0.7)), ("X", "lo", "hi")),
+    (
+        clip_array_bounds,
+        (M34, -0.5 * np.abs(M34) - 0.25, np.full(4, 0.7)),
+        ("X", "lo", "hi"),
+    ),
     (maximum_two_arrays, (M34, M34[::-1] * 0.8 + 0.05), ("A", "B")),
     # models
     (linear_regression, (V3, 0.2, M53, Y5), ("w", "b", "X", "y")),
     (logistic_regression, (V3, -0.1, M53, LABELS5), ("w", "b", "X")),
     (softmax_cross_entropy, (M34[:, :3].copy(), V3, M43, ONE_HOT_43), ("W", "b", "X")),
-    (two_layer_mlp, (M34, V4, V4, 0.3, M53[:, :3].copy(), Y5), ("W1", "b1", "W2", "b2")),
+    (
+        two_layer_mlp,
+        (M34, V4, V4, 0.3, M53[:, :3].copy(), Y5),
+        ("W1", "b1", "W2", "b2"),
+    ),
     (attention, (M43, M53, _normal(5, 2)), ("Q", "K", "V")),
     (batch_norm, (M53, V3, W4[:3].copy()), ("X", "gamma", "beta")),
     (pca_reconstruction, (B32 / 3, M53), ("W", "X")),
-    (ridge_closed_form, (0.7, M53, Y5), "lam"),
-    (gaussian_process_nll, (M53, Y5, 1.3), ("X", "y", "ell")),
+    (ridge_closed_form, (0.7, M53, Y5, np.eye(3)), ("lam", "X", "y")),
+    (gaussian_process_nll, (M53, Y5, 1.3, 0.5 * np.eye(5)), ("X", "y", "ell", "noise")),
     (log_sum_exp_rows, (SPREAD34,), 0),
 ]
 
 
 def entry_id(entry) -> str:
     """A readable test id: the function's name and its wrt (zoo entries may repeat a name)."""
-    f, args, wrt = entry
+    f, _, wrt = entry
     wrt_text = "-".join(map(str, wrt)) if isinstance(wrt, tuple) else str(wrt)
     return f"{f.__name__}[{wrt_text}]"

@@ -74,10 +74,9 @@ def uses_print(x):
 
 
 def uses_if(x):
-    y = x * 2.0
-    if x > 0:  # ERR:if
+    if x > 0:
         y = x
-    return y
+    return y * 2.0  # ERR:if
 
 
 def uses_for(x):

@@ -68,7 +68,7 @@ CASES: list[Case] = [
     Case("global", g(ec.uses_global), S, ("global",)),
     Case("nonlocal", g(ec.USES_NONLOCAL), S, ("nonlocal",)),
     Case("print", g(ec.uses_print), S, ("print(y)",)),
-    Case("if", g(ec.uses_if), S, ("if x > 0",)),
+    Case("if", g(ec.uses_if), S, ("y * 2.0",)),
     Case("for", g(ec.uses_for), S, ("for i in",)),
     Case("while", g(ec.uses_while), S, ("while y",)),
     Case("nested_def", g(ec.nested_def), S, ("def inner",)),

@@ -16,6 +16,7 @@ import numpy
 from .. import ir
 from ..backend.printer import print_code
 from ..rules.arrays import PRIMITIVES_BY_OP, Context
+from .control import BranchAdjoints
 from .derivatives import local_adjoint
 from .naming import Namer
 
@@ -40,26 +41,47 @@ class Term:
 SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output = 1
 
 
-def forward_lines(fn: ir.Function) -> list[ir.Line]:
-    return [ir.Line(s.target, print_code(s.code), frozenset(s.operands), s.line) for s in fn.body]
+def forward_lines(stmts) -> list:
+    """The forward pass as generated code: the user's statements, branches as blocks."""
+    out: list = []
+    for s in stmts:
+        if isinstance(s, ir.If):
+            then, orelse = tuple(forward_lines(s.then)), tuple(forward_lines(s.orelse))
+            out.append(ir.Block(f"if {s.cond}", then, orelse, s.line))
+        else:
+            out.append(ir.Line(s.target, print_code(s.code), frozenset(s.operands), s.line))
+    return out
 
 
-def active_names(fn: ir.Function, wrt: tuple[str, ...]) -> set[str]:
-    """The names whose value depends differentiably on a wrt parameter."""
-    active = set(wrt)
-    for s in fn.body:
-        if not isinstance(s, ir.Opaque) and any(o in active for o in s.operands):
+def active_names(stmts, active: set[str]) -> set[str]:
+    """Add to `active` the names whose value depends differentiably on it."""
+    for s in stmts:
+        if isinstance(s, ir.If):
+            active_names(s.then, active)
+            active_names(s.orelse, active)
+            active.update(m for m, a, b in s.outputs if a in active or b in active)
+        elif not isinstance(s, ir.Opaque) and any(o in active for o in s.operands):
             active.add(s.target)
     return active
 
 
-class _Backward:
+def all_targets(stmts) -> set[str]:
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, ir.If):
+            out |= all_targets(s.then) | all_targets(s.orelse) | set(s.targets)
+        else:
+            out.add(s.target)
+    return out
+
+
+class _Backward(BranchAdjoints):
     def __init__(self, fn: ir.Function, wrt: tuple[str, ...], names: dict[str, str]):
         self.fn = fn
         self.wrt = wrt
         self.names = names  # np, math, unbroadcast
-        self.namer = Namer(set(fn.user_names) | {s.target for s in fn.body} | set(names.values()))
-        self.active = active_names(fn, wrt)
+        self.namer = Namer(set(fn.user_names) | all_targets(fn.body) | set(names.values()))
+        self.active = active_names(fn.body, set(wrt))
         self.terms: dict[str, list[Term]] = {fn.output: [SEED_TERM]}
         self.adjoint: dict[str, str] = {}  # value name -> the name holding its adjoint
         self.views: set[str] = set()  # adjoints that are read-only broadcast views
@@ -68,20 +90,26 @@ class _Backward:
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
 
     def run(self) -> ir.GradientProgram:
-        for stmt in reversed(self.fn.body):
-            if stmt.target in self.active and stmt.target in self.terms:
-                self.statement(stmt)
+        self.walk(self.fn.body)
         gradients = tuple(self.parameter(p) for p in self.wrt)
         return ir.GradientProgram(
             self.fn,
             self.wrt,
-            tuple(forward_lines(self.fn)),
+            tuple(forward_lines(self.fn.body)),
             tuple(self.lines),
             gradients,
             frozenset(self.helpers),
         )
 
     # -- one statement ---------------------------------------------------------------------
+
+    def walk(self, stmts) -> None:
+        """The backward pass of `stmts`, last statement first."""
+        for stmt in reversed(stmts):
+            if isinstance(stmt, ir.If):
+                self.branches(stmt)
+            elif stmt.target in self.active and stmt.target in self.terms:
+                self.statement(stmt)
 
     def statement(self, stmt: ir.Statement) -> None:
         upstream = self.close(stmt.target, self.terms.pop(stmt.target), stmt.line)

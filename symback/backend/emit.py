@@ -52,7 +52,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         f"def {spec.name}({_signature(fn.params)}):",
         f'{INDENT}"""{what} of `{fn.name}` with respect to {wrt}."""',
     ]
-    rows += [_assign(line) for line in forward]
+    rows += _render(forward, 1)
     rows += [
         f"{INDENT}if {np}.ndim({value}) != 0:",
         f"{INDENT * 2}raise ValueError(",
@@ -60,7 +60,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         f'{INDENT * 3}f"but it returned an array of shape {{{np}.shape({value})}}"',
         f"{INDENT * 2})",
     ]
-    rows += [_assign(line) for line in backward]
+    rows += _render(backward, 1)
     rows.append(f"{INDENT}return {result}")
     return "\n".join(rows) + "\n"
 
@@ -89,9 +89,21 @@ def module_text(
     return "\n\n".join(parts)
 
 
-def _assign(line: ir.Line) -> str:
-    comment = f"  # line {line.line}" if line.line is not None else ""
-    return f"{INDENT}{line.target} = {line.text}{comment}"
+def _render(lines, depth: int) -> list[str]:
+    """Lines and blocks as indented source rows."""
+    pad = INDENT * depth
+    rows: list[str] = []
+    for line in lines:
+        comment = f"  # line {line.line}" if line.line is not None else ""
+        if isinstance(line, ir.Block):
+            rows.append(f"{pad}{line.header}:{comment}")
+            rows += _render(line.body, depth + 1) or [f"{pad}{INDENT}pass"]
+            if line.orelse:
+                rows.append(f"{pad}else:")
+                rows += _render(line.orelse, depth + 1)
+        else:
+            rows.append(f"{pad}{line.target} = {line.text}{comment}")
+    return rows
 
 
 def _signature(params: tuple[ir.Parameter, ...]) -> str:

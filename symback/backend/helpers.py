@@ -32,6 +32,8 @@ HELPERS: dict[str, Helper] = {
     "matmul_left": Helper(
         '''def {matmul_left}(g, a, b):
     """The gradient of a @ b with respect to a, given g, the gradient of the product."""
+    if {np}.ndim(a) == 0 or {np}.ndim(b) == 0:  # np.dot with a scalar multiplies
+        return {unbroadcast}(g * b, a)
     if {np}.ndim(b) == 1:
         return {np}.multiply.outer(g, b) if {np}.ndim(a) > 1 else g * b
     if {np}.ndim(a) == 1:
@@ -43,6 +45,8 @@ HELPERS: dict[str, Helper] = {
     "matmul_right": Helper(
         '''def {matmul_right}(g, a, b):
     """The gradient of a @ b with respect to b, given g, the gradient of the product."""
+    if {np}.ndim(a) == 0 or {np}.ndim(b) == 0:  # np.dot with a scalar multiplies
+        return {unbroadcast}(g * a, b)
     if {np}.ndim(a) == 1:
         return g * a if {np}.ndim(b) == 1 else {unbroadcast}(a[:, None] * g[..., None, :], b)
     if {np}.ndim(b) == 1:

@@ -245,7 +245,11 @@ def _code(node: ast.expr) -> tuple[str, int]:
             parts += [_COMPARE[type(op)], _code_wrap(comp, COMPARE_PREC + 1)]
         return " ".join(parts), COMPARE_PREC
     if isinstance(node, ast.Tuple):
-        return ", ".join(print_code(e) for e in node.elts), 0
+        items = [print_code(e) for e in node.elts]
+        return f"({', '.join(items)}{',' if len(items) == 1 else ''})", ATOM
+    if isinstance(node, ast.IfExp):
+        parts = (_code_wrap(n, 2) for n in (node.body, node.test, node.orelse))
+        return "{} if {} else {}".format(*parts), 1
     raise SymbackInternalError(f"the code printer has no rule for {type(node).__name__}")
 
 

@@ -98,6 +98,13 @@ PRIMITIVE_LOCALS = {
 
 def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
     """Evaluate `fn` at `arguments` forward, then walk back from its output (upstream = 1)."""
+    branch = next((s for s in fn.body if isinstance(s, ir.If)), None)
+    if branch is not None:
+        raise SymbackError(
+            "explain shows straight-line code; this function branches",
+            _place(fn.filename, branch.line),
+            hint="explain each branch's computation as a function of its own",
+        )
     values = _forward(fn, arguments)
     output_value = values[fn.output]
     if np.ndim(output_value) != 0:

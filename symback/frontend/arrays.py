@@ -16,7 +16,6 @@ from ..rules.arrays import METHODS, ArrayPrimitive
 
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
-_BASIC_INDEX = (ast.Slice, ast.Constant, ast.UnaryOp, ast.Tuple, ast.Attribute, ast.Subscript)
 
 
 class ArrayLowering:
@@ -50,7 +49,7 @@ class ArrayLowering:
                 "use NumPy functions; see docs/supported.md",
             )
         args = [node.func.value, *node.args]
-        if row.op == "reshape" and len(node.args) > 1:  # x.reshape(3, 4) means (3, 4)
+        if row.varargs and len(node.args) > 1:  # x.reshape(3, 4) means x.reshape((3, 4))
             args = [node.func.value, ast.Tuple(list(node.args), ast.Load())]
         return self.primitive_call(node, row, args, node.keywords, operands, target)
 
@@ -62,15 +61,22 @@ class ArrayLowering:
             self.fail(node, f"np.{row.op} needs {row.arrays} array argument(s)", None)
         arrays = tuple(self.value_to_name(a) for a in args[: row.arrays])
         params, extra_codes, extra_names = [], [], []
-        for position, arg in enumerate(args[row.arrays :]):
-            name = row.static[position] if position < len(row.static) else None
-            if name is not None:
-                params.append((name, self.literal(arg, name)))
-                extra_codes.append(ast.Constant(params[-1][1]))
-            else:
+        extra = args[row.arrays :]
+        if len(extra) > len(row.positional) + row.passthrough:
+            self.fail(
+                extra[len(row.positional) + row.passthrough],
+                f"this argument of np.{row.op} is not supported",
+                f"pass {', '.join(row.static) or 'no further arguments'} by keyword",
+            )
+        for position, arg in enumerate(extra):
+            if row.passthrough:  # a shape: forward code only
                 arg_code, names = self.code_only(arg)
                 extra_codes.append(arg_code)
                 extra_names += names
+                continue
+            name = row.positional[position]
+            params.append((name, self.literal(arg, name)))
+            extra_codes.append(ast.Constant(params[-1][1]))
         keyword_codes = []
         for k in keywords:
             if k.arg not in row.static:
@@ -100,14 +106,20 @@ class ArrayLowering:
         return self.emit_primitive(op, (array, *names), params, code, target, operands)
 
     def is_basic_index(self, node: ast.expr) -> bool:
-        """Does the index read each element at most once (slices, integers, a boolean mask)?"""
+        """Does the index read each element at most once (slices, integers, a boolean mask)?
+
+        A slice never repeats an element whatever its bounds; any other part that reads a
+        local value may be an integer array, which can (so its adjoint must add up)."""
         parts = node.elts if isinstance(node, ast.Tuple) else [node]
         for part in parts:
-            if isinstance(part, ast.Name):
-                ssa = self.env.get(part.id)
-                if ssa not in self.boolean and part.id in self.user_names:
-                    return False  # an integer array may repeat elements
-            elif not isinstance(part, _BASIC_INDEX):
+            if isinstance(part, ast.Slice):
+                continue
+            if isinstance(part, ast.Name) and self.env.get(part.id) in self.boolean:
+                continue  # a mask
+            if isinstance(part, (ast.List, ast.Call)):
+                return False
+            local = [n for n in ast.walk(part) if isinstance(n, ast.Name) and n.id in self.env]
+            if local:
                 return False
         return True
 

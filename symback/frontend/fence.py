@@ -20,8 +20,6 @@ REFUSED: dict[type, tuple[str, str]] = {
     ast.With: ("a with statement", "move the context manager outside the differentiated function"),
     ast.Global: ("a global statement", "pass the value in as a parameter and return results"),
     ast.Nonlocal: ("a nonlocal statement", "pass the value in as a parameter"),
-    ast.If: ("an if statement", f"control flow {_NOT_YET} use np.where(cond, a, b)"),
-    ast.IfExp: ("a conditional expression", f"control flow {_NOT_YET} use np.where(cond, a, b)"),
     ast.For: ("a for loop", f"loops {_NOT_YET} write it with NumPy array operations"),
     ast.While: ("a while loop", f"loops {_NOT_YET} write it with NumPy array operations"),
     ast.Break: ("break", "loops are not supported yet"),
@@ -74,6 +72,8 @@ ALLOWED: frozenset[type] = frozenset(
         ast.Attribute,
         ast.Compare,
         ast.Tuple,
+        ast.If,
+        ast.IfExp,
         ast.Subscript,
         ast.Slice,
         ast.List,  # an index such as x[[0, 2]]; elsewhere lowering refuses it

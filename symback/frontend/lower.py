@@ -18,10 +18,11 @@ from ..adjoint.naming import Namer
 from ..errors import SymbackError, UnknownFunctionError, UnsupportedSyntaxError
 from ..rules import symbols
 from ..rules.arrays import PRIMITIVES
-from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE
+from ..rules.elementwise import CONSTANT_ARRAYS, ELEMENTWISE, NON_DIFFERENTIABLE
 from ..rules.functions import power
 from .arrays import ArrayLowering
 from .calls import CallInlining
+from .control import ControlFlow, tail_returns
 from .resolve import Namespace, Resolved
 from .source import SourceInfo
 from .static import Opaque, StaticFunction
@@ -85,7 +86,11 @@ def bound_names(fdef: ast.FunctionDef) -> set[str]:
     return names
 
 
-class Lowerer(ArrayLowering, CallInlining):
+# Packages whose functions are never inlined: a call into them needs a rule of its own.
+LIBRARIES = frozenset({"numpy", "scipy", "sympy", "math", "symback", "jax", "torch", "pandas"})
+
+
+class Lowerer(ArrayLowering, CallInlining, ControlFlow):
     """Walks one function's statements in order, building SSA statements."""
 
     def __init__(
@@ -141,23 +146,29 @@ class Lowerer(ArrayLowering, CallInlining):
         body = self.fdef.body
         if body and isinstance(body[0], ast.Expr):
             body = body[1:]  # the docstring (the fence refused any other expression statement)
-        output = None
-        for i, stmt in enumerate(body):
-            if not self.inlined:  # an inlined helper's statements keep the call's line
-                self._line = self.source.place(stmt).lineno
-            if isinstance(stmt, ast.Return):
-                if i != len(body) - 1:
-                    self.fail(body[i + 1], "code after `return` never runs", "remove it")
-                output, aux = self.lower_return(stmt)
-            else:
-                getattr(self, "visit_" + type(stmt).__name__)(stmt)
-        if output is None:
+        returned = self.run(tail_returns(body))
+        if returned is None:
             self.fail(
                 self.fdef,
                 f"{self.fdef.name} returns nothing, so there is nothing to differentiate",
                 "end the function with `return <scalar>`",
             )
-        return output, aux
+        return returned
+
+    def run(self, stmts: list[ast.stmt]):
+        """Lower statements in order; (output, aux) if they end by returning, else None."""
+        for i, stmt in enumerate(stmts):
+            if not self.inlined:  # an inlined helper's statements keep the call's line
+                self._line = self.source.place(stmt).lineno
+            if isinstance(stmt, ast.Return):
+                returned = self.lower_return(stmt)
+            else:
+                returned = getattr(self, "visit_" + type(stmt).__name__)(stmt)
+            if returned is not None:
+                if i != len(stmts) - 1:
+                    self.fail(stmts[i + 1], "code after `return` never runs", "remove it")
+                return returned
+        return None
 
     def lower_inline(self) -> str | tuple[str, ...]:
         """A helper's body, lowered into the caller: the name(s) of what it returns."""
@@ -336,7 +347,12 @@ class Lowerer(ArrayLowering, CallInlining):
         if node.id in self.env:
             return self.operand(self.env[node.id], operands)
         if node.id in self.user_names:
-            self.fail(node, f"`{node.id}` is used before it is assigned", None)
+            self.fail(
+                node,
+                f"`{node.id}` is used where it may have no value (before it is assigned, or "
+                "after an `if` that assigns it in one branch only)",
+                "assign it on every path before this line",
+            )
         return self.outside(node, self.namespace.lookup(node.id))
 
     def value_Attribute(self, node: ast.Attribute, operands, target) -> Val:
@@ -447,7 +463,7 @@ class Lowerer(ArrayLowering, CallInlining):
             self.unknown_callee(node, resolved)
         qualname = resolved.qualname
         func_code = self.module_attr(qualname)
-        if qualname in NON_DIFFERENTIABLE:
+        if qualname in NON_DIFFERENTIABLE or qualname in CONSTANT_ARRAYS:
             return self.opaque_call(node, func_code, operands, target)
         if qualname in PRIMITIVES:
             row = PRIMITIVES[qualname]
@@ -488,9 +504,10 @@ class Lowerer(ArrayLowering, CallInlining):
         if not isinstance(node, ast.Call):
             return False
         value = self.callee(node)
-        return inspect.isfunction(value) and not hasattr(value, "__symback_generated__") or (
-            isinstance(value, StaticFunction)
-        )
+        if isinstance(value, StaticFunction):
+            return True
+        library = (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES
+        return inspect.isfunction(value) and not library
 
     def unknown_callee(self, node: ast.Call, resolved: Resolved | None):
         text = resolved.text if resolved else ast.unparse(node.func)

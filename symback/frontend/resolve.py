@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..rules.arrays import PRIMITIVES
-from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE
+from ..rules.elementwise import CONSTANT_ARRAYS, ELEMENTWISE, NON_DIFFERENTIABLE
 
 @dataclass(frozen=True)
 class Resolved:
@@ -27,7 +27,7 @@ class Resolved:
 def _known_objects() -> dict[int, str]:
     """id of every function the rules know -> its qualified name."""
     known: dict[int, str] = {}
-    names = set(ELEMENTWISE) | NON_DIFFERENTIABLE | set(PRIMITIVES)
+    names = set(ELEMENTWISE) | NON_DIFFERENTIABLE | CONSTANT_ARRAYS | set(PRIMITIVES)
     for qualname in sorted(names):
         module_name, _, attr = qualname.rpartition(".")
         module = importlib.import_module(module_name)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from .. import ir
 
 
-def prune(lines: list[ir.Line], live_out: set[str]) -> list[ir.Line]:
-    """The lines needed to compute `live_out`, in their original order."""
+def prune(lines: list, live_out: set[str]) -> list:
+    """The lines needed to compute `live_out`, in their original order.
+
+    A block (an `if`) is kept whole when anything it binds is needed."""
     live = set(live_out)
     kept = []
     for line in reversed(lines):
-        if line.target in live:
+        if line.targets & live:
             kept.append(line)
             live |= line.uses
     kept.reverse()

@@ -52,9 +52,12 @@ class ArrayPrimitive:
     names: tuple[str, ...]  # qualified function names
     arrays: int  # how many leading positional arguments are differentiable arrays
     adjoint: Rule
-    static: tuple[str, ...] = ()  # further arguments, by position or keyword: literals only
+    static: tuple[str, ...] = ()  # literal arguments the adjoint needs, by keyword
     methods: tuple[str, ...] = ()  # `x.sum(...)`-style spellings
     helpers: tuple[str, ...] = field(default=())  # module helpers the adjoint texts call
+    positional: tuple[str, ...] = ()  # which of `static` may also come by position, in order
+    passthrough: bool = False  # one more argument (a shape) goes to the forward code only
+    varargs: bool = False  # the method takes its tuple argument spread out: x.reshape(3, 4)
 
 
 def _sum(c: Context):
@@ -143,16 +146,19 @@ def _norm(c: Context):
 
 
 def _det(c: Context):
-    return (Contribution(f"{c.bar} * {c.value} * {{np}}.linalg.inv({c.x}).T"),)
+    inverse_t = f"{{np}}.swapaxes({{np}}.linalg.inv({c.x}), -1, -2)"
+    scale = f"{{np}}.asarray({c.bar} * {c.value})[..., None, None]"  # one per matrix
+    return (Contribution(f"{scale} * {inverse_t}"),)
 
 
 def _inv(c: Context):
-    return (Contribution(f"-{c.value}.T @ {c.bar} @ {c.value}.T"),)
+    v_t = f"{{np}}.swapaxes({c.value}, -1, -2)"
+    return (Contribution(f"-{v_t} @ {c.bar} @ {v_t}"),)
 
 
 def _solve(c: Context):
     a, b = c.operands
-    db = f"{{np}}.linalg.solve({a}.T, {c.bar})"
+    db = f"{{np}}.linalg.solve({{np}}.swapaxes({a}, -1, -2), {c.bar})"
     return (
         Contribution(f"-{{solve_left}}({db}, {c.value})"),
         Contribution(db),
@@ -171,13 +177,19 @@ def _gather(c: Context):
     return (Contribution(f"{{scatter_add}}({c.bar}, {c.x}, {c.index})"),)
 
 
+REDUCE = ("axis", "keepdims")
+AXIS = ("axis",)
 PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
-    ArrayPrimitive("sum", ("numpy.sum",), 1, _sum, ("axis", "keepdims"), ("sum",)),
-    ArrayPrimitive("mean", ("numpy.mean",), 1, _mean, ("axis", "keepdims"), ("mean",)),
-    ArrayPrimitive("max", ("numpy.max", "numpy.amax"), 1, _max_min, ("axis", "keepdims"), ("max",)),
-    ArrayPrimitive("min", ("numpy.min", "numpy.amin"), 1, _max_min, ("axis", "keepdims"), ("min",)),
-    ArrayPrimitive("var", ("numpy.var",), 1, _var_rule, ("axis", "keepdims", "ddof"), ("var",)),
-    ArrayPrimitive("std", ("numpy.std",), 1, _std_rule, ("axis", "keepdims", "ddof"), ("std",)),
+    ArrayPrimitive("sum", ("numpy.sum",), 1, _sum, REDUCE, ("sum",), positional=AXIS),
+    ArrayPrimitive("mean", ("numpy.mean",), 1, _mean, REDUCE, ("mean",), positional=AXIS),
+    ArrayPrimitive(
+        "max", ("numpy.max", "numpy.amax"), 1, _max_min, REDUCE, ("max",), positional=AXIS
+    ),
+    ArrayPrimitive(
+        "min", ("numpy.min", "numpy.amin"), 1, _max_min, REDUCE, ("min",), positional=AXIS
+    ),
+    ArrayPrimitive("var", ("numpy.var",), 1, _var_rule, REDUCE + ("ddof",), ("var",), positional=AXIS),
+    ArrayPrimitive("std", ("numpy.std",), 1, _std_rule, REDUCE + ("ddof",), ("std",), positional=AXIS),
     ArrayPrimitive(
         "matmul",
         ("numpy.matmul", "numpy.dot"),  # np.dot: for up to 2-D arrays, where it is matmul
@@ -188,10 +200,21 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("matmul_left", "matmul_right"),
     ),
     ArrayPrimitive("outer", ("numpy.outer",), 2, _outer),
-    ArrayPrimitive("transpose", ("numpy.transpose",), 1, _transpose, ("axes",), ("transpose",)),
-    ArrayPrimitive("reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",)),
+    ArrayPrimitive(
+        "transpose",
+        ("numpy.transpose",),
+        1,
+        _transpose,
+        ("axes",),
+        ("transpose",),
+        positional=("axes",),
+        varargs=True,
+    ),
+    ArrayPrimitive(
+        "reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",), passthrough=True, varargs=True
+    ),
     ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel", "flatten")),
-    ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, ("axis",), ("cumsum",)),
+    ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, AXIS, ("cumsum",), positional=AXIS),
     ArrayPrimitive("norm", ("numpy.linalg.norm",), 1, _norm),
     ArrayPrimitive("det", ("numpy.linalg.det",), 1, _det),
     ArrayPrimitive("inv", ("numpy.linalg.inv",), 1, _inv),

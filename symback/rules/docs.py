@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .arrays import PRIMITIVE_TABLE
-from .elementwise import ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
+from .elementwise import CONSTANT_ARRAYS, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
 
 
 def supported_markdown() -> str:
@@ -40,6 +40,10 @@ def supported_markdown() -> str:
         "## Zero gradient (the gradient does not flow through them)",
         "",
         ", ".join(f"`{n}`" for n in sorted(NON_DIFFERENTIABLE)),
+        "",
+        "## Constant arrays (no gradient: their values depend on no argument's value)",
+        "",
+        ", ".join(f"`{n}`" for n in sorted(CONSTANT_ARRAYS)),
         "",
     ]
     return "\n".join(rows)

@@ -140,6 +140,11 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
     }
 )
 
+# Constant arrays: their values depend on no argument's value, so no gradient flows.
+CONSTANT_ARRAYS: frozenset[str] = frozenset(
+    {"numpy.zeros", "numpy.ones", "numpy.eye", "numpy.identity", "numpy.zeros_like", "numpy.ones_like"}
+)
+
 # How derivative formulas print: SymPy function -> the call's name, over `{np}` / `{math}`.
 # erf has no NumPy form; it only appears where the user's code called math.erf.
 PRINTED_FUNCTIONS: dict[type, str] = {

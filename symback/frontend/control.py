@@ -1,0 +1,156 @@
+"""Lowering of control flow: if/elif/else, conditional expressions, and returns in branches.
+
+A branch is lowered into a statement list of its own; the names either branch assigns are
+merged after the `if` under new SSA names (each branch's last assignment writes the merged
+name directly, or a copy does). `return` inside a branch is first made a tail of its
+branch (`if c: return a` followed by code becomes `if c: return a else: code`), and the
+value each branch returns is merged like a variable.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+from .. import ir
+from ..rules import symbols
+from ..rules.functions import Where
+
+RETURN = "<return>"  # the pseudo-variable a branch's `return` assigns
+
+
+def tail_returns(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Move the code after an `if` that returns on some path into its branches that fall
+    through, so that every `return` ends its statement list."""
+    out: list[ast.stmt] = []
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, ast.If) and any(isinstance(n, ast.Return) for n in ast.walk(stmt)):
+            rest = body[i + 1 :]
+            then = tail_returns(stmt.body + ([] if _returns(stmt.body) else rest))
+            orelse = tail_returns(stmt.orelse + ([] if _returns(stmt.orelse) else rest))
+            out.append(ast.copy_location(ast.If(stmt.test, then, orelse), stmt))
+            return out
+        out.append(stmt)
+    return out
+
+
+def _rename_final(body: list, old: str, new: str) -> bool:
+    """Let the statement of `body` that defines `old` define `new` instead, when nothing
+    after it reads `old` (so the merge needs no copy). Whether it could."""
+    for i in range(len(body) - 1, -1, -1):
+        stmt = body[i]
+        if isinstance(stmt, ir.If):
+            if old not in stmt.targets:
+                continue
+            # Each branch defines `old` (directly or by a copy): it defines `new` instead.
+            then, orelse = list(stmt.then), list(stmt.orelse)
+            if not (_rename_final(then, old, new) and _rename_final(orelse, old, new)):
+                return False
+            outputs = tuple(
+                (new, new, new) if m == old else (m, a, b) for m, a, b in stmt.outputs
+            )
+            replacement = dataclasses.replace(
+                stmt, then=tuple(then), orelse=tuple(orelse), outputs=outputs
+            )
+        elif stmt.target == old:
+            replacement = dataclasses.replace(stmt, target=new)
+        else:
+            continue
+        if any(old in _reads(later) for later in body[i + 1 :]):
+            return False
+        body[i] = replacement
+        return True
+    return False  # defined before the `if`
+
+
+def _reads(stmt) -> set[str]:
+    if isinstance(stmt, ir.If):
+        inner = [_reads(s) for s in stmt.then + stmt.orelse]
+        return {stmt.cond}.union(*inner, *({a, b} for _, a, b in stmt.outputs))
+    return set(stmt.operands)
+
+
+def _returns(body: list[ast.stmt]) -> bool:
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Return):
+        return True
+    return isinstance(last, ast.If) and _returns(last.body) and _returns(last.orelse)
+
+
+class ControlFlow:
+    """Methods of the Lowerer for branches (see the module docstring)."""
+
+    def visit_If(self, stmt: ast.If):
+        """Lower an if statement; returns (output, aux) when both branches return."""
+        line = self._line
+        cond = self.condition(stmt.test)
+        before = dict(self.env)
+        then_env, then_body, then_ret = self.branch(stmt.body, before)
+        else_env, else_body, else_ret = self.branch(stmt.orelse, before)
+        if (then_ret is None) != (else_ret is None):
+            self.fail(
+                stmt,
+                "only one branch of this `if` returns",
+                "return in both branches, or assign a variable and return it after the if",
+            )
+        if then_ret is not None:
+            if then_ret[1] is not None or isinstance(then_ret[0], tuple):
+                self.fail(stmt, "returning (value, aux) or a tuple from inside an if", None)
+            then_env[RETURN], else_env[RETURN] = then_ret[0], else_ret[0]
+        outputs = []
+        for name in sorted(set(then_env) | set(else_env)):
+            a, b = then_env.get(name), else_env.get(name)
+            if a is None or b is None:
+                if name != RETURN:
+                    self.env.pop(name, None)  # assigned in one branch only: unusable after
+                continue
+            if a == b:
+                self.env[name] = a
+                continue
+            merged = self.namer.fresh(self.fdef.name if name == RETURN else name)
+            values = []
+            for body, value in ((then_body, a), (else_body, b)):
+                if _rename_final(body, value, merged):
+                    value = merged  # the branch now computes the merged name itself
+                else:
+                    body.append(self.copy(merged, value, line))
+                values.append(value)
+            outputs.append((merged, *values))
+            self.env[name] = merged
+            if a in self.boolean and b in self.boolean:
+                self.boolean.add(merged)
+        self.body.append(ir.If(cond, tuple(then_body), tuple(else_body), tuple(outputs), line))
+        if then_ret is not None:
+            return self.env.pop(RETURN), then_ret[1]
+        return None
+
+    def branch(self, stmts: list[ast.stmt], before: dict[str, str]):
+        """Lower one branch from the names as they were before the `if`."""
+        saved_body, self.body = self.body, []
+        self.env = dict(before)
+        returned = self.run(stmts)
+        env, body = self.env, self.body
+        self.body, self.env = saved_body, dict(before)
+        return env, body, returned
+
+    def copy(self, target: str, source: str, line: int) -> ir.Statement:
+        """`target = source`, as a statement the gradient flows through."""
+        code = ast.Name(source, ast.Load())
+        if source in self.boolean:
+            return ir.Opaque(target, (source,), code, line)
+        return ir.Elementwise(target, symbols.operand(0), (source,), code, line)
+
+    def condition(self, test: ast.expr) -> str:
+        """The SSA name of a branch condition (no gradient flows into it)."""
+        name = self.value_to_name(test)
+        self.boolean.add(name)
+        return name
+
+    def value_IfExp(self, node: ast.IfExp, operands, target):
+        """`a if c else b`: the gradient goes to the branch the condition chose."""
+        cond = self.operand(self.condition(node.test), operands)
+        a, b = self.value(node.body, operands), self.value(node.orelse, operands)
+        code = ast.IfExp(cond.code, a.code, b.code)
+        return type(a)(Where(cond.expr, a.expr, b.expr), code)
