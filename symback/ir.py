@@ -62,7 +62,28 @@ class If:
         return tuple(m for m, _, _ in self.outputs)
 
 
-Statement = Elementwise | Primitive | Opaque | If
+@dataclass(frozen=True)
+class Loop:
+    """`for index in header: body` or `while header: body`, with loop-carried names.
+
+    Each carried triple (before, entry, end): the body reads the name's value under
+    `entry`, which holds `before` on the first iteration and `end` (the value the body
+    computed) on the next; after the loop `entry` holds the final value."""
+
+    kind: str  # "for" or "while"
+    index: str | None  # for: the loop variable's SSA name
+    header: ast.expr  # for: the iterable, range(...); while: the condition
+    header_operands: tuple[str, ...]
+    carried: tuple[tuple[str, str, str], ...]
+    body: tuple["Statement", ...]
+    line: int
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(entry for _, entry, _ in self.carried)
+
+
+Statement = Elementwise | Primitive | Opaque | If | Loop
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,7 @@ class Line:
     text: str
     uses: frozenset[str]
     line: int | None = None  # the user's line it came from
+    statement: bool = False  # `text` is a whole statement that updates `target` in place
 
     @property
     def targets(self) -> frozenset[str]:

@@ -81,15 +81,18 @@ def uses_if(x):
 
 def uses_for(x):
     y = x * 2.0
-    for i in range(3):  # ERR:for
+    for i in range(3):
+        if y > 10.0:
+            break  # ERR:for
         y = y * x
     return y
 
 
 def uses_while(x):
     y = x * 2.0
-    while y > 1.0:  # ERR:while
+    while y > 1.0:
         y = y / 2.0
+        return y  # ERR:while
     return y
 
 

@@ -54,3 +54,71 @@ class BranchAdjoints:
         lines, escaping = self.lines, self.terms
         self.lines, self.terms = saved_lines, saved_terms
         return lines, escaping
+
+
+class LoopAdjoints:
+    """Methods of the backward walk for loops.
+
+    The backward loop runs the iterations in reverse. Each restores the carried values the
+    forward loop saved at the start of that iteration, recomputes the body's forward
+    values from them, and walks the body backwards from the carried values' adjoints;
+    what the body sends to names from before the loop is added up across iterations.
+    """
+
+    def loop(self, loop: ir.Loop) -> None:
+        from .reverse import Term, forward_lines, loop_header
+
+        stack = self.stacks.get(id(loop))
+        carried = [(b, e, end) for b, e, end in loop.carried if e in self.active]
+        if stack is None or not carried:
+            return
+        np = self.names["np"]
+        before_lines: list = []
+        adjoints = {}
+        for _, entry, _ in carried:
+            name = self.namer.fresh(f"d_{entry}")
+            terms = self.terms.pop(entry, None)
+            text = self.sum_text(entry, terms, owned=True) if terms else (
+                f"{np}.zeros_like({entry}, dtype=float)"
+            )
+            before_lines.append(ir.Line(name, text, frozenset({entry}) | _uses(terms), loop.line))
+            adjoints[entry] = name
+        seeds: dict = {}
+        for _, entry, end in carried:
+            seeds.setdefault(end, []).append(Term(adjoints[entry], frozenset({adjoints[entry]})))
+        body_lines, escaping = self.block(loop.body, seeds)
+        entries = [e for _, e, _ in loop.carried]
+        restore = ir.Line(", ".join(entries), f"{stack}.pop()", frozenset({stack}), loop.line)
+        iteration = [restore] + forward_lines(loop.body, self.stacks) + body_lines
+        updates = []  # the carried adjoints for the previous iteration, assigned together last
+        for _, entry, _ in carried:
+            terms = escaping.pop(entry, None)
+            text = self.sum_text(entry, terms, owned=True) if terms else (
+                f"{np}.zeros_like({entry}, dtype=float)"
+            )
+            updates.append((adjoints[entry], text, _uses(terms)))
+        for outer in sorted(escaping):
+            total = self.namer.fresh(f"d_{outer}_loop")
+            zeros = f"{np}.zeros_like({outer}, dtype=float)"
+            before_lines.append(ir.Line(total, zeros, frozenset({outer}), loop.line))
+            text = f"{total} + " + self.sum_text(outer, escaping[outer], owned=True)
+            iteration.append(ir.Line(total, text, _uses(escaping[outer]) | {total}, loop.line))
+            self.terms.setdefault(outer, []).append(Term(total, frozenset({total})))
+        targets = ", ".join(name for name, _, _ in updates)
+        texts = ", ".join(text for _, text, _ in updates)
+        uses = frozenset().union(*(u for _, _, u in updates))
+        iteration.append(ir.Line(targets, texts, uses, loop.line))
+        header = loop_header(loop, backward=True, stack=stack)
+        self.lines += before_lines + [ir.Block(header, tuple(iteration), (), loop.line)]
+        for before, entry, _ in carried:
+            self.terms.setdefault(before, []).append(
+                Term(adjoints[entry], frozenset({adjoints[entry]}))
+            )
+
+
+def _uses(terms) -> frozenset[str]:
+    return frozenset().union(*(t.uses for t in terms)) if terms else frozenset()
+
+
+class ControlAdjoints(BranchAdjoints, LoopAdjoints):
+    """The backward walk's methods for control flow."""

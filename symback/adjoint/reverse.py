@@ -16,7 +16,7 @@ import numpy
 from .. import ir
 from ..backend.printer import print_code
 from ..rules.arrays import PRIMITIVES_BY_OP, Context
-from .control import BranchAdjoints
+from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .naming import Namer
 
@@ -41,16 +41,41 @@ class Term:
 SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output = 1
 
 
-def forward_lines(stmts) -> list:
-    """The forward pass as generated code: the user's statements, branches as blocks."""
+def forward_lines(stmts, stacks: dict[int, str]) -> list:
+    """The forward pass as generated code: the user's statements, branches and loops as
+    blocks; a loop whose backward pass needs them saves its carried values in `stacks`."""
     out: list = []
     for s in stmts:
         if isinstance(s, ir.If):
-            then, orelse = tuple(forward_lines(s.then)), tuple(forward_lines(s.orelse))
-            out.append(ir.Block(f"if {s.cond}", then, orelse, s.line))
+            then, orelse = forward_lines(s.then, stacks), forward_lines(s.orelse, stacks)
+            out.append(ir.Block(f"if {s.cond}", tuple(then), tuple(orelse), s.line))
+        elif isinstance(s, ir.Loop):
+            out += loop_lines(s, stacks)
         else:
             out.append(ir.Line(s.target, print_code(s.code), frozenset(s.operands), s.line))
     return out
+
+
+def loop_lines(loop: ir.Loop, stacks: dict[int, str]) -> list:
+    out: list = [ir.Line(e, b, frozenset({b}), loop.line) for b, e, _ in loop.carried if b != e]
+    body = forward_lines(loop.body, stacks)
+    body += [ir.Line(e, end, frozenset({end}), loop.line) for _, e, end in loop.carried if e != end]
+    stack = stacks.get(id(loop))
+    if stack is not None:
+        out.append(ir.Line(stack, "[]", frozenset(), loop.line))
+        entries = [e for _, e, _ in loop.carried]
+        saved = entries[0] if len(entries) == 1 else f"({', '.join(entries)})"
+        uses = frozenset(entries) | {stack}
+        body.insert(0, ir.Line(stack, f"{stack}.append({saved})", uses, statement=True))
+    out.append(ir.Block(loop_header(loop), tuple(body), (), loop.line))
+    return out
+
+
+def loop_header(loop: ir.Loop, backward: bool = False, stack: str = "") -> str:
+    if loop.kind == "while":
+        return f"for _ in range(len({stack}))" if backward else f"while {print_code(loop.header)}"
+    header = print_code(loop.header)
+    return f"for {loop.index} in {f'reversed({header})' if backward else header}"
 
 
 def active_names(stmts, active: set[str]) -> set[str]:
@@ -60,6 +85,13 @@ def active_names(stmts, active: set[str]) -> set[str]:
             active_names(s.then, active)
             active_names(s.orelse, active)
             active.update(m for m, a, b in s.outputs if a in active or b in active)
+        elif isinstance(s, ir.Loop):
+            while True:  # to a fixed point: an iteration's result feeds the next one
+                size = len(active)
+                active.update(e for b, e, end in s.carried if b in active or end in active)
+                active_names(s.body, active)
+                if len(active) == size:
+                    break
         elif not isinstance(s, ir.Opaque) and any(o in active for o in s.operands):
             active.add(s.target)
     return active
@@ -70,18 +102,35 @@ def all_targets(stmts) -> set[str]:
     for s in stmts:
         if isinstance(s, ir.If):
             out |= all_targets(s.then) | all_targets(s.orelse) | set(s.targets)
+        elif isinstance(s, ir.Loop):
+            out |= all_targets(s.body) | set(s.targets) | ({s.index} - {None})
         else:
             out.add(s.target)
     return out
 
 
-class _Backward(BranchAdjoints):
+def loops_of(stmts):
+    for s in stmts:
+        if isinstance(s, ir.If):
+            yield from loops_of(s.then + s.orelse)
+        elif isinstance(s, ir.Loop):
+            yield s
+            yield from loops_of(s.body)
+
+
+class _Backward(ControlAdjoints):
     def __init__(self, fn: ir.Function, wrt: tuple[str, ...], names: dict[str, str]):
         self.fn = fn
         self.wrt = wrt
         self.names = names  # np, math, unbroadcast
         self.namer = Namer(set(fn.user_names) | all_targets(fn.body) | set(names.values()))
         self.active = active_names(fn.body, set(wrt))
+        # Each loop that computes something active saves its carried values, one stack each.
+        self.stacks = {
+            id(loop): self.namer.fresh("saved")
+            for loop in loops_of(fn.body)
+            if loop.carried and any(e in self.active for e in loop.targets)
+        }
         self.terms: dict[str, list[Term]] = {fn.output: [SEED_TERM]}
         self.adjoint: dict[str, str] = {}  # value name -> the name holding its adjoint
         self.views: set[str] = set()  # adjoints that are read-only broadcast views
@@ -95,7 +144,7 @@ class _Backward(BranchAdjoints):
         return ir.GradientProgram(
             self.fn,
             self.wrt,
-            tuple(forward_lines(self.fn.body)),
+            tuple(forward_lines(self.fn.body, self.stacks)),
             tuple(self.lines),
             gradients,
             frozenset(self.helpers),
@@ -108,6 +157,8 @@ class _Backward(BranchAdjoints):
         for stmt in reversed(stmts):
             if isinstance(stmt, ir.If):
                 self.branches(stmt)
+            elif isinstance(stmt, ir.Loop):
+                self.loop(stmt)
             elif stmt.target in self.active and stmt.target in self.terms:
                 self.statement(stmt)
 

@@ -101,6 +101,8 @@ def _render(lines, depth: int) -> list[str]:
             if line.orelse:
                 rows.append(f"{pad}else:")
                 rows += _render(line.orelse, depth + 1)
+        elif line.statement:
+            rows.append(f"{pad}{line.text}{comment}")
         else:
             rows.append(f"{pad}{line.target} = {line.text}{comment}")
     return rows

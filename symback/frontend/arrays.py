@@ -145,9 +145,10 @@ class ArrayLowering:
                 "write the value itself here",
             )
 
-    def code_only(self, node: ast.expr) -> tuple[ast.expr, list[str]]:
+    def code_only(self, node: ast.expr, calls=frozenset()) -> tuple[ast.expr, list[str]]:
         """Forward code for a value no gradient flows through (a shape, an index), and the
-        SSA names it reads. Local names are renamed to their SSA versions."""
+        SSA names it reads. Local names are renamed to their SSA versions; the only calls
+        allowed are to the builtins named in `calls`."""
         names: list[str] = []
 
         def rewrite(n: ast.AST) -> ast.AST:
@@ -158,6 +159,11 @@ class ArrayLowering:
                 return self.outside(n, self.namespace.lookup(n.id)).code
             if isinstance(n, ast.Attribute) and not self._starts_local(n):
                 return self.outside(n, self.namespace.chain(n)).code
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
+                return ast.Call(n.func, [rewrite(a) for a in n.args], [])
+            known = self.namespace.chain(n.func) if isinstance(n, ast.Call) and calls else None
+            if known is not None and known.kind == "function" and not n.keywords:
+                return ast.Call(self.module_attr(known.qualname), [rewrite(a) for a in n.args], [])
             if isinstance(n, ast.Call):
                 self.fail(
                     n,

@@ -20,10 +20,6 @@ REFUSED: dict[type, tuple[str, str]] = {
     ast.With: ("a with statement", "move the context manager outside the differentiated function"),
     ast.Global: ("a global statement", "pass the value in as a parameter and return results"),
     ast.Nonlocal: ("a nonlocal statement", "pass the value in as a parameter"),
-    ast.For: ("a for loop", f"loops {_NOT_YET} write it with NumPy array operations"),
-    ast.While: ("a while loop", f"loops {_NOT_YET} write it with NumPy array operations"),
-    ast.Break: ("break", "loops are not supported yet"),
-    ast.Continue: ("continue", "loops are not supported yet"),
     ast.Delete: ("a del statement", "remove it: values go out of scope by themselves"),
     ast.Import: ("an import inside the function", "import at module level"),
     ast.ImportFrom: ("an import inside the function", "import at module level"),
@@ -74,6 +70,10 @@ ALLOWED: frozenset[type] = frozenset(
         ast.Tuple,
         ast.If,
         ast.IfExp,
+        ast.For,
+        ast.While,
+        ast.Break,  # refused by the loop lowering, with its own message
+        ast.Continue,
         ast.Subscript,
         ast.Slice,
         ast.List,  # an index such as x[[0, 2]]; elsewhere lowering refuses it

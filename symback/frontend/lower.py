@@ -23,6 +23,7 @@ from ..rules.functions import power
 from .arrays import ArrayLowering
 from .calls import CallInlining
 from .control import ControlFlow, tail_returns
+from .loops import Loops
 from .resolve import Namespace, Resolved
 from .source import SourceInfo
 from .static import Opaque, StaticFunction
@@ -90,7 +91,7 @@ def bound_names(fdef: ast.FunctionDef) -> set[str]:
 LIBRARIES = frozenset({"numpy", "scipy", "sympy", "math", "symback", "jax", "torch", "pandas"})
 
 
-class Lowerer(ArrayLowering, CallInlining, ControlFlow):
+class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
     """Walks one function's statements in order, building SSA statements."""
 
     def __init__(

@@ -1,0 +1,120 @@
+"""Lowering of `for` and `while` loops into ir.Loop.
+
+Names the body assigns that already have a value before the loop are loop-carried: inside
+the body they are read under one entry name, and the body ends by writing its final value
+back to it, so the generated loop is a loop (not T copies of its body). Iterating over an
+array, `zip` or `enumerate` is rewritten to an index loop first.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .. import ir
+
+LOOP_FUNCTIONS = {"range", "len", "min", "max", "int"}  # allowed in a loop header
+
+
+def index_loop(stmt: ast.For, fresh) -> ast.For:
+    """`for v in X` / `zip(a, b)` / `enumerate(X)` as `for i in range(len(...)): v = X[i]`."""
+    it, target = stmt.iter, stmt.target
+    call = it.func.id if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) else None
+    if call == "range":
+        return stmt
+    index = ast.Name(fresh(), ast.Store())
+    if call == "enumerate" and len(it.args) == 1 and isinstance(target, ast.Tuple):
+        index = ast.Name(target.elts[0].id, ast.Store())
+        sequences, names = [it.args[0]], [target.elts[1]]
+    elif call == "zip" and isinstance(target, ast.Tuple) and len(target.elts) == len(it.args):
+        sequences, names = list(it.args), list(target.elts)
+    else:
+        sequences, names = [it], [target]
+    lengths = [ast.Call(ast.Name("len", ast.Load()), [s], []) for s in sequences]
+    bound = lengths[0] if len(lengths) == 1 else ast.Call(ast.Name("min", ast.Load()), lengths, [])
+    reads = [
+        ast.Assign([n], ast.Subscript(s, ast.Name(index.id, ast.Load()), ast.Load()))
+        for n, s in zip(names, sequences)
+    ]
+    for node in reads:
+        ast.copy_location(node, stmt)
+        ast.fix_missing_locations(node)
+        for sub in ast.walk(node):
+            ast.copy_location(sub, stmt)
+    header = ast.Call(ast.Name("range", ast.Load()), [bound], [])
+    new = ast.For(index, header, reads + list(stmt.body), [], None)
+    return ast.copy_location(new, stmt)
+
+
+class Loops:
+    """Methods of the Lowerer for loops (see the module docstring)."""
+
+    def visit_For(self, stmt: ast.For):
+        if stmt.orelse:
+            self.fail(stmt, "a for loop with an else clause is not supported", None)
+        stmt = index_loop(stmt, lambda: self.namer.fresh("i"))
+        if not isinstance(stmt.target, ast.Name):
+            self.fail(stmt.target, "the loop variable must be a single name", None)
+        header, names = self.loop_header(stmt.iter)
+        index = self.namer.fresh(stmt.target.id)
+        return self.loop("for", stmt, header, names, index)
+
+    def visit_While(self, stmt: ast.While):
+        if stmt.orelse:
+            self.fail(stmt, "a while loop with an else clause is not supported", None)
+        return self.loop("while", stmt, None, [], None)
+
+    def loop(self, kind, stmt, header, header_names, index):
+        line = self._line
+        self.check_loop_body(stmt)
+        assigned = sorted(
+            {n.id for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Name)
+             and isinstance(n.ctx, ast.Store)}
+        )
+        carried = [name for name in assigned if name in self.env]
+        before = dict(self.env)
+        entries = {name: self.namer.fresh(name) for name in carried}
+        saved_body, self.body = self.body, []
+        self.env.update(entries)
+        if index is not None:
+            self.env[stmt.target.id] = index
+        test = None
+        if kind == "while":
+            test, test_names = self.loop_test(stmt.test)
+            header_names = test_names
+        self.run(stmt.body)
+        body, self.body = self.body, saved_body
+        triples = tuple((before[n], entries[n], self.env[n]) for n in carried)
+        self.env = {k: v for k, v in before.items()}
+        self.env.update(entries)  # after the loop, each carried name holds its last value
+        code = header if kind == "for" else test
+        self.body.append(
+            ir.Loop(kind, index, code, tuple(header_names), triples, tuple(body), line)
+        )
+        return None
+
+    def check_loop_body(self, stmt) -> None:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Break, ast.Continue)):
+                self.fail(
+                    node,
+                    f"`{type(node).__name__.lower()}` inside a loop is not supported yet",
+                    "use a while loop whose condition says when to stop",
+                )
+            if isinstance(node, ast.Return):
+                self.fail(node, "`return` inside a loop is not supported yet", "return after it")
+
+    def loop_header(self, node: ast.expr):
+        """`range(...)` over values no gradient flows through: (code, SSA names it reads)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "range"):
+            self.fail(node, "a for loop must run over range(...), an array, zip or enumerate", None)
+        return self.header_code(node)
+
+    def loop_test(self, node: ast.expr):
+        """A while loop's condition, evaluated on the loop's current values."""
+        return self.header_code(node)
+
+    def header_code(self, node: ast.expr):
+        """Code for a loop header: like code_only, with range/len/min/max/int allowed."""
+        code, names = self.code_only(node, LOOP_FUNCTIONS)
+        return code, names
