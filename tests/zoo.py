@@ -314,7 +314,7 @@ def reassignment_chain(x):
 
 
 def augmented_assignment(x):
-    t = x
+    t = 1.0 * x  # a new value: `t = x; t += 1` would also change an array x
     t += 1
     t *= x
     t -= 0.5 * x

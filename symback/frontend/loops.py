@@ -81,7 +81,9 @@ class Loops:
         if kind == "while":
             test, test_names = self.loop_test(stmt.test)
             header_names = test_names
+        self.loop_depth += 1
         self.run(stmt.body)
+        self.loop_depth -= 1
         body, self.body = self.body, saved_body
         triples = tuple((before[n], entries[n], self.env[n]) for n in carried)
         self.env = {k: v for k, v in before.items()}

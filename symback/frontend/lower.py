@@ -36,6 +36,7 @@ _ARITHMETIC = {
     ast.Pow: power,
 }
 _BOOLEAN_OPS = (ast.BitAnd, ast.BitOr)
+_OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
 @dataclass
@@ -123,6 +124,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
             self.namer, self.env = parent.namer, {}
             self.boolean, self.body = parent.boolean, parent.body
         self.first_binding: set[str] = set(self.params)
+        self.loop_depth = 0  # how many loops enclose the statement being lowered
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -250,10 +252,32 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
         name = stmt.target.id
         if name not in self.env:
             self.fail(stmt.target, f"`{name}` is updated before it has a value", None)
+        shared = sorted(
+            n
+            for n, v in self.env.items()
+            if v == self.env[name] and n != name and self.read_after(n, stmt)
+        )
+        if shared:
+            # On an array, `y += 1` also changes every other name for the same array.
+            self.fail(
+                stmt,
+                f"`{name}` is another name for `{shared[0]}` here, and an in-place update "
+                f"of an array changes both",
+                f"write `{name} = {name} {_OPERATOR_TEXT.get(type(stmt.op), '+')} ...`, "
+                "which makes a new value and leaves the other name alone",
+            )
         value = ast.BinOp(ast.Name(name, ast.Load()), stmt.op, stmt.value)
         ast.copy_location(value, stmt)
         value.end_lineno, value.end_col_offset = stmt.end_lineno, stmt.end_col_offset
         self.assign(name, value)
+
+    def read_after(self, name: str, stmt: ast.stmt) -> bool:
+        """Might `name` be read after `stmt` runs (later lines, or the next iteration)?"""
+        return any(
+            isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+            and (n.lineno > stmt.end_lineno or self.loop_depth)
+            for n in ast.walk(self.fdef)
+        )
 
     def _check_target(self, target: ast.expr) -> None:
         elts = target.elts if isinstance(target, ast.Tuple) else [target]
