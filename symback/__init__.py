@@ -2,7 +2,13 @@
 
 __version__ = "0.1.0"
 
-from .api import GradientFunction, grad, value_and_grad  # noqa: E402
+from .api import (  # noqa: E402
+    GradientFunction,
+    grad,
+    hessian,
+    hessian_vector_product,
+    value_and_grad,
+)
 from .gradcheck.api import check  # noqa: E402
 from .backprop import explain  # noqa: E402
 from .codegen import generate  # noqa: E402
@@ -28,5 +34,7 @@ __all__ = [
     "explain",
     "generate",
     "grad",
+    "hessian",
+    "hessian_vector_product",
     "value_and_grad",
 ]

@@ -12,6 +12,7 @@ from . import ir
 from .adjoint.naming import module_names
 from .adjoint.reverse import reverse
 from .backend import emit
+from .backend.helpers import HELPERS
 from .errors import Place, SymbackError, WrtError
 from .frontend import fence
 from .frontend.lower import Lowerer, ModuleNames, bound_names
@@ -38,6 +39,7 @@ class Generated:
     wrt: tuple[str, ...]
     lowered: ir.Function
     output_place: Place | None = None  # the `return`, for errors about the output
+    helpers: tuple[tuple[str, str], ...] = ()  # (name in the module, helper key)
 
 
 def _live(fn):
@@ -50,7 +52,8 @@ def _live(fn):
 def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
     """Fence, then lower: (the IR, whether its forward code uses math)."""
     fence.check(source, fdef)
-    modules = ModuleNames(names["np"], names["math"], frozenset(names.values()))
+    helpers = tuple((key, names[key]) for key in HELPERS)
+    modules = ModuleNames(names["np"], names["math"], frozenset(names.values()), helpers)
     lowerer = Lowerer(source, fdef, namespace, modules, has_aux)
     return lowerer.lower(), lowerer.uses_math
 
@@ -90,7 +93,10 @@ def generate(fn, options: Options) -> Generated:
     text = emit.module_text([spec], names, _short_name(source.filename), uses_math, digest)
     last = fdef.body[-1]
     output_place = source.place(last) if isinstance(last, ast.Return) else None
-    return Generated(text, spec.name, spec.program.wrt, spec.program.function, output_place)
+    helpers = tuple((names[key], key) for key in sorted(spec.program.helpers))
+    return Generated(
+        text, spec.name, spec.program.wrt, spec.program.function, output_place, helpers
+    )
 
 
 def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:

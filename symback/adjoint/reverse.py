@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy
 
 from .. import ir
+from ..backend.helpers import HELPERS
 from ..backend.printer import print_code
-from ..rules.arrays import PRIMITIVES_BY_OP, Context
+from ..errors import SymbackError
+from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .naming import Namer
@@ -109,6 +111,16 @@ def all_targets(stmts) -> set[str]:
     return out
 
 
+def _statements(stmts):
+    for s in stmts:
+        if isinstance(s, ir.If):
+            yield from _statements(s.then + s.orelse)
+        elif isinstance(s, ir.Loop):
+            yield from _statements(s.body)
+        else:
+            yield s
+
+
 def loops_of(stmts):
     for s in stmts:
         if isinstance(s, ir.If):
@@ -135,7 +147,10 @@ class _Backward(ControlAdjoints):
         self.adjoint: dict[str, str] = {}  # value name -> the name holding its adjoint
         self.views: set[str] = set()  # adjoints that are read-only broadcast views
         self.lines: list[ir.Line] = []
-        self.helpers: set[str] = set()
+        # helpers the forward code itself calls (when it is generated code, for Hessians)
+        self.helpers: set[str] = {
+            s.op for s in _statements(fn.body) if isinstance(s, ir.Primitive) and s.op in HELPERS
+        }
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
 
     def run(self) -> ir.GradientProgram:
@@ -202,6 +217,14 @@ class _Backward(ControlAdjoints):
         for operand, contribution in zip(arrays, row.adjoint(context)):
             if contribution is None or operand not in self.active:
                 continue
+            if contribution is UNSUPPORTED:
+                raise SymbackError(
+                    f"symback cannot yet differentiate `{stmt.op}` with respect to `{operand}` "
+                    f"(line {stmt.line})",
+                    hint="this arises in second derivatives through matrix products; "
+                    "differentiate with respect to the vector instead, or use "
+                    "symback.hessian_vector_product on a function of the vector",
+                )
             self.helpers.update(row.helpers)
             text = contribution.text.format_map(self.names)
             wrap = "spread" if contribution.spread else ""

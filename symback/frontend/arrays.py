@@ -10,9 +10,14 @@ from __future__ import annotations
 import ast
 import copy
 
+import numpy
+
 from .. import ir
 from ..backend.printer import print_code
 from ..rules.arrays import METHODS, ArrayPrimitive
+
+# Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
+SHAPE_CALLS = frozenset({"len", "int", "min", "max"})
 
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
@@ -69,8 +74,8 @@ class ArrayLowering:
                 f"pass {', '.join(row.static) or 'no further arguments'} by keyword",
             )
         for position, arg in enumerate(extra):
-            if row.passthrough:  # a shape: forward code only
-                arg_code, names = self.code_only(arg)
+            if row.passthrough:  # a shape or an index: forward code only
+                arg_code, names = self.code_only(arg, SHAPE_CALLS)
                 extra_codes.append(arg_code)
                 extra_names += names
                 continue
@@ -85,6 +90,8 @@ class ArrayLowering:
             keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
         func = func or self.module_attr(row.names[0])
         code = ast.Call(func, [ast.Name(a, ast.Load()) for a in arrays] + extra_codes, keyword_codes)
+        if row.passthrough:
+            params.append(("extra", tuple(print_code(c) for c in extra_codes)))
         all_operands = arrays + tuple(extra_names)
         return self.emit_primitive(row.op, all_operands, tuple(params), code, target, operands)
 
@@ -158,7 +165,10 @@ class ArrayLowering:
                     return ast.Name(self.env[n.id], ast.Load())
                 return self.outside(n, self.namespace.lookup(n.id)).code
             if isinstance(n, ast.Attribute) and not self._starts_local(n):
-                return self.outside(n, self.namespace.chain(n)).code
+                resolved = self.namespace.chain(n)
+                if resolved is not None and resolved.value is numpy.s_:  # an index in code
+                    return self.module_attr("numpy.s_")
+                return self.outside(n, resolved).code
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
                 return ast.Call(n.func, [rewrite(a) for a in n.args], [])
             known = self.namespace.chain(n.func) if isinstance(n, ast.Call) and calls else None

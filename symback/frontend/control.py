@@ -14,6 +14,7 @@ import dataclasses
 
 from .. import ir
 from ..rules import symbols
+from .fence import is_guard
 from ..rules.functions import Where
 
 RETURN = "<return>"  # the pseudo-variable a branch's `return` assigns
@@ -84,6 +85,8 @@ class ControlFlow:
 
     def visit_If(self, stmt: ast.If):
         """Lower an if statement; returns (output, aux) when both branches return."""
+        if is_guard(stmt):
+            return None  # a check that raises: the derivative is that of the code around it
         line = self._line
         cond = self.condition(stmt.test)
         before = dict(self.env)

@@ -110,6 +110,8 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
         )
     for stmt in fdef.body:
         _check_assignment_targets(source, stmt)
+        if is_guard(stmt):
+            continue
         for node in ast.walk(stmt):
             kind = type(node)
             for op in _operators(node):  # operators carry no position: report their expression
@@ -141,6 +143,17 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
             raise UnsupportedSyntaxError(
                 f"symback does not support {what}", source.place(node), hint=hint or None
             )
+
+
+def is_guard(stmt: ast.stmt) -> bool:
+    """`if <check>: raise ...`: it only stops the computation (as symback's own generated
+    checks do), so it takes no part in the derivative."""
+    return (
+        isinstance(stmt, ast.If)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], ast.Raise)
+        and not stmt.orelse
+    )
 
 
 def _check_assignment_targets(source: SourceInfo, stmt: ast.stmt) -> None:

@@ -18,7 +18,7 @@ from ..adjoint.naming import Namer
 from ..errors import SymbackError, UnknownFunctionError, UnsupportedSyntaxError
 from ..rules import symbols
 from ..rules.arrays import PRIMITIVES
-from ..rules.elementwise import CONSTANT_ARRAYS, ELEMENTWISE, NON_DIFFERENTIABLE
+from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from ..rules.functions import power
 from .arrays import ArrayLowering
 from .calls import CallInlining
@@ -77,6 +77,7 @@ class ModuleNames:
     np: str = "np"
     math: str = "math"
     helpers: frozenset[str] = frozenset()  # module-level helper functions' names
+    helper_names: tuple[tuple[str, str], ...] = ()  # (helper key, its name in the module)
 
 
 def bound_names(fdef: ast.FunctionDef) -> set[str]:
@@ -435,6 +436,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
         module, *attrs = qualname.split(".")
         if module == "builtins":
             return ast.Name(attrs[0], ast.Load())
+        if module == "symback":  # a helper the generated module defines
+            return ast.Name(dict(self.modules.helper_names)[attrs[0]], ast.Load())
         if module == "math":
             self.uses_math = True
         code = ast.Name(self.modules.math if module == "math" else self.modules.np, ast.Load())
@@ -488,7 +491,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
             self.unknown_callee(node, resolved)
         qualname = resolved.qualname
         func_code = self.module_attr(qualname)
-        if qualname in NON_DIFFERENTIABLE or qualname in CONSTANT_ARRAYS:
+        if qualname in NON_DIFFERENTIABLE or qualname in SHAPE_ONLY:
             return self.opaque_call(node, func_code, operands, target)
         if qualname in PRIMITIVES:
             row = PRIMITIVES[qualname]
@@ -500,6 +503,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
                 f"keyword arguments to {resolved.text} are not supported yet",
                 "pass arguments by position",
             )
+        if qualname not in ELEMENTWISE:
+            self.unknown_callee(node, resolved)
         rule = ELEMENTWISE[qualname]
         if len(node.args) not in rule.arities:
             self.fail(node, f"{resolved.text} takes {rule.arity} argument(s) here", None)
@@ -532,7 +537,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
         if isinstance(value, StaticFunction):
             return True
         library = (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES
-        return inspect.isfunction(value) and not library
+        helper = hasattr(value, "__symback_helper__")  # has a rule of its own
+        return inspect.isfunction(value) and not library and not helper
 
     def unknown_callee(self, node: ast.Call, resolved: Resolved | None):
         text = resolved.text if resolved else ast.unparse(node.func)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..rules.arrays import PRIMITIVES
-from ..rules.elementwise import CONSTANT_ARRAYS, ELEMENTWISE, NON_DIFFERENTIABLE
+from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 
 @dataclass(frozen=True)
 class Resolved:
@@ -27,7 +27,7 @@ class Resolved:
 def _known_objects() -> dict[int, str]:
     """id of every function the rules know -> its qualified name."""
     known: dict[int, str] = {}
-    names = set(ELEMENTWISE) | NON_DIFFERENTIABLE | CONSTANT_ARRAYS | set(PRIMITIVES)
+    names = set(ELEMENTWISE) | NON_DIFFERENTIABLE | SHAPE_ONLY | set(PRIMITIVES)
     for qualname in sorted(names):
         module_name, _, attr = qualname.rpartition(".")
         module = importlib.import_module(module_name)
@@ -88,6 +88,9 @@ def _classify(obj: object, text: str) -> Resolved:
         return Resolved("number", value=obj, text=text)
     if isinstance(obj, types.ModuleType):
         return Resolved("module", obj.__name__, obj, text)
+    helper = getattr(obj, "__symback_helper__", None)  # a generated module's helper function
+    if helper is not None:
+        return Resolved("function", f"symback.{helper}", obj, text)
     qualname = qualname_of(obj)
     if qualname is not None:
         return Resolved("function", qualname, obj, text)

@@ -39,10 +39,10 @@ def _unwrap(fn):
             fn = fn.__func__
         elif inspect.ismethod(fn):
             fn = fn.__func__
+        elif hasattr(fn, "__symback_function__"):  # a gradient: its generated code
+            fn = fn.__symback_function__
         elif hasattr(fn, "__wrapped__"):
             fn = fn.__wrapped__
-        elif hasattr(fn, "__symback_function__"):
-            fn = fn.__symback_function__
         else:
             return fn
 

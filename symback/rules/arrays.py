@@ -43,6 +43,10 @@ class Contribution:
     spread: bool = False
 
 
+# A rule's answer for an operand the gradient may depend on but the rule cannot handle yet:
+# the backward walk refuses it if that operand is active (never a silent zero).
+UNSUPPORTED = Contribution("")
+
 Rule = Callable[[Context], tuple[Contribution | None, ...]]
 
 
@@ -56,7 +60,8 @@ class ArrayPrimitive:
     methods: tuple[str, ...] = ()  # `x.sum(...)`-style spellings
     helpers: tuple[str, ...] = field(default=())  # module helpers the adjoint texts call
     positional: tuple[str, ...] = ()  # which of `static` may also come by position, in order
-    passthrough: bool = False  # one more argument (a shape) goes to the forward code only
+    passthrough: int = 0  # how many more arguments (a shape, an index) go to the forward code
+    # only; their printed code is in the adjoint's params["extra"]
     varargs: bool = False  # the method takes its tuple argument spread out: x.reshape(3, 4)
 
 
@@ -169,6 +174,34 @@ def _trace(c: Context):
     return (Contribution(f"{c.bar} * {{np}}.eye(*{{np}}.shape({c.x}))"),)
 
 
+def _unbroadcast(c: Context):
+    # unbroadcast(g, like) sums g over broadcast axes: its adjoint spreads bar back over g.
+    return (Contribution(c.bar, spread=True),)
+
+
+def _scatter(c: Context):
+    # scatter(g, like, index) puts g at index in zeros: its adjoint reads bar at index.
+    return (Contribution(f"{c.bar}[{c.params['extra'][1]}]"),)
+
+
+def _matmul_left_rule(c: Context):
+    # matmul_left(g, a, b) is g @ b^T (a only gives the shape): linear in g.
+    g, _, b = c.operands
+    grad_g = f"{{unbroadcast}}({{np}}.matmul({c.bar}, {b}), {g})"
+    return (Contribution(grad_g), None, UNSUPPORTED)
+
+
+def _matmul_right_rule(c: Context):
+    # matmul_right(g, a, b) is a^T @ g (b only gives the shape): linear in g.
+    g, a, _ = c.operands
+    grad_g = f"{{unbroadcast}}({{np}}.matmul({a}, {c.bar}), {g})"
+    return (Contribution(grad_g), UNSUPPORTED, None)
+
+
+def _broadcast_to(c: Context):
+    return (Contribution(f"{{unbroadcast}}({c.bar}, {c.x})"),)
+
+
 def _getitem(c: Context):
     return (Contribution(f"{{scatter}}({c.bar}, {c.x}, {c.index})"),)
 
@@ -211,7 +244,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         varargs=True,
     ),
     ArrayPrimitive(
-        "reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",), passthrough=True, varargs=True
+        "reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",), passthrough=1, varargs=True
     ),
     ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel", "flatten")),
     ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, AXIS, ("cumsum",), positional=AXIS),
@@ -220,6 +253,25 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ArrayPrimitive("inv", ("numpy.linalg.inv",), 1, _inv),
     ArrayPrimitive("solve", ("numpy.linalg.solve",), 2, _solve, (), (), ("solve_left",)),
     ArrayPrimitive("trace", ("numpy.trace",), 1, _trace, (), ("trace",)),
+    # symback's own generated helper, met when differentiating generated code (Hessians)
+    ArrayPrimitive("unbroadcast", ("symback.unbroadcast",), 1, _unbroadcast, passthrough=1),
+    ArrayPrimitive(
+        "scatter", ("symback.scatter", "symback.scatter_add"), 1, _scatter, passthrough=2
+    ),
+    ArrayPrimitive(
+        "matmul_left", ("symback.matmul_left",), 3, _matmul_left_rule, helpers=("unbroadcast",)
+    ),
+    ArrayPrimitive(
+        "matmul_right", ("symback.matmul_right",), 3, _matmul_right_rule, helpers=("unbroadcast",)
+    ),
+    ArrayPrimitive(
+        "broadcast_to",
+        ("numpy.broadcast_to",),
+        1,
+        _broadcast_to,
+        helpers=("unbroadcast",),
+        passthrough=1,
+    ),
     # x[index]: a basic index (slices, integers, a boolean mask) reads no element twice, so
     # its adjoint assigns; an integer-array index may repeat elements, so its adjoint adds.
     ArrayPrimitive("getitem", (), 1, _getitem, (), (), ("scatter",)),

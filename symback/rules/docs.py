@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .arrays import PRIMITIVE_TABLE
-from .elementwise import CONSTANT_ARRAYS, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
+from .elementwise import ELEMENTWISE_TABLE, NON_DIFFERENTIABLE, SHAPE_ONLY
 
 
 def supported_markdown() -> str:
@@ -41,9 +41,9 @@ def supported_markdown() -> str:
         "",
         ", ".join(f"`{n}`" for n in sorted(NON_DIFFERENTIABLE)),
         "",
-        "## Constant arrays (no gradient: their values depend on no argument's value)",
+        "## Functions of shapes only (no gradient: constant arrays, sizes)",
         "",
-        ", ".join(f"`{n}`" for n in sorted(CONSTANT_ARRAYS)),
+        ", ".join(f"`{n}`" for n in sorted(SHAPE_ONLY)),
         "",
     ]
     return "\n".join(rows)

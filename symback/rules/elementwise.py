@@ -56,7 +56,7 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(("numpy.square",), lambda x: x**2, (WIDE,)),
     Elementwise(("numpy.reciprocal",), lambda x: 1 / x, (POSITIVE,)),
     Elementwise(("numpy.negative",), lambda x: -x, (WIDE,)),
-    Elementwise(("numpy.positive", "builtins.float"), lambda x: x, (WIDE,)),
+    Elementwise(("numpy.positive", "builtins.float", "numpy.copy"), lambda x: x, (WIDE,)),
     Elementwise(_both("sin"), sp.sin, (WIDE,)),
     Elementwise(_both("cos"), sp.cos, (WIDE,)),
     Elementwise(_both("tan"), sp.tan, ((-1.2, 1.2),)),
@@ -140,9 +140,19 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
     }
 )
 
-# Constant arrays: their values depend on no argument's value, so no gradient flows.
-CONSTANT_ARRAYS: frozenset[str] = frozenset(
-    {"numpy.zeros", "numpy.ones", "numpy.eye", "numpy.identity", "numpy.zeros_like", "numpy.ones_like"}
+# Functions of their arguments' shapes only (constant arrays, sizes): no gradient flows.
+SHAPE_ONLY: frozenset[str] = frozenset(
+    {
+        "numpy.zeros",
+        "numpy.ones",
+        "numpy.eye",
+        "numpy.identity",
+        "numpy.zeros_like",
+        "numpy.ones_like",
+        "numpy.shape",
+        "numpy.size",
+        "numpy.ndim",
+    }
 )
 
 # How derivative formulas print: SymPy function -> the call's name, over `{np}` / `{math}`.
