@@ -74,13 +74,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import problems as P
 
 TARGET = 1.15  # symback / hand-written, at most
-PEER_SLOW = (
-    1.5  # where a peer takes more than this x hand-written, symback must beat it
-)
+PEER_SLOW = 1.5  # where a peer takes more than this x hand-written, symback must beat it
 PEERS = ("autograd", "jax", "jax.jit", "torch")
-CHECK_RTOL = (
-    1e-8  # gradients against the hand-written one (max abs error / max abs value)
-)
+CHECK_RTOL = 1e-8  # gradients against the hand-written one (max abs error / max abs value)
 FD_RTOL = 1e-5  # the hand-written gradient against a central difference
 # glibc reads these at start-up: with them, freed large blocks stay in the heap instead of
 # going back to the kernel, so a new temporary does not page-fault (see --malloc-tuned).
@@ -97,9 +93,7 @@ def rebind(fn, **names):
     """A copy of `fn` whose globals have `names` (e.g. np=jax.numpy) swapped in."""
     glb = dict(fn.__globals__)
     glb.update(names)
-    return types.FunctionType(
-        fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__
-    )
+    return types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
 def peer_forward(problem):
@@ -381,8 +375,7 @@ _thread_limit = None
 def environment() -> list[str]:
     lines = [
         f"python {platform.python_version()}, numpy {np.__version__}, "
-        f"{os.cpu_count()} CPUs, load average "
-        + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        f"{os.cpu_count()} CPUs, load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()),
     ]
     for var in (
         "OPENBLAS_CORETYPE",
@@ -422,9 +415,7 @@ def run_problem(problem, symback, args_ns, wanted_peers):
 
     res["fd"] = fd_error(problem)
     if not res["fd"] <= FD_RTOL:
-        res["skipped"][
-            "hand"
-        ] = f"hand-written gradient off by {res['fd']:.1e} (finite diff.)"
+        res["skipped"]["hand"] = f"hand-written gradient off by {res['fd']:.1e} (finite diff.)"
 
     cands = {"forward": problem.forward, "hand": problem.hand}
     others = {"symback": (sym, None)}
@@ -503,18 +494,14 @@ def print_table(results, peers_present):
     print("| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths)) + " |")
     print(
         "|"
-        + "|".join(
-            "-" * (w + 1) + ":" if i > 1 else "-" * (w + 2)
-            for i, w in enumerate(widths)
-        )
+        + "|".join("-" * (w + 1) + ":" if i > 1 else "-" * (w + 2) for i, w in enumerate(widths))
         + "|"
     )
     for row in rows:
         print(
             "| "
             + " | ".join(
-                (v.ljust(w) if i < 2 else v.rjust(w))
-                for i, (v, w) in enumerate(zip(row, widths))
+                (v.ljust(w) if i < 2 else v.rjust(w)) for i, (v, w) in enumerate(zip(row, widths))
             )
             + " |"
         )
@@ -523,22 +510,16 @@ def print_table(results, peers_present):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="skip the largest sizes")
-    ap.add_argument(
-        "--problems", nargs="+", choices=P.PROBLEM_NAMES, default=list(P.PROBLEM_NAMES)
-    )
+    ap.add_argument("--problems", nargs="+", choices=P.PROBLEM_NAMES, default=list(P.PROBLEM_NAMES))
     ap.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS))
-    ap.add_argument(
-        "--no-peers", action="store_true", help="time symback and hand-written only"
-    )
+    ap.add_argument("--no-peers", action="store_true", help="time symback and hand-written only")
     ap.add_argument(
         "--budget",
         type=float,
         default=None,
         help="seconds per problem and size (default 4, --quick 1.5)",
     )
-    ap.add_argument(
-        "--sample", type=float, default=0.01, help="seconds per timing sample"
-    )
+    ap.add_argument("--sample", type=float, default=0.01, help="seconds per timing sample")
     ap.add_argument("--min-rounds", type=int, default=9)
     ap.add_argument("--max-rounds", type=int, default=301)
     ap.add_argument(
@@ -553,9 +534,7 @@ def main(argv=None) -> int:
         help="re-run with glibc's mmap and trim thresholds raised, so that large temporaries "
         "do not page-fault on every allocation (shows how much of a gap is page faults)",
     )
-    ap.add_argument(
-        "--raw", action="store_true", help="time g.function (no wrapper) for symback"
-    )
+    ap.add_argument("--raw", action="store_true", help="time g.function (no wrapper) for symback")
     ap.add_argument(
         "--show",
         nargs="*",
@@ -563,14 +542,10 @@ def main(argv=None) -> int:
         help="print symback's code for these problems and exit",
     )
     ns = ap.parse_args(argv)
-    if ns.malloc_tuned and not all(
-        os.environ.get(k) == v for k, v in MALLOC_TUNED.items()
-    ):
+    if ns.malloc_tuned and not all(os.environ.get(k) == v for k, v in MALLOC_TUNED.items()):
         env = dict(os.environ, **MALLOC_TUNED)
         script = os.path.abspath(__file__)
-        os.execve(
-            sys.executable, [sys.executable, script, *(argv or sys.argv[1:])], env
-        )
+        os.execve(sys.executable, [sys.executable, script, *(argv or sys.argv[1:])], env)
     if ns.budget is None:
         ns.budget = 1.5 if ns.quick else 4.0
     wanted = set() if ns.no_peers else set(ns.peers)
@@ -606,9 +581,7 @@ def main(argv=None) -> int:
             print(f"  {mod} {v}")
         except ImportError:
             print(f"  {mod}: not installed")
-    print(
-        f"  budget {ns.budget:g} s per problem and size, samples of ~{ns.sample * 1e3:g} ms"
-    )
+    print(f"  budget {ns.budget:g} s per problem and size, samples of ~{ns.sample * 1e3:g} ms")
     print()
 
     results = []
@@ -633,9 +606,7 @@ def main(argv=None) -> int:
     print()
     print_table(results, wanted)
 
-    extra_rows = [
-        (r, lab) for r in results for lab in r["paired"] if lab.startswith("scipy")
-    ]
+    extra_rows = [(r, lab) for r in results for lab in r["paired"] if lab.startswith("scipy")]
     if extra_rows:
         print()
         for r, lab in extra_rows:
@@ -651,9 +622,7 @@ def main(argv=None) -> int:
         pr = r["paired"]
         tag = f"{r['name']} {r['size']}"
         if "symback" not in pr:
-            print(
-                f"FAIL  {tag}: symback's gradient was not timed ({r['skipped'].get('symback')})"
-            )
+            print(f"FAIL  {tag}: symback's gradient was not timed ({r['skipped'].get('symback')})")
             fails += 1
             continue
         ok = pr["symback"] <= TARGET

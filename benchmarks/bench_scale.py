@@ -143,8 +143,7 @@ def generate_program(n: int, seed: int = 0, name: str = "f") -> tuple[str, dict]
     extra = [v for v in reversed(values[-8:]) if v not in tail][: max(0, 4 - len(tail))]
     out = tail + extra
     terms = [out[0]] + [
-        f"{rng.choice((0.5, 2.0, 3.0))} * {v}" if i % 2 else v
-        for i, v in enumerate(out[1:])
+        f"{rng.choice((0.5, 2.0, 3.0))} * {v}" if i % 2 else v for i, v in enumerate(out[1:])
     ]
     body.append(f"    return {' + '.join(terms)}")
     dead = [v for v in unused if v not in out]
@@ -337,9 +336,7 @@ def worker(
             return {"statements": n}
 
         t0, c0 = time.perf_counter(), time.process_time()
-        g = symback.grad(
-            f, wrt=wrt
-        )  # eager: source, lower, reverse, emit, compile, load
+        g = symback.grad(f, wrt=wrt)  # eager: source, lower, reverse, emit, compile, load
         seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
 
         gen_text = g.generated.text
@@ -450,12 +447,8 @@ def print_table(results: dict[int, dict]) -> list[tuple[str, bool]]:
             + ("" if r["check"]["ok"] else "  GRADIENT WRONG")
         )
     print()
-    print(
-        "gen s: wall time of symback.grad(f, wrt=all 6 parameters), call to callable, in a"
-    )
-    print(
-        "  fresh process (median over runs); cpu s: its process CPU time; gc s: of which in"
-    )
+    print("gen s: wall time of symback.grad(f, wrt=all 6 parameters), call to callable, in a")
+    print("  fresh process (median over runs); cpu s: its process CPU time; gc s: of which in")
     print("  the garbage collector; gen lines: g.generated.text (what is compiled);")
     print(
         "  black: g.source (black-formatted, timed on first read); fn lines: def + body + return;"
@@ -498,9 +491,7 @@ def print_table(results: dict[int, dict]) -> list[tuple[str, bool]]:
         c = r["check"]
         params = ", ".join(c["checked_params"])
         text = f"{n} statements: gradient matches central differences for {params}"
-        verdicts.append(
-            (f"{text} (worst relative error {c['max_rel_error']:.1e})", c["ok"])
-        )
+        verdicts.append((f"{text} (worst relative error {c['max_rel_error']:.1e})", c["ok"]))
     for text, ok in verdicts:
         print(f"{'PASS' if ok else 'FAIL'}  {text}")
     return verdicts
@@ -511,7 +502,7 @@ def print_stages(stages: dict[int, dict]) -> None:
     print("\nWhere generation time goes (one instrumented run per size; wall seconds):")
     width = max(len(label) for _, _, label, _ in STAGES) + 2
     print(f"{'stage':<{width}}" + "".join(f"{n:>10}" for n in sizes))
-    for _, _, label, nested in STAGES:
+    for _, _, label, _nested in STAGES:
         row = [stages[n]["stages"].get(label) for n in sizes]
         if all(v is None for v in row):
             continue
@@ -526,10 +517,7 @@ def print_stages(stages: dict[int, dict]) -> None:
         )
         rest.append(stages[n]["seconds"] - top)
     print(f"{'other':<{width}}" + "".join(f"{_fmt_s(v):>10}" for v in rest))
-    print(
-        f"{'total':<{width}}"
-        + "".join(f"{_fmt_s(stages[n]['seconds']):>10}" for n in sizes)
-    )
+    print(f"{'total':<{width}}" + "".join(f"{_fmt_s(stages[n]['seconds']):>10}" for n in sizes))
     print(
         f"{'  garbage collector, inside the stages above':<{width}}"
         + "".join(f"{_fmt_s(stages[n]['gc_seconds']):>10}" for n in sizes)
@@ -569,23 +557,17 @@ def main(argv=None) -> int:
         default=[100, 1000],
         help="sizes whose .source (black) is timed (default: 100 1000)",
     )
-    ap.add_argument(
-        "--black-all", action="store_true", help="time .source for every size"
-    )
+    ap.add_argument("--black-all", action="store_true", help="time .source for every size")
     ap.add_argument(
         "--stages", action="store_true", help="also break generation time down by stage"
     )
-    ap.add_argument(
-        "--profile", action="store_true", help="also cProfile generation for each size"
-    )
+    ap.add_argument("--profile", action="store_true", help="also cProfile generation for each size")
     ap.add_argument(
         "--profile-dir",
         default=os.path.join(tempfile.gettempdir(), "symback_bench_prof"),
     )
     ap.add_argument("--top", type=int, default=30, help="rows of each profile listing")
-    ap.add_argument(
-        "--show", type=int, metavar="N", help="print the N-statement program and exit"
-    )
+    ap.add_argument("--show", type=int, metavar="N", help="print the N-statement program and exit")
     ap.add_argument("--json", metavar="PATH", help="also write the raw results as JSON")
     # internal: one size in this (fresh) process
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
@@ -620,9 +602,7 @@ def main(argv=None) -> int:
         flush=True,
     )
     results: dict[int, dict] = {}
-    for k in range(
-        args.repeat
-    ):  # interleaved, so that a slow spell on the machine hits every size
+    for k in range(args.repeat):  # interleaved, so that a slow spell on the machine hits every size
         for n in args.sizes:
             run = _run_worker(n, args)
             results.setdefault(n, []).append(run)

@@ -325,9 +325,7 @@ def logreg_problem(n: int, d: int, largest: bool = False) -> Problem:
     w_true = rng.standard_normal(d)
     y = np.where(X @ w_true + 0.5 * rng.standard_normal(n) > 0, 1.0, -1.0)
     w = rng.standard_normal(d)
-    return Problem(
-        "logreg", f"{n}x{d}", logreg, logreg_grad, (w, X, y, 0.1), (0,), largest=largest
-    )
+    return Problem("logreg", f"{n}x{d}", logreg, logreg_grad, (w, X, y, 0.1), (0,), largest=largest)
 
 
 def mlp_problem(batch: int, sizes=(784, 128, 10), largest: bool = False) -> Problem:
@@ -354,9 +352,7 @@ def softmax_problem(n: int, k: int) -> Problem:
     rng = _rng(f"softmax{n}x{k}")
     Z = 3.0 * rng.standard_normal((n, k))
     Y = np.eye(k)[rng.integers(0, k, size=n)]
-    return Problem(
-        "softmax_xent", f"{n}x{k}", softmax_xent, softmax_xent_grad, (Z, Y), (0,)
-    )
+    return Problem("softmax_xent", f"{n}x{k}", softmax_xent, softmax_xent_grad, (Z, Y), (0,))
 
 
 def formula_problem(numpy_version: bool = False) -> Problem:

@@ -50,9 +50,7 @@ def main(steps=400, lr=0.2, verbose=True):
         "values": values,
     }
     if verbose:
-        print(
-            f"gradient ascent: mu = {result['mu']:.6f}, sigma = {result['sigma']:.6f}"
-        )
+        print(f"gradient ascent: mu = {result['mu']:.6f}, sigma = {result['sigma']:.6f}")
         print(f"closed form:     mu = {mu_mle:.6f}, sigma = {sigma_mle:.6f}")
     return result
 

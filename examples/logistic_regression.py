@@ -44,9 +44,7 @@ def main(steps=300, lr=0.5, lam=1e-3, verbose=True):
     final = float(loss(w, b, X, y, lam))
     acc = accuracy(w, b, X, y)
     if verbose:
-        print(
-            f"final loss {final:.5f} (started at {losses[0]:.5f}), accuracy {acc:.3f}"
-        )
+        print(f"final loss {final:.5f} (started at {losses[0]:.5f}), accuracy {acc:.3f}")
         print(f"w = {np.round(w, 3)}, b = {b:.3f}")
     return {
         "initial_loss": losses[0],

@@ -49,9 +49,7 @@ def main(steps=300, lr=0.5, verbose=True):
     final = float(loss(W, b, X, Y))
     acc = float(np.mean(predict(W, b, X) == labels))
     if verbose:
-        print(
-            f"final loss {final:.5f} (started at {losses[0]:.5f} = log 3), accuracy {acc:.3f}"
-        )
+        print(f"final loss {final:.5f} (started at {losses[0]:.5f} = log 3), accuracy {acc:.3f}")
     return {
         "initial_loss": losses[0],
         "final_loss": final,

@@ -9,7 +9,6 @@ from .api import (  # noqa: E402
     hessian_vector_product,
     value_and_grad,
 )
-from .gradcheck.api import check  # noqa: E402
 from .backprop import explain  # noqa: E402
 from .codegen import generate  # noqa: E402
 from .errors import (  # noqa: E402
@@ -20,6 +19,7 @@ from .errors import (  # noqa: E402
     UnsupportedSyntaxError,
     WrtError,
 )
+from .gradcheck.api import check  # noqa: E402
 
 __all__ = [
     "GradientFunction",

@@ -130,7 +130,7 @@ class Line:
 
     @property
     def targets(self) -> frozenset[str]:
-        return frozenset({self.target})
+        return frozenset(t.strip() for t in self.target.split(","))  # `a, b = ...` binds both
 
 
 @dataclass(frozen=True)

@@ -66,23 +66,17 @@ def mse_grad_sign(w, b, x, t):  # planted: residual written t - prediction
     return 2 * r * x / r.size, np.mean(2 * r)
 
 
-def mse_grad_swapped(
-    w, b, x, t
-):  # planted: returned in the wrong order (same shapes here)
+def mse_grad_swapped(w, b, x, t):  # planted: returned in the wrong order (same shapes here)
     r = w * x + b - t
     return np.mean(2 * r), np.mean(2 * r * x)
 
 
-def mse_grad_swapped_shapes(
-    w, b, x, t
-):  # planted: (db, dw) for an array w and a scalar b
+def mse_grad_swapped_shapes(w, b, x, t):  # planted: (db, dw) for an array w and a scalar b
     dw, db = mse_grad(w, b, x, t)
     return db, dw
 
 
-def mse_grad_frozen(
-    w, b, x, t
-):  # planted: numbers copied from a run at the given point
+def mse_grad_frozen(w, b, x, t):  # planted: numbers copied from a run at the given point
     return FROZEN
 
 
@@ -132,9 +126,7 @@ def tanh_dot_grad_row_sums(m, a):  # planted: summed over axis 1, not broadcast 
     return ((1 - np.tanh(m) ** 2) * a).sum(axis=1)
 
 
-def tanh_dot_grad_row_shifted(
-    m, a
-):  # planted: row 0 gets an extra 1 (a broadcast bias?)
+def tanh_dot_grad_row_shifted(m, a):  # planted: row 0 gets an extra 1 (a broadcast bias?)
     g = (1 - np.tanh(m) ** 2) * a
     return g + np.array([[1.0], [0.0]])
 

@@ -227,7 +227,7 @@ def counted_while(a, n):
 
 def loop_result_times_input(x):
     y = x * 1.0
-    for k in range(3):
+    for _ in range(3):
         y = y + 1.0
     return x * y
 
@@ -692,7 +692,7 @@ def aliased_augmented(x):
 
 def aliased_augmented_in_loop(x):
     y = x
-    for k in range(3):
+    for _ in range(3):
         y += 1.0  # REFUSED:aliased_augmented_in_loop
     return np.sum(x * y)
 

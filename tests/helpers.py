@@ -24,9 +24,7 @@ def _assert_unchanged(before: Any, after: Any, what: str) -> None:
         np.testing.assert_array_equal(after, before, err_msg=f"{what} was mutated")
     else:
         assert type(before) is type(after), f"{what} changed type"
-        assert np.array_equal(
-            np.asarray(before), np.asarray(after)
-        ), f"{what} was mutated"
+        assert np.array_equal(np.asarray(before), np.asarray(after)), f"{what} was mutated"
 
 
 def _loss_only(f: Callable) -> Callable:
@@ -39,9 +37,7 @@ def _loss_only(f: Callable) -> Callable:
     return loss
 
 
-def _parameter_value(
-    f: Callable, args: Sequence, kwargs: Mapping, wrt: int | str
-) -> Any:
+def _parameter_value(f: Callable, args: Sequence, kwargs: Mapping, wrt: int | str) -> Any:
     sig = inspect.signature(f)
     bound = sig.bind(*args, **kwargs)
     bound.apply_defaults()

@@ -266,9 +266,7 @@ def _as_float32(value):
     return value
 
 
-@pytest.mark.parametrize(
-    "case", FLOAT32_CASES, ids=[c[0].__name__ for c in FLOAT32_CASES]
-)
+@pytest.mark.parametrize("case", FLOAT32_CASES, ids=[c[0].__name__ for c in FLOAT32_CASES])
 def test_float32_inputs_give_float_gradients_to_float32_accuracy(case):
     f, args, wrt = case
     args32 = tuple(_as_float32(a) for a in args)

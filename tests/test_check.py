@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import symback
+from symback.errors import WrtError
 from symback.gradcheck.api import check
 from symback.gradcheck.diagnose import describe_factor
 from symback.gradcheck.formula import fit, formulas
-from symback.errors import WrtError
 from symback.testing import assert_grad_close
 
 from .check_cases import CASES, A, M, T, W, X, mse, mse_grad, mse_grad_sum, ridge
@@ -73,9 +73,7 @@ def test_formula_and_code_shown_when_wrong():
     assert "def grad_mse(w, b, x, t):" in report.code
     namespace = {}
     exec(report.code, namespace)  # noqa: S102 - the code can be pasted and run
-    np.testing.assert_allclose(
-        namespace["grad_mse"](W, 0.1, X, T), mse_grad(W, 0.1, X, T)[0]
-    )
+    np.testing.assert_allclose(namespace["grad_mse"](W, 0.1, X, T), mse_grad(W, 0.1, X, T)[0])
 
 
 def test_wrt_by_index_and_single_gradient():
@@ -122,9 +120,7 @@ def test_float32_inputs_references_in_float64():
     report = check(mse, mse_grad, *args, wrt=("w", "b"))
     assert report, str(report)
     assert report.references.agree  # evaluated in float64: exact and numerical agree
-    bad = check(
-        mse, lambda *a: tuple(1.01 * g for g in mse_grad(*a)), *args, wrt=("w", "b")
-    )
+    bad = check(mse, lambda *a: tuple(1.01 * g for g in mse_grad(*a)), *args, wrt=("w", "b"))
     assert bad.verdict == "wrong"  # a 1% error is still caught at float32 tolerance
 
 
@@ -160,9 +156,7 @@ def test_gradient_that_raises_or_returns_too_few_values_is_wrong():
 
     report = check(mse, boom, W, 0.1, X, T, wrt=("w", "b"))
     assert report.verdict == "wrong" and "raised ZeroDivisionError: oops" in str(report)
-    report = check(
-        mse, lambda w, b, x, t: mse_grad(w, b, x, t)[0], W, 0.1, X, T, wrt=("w", "b")
-    )
+    report = check(mse, lambda w, b, x, t: mse_grad(w, b, x, t)[0], W, 0.1, X, T, wrt=("w", "b"))
     assert report.verdict == "wrong" and "wrt names 2" in str(report)
 
 
@@ -238,9 +232,7 @@ def test_pytest_plugin_seed_option_and_fixture(tmp_path):
 
 def test_describe_factor_names():
     sizes = {4: "the size of x"}
-    assert describe_factor(4.0, sizes)[2].startswith(
-        "missing 1/N: mean vs sum? (here N is 4"
-    )
+    assert describe_factor(4.0, sizes)[2].startswith("missing 1/N: mean vs sum? (here N is 4")
     assert "extra 1/N" in describe_factor(0.25, sizes)[2]
     assert "2 was dropped" in describe_factor(0.5, sizes)[2]
     assert describe_factor(-1.0, sizes)[0] == "sign"
@@ -255,9 +247,7 @@ def test_formula_terms_and_fit():
     assert texts[0] == "2*lam*w"
     point = {"w": W, "x": X, "t": T, "lam": 0.3}
     np.testing.assert_allclose(forms.terms["w"][0].values(point, (4,)), 0.6 * W)
-    assert (
-        formulas(lambda w: np.sum(np.floor(w) * w), ("w",)) is None
-    )  # opaque: no formula
+    assert formulas(lambda w: np.sum(np.floor(w) * w), ("w",)) is None  # opaque: no formula
     np.testing.assert_array_equal(fit(np.ones((2, 3)), (3,)), [2.0, 2.0, 2.0])
     np.testing.assert_array_equal(fit(np.ones((2, 3)), (2, 1)), [[3.0], [3.0]])
     np.testing.assert_array_equal(fit(np.array(2.0), (2,)), [2.0, 2.0])

@@ -49,9 +49,7 @@ AT = "w=[1, 2, 3], b=0.5, x=[0.1, 0.2, 0.3], t=[1, 0, 1]"
 @pytest.fixture
 def model(tmp_path):
     (tmp_path / "model.py").write_text(MODEL)
-    (tmp_path / "broken.py").write_text(
-        "import numpy as np\nraise RuntimeError('no')\n"
-    )
+    (tmp_path / "broken.py").write_text("import numpy as np\nraise RuntimeError('no')\n")
     return tmp_path
 
 
@@ -82,18 +80,14 @@ def flat(text: str) -> str:
 
 
 def test_correct_exits_0(model):
-    run = symback_check(
-        model, "model.py:loss", "model.py:loss_grad", "--wrt", "w,b", "--at", AT
-    )
+    run = symback_check(model, "model.py:loss", "model.py:loss_grad", "--wrt", "w,b", "--at", AT)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "loss_grad is correct" in run.stdout
     assert run.stdout.startswith("at: w=[1., 2., 3.], b=0.5")
 
 
 def test_wrong_exits_1_and_names_the_mistake(model):
-    run = symback_check(
-        model, "model.py:loss", "loss_grad_sum", "--wrt", "w,b", "--at", AT
-    )
+    run = symback_check(model, "model.py:loss", "loss_grad_sum", "--wrt", "w,b", "--at", AT)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "missing 1/N: mean vs sum? (here N is 3" in flat(run.stdout)
     assert "d loss/d w = 2*x*(b - t + w*x)/N" in flat(run.stdout)
@@ -116,9 +110,7 @@ def test_json_output(model):
 
 def test_random_values_from_shapes(model, monkeypatch, capsys):
     argv = ["model.py:loss", "loss_grad", "--wrt", "w,b", "--shape", "w=3 b= x=3 t=3"]
-    code, out, err = in_process(
-        model, monkeypatch, capsys, *argv, "--json", "--seed", "4"
-    )
+    code, out, err = in_process(model, monkeypatch, capsys, *argv, "--json", "--seed", "4")
     assert code == 0, out + err
     data = json.loads(out)
     assert len(data["at"]["w"]) == 3 and isinstance(data["at"]["b"], float)
@@ -189,10 +181,7 @@ def test_cannot_check_exits_4(model):
     run = symback_check(model, "model.py:vector", "vector_grad", "--shape", "w=3")
     assert run.returncode == 4 and "only a scalar" in run.stdout
     run = symback_check(model, "broken.py:f", "g")
-    assert (
-        run.returncode == 4
-        and "importing broken.py failed: RuntimeError: no" in run.stderr
-    )
+    assert run.returncode == 4 and "importing broken.py failed: RuntimeError: no" in run.stderr
 
 
 def test_numerical_only_unless_exact_is_required(model):

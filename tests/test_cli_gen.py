@@ -162,9 +162,7 @@ def test_module_runs_without_symback_and_matches_central_differences(generated):
         numeric = central_difference(lambda w, b: loss(w, b, x, y), [0.3, -0.1], i)
         assert exact == pytest.approx(numeric, rel=1e-6, abs=1e-9)
     for i, exact in enumerate([ds, da]):
-        assert exact == pytest.approx(
-            central_difference(flight, [20.0, 0.6], i), rel=1e-6
-        )
+        assert exact == pytest.approx(central_difference(flight, [20.0, 0.6], i), rel=1e-6)
 
 
 def test_generating_twice_gives_the_same_bytes(generated, tmp_path):
@@ -174,9 +172,7 @@ def test_generating_twice_gives_the_same_bytes(generated, tmp_path):
     again = symback_gen("elsewhere/model.py", "--stdout", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.encode() == first
-    assert not (
-        tmp_path / "elsewhere" / "model_grad.py"
-    ).exists(), "--stdout writes nothing"
+    assert not (tmp_path / "elsewhere" / "model_grad.py").exists(), "--stdout writes nothing"
 
 
 def test_generated_module_passes_ruff(generated):
@@ -196,10 +192,7 @@ def test_generated_module_passes_ruff(generated):
 def test_check_names_each_stale_or_missing_module(tmp_path):
     for name in ("current", "edited_source", "edited_module", "deleted"):
         copy_model(tmp_path, f"{name}.py")
-    files = [
-        f"{name}.py"
-        for name in ("current", "edited_source", "edited_module", "deleted")
-    ]
+    files = [f"{name}.py" for name in ("current", "edited_source", "edited_module", "deleted")]
     assert symback_gen(*files, cwd=tmp_path).returncode == 0
 
     with open(tmp_path / "edited_source.py", "a") as f:
@@ -217,10 +210,7 @@ def test_check_names_each_stale_or_missing_module(tmp_path):
     assert "missing: deleted_grad.py" in check.stderr
     assert "current_grad.py is up to date" in check.stderr
     assert "3 of 4 gradient modules out of date" in check.stderr
-    assert (
-        module.read_bytes() == hand_edited
-        and not (tmp_path / "deleted_grad.py").exists()
-    )
+    assert module.read_bytes() == hand_edited and not (tmp_path / "deleted_grad.py").exists()
 
     assert symback_gen("--check", "current.py", cwd=tmp_path).returncode == 0
 
@@ -251,15 +241,10 @@ def test_unsupported_code_exits_3_and_leaves_files_untouched(tmp_path):
     (tmp_path / "bad_grad.py").write_text(earlier)
     result = symback_gen("--all", "bad.py", "model.py", cwd=tmp_path)
     assert result.returncode == 3
-    assert (
-        "bad.py:9:10: error: symback does not support a lambda expression"
-        in result.stderr
-    )
+    assert "bad.py:9:10: error: symback does not support a lambda expression" in result.stderr
     assert "    z = (lambda s: s * 2)(y)\n         ^^^^^" in result.stderr
     assert "Traceback" not in result.stderr
-    assert (
-        tmp_path / "bad_grad.py"
-    ).read_text() == earlier, "its output is not written"
+    assert (tmp_path / "bad_grad.py").read_text() == earlier, "its output is not written"
     assert (tmp_path / "model_grad.py").exists(), "the other input's output is written"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "bad.py",
@@ -288,10 +273,7 @@ def test_all_takes_undecorated_functions(tmp_path):
     (tmp_path / "plain.py").write_text(PLAIN)
     nothing = symback_gen("plain.py", cwd=tmp_path)
     assert nothing.returncode == 2
-    assert (
-        "no function marked @symback.grad" in nothing.stderr
-        and "--all" in nothing.stderr
-    )
+    assert "no function marked @symback.grad" in nothing.stderr and "--all" in nothing.stderr
     printed = symback_gen("plain.py", "--all", "--wrt", "1,", "--stdout", cwd=tmp_path)
     assert printed.returncode == 0, printed.stderr
     assert not (tmp_path / "plain_grad.py").exists()
@@ -319,9 +301,7 @@ def test_generate_from_python_matches_the_command(generated):
     directory, _ = generated
     text = codegen.generate(directory / "model.py")
     assert text == (directory / "model_grad.py").read_text()
-    single = codegen.generate(
-        directory / "model.py", functions="projectile_range", wrt="speed"
-    )
+    single = codegen.generate(directory / "model.py", functions="projectile_range", wrt="speed")
     assert "def grad_projectile_range" in single and "grad_logistic_loss" not in single
     assert "return d_speed\n" in single
 
@@ -344,12 +324,8 @@ def test_decorators_are_read_with_their_options(tmp_path):
 
 def test_decorator_options_must_be_literals(tmp_path):
     path = tmp_path / "computed.py"
-    path.write_text(
-        "import symback\nW = 'x'\n\n@symback.grad(wrt=W)\ndef f(x):\n    return x\n"
-    )
-    with pytest.raises(
-        symback.SymbackError, match="must be written as a literal"
-    ) as info:
+    path.write_text("import symback\nW = 'x'\n\n@symback.grad(wrt=W)\ndef f(x):\n    return x\n")
+    with pytest.raises(symback.SymbackError, match="must be written as a literal") as info:
         codegen.generate(path)
     assert (info.value.lineno, info.value.col_offset) == (4, 18)
 

@@ -50,9 +50,7 @@ def _as_tuple(grads, wrt):
 def _loops_in(f) -> tuple[int, int]:
     """(for loops, while loops) in f's own source."""
     nodes = list(ast.walk(ast.parse(textwrap.dedent(inspect.getsource(f)))))
-    return sum(isinstance(n, ast.For) for n in nodes), sum(
-        isinstance(n, ast.While) for n in nodes
-    )
+    return sum(isinstance(n, ast.For) for n in nodes), sum(isinstance(n, ast.While) for n in nodes)
 
 
 # ---------------------------------------------------------------- loops vs vectorised
@@ -70,9 +68,7 @@ def test_loop_gradient_equals_vectorised_gradient(pair):
     by_vec = _as_tuple(symback.grad(vec_fn, wrt=wrt)(*args), wrt)
     for i, (a, b) in enumerate(zip(by_loop, by_vec)):
         assert np.shape(a) == np.shape(b)
-        np.testing.assert_allclose(
-            a, b, rtol=1e-10, atol=1e-12, err_msg=f"gradient {i}"
-        )
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"gradient {i}")
 
 
 @pytest.mark.parametrize("pair", cz.PAIRS, ids=_ids(cz.PAIRS, lambda p: p[0].__name__))
@@ -156,16 +152,18 @@ def test_clip_by_hand_sends_the_gradient_to_the_chosen_value(x):
 def test_every_branch_of_the_zoo_is_visited():
     """The zoo's inputs reach each branch of the branchy functions (away from switches)."""
     points = {e[1][0] for e in cz.ZOO if e[0] is cz.elif_chain}
-    assert {
-        min(b for b in (-2.0, 0.0, 2.0, 5.0, math.inf) if x < b) for x in points
-    } == {-2.0, 0.0, 2.0, 5.0, math.inf}
+    assert {min(b for b in (-2.0, 0.0, 2.0, 5.0, math.inf) if x < b) for x in points} == {
+        -2.0,
+        0.0,
+        2.0,
+        5.0,
+        math.inf,
+    }
     points = {e[1][0] for e in cz.ZOO if e[0] is cz.piecewise}
     assert {x < -1 for x in points} == {True, False}
     assert {x < 1 for x in points} == {True, False}
     z = {e[1][0] * e[1][1] for e in cz.ZOO if e[0] is cz.return_in_branches}
-    assert (
-        any(v > 1 for v in z) and any(v < -1 for v in z) and any(abs(v) < 1 for v in z)
-    )
+    assert any(v > 1 for v in z) and any(v < -1 for v in z) and any(abs(v) < 1 for v in z)
     signs = {float(np.sum(e[1][0]) > 0) for e in cz.ZOO if e[0] is cz.loop_in_branch}
     assert signs == {0.0, 1.0}
     mixed = cz.MIXED

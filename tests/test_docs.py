@@ -9,4 +9,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_supported_functions_page_is_current():
     page = (ROOT / "docs" / "supported.md").read_text()
-    assert page == supported_markdown(), "regenerate: python -m symback.rules.docs > docs/supported.md"
+    assert (
+        page == supported_markdown()
+    ), "regenerate: python -m symback.rules.docs > docs/supported.md"

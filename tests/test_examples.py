@@ -9,9 +9,7 @@ import pytest
 import symback
 from tests.helpers import check_gradient
 
-EXAMPLES = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"
-)
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
 
 def load_example(name):
@@ -78,9 +76,7 @@ def test_logistic_regression_gradient_is_right():
 def test_mlp_converges(mlp):
     _, r = mlp
     assert r["final_loss"] < r["initial_loss"] / 50
-    assert (
-        r["final_loss"] < r["baseline_loss"] / 20
-    )  # far better than predicting the mean
+    assert r["final_loss"] < r["baseline_loss"] / 20  # far better than predicting the mean
     assert r["final_loss"] < 0.01
 
 
@@ -121,9 +117,7 @@ def test_softmax_gradient_at_tied_logits():
     # be the textbook one (the max's contributions cancel whatever the tie rule is).
     module = load_example("softmax_classifier")
     X, Y, _ = module.make_data(per_class=6)
-    dW, db = symback.grad(module.loss, wrt=("W", "b"))(
-        np.zeros((2, 3)), np.zeros(3), X, Y
-    )
+    dW, db = symback.grad(module.loss, wrt=("W", "b"))(np.zeros((2, 3)), np.zeros(3), X, Y)
     np.testing.assert_allclose(dW, X.T @ (1 / 3 - Y) / len(X), atol=1e-15)
     np.testing.assert_allclose(db, np.mean(1 / 3 - Y, axis=0), atol=1e-15)
 

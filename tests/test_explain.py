@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 import symback
-from symback.cli import main
-from symback.commands.explain import import_file
 from symback.backprop import ArgumentError, explain
 from symback.backprop import render as render_module
 from symback.backprop.render import value_text
 from symback.backprop.trace import BLOCKED, FLOWS, UNUSED, ZERO
+from symback.cli import main
+from symback.commands.explain import import_file
 from tests import zoo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,11 +86,7 @@ def test_seed_text_table():
     forward, backward = text.index("Forward pass"), text.index("Backward pass")
     assert forward < backward < text.index("Gradients of L")
     # from the output back: L, then a, then z
-    assert (
-        backward
-        < text.index("  L = (a - t)", backward)
-        < text.index("  a = 1 /", backward)
-    )
+    assert backward < text.index("  L = (a - t)", backward) < text.index("  a = 1 /", backward)
     assert text.index("  a = 1 /", backward) < text.index("  z = w * x", backward)
 
 
@@ -213,9 +209,7 @@ def test_gradients_match_symback_grad(f, args):
 
 def test_keyword_arguments_and_defaults():
     e = explain(zoo.keyword_only_default, 0.3, shift=0.5)
-    want = symback.grad(zoo.keyword_only_default, wrt=("x", "scale", "shift"))(
-        0.3, shift=0.5
-    )
+    want = symback.grad(zoo.keyword_only_default, wrt=("x", "scale", "shift"))(0.3, shift=0.5)
     np.testing.assert_allclose([e.gradients[k] for k in ("x", "scale", "shift")], want)
 
 
@@ -397,10 +391,7 @@ def test_docs_show_the_real_output(model, capsys):
 def test_cli_writes_dot(model, tmp_path, capsys):
     dot = tmp_path / "g.dot"
     assert main(["explain", f"{model}:loss", "--at", AT, "--dot", str(dot)]) == 0
-    assert (
-        dot.read_text()
-        == explain(import_file(str(model)).loss, 2.0, -1.0, 0.5, 1.0).to_dot()
-    )
+    assert dot.read_text() == explain(import_file(str(model)).loss, 2.0, -1.0, 0.5, 1.0).to_dot()
 
 
 @needs_dot
@@ -431,10 +422,7 @@ def test_cli_render_without_dot(model, tmp_path, capsys, monkeypatch):
 def test_cli_arrays(model, capsys):
     assert main(["explain", f"{model}:total", "--at", "w=[1, 2], x=[[1], [2]]"]) == 0
     out = capsys.readouterr().out
-    assert (
-        "dtotal/dw = [3 3]  (shape 2)" in out
-        and "dtotal/dx = [[3] [3]]  (shape 2x1)" in out
-    )
+    assert "dtotal/dw = [3 3]  (shape 2)" in out and "dtotal/dx = [[3] [3]]  (shape 2x1)" in out
 
 
 @pytest.mark.parametrize(
@@ -474,10 +462,7 @@ def test_cli_module_that_raises(tmp_path, capsys):
 def test_cli_help_has_examples(capsys):
     with pytest.raises(SystemExit):
         main(["explain", "--help"])
-    assert (
-        'symback explain model.py:loss --at "w=2, b=-1, x=0.5, t=1"'
-        in capsys.readouterr().out
-    )
+    assert 'symback explain model.py:loss --at "w=2, b=-1, x=0.5, t=1"' in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------ the example

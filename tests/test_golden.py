@@ -160,9 +160,7 @@ def test_golden_expected_is_a_correct_gradient(name, monkeypatch):
     case = CASES[name]
     path = GOLDEN / f"{name}.expected"
     if not path.exists():
-        pytest.fail(
-            f"{path} does not exist: run with SYMBACK_UPDATE_GOLDEN=1 to create it"
-        )
+        pytest.fail(f"{path} does not exist: run with SYMBACK_UPDATE_GOLDEN=1 to create it")
     monkeypatch.setitem(sys.modules, "symback", None)  # `import symback` would now fail
     module = import_path(path, f"golden_expected_{name}_{next(_counter)}")
     monkeypatch.undo()

@@ -117,9 +117,7 @@ def test_inputs_not_mutated_even_if_f_mutates():
         return np.sum(x * y)
 
     # d/dy sum((x + y) * y) = sum(x + 2y); x must be fresh on every evaluation
-    assert numerical_gradient(nasty2, (x, 0.5), wrt="y") == pytest.approx(
-        5.0, rel=1e-10
-    )
+    assert numerical_gradient(nasty2, (x, 0.5), wrt="y") == pytest.approx(5.0, rel=1e-10)
     np.testing.assert_array_equal(x, [1.0, 2.0])
 
 
@@ -144,9 +142,7 @@ def test_complex_step_is_exact():
     v = np.array([0.5, -1.2, 2.0])
     got = complex_step_gradient(quartic_sum, (v,), None, 0)
     np.testing.assert_allclose(got, 4 * v**3 + np.cos(v), rtol=1e-14)
-    assert complex_step_gradient(sin_x2, (0.9,)) == pytest.approx(
-        d_sin_x2(0.9), rel=1e-14
-    )
+    assert complex_step_gradient(sin_x2, (0.9,)) == pytest.approx(d_sin_x2(0.9), rel=1e-14)
 
 
 def test_math_functions_and_unknown_method():

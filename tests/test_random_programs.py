@@ -27,9 +27,7 @@ import symback
 
 PARAMS = ("x", "y", "z")
 RTOL, ATOL = 1e-5, 1e-7
-LIMIT = (
-    100.0  # every intermediate value, the output and its derivatives stay below this
-)
+LIMIT = 100.0  # every intermediate value, the output and its derivatives stay below this
 KINK_GAP = 1e-3  # how close an argument may come to a kink
 
 _counter = itertools.count()
@@ -184,9 +182,7 @@ def programs(draw):
         }
         values = [nm for nm in names if nm.startswith("v")]
         how = draw(st.integers(0, 11))
-        if (
-            how == 0
-        ):  # re-bind a parameter: its gradient is still the original parameter's
+        if how == 0:  # re-bind a parameter: its gradient is still the original parameter's
             target = draw(st.sampled_from(PARAMS))
         elif values and how <= 2:  # re-assign an earlier value
             target = draw(st.sampled_from(values))
@@ -203,18 +199,14 @@ def programs(draw):
         if target not in names:
             names.append(target)
     targets = [line.split(" ", 1)[0] for line in lines]
-    last = list(dict.fromkeys(reversed(targets)))[:3][
-        ::-1
-    ]  # the last three values bound
+    last = list(dict.fromkeys(reversed(targets)))[:3][::-1]  # the last three values bound
     combine = draw(st.sampled_from(("sum", "product", "weighted", "last")))
     if combine == "sum" or len(last) == 1:
         result = " + ".join(last)
     elif combine == "product":
         result = f"{last[-1]} * {last[-2]}"
     elif combine == "weighted":
-        result = " + ".join(
-            f"{0.5 ** i!r} * {nm}" for i, nm in enumerate(reversed(last))
-        )
+        result = " + ".join(f"{0.5 ** i!r} * {nm}" for i, nm in enumerate(reversed(last)))
     else:
         result = last[-1]
     return lines, result, kinks
@@ -265,9 +257,7 @@ def _finite(values) -> bool:
 # the forward value rewrote d(x * exp(u))/dx as v * (...) / x, nan at x = 0.
 @example(program=(["v1 = x * math.erf(x)"], "v1", [None]), args=[0.5, 0.0, 0.0])
 @example(program=(["v1 = x * np.exp(np.tanh(x))"], "v1", [None]), args=[0.0, 0.0, 0.0])
-@example(
-    program=(["x *= np.exp(x)", "v2 = y * x"], "v2", [None, None]), args=[0.0, 1.0, 0.0]
-)
+@example(program=(["x *= np.exp(x)", "v2 = y * x"], "v2", [None, None]), args=[0.0, 1.0, 0.0])
 def test_random_program_gradient(program, args):
     lines, result, kinks = program
     values, distances = run_traced(lines, kinks, args)

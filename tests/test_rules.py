@@ -95,9 +95,7 @@ def sample(row, name: str, arity: int, rng: np.random.Generator) -> list:
     n = SHAPE[0] if is_array else 1
 
     def draw(domain, size):
-        if is_condition(
-            domain
-        ):  # a float compared with the threshold, kept away from it
+        if is_condition(domain):  # a float compared with the threshold, kept away from it
             return rng.uniform(0.0, 1.0, size)
         lo, hi = domain
         return rng.uniform(lo, hi, size)
@@ -116,7 +114,7 @@ def sample(row, name: str, arity: int, rng: np.random.Generator) -> list:
                     bad |= np.abs(columns[0] - other - kink) <= KINK_GAP
         if not bad.any():
             break
-        for j, (d, col) in enumerate(zip(domains, columns)):
+        for d, col in zip(domains, columns):
             col[bad] = draw(d, int(bad.sum()))
     else:
         raise AssertionError(f"could not sample {name} away from its kinks")
@@ -213,9 +211,7 @@ def test_non_differentiable_has_zero_gradient(name, tmp_path):
     np.testing.assert_allclose(
         np.asarray(d_x, dtype=float), expected_x, rtol=0, atol=0, err_msg=f"{g.source}"
     )
-    np.testing.assert_array_equal(
-        np.asarray(d_y, dtype=float), np.zeros(np.shape(args[1]))
-    )
+    np.testing.assert_array_equal(np.asarray(d_y, dtype=float), np.zeros(np.shape(args[1])))
     assert np.shape(d_x) == np.shape(args[0]) and np.shape(d_y) == np.shape(args[1])
 
 
@@ -232,15 +228,11 @@ PROMISED_NON_DIFFERENTIABLE = ("floor", "ceil", "round", "sign")
 
 def test_table_covers_promised_functions():
     names = {name for row in ELEMENTWISE_TABLE for name in row.names}
-    missing = [
-        f"numpy.{n}" for n in PROMISED_DIFFERENTIABLE if f"numpy.{n}" not in names
-    ]
+    missing = [f"numpy.{n}" for n in PROMISED_DIFFERENTIABLE if f"numpy.{n}" not in names]
     if "math.erf" not in names:
         missing.append("math.erf")
     missing += [
-        f"numpy.{n}"
-        for n in PROMISED_NON_DIFFERENTIABLE
-        if f"numpy.{n}" not in NON_DIFFERENTIABLE
+        f"numpy.{n}" for n in PROMISED_NON_DIFFERENTIABLE if f"numpy.{n}" not in NON_DIFFERENTIABLE
     ]
     assert not missing, f"promised but not in the rules table: {missing}"
     overlap = names & NON_DIFFERENTIABLE
@@ -249,9 +241,7 @@ def test_table_covers_promised_functions():
 
 def test_every_table_name_exists():
     """A name that is not a real function could never be matched by the resolver."""
-    names = {
-        name for row in ELEMENTWISE_TABLE for name in row.names
-    } | NON_DIFFERENTIABLE
+    names = {name for row in ELEMENTWISE_TABLE for name in row.names} | NON_DIFFERENTIABLE
     missing = sorted(n for n in names if not _existing(n))
     assert not missing, f"the rules name functions that do not exist: {missing}"
 
@@ -285,9 +275,5 @@ def test_power_with_zero_base(form, tmp_path):
         d_x, d_y = g(x, y)
         expected_x = y * np.power(x, y - 1)
         expected_y = np.where(np.asarray(x) == 0, 0.0, np.power(x, y) * np.log(x))
-    np.testing.assert_allclose(
-        np.asarray(d_x, dtype=float), expected_x, rtol=RTOL, atol=ATOL
-    )
-    np.testing.assert_allclose(
-        np.asarray(d_y, dtype=float), expected_y, rtol=RTOL, atol=ATOL
-    )
+    np.testing.assert_allclose(np.asarray(d_x, dtype=float), expected_x, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(np.asarray(d_y, dtype=float), expected_y, rtol=RTOL, atol=ATOL)

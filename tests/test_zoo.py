@@ -35,9 +35,7 @@ def test_zoo_value_is_bitwise_the_function_value(entry):
     f, args, wrt = entry
     kwargs = _kwargs(f)
     value, grad = symback.value_and_grad(f, wrt=wrt)(*args, **kwargs)
-    expected = f(
-        *copy.deepcopy(args), **copy.deepcopy(kwargs)
-    )  # f may mutate its inputs
+    expected = f(*copy.deepcopy(args), **copy.deepcopy(kwargs))  # f may mutate its inputs
     assert np.shape(value) == ()
     assert value == expected, f"value {value!r} != f(...) = {expected!r}"
     plain = symback.grad(f, wrt=wrt)(*args, **kwargs)
@@ -107,9 +105,7 @@ def test_sigmoid_neuron_worked_example():
     x, w, b, t = 0.5, 2.0, -1.0, 1.0
     # w*x + b = 0, a = 1/2, L = (1/2 - 1)^2 = 1/4
     # dL/da = 2(a - t) = -1, da/dz = a(1 - a) = 1/4, dz/dw = x = 1/2, dz/db = 1
-    loss, (dw, db) = symback.value_and_grad(zoo.sigmoid_neuron, wrt=("w", "b"))(
-        x, w, b, t
-    )
+    loss, (dw, db) = symback.value_and_grad(zoo.sigmoid_neuron, wrt=("w", "b"))(x, w, b, t)
     assert loss == pytest.approx(0.25, abs=1e-15)
     assert dw == pytest.approx(-0.125, abs=1e-15)
     assert db == pytest.approx(-0.25, abs=1e-15)
@@ -120,9 +116,7 @@ def test_sigmoid_neuron_worked_example():
 
 def test_sigmoid_neuron_half_worked_example():
     x, w, b, t = 0.5, 2.0, -1.0, 1.0
-    loss, (dw, db) = symback.value_and_grad(zoo.sigmoid_neuron_half, wrt=("w", "b"))(
-        x, w, b, t
-    )
+    loss, (dw, db) = symback.value_and_grad(zoo.sigmoid_neuron_half, wrt=("w", "b"))(x, w, b, t)
     assert loss == pytest.approx(0.125, abs=1e-15)
     assert dw == pytest.approx(-0.0625, abs=1e-15)
     assert db == pytest.approx(-0.125, abs=1e-15)

@@ -113,9 +113,7 @@ def inverse_hyperbolic(x):
 
 
 def math_hyperbolic(x):
-    return (
-        math.sinh(x) + math.cosh(x) + math.tanh(x) + math.asinh(x) + math.atanh(x / 2)
-    )
+    return math.sinh(x) + math.cosh(x) + math.tanh(x) + math.asinh(x) + math.atanh(x / 2)
 
 
 def np_arctan2(y, x):

@@ -51,7 +51,8 @@ class BranchAdjoints:
         saved_lines, saved_terms = self.lines, self.terms
         self.lines, self.terms = [], {k: list(v) for k, v in seeds.items()}
         self.walk(stmts)
-        lines, escaping = self.lines, self.terms
+        lines = self.lines
+        escaping = {name: terms for name, terms in self.terms.items() if name in self.active}
         self.lines, self.terms = saved_lines, saved_terms
         return lines, escaping
 
@@ -78,8 +79,10 @@ class LoopAdjoints:
         for _, entry, _ in carried:
             name = self.namer.fresh(f"d_{entry}")
             terms = self.terms.pop(entry, None)
-            text = self.sum_text(entry, terms, owned=True) if terms else (
-                f"{np}.zeros_like({entry}, dtype=float)"
+            text = (
+                self.sum_text(entry, terms, owned=True)
+                if terms
+                else (f"{np}.zeros_like({entry}, dtype=float)")
             )
             before_lines.append(ir.Line(name, text, frozenset({entry}) | _uses(terms), loop.line))
             adjoints[entry] = name
@@ -93,27 +96,55 @@ class LoopAdjoints:
         updates = []  # the carried adjoints for the previous iteration, assigned together last
         for _, entry, _ in carried:
             terms = escaping.pop(entry, None)
-            text = self.sum_text(entry, terms, owned=True) if terms else (
-                f"{np}.zeros_like({entry}, dtype=float)"
+            text = (
+                self.sum_text(entry, terms, owned=True)
+                if terms
+                else (f"{np}.zeros_like({entry}, dtype=float)")
             )
             updates.append((adjoints[entry], text, _uses(terms)))
         for outer in sorted(escaping):
             total = self.namer.fresh(f"d_{outer}_loop")
             zeros = f"{np}.zeros_like({outer}, dtype=float)"
             before_lines.append(ir.Line(total, zeros, frozenset({outer}), loop.line))
-            text = f"{total} + " + self.sum_text(outer, escaping[outer], owned=True)
-            iteration.append(ir.Line(total, text, _uses(escaping[outer]) | {total}, loop.line))
+            iteration += self.accumulate(total, outer, escaping[outer], loop.line)
             self.terms.setdefault(outer, []).append(Term(total, frozenset({total})))
         targets = ", ".join(name for name, _, _ in updates)
         texts = ", ".join(text for _, text, _ in updates)
         uses = frozenset().union(*(u for _, _, u in updates))
         iteration.append(ir.Line(targets, texts, uses, loop.line))
         header = loop_header(loop, backward=True, stack=stack)
-        self.lines += before_lines + [ir.Block(header, tuple(iteration), (), loop.line)]
+        # The backward loop restores every iteration's carried values into the entry names;
+        # keep the final ones, which lines after it may still read.
+        kept = self.namer.fresh("final")
+        entries_text = ", ".join(entries)
+        before_lines.append(ir.Line(kept, entries_text, frozenset(entries), loop.line))
+        after = ir.Line(entries_text, kept, frozenset({kept}), loop.line)
+        self.lines += before_lines + [ir.Block(header, tuple(iteration), (), loop.line), after]
         for before, entry, _ in carried:
-            self.terms.setdefault(before, []).append(
-                Term(adjoints[entry], frozenset({adjoints[entry]}))
+            if before in self.active:  # (a constant start, s = 0.0, takes no gradient)
+                self.terms.setdefault(before, []).append(
+                    Term(adjoints[entry], frozenset({adjoints[entry]}))
+                )
+
+    def accumulate(self, total: str, outer: str, terms, line) -> list:
+        """`total += terms`, each iteration: an element read (x[t]) adds in place."""
+        np = self.names["np"]
+        lines, rest = [], []
+        for t in terms:
+            if t.scatter is None:
+                rest.append(t)
+                continue
+            g, index, basic = t.scatter
+            text = (
+                f"{total}[{index[len(np) + 4:-1]}] += {g}"
+                if basic
+                else (f"{np}.add.at({total}, {index}, {g})")
             )
+            lines.append(ir.Line(total, text, t.uses | {total}, line, statement=True))
+        if rest:
+            text = f"{total} + " + self.sum_text(outer, rest, owned=True)
+            lines.append(ir.Line(total, text, _uses(rest) | {total}, line))
+        return lines
 
 
 def _uses(terms) -> frozenset[str]:

@@ -62,9 +62,7 @@ def local_adjoint(
         terms.append((i, d))
     temp_names = (symbols.temporary(i) for i in itertools.count())
     pairs, reduced = sp.cse([t for _, t in terms], symbols=temp_names)
-    temporaries = tuple(
-        (str(sym), print_template(value), _fields(value)) for sym, value in pairs
-    )
+    temporaries = tuple((str(sym), print_template(value), _fields(value)) for sym, value in pairs)
     contributions = tuple(
         Contribution(i, print_template(r), r.is_Add, _fields(r))
         for (i, _), r in zip(terms, reduced)

@@ -33,6 +33,7 @@ class Term:
     uses: frozenset[str]
     is_sum: bool = False
     wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
+    scatter: tuple[str, str, bool] | None = None  # (g, index, basic): g placed at index
 
     @property
     def bare(self) -> bool:
@@ -197,7 +198,9 @@ class _Backward(ControlAdjoints):
         for field_name, text, reads in local.temporaries:
             fields[field_name] = self.namer.numbered("t")
             self.lines.append(
-                ir.Line(fields[field_name], text.format_map(fields), _uses(reads, fields), stmt.line)
+                ir.Line(
+                    fields[field_name], text.format_map(fields), _uses(reads, fields), stmt.line
+                )
             )
         for c in local.contributions:
             operand = stmt.operands[c.operand]
@@ -228,7 +231,8 @@ class _Backward(ControlAdjoints):
             self.helpers.update(row.helpers)
             text = contribution.text.format_map(self.names)
             wrap = "spread" if contribution.spread else ""
-            self.terms.setdefault(operand, []).append(Term(text, _identifiers(text), wrap=wrap))
+            term = Term(text, _identifiers(text), wrap=wrap, scatter=contribution.scatter)
+            self.terms.setdefault(operand, []).append(term)
 
     # -- sums of terms ---------------------------------------------------------------------
 
@@ -254,8 +258,10 @@ class _Backward(ControlAdjoints):
             elif t.wrap == "spread":
                 how = "full" if owned and len(terms) == 1 else "broadcast_to"
                 np = self.names["np"]
-                text = f"{np}.{how}({np}.shape({value}), {text})" if how == "full" else (
-                    f"{np}.broadcast_to({text}, {np}.shape({value}))"
+                text = (
+                    f"{np}.{how}({np}.shape({value}), {text})"
+                    if how == "full"
+                    else (f"{np}.broadcast_to({text}, {np}.shape({value}))")
                 )
             elif t.is_sum and len(terms) > 1:
                 text = f"({text})"

@@ -12,6 +12,7 @@ from .printer import print_code
 
 INDENT = "    "
 
+
 @dataclass(frozen=True)
 class Spec:
     """What one generated function returns: the gradient alone, or the value too."""
@@ -28,7 +29,11 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     np = names["np"]
     gradients = program.gradients
     value = fn.output
-    inner = gradients[0] if spec.single else f"({', '.join(gradients)}{',' if len(gradients) == 1 else ''})"
+    inner = (
+        gradients[0]
+        if spec.single
+        else f"({', '.join(gradients)}{',' if len(gradients) == 1 else ''})"
+    )
     aux = None if fn.aux is None else print_code(fn.aux)
     if aux is not None and isinstance(fn.aux, ast.Tuple):
         aux = f"({aux})"
@@ -42,7 +47,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     returned = set(gradients) | {value}
     if fn.aux is not None:
         returned |= {n.id for n in ast.walk(fn.aux) if isinstance(n, ast.Name)}
-    backward = prune(list(program.backward), set(gradients))
+    backward = prune(list(program.backward), set(gradients) | returned)
     needed = set().union(*(line.uses for line in backward)) | returned
     forward = prune(list(program.forward), needed)
 
@@ -80,7 +85,9 @@ def module_text(
     ]
     imports = [f"import numpy as {names['np']}" if names["np"] != "numpy" else "import numpy"]
     if uses_math:  # the standard library first, in a group of its own
-        math_import = f"import math as {names['math']}" if names["math"] != "math" else "import math"
+        math_import = (
+            f"import math as {names['math']}" if names["math"] != "math" else "import math"
+        )
         imports[:0] = [math_import, ""]
     parts = ["\n".join(header + imports) + "\n"]
     used = set().union(*(s.program.helpers for s in specs))

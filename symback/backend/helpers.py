@@ -16,8 +16,7 @@ class Helper:
 
 
 HELPERS: dict[str, Helper] = {
-    "unbroadcast": Helper(
-        '''def {unbroadcast}(g, like):
+    "unbroadcast": Helper('''def {unbroadcast}(g, like):
     """Sum g over the axes NumPy broadcast it along, so that it has the shape of `like`."""
     shape = {np}.shape(like)
     if {np}.shape(g) == shape:
@@ -27,8 +26,7 @@ HELPERS: dict[str, Helper] = {
     g = {np}.sum(g, axis=tuple(range({np}.ndim(g) - len(shape))))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and {np}.shape(g)[i] != 1)
     return {np}.sum(g, axis=axes, keepdims=True) if axes else g
-'''
-    ),
+'''),
     "matmul_left": Helper(
         '''def {matmul_left}(g, a, b):
     """The gradient of a @ b with respect to a, given g, the gradient of the product."""
@@ -55,28 +53,22 @@ HELPERS: dict[str, Helper] = {
 ''',
         ("unbroadcast",),
     ),
-    "solve_left": Helper(
-        '''def {solve_left}(gb, x):
+    "solve_left": Helper('''def {solve_left}(gb, x):
     """The product gb x^T that the gradient of solve(a, b) with respect to a is minus."""
     return {np}.outer(gb, x) if {np}.ndim(x) == 1 else gb @ {np}.swapaxes(x, -1, -2)
-'''
-    ),
-    "scatter": Helper(
-        '''def {scatter}(g, like, index):
+'''),
+    "scatter": Helper('''def {scatter}(g, like, index):
     """Zeros shaped like `like`, with g at `index` (a basic index: no element twice)."""
     out = {np}.zeros({np}.shape(like), dtype={np}.result_type(g, float))
     out[index] = g
     return out
-'''
-    ),
-    "scatter_add": Helper(
-        '''def {scatter_add}(g, like, index):
+'''),
+    "scatter_add": Helper('''def {scatter_add}(g, like, index):
     """Zeros shaped like `like`, with g added at `index`; repeated indices add up."""
     out = {np}.zeros({np}.shape(like), dtype={np}.result_type(g, float))
     {np}.add.at(out, index, g)
     return out
-'''
-    ),
+'''),
 }
 
 

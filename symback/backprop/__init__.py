@@ -39,17 +39,13 @@ class Explanation:
         for n in self.trace.nodes:
             if n.name == name:
                 return n
-        raise KeyError(
-            f"no node {name!r}; the nodes are {[n.name for n in self.nodes]}"
-        )
+        raise KeyError(f"no node {name!r}; the nodes are {[n.name for n in self.nodes]}")
 
     def __str__(self) -> str:
         return show.text(self.trace)
 
     def __repr__(self) -> str:
-        grads = ", ".join(
-            f"d/d{k}={show.value_text(v)}" for k, v in self.gradients.items()
-        )
+        grads = ", ".join(f"d/d{k}={show.value_text(v)}" for k, v in self.gradients.items())
         return f"<Explanation of {show.call_text(self.trace)}: {grads}>"
 
     def to_dot(self) -> str:

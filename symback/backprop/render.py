@@ -258,9 +258,7 @@ def _edge_dot(node: Node, edge: Edge, output: str) -> str:
     attrs: dict[str, str] = {}
     if edge.flow in (BLOCKED, ZERO):
         why = "no gradient" if edge.flow == BLOCKED else f"{d} = 0"
-        attrs.update(
-            style="dashed", color="#9ca3af", label=f"<{_font('#6b7280', why)}>"
-        )
+        attrs.update(style="dashed", color="#9ca3af", label=f"<{_font('#6b7280', why)}>")
     else:
         local = value_text(_shown_local(node, edge))
         if node.kind == PRIMITIVE:
@@ -281,9 +279,7 @@ def _edge_dot(node: Node, edge: Edge, output: str) -> str:
 
 def _attrs(attrs: dict[str, str]) -> str:
     """DOT attributes: HTML labels as they are, every other value quoted."""
-    return ", ".join(
-        f"{k}={v if v.startswith('<') else _quote(v)}" for k, v in attrs.items()
-    )
+    return ", ".join(f"{k}={v if v.startswith('<') else _quote(v)}" for k, v in attrs.items())
 
 
 def dot(trace: Trace) -> str:
@@ -321,17 +317,11 @@ def have_dot() -> bool:
 
 def _run_dot(dot_text: str, fmt: str, path: str | None = None) -> bytes:
     if not have_dot():
-        raise SymbackError(
-            "drawing the graph needs the Graphviz `dot` program", hint=INSTALL_HINT
-        )
+        raise SymbackError("drawing the graph needs the Graphviz `dot` program", hint=INSTALL_HINT)
     command = ["dot", f"-T{fmt}"] + (["-o", path] if path else [])
-    done = subprocess.run(
-        command, input=dot_text.encode(), capture_output=True, check=False
-    )
+    done = subprocess.run(command, input=dot_text.encode(), capture_output=True, check=False)
     if done.returncode != 0:
-        raise SymbackInternalError(
-            f"dot rejected the graph: {done.stderr.decode().strip()}"
-        )
+        raise SymbackInternalError(f"dot rejected the graph: {done.stderr.decode().strip()}")
     return done.stdout
 
 

@@ -57,9 +57,7 @@ class Node:
     value: object
     upstream: object  # dL/d(node); None when no gradient reaches it
     edges: tuple[Edge, ...] = ()
-    uses: tuple[
-        tuple[str, object], ...
-    ] = ()  # (consumer, product) summed into upstream
+    uses: tuple[tuple[str, object], ...] = ()  # (consumer, product) summed into upstream
     affects_output: bool = True
     op: str = ""  # the primitive's operation (sum, mean)
 
@@ -165,9 +163,7 @@ class _Backward:
     def parameter(self, name: str) -> Node:
         value, upstream = self.values[name], self.upstream(name)
         uses = tuple(u for u in self.uses.get(name, ()) if u[0])
-        return Node(
-            name, PARAMETER, None, "", value, upstream, (), uses, name in self.affects
-        )
+        return Node(name, PARAMETER, None, "", value, upstream, (), uses, name in self.affects)
 
     def statement(self, stmt: ir.Statement) -> Node:
         upstream = self.upstream(stmt.target)
@@ -181,12 +177,8 @@ class _Backward:
             raise SymbackInternalError(f"explain has no rule for {type(stmt).__name__}")
         for edge in edges:
             if edge.flow == FLOWS:
-                self.uses.setdefault(edge.operand, []).append(
-                    (stmt.target, edge.product)
-                )
-        kind = {ir.Elementwise: ELEMENTWISE, ir.Primitive: PRIMITIVE}.get(
-            type(stmt), OPAQUE
-        )
+                self.uses.setdefault(edge.operand, []).append((stmt.target, edge.product))
+        kind = {ir.Elementwise: ELEMENTWISE, ir.Primitive: PRIMITIVE}.get(type(stmt), OPAQUE)
         return Node(
             stmt.target,
             kind,
@@ -212,9 +204,7 @@ class _Backward:
                 edges.append(Edge(operand, ZERO, "0", 0.0))
                 continue
             formula = template.format(np="np", **named)
-            with np.errstate(
-                all="ignore"
-            ):  # kinks: the printed formula selects with where
+            with np.errstate(all="ignore"):  # kinks: the printed formula selects with where
                 local = eval(template.format(np="np", **by_field), dict(scope))
             edges.append(self.edge(operand, formula, local, upstream))
         return tuple(edges)
@@ -254,9 +244,7 @@ def unbroadcast(value, shape: tuple[int, ...]):
     if widened:
         out = out.sum(axis=widened, keepdims=True)
     if out.shape != shape:
-        out = np.broadcast_to(
-            out, shape
-        )  # a smaller value (a scalar gradient) spread out
+        out = np.broadcast_to(out, shape)  # a smaller value (a scalar gradient) spread out
     out = np.array(out, dtype=np.result_type(out, float))
     return out[()] if shape == () else out
 

@@ -12,8 +12,8 @@ import sys
 
 import numpy as np
 
-from ..gradcheck.api import check
 from ..errors import SymbackError
+from ..gradcheck.api import check
 
 EXIT_CORRECT, EXIT_WRONG, EXIT_INCONCLUSIVE, EXIT_USAGE, EXIT_UNSUPPORTED = (
     0,
@@ -106,9 +106,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="parameters GRAD differentiates with respect to, in its order "
         "(default: the first); a comma makes it a tuple, e.g. --wrt w,b",
     )
-    parser.add_argument(
-        "--at", default="", metavar="ARGS", help='e.g. "w=[1, 2], b=0.5"'
-    )
+    parser.add_argument("--at", default="", metavar="ARGS", help='e.g. "w=[1, 2], b=0.5"')
     parser.add_argument(
         "--shape",
         default="",
@@ -178,9 +176,7 @@ def load_functions(function_spec: str, gradient_spec: str):
     """The two callables named `path.py:name` (GRAD may omit the path: FUNCTION's file)."""
     path, name = _split_spec(function_spec, None)
     grad_path, grad_name = _split_spec(gradient_spec, path)
-    return _lookup(_import(path), name, path), _lookup(
-        _import(grad_path), grad_name, grad_path
-    )
+    return _lookup(_import(path), name, path), _lookup(_import(grad_path), grad_name, grad_path)
 
 
 def _split_spec(spec: str, default_path: str | None) -> tuple[str, str]:
@@ -210,9 +206,7 @@ def _import(path: str):
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - the user's module, any error
-        raise _ImportFailed(
-            f"importing {path} failed: {type(exc).__name__}: {exc}"
-        ) from None
+        raise _ImportFailed(f"importing {path} failed: {type(exc).__name__}: {exc}") from None
     finally:
         sys.path.remove(os.path.dirname(full))
     _modules[full] = module
@@ -236,9 +230,7 @@ def parse_at(text: str) -> dict:
     try:
         call = ast.parse(f"f({text})", mode="eval").body
     except SyntaxError:
-        raise _UsageError(
-            f'--at must look like "w=[1, 2], b=0.5", not {text!r}'
-        ) from None
+        raise _UsageError(f'--at must look like "w=[1, 2], b=0.5", not {text!r}') from None
     if call.args or any(k.arg is None for k in call.keywords):
         raise _UsageError(f"--at takes name=value pairs only: {text!r}")
     out = {}
@@ -250,9 +242,7 @@ def parse_at(text: str) -> dict:
                 {"__builtins__": {}, "np": np, "numpy": np},
             )
         except Exception as exc:  # noqa: BLE001 - any error in the user's expression
-            raise _UsageError(
-                f"--at {keyword.arg}=...: {type(exc).__name__}: {exc}"
-            ) from None
+            raise _UsageError(f"--at {keyword.arg}=...: {type(exc).__name__}: {exc}") from None
         out[keyword.arg] = _as_value(value)
     return out
 
@@ -270,16 +260,12 @@ def parse_shapes(text: str, seed: int) -> dict:
     for item in text.replace(";", " ").split():
         name, eq, spec = item.partition("=")
         if not eq or not name.isidentifier():
-            raise _UsageError(
-                f'--shape items look like "w=3", "W=2x3" or "b=", not {item!r}'
-            )
+            raise _UsageError(f'--shape items look like "w=3", "W=2x3" or "b=", not {item!r}')
         spec = spec.strip("()[]")
         try:
             shape = tuple(int(n) for n in spec.replace("x", ",").split(",") if n)
         except ValueError:
-            raise _UsageError(
-                f"--shape {item!r}: a shape is numbers joined by x"
-            ) from None
+            raise _UsageError(f"--shape {item!r}: a shape is numbers joined by x") from None
         value = rng.uniform(*RANDOM_RANGE, size=shape)
         out[name] = float(value) if shape == () else value
     return out
@@ -304,9 +290,7 @@ def arguments_for(f, values: dict) -> tuple[tuple, dict]:
         and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     if missing:
-        raise _UsageError(
-            f"no value for {', '.join(missing)}: give it with --at or --shape"
-        )
+        raise _UsageError(f"no value for {', '.join(missing)}: give it with --at or --shape")
     bound = signature.bind(**values)
     return bound.args, bound.kwargs
 

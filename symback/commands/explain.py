@@ -47,18 +47,14 @@ def add_parser(subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "target", metavar="FILE.py:FUNCTION", help="the function to explain"
-    )
+    parser.add_argument("target", metavar="FILE.py:FUNCTION", help="the function to explain")
     parser.add_argument(
         "--at",
         metavar='"NAME=VALUE, ..."',
         default="",
         help="the arguments, as Python literals",
     )
-    parser.add_argument(
-        "--dot", metavar="FILE", help="also write the graph as Graphviz DOT"
-    )
+    parser.add_argument("--dot", metavar="FILE", help="also write the graph as Graphviz DOT")
     parser.add_argument(
         "--render",
         metavar="FILE",
@@ -159,9 +155,7 @@ def parse_at(text: str) -> dict[str, object]:
             value = ast.literal_eval(keyword.value)
         except ValueError:
             shown = ast.get_source_segment(f"f({text})", keyword.value)
-            raise UsageError(
-                f"--at {keyword.arg}={shown}: the value must be a literal"
-            ) from None
+            raise UsageError(f"--at {keyword.arg}={shown}: the value must be a literal") from None
         values[keyword.arg] = _as_argument(value)
     return values
 
@@ -172,9 +166,7 @@ def _as_argument(value):
         try:
             return np.asarray(value, dtype=float)
         except ValueError:
-            raise UsageError(
-                f"{value!r} is not a rectangular array of numbers"
-            ) from None
+            raise UsageError(f"{value!r} is not a rectangular array of numbers") from None
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value

@@ -55,9 +55,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         metavar="NAME",
         help="differentiate this function (repeatable; default: those marked @symback.grad)",
     )
-    choose.add_argument(
-        "--all", action="store_true", help="differentiate every top-level function"
-    )
+    choose.add_argument("--all", action="store_true", help="differentiate every top-level function")
     parser.add_argument(
         "--wrt",
         type=parse_wrt,
@@ -72,12 +70,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="generated functions return (value, gradient)",
     )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE (one input only)"
-    )
-    where.add_argument(
-        "--stdout", action="store_true", help="print the module; write nothing"
-    )
+    where.add_argument("-o", "--output", metavar="FILE", help="write to FILE (one input only)")
+    where.add_argument("--stdout", action="store_true", help="print the module; write nothing")
     parser.add_argument(
         "--check",
         action="store_true",
@@ -109,9 +103,7 @@ def parse_wrt(text: str):
     if parts[-1] == "" and len(parts) > 1:
         parts.pop()
     if not all(parts):
-        raise argparse.ArgumentTypeError(
-            f"expected NAME or NAME,NAME,... but got {text!r}"
-        )
+        raise argparse.ArgumentTypeError(f"expected NAME or NAME,NAME,... but got {text!r}")
     items = tuple(int(p) if p.lstrip("-").isdigit() else p for p in parts)
     return items[0] if "," not in text else items
 
@@ -122,9 +114,7 @@ def run(args) -> int:
     if args.stdout and (args.check or args.diff):
         return _usage("--stdout cannot be combined with --check or --diff")
     report = Report(args.quiet)
-    codes = [
-        _one_file(path, index, args, report) for index, path in enumerate(args.files, 1)
-    ]
+    codes = [_one_file(path, index, args, report) for index, path in enumerate(args.files, 1)]
     code = max(codes)
     if args.check and not args.quiet:
         stale = codes.count(EXIT_STALE)
@@ -142,13 +132,9 @@ def _one_file(path: str, index: int, args, report: Report) -> int:
     """Generate one file's module in memory, then print, check, diff or write it."""
     output = args.output or codegen.default_output(path)
     try:
-        chosen = codegen.requests(
-            path, args.function, args.wrt, args.value_and_grad, args.all
-        )
+        chosen = codegen.requests(path, args.function, args.wrt, args.value_and_grad, args.all)
         names = ", ".join(name for name, _ in chosen)
-        report.progress(
-            f"generating {names} from {path} ({index}/{len(args.files)})..."
-        )
+        report.progress(f"generating {names} from {path} ({index}/{len(args.files)})...")
         text = codegen.module_text(path, chosen)
         if args.stdout:
             sys.stdout.write(text)
@@ -161,9 +147,7 @@ def _one_file(path: str, index: int, args, report: Report) -> int:
     except SymbackError as exc:
         return report.error(exc, EXIT_UNSUPPORTED)
     except OSError as exc:
-        return report.error(
-            f"cannot write {output}: {exc.strerror or exc}", EXIT_UNSUPPORTED
-        )
+        return report.error(f"cannot write {output}: {exc.strerror or exc}", EXIT_UNSUPPORTED)
     report.note(f"wrote {output} ({names})" if written else f"{output} is up to date")
     return EXIT_OK
 

@@ -31,7 +31,9 @@ class ArrayLowering:
         if node.attr == "T":
             array = self.value_to_name(node.value)
             code = ast.Attribute(ast.Name(array, ast.Load()), "T", ast.Load())
-            return self.emit_primitive("transpose", (array,), (("axes", None),), code, target, operands)
+            return self.emit_primitive(
+                "transpose", (array,), (("axes", None),), code, target, operands
+            )
         if node.attr in DATA_ATTRIBUTES:
             code, names = self.code_only(node)
             return self.emit_opaque(code, names, target, operands)
@@ -58,7 +60,9 @@ class ArrayLowering:
             args = [node.func.value, ast.Tuple(list(node.args), ast.Load())]
         return self.primitive_call(node, row, args, node.keywords, operands, target)
 
-    def primitive_call(self, node, row: ArrayPrimitive, args, keywords, operands, target, func=None):
+    def primitive_call(
+        self, node, row: ArrayPrimitive, args, keywords, operands, target, func=None
+    ):
         """A call of an array primitive: arrays first, then literal or pass-through arguments.
 
         `func` is the function as the forward code calls it (default: the row's first name)."""
@@ -89,7 +93,9 @@ class ArrayLowering:
             params.append((k.arg, self.literal(k.value, k.arg)))
             keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
         func = func or self.module_attr(row.names[0])
-        code = ast.Call(func, [ast.Name(a, ast.Load()) for a in arrays] + extra_codes, keyword_codes)
+        code = ast.Call(
+            func, [ast.Name(a, ast.Load()) for a in arrays] + extra_codes, keyword_codes
+        )
         if row.passthrough:
             params.append(("extra", tuple(print_code(c) for c in extra_codes)))
         all_operands = arrays + tuple(extra_names)
@@ -105,7 +111,9 @@ class ArrayLowering:
         index, names = self.code_only(node.slice)
         basic = self.is_basic_index(node.slice)
         np_index = ast.Subscript(
-            ast.Attribute(ast.Name(self.modules.np, ast.Load()), "s_", ast.Load()), index, ast.Load()
+            ast.Attribute(ast.Name(self.modules.np, ast.Load()), "s_", ast.Load()),
+            index,
+            ast.Load(),
         )
         params = (("index", print_code(np_index)),)
         code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
@@ -134,7 +142,9 @@ class ArrayLowering:
 
     def emit_primitive(self, op, all_operands, params, code, target, operands):
         name = target or self.temp()
-        self.body.append(ir.Primitive(name, op, tuple(all_operands), tuple(params), code, self._line))
+        self.body.append(
+            ir.Primitive(name, op, tuple(all_operands), tuple(params), code, self._line)
+        )
         return self.operand(name, operands)
 
     def emit_opaque(self, code, names, target, operands):

@@ -14,8 +14,8 @@ import dataclasses
 
 from .. import ir
 from ..rules import symbols
-from .fence import is_guard
 from ..rules.functions import Where
+from .fence import is_guard
 
 RETURN = "<return>"  # the pseudo-variable a branch's `return` assigns
 
@@ -47,12 +47,14 @@ def _rename_final(body: list, old: str, new: str) -> bool:
             then, orelse = list(stmt.then), list(stmt.orelse)
             if not (_rename_final(then, old, new) and _rename_final(orelse, old, new)):
                 return False
-            outputs = tuple(
-                (new, new, new) if m == old else (m, a, b) for m, a, b in stmt.outputs
-            )
+            outputs = tuple((new, new, new) if m == old else (m, a, b) for m, a, b in stmt.outputs)
             replacement = dataclasses.replace(
                 stmt, then=tuple(then), orelse=tuple(orelse), outputs=outputs
             )
+        elif isinstance(stmt, ir.Loop):
+            if old in stmt.targets:
+                return False  # a loop's result lives in its entry name: keep the copy
+            continue
         elif stmt.target == old:
             replacement = dataclasses.replace(stmt, target=new)
         else:
@@ -65,6 +67,9 @@ def _rename_final(body: list, old: str, new: str) -> bool:
 
 
 def _reads(stmt) -> set[str]:
+    if isinstance(stmt, ir.Loop):
+        inner = [_reads(s) for s in stmt.body]
+        return set(stmt.header_operands).union(*inner, {b for b, _, _ in stmt.carried})
     if isinstance(stmt, ir.If):
         inner = [_reads(s) for s in stmt.then + stmt.orelse]
         return {stmt.cond}.union(*inner, *({a, b} for _, a, b in stmt.outputs))

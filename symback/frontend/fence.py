@@ -189,4 +189,6 @@ def _is_docstring(fdef: ast.FunctionDef, stmt: ast.stmt) -> bool:
 
 def _is_print(stmt: ast.stmt) -> bool:
     call = getattr(stmt, "value", None)
-    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"
+    return (
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"
+    )

@@ -67,10 +67,15 @@ class Loops:
         line = self._line
         self.check_loop_body(stmt)
         assigned = sorted(
-            {n.id for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Name)
-             and isinstance(n.ctx, ast.Store)}
+            {
+                n.id
+                for s in stmt.body
+                for n in ast.walk(s)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
         )
         carried = [name for name in assigned if name in self.env]
+        self.check_aliases(stmt, carried)
         before = dict(self.env)
         entries = {name: self.namer.fresh(name) for name in carried}
         saved_body, self.body = self.body, []
@@ -94,6 +99,23 @@ class Loops:
         )
         return None
 
+    def check_aliases(self, stmt, carried) -> None:
+        """`y = x` then `y += 1` in the loop: on an array that changes x too; refuse it."""
+        for node in ast.walk(stmt):
+            if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)):
+                continue
+            name = node.target.id
+            if name not in carried:
+                continue
+            shared = [n for n, v in self.env.items() if v == self.env[name] and n != name]
+            if shared:
+                self.fail(
+                    node,
+                    f"`{name}` is another name for `{shared[0]}` when the loop starts, and an "
+                    "in-place update of an array changes both",
+                    f"write `{name} = {name} + ...` (or copy it first: `{name} = 1.0 * {shared[0]}`)",
+                )
+
     def check_loop_body(self, stmt) -> None:
         for node in ast.walk(stmt):
             if isinstance(node, (ast.Break, ast.Continue)):
@@ -107,8 +129,11 @@ class Loops:
 
     def loop_header(self, node: ast.expr):
         """`range(...)` over values no gradient flows through: (code, SSA names it reads)."""
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id == "range"):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "range"
+        ):
             self.fail(node, "a for loop must run over range(...), an array, zip or enumerate", None)
         return self.header_code(node)
 

@@ -129,7 +129,9 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
 
     # -- errors ---------------------------------------------------------------------------
 
-    def fail(self, node: ast.AST, message: str, hint: str | None = None, kind=UnsupportedSyntaxError):
+    def fail(
+        self, node: ast.AST, message: str, hint: str | None = None, kind=UnsupportedSyntaxError
+    ):
         raise kind(message, self.source.place(node), hint=hint)
 
     # -- names ----------------------------------------------------------------------------
@@ -275,7 +277,9 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
     def read_after(self, name: str, stmt: ast.stmt) -> bool:
         """Might `name` be read after `stmt` runs (later lines, or the next iteration)?"""
         return any(
-            isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+            isinstance(n, ast.Name)
+            and n.id == name
+            and isinstance(n.ctx, ast.Load)
             and (n.lineno > stmt.end_lineno or self.loop_depth)
             for n in ast.walk(self.fdef)
         )
@@ -302,7 +306,11 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
     def lower_return(self, stmt: ast.Return):
         value = stmt.value
         if value is None:
-            self.fail(stmt, "`return` without a value: nothing to differentiate", "return the scalar to differentiate")
+            self.fail(
+                stmt,
+                "`return` without a value: nothing to differentiate",
+                "return the scalar to differentiate",
+            )
         aux_code = None
         if isinstance(value, ast.Tuple) and self.inlined:  # a helper may return several values
             return tuple(self.value_to_name(e) for e in value.elts), None
@@ -514,7 +522,9 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
                 self.fail(node.args[0], "np.where needs a comparison as its condition", None)
         elif any(a.boolean for a in args):
             self.fail(node, f"{resolved.text} of a comparison result is not supported", None)
-        return Val(rule.build(*[a.expr for a in args]), ast.Call(func_code, [a.code for a in args], []))
+        return Val(
+            rule.build(*[a.expr for a in args]), ast.Call(func_code, [a.code for a in args], [])
+        )
 
     def opaque_call(self, node: ast.Call, func_code, operands, target) -> Val:
         inner = _Operands()

@@ -13,6 +13,7 @@ from functools import lru_cache
 from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 
+
 @dataclass(frozen=True)
 class Resolved:
     """What an outside name or attribute chain is: a number, a module, a function, or unknown."""

@@ -61,7 +61,9 @@ def read_module(path: str) -> ModuleFile:
     except SyntaxError as exc:
         from ..errors import Place
 
-        place = Place(path, exc.lineno or 1, (exc.offset or 1) - 1, source.user_line(exc.lineno or 1))
+        place = Place(
+            path, exc.lineno or 1, (exc.offset or 1) - 1, source.user_line(exc.lineno or 1)
+        )
         raise UnsupportedSyntaxError(f"the file does not parse: {exc.msg}", place) from None
     names: dict[str, object] = {}
     namespace = Namespace(names)  # filled in below; helpers resolve names through it

@@ -59,9 +59,7 @@ def check(
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as exc:
-        raise TypeError(
-            f"the arguments do not fit {f.__name__}{signature}: {exc}"
-        ) from None
+        raise TypeError(f"the arguments do not fit {f.__name__}{signature}: {exc}") from None
     bound.apply_defaults()
     names, single = resolve_wrt(wrt, signature, f.__name__)
     given = {
@@ -76,9 +74,7 @@ def check(
         return job.run(given, seed, points, rtol, atol)
 
 
-def resolve_wrt(
-    wrt, signature: inspect.Signature, fname: str
-) -> tuple[tuple[str, ...], bool]:
+def resolve_wrt(wrt, signature: inspect.Signature, fname: str) -> tuple[tuple[str, ...], bool]:
     """The parameter names `wrt` means, and whether it was a single one (not a tuple)."""
     params = [
         p.name
@@ -101,9 +97,7 @@ def resolve_wrt(
             )
         chosen.append(item)
     if not chosen or len(set(chosen)) != len(chosen):
-        raise WrtError(
-            f"wrt={wrt!r} must name one or more different parameters of {fname}"
-        )
+        raise WrtError(f"wrt={wrt!r} must name one or more different parameters of {fname}")
     return tuple(chosen), single
 
 
@@ -120,8 +114,7 @@ class _Job:
 
     def call(self, fn, arguments: dict, float64: bool = False):
         values = {
-            k: (float64_copy(v) if float64 else copy.deepcopy(v))
-            for k, v in arguments.items()
+            k: (float64_copy(v) if float64 else copy.deepcopy(v)) for k, v in arguments.items()
         }
         bound = inspect.BoundArguments(self.signature, values)
         return fn(*bound.args, **bound.kwargs)
@@ -133,9 +126,7 @@ class _Job:
             wrt=self.names,
             verdict=verdict,
             formulas=(
-                {n: self.formulas.gradient_text(n) for n in self.names}
-                if self.formulas
-                else {}
+                {n: self.formulas.gradient_text(n) for n in self.names} if self.formulas else {}
             ),
             sizes=self.formulas.sizes if self.formulas else {},
             code=self.exact.source if self.exact is not None else None,
@@ -162,31 +153,21 @@ class _Job:
             )
         params = [tables[n].compare(got[n], tolerance) for n in self.names]
         if problem:  # nothing to diagnose: the user's gradient gave no numbers
-            return self.report(
-                "wrong", parameters=tuple(params), references=refs, seed=seed
-            )
+            return self.report("wrong", parameters=tuple(params), references=refs, seed=seed)
         if refs.agree is False:
             self.notes.append(
                 "the exact and numerical references disagree at the given point "
                 "(a kink, a discontinuity, or f is not smooth there): try another "
                 "point"
             )
-            return self.report(
-                "inconclusive", parameters=tuple(params), references=refs, seed=seed
-            )
+            return self.report("inconclusive", parameters=tuple(params), references=refs, seed=seed)
         if all(t.undefined_everywhere for t in tables.values()):
-            self.notes.append(
-                "the gradient is undefined (NaN) at the given point: try another"
-            )
-            return self.report(
-                "inconclusive", parameters=tuple(params), references=refs, seed=seed
-            )
+            self.notes.append("the gradient is undefined (NaN) at the given point: try another")
+            return self.report("inconclusive", parameters=tuple(params), references=refs, seed=seed)
         wrong_here = {n: p.status != "all right" for n, p in zip(self.names, params)}
         base = Sample(given, truth, got, wrong_here, given=True)
         samples = [base] + self.random_samples(given, seed, points, tolerance)
-        params = [
-            first_wrong(p, n, samples, tolerance) for n, p in zip(self.names, params)
-        ]
+        params = [first_wrong(p, n, samples, tolerance) for n, p in zip(self.names, params)]
         evidence = Evidence(
             self.names,
             tuple(samples),
@@ -237,11 +218,7 @@ class _Job:
             )
             for i, n in enumerate(self.names)
         }
-        agree = (
-            None
-            if exact is None
-            else not any(t.disagree.any() for t in tables.values())
-        )
+        agree = None if exact is None else not any(t.disagree.any() for t in tables.values())
         biggest = max((t.difference for t in tables.values()), default=None)
         refs = References(
             exact is not None,
@@ -289,11 +266,7 @@ class _Job:
                 raw = np.asarray(r)
                 out[n] = raw.astype(np.float64)
             except (TypeError, ValueError):
-                hint = (
-                    " (a tuple? wrt names one parameter)"
-                    if isinstance(r, tuple)
-                    else ""
-                )
+                hint = " (a tuple? wrt names one parameter)" if isinstance(r, tuple) else ""
                 return (
                     empty,
                     f"the gradient for {n} is not an array of numbers{hint}: {r!r:.80}",
@@ -302,9 +275,7 @@ class _Job:
                 self.low_precision = True
         return out, None
 
-    def random_samples(
-        self, given: dict, seed: int, points: int, tolerance
-    ) -> list[Sample]:
+    def random_samples(self, given: dict, seed: int, points: int, tolerance) -> list[Sample]:
         rng = np.random.default_rng(seed)
         samples = []
         for i in range(points):
@@ -341,8 +312,7 @@ class _Job:
             )
             truth = {n: np.asarray(g, np.float64) for n, g in zip(self.names, grads)}
             ok = all(
-                np.all(np.isfinite(g))
-                and np.all(np.asarray(e) <= 1e-4 * (np.abs(g) + 1))
+                np.all(np.isfinite(g)) and np.all(np.asarray(e) <= 1e-4 * (np.abs(g) + 1))
                 for g, e in zip(truth.values(), errors)
             )
             return truth if ok else None
@@ -352,10 +322,7 @@ class _Job:
                 return None
             v = rng.standard_normal(np.shape(g))
             d = directional_derivative(self.f, bound.args, bound.kwargs, n, v)
-            if (
-                abs(d - float(np.sum(g * v)))
-                > 1e-5 * float(np.sum(np.abs(g * v))) + 1e-8
-            ):
+            if abs(d - float(np.sum(g * v))) > 1e-5 * float(np.sum(np.abs(g * v))) + 1e-8:
                 return None
         return exact
 
@@ -366,9 +333,7 @@ class _Job:
             for symbol, size in self.formulas.sizes.items():
                 value = self.formulas.size_value(symbol, given)
                 if value is not None:
-                    out.setdefault(
-                        value, f"the size of {size.removeprefix('size(')[:-1]}"
-                    )
+                    out.setdefault(value, f"the size of {size.removeprefix('size(')[:-1]}")
         for name, value in given.items():
             if isinstance(value, np.ndarray) and value.ndim:
                 out.setdefault(value.size, f"the size of {name}")
@@ -393,9 +358,7 @@ def _exact_gradient(f, names):
 def _formulas(f, names, given) -> formula.Formulas | None:
     """The symbolic gradient, for showing and for naming missing terms (None if not sensible)."""
     try:
-        return formula.formulas(
-            f, names, {k: float64_copy(v) for k, v in given.items()}
-        )
+        return formula.formulas(f, names, {k: float64_copy(v) for k, v in given.items()})
     except Exception:  # noqa: BLE001 - a nicety: the check goes on without it
         return None
 

@@ -52,9 +52,7 @@ class Tolerance:
 
 FLOAT64 = Tolerance(rtol=1e-6, scale_rtol=1e-8, atol=1e-12)
 FLOAT32 = Tolerance(rtol=1e-3, scale_rtol=1e-4, atol=1e-6)
-LOOSE = Tolerance(
-    rtol=1e-3, scale_rtol=1e-3, atol=1e-9
-)  # "close, but not close enough"
+LOOSE = Tolerance(rtol=1e-3, scale_rtol=1e-3, atol=1e-9)  # "close, but not close enough"
 
 
 @dataclass(frozen=True)
@@ -118,9 +116,7 @@ class ReferenceTable:
             self.reference_error,
             self,
         )
-        return (
-            result if not undefined else _replace(result, undefined=_tuples(undefined))
-        )
+        return result if not undefined else _replace(result, undefined=_tuples(undefined))
 
 
 def compare(
@@ -142,9 +138,7 @@ def compare(
             name, shape, "wrong shape", total, total, at=at, got_shape=np.shape(got)
         )
     wrong = tolerance.wrong(truth, got, reference_error)
-    error = np.nan_to_num(
-        np.abs(got - truth), nan=np.inf
-    )  # a NaN is the worst there is
+    error = np.nan_to_num(np.abs(got - truth), nan=np.inf)  # a NaN is the worst there is
     order = sorted(_indices(wrong), key=lambda i: -error[i])
     count = len(order)
     status = (
@@ -167,10 +161,11 @@ def _element(index, truth, got, table) -> Element:
     expected, value = float(truth[index]), float(got[index])
     error = abs(value - expected)
     with np.errstate(all="ignore"):
-        relative = (
-            error / abs(expected) if expected != 0 else (0.0 if error == 0 else np.inf)
-        )
-    pick = lambda a: None if a is None else float(np.asarray(a)[index])
+        relative = error / abs(expected) if expected != 0 else (0.0 if error == 0 else np.inf)
+
+    def pick(a):
+        return None if a is None else float(np.asarray(a)[index])
+
     return Element(
         tuple(index),
         expected,
@@ -197,9 +192,7 @@ def first_wrong(result: ParameterResult, name, samples, tolerance) -> ParameterR
                 tolerance,
                 at=f"random point {k}",
             )
-            return _replace(
-                at, status="right at the given point only", undefined=result.undefined
-            )
+            return _replace(at, status="right at the given point only", undefined=result.undefined)
     return result
 
 
@@ -234,9 +227,7 @@ def perturb(given: dict, rng, size: float, zeros: str) -> dict:
     """Every float argument moved by up to `size` of itself (exact zeros by a small nudge)."""
     out = {}
     for name, value in given.items():
-        is_float_array = isinstance(value, np.ndarray) and np.issubdtype(
-            value.dtype, np.floating
-        )
+        is_float_array = isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating)
         is_float = isinstance(value, (float, np.floating))
         if not (is_float_array or is_float):
             out[name] = copy.deepcopy(value)
@@ -253,11 +244,7 @@ def perturb(given: dict, rng, size: float, zeros: str) -> dict:
 def float64_copy(value: Any) -> Any:
     """A float64 copy of float data (so references are computed in double precision)."""
     if isinstance(value, np.ndarray):
-        return (
-            value.astype(np.float64)
-            if np.issubdtype(value.dtype, np.floating)
-            else value.copy()
-        )
+        return value.astype(np.float64) if np.issubdtype(value.dtype, np.floating) else value.copy()
     if isinstance(value, np.floating):
         return np.float64(value)
     return copy.deepcopy(value)

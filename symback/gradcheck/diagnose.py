@@ -67,20 +67,12 @@ def describe_factor(k: float, sizes: dict[int, str]) -> tuple[str, str, str]:
         elif n > 1 and _near(abs(k), 1.0 / n):
             reasons.append(f"an extra 1/N: sum vs mean? (here N is {n}, {what})")
     if _near(abs(k), 2.0):
-        reasons.append(
-            "factor 2 from the square: d(x**2) = 2*x*dx, so was x**2/2 meant?"
-        )
+        reasons.append("factor 2 from the square: d(x**2) = 2*x*dx, so was x**2/2 meant?")
     elif _near(abs(k), 0.5):
-        reasons.append(
-            "factor 2 from the square: d(x**2) = 2*x*dx, and the 2 was dropped"
-        )
+        reasons.append("factor 2 from the square: d(x**2) = 2*x*dx, and the 2 was dropped")
     if k < 0:
         reasons.insert(0, "the sign is wrong")
-    amount = (
-        ("minus " if k < 0 else "")
-        + _short(abs(k))
-        + (" times" if abs(k) >= 1 else " of")
-    )
+    amount = ("minus " if k < 0 else "") + _short(abs(k)) + (" times" if abs(k) >= 1 else " of")
     return "factor", amount, "; and ".join(reasons) if k < 0 else "; or ".join(reasons)
 
 
@@ -90,11 +82,7 @@ def constant_factor(ev: Evidence, name: str, at: list[Sample]) -> Finding | None
     if pairs is None or not _same_shape(pairs):
         return None
     k = _fit(pairs)
-    if (
-        k is None
-        or _near(k, 1.0)
-        or not all(ev.tolerance.matches(k * e, g) for e, g in pairs)
-    ):
+    if k is None or _near(k, 1.0) or not all(ev.tolerance.matches(k * e, g) for e, g in pairs):
         return None
     kind, amount, reasons = describe_factor(k, ev.sizes)
     message = f"is {amount} the right gradient at every point tested"
@@ -110,15 +98,10 @@ def some_elements_factor(ev: Evidence, name: str, at: list[Sample]) -> Finding |
     k = _fit([(e[m], g[m]) for (e, g), m in zip(pairs, masks)])
     if k is None or _near(k, 1.0):
         return None
-    if not all(
-        ev.tolerance.matches(np.where(m, k * e, e), g)
-        for (e, g), m in zip(pairs, masks)
-    ):
+    if not all(ev.tolerance.matches(np.where(m, k * e, e), g) for (e, g), m in zip(pairs, masks)):
         return None
     kind, amount, reasons = describe_factor(k, ev.sizes)
-    where = ", ".join(
-        f"{name}[{', '.join(map(str, i))}]" for i in np.argwhere(masks[0])[:6]
-    )
+    where = ", ".join(f"{name}[{', '.join(map(str, i))}]" for i in np.argwhere(masks[0])[:6])
     message = (
         f"is right except at {where} (at the first wrong point), where it is {amount} "
         "the right value"
@@ -132,8 +115,7 @@ def imprecise(ev: Evidence, name: str, at: list[Sample]) -> Finding | None:
     if pairs is None or not all(LOOSE.matches(e, g) for e, g in pairs):
         return None
     error = max(
-        float(np.nanmax(np.abs(g - e))) / max(float(np.nanmax(np.abs(e))), 1e-300)
-        for e, g in pairs
+        float(np.nanmax(np.abs(g - e))) / max(float(np.nanmax(np.abs(e))), 1e-300) for e, g in pairs
     )
     digits = max(1, int(-np.log10(error))) if error > 0 else 16
     return Finding(
@@ -164,21 +146,14 @@ def transposed(ev: Evidence, name: str, at: list[Sample]) -> Finding | None:
 def reshaped(ev: Evidence, name: str, at: list[Sample]) -> Finding | None:
     """The right values in the wrong shape (row-major, or column-major after a transpose)."""
     pairs = _pairs(name, at)
-    if (
-        pairs is None
-        or _same_shape(pairs)
-        or any(np.size(e) != np.size(g) for e, g in pairs)
-    ):
+    if pairs is None or _same_shape(pairs) or any(np.size(e) != np.size(g) for e, g in pairs):
         return None
     shape, got_shape = np.shape(pairs[0][0]), np.shape(pairs[0][1])
     for order, how in (
         ("C", ""),
         ("F", " and order (column-major: a transpose got flattened)"),
     ):
-        if all(
-            ev.tolerance.matches(e, np.reshape(g, np.shape(e), order=order))
-            for e, g in pairs
-        ):
+        if all(ev.tolerance.matches(e, np.reshape(g, np.shape(e), order=order)) for e, g in pairs):
             return Finding(
                 "reshaped",
                 (name,),
@@ -264,14 +239,10 @@ def _term_finding(name: str, term: str, c: float, sizes: dict[int, str]) -> Find
     if _near(c, -1.0):
         return Finding("missing term", (name,), f"is missing the term {term}", term)
     if _near(c, -2.0):
-        return Finding(
-            "term sign", (name,), f"has the term {term} with the wrong sign", term
-        )
+        return Finding("term sign", (name,), f"has the term {term} with the wrong sign", term)
     _, amount, reasons = describe_factor(1.0 + c, sizes)
     message = f"has the term {term}, but {amount} what it should be"
-    return Finding(
-        "term factor", (name,), message + (f": {reasons}" if reasons else ""), term
-    )
+    return Finding("term factor", (name,), message + (f": {reasons}" if reasons else ""), term)
 
 
 def swapped(ev: Evidence, first: str, second: str, at: list[Sample]) -> Finding | None:
@@ -325,9 +296,7 @@ def diagnose(ev: Evidence) -> list[Finding]:
     wrong = [n for n in ev.wrt if any(s.wrong[n] for s in ev.samples)]
     findings: list[Finding] = []
     explained: set[str] = set()
-    for (_, detect), (a, b) in itertools.product(
-        PAIR_DETECTORS, itertools.combinations(wrong, 2)
-    ):
+    for (_, detect), (a, b) in itertools.product(PAIR_DETECTORS, itertools.combinations(wrong, 2)):
         if a in explained or b in explained:
             continue
         found = detect(ev, a, b, [s for s in ev.samples if s.wrong[a] or s.wrong[b]])
@@ -357,11 +326,7 @@ def _merged(findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for f in findings:
         same = next(
-            (
-                g
-                for g in out
-                if (g.kind, g.message, g.term) == (f.kind, f.message, f.term)
-            ),
+            (g for g in out if (g.kind, g.message, g.term) == (f.kind, f.message, f.term)),
             None,
         )
         if same is None:

@@ -134,26 +134,16 @@ class Formulas:
 
 def function_formula(lowered: ir.Function) -> sympy.Expr | None:
     """The lowered function as one expression over its parameters, or None when not sensible."""
-    env: dict[str, sympy.Expr] = {
-        p.name: sympy.Symbol(p.name, real=True) for p in lowered.params
-    }
+    env: dict[str, sympy.Expr] = {p.name: sympy.Symbol(p.name, real=True) for p in lowered.params}
     for statement in lowered.body:
         if not all(name in env for name in statement.operands):
             return None  # something read from outside: cannot be evaluated
         args = [env[name] for name in statement.operands]
         if isinstance(statement, ir.Elementwise):
             value = statement.expr.xreplace({operand(i): a for i, a in enumerate(args)})
-        elif (
-            isinstance(statement, ir.Primitive)
-            and statement.op == "sum"
-            and len(args) == 1
-        ):
+        elif isinstance(statement, ir.Primitive) and statement.op == "sum" and len(args) == 1:
             value = ArraySum(args[0])
-        elif (
-            isinstance(statement, ir.Primitive)
-            and statement.op == "mean"
-            and len(args) == 1
-        ):
+        elif isinstance(statement, ir.Primitive) and statement.op == "mean" and len(args) == 1:
             value = ArraySum(args[0]) / ArraySize(args[0])
         else:
             return None  # opaque values and other primitives: no formula
@@ -163,9 +153,7 @@ def function_formula(lowered: ir.Function) -> sympy.Expr | None:
     return env.get(lowered.output)
 
 
-def formulas(
-    fn, wrt: tuple[str, ...], arguments: dict | None = None
-) -> Formulas | None:
+def formulas(fn, wrt: tuple[str, ...], arguments: dict | None = None) -> Formulas | None:
     """Formulas for `fn` and its gradient with respect to each name in `wrt`, or None.
 
     With `arguments` (values by parameter name), a term summed over more elements than
@@ -232,36 +220,26 @@ class _Shown:
 
     def __call__(self, expr: sympy.Expr) -> str:
         if self.arguments is not None:
-            expr = sympy.Add(
-                *(self.reduced(part) for part in sympy.Add.make_args(expr))
-            )
+            expr = sympy.Add(*(self.reduced(part) for part in sympy.Add.make_args(expr)))
         return show(expr, self.sizes)
 
     def reduced(self, part: sympy.Expr) -> sympy.Expr:
         shape = np.shape(self.arguments[self.name])
         try:
             with np.errstate(all="ignore"):
-                value = _lambdify(part, self.names)(
-                    *(self.arguments[n] for n in self.names)
-                )
+                value = _lambdify(part, self.names)(*(self.arguments[n] for n in self.names))
             full = np.broadcast_shapes(np.shape(value), shape)
         except (TypeError, ValueError, NameError, ArithmeticError):
             return part
         if full == shape:
             return part
-        return (
-            ArraySum(part)
-            if shape == ()
-            else Unbroadcast(part, sympy.Symbol(self.name))
-        )
+        return ArraySum(part) if shape == () else Unbroadcast(part, sympy.Symbol(self.name))
 
 
 def _lambdify(expr: sympy.Expr, names: tuple[str, ...]) -> Callable:
     """expr as a NumPy function of every parameter's value, in order."""
     symbols = [sympy.Symbol(n, real=True) for n in names]
-    return sympy.lambdify(
-        symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True
-    )
+    return sympy.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)
 
 
 def _shallow_expand(expr: sympy.Expr) -> sympy.Expr:
@@ -293,12 +271,8 @@ def _size_symbols(f: sympy.Expr, names: tuple[str, ...]) -> dict[str, sympy.Expr
 def show(expr: sympy.Expr, sizes: dict[str, sympy.Expr] | None = None) -> str:
     """The formula as text: shape carriers dropped, sizes written as N, N2, ..."""
     expr = expr.replace(lambda e: isinstance(e, Like), lambda e: sympy.S.One)
-    expr = sympy.factor_terms(
-        expr
-    )  # (2*b - 2*t)/N -> 2*(b - t)/N: closer to a hand derivation
-    expr = expr.xreplace(
-        {size: sympy.Symbol(symbol) for symbol, size in (sizes or {}).items()}
-    )
+    expr = sympy.factor_terms(expr)  # (2*b - 2*t)/N -> 2*(b - t)/N: closer to a hand derivation
+    expr = expr.xreplace({size: sympy.Symbol(symbol) for symbol, size in (sizes or {}).items()})
     return sympy.sstr(expr)
 
 

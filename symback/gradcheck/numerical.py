@@ -45,9 +45,7 @@ class _Call:
         """The parameter `wrt` means: a name when f has a signature, else a positional index."""
         if self.signature is None:
             if isinstance(wrt, str):
-                raise ValueError(
-                    f"cannot look up parameter {wrt!r}: f has no signature"
-                )
+                raise ValueError(f"cannot look up parameter {wrt!r}: f has no signature")
             return wrt
         names = list(self.signature.parameters)
         if isinstance(wrt, bool) or not isinstance(wrt, (int, str)):
@@ -116,9 +114,7 @@ def _richardson(g: Callable[[float], float], h: float) -> tuple[float, float]:
     return (4.0 * fine - coarse) / 3.0, fine
 
 
-def _gradient_one(
-    call: _Call, wrt: int | str, method: str, step: float | None
-) -> tuple[Any, Any]:
+def _gradient_one(call: _Call, wrt: int | str, method: str, step: float | None) -> tuple[Any, Any]:
     """Gradient and error estimate for one parameter."""
     key = call.key(wrt)
     original = call.get(key)
@@ -231,8 +227,5 @@ def complex_step_gradient(
     for i in np.ndindex(x0.shape):
         x = x0.copy()
         x[i] += 1j * _COMPLEX_STEP
-        grad[i] = (
-            _scalar(call(key, _as_input(x, scalar)), complex_ok=True).imag
-            / _COMPLEX_STEP
-        )
+        grad[i] = _scalar(call(key, _as_input(x, scalar)), complex_ok=True).imag / _COMPLEX_STEP
     return float(grad) if x0.ndim == 0 else grad

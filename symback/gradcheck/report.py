@@ -113,9 +113,7 @@ class CheckReport:
                     }
                     for f in self.findings
                 ],
-                "references": (
-                    None if self.references is None else vars(self.references)
-                ),
+                "references": (None if self.references is None else vars(self.references)),
                 "formulas": dict(self.formulas),
                 "sizes": dict(self.sizes),
                 "code": self.code,
@@ -166,9 +164,7 @@ def render(report: CheckReport) -> str:
     wrt = ", ".join(report.wrt)
     lines = [
         "symback check: "
-        + HEADLINES[report.verdict].format(
-            gradient=report.gradient, function=report.function
-        )
+        + HEADLINES[report.verdict].format(gradient=report.gradient, function=report.function)
         + f" with respect to {wrt}",
     ]
     if report.parameters:
@@ -178,9 +174,7 @@ def render(report: CheckReport) -> str:
     if report.findings:
         lines += ["", "what kind of mistake:"]
         for f in report.findings:
-            lines += _wrapped(
-                f"{' and '.join(f.parameters)}: {f.message}", "  ", "    "
-            )
+            lines += _wrapped(f"{' and '.join(f.parameters)}: {f.message}", "  ", "    ")
     if report.notes:
         lines += ["", "notes:"]
         for note in report.notes:
@@ -188,11 +182,7 @@ def render(report: CheckReport) -> str:
     if report.verdict != "correct" and (report.formulas or report.code):
         lines += [
             "",
-            (
-                "the right gradient:"
-                if report.verdict == "wrong"
-                else "symback's gradient:"
-            ),
+            ("the right gradient:" if report.verdict == "wrong" else "symback's gradient:"),
         ]
         for name, text in report.formulas.items():
             lines += _wrapped(f"d {report.function}/d {name} = {text}", "  ", "      ")
@@ -200,10 +190,7 @@ def render(report: CheckReport) -> str:
             lines.append(f"    where {symbol} = {what}")
         if report.code:
             lines += ["  as code (symback.grad(...).source):", ""]
-            lines += [
-                "    " + line if line else ""
-                for line in report.code.rstrip().splitlines()
-            ]
+            lines += ["    " + line if line else "" for line in report.code.rstrip().splitlines()]
     if report.verdict != "error":
         lines += ["", _render_references(report)]
     return "\n".join(lines)
@@ -261,9 +248,7 @@ def _render_parameter(p: ParameterResult) -> list[str]:
             ]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
-            lines.append(
-                "    " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
-            )
+            lines.append("    " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if len(p.elements) > SHOWN_ELEMENTS:
             lines.append(f"    ... and {len(p.elements) - SHOWN_ELEMENTS} more")
     return lines
@@ -278,9 +263,7 @@ def _render_references(report: CheckReport) -> str:
     if r is None:
         return f"checked at {where}"
     if r.exact and r.numerical:
-        how = (
-            "exact (symback) and numerical (Richardson central differences) references"
-        )
+        how = "exact (symback) and numerical (Richardson central differences) references"
         if r.agree:
             how += f" agree (largest difference {_num(r.max_difference, 2)})"
         else:

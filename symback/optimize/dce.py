@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .. import ir
-
 
 def prune(lines: list, live_out: set[str]) -> list:
     """The lines needed to compute `live_out`, in their original order.

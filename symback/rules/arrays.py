@@ -41,6 +41,8 @@ class Contribution:
 
     text: str
     spread: bool = False
+    # getitem's adjoint: (g, index, basic), so that a loop can add g at index in place
+    scatter: tuple[str, str, bool] | None = None
 
 
 # A rule's answer for an operand the gradient may depend on but the rule cannot handle yet:
@@ -203,11 +205,13 @@ def _broadcast_to(c: Context):
 
 
 def _getitem(c: Context):
-    return (Contribution(f"{{scatter}}({c.bar}, {c.x}, {c.index})"),)
+    text = f"{{scatter}}({c.bar}, {c.x}, {c.index})"
+    return (Contribution(text, scatter=(c.bar, c.index, True)),)
 
 
 def _gather(c: Context):
-    return (Contribution(f"{{scatter_add}}({c.bar}, {c.x}, {c.index})"),)
+    text = f"{{scatter_add}}({c.bar}, {c.x}, {c.index})"
+    return (Contribution(text, scatter=(c.bar, c.index, False)),)
 
 
 REDUCE = ("axis", "keepdims")
@@ -221,8 +225,12 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ArrayPrimitive(
         "min", ("numpy.min", "numpy.amin"), 1, _max_min, REDUCE, ("min",), positional=AXIS
     ),
-    ArrayPrimitive("var", ("numpy.var",), 1, _var_rule, REDUCE + ("ddof",), ("var",), positional=AXIS),
-    ArrayPrimitive("std", ("numpy.std",), 1, _std_rule, REDUCE + ("ddof",), ("std",), positional=AXIS),
+    ArrayPrimitive(
+        "var", ("numpy.var",), 1, _var_rule, REDUCE + ("ddof",), ("var",), positional=AXIS
+    ),
+    ArrayPrimitive(
+        "std", ("numpy.std",), 1, _std_rule, REDUCE + ("ddof",), ("std",), positional=AXIS
+    ),
     ArrayPrimitive(
         "matmul",
         ("numpy.matmul", "numpy.dot"),  # np.dot: for up to 2-D arrays, where it is matmul
@@ -278,8 +286,6 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ArrayPrimitive("gather", (), 1, _gather, (), (), ("scatter_add",)),
 )
 
-PRIMITIVES: dict[str, ArrayPrimitive] = {
-    name: row for row in PRIMITIVE_TABLE for name in row.names
-}
+PRIMITIVES: dict[str, ArrayPrimitive] = {name: row for row in PRIMITIVE_TABLE for name in row.names}
 PRIMITIVES_BY_OP: dict[str, ArrayPrimitive] = {row.op: row for row in PRIMITIVE_TABLE}
 METHODS: dict[str, ArrayPrimitive] = {m: row for row in PRIMITIVE_TABLE for m in row.methods}

@@ -12,7 +12,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .functions import Cbrt, Clip, LogAddExp, LogAddExp2, Maximum, Minimum, Power, Where, power
+from .functions import Cbrt, Clip, LogAddExp, LogAddExp2, Maximum, Minimum, Where, power
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,9 @@ class Elementwise:
     names: tuple[str, ...]
     build: Callable[..., sp.Expr]
     domain: tuple[tuple[float, float], ...]  # one sampling interval per argument
-    kinks: tuple[float, ...] = ()  # tests keep (first arg - second arg, or first arg) away from these
+    kinks: tuple[
+        float, ...
+    ] = ()  # tests keep (first arg - second arg, or first arg) away from these
     arity: int = 1
     optional: int = 0  # how many trailing arguments may be left out
 
@@ -69,8 +71,12 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(_both("arcsinh", "asinh"), sp.asinh, (WIDE,)),
     Elementwise(_both("arccosh", "acosh"), sp.acosh, ((1.2, 4.0),)),
     Elementwise(_both("arctanh", "atanh"), sp.atanh, (UNIT,)),
-    Elementwise(_both("deg2rad", "radians") + ("numpy.radians",), lambda x: x * sp.pi / 180, (WIDE,)),
-    Elementwise(_both("rad2deg", "degrees") + ("numpy.degrees",), lambda x: x * 180 / sp.pi, (WIDE,)),
+    Elementwise(
+        _both("deg2rad", "radians") + ("numpy.radians",), lambda x: x * sp.pi / 180, (WIDE,)
+    ),
+    Elementwise(
+        _both("rad2deg", "degrees") + ("numpy.degrees",), lambda x: x * 180 / sp.pi, (WIDE,)
+    ),
     Elementwise(("math.erf",), sp.erf, (WIDE,)),
     Elementwise(("math.erfc",), sp.erfc, (WIDE,)),
     Elementwise(
@@ -90,12 +96,22 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(("numpy.add",), lambda a, b: a + b, (WIDE, WIDE), arity=2),
     Elementwise(("numpy.subtract",), lambda a, b: a - b, (WIDE, WIDE), arity=2),
     Elementwise(("numpy.multiply",), lambda a, b: a * b, (WIDE, WIDE), arity=2),
-    Elementwise(("numpy.divide", "numpy.true_divide"), lambda a, b: a / b, (WIDE, POSITIVE), arity=2),
     Elementwise(
-        ("numpy.maximum", "numpy.fmax", "builtins.max"), Maximum, (WIDE, WIDE), kinks=(0.0,), arity=2
+        ("numpy.divide", "numpy.true_divide"), lambda a, b: a / b, (WIDE, POSITIVE), arity=2
     ),
     Elementwise(
-        ("numpy.minimum", "numpy.fmin", "builtins.min"), Minimum, (WIDE, WIDE), kinks=(0.0,), arity=2
+        ("numpy.maximum", "numpy.fmax", "builtins.max"),
+        Maximum,
+        (WIDE, WIDE),
+        kinks=(0.0,),
+        arity=2,
+    ),
+    Elementwise(
+        ("numpy.minimum", "numpy.fmin", "builtins.min"),
+        Minimum,
+        (WIDE, WIDE),
+        kinks=(0.0,),
+        arity=2,
     ),
     Elementwise(("numpy.logaddexp",), LogAddExp, (WIDE, WIDE), arity=2),
     Elementwise(("numpy.logaddexp2",), LogAddExp2, (WIDE, WIDE), arity=2),
@@ -152,6 +168,7 @@ SHAPE_ONLY: frozenset[str] = frozenset(
         "numpy.shape",
         "numpy.size",
         "numpy.ndim",
+        "builtins.len",
     }
 )
 

@@ -112,4 +112,4 @@ class Power(Function):
 
 def power(a, b):
     """a ** b: SymPy's own power when the exponent is a constant, else Power."""
-    return a**b if not b.free_symbols else Power(a, b)
+    return a ** b if not b.free_symbols else Power(a, b)
