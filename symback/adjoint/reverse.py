@@ -231,7 +231,8 @@ class _Backward(ControlAdjoints):
             self.helpers.update(row.helpers)
             text = contribution.text.format_map(self.names)
             wrap = "spread" if contribution.spread else ""
-            term = Term(text, _identifiers(text), wrap=wrap, scatter=contribution.scatter)
+            uses = _identifiers(text) | {operand}  # a spread term also reads its shape
+            term = Term(text, uses, wrap=wrap, scatter=contribution.scatter)
             self.terms.setdefault(operand, []).append(term)
 
     # -- sums of terms ---------------------------------------------------------------------

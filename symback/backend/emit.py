@@ -44,7 +44,8 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     else:
         result = inner[1:-1] if inner.startswith("(") and len(gradients) > 1 else inner
 
-    returned = set(gradients) | {value}
+    checked = not _scalar_by_construction(fn)
+    returned = set(gradients) | ({value} if spec.value_too or checked else set())
     if fn.aux is not None:
         returned |= {n.id for n in ast.walk(fn.aux) if isinstance(n, ast.Name)}
     backward = prune(list(program.backward), set(gradients) | returned)
@@ -58,13 +59,14 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         f'{INDENT}"""{what} of `{fn.name}` with respect to {wrt}."""',
     ]
     rows += _render(forward, 1)
-    rows += [
-        f"{INDENT}if {np}.ndim({value}) != 0:",
-        f"{INDENT * 2}raise ValueError(",
-        f'{INDENT * 3}"symback: {fn.name} must return a scalar to be differentiated, "',
-        f'{INDENT * 3}f"but it returned an array of shape {{{np}.shape({value})}}"',
-        f"{INDENT * 2})",
-    ]
+    if checked:
+        rows += [
+            f"{INDENT}if {np}.ndim({value}) != 0:",
+            f"{INDENT * 2}raise ValueError(",
+            f'{INDENT * 3}"symback: {fn.name} must return a scalar to be differentiated, "',
+            f'{INDENT * 3}f"but it returned an array of shape {{{np}.shape({value})}}"',
+            f"{INDENT * 2})",
+        ]
     rows += _render(backward, 1)
     rows.append(f"{INDENT}return {result}")
     return "\n".join(rows) + "\n"
@@ -94,6 +96,20 @@ def module_text(
     parts += [HELPERS[h].text.format(**names) for h in with_dependencies(used)]
     parts += [function_text(s, names) for s in specs]
     return "\n\n".join(parts)
+
+
+# Reductions of a whole array: their result is a scalar whatever the input's shape.
+_SCALAR_REDUCTIONS = frozenset({"sum", "mean", "max", "min", "var", "std", "norm", "det", "trace"})
+
+
+def _scalar_by_construction(fn: ir.Function) -> bool:
+    """Is the output a whole-array reduction, so that no check of its shape is needed?"""
+    last = next((s for s in fn.body if getattr(s, "target", None) == fn.output), None)
+    return (
+        isinstance(last, ir.Primitive)
+        and last.op in _SCALAR_REDUCTIONS
+        and dict(last.params).get("axis") is None
+    )
 
 
 def _render(lines, depth: int) -> list[str]:
