@@ -15,7 +15,7 @@ import numpy
 
 from .. import ir
 from ..backend.helpers import HELPERS
-from ..backend.printer import print_code
+from ..backend.printer import is_number, print_code
 from ..errors import SymbackError
 from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from .control import ControlAdjoints
@@ -38,7 +38,7 @@ class Term:
     @property
     def bare(self) -> bool:
         """A name or a number: as cheap to repeat as to bind to a name."""
-        return not self.wrap and (self.text.isidentifier() or _is_number(self.text))
+        return not self.wrap and (self.text.isidentifier() or is_number(self.text))
 
 
 SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output = 1
@@ -100,35 +100,26 @@ def active_names(stmts, active: set[str]) -> set[str]:
     return active
 
 
+def every_statement(stmts):
+    """Every statement, those inside branches and loops too, each compound one first."""
+    for s in stmts:
+        yield s
+        if isinstance(s, ir.If):
+            yield from every_statement(s.then + s.orelse)
+        elif isinstance(s, ir.Loop):
+            yield from every_statement(s.body)
+
+
 def all_targets(stmts) -> set[str]:
     out: set[str] = set()
-    for s in stmts:
+    for s in every_statement(stmts):
         if isinstance(s, ir.If):
-            out |= all_targets(s.then) | all_targets(s.orelse) | set(s.targets)
+            out |= set(s.targets)
         elif isinstance(s, ir.Loop):
-            out |= all_targets(s.body) | set(s.targets) | ({s.index} - {None})
+            out |= set(s.targets) | ({s.index} - {None})
         else:
             out.add(s.target)
     return out
-
-
-def _statements(stmts):
-    for s in stmts:
-        if isinstance(s, ir.If):
-            yield from _statements(s.then + s.orelse)
-        elif isinstance(s, ir.Loop):
-            yield from _statements(s.body)
-        else:
-            yield s
-
-
-def loops_of(stmts):
-    for s in stmts:
-        if isinstance(s, ir.If):
-            yield from loops_of(s.then + s.orelse)
-        elif isinstance(s, ir.Loop):
-            yield s
-            yield from loops_of(s.body)
 
 
 class _Backward(ControlAdjoints):
@@ -141,8 +132,10 @@ class _Backward(ControlAdjoints):
         # Each loop that computes something active saves its carried values, one stack each.
         self.stacks = {
             id(loop): self.namer.fresh("saved")
-            for loop in loops_of(fn.body)
-            if loop.carried and any(e in self.active for e in loop.targets)
+            for loop in every_statement(fn.body)
+            if isinstance(loop, ir.Loop)
+            and loop.carried
+            and any(e in self.active for e in loop.targets)
         }
         self.terms: dict[str, list[Term]] = {fn.output: [SEED_TERM]}
         self.adjoint: dict[str, str] = {}  # value name -> the name holding its adjoint
@@ -150,7 +143,9 @@ class _Backward(ControlAdjoints):
         self.lines: list[ir.Line] = []
         # helpers the forward code itself calls (when it is generated code, for Hessians)
         self.helpers: set[str] = {
-            s.op for s in _statements(fn.body) if isinstance(s, ir.Primitive) and s.op in HELPERS
+            s.op
+            for s in every_statement(fn.body)
+            if isinstance(s, ir.Primitive) and s.op in HELPERS
         }
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
 
@@ -183,14 +178,14 @@ class _Backward(ControlAdjoints):
         if isinstance(stmt, ir.Elementwise):
             # Adjoints have their value's shape, so a number adjoint means a scalar value,
             # whose operands are scalars too: nothing was broadcast there.
-            broadcasts = len(stmt.operands) > 1 and not _is_number(upstream)
+            broadcasts = len(stmt.operands) > 1 and not is_number(upstream)
             self.elementwise(stmt, upstream, broadcasts)
         elif isinstance(stmt, ir.Primitive):
             self.primitive(stmt, upstream)
 
     def elementwise(self, stmt: ir.Elementwise, upstream: str, broadcasts: bool) -> None:
         active = tuple(o in self.active for o in stmt.operands)
-        seeded = _is_number(upstream) and float(upstream) == 1.0
+        seeded = is_number(upstream) and float(upstream) == 1.0
         boolean = tuple(o in self.fn.boolean for o in stmt.operands)
         local = local_adjoint(stmt.expr, active, seeded, boolean)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
@@ -298,14 +293,6 @@ class _Backward(ControlAdjoints):
             return True
         self.returned.add(term.text)
         return False
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _constant(text: str, np_name: str) -> str:

@@ -152,7 +152,7 @@ def _is_negative(expr) -> bool:
 def _simple(text: str) -> bool:
     """Black's 'simple power operand': a name, a number or an attribute chain, maybe negated."""
     body = text[1:] if text.startswith("-") else text
-    if _is_number(body):
+    if is_number(body):
         return True
     return all(part.isidentifier() or _is_field(part) for part in body.split("."))
 
@@ -161,7 +161,8 @@ def _is_field(text: str) -> bool:
     return text.startswith("{") and text.endswith("}") and text[1:-1].isidentifier()
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Is `text` a number literal?"""
     try:
         float(text)
     except ValueError:

@@ -9,6 +9,7 @@ import subprocess
 
 import numpy as np
 
+from ..backend.printer import is_number
 from ..errors import SymbackError, SymbackInternalError
 from .trace import (
     BLOCKED,
@@ -106,7 +107,7 @@ def _local_text(node: Node, edge: Edge, output: str) -> str:
             return f"{d} = {shown} for each element = {value_text(edge.product)}"
         return f"{d} = {shown} for each element"
     local = value_text(edge.local)
-    if edge.formula in ("", local) or _is_number(edge.formula):
+    if edge.formula in ("", local) or is_number(edge.formula):
         return f"{d} = {local}"
     return f"{d} = {edge.formula} = {local}"
 
@@ -149,14 +150,6 @@ def _upstream_text(node: Node, output: str) -> str:
     users = ", ".join(u for u, _ in node.uses)
     why = f"summed over its {len(node.uses)} uses: {users}"
     return f"{d} = {terms} = {total}{_notes([shape, why])}"
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # -- the text table ----------------------------------------------------------------------
