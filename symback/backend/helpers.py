@@ -18,6 +18,8 @@ class Helper:
 HELPERS: dict[str, Helper] = {
     "unbroadcast": Helper('''def {unbroadcast}(g, like):
     """Sum g over the axes NumPy broadcast it along, so that it has the shape of `like`."""
+    if isinstance(like, float) and isinstance(g, float):  # scalars: nothing to undo
+        return g
     shape = {np}.shape(like)
     if {np}.shape(g) == shape:
         return g
