@@ -586,7 +586,33 @@ Y5 = _normal(5)
 LABELS5 = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
 MASK_MIX = np.array([0.5, -0.3, 1.2, -2.0, 0.8, -0.1])
 
+
+def einsum_contractions(A, x, B):
+    """Matrix-vector, matrix-matrix to a scalar, and an index only A has."""
+    return (
+        np.sum(np.einsum("ij,j->i", A, x) ** 2)
+        + np.einsum("ij,jk->", A, B)
+        + np.sum(np.einsum("ij->j", A) * x)
+    )
+
+
+def einsum_batched(T, W):
+    """A batched bilinear form."""
+    return np.sum(np.sin(np.einsum("bij,jk->bik", T, W)))
+
+
+def stack_and_concatenate(a, b):
+    s = np.stack([a, b * 2.0], axis=1)
+    c = np.concatenate([a, b, a * b])
+    m = np.concatenate([s, s**2], axis=1)
+    return np.sum(s**2) + np.sum(np.sin(c)) + np.sum(m * 0.5)
+
+
 ARRAY_ZOO = [
+    # einsum, stack, concatenate
+    (einsum_contractions, (M34, V4, _normal(4, 2)), ("A", "x", "B")),
+    (einsum_batched, (_normal(2, 3, 4), _normal(4, 3)), ("T", "W")),
+    (stack_and_concatenate, (V3, _normal(3)), ("a", "b")),
     # matmul, dot, outer
     (quadratic_form, (V3, A3), ("x", "A")),
     (least_squares, (M53, V3, Y5), ("A", "x", "y")),

@@ -8,6 +8,7 @@ back to the operand's shape (`_unbroadcast`); terms from reductions are spread b
 
 from __future__ import annotations
 
+import linecache
 import re
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ import numpy
 from .. import ir
 from ..backend.helpers import HELPERS
 from ..backend.printer import is_number, print_code
-from ..errors import SymbackError
+from ..errors import Place, SymbackError
 from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
@@ -210,18 +211,19 @@ class _Backward(ControlAdjoints):
     def primitive(self, stmt: ir.Primitive, upstream: str) -> None:
         row = PRIMITIVES_BY_OP[stmt.op]
         params = dict(stmt.params)
-        arrays = stmt.operands[: row.arrays]
+        arrays = stmt.operands[: row.arrays or dict(stmt.params).get("count", len(stmt.operands))]
         context = Context(upstream, arrays, stmt.target, params, params.get("index", ""))
         for operand, contribution in zip(arrays, row.adjoint(context)):
             if contribution is None or operand not in self.active:
                 continue
             if contribution is UNSUPPORTED:
+                line = linecache.getline(self.fn.filename, stmt.line)
+                column = len(line) - len(line.lstrip())
                 raise SymbackError(
-                    f"symback cannot yet differentiate `{stmt.op}` with respect to `{operand}` "
-                    f"(line {stmt.line})",
-                    hint="this arises in second derivatives through matrix products; "
-                    "differentiate with respect to the vector instead, or use "
-                    "symback.hessian_vector_product on a function of the vector",
+                    f"symback cannot yet differentiate `{stmt.op}` with respect to `{operand}`",
+                    Place(self.fn.filename, stmt.line, column, line, len(line.rstrip())),
+                    hint="docs/supported.md lists what is supported; for a second derivative "
+                    "through a matrix product, differentiate with respect to the vector",
                 )
             self.helpers.update(row.helpers)
             text = contribution.text.format_map(self.names)

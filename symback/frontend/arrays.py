@@ -66,11 +66,27 @@ class ArrayLowering:
         """A call of an array primitive: arrays first, then literal or pass-through arguments.
 
         `func` is the function as the forward code calls it (default: the row's first name)."""
-        if len(args) < row.arrays:
-            self.fail(node, f"np.{row.op} needs {row.arrays} array argument(s)", None)
-        arrays = tuple(self.value_to_name(a) for a in args[: row.arrays])
         params, extra_codes, extra_names = [], [], []
-        extra = args[row.arrays :]
+        if row.layout == "sequence":  # np.stack([a, b], axis=0)
+            if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
+                self.fail(node, f"np.{row.op} needs a list of arrays written out: [a, b]", None)
+            arrays = tuple(self.value_to_name(a) for a in args[0].elts)
+            array_codes = [ast.List([ast.Name(a, ast.Load()) for a in arrays], ast.Load())]
+            extra = args[1:]
+        elif row.layout == "after_subscripts":  # np.einsum("ij,j->i", A, x)
+            subscripts = self.literal(args[0], "the subscripts") if args else None
+            if not isinstance(subscripts, str) or "->" not in subscripts:
+                self.fail(node, "np.einsum needs explicit subscripts, such as 'ij,j->i'", None)
+            params.append(("subscripts", subscripts))
+            arrays = tuple(self.value_to_name(a) for a in args[1:])
+            array_codes = [ast.Constant(subscripts)] + [ast.Name(a, ast.Load()) for a in arrays]
+            extra = []
+        else:
+            if len(args) < row.arrays:
+                self.fail(node, f"np.{row.op} needs {row.arrays} array argument(s)", None)
+            arrays = tuple(self.value_to_name(a) for a in args[: row.arrays])
+            array_codes = [ast.Name(a, ast.Load()) for a in arrays]
+            extra = args[row.arrays :]
         if len(extra) > len(row.positional) + row.passthrough:
             self.fail(
                 extra[len(row.positional) + row.passthrough],
@@ -93,11 +109,11 @@ class ArrayLowering:
             params.append((k.arg, self.literal(k.value, k.arg)))
             keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
         func = func or self.module_attr(row.names[0])
-        code = ast.Call(
-            func, [ast.Name(a, ast.Load()) for a in arrays] + extra_codes, keyword_codes
-        )
+        code = ast.Call(func, array_codes + extra_codes, keyword_codes)
         if row.passthrough:
             params.append(("extra", tuple(print_code(c) for c in extra_codes)))
+        if row.layout != "leading":
+            params.append(("count", len(arrays)))
         all_operands = arrays + tuple(extra_names)
         return self.emit_primitive(row.op, all_operands, tuple(params), code, target, operands)
 

@@ -128,7 +128,8 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
                         source.place(stmt),
                         hint="remove it, or move it outside the differentiated function",
                     )
-                allowed_constant = (int, float, bool, type(None), type(Ellipsis))
+                # (a string may be np.einsum's subscripts; lowering refuses it anywhere else)
+                allowed_constant = (int, float, bool, str, type(None), type(Ellipsis))
                 if kind is ast.Constant and not isinstance(node.value, allowed_constant):
                     if not _is_docstring(fdef, stmt):
                         raise UnsupportedSyntaxError(

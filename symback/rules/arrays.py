@@ -65,6 +65,9 @@ class ArrayPrimitive:
     passthrough: int = 0  # how many more arguments (a shape, an index) go to the forward code
     # only; their printed code is in the adjoint's params["extra"]
     varargs: bool = False  # the method takes its tuple argument spread out: x.reshape(3, 4)
+    # how the arrays come: "leading" (the first `arrays` arguments), "sequence" (one list or
+    # tuple of them, as np.stack takes), "after_subscripts" (np.einsum("ij,j->i", A, x))
+    layout: str = "leading"
 
 
 def _sum(c: Context):
@@ -186,6 +189,46 @@ def _scatter(c: Context):
     return (Contribution(f"{c.bar}[{c.params['extra'][1]}]"),)
 
 
+def _stack(c: Context):
+    axis = c.params.get("axis", 0)
+    return tuple(
+        Contribution(f"{{np}}.take({c.bar}, {i}, axis={axis!r})") for i in range(len(c.operands))
+    )
+
+
+def _concatenate(c: Context):
+    axis = c.params.get("axis", 0)
+    sizes = ", ".join(f"{{np}}.shape({x})[{axis!r}]" for x in c.operands)
+    cuts = f"{{np}}.cumsum([{sizes}])[:-1]"
+    return tuple(
+        Contribution(f"{{np}}.split({c.bar}, {cuts}, axis={axis!r})[{i}]")
+        for i in range(len(c.operands))
+    )
+
+
+def _einsum(c: Context):
+    """Each operand's gradient is an einsum of the upstream with the other operands."""
+    inputs, _, output = c.params["subscripts"].replace(" ", "").partition("->")
+    subs = inputs.split(",")
+    out = []
+    for i, mine in enumerate(subs):
+        others = [s for j, s in enumerate(subs) if j != i]
+        reachable = set(output).union(*others)
+        if len(set(mine)) != len(mine) or "." in mine:
+            out.append(UNSUPPORTED)  # a repeated index (a diagonal) or an ellipsis
+            continue
+        kept = "".join(ch for ch in mine if ch in reachable)
+        spec = ",".join([output, *others]) + "->" + kept
+        names = [x for j, x in enumerate(c.operands) if j != i]
+        text = f"{{np}}.einsum({spec!r}, {', '.join([c.bar, *names])})"
+        lone = tuple(k for k, ch in enumerate(mine) if ch not in reachable)
+        if lone:  # an index only this operand has was summed: spread the gradient along it
+            out.append(Contribution(f"{{np}}.expand_dims({text}, {lone!r})", spread=True))
+        else:
+            out.append(Contribution(text))
+    return tuple(out)
+
+
 def _matmul_left_rule(c: Context):
     # matmul_left(g, a, b) is g @ b^T (a only gives the shape): linear in g.
     g, _, b = c.operands
@@ -241,6 +284,17 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("matmul_left", "matmul_right"),
     ),
     ArrayPrimitive("outer", ("numpy.outer",), 2, _outer),
+    ArrayPrimitive("stack", ("numpy.stack",), 0, _stack, AXIS, positional=AXIS, layout="sequence"),
+    ArrayPrimitive(
+        "concatenate",
+        ("numpy.concatenate",),
+        0,
+        _concatenate,
+        AXIS,
+        positional=AXIS,
+        layout="sequence",
+    ),
+    ArrayPrimitive("einsum", ("numpy.einsum",), 0, _einsum, layout="after_subscripts"),
     ArrayPrimitive(
         "transpose",
         ("numpy.transpose",),
