@@ -93,6 +93,10 @@ def reuse_forward_value(d: sp.Expr, expr: sp.Expr) -> sp.Expr:
     solutions = sp.solve(sp.Eq(symbols.VALUE, expr.subs(e, x)), x)
     if len(solutions) != 1 or solutions[0].has(e):
         return d
+    if solutions[0].free_symbols - {symbols.VALUE}:
+        # e.g. v = exp(u) * g + h gives exp(u) = (v - h) / g: a difference that cancels when
+        # h dominates. Only a function of v alone (the sigmoid's (1 - v) / v) is taken.
+        return d
     replaced = d.subs(e, solutions[0])
     factored, expanded = sp.factor(replaced), sp.expand(replaced)
     # Factored reads like the textbook (v * (1 - v)); expanded only when clearly shorter.
