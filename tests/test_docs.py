@@ -12,3 +12,17 @@ def test_supported_functions_page_is_current():
     assert (
         page == supported_markdown()
     ), "regenerate: python -m symback.rules.docs > docs/supported.md"
+
+
+def test_codegen_page_shows_what_symback_gen_writes(tmp_path):
+    import shutil
+
+    import symback
+    from symback.backend.fmt import black_format
+
+    shutil.copy(ROOT / "examples" / "model.py", tmp_path / "model.py")
+    written = black_format(symback.generate(str(tmp_path / "model.py")))
+    page = (ROOT / "docs" / "codegen.md").read_text()
+    start = page.index("```python\n", page.index("exactly as written")) + len("```python\n")
+    shown = page[start : page.index("```", start)]
+    assert shown == written, "docs/codegen.md shows an old examples/model_grad.py: update it"
