@@ -37,7 +37,8 @@ class GradientFunction:
         try:
             return self._fn(*args, **kwargs)
         except ValueError as exc:
-            if exc.args and str(exc.args[0]).startswith(_NOT_SCALAR):
+            message = str(exc.args[0]) if exc.args else ""
+            if message.startswith(_NOT_SCALAR) and "must return a scalar" in message:
                 raise NonScalarOutputError(
                     str(exc.args[0])[len(_NOT_SCALAR) :],
                     self.generated.output_place,

@@ -55,6 +55,15 @@ HELPERS: dict[str, Helper] = {
 ''',
         ("unbroadcast",),
     ),
+    "dot_check": Helper('''def {dot_check}(a, b):
+    """np.dot is a matrix product only up to 2-D: refuse what its gradient does not cover."""
+    if {np}.ndim(a) > 2 or {np}.ndim(b) > 2:
+        raise ValueError(
+            "symback: the gradient of np.dot is written for arrays of up to 2 dimensions; "
+            "use np.matmul or @ for stacks of matrices"
+        )
+    return a
+'''),
     "solve_left": Helper('''def {solve_left}(gb, x):
     """The product gb x^T that the gradient of solve(a, b) with respect to a is minus."""
     return {np}.outer(gb, x) if {np}.ndim(x) == 1 else gb @ {np}.swapaxes(x, -1, -2)

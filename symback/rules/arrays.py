@@ -120,6 +120,16 @@ def _matmul(c: Context):
     )
 
 
+def _dot(c: Context):
+    # np.dot agrees with matmul up to 2-D; the check raises on anything bigger.
+    a, b = c.operands
+    checked = f"{{dot_check}}({a}, {b})"
+    return (
+        Contribution(f"{{matmul_left}}({c.bar}, {checked}, {b})"),
+        Contribution(f"{{matmul_right}}({c.bar}, {checked}, {b})"),
+    )
+
+
 def _outer(c: Context):
     a, b = c.operands
     return (
@@ -276,12 +286,21 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ),
     ArrayPrimitive(
         "matmul",
-        ("numpy.matmul", "numpy.dot"),  # np.dot: for up to 2-D arrays, where it is matmul
+        ("numpy.matmul",),
         2,
         _matmul,
         (),
-        ("dot",),
+        (),
         ("matmul_left", "matmul_right"),
+    ),
+    ArrayPrimitive(
+        "dot",
+        ("numpy.dot",),
+        2,
+        _dot,
+        (),
+        ("dot",),
+        ("matmul_left", "matmul_right", "dot_check"),
     ),
     ArrayPrimitive("outer", ("numpy.outer",), 2, _outer),
     ArrayPrimitive("stack", ("numpy.stack",), 0, _stack, AXIS, positional=AXIS, layout="sequence"),
