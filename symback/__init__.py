@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from .api import (  # noqa: E402
     GradientFunction,
+    defgrad,
     grad,
     hessian,
     hessian_vector_product,
@@ -31,6 +32,7 @@ __all__ = [
     "WrtError",
     "__version__",
     "check",
+    "defgrad",
     "explain",
     "generate",
     "grad",

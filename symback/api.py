@@ -24,6 +24,7 @@ class GradientFunction:
         self.__wrapped__ = fn
         self.generated = generated
         namespace = load(generated.text, generated.function_name)
+        namespace.update(generated.lowered.custom)  # functions registered with defgrad
         self._fn = namespace[generated.function_name]
         self.__symback_function__ = self._fn  # what symback differentiates for grad(grad(f))
         for name, key in generated.helpers:  # so that symback can differentiate this code too
@@ -78,6 +79,26 @@ def grad(fn=None, *, wrt=0, has_aux: bool = False):
     if fn is None:
         return lambda f: grad(f, wrt=wrt, has_aux=has_aux)
     return _make(fn, Options(wrt=wrt, value_too=False, has_aux=has_aux))
+
+
+def defgrad(*adjoints):
+    """Give symback the derivative of a function it cannot see into (a C extension, a solver).
+
+        @symback.defgrad(lambda g, x, y: g * y, lambda g, x, y: g * x)
+        def product(x, y):
+            return compiled_product(x, y)
+
+    One adjoint per parameter, each called as adjoint(g, *args) with g the gradient of the
+    function's output: it returns the gradient with respect to that parameter. The gradient
+    code then calls the function and the adjoints by name: it runs where they are defined (in
+    memory, through symback.grad), not as a standalone module.
+    """
+
+    def register(fn):
+        fn.__symback_adjoints__ = tuple(adjoints)
+        return fn
+
+    return register
 
 
 def hessian_vector_product(fn, *, wrt=0):

@@ -106,6 +106,7 @@ class Function:
     aux: ast.expr | None = None  # has_aux: the second returned value, over SSA names
     user_names: frozenset[str] = field(default=frozenset())
     boolean: frozenset[str] = field(default=frozenset())  # names holding comparison results
+    custom: tuple[tuple[str, object], ...] = ()  # defgrad functions the code calls, by name
 
     def dump(self) -> str:
         """A readable listing, one statement a line."""

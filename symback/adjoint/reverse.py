@@ -232,6 +232,8 @@ class _Backward(ControlAdjoints):
         return template.format_map(fields)
 
     def primitive(self, stmt: ir.Primitive, upstream: str) -> None:
+        if stmt.op == "custom":
+            return self.custom(stmt, upstream)
         row = PRIMITIVES_BY_OP[stmt.op]
         params = dict(stmt.params)
         arrays = stmt.operands[: row.arrays or dict(stmt.params).get("count", len(stmt.operands))]
@@ -254,6 +256,16 @@ class _Backward(ControlAdjoints):
             uses = _identifiers(text) | {operand}  # a spread term also reads its shape
             term = Term(text, uses, wrap=wrap, scatter=contribution.scatter)
             self.terms.setdefault(operand, []).append(term)
+
+    def custom(self, stmt: ir.Primitive, upstream: str) -> None:
+        """A defgrad function: its i-th adjoint, called with the upstream and the arguments."""
+        args = ", ".join(stmt.operands)
+        for operand, adjoint in zip(stmt.operands, dict(stmt.params)["adjoints"]):
+            if operand in self.active:
+                text = f"{adjoint}({upstream}, {args})"
+                uses = frozenset(stmt.operands) | {upstream, adjoint}
+                term = Term(text, uses, wrap="unbroadcast")
+                self.terms.setdefault(operand, []).append(term)
 
     # -- sums of terms ---------------------------------------------------------------------
 

@@ -121,9 +121,11 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
             self.boolean: set[str] = set()
             self.body: list[ir.Statement] = []
             self.inlining: frozenset = frozenset()
+            self.custom: dict[str, object] = {}  # name in the generated code -> object
         else:  # share the caller's statements and names; parameters are bound by the caller
             self.namer, self.env = parent.namer, {}
             self.boolean, self.body = parent.boolean, parent.body
+            self.custom = parent.custom
         self.first_binding: set[str] = set(self.params)
         self.loop_depth = 0  # how many loops enclose the statement being lowered
 
@@ -192,6 +194,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
             aux=aux,
             user_names=frozenset(self.user_names),
             boolean=frozenset(self.boolean),
+            custom=tuple(sorted(self.custom.items())),
         )
 
     def _parameters(self):
@@ -489,6 +492,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
     def value_Call(self, node: ast.Call, operands, target) -> Val:
         if isinstance(node.func, ast.Attribute) and self._of_array(node.func.value):
             return self.method_call(node, operands, target)
+        if hasattr(self.callee(node), "__symback_adjoints__"):
+            return self.custom_call(node, self.callee(node), operands, target)
         if self.is_user_call(node):
             result = self.inline_call(node, self.callee(node))
             if isinstance(result, tuple):
@@ -534,6 +539,34 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
         name = target or self.temp()
         self.body.append(ir.Opaque(name, tuple(inner.names), code, self._line))
         return self.operand(name, operands)
+
+    def custom_call(self, node: ast.Call, fn, operands, target) -> Val:
+        """A call of a function registered with symback.defgrad: called as it is, and its
+        adjoints give the gradient."""
+        adjoints = fn.__symback_adjoints__
+        if node.keywords or len(node.args) != len(adjoints):
+            self.fail(
+                node,
+                f"`{fn.__name__}` has {len(adjoints)} registered adjoint(s); call it with that "
+                "many positional arguments",
+                None,
+            )
+        args = tuple(self.value_to_name(a) for a in node.args)
+        name = self.register_custom(fn.__name__, fn)
+        grads = tuple(
+            self.register_custom(f"{fn.__name__}_grad{i}", a) for i, a in enumerate(adjoints)
+        )
+        code = ast.Call(ast.Name(name, ast.Load()), [ast.Name(a, ast.Load()) for a in args], [])
+        params = (("adjoints", grads),)
+        return self.emit_primitive("custom", args, params, code, target, operands)
+
+    def register_custom(self, base: str, obj) -> str:
+        for name, known in self.custom.items():
+            if known is obj:
+                return name
+        name = self.namer.fresh("_" + base)
+        self.custom[name] = obj
+        return name
 
     def callee(self, node: ast.Call):
         resolved = self.namespace.chain(node.func) if not self._starts_local(node.func) else None
