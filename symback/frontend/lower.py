@@ -594,13 +594,6 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
                 "use NumPy or math functions, or import numpy/math directly",
                 UnknownFunctionError,
             )
-        if inspect.isfunction(value) or isinstance(value, StaticFunction):
-            self.fail(
-                node,
-                f"calls to your own function `{text}` are not supported yet",
-                "inline its body into this function for now",
-                UnknownFunctionError,
-            )
         module = getattr(value, "__module__", None) or ""
         if resolved is not None and resolved.kind == "module":
             self.fail(node, f"`{text}` is a module, not a function", None, UnknownFunctionError)
@@ -608,6 +601,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
             node,
             f"symback has no derivative rule for `{text}`"
             + (f" (from {module})" if module else ""),
-            "write it with the supported NumPy/math functions (see docs/supported.md)",
+            "write it with the supported NumPy/math functions (see docs/supported.md), or "
+            "give its derivative with @symback.defgrad",
             UnknownFunctionError,
         )
