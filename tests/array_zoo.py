@@ -601,6 +601,11 @@ def einsum_batched(T, W):
     return np.sum(np.sin(np.einsum("bij,jk->bik", T, W)))
 
 
+def products(X):
+    """np.prod over everything, an axis, and as a method; exact where X has zeros."""
+    return np.prod(X) + np.sum(np.prod(X, axis=0) ** 2) + np.sum(X.prod(axis=1, keepdims=True))
+
+
 def stack_and_concatenate(a, b):
     s = np.stack([a, b * 2.0], axis=1)
     c = np.concatenate([a, b, a * b])
@@ -613,6 +618,8 @@ ARRAY_ZOO = [
     (einsum_contractions, (M34, V4, _normal(4, 2)), ("A", "x", "B")),
     (einsum_batched, (_normal(2, 3, 4), _normal(4, 3)), ("T", "W")),
     (stack_and_concatenate, (V3, _normal(3)), ("a", "b")),
+    (products, (M23,), ("X",)),
+    (products, (np.array([[0.5, 0.0, 2.0], [0.0, 1.5, 0.7]]),), ("X",)),
     # matmul, dot, outer
     (quadratic_form, (V3, A3), ("x", "A")),
     (least_squares, (M53, V3, Y5), ("A", "x", "y")),

@@ -104,7 +104,9 @@ def module_text(
 
 
 # Reductions of a whole array: their result is a scalar whatever the input's shape.
-_SCALAR_REDUCTIONS = frozenset({"sum", "mean", "max", "min", "var", "std", "norm", "det", "trace"})
+_SCALAR_REDUCTIONS = frozenset(
+    {"sum", "mean", "prod", "max", "min", "var", "std", "norm", "det", "trace"}
+)
 
 
 def _scalar_by_construction(fn: ir.Function) -> bool:

@@ -64,6 +64,16 @@ HELPERS: dict[str, Helper] = {
         )
     return a
 '''),
+    "prod_others": Helper('''def {prod_others}(x, axis):
+    """For each element, the product of the others along `axis`: exact where x has zeros."""
+    if axis is None:
+        return {np}.reshape({prod_others}({np}.ravel(x), 0), {np}.shape(x))
+    x = {np}.moveaxis({np}.asarray(x, dtype=float), axis, -1)
+    ones = {np}.ones(x.shape[:-1] + (1,))
+    before = {np}.cumprod({np}.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    after = {np}.cumprod({np}.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return {np}.moveaxis(before * after, -1, axis)
+'''),
     "solve_left": Helper('''def {solve_left}(gb, x):
     """The product gb x^T that the gradient of solve(a, b) with respect to a is minus."""
     return {np}.outer(gb, x) if {np}.ndim(x) == 1 else gb @ {np}.swapaxes(x, -1, -2)

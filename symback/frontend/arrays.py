@@ -19,6 +19,9 @@ from ..rules.arrays import METHODS, ArrayPrimitive
 # Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
 SHAPE_CALLS = frozenset({"len", "int", "min", "max"})
 
+# Operations whose result may be a view of their first operand (same memory).
+VIEWS = frozenset({"getitem", "transpose", "reshape", "ravel"})
+
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 
@@ -158,6 +161,8 @@ class ArrayLowering:
 
     def emit_primitive(self, op, all_operands, params, code, target, operands):
         name = target or self.temp()
+        if op in VIEWS:  # the result may be a view of the array: it shares its memory
+            self.views[name] = {all_operands[0]}
         self.body.append(
             ir.Primitive(name, op, tuple(all_operands), tuple(params), code, self._line)
         )

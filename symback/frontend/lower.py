@@ -122,10 +122,12 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
             self.body: list[ir.Statement] = []
             self.inlining: frozenset = frozenset()
             self.custom: dict[str, object] = {}  # name in the generated code -> object
+            # value -> values it may share memory with: `y = x[1:]`, `y = x.T`, `y = min(a, x)`
+            self.views: dict[str, set[str]] = {}
         else:  # share the caller's statements and names; parameters are bound by the caller
             self.namer, self.env = parent.namer, {}
             self.boolean, self.body = parent.boolean, parent.body
-            self.custom = parent.custom
+            self.custom, self.views = parent.custom, parent.views
         self.first_binding: set[str] = set(self.params)
         self.loop_depth = 0  # how many loops enclose the statement being lowered
 
@@ -258,17 +260,16 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
         name = stmt.target.id
         if name not in self.env:
             self.fail(stmt.target, f"`{name}` is updated before it has a value", None)
+        memory = self.same_memory(self.env[name])
         shared = sorted(
-            n
-            for n, v in self.env.items()
-            if v == self.env[name] and n != name and self.read_after(n, stmt)
+            n for n, v in self.env.items() if v in memory and n != name and self.read_after(n, stmt)
         )
         if shared:
             # On an array, `y += 1` also changes every other name for the same array.
             self.fail(
                 stmt,
-                f"`{name}` is another name for `{shared[0]}` here, and an in-place update "
-                f"of an array changes both",
+                f"`{name}` may be the same array as `{shared[0]}` here (another name for it, "
+                "a view of it, or what min/max returned), and an in-place update changes both",
                 f"write `{name} = {name} {_OPERATOR_TEXT.get(type(stmt.op), '+')} ...`, "
                 "which makes a new value and leaves the other name alone",
             )
@@ -276,6 +277,19 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
         ast.copy_location(value, stmt)
         value.end_lineno, value.end_col_offset = stmt.end_lineno, stmt.end_col_offset
         self.assign(name, value)
+
+    def same_memory(self, ssa: str) -> set[str]:
+        """The SSA values that may be the same array as `ssa` (views, min/max results)."""
+        group, todo = {ssa}, [ssa]
+        while todo:
+            current = todo.pop()
+            linked = self.views.get(current, set()) | {
+                v for v, bases in self.views.items() if current in bases
+            }
+            for other in linked - group:
+                group.add(other)
+                todo.append(other)
+        return group
 
     def read_after(self, name: str, stmt: ast.stmt) -> bool:
         """Might `name` be read after `stmt` runs (later lines, or the next iteration)?"""
@@ -519,6 +533,12 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
         if qualname not in ELEMENTWISE:
             self.unknown_callee(node, resolved)
         rule = ELEMENTWISE[qualname]
+        if target is not None and qualname in ("builtins.max", "builtins.min"):
+            # max(a, b) returns a or b itself: an in-place update of either changes it
+            names = [
+                self.env[a.id] for a in node.args if isinstance(a, ast.Name) and a.id in self.env
+            ]
+            self.views[target] = set(names)
         if len(node.args) not in rule.arities:
             self.fail(node, f"{resolved.text} takes {rule.arity} argument(s) here", None)
         args = [self.value(a, operands) for a in node.args]

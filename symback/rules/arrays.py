@@ -91,6 +91,13 @@ def _max_min(c: Context):
     return (Contribution(f"{hit} * ({c.expanded_bar()} / {count})"),)
 
 
+def _prod(c: Context):
+    axis = c.params.get("axis")
+    if isinstance(axis, tuple):
+        return (UNSUPPORTED,)
+    return (Contribution(f"{c.expanded_bar()} * {{prod_others}}({c.x}, {axis!r})"),)
+
+
 def _var(c: Context, ddof_text: str = "0"):
     axis = c.params.get("axis")
     centred = f"({c.x} - {{np}}.mean({c.x}, axis={axis!r}, keepdims=True))"
@@ -277,6 +284,9 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ),
     ArrayPrimitive(
         "min", ("numpy.min", "numpy.amin"), 1, _max_min, REDUCE, ("min",), positional=AXIS
+    ),
+    ArrayPrimitive(
+        "prod", ("numpy.prod",), 1, _prod, REDUCE, ("prod",), ("prod_others",), positional=AXIS
     ),
     ArrayPrimitive(
         "var", ("numpy.var",), 1, _var_rule, REDUCE + ("ddof",), ("var",), positional=AXIS
