@@ -1,4 +1,4 @@
-"""Calls to the user's own functions: inlined into the caller's SSA body.
+"""Calls to functions: the user's own are inlined, defgrad ones called, unknown ones refused.
 
 A helper's body is lowered by a child Lowerer that shares the caller's statement list and
 namer, with the helper's parameters bound to the caller's argument values; helpers calling
@@ -11,10 +11,14 @@ from __future__ import annotations
 import ast
 import inspect
 
-from ..errors import UnsupportedSyntaxError
+from ..errors import UnknownFunctionError, UnsupportedSyntaxError
 from . import fence
-from .resolve import Namespace
+from .resolve import Namespace, Resolved
 from .source import function_source
+from .static import Opaque, StaticFunction
+
+# Packages whose functions are never inlined: a call into them needs a rule of its own.
+LIBRARIES = frozenset({"numpy", "scipy", "sympy", "math", "symback", "jax", "torch", "pandas"})
 
 
 class CallInlining:
@@ -76,3 +80,69 @@ class CallInlining:
                     self.fail(node, f"{fdef.name}() is missing the argument `{name}`", None)
                 bound[name] = defaults[name]
         return bound
+
+    def custom_call(self, node: ast.Call, fn, operands, target):
+        """A call of a function registered with symback.defgrad: called as it is, and its
+        adjoints give the gradient."""
+        adjoints = fn.__symback_adjoints__
+        if node.keywords or len(node.args) != len(adjoints):
+            self.fail(
+                node,
+                f"`{fn.__name__}` has {len(adjoints)} registered adjoint(s); call it with that "
+                "many positional arguments",
+                None,
+            )
+        args = tuple(self.value_to_name(a) for a in node.args)
+        name = self.register_custom(fn.__name__, fn)
+        grads = tuple(
+            self.register_custom(f"{fn.__name__}_grad{i}", a) for i, a in enumerate(adjoints)
+        )
+        code = ast.Call(ast.Name(name, ast.Load()), [ast.Name(a, ast.Load()) for a in args], [])
+        params = (("adjoints", grads),)
+        return self.emit_primitive("custom", args, params, code, target, operands)
+
+    def register_custom(self, base: str, obj) -> str:
+        for name, known in self.custom.items():
+            if known is obj:
+                return name
+        name = self.namer.fresh("_" + base)
+        self.custom[name] = obj
+        return name
+
+    def callee(self, node: ast.Call):
+        resolved = self.namespace.chain(node.func) if not self._starts_local(node.func) else None
+        return resolved.value if resolved is not None else None
+
+    def is_user_call(self, node: ast.expr) -> bool:
+        """Is `node` a call to one of the user's own Python functions?"""
+        if not isinstance(node, ast.Call):
+            return False
+        value = self.callee(node)
+        if isinstance(value, StaticFunction):
+            return True
+        library = (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES
+        helper = hasattr(value, "__symback_helper__")  # has a rule of its own
+        return inspect.isfunction(value) and not library and not helper
+
+    def unknown_callee(self, node: ast.Call, resolved: Resolved | None):
+        text = resolved.text if resolved else ast.unparse(node.func)
+        value = resolved.value if resolved else None
+        if isinstance(value, Opaque):
+            self.fail(
+                node,
+                f"symback cannot see into `{text}`: it comes from {value.text}, which a file "
+                "read without running it does not reveal",
+                "use NumPy or math functions, or import numpy/math directly",
+                UnknownFunctionError,
+            )
+        module = getattr(value, "__module__", None) or ""
+        if resolved is not None and resolved.kind == "module":
+            self.fail(node, f"`{text}` is a module, not a function", None, UnknownFunctionError)
+        self.fail(
+            node,
+            f"symback has no derivative rule for `{text}`"
+            + (f" (from {module})" if module else ""),
+            "write it with the supported NumPy/math functions (see docs/supported.md), or "
+            "give its derivative with @symback.defgrad",
+            UnknownFunctionError,
+        )
