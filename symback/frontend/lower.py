@@ -8,14 +8,13 @@ non-differentiable call inside an expression becomes a statement of its own.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 
 from .. import ir
 from ..adjoint.naming import Namer
-from ..errors import SymbackError, UnsupportedSyntaxError
-from ..rules import symbols
+from ..errors import UnsupportedSyntaxError
 from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from ..rules.functions import power
@@ -23,9 +22,10 @@ from .arrays import ArrayLowering
 from .calls import CallInlining
 from .control import ControlFlow, tail_returns
 from .loops import Loops
-from .resolve import Namespace, Resolved
+from .outside import OutsideNames
+from .resolve import Namespace
 from .source import SourceInfo
-from .static import Opaque
+from .values import Val, _Operands
 
 _ARITHMETIC = {
     ast.Add: lambda a, b: a + b,
@@ -36,37 +36,6 @@ _ARITHMETIC = {
 }
 _BOOLEAN_OPS = (ast.BitAnd, ast.BitOr)
 _OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-
-
-@dataclass
-class Val:
-    """A lowered expression: SymPy form over the statement's placeholders, and forward code."""
-
-    expr: sp.Expr
-    code: ast.expr
-    boolean: bool = False
-
-
-@dataclass
-class _Operands:
-    """The SSA names one elementwise statement reads, numbered in order of first use."""
-
-    names: list[str] = field(default_factory=list)
-    index: dict[str, int] = field(default_factory=dict)
-
-    def use(self, name: str) -> sp.Symbol:
-        if name not in self.index:
-            self.index[name] = len(self.names)
-            self.names.append(name)
-        return symbols.operand(self.index[name])
-
-    def name_of(self, expr: sp.Expr) -> str | None:
-        """The operand an expression is, if it is a bare placeholder."""
-        if isinstance(expr, sp.Symbol):
-            for name, i in self.index.items():
-                if symbols.operand(i) == expr:
-                    return name
-        return None
 
 
 @dataclass(frozen=True)
@@ -88,7 +57,7 @@ def bound_names(fdef: ast.FunctionDef) -> set[str]:
     return names
 
 
-class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
+class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
     """Walks one function's statements in order, building SSA statements."""
 
     def __init__(
@@ -405,65 +374,6 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops):
         if self._of_array(node.value):
             return self.local_attribute(node, operands, target)
         return self.outside(node, self.namespace.chain(node))
-
-    def _of_array(self, node: ast.expr) -> bool:
-        """Is `node` a value computed in the function (so `.attr` is an array's attribute),
-        rather than a module or constant read from outside?"""
-        if self._starts_local(node):
-            return True
-        return self.namespace.chain(node) is None  # a call, an index, an arithmetic result
-
-    def _starts_local(self, node: ast.expr) -> bool:
-        while isinstance(node, (ast.Attribute, ast.Call)):
-            node = node.value if isinstance(node, ast.Attribute) else node.func
-        return isinstance(node, ast.Name) and node.id in self.user_names
-
-    def outside(self, node: ast.expr, resolved: Resolved) -> Val:
-        """A value read from outside the function: only numbers are allowed."""
-        if resolved.kind == "number":
-            v = resolved.value
-            expr = sp.Integer(v) if isinstance(v, int) else sp.Float(v)
-            return Val(expr, self.canonical_constant(node, resolved))
-        if resolved.kind == "unknown" and resolved.value is None:
-            self.fail(node, f"name `{resolved.text}` is not defined", None, SymbackError)
-        if isinstance(resolved.value, Opaque):
-            self.fail(
-                node,
-                f"`{resolved.text}` is not a number symback can read from the file without running it",
-                "pass the value in as a parameter, or define it as a numeric literal",
-            )
-        what = type(resolved.value).__name__ if resolved.kind == "unknown" else resolved.kind
-        self.fail(
-            node,
-            f"`{resolved.text}` (a {what}) is read from outside the function; symback can only "
-            "inline numbers from there",
-            "pass arrays and other values in as parameters",
-        )
-
-    def canonical_constant(self, node: ast.expr, resolved: Resolved) -> ast.expr:
-        """np.pi stays np.pi; any other outside number is inlined as a literal."""
-        if isinstance(node, ast.Attribute):
-            root = self.namespace.chain(node.value)
-            if root is not None and root.kind == "module" and root.qualname in ("numpy", "math"):
-                return self.module_attr(f"{root.qualname}.{node.attr}")
-        value = resolved.value
-        if isinstance(value, float) and value < 0 or isinstance(value, int) and value < 0:
-            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
-        return ast.Constant(value)
-
-    def module_attr(self, qualname: str) -> ast.expr:
-        """Code for a module function or constant, in canonical form: np.linalg.det."""
-        module, *attrs = qualname.split(".")
-        if module == "builtins":
-            return ast.Name(attrs[0], ast.Load())
-        if module == "symback":  # a helper the generated module defines
-            return ast.Name(dict(self.modules.helper_names)[attrs[0]], ast.Load())
-        if module == "math":
-            self.uses_math = True
-        code = ast.Name(self.modules.math if module == "math" else self.modules.np, ast.Load())
-        for attr in attrs:
-            code = ast.Attribute(code, attr, ast.Load())
-        return code
 
     def value_UnaryOp(self, node: ast.UnaryOp, operands, target) -> Val:
         inner = self.value(node.operand, operands)

@@ -1,0 +1,41 @@
+"""What lowering an expression yields: its SymPy form, its forward code, its operands."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..rules import symbols
+
+
+@dataclass
+class Val:
+    """A lowered expression: SymPy form over the statement's placeholders, and forward code."""
+
+    expr: sp.Expr
+    code: ast.expr
+    boolean: bool = False
+
+
+@dataclass
+class _Operands:
+    """The SSA names one elementwise statement reads, numbered in order of first use."""
+
+    names: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def use(self, name: str) -> sp.Symbol:
+        if name not in self.index:
+            self.index[name] = len(self.names)
+            self.names.append(name)
+        return symbols.operand(self.index[name])
+
+    def name_of(self, expr: sp.Expr) -> str | None:
+        """The operand an expression is, if it is a bare placeholder."""
+        if isinstance(expr, sp.Symbol):
+            for name, i in self.index.items():
+                if symbols.operand(i) == expr:
+                    return name
+        return None
