@@ -25,7 +25,7 @@ from .loops import Loops
 from .outside import OutsideNames
 from .resolve import Namespace
 from .source import SourceInfo
-from .values import Val, _Operands
+from .values import Val, Operands
 
 _ARITHMETIC = {
     ast.Add: lambda a, b: a + b,
@@ -319,7 +319,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
 
     def value_to_name(self, node: ast.expr, target: str | None = None) -> str:
         """Lower `node` as a statement of its own and return the SSA name holding its value."""
-        operands = _Operands()
+        operands = Operands()
         val = self.value(node, operands, target)
         existing = operands.name_of(val.expr)
         if existing is not None:
@@ -328,7 +328,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
         self.emit_elementwise(name, val, operands)
         return name
 
-    def emit_elementwise(self, name: str, val: Val, operands: _Operands) -> None:
+    def emit_elementwise(self, name: str, val: Val, operands: Operands) -> None:
         if val.boolean:
             self.boolean.add(name)
         if val.boolean or not operands.names:
@@ -338,10 +338,10 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
                 ir.Elementwise(name, val.expr, tuple(operands.names), val.code, self._line)
             )
 
-    def operand(self, name: str, operands: _Operands) -> Val:
+    def operand(self, name: str, operands: Operands) -> Val:
         return Val(operands.use(name), ast.Name(name, ast.Load()), name in self.boolean)
 
-    def value(self, node: ast.expr, operands: _Operands, target: str | None = None) -> Val:
+    def value(self, node: ast.expr, operands: Operands, target: str | None = None) -> Val:
         handler = getattr(self, "value_" + type(node).__name__, None)
         if handler is None:
             what = {"List": "a list literal", "Tuple": "a tuple"}.get(type(node).__name__)
@@ -399,7 +399,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
         return Val(_ARITHMETIC[type(node.op)](left.expr, right.expr), code)
 
     def value_Compare(self, node: ast.Compare, operands, target) -> Val:
-        inner = _Operands()
+        inner = Operands()
         parts = [self.value(node.left, inner)]
         parts += [self.value(c, inner) for c in node.comparators]
         code = ast.Compare(parts[0].code, node.ops, [p.code for p in parts[1:]])
@@ -457,7 +457,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
         )
 
     def opaque_call(self, node: ast.Call, func_code, operands, target) -> Val:
-        inner = _Operands()
+        inner = Operands()
         args = [self.value(a, inner) for a in node.args]
         keywords = [ast.keyword(k.arg, self.value(k.value, inner).code) for k in node.keywords]
         code = ast.Call(func_code, [a.code for a in args], keywords)

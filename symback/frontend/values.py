@@ -20,7 +20,7 @@ class Val:
 
 
 @dataclass
-class _Operands:
+class Operands:
     """The SSA names one elementwise statement reads, numbered in order of first use."""
 
     names: list[str] = field(default_factory=list)
