@@ -25,7 +25,7 @@ from .loops import Loops
 from .outside import OutsideNames
 from .resolve import Namespace
 from .source import SourceInfo
-from .values import Val, Operands
+from .values import Operands, Val
 
 _ARITHMETIC = {
     ast.Add: lambda a, b: a + b,
