@@ -94,6 +94,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
             self.custom, self.views = parent.custom, parent.views
         self.first_binding: set[str] = set(self.params)
         self.loop_depth = 0  # how many loops enclose the statement being lowered
+        self._last_read: dict[str, int] | None = None  # user name -> last line reading it
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -257,13 +258,13 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
 
     def read_after(self, name: str, stmt: ast.stmt) -> bool:
         """Might `name` be read after `stmt` runs (later lines, or the next iteration)?"""
-        return any(
-            isinstance(n, ast.Name)
-            and n.id == name
-            and isinstance(n.ctx, ast.Load)
-            and (n.lineno > stmt.end_lineno or self.loop_depth)
-            for n in ast.walk(self.fdef)
-        )
+        if self._last_read is None:  # one walk of the function, the first time it is asked
+            self._last_read = {}
+            for n in ast.walk(self.fdef):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                    self._last_read[n.id] = max(self._last_read.get(n.id, 0), n.lineno)
+        last = self._last_read.get(name)
+        return last is not None and (last > stmt.end_lineno or self.loop_depth > 0)
 
     def _check_target(self, target: ast.expr) -> None:
         elts = target.elts if isinstance(target, ast.Tuple) else [target]
