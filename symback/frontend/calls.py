@@ -34,6 +34,14 @@ class CallInlining:
 
     def inline_call(self, node: ast.Call, value) -> str | tuple[str, ...]:
         """Lower `helper(args)`; the SSA name of its result, or names when it returns a tuple."""
+        if getattr(value, "defgrad", False):
+            self.fail(
+                node,
+                f"`{value.__name__}` has a derivative registered with symback.defgrad, which "
+                "exists only when the file runs",
+                "use symback.grad on the imported function instead of symback gen",
+                UnknownFunctionError,
+            )
         source, fdef, namespace = self.user_function(value)
         key = (source.filename, fdef.lineno + source.line_shift)
         if key in self.inlining:

@@ -45,6 +45,8 @@ class StaticFunction:
     def __init__(self, fdef: ast.FunctionDef, source: SourceInfo, namespace: Namespace):
         self.__name__ = fdef.name
         self.fdef, self.source, self.namespace = fdef, source, namespace
+        # @symback.defgrad(...): its rule exists only when the file runs
+        self.defgrad = any("defgrad" in ast.unparse(d) for d in fdef.decorator_list)
 
 
 def read_module(path: str) -> ModuleFile:
