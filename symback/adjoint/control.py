@@ -108,10 +108,12 @@ class LoopAdjoints:
             before_lines.append(ir.Line(total, zeros, frozenset({outer}), loop.line))
             iteration += self.accumulate(total, outer, escaping[outer], loop.line)
             self.terms.setdefault(outer, []).append(Term(total, frozenset({total})))
-        targets = ", ".join(name for name, _, _ in updates)
-        texts = ", ".join(text for _, text, _ in updates)
-        uses = frozenset().union(*(u for _, _, u in updates))
-        iteration.append(ir.Line(targets, texts, uses, loop.line))
+        updates = [u for u in updates if u[0] != u[1]]  # `d = d`: unchanged across iterations
+        if updates:
+            targets = ", ".join(name for name, _, _ in updates)
+            texts = ", ".join(text for _, text, _ in updates)
+            uses = frozenset().union(*(u for _, _, u in updates))
+            iteration.append(ir.Line(targets, texts, uses, loop.line))
         header = loop_header(loop, backward=True, stack=stack)
         # The backward loop restores every iteration's carried values into the entry names;
         # keep the final ones, which lines after it may still read.
