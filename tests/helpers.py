@@ -113,3 +113,38 @@ def check_gradient(
     for k, before in kwargs_before.items():
         _assert_unchanged(before, kwargs[k], f"keyword argument {k!r}")
     return result
+
+
+def central_difference(f, args, i: int):
+    """d f / d args[i] by central differences, element by element if args[i] is an array.
+
+    Deliberately simple and separate from symback.gradcheck: an independent reference."""
+
+    def at(value):
+        shifted = list(args)
+        shifted[i] = value
+        return float(f(*shifted))
+
+    x = args[i]
+    if np.ndim(x) == 0:
+        h = 1e-6 * max(1.0, abs(x))
+        return (at(x + h) - at(x - h)) / (2 * h)
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    for k in np.ndindex(x.shape):
+        h = 1e-6 * max(1.0, abs(x[k]))
+        up, down = x.copy(), x.copy()
+        up[k] += h
+        down[k] -= h
+        out[k] = (at(up) - at(down)) / (2 * h)
+    return out
+
+
+def assert_source_black_stable(f, wrt) -> None:
+    """grad's and value_and_grad's `.source` are black-stable and compile."""
+    import black
+
+    for make in (symback.grad, symback.value_and_grad):
+        src = make(f, wrt=wrt).source
+        assert black.format_str(src, mode=black.Mode()) == src
+        compile(src, "<generated>", "exec")

@@ -27,7 +27,7 @@ import pytest
 import symback
 from symback.gradcheck.numerical import numerical_gradient
 from tests import control_zoo as cz
-from tests.helpers import check_gradient
+from tests.helpers import assert_source_black_stable, check_gradient
 
 ZOO_FILE = Path(cz.__file__).resolve()
 ZOO_LINES = ZOO_FILE.read_text().splitlines()
@@ -119,10 +119,7 @@ def test_zoo_value_is_the_function_value(entry):
 @pytest.mark.parametrize("entry", cz.ZOO, ids=ZOO_IDS)
 def test_zoo_source_is_black_stable(entry):
     f, _, wrt = entry
-    for make in (symback.grad, symback.value_and_grad):
-        src = make(f, wrt=wrt).source
-        assert black.format_str(src, mode=black.Mode()) == src
-        compile(src, "<generated>", "exec")
+    assert_source_black_stable(f, wrt)
 
 
 # ---------------------------------------------------------------- branches

@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 
 import symback
+from tests.helpers import central_difference
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SYMBACK_UPDATE_GOLDEN") == "1"
@@ -83,29 +84,6 @@ def import_path(path: Path, module_name: str) -> types.ModuleType:
 def original(name: str):
     module = import_path(GOLDEN / f"{name}.py", f"golden_{name}_{next(_counter)}")
     return getattr(module, CASES[name].function)
-
-
-def central_difference(f, args: tuple, i: int):
-    """d f / d args[i] by central differences, element by element if args[i] is an array."""
-
-    def at(value):
-        shifted = list(args)
-        shifted[i] = value
-        return float(f(*shifted))
-
-    x = args[i]
-    if np.ndim(x) == 0:
-        h = 1e-6 * max(1.0, abs(x))
-        return (at(x + h) - at(x - h)) / (2 * h)
-    x = np.asarray(x, dtype=float)
-    out = np.empty_like(x)
-    for k in np.ndindex(x.shape):
-        h = 1e-6 * max(1.0, abs(x[k]))
-        up, down = x.copy(), x.copy()
-        up[k] += h
-        down[k] -= h
-        out[k] = (at(up) - at(down)) / (2 * h)
-    return out
 
 
 def parameter_index(f, name: str) -> int:

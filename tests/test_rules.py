@@ -20,6 +20,7 @@ import pytest
 
 import symback
 from symback.rules.elementwise import BOOLEAN, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
+from tests.helpers import central_difference
 
 PARAMS = ("x", "y", "z")
 SHAPE = (5,)
@@ -44,29 +45,6 @@ def load_function(directory, source: str, name: str = "f"):
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return getattr(module, name)
-
-
-def central_difference(f, args: list, i: int):
-    """d f / d args[i] by central differences, element by element if args[i] is an array."""
-
-    def at(value):
-        shifted = list(args)
-        shifted[i] = value
-        return float(f(*shifted))
-
-    x = args[i]
-    if np.ndim(x) == 0:
-        h = 1e-6 * max(1.0, abs(x))
-        return (at(x + h) - at(x - h)) / (2 * h)
-    x = np.asarray(x, dtype=float)
-    out = np.empty_like(x)
-    for k in np.ndindex(x.shape):
-        h = 1e-6 * max(1.0, abs(x[k]))
-        up, down = x.copy(), x.copy()
-        up[k] += h
-        down[k] -= h
-        out[k] = (at(up) - at(down)) / (2 * h)
-    return out
 
 
 def call_text(name: str, arity: int, condition: bool) -> tuple[str, str]:
