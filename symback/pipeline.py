@@ -53,7 +53,7 @@ def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
     """Fence, then lower: (the IR, whether its forward code uses math)."""
     fence.check(source, fdef)
     helpers = tuple((key, names[key]) for key in HELPERS)
-    modules = ModuleNames(names["np"], names["math"], frozenset(names.values()), helpers)
+    modules = ModuleNames(names["np"], names["math"], helpers)
     lowerer = Lowerer(source, fdef, namespace, modules, has_aux)
     return lowerer.lower(), lowerer.uses_math
 

@@ -147,7 +147,6 @@ class _Backward(ControlAdjoints):
             and any(e in self.active for e in loop.targets)
         }
         self.terms: dict[str, list[Term]] = {fn.output: [SEED_TERM]}
-        self.adjoint: dict[str, str] = {}  # value name -> the name holding its adjoint
         self.views: set[str] = set()  # adjoints that are read-only broadcast views
         self.lines: list[ir.Line] = []
         # helpers the forward code itself calls (when it is generated code, for Hessians)
@@ -272,13 +271,11 @@ class _Backward(ControlAdjoints):
     def close(self, value: str, terms: list[Term], line: int | None) -> str:
         """Emit `d_value = sum of terms` (or reuse a bare name) and return the adjoint's name."""
         if len(terms) == 1 and terms[0].bare:
-            self.adjoint[value] = terms[0].text
             return terms[0].text
         name = self.namer.adjoint(value)
         if len(terms) == 1 and terms[0].wrap == "spread":
             self.views.add(name)
         self.lines.append(ir.Line(name, self.sum_text(value, terms), _union(terms), line))
-        self.adjoint[value] = name
         return name
 
     def sum_text(self, value: str, terms: list[Term], owned: bool = False) -> str:

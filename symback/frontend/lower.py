@@ -44,8 +44,12 @@ class ModuleNames:
 
     np: str = "np"
     math: str = "math"
-    helpers: frozenset[str] = frozenset()  # module-level helper functions' names
     helper_names: tuple[tuple[str, str], ...] = ()  # (helper key, its name in the module)
+
+    @property
+    def taken(self) -> set[str]:
+        """Every name the module binds at top level: the function must not rebind them."""
+        return {self.np, self.math} | {name for _, name in self.helper_names}
 
 
 def bound_names(fdef: ast.FunctionDef) -> set[str]:
@@ -80,7 +84,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
         self._line = fdef.lineno
         self.inlined = parent is not None  # a helper's body, lowered into its caller's
         if parent is None:
-            self.namer = Namer(self.user_names | {modules.np, modules.math} | modules.helpers)
+            self.namer = Namer(self.user_names | modules.taken)
             self.env: dict[str, str] = {p: p for p in self.params}  # user name -> SSA name
             self.boolean: set[str] = set()
             self.body: list[ir.Statement] = []
