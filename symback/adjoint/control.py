@@ -136,12 +136,11 @@ class LoopAdjoints:
             if t.scatter is None:
                 rest.append(t)
                 continue
-            g, index, basic = t.scatter
-            text = (
-                f"{total}[{index[len(np) + 4:-1]}] += {g}"
-                if basic
-                else (f"{np}.add.at({total}, {index}, {g})")
-            )
+            g, index, subscript = t.scatter
+            if subscript is not None:  # a basic index reads no element twice
+                text = f"{total}[{subscript}] += {g}"
+            else:
+                text = f"{np}.add.at({total}, {index}, {g})"
             lines.append(ir.Line(total, text, t.uses | {total}, line, statement=True))
         if rest:
             text = f"{total} + " + self.sum_text(outer, rest, owned=True)

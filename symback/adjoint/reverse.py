@@ -42,7 +42,7 @@ class Term:
     uses: frozenset[str]
     is_sum: bool = False
     wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
-    scatter: tuple[str, str, bool] | None = None  # (g, index, basic): g placed at index
+    scatter: tuple[str, str, str | None] | None = None  # see rules.arrays.Contribution
 
     @property
     def bare(self) -> bool:

@@ -215,13 +215,7 @@ def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.List):
         return f"[{', '.join(print_code(e) for e in node.elts)}]", ATOM
     if isinstance(node, ast.Subscript):
-        index = node.slice
-        inner = (
-            ", ".join(_index_part(e) for e in index.elts)
-            if isinstance(index, ast.Tuple) and index.elts
-            else _index_part(index)
-        )
-        return f"{_code_wrap(node.value, ATOM)}[{inner}]", ATOM
+        return f"{_code_wrap(node.value, ATOM)}[{print_index(node.slice)}]", ATOM
     if isinstance(node, ast.Attribute):
         return f"{_code_wrap(node.value, ATOM)}.{node.attr}", ATOM
     if isinstance(node, ast.Call):
@@ -252,6 +246,13 @@ def _code(node: ast.expr) -> tuple[str, int]:
         parts = (_code_wrap(n, 2) for n in (node.body, node.test, node.orelse))
         return "{} if {} else {}".format(*parts), 1
     raise SymbackInternalError(f"the code printer has no rule for {type(node).__name__}")
+
+
+def print_index(index: ast.expr) -> str:
+    """What goes between the brackets of x[...]: slices as a:b:c, parts joined by commas."""
+    if isinstance(index, ast.Tuple) and index.elts:
+        return ", ".join(_index_part(e) for e in index.elts)
+    return _index_part(index)
 
 
 def _index_part(node: ast.expr) -> str:

@@ -13,7 +13,7 @@ import copy
 import numpy
 
 from .. import ir
-from ..backend.printer import print_code
+from ..backend.printer import print_code, print_index
 from ..rules.arrays import METHODS, ArrayPrimitive
 
 # Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
@@ -134,7 +134,7 @@ class ArrayLowering:
             index,
             ast.Load(),
         )
-        params = (("index", print_code(np_index)),)
+        params = (("index", print_code(np_index)), ("subscript", print_index(index)))
         code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
         op = "getitem" if basic else "gather"
         return self.emit_primitive(op, (array, *names), params, code, target, operands)

@@ -41,8 +41,9 @@ class Contribution:
 
     text: str
     spread: bool = False
-    # getitem's adjoint: (g, index, basic), so that a loop can add g at index in place
-    scatter: tuple[str, str, bool] | None = None
+    # getitem's adjoint as (g, index as np.s_[...], subscript text for a basic index or None),
+    # so that a loop can add g at the index in place
+    scatter: tuple[str, str, str | None] | None = None
 
 
 # A rule's answer for an operand the gradient may depend on but the rule cannot handle yet:
@@ -266,12 +267,12 @@ def _broadcast_to(c: Context):
 
 def _getitem(c: Context):
     text = f"{{scatter}}({c.bar}, {c.x}, {c.index})"
-    return (Contribution(text, scatter=(c.bar, c.index, True)),)
+    return (Contribution(text, scatter=(c.bar, c.index, c.params["subscript"])),)
 
 
 def _gather(c: Context):
     text = f"{{scatter_add}}({c.bar}, {c.x}, {c.index})"
-    return (Contribution(text, scatter=(c.bar, c.index, False)),)
+    return (Contribution(text, scatter=(c.bar, c.index, None)),)
 
 
 REDUCE = ("axis", "keepdims")
