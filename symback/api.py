@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 
 import numpy
 
@@ -11,10 +12,15 @@ from .backend.fmt import black_format, paused_gc
 from .backend.load import load
 from .errors import NonScalarOutputError
 from .pipeline import Generated, Options, generate
+from .specialise import describe, specialised
 
 _NOT_SCALAR = "symback: "  # how the generated code's non-scalar-output message starts
 
 _cache: dict[tuple, "GradientFunction"] = {}
+# Specialise gradients to their arguments' shapes (SYMBACK_SPECIALISE=0 turns it off), up to
+# this many kinds of arguments per gradient; beyond, the general code runs.
+SPECIALISE = os.environ.get("SYMBACK_SPECIALISE", "1") != "0"
+MAX_SPECIALISED = 8
 
 
 class GradientFunction:
@@ -33,10 +39,21 @@ class GradientFunction:
         self.__name__ = generated.function_name
         self.__qualname__ = generated.function_name
         self.wrt = generated.wrt
+        self._signature = inspect.signature(self._fn)
+        self._specialised: dict = {}  # argument description -> function (None: general)
 
     def __call__(self, *args, **kwargs):
+        return self._dispatch(args, kwargs)
+
+    def _dispatch(self, args, kwargs, failed=None):
+        """The general path: the first call with arguments of new types or shapes makes a
+        specialised function for them (specialise.py); the first one made is what calling
+        this object runs from then on, with no Python in between."""
+        fn = self._fn
+        if SPECIALISE and len(self._specialised) <= MAX_SPECIALISED:
+            fn = self._specialisation(args, kwargs, failed) or fn
         try:
-            return self._fn(*args, **kwargs)
+            return fn(*args, **kwargs)
         except ValueError as exc:
             message = str(exc.args[0]) if exc.args else ""
             if message.startswith(_NOT_SCALAR) and "must return a scalar" in message:
@@ -46,6 +63,31 @@ class GradientFunction:
                     hint="reduce the output to a scalar, e.g. with np.sum or np.mean",
                 ) from None
             raise
+
+    def _specialisation(self, args, kwargs, failed):
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError:
+            return None  # the general function raises the usual TypeError
+        bound.apply_defaults()
+        key = describe(self.generated.lowered.params, bound.arguments)
+        if key is None or key == failed:
+            return None
+        if key not in self._specialised:
+            general = functools.partial(_general_call, self, key)
+            made = specialised(self.generated, bound.arguments, key, general)
+            self._specialised[key] = made
+            if made is not None and type(self) is GradientFunction:
+                # This object's own class, whose __call__ is the specialised function.
+                fast = {"__call__": staticmethod(made), "__doc__": GradientFunction.__doc__}
+                self.__class__ = type("GradientFunction", (GradientFunction,), fast)
+        return self._specialised[key]
+
+    @property
+    def specialised_source(self) -> str | None:
+        """The code the first call specialised to its arguments' shapes, if any."""
+        made = next((f for f in self._specialised.values() if f is not None), None)
+        return None if made is None else black_format(made.__symback_source__)
 
     @property
     def source(self) -> str:
@@ -59,6 +101,11 @@ class GradientFunction:
 
     def __repr__(self) -> str:
         return f"<symback {self.__name__} wrt {', '.join(self.wrt)}>"
+
+
+def _general_call(gradient: GradientFunction, failed, *args, **kwargs):
+    """Where a specialised function sends a call its test turns away."""
+    return gradient._dispatch(args, kwargs, failed)
 
 
 def _make(fn, options: Options) -> GradientFunction:

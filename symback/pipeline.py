@@ -6,7 +6,7 @@ import ast
 import hashlib
 import inspect
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from . import ir
 from .adjoint.naming import module_names
@@ -40,6 +40,9 @@ class Generated:
     lowered: ir.Function
     output_place: Place | None = None  # the `return`, for errors about the output
     helpers: tuple[tuple[str, str], ...] = ()  # (name in the module, helper key)
+    spec: emit.Spec | None = None  # what was emitted, to emit it again specialised
+    names: dict[str, str] = field(default_factory=dict)  # the module's top-level names
+    uses_math: bool = False
 
 
 def _live(fn):
@@ -95,8 +98,33 @@ def generate(fn, options: Options) -> Generated:
     output_place = source.place(last) if isinstance(last, ast.Return) else None
     helpers = tuple((names[key], key) for key in sorted(spec.program.helpers))
     return Generated(
-        text, spec.name, spec.program.wrt, spec.program.function, output_place, helpers
+        text,
+        spec.name,
+        spec.program.wrt,
+        spec.program.function,
+        output_place,
+        helpers,
+        spec,
+        names,
+        uses_math,
     )
+
+
+def probe(generated: Generated) -> str:
+    """A module whose function runs the forward pass and returns every value it computed."""
+    spec = replace(generated.spec, probe=True)
+    return emit.module_text([spec], generated.names, "a probe", generated.uses_math, "-")
+
+
+def specialise(
+    generated: Generated, shapes: dict, guard: tuple[str, ...], scalar_known: bool
+) -> str:
+    """The module again, its backward pass specialised to the `shapes` of top-level values
+    (which hold while the `guard` statements at its start let the call through)."""
+    program = reverse(generated.lowered, generated.wrt, generated.names, shapes)
+    spec = replace(generated.spec, program=program, guard=guard, scalar_known=scalar_known)
+    label = "a specialisation to the shapes of one call"
+    return emit.module_text([spec], generated.names, label, generated.uses_math, "-")
 
 
 def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:

@@ -50,7 +50,9 @@ class BranchAdjoints:
         """Walk `stmts` backwards from `seeds`; (its lines, the terms it sends outside)."""
         saved_lines, saved_terms = self.lines, self.terms
         self.lines, self.terms = [], {k: list(v) for k, v in seeds.items()}
+        self.depth += 1  # shapes inside may change between calls: no specialising there
         self.walk(stmts)
+        self.depth -= 1
         lines = self.lines
         escaping = {name: terms for name, terms in self.terms.items() if name in self.active}
         self.lines, self.terms = saved_lines, saved_terms

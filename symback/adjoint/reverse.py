@@ -24,6 +24,7 @@ from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .naming import Namer
+from .shapes import Shape, broadcast, kept_dims, sum_to
 
 SEED = "1.0"
 
@@ -43,6 +44,7 @@ class Term:
     is_sum: bool = False
     wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
     scatter: tuple[str, str, str | None] | None = None  # see rules.arrays.Contribution
+    actual: Shape | None = None  # specialised: the shape it is held at (None: its operand's)
 
     @property
     def bare(self) -> bool:
@@ -131,9 +133,24 @@ def all_targets(stmts) -> set[str]:
     return out
 
 
+# Reductions whose adjoint spreads the upstream back unchanged (times a constant): with known
+# shapes, the spread is left to broadcasting.
+_SPREAD_BY_BROADCASTING = frozenset({"sum", "mean"})
+
+
 class _Backward(ControlAdjoints):
-    def __init__(self, fn: ir.Function, wrt: tuple[str, ...], names: dict[str, str]):
+    def __init__(
+        self,
+        fn: ir.Function,
+        wrt: tuple[str, ...],
+        names: dict[str, str],
+        shapes: dict[str, Shape] | None = None,
+    ):
         self.fn = fn
+        # Specialised: the shapes of top-level values, from a first call (specialise.py).
+        self.shapes = shapes
+        self.held: dict[str, Shape] = {}  # adjoints held smaller than their value's shape
+        self.depth = 0  # inside how many branches or loops the walk is
         self.wrt = wrt
         self.names = names  # np, math, unbroadcast
         self.namer = Namer(set(fn.user_names) | all_targets(fn.body) | set(names.values()))
@@ -183,6 +200,10 @@ class _Backward(ControlAdjoints):
 
     def statement(self, stmt: ir.Statement) -> None:
         upstream = self.close(stmt.target, self.terms.pop(stmt.target), stmt.line)
+        if not (isinstance(stmt, ir.Elementwise) and self.known(stmt)):
+            upstream = self.full(upstream, stmt.target)  # what the general rules expect
+        elif self.holding(upstream) is None:  # an adjoint summed from general terms: whole
+            self.held[upstream] = self.shapes[stmt.target]
         if isinstance(stmt, ir.Elementwise):
             # Adjoints have their value's shape, so a number adjoint means a scalar value,
             # whose operands are scalars too: nothing was broadcast there.
@@ -199,19 +220,59 @@ class _Backward(ControlAdjoints):
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
         fields.update(v=stmt.target, bar=upstream, np=self.names["np"], math=self.names["math"])
         scalar = self.calls_math(stmt)
+        known = self.known(stmt)
         for field_name, text, reads in local.temporaries:
             fields[field_name] = self.namer.numbered("t")
             rhs = self.instantiate(text, fields, scalar)
             self.lines.append(ir.Line(fields[field_name], rhs, _uses(reads, fields), stmt.line))
+            if known:
+                self.held[fields[field_name]] = self.held_shape(_uses(reads, fields))
         for c in local.contributions:
             operand = stmt.operands[c.operand]
-            term = Term(
-                self.instantiate(c.text, fields, scalar),
-                _uses(c.fields, fields),
-                c.is_sum,
-                "unbroadcast" if broadcasts else "",  # operands of different shapes may have met
-            )
+            text, uses = self.instantiate(c.text, fields, scalar), _uses(c.fields, fields)
+            if known:  # sum back over exactly the axes broadcasting added, or none
+                held = self.held_shape(uses)
+                np = self.names["np"]
+                shapes = self.shapes
+                summed, held = sum_to(text, held, shapes[stmt.target], shapes[operand], np)
+                term = Term(summed, uses, c.is_sum and summed == text, actual=held)
+            else:  # operands of different shapes may have met
+                term = Term(text, uses, c.is_sum, "unbroadcast" if broadcasts else "")
             self.terms.setdefault(operand, []).append(term)
+
+    # -- known shapes (a specialised gradient) --------------------------------------------
+
+    def known(self, stmt) -> bool:
+        """Are the shapes of the statement's value and operands known (so specialised)?"""
+        return (
+            self.shapes is not None
+            and self.depth == 0
+            and all(n in self.shapes for n in (stmt.target, *stmt.operands))
+        )
+
+    def holding(self, name: str) -> Shape | None:
+        """The shape `name` is held at: a value's own, or an adjoint's (None: not known)."""
+        if is_number(name):
+            return ()
+        return self.held.get(name, self.shapes.get(name))
+
+    def held_shape(self, names) -> Shape:
+        """The shape a product of these names (adjoints, values) is held at."""
+        return broadcast(*(self.holding(n) for n in names))
+
+    def full(self, adjoint: str, value: str) -> str:
+        """The adjoint at its value's whole shape: a broadcast view where it is held smaller."""
+        if self.shapes is None:
+            return adjoint
+        held, shape = self.holding(adjoint), self.shapes.get(value)
+        if held is None or shape is None or held == shape:
+            return adjoint
+        name = self.namer.numbered(f"{adjoint}_full" if adjoint.isidentifier() else "d")
+        np = self.names["np"]
+        text = f"{np}.broadcast_to({adjoint}, {shape!r})"
+        self.lines.append(ir.Line(name, text, frozenset({adjoint}) - {""}))
+        self.views.add(name)
+        return name
 
     def calls_math(self, stmt: ir.Elementwise) -> bool:
         """Does the statement call `math` functions (so its values are Python floats)?"""
@@ -236,7 +297,8 @@ class _Backward(ControlAdjoints):
         row = PRIMITIVES_BY_OP[stmt.op]
         params = dict(stmt.params)
         arrays = stmt.operands[: row.arrays or dict(stmt.params).get("count", len(stmt.operands))]
-        context = Context(upstream, arrays, stmt.target, params, params.get("index", ""))
+        shapes = tuple(self.shapes[a] for a in arrays) if self.known(stmt) else None
+        context = Context(upstream, arrays, stmt.target, params, params.get("index", ""), shapes)
         for operand, contribution in zip(arrays, row.adjoint(context)):
             if contribution is None or operand not in self.active:
                 continue
@@ -249,11 +311,17 @@ class _Backward(ControlAdjoints):
                     hint="docs/supported.md lists what is supported; for a second derivative "
                     "through a matrix product, differentiate with respect to the vector",
                 )
-            self.helpers.update(row.helpers)
+            self.helpers.update(h for h in row.helpers if f"{{{h}}}" in contribution.text)
             text = contribution.text.format_map(self.names)
             wrap = "spread" if contribution.spread else ""
             uses = _identifiers(text) | {operand}  # a spread term also reads its shape
-            term = Term(text, uses, wrap=wrap, scatter=contribution.scatter)
+            held = None
+            if wrap and stmt.op in _SPREAD_BY_BROADCASTING and self.known(stmt):
+                wrap, uses = "", _identifiers(text)  # held reduced: broadcasting spreads it
+                axis = params.get("axis")
+                reduced = axis is not None or params.get("keepdims")
+                held = kept_dims(self.shapes[operand], axis) if reduced else ()
+            term = Term(text, uses, wrap=wrap, scatter=contribution.scatter, actual=held)
             self.terms.setdefault(operand, []).append(term)
 
     def custom(self, stmt: ir.Primitive, upstream: str) -> None:
@@ -271,12 +339,31 @@ class _Backward(ControlAdjoints):
     def close(self, value: str, terms: list[Term], line: int | None) -> str:
         """Emit `d_value = sum of terms` (or reuse a bare name) and return the adjoint's name."""
         if len(terms) == 1 and terms[0].bare:
-            return terms[0].text
+            text = terms[0].text
+            if text.isidentifier() and self.shapes is not None and self.holding(text) is None:
+                held = terms[0].actual
+                held = self.shapes.get(value) if held is None else held
+                if held is not None:
+                    self.held[text] = held
+            return text
         name = self.namer.adjoint(value)
         if len(terms) == 1 and terms[0].wrap == "spread":
             self.views.add(name)
         self.lines.append(ir.Line(name, self.sum_text(value, terms), _union(terms), line))
+        held = self.held_terms(value, terms)
+        held = self.shapes.get(value) if held is None and self.shapes is not None else held
+        if held is not None:
+            self.held[name] = held
         return name
+
+    def held_terms(self, value: str, terms: list[Term]) -> Shape | None:
+        """The shape a sum of terms is held at, when some are held smaller than `value`."""
+        if self.shapes is None or all(t.actual is None for t in terms):
+            return None
+        whole = self.shapes.get(value)
+        if whole is None:
+            return None
+        return broadcast(*(whole if t.actual is None else t.actual for t in terms))
 
     def sum_text(self, value: str, terms: list[Term], owned: bool = False) -> str:
         parts = []
@@ -310,9 +397,12 @@ class _Backward(ControlAdjoints):
             self.lines.append(ir.Line(name, f"{np}.zeros_like({p}, dtype=float)", frozenset({p})))
             return name
         text = self.sum_text(p, terms, owned=True)
+        held, shape = self.held_terms(p, terms), (self.shapes or {}).get(p)
         if len(terms) == 1 and not terms[0].wrap and not terms[0].uses:
             text = _constant(text, self.names)
-        elif len(terms) == 1 and self._shared(terms[0]):
+        if held is not None and held != shape:  # a fresh array of the parameter's shape
+            text = f"{np}.full({shape!r}, {text})"
+        elif len(terms) == 1 and terms[0].uses and self._shared(terms[0]):
             text = f"{np}.copy({text})"
         self.lines.append(ir.Line(name, text, _union(terms) | {p}))
         return name
@@ -352,6 +442,12 @@ def _union(terms: list[Term]) -> frozenset[str]:
     return out
 
 
-def reverse(fn: ir.Function, wrt: tuple[str, ...], names: dict[str, str]) -> ir.GradientProgram:
-    """The gradient program of `fn` with respect to the parameters `wrt`."""
-    return _Backward(fn, wrt, names).run()
+def reverse(
+    fn: ir.Function,
+    wrt: tuple[str, ...],
+    names: dict[str, str],
+    shapes: dict[str, Shape] | None = None,
+) -> ir.GradientProgram:
+    """The gradient program of `fn` with respect to the parameters `wrt`; specialised to the
+    `shapes` of its top-level values when they are given."""
+    return _Backward(fn, wrt, names, shapes).run()

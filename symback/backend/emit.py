@@ -21,6 +21,11 @@ class Spec:
     program: ir.GradientProgram
     value_too: bool = False
     single: bool = True  # one wrt parameter given as a name or index, not a tuple
+    # A specialised function (symback/specialise.py): statements run first (the test of the
+    # arguments' types and shapes), and whether the output is known to be a scalar.
+    guard: tuple[str, ...] = ()
+    scalar_known: bool = False
+    probe: bool = False  # only the forward pass, returning every value it computed
 
 
 def function_text(spec: Spec, names: dict[str, str]) -> str:
@@ -44,7 +49,10 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     else:
         result = inner[1:-1] if inner.startswith("(") and len(gradients) > 1 else inner
 
-    checked = not _scalar_by_construction(fn)
+    if spec.probe:
+        rows = [f"def {spec.name}({_signature(fn.params)}):"]
+        return "\n".join(rows + _render(program.forward, 1) + [f"{INDENT}return locals()"]) + "\n"
+    checked = not (spec.scalar_known or _scalar_by_construction(fn))
     returned = set(gradients) | ({value} if spec.value_too or checked else set())
     if fn.aux is not None:
         returned |= {n.id for n in ast.walk(fn.aux) if isinstance(n, ast.Name)}
@@ -58,6 +66,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         f"def {spec.name}({_signature(fn.params)}):",
         f'{INDENT}"""{what} of `{fn.name}` with respect to {wrt}."""',
     ]
+    rows += [INDENT + row for row in spec.guard]
     rows += _render(forward, 1)
     if checked:
         rows += [

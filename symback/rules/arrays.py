@@ -9,6 +9,7 @@ are emitted into the generated module only when used (backend/helpers.py).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -22,6 +23,11 @@ class Context:
     value: str  # the statement's own value
     params: dict  # static arguments: axis, keepdims, axes, ...
     index: str = ""  # getitem: the printed index expression
+    shapes: tuple[tuple[int, ...], ...] | None = None  # the operands', where known (specialised)
+
+    @property
+    def ndims(self) -> tuple[int, ...] | None:
+        return None if self.shapes is None else tuple(len(s) for s in self.shapes)
 
     @property
     def x(self) -> str:
@@ -76,8 +82,14 @@ def _sum(c: Context):
 
 
 def _mean(c: Context):
+    axis = c.params.get("axis")
+    if c.shapes is not None:  # the count of averaged elements is known
+        shape = c.shapes[0]
+        axes = range(len(shape)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+        count = math.prod(shape[a] for a in axes)
+        return (Contribution(f"{c.expanded_bar()} / {count}", spread=True),)
     scale = f"{c.expanded_bar()} * ({{np}}.size({c.value}) / {{np}}.size({c.x}))"
-    if c.params.get("axis") is None:
+    if axis is None:
         scale = f"{c.bar} / {{np}}.size({c.x})"
     return (Contribution(scale, spread=True),)
 
@@ -120,8 +132,22 @@ def _std_rule(c: Context):
     return (Contribution(f"{centred} * ({c.expanded_bar()} / ({count} * {v}))"),)
 
 
+# a @ b for vectors and matrices by (a.ndim, b.ndim): the gradients with respect to a and b
+# as a person writes them, given g, the gradient of the product.
+_MATMUL_BY_NDIM = {
+    (2, 2): ("{g} @ {b}.T", "{a}.T @ {g}"),
+    (2, 1): ("{{np}}.outer({g}, {b})", "{g} @ {a}"),
+    (1, 2): ("{b} @ {g}", "{{np}}.outer({a}, {g})"),
+    (1, 1): ("{g} * {b}", "{g} * {a}"),
+}
+
+
 def _matmul(c: Context):
     a, b = c.operands
+    if c.ndims in _MATMUL_BY_NDIM:
+        return tuple(
+            Contribution(text.format(g=c.bar, a=a, b=b)) for text in _MATMUL_BY_NDIM[c.ndims]
+        )
     return (
         Contribution(f"{{matmul_left}}({c.bar}, {a}, {b})"),
         Contribution(f"{{matmul_right}}({c.bar}, {a}, {b})"),
@@ -130,6 +156,8 @@ def _matmul(c: Context):
 
 def _dot(c: Context):
     # np.dot agrees with matmul up to 2-D; the check raises on anything bigger.
+    if c.ndims in _MATMUL_BY_NDIM:
+        return _matmul(c)
     a, b = c.operands
     checked = f"{{dot_check}}({a}, {b})"
     return (

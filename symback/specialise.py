@@ -1,0 +1,167 @@
+"""Gradients specialised to the types and shapes of a first call's arguments.
+
+The general generated code works for any shapes: it sums broadcast axes back at run time
+(`_unbroadcast`) and spreads reductions back as broadcast views. On the first call with
+given argument types and shapes, a probe runs the forward pass and records the shape of each
+top-level value whose shape follows from those alone (`determined`); the backward pass is
+then generated again knowing them, so every sum over broadcast axes is written out or left
+out, and a reduction's adjoint stays a number where broadcasting spreads it anyway. The
+specialised function starts with a test of its arguments (`guard_rows`): a call with other
+types or shapes goes back to the general path, so no call ever runs code made for others.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy
+
+from . import ir
+from .backend.load import load
+from .pipeline import Generated, probe, specialise
+
+GENERAL = "_symback_general"  # the general path, in a specialised function's namespace
+ARRAY = "_symback_ndarray"
+# Arguments tested by value (a loop bound, a flag, a mode), not only by type: shapes may
+# depend on them.
+BY_VALUE = (int, bool, str, type(None))
+SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "size"})
+
+
+def describe(params: tuple[ir.Parameter, ...], arguments: dict) -> tuple | None:
+    """For each parameter: (name, type, shape or value); None if one is of another kind."""
+    out = []
+    for p in params:
+        if p.kind not in ("positional", "keyword_only"):
+            return None
+        value = arguments[p.name]
+        kind = type(value)
+        if kind is numpy.ndarray:
+            out.append((p.name, kind, value.shape))
+        elif kind is float or isinstance(value, (numpy.floating, numpy.complexfloating)):
+            out.append((p.name, kind, ()))
+        elif kind in BY_VALUE:
+            out.append((p.name, kind, value))
+        else:
+            return None  # lists, tuples, objects: their shapes are not worth a test
+    return tuple(out)
+
+
+def guard_rows(description: tuple, params: tuple[ir.Parameter, ...], types: dict) -> tuple:
+    """The test a specialised function starts with, and its way back to the general path."""
+    tests = []
+    for name, kind, detail in description:
+        if kind is type(None):
+            tests.append(f"{name} is None")
+            continue
+        type_name = kind.__name__ if kind in (float, int, bool, str) else types[kind]
+        tests.append(f"type({name}) is {type_name}")
+        if kind is numpy.ndarray:
+            tests.append(f"{name}.shape == {detail!r}")
+        elif kind in BY_VALUE:
+            tests.append(f"{name} == {detail!r}")
+    args = ", ".join(p.name if p.kind == "positional" else f"{p.name}={p.name}" for p in params)
+    return (f"if not ({' and '.join(tests)}):", f"    return {GENERAL}({args})")
+
+
+def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[str]:
+    """The top-level values whose shapes follow from the arguments' types and shapes (and
+    the values of those tested by value). A value inside or out of a branch or loop, or
+    indexed by data (a boolean mask), may change shape from call to call: not included."""
+    shaped = {name for name, _, _ in description}
+    valued = {name for name, kind, _ in description if kind in BY_VALUE}
+    for s in fn.body:
+        if isinstance(s, (ir.If, ir.Loop)):
+            continue
+        reads = {n.id for n in ast.walk(s.code) if isinstance(n, ast.Name)} - modules
+        if isinstance(s, ir.Opaque):
+            if _from_shapes(s.code, shaped, valued, modules):
+                shaped.add(s.target)
+                valued.add(s.target)
+            elif _elementwise(s.code) and reads <= shaped:
+                shaped.add(s.target)  # a comparison: its shape is known, not its value
+            continue
+        if isinstance(s, ir.Primitive):
+            if s.op == "custom":
+                continue
+            arrays = set(s.operands[:1]) if s.op in ("getitem", "gather") else set(s.operands)
+            if arrays <= shaped and reads - arrays <= valued:
+                shaped.add(s.target)
+            continue
+        if reads <= shaped:
+            shaped.add(s.target)
+            if reads <= valued:
+                valued.add(s.target)
+    return shaped
+
+
+def _from_shapes(node, shaped: set, valued: set, modules: set) -> bool:
+    """Is this expression computed from shapes and tested values only (`X.shape[0] - 1`)?"""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in valued
+    if isinstance(node, ast.Attribute):
+        return node.attr in SHAPE_ATTRIBUTES and _names_in(node.value, shaped)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "len":
+            return len(node.args) == 1 and _names_in(node.args[0], shaped)
+        if node.func.id in ("int", "min", "max", "abs"):
+            return all(_from_shapes(a, shaped, valued, modules) for a in node.args)
+        return False
+    if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Subscript, ast.Tuple, ast.Compare)):
+        return all(
+            _from_shapes(child, shaped, valued, modules)
+            for child in ast.iter_child_nodes(node)
+            if isinstance(child, ast.expr)
+        )
+    return False
+
+
+def _names_in(node, names: set) -> bool:
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def _elementwise(node) -> bool:
+    """Comparisons and arithmetic of names and numbers: broadcast, elementwise."""
+    allowed = (ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant)
+    operators = (ast.cmpop, ast.boolop, ast.operator, ast.unaryop, ast.expr_context)
+    return all(isinstance(n, allowed + operators) for n in ast.walk(node))
+
+
+def specialised(generated: Generated, arguments: dict, description: tuple, general):
+    """The gradient function for arguments like these, or None where the general one is
+    as good (nothing to specialise, or the probe could not run)."""
+    fn = generated.lowered
+    if fn.custom:  # the probe would call the user's defgrad functions an extra time
+        return None
+    modules = set(generated.names.values())
+    if {GENERAL, ARRAY} & (set(fn.user_names) | modules):
+        return None
+    try:
+        namespace = load(probe(generated), f"probe {generated.function_name}")
+        values = namespace[generated.function_name](**arguments)
+    except Exception:  # the general path will raise it, with its usual message
+        return None
+    shapes = {}
+    for name in determined(fn, description, modules):
+        try:
+            shapes[name] = tuple(numpy.shape(values[name]))
+        except (KeyError, ValueError):
+            continue
+    if numpy.ndim(values.get(fn.output)) != 0:
+        return None  # not a scalar: the general path says so
+    types = {  # the types the guard names, other than builtins
+        kind: ARRAY if kind is numpy.ndarray else f"_symback_{kind.__name__}"
+        for _, kind, _ in description
+        if issubclass(kind, (numpy.ndarray, numpy.generic))
+    }
+    guard = guard_rows(description, fn.params, types)
+    # An output from a branch or loop may be an array for other arguments: still checked.
+    text = specialise(generated, shapes, guard, scalar_known=fn.output in shapes)
+    namespace = load(text, f"{generated.function_name} specialised")
+    namespace.update({name: kind for kind, name in types.items()})
+    namespace[GENERAL] = general
+    function = namespace[generated.function_name]
+    function.__symback_source__ = text
+    return function

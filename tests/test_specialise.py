@@ -1,0 +1,176 @@
+"""Gradients specialised to a first call's shapes: right for those shapes, and for others.
+
+Every zoo test already checks the specialised code against finite differences (the first
+call specialises). Here: the general code agrees with it on every zoo function, broadcasting
+in every direction is summed back right when the shapes are known, and a call with other
+types, shapes or tested values never runs code made for different ones.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+import symback
+from symback import api
+from tests import array_zoo, control_zoo, zoo
+from tests.helpers import check_gradient
+
+ENTRIES = [(e, zoo.KWARGS) for e in zoo.ZOO]
+ENTRIES += [(e, {}) for e in array_zoo.ARRAY_ZOO] + [(e, {}) for e in control_zoo.ZOO]
+
+
+def _pairs(a, b):
+    return zip(a, b) if isinstance(a, tuple) else [(a, b)]
+
+
+@pytest.mark.parametrize("entry, kwargs", ENTRIES, ids=[zoo.entry_id(e) for e, _ in ENTRIES])
+def test_the_general_code_agrees_with_the_specialised(entry, kwargs):
+    f, args, wrt = entry[:3]
+    kwargs = dict(kwargs.get(f.__name__, {}))
+    g = symback.grad(f, wrt=wrt)
+    specialised = g(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    assert any(made is not None for made in g._specialised.values()), "not specialised"
+    general = g.function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    for a, b in _pairs(specialised, general):
+        assert np.shape(a) == np.shape(b)
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+# -- broadcasting in every direction, each function called with several kinds of arguments
+
+
+def scaled_sum(a, x):
+    return np.sum(a * x)
+
+
+def gaussian_loglik(mu, log_sigma, x):
+    z = (x - mu) / np.exp(log_sigma)
+    return np.sum(-0.5 * z**2 - log_sigma)
+
+
+def keepdims_mix(W, b):
+    return np.sum(np.mean(W, axis=0, keepdims=True) * b + np.max(W, axis=1, keepdims=True))
+
+
+def outer_mean(u, v):
+    return np.mean(u[:, None] * v[None, :]) + np.sum(u) * np.mean(v)
+
+
+def constant_gradient(x):
+    return np.sum(3.0 * x) + 2.0 * np.mean(x)
+
+
+def products(a, b):
+    return np.sum((a @ b) ** 2)
+
+
+def head(x, k):
+    return np.sum(x[:k] ** 2) + np.sum(x)
+
+
+def positives(x):
+    return np.sum(x[x > 0] ** 3) + np.mean(x)
+
+
+def sum_rows_then_scale(X, s):
+    return np.sum(np.sum(X, axis=1) * s)
+
+
+rng = np.random.default_rng(7)
+N = rng.normal
+
+
+CASES = [
+    (scaled_sum, [(1.5, N(size=5)), (N(size=5), N(size=5)), (N(size=(3, 1)), N(size=(3, 4)))]),
+    (scaled_sum, [(N(size=(1, 4)), N(size=(3, 4))), (N(size=(2, 3, 4)), N(size=4))]),
+    (gaussian_loglik, [(0.3, -0.2, N(size=50)), (N(size=50), -0.2, N(size=50))]),
+    (gaussian_loglik, [(N(size=(1, 3)), N(size=3), N(size=(20, 3)))]),
+    (
+        keepdims_mix,
+        [(N(size=(4, 3)), N(size=3)), (N(size=(4, 3)), N(size=(4, 1))), (N(size=(4, 3)), 0.5)],
+    ),
+    (outer_mean, [(N(size=3), N(size=4)), (N(size=1), N(size=6))]),
+    (constant_gradient, [(N(size=5),), (N(size=(2, 3)),), (1.25,)]),
+    (products, [(N(size=(3, 4)), N(size=(4, 2))), (N(size=(3, 4)), N(size=4))]),
+    (
+        products,
+        [(N(size=4), N(size=(4, 2))), (N(size=4), N(size=4)), (N(size=(2, 3, 4)), N(size=(4, 2)))],
+    ),
+    (sum_rows_then_scale, [(N(size=(3, 4)), 2.0), (N(size=(3, 4)), N(size=3))]),
+]
+
+
+@pytest.mark.parametrize(
+    "f, calls", CASES, ids=[f"{f.__name__}-{i}" for i, (f, _) in enumerate(CASES)]
+)
+def test_broadcasting_is_summed_back_for_each_kind_of_arguments(f, calls):
+    wrt = tuple(range(len(calls[0])))
+    for args in calls:  # one gradient object: each kind of arguments gets its own code
+        check_gradient(f, args, wrt=wrt)
+    made = symback.grad(f, wrt=wrt)._specialised  # (shared by the rows of one function)
+    assert len([m for m in made.values() if m is not None]) >= len(calls)
+
+
+def test_a_tested_value_changes_the_shapes_so_it_gets_its_own_code():
+    x = N(size=8)
+    for k in (3, 5, 3, 8):
+        check_gradient(head, (x, k), wrt=0)
+    assert len(symback.grad(head, wrt=0)._specialised) == 3
+
+
+def test_a_boolean_mask_of_other_data_is_right_with_the_same_shapes():
+    for x in (np.array([1.0, -2.0, 3.0, 0.5]), np.array([-1.0, -2.0, 3.0, -0.5])):
+        check_gradient(positives, (x,))
+
+
+class Tagged(np.ndarray):
+    """An array subclass: the guard's exact type test turns it away."""
+
+
+def test_a_later_call_with_an_array_subclass_runs_the_general_code():
+    g = symback.grad(scaled_sum, wrt=1)
+    x = N(size=3)
+    np.testing.assert_allclose(g(2.0, x), np.full(3, 2.0))
+    np.testing.assert_allclose(g(2.0, N(size=(2, 2)).view(Tagged)), np.full((2, 2), 2.0))
+    np.testing.assert_allclose(g(np.float64(3.0), x), np.full(3, 3.0))
+    assert len(g._specialised) == 2  # a float and a float64: the subclass ran the general code
+
+
+def test_calls_go_straight_to_the_specialised_function():
+    def loss(w, X):
+        return np.sum(np.tanh(X @ w) ** 2)
+
+    g = symback.grad(loss)
+    w, X = N(size=3), N(size=(5, 3))
+    first = g(w, X)
+    made = g._specialised[next(iter(g._specialised))]
+    assert type(g).__call__ is made  # no Python between the call and the generated code
+    assert isinstance(g, symback.GradientFunction)
+    np.testing.assert_array_equal(g(w, X), first)
+    assert "_unbroadcast(" in g.source and "_unbroadcast(" not in g.specialised_source
+    assert "_matmul_right(" not in g.specialised_source
+    check_gradient(loss, (w, X))
+
+
+def test_many_kinds_of_arguments_fall_back_to_the_general_code():
+    def total(x):
+        return np.sum(x**2)
+
+    g = symback.grad(total)
+    for n in range(1, api.MAX_SPECIALISED + 4):
+        x = N(size=n)
+        np.testing.assert_allclose(g(x), 2 * x)
+    assert len(g._specialised) == api.MAX_SPECIALISED + 1
+
+
+def test_specialising_can_be_turned_off(monkeypatch):
+    monkeypatch.setattr(api, "SPECIALISE", False)
+
+    def cube(x):
+        return np.sum(x**3)
+
+    g = symback.grad(cube)
+    x = N(size=4)
+    np.testing.assert_allclose(g(x), 3 * x**2)
+    assert not g._specialised and g.specialised_source is None
