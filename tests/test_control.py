@@ -300,6 +300,43 @@ def test_loops_that_leave_early_still_generate_loops():
     assert re.search(r"^\s+for _ in range\(len\(\w+\)\):", body, re.MULTILINE)
 
 
+def _backward_loop_bodies(source: str) -> list[str]:
+    """The bodies of the generated backward loops (`for ... in reversed(...)` blocks)."""
+    lines, bodies = source.splitlines(), []
+    for i, line in enumerate(lines):
+        if re.match(r"\s+for \w+ in reversed\(", line):
+            indent = len(line) - len(line.lstrip())
+            body = []
+            for inner in lines[i + 1 :]:
+                if inner.strip() and len(inner) - len(inner.lstrip()) <= indent:
+                    break
+                body.append(inner)
+            bodies.append("\n".join(body))
+    return bodies
+
+
+@pytest.mark.parametrize(
+    "f, wrt",
+    [
+        (cz.positive_squares, 0),
+        (cz.first_over, (0, 1)),
+        (cz.elif_break, 0),
+        (cz.branch_in_loop, 0),
+        (cz.double_sum_loop, (0, 1)),
+        (cz.inner_break, (0, 1)),
+    ],
+)
+def test_backward_loops_allocate_no_array_per_iteration(f, wrt):
+    """What an iteration (or a branch, or an inner loop) sends to an input is added into one
+    total in place: the backward pass stays linear in the trip count."""
+    bodies = _backward_loop_bodies(symback.grad(f, wrt=wrt).source)
+    assert bodies
+    for body in bodies:
+        assert "_scatter_add(" not in body, body
+        for param in inspect.signature(f).parameters:
+            assert f"zeros_like({param}," not in body, body
+
+
 # ---------------------------------------------------------------- helper calls
 
 
