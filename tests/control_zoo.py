@@ -423,6 +423,18 @@ def flag_loop(x):
     return s
 
 
+def flag_then_number(x):
+    """A name that starts as a flag and later holds a number carries its gradient."""
+    y = False
+    s = 0.0
+    for v in x:
+        if v > 0.0:
+            y = v * 2.0
+        if v < -1.0:
+            s = s + y * v
+    return s
+
+
 PAIRS = [
     (rosen_loop, rosen_vec, (X7,), 0),
     (rastrigin_loop, rastrigin_vec, (X5,), 0),
@@ -777,6 +789,7 @@ ZOO += [
     (first_pair_over, (X7, 10.0), (0, 1)),
     (calls_a_returning_helper, (MIXED,), 0),
     (flag_loop, (MIXED,), 0),
+    (flag_then_number, (MIXED,), 0),
 ]
 
 

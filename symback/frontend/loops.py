@@ -84,7 +84,6 @@ class Loops:
         self.check_aliases(stmt, carried)
         before = dict(self.env)
         entries = {name: self.namer.fresh(name) for name in carried}
-        self.boolean.update(entries[n] for n in carried if before[n] in self.boolean)
         saved_body, self.body = self.body, []
         self.env.update(entries)
         if index is not None:
