@@ -6,11 +6,13 @@ forward loop saves the carried values, the backward loop runs reversed), so
    ("runs in time linear in T"), and
 2. the generated code has the same number of lines for every T ("code size independent of T").
 
-Two problems, for T = 10, 100, 1000 steps:
+Three problems, for T = 10, 100, 1000 steps:
 - the loop Rosenbrock, `for i in range(STEPS): s += 100 * (x[i+1] - x[i]**2)**2 + (1 - x[i])**2`
   over x of size n = T + 1, checked against scipy.optimize.rosen_der;
 - the recurrence `h = np.tanh(W @ h + xs[t])` for T steps with n = 50 (W is 50x50), with
-  respect to W, h0 and xs, checked against a hand-written backpropagation through time.
+  respect to W, h0 and xs, checked against a hand-written backpropagation through time;
+- a loop that leaves early, `continue` past the negative x[i] and `break` at the first x[i]
+  over 5 (placed at 9/10 of the way), checked against its closed form.
 
 For each T a small module is written to a temporary directory with the step count as a module
 constant (`STEPS = T`), imported, and differentiated, so the generator sees T and could unroll
@@ -65,7 +67,25 @@ def rnn_loop(W, h0, xs):
     for t in range(STEPS):
         h = np.tanh(W @ h + xs[t])
     return np.sum(h**2)
+
+
+def exits_loop(x):
+    s = 0.0
+    for i in range(STEPS):
+        if x[i] < 0.0:
+            continue
+        s += x[i] ** 2 * np.cos(x[i])
+        if x[i] > 5.0:
+            break
+    return s
 '''
+
+
+def exits_inputs(T, rng):
+    x = rng.uniform(-1.0, 1.0, T)
+    x[(9 * T) // 10] = 6.0  # the loop stops there
+    return (x,)
+
 
 PROBLEMS = {
     # name: (wrt, inputs(T, rng))
@@ -78,6 +98,7 @@ PROBLEMS = {
             0.5 * rng.standard_normal((T, RNN_SIZE)),
         ),
     ),
+    "exits": (0, exits_inputs),
 }
 
 
@@ -141,6 +162,11 @@ def check(name: str, f, grads, args, rng) -> float:
 
         expected = rosen_der(args[0])
         return float(np.max(np.abs(grads - expected)) / np.max(np.abs(expected)))
+    if name == "exits":  # d/dx of x**2 cos(x) on the non-negative x[i] up to the stop
+        x = args[0]
+        ran = np.arange(len(x)) <= np.argmax(x > 5.0)
+        expected = np.where(ran & (x >= 0.0), 2 * x * np.cos(x) - x**2 * np.sin(x), 0.0)
+        return float(np.max(np.abs(grads - expected)) / np.max(np.abs(expected)))
     expected = rnn_by_hand(*args)
     eps = 1e-6
     for i, e in enumerate(expected):
@@ -196,7 +222,7 @@ def main(argv=None) -> int:
                 t_g = median_time(g, x, args.sample, args.repeat)
                 lines = len(g.source.splitlines())
                 results[name][T] = (t_g / T, lines)
-                n = len(x[0]) if name == "rosen" else RNN_SIZE
+                n = RNN_SIZE if name == "rnn" else len(x[0])
                 print(
                     f"{name:8} {T:>6} {n:>5} {t_f * 1e3:>9.3f} {t_g * 1e3:>9.3f} "
                     f"{t_g / T * 1e6:>13.2f} {t_g / t_f:>7.1f} {lines:>6} {err:>9.1e}"

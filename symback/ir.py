@@ -68,7 +68,9 @@ class Loop:
 
     Each carried triple (before, entry, end): the body reads the name's value under
     `entry`, which holds `before` on the first iteration and `end` (the value the body
-    computed) on the next; after the loop `entry` holds the final value."""
+    computed) on the next; after the loop `entry` holds the final value. `exit`, when the
+    loop may stop early (`break`), names a flag the body computes: the loop stops after an
+    iteration that set it, once the carried values are updated."""
 
     kind: str  # "for" or "while"
     index: str | None  # for: the loop variable's SSA name
@@ -77,6 +79,7 @@ class Loop:
     carried: tuple[tuple[str, str, str], ...]
     body: tuple["Statement", ...]
     line: int
+    exit: str | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:

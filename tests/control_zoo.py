@@ -268,6 +268,173 @@ def sum_of_squares(x):
     return s
 
 
+# ---------------------------------------------------------------- leaving loops early
+
+
+def positive_squares(x):
+    """`continue` skips the elements that are not positive."""
+    s = 0.0
+    for i in range(len(x)):
+        if x[i] <= 0.0:
+            continue
+        s += x[i] ** 2 * np.cos(x[i])
+    return s
+
+
+def positive_squares_vec(x):
+    return np.sum(np.where(x > 0.0, x**2 * np.cos(x), 0.0))
+
+
+def sum_until(x):
+    """Add squares until the sum passes 2: the trip count depends on x."""
+    s = 0.0
+    for v in x:
+        s += v * v
+        if s > 2.0:
+            break
+    return s
+
+
+def sum_until_while(x):
+    """sum_until without `break`: the condition is tested before each step."""
+    s = 0.0
+    i = 0
+    while (i < len(x)) & (s <= 2.0):
+        s += x[i] * x[i]
+        i += 1
+    return s
+
+
+def newton_sqrt_break(a):
+    """sqrt(a) by Newton's method in a `while True` loop that breaks at the tolerance."""
+    x = a
+    while True:
+        x = 0.5 * (x + a / x)
+        if abs(x * x - a) <= TOL * a:
+            break
+    return x * x + x
+
+
+def first_over(x, t):
+    """`return` from inside a loop: the first element over t decides the result."""
+    for i in range(len(x)):
+        if x[i] > t:
+            return x[i] ** 2 * t + np.sum(x[:i])
+    return t * np.sum(x)
+
+
+def first_over_vec(x, t):
+    """first_over for inputs whose first element over t is x[1]."""
+    return x[1] ** 2 * t + x[0]
+
+
+def halve_then_return(a):
+    """`return` inside a while loop, on its first iteration when it runs at all."""
+    x = a
+    while x > 1.0:
+        x = x / 2.0
+        return x * a
+    return x
+
+
+def inner_break(x, A):
+    """Nested loops: `break` leaves the inner loop only."""
+    s = 0.0
+    for i in range(A.shape[0]):
+        p = 0.0
+        for j in range(len(x)):
+            p += A[i, j] * x[j]
+            if p > 1.0:
+                break
+        s = s + np.tanh(p) * (i + 1)
+    return s
+
+
+def elif_break(x):
+    """`break` in the middle branch of an if/elif/else, with code after the if."""
+    s = 0.5
+    for v in x:
+        if v < -1.0:
+            s = s - v
+        elif v > 2.0:
+            break
+        else:
+            s = s + np.sin(v) * s
+        s = s * 1.1
+    return s
+
+
+def skip_and_stop(x):
+    """`continue` and `break` in one loop."""
+    s = 0.0
+    for v in x:
+        if v < 0.0:
+            continue
+        s += np.sqrt(v) * v
+        if s > 2.5:
+            break
+    return s
+
+
+def while_continue(a):
+    """`continue` in a while loop."""
+    x = a
+    k = 0
+    total = 0.0
+    while k < 6:
+        k += 1
+        x = np.sin(x) + a
+        if x < 1.0:
+            continue
+        total += x**2
+    return total
+
+
+def first_pair_over(x, t):
+    """`return` from the inner of two nested loops leaves both."""
+    for i in range(len(x)):
+        for j in range(i):
+            if x[i] * x[j] > t:
+                return x[i] * x[j] * t + x[i]
+    return np.sum(x) * t
+
+
+def first_positive_square(x):
+    for v in x:
+        if v > 0.0:
+            return v * v
+    return 0.0
+
+
+def calls_a_returning_helper(x):
+    """A helper that returns from inside its loop, called twice."""
+    return first_positive_square(x) * first_positive_square(-x) + x[0]
+
+
+def flag_loop(x):
+    """A flag the user keeps: booleans may be assigned and tested."""
+    seen = False
+    s = 0.0
+    for v in x:
+        if seen:
+            s += v**2
+        if v > 1.0:
+            seen = True
+    return s
+
+
+def flag_then_number(x):
+    """A name that starts as a flag and later holds a number carries its gradient."""
+    y = False
+    s = 0.0
+    for v in x:
+        if v > 0.0:
+            y = v * 2.0
+        if v < -1.0:
+            s = s + y * v
+    return s
+
+
 PAIRS = [
     (rosen_loop, rosen_vec, (X7,), 0),
     (rastrigin_loop, rastrigin_vec, (X5,), 0),
@@ -281,6 +448,9 @@ PAIRS = [
     (first_differences_loop, first_differences_vec, (X7,), 0),
     (loop_with_count, loop_with_count_unrolled, (0.7, 3), 0),
     (two_carried, two_carried_vec, (X5,), 0),
+    (positive_squares, positive_squares_vec, (MIXED,), 0),
+    (sum_until, sum_until_while, (X7,), 0),
+    (first_over, first_over_vec, (X5, 1.0), (0, 1)),
 ]
 
 
@@ -597,6 +767,29 @@ ZOO += [
     (newton_sqrt_times_a, (2.0,), 0),
     (nested_carried, (X7,), 0),
     (looping_helper_times_element, (X7,), 0),
+    (sum_until, (np.array([1.2, -0.9, 0.3]),), 0),  # breaks at the second element
+    (sum_until, (np.array([1.6, 0.3, -0.4]),), 0),  # breaks at once
+    (sum_until, (0.3 * X7,), 0),  # never breaks
+    (sum_until_while, (-X7,), 0),
+    (newton_sqrt_break, (2.0,), 0),
+    (newton_sqrt_break, (0.3,), 0),
+    (newton_sqrt_break, (1.0,), 0),  # converged after the first step
+    (first_over, (X5, 0.1), (0, 1)),  # returns at once
+    (first_over, (X5, 3.0), (0, 1)),  # never returns in the loop
+    (halve_then_return, (3.0,), 0),
+    (halve_then_return, (0.6,), 0),
+    (inner_break, (X7, 0.5 * np.outer(Y7[:4], X7)), (0, 1)),
+    (elif_break, (MIXED,), 0),
+    (elif_break, (np.array([-1.5, 0.3, -0.2, 1.4]),), 0),  # never breaks
+    (skip_and_stop, (MIXED,), 0),
+    (skip_and_stop, (0.1 * MIXED,), 0),
+    (while_continue, (0.3,), 0),
+    (while_continue, (0.9,), 0),
+    (first_pair_over, (X7, 1.0), (0, 1)),
+    (first_pair_over, (X7, 10.0), (0, 1)),
+    (calls_a_returning_helper, (MIXED,), 0),
+    (flag_loop, (MIXED,), 0),
+    (flag_then_number, (MIXED,), 0),
 ]
 
 
@@ -607,39 +800,24 @@ def entry_id(entry) -> str:
 # ---------------------------------------------------------------- refused (with a place)
 
 
-def uses_break(x):
+def loop_else(x):
     s = 0.0
-    for v in x:
+    for v in x:  # REFUSED:loop_else
         if v > 1.0:
-            break  # REFUSED:break
+            break
         s += v
+    else:
+        s = -s
     return s
 
 
-def uses_continue(x):
+def tuple_return_in_loop(x):
     s = 0.0
     for v in x:
-        if v < 0.0:
-            continue  # REFUSED:continue
         s += v
+        if s > 1.0:
+            return s, v  # REFUSED:tuple_return_in_loop
     return s
-
-
-def return_in_loop(x):
-    s = 0.0
-    for v in x:
-        s += v**2
-        if s > 10.0:
-            return s  # REFUSED:return_in_loop
-    return s
-
-
-def return_in_while(a):
-    x = a
-    while x > 1.0:
-        x = x / 2.0
-        return x  # REFUSED:return_in_while
-    return x
 
 
 def element_write(x):
@@ -698,10 +876,8 @@ def aliased_augmented_in_loop(x):
 
 
 REFUSED = [
-    ("break", uses_break),
-    ("continue", uses_continue),
-    ("return_in_loop", return_in_loop),
-    ("return_in_while", return_in_while),
+    ("loop_else", loop_else),
+    ("tuple_return_in_loop", tuple_return_in_loop),
     ("element_write", element_write),
     ("element_write_in_loop", element_write_in_loop),
     ("element_write_in_branch", element_write_in_branch),

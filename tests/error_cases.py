@@ -81,18 +81,39 @@ def uses_if(x):
 
 def uses_for(x):
     y = x * 2.0
-    for i in range(3):
+    for i in range(3):  # ERR:for
         if y > 10.0:
-            break  # ERR:for
+            break
         y = y * x
+    else:
+        y = y + 1.0
     return y
 
 
 def uses_while(x):
     y = x * 2.0
+    while y > 1.0:  # ERR:while
+        y = y / 2.0
+    else:
+        y = y + 1.0
+    return y
+
+
+def tuple_return_in_loop(x):
+    y = x * 2.0
+    for i in range(3):
+        y = y * x
+        if y > 10.0:
+            return y, x  # ERR:tuple_return_in_loop
+    return y, x
+
+
+def bare_return_in_loop(x):
+    y = x * 2.0
     while y > 1.0:
         y = y / 2.0
-        return y  # ERR:while
+        if y < 3.0:
+            return  # ERR:bare_return_in_loop
     return y
 
 

@@ -5,8 +5,10 @@
   own value bit for bit, and `.source` is black-stable and holds a loop where f has one;
 - while loops (Newton, fixed point) match the implicit-function derivative;
 - helpers are inlined, also when the gradient module is generated from a file;
-- break, continue, return in a loop, element writes, recursion and in-place updates of an
-  aliased array are refused with a place (the line marked `# REFUSED:<id>`).
+- break, continue and return inside loops: exact gradients over the iterations that ran, for
+  the first, a later or no early exit, and the generated code still loops;
+- a loop's else clause, a tuple returned from a loop, element writes, recursion and in-place
+  updates of an aliased array are refused with a place (the line marked `# REFUSED:<id>`).
 """
 
 from __future__ import annotations
@@ -223,6 +225,118 @@ def test_while_loops_generate_while_loops():
         assert re.search(r"^\s+for .* in range\(len\(", body, re.MULTILINE), f.__name__
 
 
+# ---------------------------------------------------------------- leaving loops early
+
+
+def _squares_until(x, limit=2.0):
+    """How many elements sum_until adds (a plain Python reference)."""
+    s = 0.0
+    for k, v in enumerate(x):
+        s += v * v
+        if s > limit:
+            return k + 1
+    return len(x)
+
+
+@pytest.mark.parametrize(
+    "x, steps",
+    [([1.6, 0.3, -0.4], 1), ([1.2, -0.9, 0.3], 2), (cz.X7, 3), (0.3 * cz.X7, 7), ([], 0)],
+)
+def test_break_gradient_covers_the_iterations_that_ran(x, steps):
+    """d/dx of the sum of the first k squares: 2 x on those k elements, 0 after them."""
+    x = np.asarray(x, dtype=float)
+    assert _squares_until(x) == steps
+    expected = np.where(np.arange(len(x)) < steps, 2 * x, 0.0)
+    np.testing.assert_array_equal(symback.grad(cz.sum_until)(x), expected)
+    np.testing.assert_array_equal(symback.grad(cz.sum_until_while)(x), expected)
+
+
+@pytest.mark.parametrize("a", [0.3, 1.0, 2.0, 17.0])
+def test_newton_with_break_has_the_derivative_of_sqrt(a):
+    """x = sqrt(a), so d/da (x**2 + x) = 1 + 1 / (2 sqrt(a))."""
+    d_a = symback.grad(cz.newton_sqrt_break)(a)
+    assert cz.newton_sqrt_break(a) == pytest.approx(a + math.sqrt(a), rel=1e-13)
+    assert d_a == pytest.approx(1 + 1 / (2 * math.sqrt(a)), rel=1e-9)
+
+
+@pytest.mark.parametrize("t", [0.1, 0.7, 1.0, 3.0])
+def test_return_in_loop_sends_the_gradient_to_the_returned_element(t):
+    x = cz.X5
+    i = next((k for k, v in enumerate(x) if v > t), None)
+    d_x, d_t = symback.grad(cz.first_over, wrt=(0, 1))(x, t)
+    if i is None:  # t * sum(x)
+        np.testing.assert_allclose(d_x, np.full(len(x), t), rtol=1e-15)
+        assert d_t == pytest.approx(np.sum(x), rel=1e-15)
+    else:  # x[i]**2 t + sum(x[:i])
+        expected = np.where(np.arange(len(x)) < i, 1.0, 0.0)
+        expected[i] = 2 * x[i] * t
+        np.testing.assert_allclose(d_x, expected, rtol=1e-15)
+        assert d_t == pytest.approx(x[i] ** 2, rel=1e-15)
+
+
+def test_exits_in_the_zoo_are_away_from_their_switch_points():
+    """The zoo's inputs do not sit near a threshold, so numerical gradients are fair."""
+    for x in (cz.X7, 0.3 * cz.X7, np.array([1.2, -0.9, 0.3]), np.array([1.6, 0.3, -0.4])):
+        sums = np.cumsum(x**2)
+        assert np.min(np.abs(sums - 2.0)) > 0.05
+    A = 0.5 * np.outer(cz.Y7[:4], cz.X7)
+    partial = np.cumsum(A * cz.X7, axis=1)  # the inner loop's running sums, row by row
+    assert np.min(np.abs(partial - 1.0)) > 0.01
+    assert set(np.any(partial > 1.0, axis=1).tolist()) == {True, False}  # breaks, and not
+    for x in (cz.MIXED, 0.1 * cz.MIXED):
+        s = np.cumsum(np.where(x > 0, np.sqrt(np.abs(x)) * x, 0.0))
+        assert np.min(np.abs(s - 2.5)) > 0.02
+
+
+def test_loops_that_leave_early_still_generate_loops():
+    """The forward loop breaks; the backward loop runs the iterations the forward one ran."""
+    for f, wrt in ((cz.sum_until, 0), (cz.inner_break, (0, 1)), (cz.first_over, (0, 1))):
+        body = symback.grad(f, wrt=wrt).source.split(f"def grad_{f.__name__}(")[1]
+        assert re.search(r"^\s+break$", body, re.MULTILINE), f.__name__
+        backward = r"^\s+for \w+ in reversed\(range\(.*\)\[: len\(\w+\)\]\):"
+        assert re.search(backward, body, re.MULTILINE), f.__name__
+    body = symback.grad(cz.newton_sqrt_break).source.split("def grad_newton_sqrt_break(")[1]
+    assert re.search(r"^\s+while True:", body, re.MULTILINE)
+    assert re.search(r"^\s+for _ in range\(len\(\w+\)\):", body, re.MULTILINE)
+
+
+def _backward_loop_bodies(source: str) -> list[str]:
+    """The bodies of the generated backward loops (`for ... in reversed(...)` blocks)."""
+    lines, bodies = source.splitlines(), []
+    for i, line in enumerate(lines):
+        if re.match(r"\s+for \w+ in reversed\(", line):
+            indent = len(line) - len(line.lstrip())
+            body = []
+            for inner in lines[i + 1 :]:
+                if inner.strip() and len(inner) - len(inner.lstrip()) <= indent:
+                    break
+                body.append(inner)
+            bodies.append("\n".join(body))
+    return bodies
+
+
+@pytest.mark.parametrize(
+    "f, wrt",
+    [
+        (cz.positive_squares, 0),
+        (cz.first_over, (0, 1)),
+        (cz.elif_break, 0),
+        (cz.branch_in_loop, 0),
+        (cz.double_sum_loop, (0, 1)),
+        (cz.inner_break, (0, 1)),
+    ],
+)
+def test_backward_loops_allocate_no_array_per_iteration(f, wrt):
+    """What an iteration (or a branch, or an inner loop) sends to an input is added into one
+    total in place: the backward pass stays linear in the trip count."""
+    bodies = _backward_loop_bodies(symback.grad(f, wrt=wrt).source)
+    assert bodies
+    for body in bodies:
+        assert "_scatter_add(" not in body, body
+        for param in inspect.signature(f).parameters:
+            assert f"zeros_like({param}," not in body, body
+
+
 # ---------------------------------------------------------------- helper calls
 
 
@@ -366,9 +480,8 @@ def test_unsupported_control_flow_is_refused_with_a_place(case):
 
 def test_refusal_messages_name_the_construct():
     words = {
-        "break": "break",
-        "continue": "continue",
-        "return_in_loop": "return",
+        "loop_else": "else",
+        "tuple_return_in_loop": "return",
         "element_write_in_loop": "in-place",
         "recursion": "recursion",
         "aliased_augmented": "in-place",

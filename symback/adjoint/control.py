@@ -35,6 +35,11 @@ class BranchAdjoints:
         else_lines, else_out = self.block(stmt.orelse, seeds_else)
         np = self.names["np"]
         for outer in sorted(set(then_out) | set(else_out)):
+            total = self.loop_total(outer)
+            if total is not None:  # in a loop: add into its total, no array per iteration
+                for lines, out in ((then_lines, then_out), (else_lines, else_out)):
+                    lines += self.accumulate(total, outer, out.get(outer, []), stmt.line)
+                continue
             name = self.namer.fresh(f"d_{outer}_if")
             for lines, out in ((then_lines, then_out), (else_lines, else_out)):
                 if outer in out:
@@ -91,6 +96,7 @@ class LoopAdjoints:
         seeds: dict = {}
         for _, entry, end in carried:
             seeds.setdefault(end, []).append(Term(adjoints[entry], frozenset({adjoints[entry]})))
+        self.enter_loop(loop)
         body_lines, escaping = self.block(loop.body, seeds)
         entries = [e for _, e, _ in loop.carried]
         restore = ir.Line(", ".join(entries), f"{stack}.pop()", frozenset({stack}), loop.line)
@@ -105,10 +111,11 @@ class LoopAdjoints:
             )
             updates.append((adjoints[entry], text, _uses(terms)))
         for outer in sorted(escaping):
-            total = self.namer.fresh(f"d_{outer}_loop")
+            total = self.loop_total(outer)
+            iteration += self.accumulate(total, outer, escaping[outer], loop.line)
+        for outer, total in sorted(self.leave_loop().items()):
             zeros = f"{np}.zeros_like({outer}, dtype=float)"
             before_lines.append(ir.Line(total, zeros, frozenset({outer}), loop.line))
-            iteration += self.accumulate(total, outer, escaping[outer], loop.line)
             self.terms.setdefault(outer, []).append(Term(total, frozenset({total})))
         updates = [u for u in updates if u[0] != u[1]]  # `d = d`: unchanged across iterations
         if updates:
@@ -129,6 +136,32 @@ class LoopAdjoints:
                 self.terms.setdefault(before, []).append(
                     Term(adjoints[entry], frozenset({adjoints[entry]}))
                 )
+
+    # Each loop being walked: the names it defines, and the totals it owns (outer name ->
+    # total), zeroed before its backward loop and sent to the outer name after it.
+    loop_scopes: tuple[tuple[frozenset, dict], ...] = ()
+
+    def enter_loop(self, loop: ir.Loop) -> None:
+        from .reverse import all_targets
+
+        inside = frozenset(all_targets(loop.body) | set(loop.targets) | {loop.index})
+        self.loop_scopes = self.loop_scopes + ((inside, {}),)
+
+    def leave_loop(self) -> dict:
+        """The totals the loop just walked owns."""
+        (_, owned), self.loop_scopes = self.loop_scopes[-1], self.loop_scopes[:-1]
+        return owned
+
+    def loop_total(self, outer: str) -> str | None:
+        """Where a loop body adds what it sends to `outer`: the total of the outermost loop
+        being walked that `outer` is defined outside of (so loops nested in it, and branches,
+        add into it too), or None when `outer` is defined inside the innermost loop."""
+        for inside, owned in self.loop_scopes:
+            if outer not in inside:
+                if outer not in owned:
+                    owned[outer] = self.namer.fresh(f"d_{outer}_loop")
+                return owned[outer]
+        return None
 
     def accumulate(self, total: str, outer: str, terms, line) -> list:
         """`total += terms`, each iteration: an element read (x[t]) adds in place."""

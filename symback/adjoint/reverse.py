@@ -81,6 +81,9 @@ def loop_lines(loop: ir.Loop, stacks: dict[int, str]) -> list:
         saved = entries[0] if len(entries) == 1 else f"({', '.join(entries)})"
         uses = frozenset(entries) | {stack}
         body.insert(0, ir.Line(stack, f"{stack}.append({saved})", uses, statement=True))
+    if loop.exit is not None:  # `break`: after the carried values are updated
+        leave = ir.Line("", "break", frozenset(), statement=True)
+        body.append(ir.Block(f"if {loop.exit}", (leave,), (), loop.line))
     out.append(ir.Block(loop_header(loop), tuple(body), (), loop.line))
     return out
 
@@ -89,6 +92,8 @@ def loop_header(loop: ir.Loop, backward: bool = False, stack: str = "") -> str:
     if loop.kind == "while":
         return f"for _ in range(len({stack}))" if backward else f"while {print_code(loop.header)}"
     header = print_code(loop.header)
+    if backward and loop.exit is not None:  # the iterations that ran: one saved entry each
+        return f"for {loop.index} in reversed({header}[: len({stack})])"
     return f"for {loop.index} in {f'reversed({header})' if backward else header}"
 
 

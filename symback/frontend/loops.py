@@ -3,15 +3,20 @@
 Names the body assigns that already have a value before the loop are loop-carried: inside
 the body they are read under one entry name, and the body ends by writing its final value
 back to it, so the generated loop is a loop (not T copies of its body). Iterating over an
-array, `zip` or `enumerate` is rewritten to an index loop first.
+array, `zip` or `enumerate` is rewritten to an index loop first. A body that leaves early is
+restructured so each `break`/`continue` ends its path (exits.py); each path's end then sets
+the loop's stop flag, which the loop tests after updating its carried values.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 
 from .. import ir
+from .exits import breaks, exits_last, leaves_early
 
+LOOP_ELSE_HINT = "set a flag before each `break` and test it after the loop instead"
 LOOP_FUNCTIONS = {"range", "len", "min", "max", "int"}  # allowed in a loop header
 
 
@@ -50,7 +55,7 @@ class Loops:
 
     def visit_For(self, stmt: ast.For):
         if stmt.orelse:
-            self.fail(stmt, "a for loop with an else clause is not supported", None)
+            self.fail(stmt, "a for loop with an else clause is not supported", LOOP_ELSE_HINT)
         stmt = index_loop(stmt, lambda: self.namer.fresh("i"))
         if not isinstance(stmt.target, ast.Name):
             self.fail(stmt.target, "the loop variable must be a single name", None)
@@ -60,12 +65,13 @@ class Loops:
 
     def visit_While(self, stmt: ast.While):
         if stmt.orelse:
-            self.fail(stmt, "a while loop with an else clause is not supported", None)
+            self.fail(stmt, "a while loop with an else clause is not supported", LOOP_ELSE_HINT)
         return self.loop("while", stmt, None, [], None)
 
     def loop(self, kind, stmt, header, header_names, index):
         line = self._line
         self.check_loop_body(stmt)
+        stmt = self.exits_last(stmt)
         assigned = sorted(
             {
                 n.id
@@ -87,17 +93,44 @@ class Loops:
             test, test_names = self.loop_test(stmt.test)
             header_names = test_names
         self.loop_depth += 1
+        self.loop_stops.append(self.namer.fresh("stop") if breaks(stmt.body) else None)
         self.run(stmt.body)
+        stop = self.loop_stops.pop()
         self.loop_depth -= 1
+        exit_flag = self.env[stop] if stop is not None else None
         body, self.body = self.body, saved_body
         triples = tuple((before[n], entries[n], self.env[n]) for n in carried)
         self.env = {k: v for k, v in before.items()}
         self.env.update(entries)  # after the loop, each carried name holds its last value
         code = header if kind == "for" else test
         self.body.append(
-            ir.Loop(kind, index, code, tuple(header_names), triples, tuple(body), line)
+            ir.Loop(kind, index, code, tuple(header_names), triples, tuple(body), line, exit_flag)
         )
         return None
+
+    def exits_last(self, stmt):
+        """The loop with `break`/`continue` ending each path of its body (see exits.py)."""
+        if not leaves_early(stmt.body):
+            return stmt
+        new = copy.copy(stmt)
+        new.body = exits_last(stmt.body, stmt)
+        return new
+
+    def visit_Break(self, stmt: ast.Break) -> None:
+        self.leave_iteration(stops=True)
+
+    def visit_Continue(self, stmt: ast.Continue) -> None:
+        self.leave_iteration(stops=False)
+
+    def leave_iteration(self, stops: bool) -> None:
+        """The end of a path through a loop body that breaks: set the loop's stop flag."""
+        flag = self.loop_stops[-1]
+        if flag is None:
+            return  # a loop without `break`: `continue` only ends the path
+        name = self.new_version_name(flag)
+        self.body.append(ir.Opaque(name, (), ast.Constant(stops), self._line))
+        self.boolean.add(name)
+        self._alias(flag, name)
 
     def check_aliases(self, stmt, carried) -> None:
         """`y = x` then `y += 1` in the loop: on an array that changes x too; refuse it."""
@@ -117,15 +150,9 @@ class Loops:
                 )
 
     def check_loop_body(self, stmt) -> None:
-        for node in ast.walk(stmt):
-            if isinstance(node, (ast.Break, ast.Continue)):
-                self.fail(
-                    node,
-                    f"`{type(node).__name__.lower()}` inside a loop is not supported yet",
-                    "use a while loop whose condition says when to stop",
-                )
+        for node in ast.walk(stmt):  # (exits.lift_returns has rewritten the function's own)
             if isinstance(node, ast.Return):
-                self.fail(node, "`return` inside a loop is not supported yet", "return after it")
+                self.fail(node, "`return` inside a loop is not supported here", "return after it")
 
     def loop_header(self, node: ast.expr):
         """`range(...)` over values no gradient flows through: (code, SSA names it reads)."""

@@ -21,6 +21,7 @@ from ..rules.functions import power
 from .arrays import ArrayLowering
 from .calls import CallInlining
 from .control import ControlFlow, tail_returns
+from .exits import lift_returns
 from .loops import Loops
 from .outside import OutsideNames
 from .resolve import Namespace
@@ -98,6 +99,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
             self.custom, self.views = parent.custom, parent.views
         self.first_binding: set[str] = set(self.params)
         self.loop_depth = 0  # how many loops enclose the statement being lowered
+        self.loop_stops: list[str | None] = []  # per enclosing loop: its stop flag's name
+        self._return_names: tuple[str, str] | None = None
         self._last_read: dict[str, int] | None = None  # user name -> last line reading it
 
     # -- errors ---------------------------------------------------------------------------
@@ -125,6 +128,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
         body = self.fdef.body
         if body and isinstance(body[0], ast.Expr):
             body = body[1:]  # the docstring (the fence refused any other expression statement)
+        body = lift_returns(body, self.return_names, self.fail)
         returned = self.run(tail_returns(body))
         if returned is None:
             self.fail(
@@ -133,6 +137,12 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
                 "end the function with `return <scalar>`",
             )
         return returned
+
+    def return_names(self) -> tuple[str, str]:
+        """The names a `return` inside a loop assigns: (its value, whether it returned)."""
+        if self._return_names is None:
+            self._return_names = (self.namer.fresh("result"), self.namer.fresh("returned"))
+        return self._return_names
 
     def run(self, stmts: list[ast.stmt]):
         """Lower statements in order; (output, aux) if they end by returning, else None."""
@@ -359,7 +369,9 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
 
     def value_Constant(self, node: ast.Constant, operands, target) -> Val:
         v = node.value
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if isinstance(v, bool):  # a flag, like a comparison's result
+            return Val(sp.S.Zero, ast.Constant(v), boolean=True)
+        if not isinstance(v, (int, float)):
             self.fail(node, f"the constant {v!r} has no derivative", "use a number")
         return Val(sp.Integer(v) if isinstance(v, int) else sp.Float(v), ast.Constant(v))
 
