@@ -354,12 +354,39 @@ class _Backward(ControlAdjoints):
         name = self.namer.adjoint(value)
         if len(terms) == 1 and terms[0].wrap == "spread":
             self.views.add(name)
-        self.lines.append(ir.Line(name, self.sum_text(value, terms), _union(terms), line))
+        if not self.scattered(name, value, terms, line):
+            self.lines.append(ir.Line(name, self.sum_text(value, terms), _union(terms), line))
         held = self.held_terms(value, terms)
         held = self.shapes.get(value) if held is None and self.shapes is not None else held
         if held is not None:
             self.held[name] = held
         return name
+
+    def scattered(self, name: str, value: str, terms: list[Term], line) -> bool:
+        """Several slices' gradients (x[1:], x[:-1]): one zero array, each slice added in
+        place (those of one slice summed first), rather than a zero array per slice.
+        Emits the lines and says whether it did. Only in specialised code: the general code
+        stays free of in-place writes, so that symback can differentiate it again."""
+        if (
+            self.shapes is None
+            or len(terms) < 2
+            or any(t.scatter is None or t.scatter[2] is None for t in terms)
+        ):
+            return False
+        groups: dict[str, list[Term]] = {}
+        for t in terms:
+            groups.setdefault(t.scatter[2], []).append(t)
+        for i, (subscript, group) in enumerate(groups.items()):
+            g = _joined([t.scatter[0] for t in group])
+            uses = _union(group)
+            if i == 0:
+                text = f"{self.names['scatter']}({g}, {value}, {group[0].scatter[1]})"
+                self.lines.append(ir.Line(name, text, uses, line))
+            else:
+                text = f"{name}[{subscript}] += {g}"
+                self.lines.append(ir.Line(name, text, uses | {name}, line, statement=True))
+        self.helpers.add("scatter")
+        return True
 
     def held_terms(self, value: str, terms: list[Term]) -> Shape | None:
         """The shape a sum of terms is held at, when some are held smaller than `value`."""
@@ -388,10 +415,7 @@ class _Backward(ControlAdjoints):
             elif t.is_sum and len(terms) > 1:
                 text = f"({text})"
             parts.append(text)
-        out = parts[0]
-        for p in parts[1:]:
-            out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
-        return out
+        return _joined(parts)
 
     def parameter(self, p: str) -> str:
         """Emit the gradient of wrt parameter p: a fresh array (or float) the caller owns."""
@@ -400,6 +424,8 @@ class _Backward(ControlAdjoints):
         name = self.namer.adjoint(p)
         if not terms:
             self.lines.append(ir.Line(name, f"{np}.zeros_like({p}, dtype=float)", frozenset({p})))
+            return name
+        if self.scattered(name, p, terms, None):
             return name
         text = self.sum_text(p, terms, owned=True)
         held, shape = self.held_terms(p, terms), (self.shapes or {}).get(p)
@@ -422,6 +448,14 @@ class _Backward(ControlAdjoints):
             return True
         self.returned.add(term.text)
         return False
+
+
+def _joined(parts: list[str]) -> str:
+    """Printed terms as one sum: `a - b` rather than `a + -b`."""
+    out = parts[0]
+    for p in parts[1:]:
+        out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+    return out
 
 
 def _constant(text: str, names: dict[str, str]) -> str:
