@@ -20,7 +20,9 @@ from ..rules.arrays import METHODS, ArrayPrimitive
 SHAPE_CALLS = frozenset({"len", "int", "min", "max"})
 
 # Operations whose result may be a view of their first operand (same memory).
-VIEWS = frozenset({"getitem", "transpose", "reshape", "ravel"})
+VIEWS = frozenset(
+    {"getitem", "transpose", "reshape", "ravel", "squeeze", "expand_dims", "diag", "diagonal"}
+)
 
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
@@ -137,7 +139,30 @@ class ArrayLowering:
         params = (("index", print_code(np_index)), ("subscript", print_index(index)))
         code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
         op = "getitem" if basic else "gather"
+        if self.only_new_axes(node.slice):  # x[:, None] reshapes: so does its adjoint
+            op = "expand_dims"
         return self.emit_primitive(op, (array, *names), params, code, target, operands)
+
+    def only_new_axes(self, node: ast.expr) -> bool:
+        """Is the index only new axes (None, np.newaxis) among `:` and `...`?"""
+        parts = node.elts if isinstance(node, ast.Tuple) else [node]
+
+        def new_axis(part):
+            if isinstance(part, ast.Constant):
+                return part.value is None
+            return isinstance(part, ast.Attribute) and part.attr == "newaxis"
+
+        def whole(part):
+            if isinstance(part, ast.Slice):
+                return part.lower is None and part.upper is None and part.step is None
+            return isinstance(part, ast.Constant) and part.value is Ellipsis
+
+        if not any(new_axis(p) for p in parts):
+            return False
+        return all(new_axis(p) and self._is_numpy_or_none(p) or whole(p) for p in parts)
+
+    def _is_numpy_or_none(self, part: ast.expr) -> bool:
+        return isinstance(part, ast.Constant) or self._is_numpy(part.value)
 
     def is_basic_index(self, node: ast.expr) -> bool:
         """Does the index read each element at most once (slices, integers, a boolean mask)?
@@ -173,6 +198,10 @@ class ArrayLowering:
         self.body.append(ir.Opaque(name, tuple(names), code, self._line))
         return self.operand(name, operands)
 
+    def _is_numpy(self, node: ast.expr) -> bool:
+        resolved = self.namespace.chain(node)
+        return resolved is not None and resolved.kind == "module" and resolved.value is numpy
+
     def literal(self, node: ast.expr, what: str):
         try:
             return ast.literal_eval(node)
@@ -199,6 +228,8 @@ class ArrayLowering:
                 resolved = self.namespace.chain(n)
                 if resolved is not None and resolved.value is numpy.s_:  # an index in code
                     return self.module_attr("numpy.s_")
+                if n.attr == "newaxis" and self._is_numpy(n.value):  # None, by its name
+                    return self.module_attr("numpy.newaxis")
                 return self.outside(n, resolved).code
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
                 return ast.Call(n.func, [rewrite(a) for a in n.args], [])
