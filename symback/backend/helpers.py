@@ -106,6 +106,16 @@ HELPERS: dict[str, Helper] = {
     parts = {np}.split(g, {np}.cumsum(sizes)[:-1], axis=axis)
     return [{np}.reshape(part, {np}.shape(p)) for part, p in zip(parts, pieces)]
 '''),
+    "diag_grad": Helper(
+        '''def {diag_grad}(g, like, k=0):
+    """The gradient of np.diag(like, k), given g: np.diag(g, k), in the shape of `like`."""
+    d = {np}.diag(g, k)
+    if {np}.ndim(like) == 1 or {np}.shape(d) == {np}.shape(like):
+        return d
+    return {scatter_diagonal}(g, like, k)  # the diagonal of a matrix that is not square
+''',
+        ("scatter_diagonal",),
+    ),
     "scatter_diagonal": Helper('''def {scatter_diagonal}(g, like, offset=0, axis1=0, axis2=1):
     """Zeros shaped like `like`, with g on its diagonal `offset` of axes (axis1, axis2)."""
     out = {np}.zeros({np}.shape(like), dtype={np}.result_type(g, float))

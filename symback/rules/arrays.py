@@ -166,14 +166,19 @@ def _reshape(c: Context):
 
 
 def _diag(c: Context):
-    # np.diag(v, k) builds a matrix from a vector and reads the diagonal of a matrix: the
-    # adjoint of each is the other (for a matrix, g goes on its k-th diagonal of zeros).
+    # np.diag(v, k) builds a matrix from a vector and reads a diagonal of a matrix: the
+    # adjoint of each is the other, np.diag(g, k) (a helper makes it fit a matrix that is
+    # not square; a Python `if` here would not survive a second derivative).
     k = c.params.get("k", 0)
-    k_text = f", {k!r}" if k else ""
-    matrix = f"{{scatter_diagonal}}({c.bar}, {c.x}{k_text})"
-    return (
-        Contribution(f"({{np}}.diag({c.bar}{k_text}) if {{np}}.ndim({c.x}) == 1 else {matrix})"),
-    )
+    return (Contribution(f"{{diag_grad}}({c.bar}, {c.x}{f', {k!r}' if k else ''})"),)
+
+
+def _diag_grad(c: Context):
+    # diag_grad(g, like, k) is np.diag(g, k) fitted to like's shape: linear in g, with
+    # np.diag(bar, k) as its adjoint whether like is a vector or a matrix.
+    extra = c.params["extra"]
+    k = f", {extra[1]}" if len(extra) > 1 else ""
+    return (Contribution(f"{{np}}.diag({c.bar}{k})"),)
 
 
 def _diagonal(c: Context):
@@ -473,7 +478,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ArrayPrimitive("squeeze", ("numpy.squeeze",), 1, _reshape, AXIS, ("squeeze",), positional=AXIS),
     ArrayPrimitive("expand_dims", ("numpy.expand_dims",), 1, _reshape, AXIS, positional=AXIS),
     ArrayPrimitive(
-        "diag", ("numpy.diag",), 1, _diag, ("k",), (), ("scatter_diagonal",), positional=("k",)
+        "diag", ("numpy.diag",), 1, _diag, ("k",), (), ("diag_grad",), positional=("k",)
     ),
     ArrayPrimitive(
         "diagonal",
@@ -496,6 +501,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ArrayPrimitive(
         "scatter", ("symback.scatter", "symback.scatter_add"), 1, _scatter, passthrough=2
     ),
+    ArrayPrimitive("diag_grad", ("symback.diag_grad",), 1, _diag_grad, passthrough=2),
     ArrayPrimitive(
         "scatter_diagonal", ("symback.scatter_diagonal",), 1, _scatter_diagonal, passthrough=4
     ),
