@@ -81,7 +81,11 @@ class ArrayLowering:
         elif row.layout == "after_subscripts":  # np.einsum("ij,j->i", A, x)
             subscripts = self.literal(args[0], "the subscripts") if args else None
             if not isinstance(subscripts, str) or "->" not in subscripts:
-                self.fail(node, "np.einsum needs explicit subscripts, such as 'ij,j->i'", None)
+                self.fail(
+                    node,
+                    "np.einsum needs literal subscripts with an explicit output, such as 'ij,j->i'",
+                    "write the output after `->`: 'ii->' for a trace, 'ij->ji' for a transpose",
+                )
             params.append(("subscripts", subscripts))
             arrays = tuple(self.value_to_name(a) for a in args[1:])
             array_codes = [ast.Constant(subscripts)] + [ast.Name(a, ast.Load()) for a in arrays]
@@ -110,7 +114,15 @@ class ArrayLowering:
         keyword_codes = []
         for k in keywords:
             if k.arg not in row.static:
-                self.fail(k, f"np.{row.op} with `{k.arg}=` is not supported", None)
+                self.fail(
+                    k,
+                    f"np.{row.op} with `{k.arg}=` is not supported",
+                    (
+                        f"the keywords it takes: {', '.join(row.static)}"
+                        if row.static
+                        else f"call np.{row.op} without keywords (convert the result if you must)"
+                    ),
+                )
             params.append((k.arg, self.literal(k.value, k.arg)))
             keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
         func = func or self.module_attr(row.names[0])

@@ -314,9 +314,9 @@ def _einsum(c: Context):
 
     An index repeated within one operand (`'ii->'`, a trace) reads a diagonal: its second
     occurrence gets a fresh letter tied to the first by an identity matrix, so the gradient
-    lands on the diagonal. A gradient is summed back to its operand's shape where einsum may
-    have broadcast: along the ellipsis, and along an index another operand shares (an axis
-    of length 1 stretches to the other's length)."""
+    lands on the diagonal. einsum stretches an axis of length 1 to another operand's length
+    (along the ellipsis and along a shared index): a gradient is summed back to its
+    operand's shape there, and spread back where its operand was the longer one."""
     inputs, _, output = c.params["subscripts"].replace(" ", "").partition("->")
     subs = inputs.split(",")
     free = [
@@ -353,7 +353,10 @@ def _einsum(c: Context):
         shared = set(mine) & set("".join(subs[:i] + subs[i + 1 :]))
         if shared or "..." in c.params["subscripts"]:  # an axis of length 1 may broadcast
             text = f"{{unbroadcast}}({text}, {c.operands[i]})"
-        out.append(Contribution(text, spread=bool(lone)))
+        # A shared index summed over takes its length from the others: 1 where they had
+        # length 1 and this operand more, so the gradient is spread back along it.
+        contracted = (shared - set(output)) - {"."}
+        out.append(Contribution(text, spread=bool(lone or contracted)))
     return tuple(out)
 
 
