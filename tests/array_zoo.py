@@ -613,6 +613,136 @@ def stack_and_concatenate(a, b):
     return np.sum(s**2) + np.sum(np.sin(c)) + np.sum(m * 0.5)
 
 
+def einsum_ellipsis(T, W, x):
+    """'...' as leading batch axes, on one operand and on the output."""
+    return np.sum(np.sin(np.einsum("...ij,jk->...ik", T, W))) + np.sum(
+        np.einsum("...i,i->...", T, x) ** 2
+    )
+
+
+def einsum_ellipsis_broadcast(A, B):
+    """'...' on both operands, broadcast against each other (B's batch axis has length 1)."""
+    return np.sum(np.einsum("...ij,...jk->...ik", A, B) ** 2)
+
+
+def einsum_diagonals(A, v, X):
+    """A repeated index reads a diagonal: a trace, the diagonal, a diagonal times a vector."""
+    return (
+        np.einsum("ii->", A) ** 2
+        + np.sum(np.einsum("ii->i", A) * v)
+        + np.sum(np.einsum("ii,i->i", A, v) ** 2)
+        + np.sum(np.einsum("iji->j", X) ** 2)
+    )
+
+
+def einsum_batched_diagonal(T):
+    """'...ii->...i': the diagonal of each matrix of a stack."""
+    return np.sum(np.sin(np.einsum("...ii->...i", T)))
+
+
+def einsum_length_one_axes(a, b, c):
+    """einsum stretches an axis of length 1 to the other operand's length, like broadcasting."""
+    return np.sum(np.einsum("ij,jk->ik", a, b) ** 2) + np.sum(np.einsum("ij,ij->ij", c, b))
+
+
+def diag_of_vector(v, W, U):
+    """np.diag(v) builds a matrix; with k the vector sits off the diagonal of a bigger one."""
+    return (
+        np.sum(np.diag(v) * W) + np.sum(np.sin(np.diag(v, 1)) * U) + np.sum(np.diag(v, k=-2) ** 2)
+    )
+
+
+def diag_of_matrix(A):
+    """np.diag(A) reads a diagonal (of a square, wide or tall matrix), offsets either side."""
+    return np.sum(np.diag(A) ** 3) + np.sum(np.sin(np.diag(A, 1))) + np.sum(np.diag(A, -1) ** 2)
+
+
+def diag_round_trip(A):
+    """np.diag(np.diag(A)): A's diagonal as a square matrix, used in a product with A."""
+    return np.sum(np.sin(np.diag(np.diag(A)) @ A))
+
+
+def diagonal_forms(T, A):
+    """np.diagonal with an offset and axes, and the .diagonal() method."""
+    return (
+        np.sum(np.diagonal(T, 1, 1, 2) ** 2)
+        + np.sum(np.sin(np.diagonal(T, axis1=0, axis2=2)))
+        + np.sum(A.diagonal() ** 3)
+        + np.sum(A.diagonal(-1) * 2.0)
+    )
+
+
+def joins_of_vectors(a, b):
+    """np.hstack joins vectors end to end; np.vstack stacks them as rows, column_stack as columns."""
+    h = np.hstack([a, b, a * b])
+    v = np.vstack([a, b])
+    c = np.column_stack([a, b])
+    return np.sum(np.sin(h)) + np.sum(v[0] * v[1] ** 2) + np.sum(c[:, 0] * np.cos(c[:, 1]))
+
+
+def joins_of_matrices(A, B, C):
+    """Matrices: np.hstack along axis 1, np.vstack along axis 0, column_stack as hstack."""
+    h = np.hstack([A, B])
+    v = np.vstack([A, C, A])
+    c = np.column_stack([B, A])
+    return np.sum(np.sin(h)) + np.sum(v**2 * 0.5) + np.sum(c[:, 1:] ** 3)
+
+
+def joins_mixed(s, v, M):
+    """A number and a vector in np.hstack; a vector beside matrices in vstack and column_stack."""
+    h = np.hstack([s, v, s * 2.0])
+    r = np.vstack([v, M])
+    c = np.column_stack([v, M.T])
+    return np.sum(np.sin(h)) + np.sum(np.cos(r)) + np.sum(c**2 * h[1:5, None])
+
+
+def hstack_3d(T, U):
+    """np.hstack of 3-D arrays joins axis 1 (not the last)."""
+    return np.sum(np.sin(np.hstack([T, U])) * np.hstack([U, T]))
+
+
+def inner_vectors(u, v, s):
+    """np.inner of two vectors is their dot product; with a number it multiplies."""
+    return np.inner(u, v) ** 2 + np.sum(np.inner(s, u) ** 2) + np.sum(np.inner(v, s) * u)
+
+
+def inner_nd(A, B, T, v):
+    """np.inner of arrays contracts their last axes: matrix-matrix, 3-D-matrix, matrix-vector."""
+    return (
+        np.sum(np.inner(A, B) ** 2) + np.sum(np.sin(np.inner(T, A))) + np.sum(np.inner(A, v) ** 2)
+    )
+
+
+def dot_nd(T, W, v, M):
+    """np.dot beyond 2-D: a's last axis with b's second-to-last (or only) axis."""
+    return (
+        np.sum(np.dot(T, W) ** 2)
+        + np.sum(np.sin(np.dot(T, v)))
+        + np.sum(np.dot(v[:3], T) ** 2)
+        + np.sum(np.dot(M, W) * 0.5)
+    )
+
+
+def squeeze_and_expand_dims(X, v):
+    """np.squeeze (all axes of length 1, or one), and np.expand_dims, as functions and methods."""
+    return (
+        np.sum(np.squeeze(X) ** 3)
+        + np.sum(X.squeeze(axis=0) * 2.0)
+        + np.sum(np.expand_dims(v, 0) * X[0])
+        + np.sum(np.expand_dims(v, axis=1) ** 2)
+    )
+
+
+def new_axes(v, A):
+    """x[:, np.newaxis], x[None, :], x[None], x[..., None]."""
+    return (
+        np.sum(v[:, np.newaxis] * A)
+        + np.sum(np.sin(v[None, :] * A.T))
+        + np.sum(v[None] ** 3)
+        + np.sum(v[..., None] * v)
+    )
+
+
 ARRAY_ZOO = [
     # einsum, stack, concatenate
     (einsum_contractions, (M34, V4, _normal(4, 2)), ("A", "x", "B")),
@@ -708,6 +838,39 @@ ARRAY_ZOO = [
     (ridge_closed_form, (0.7, M53, Y5, np.eye(3)), ("lam", "X", "y")),
     (gaussian_process_nll, (M53, Y5, 1.3, 0.5 * np.eye(5)), ("X", "y", "ell", "noise")),
     (log_sum_exp_rows, (SPREAD34,), 0),
+]
+
+# Added after the first zoo, so that the data drawn above stays as it was.
+ARRAY_ZOO += [
+    # diag, diagonal
+    (diag_of_vector, (V4, _normal(4, 4), _normal(5, 5)), "v"),
+    (diag_of_matrix, (A3,), 0),
+    (diag_of_matrix, (M34,), 0),
+    (diag_of_matrix, (M43,), 0),
+    (diag_round_trip, (M34,), 0),
+    (diag_round_trip, (A3,), 0),
+    (diagonal_forms, (T234, M34), ("T", "A")),
+    (diagonal_forms, (T324, M43), ("T", "A")),
+    # hstack, vstack, column_stack
+    (joins_of_vectors, (V3, _normal(3)), ("a", "b")),
+    (joins_of_matrices, (M34, _normal(3, 2), _normal(2, 4)), ("A", "B", "C")),
+    (joins_mixed, (0.7, V4, _normal(2, 4)), ("s", "v", "M")),
+    (hstack_3d, (T234, _normal(2, 3, 4)), ("T", "U")),
+    # inner, dot beyond 2-D
+    (inner_vectors, (V4, W4, 1.3), ("u", "v", "s")),
+    (inner_nd, (M34, _normal(5, 4), T234, V4), ("A", "B", "T", "v")),
+    (dot_nd, (T234, _normal(5, 4, 3), V4, M34), ("T", "W", "v", "M")),
+    # einsum with '...' and repeated indices
+    (einsum_ellipsis, (T234, _normal(4, 3), V4), ("T", "W", "x")),
+    (einsum_ellipsis, (M34, _normal(4, 3), V4), ("T", "W", "x")),
+    (einsum_ellipsis_broadcast, (T234, _normal(1, 4, 5)), ("A", "B")),
+    (einsum_ellipsis_broadcast, (T234, _normal(4, 5)), ("A", "B")),
+    (einsum_diagonals, (A3, V3, _normal(3, 4, 3)), ("A", "v", "X")),
+    (einsum_batched_diagonal, (STACK233,), 0),
+    (einsum_length_one_axes, (_normal(2, 1), M23, _normal(1, 3)), ("a", "b", "c")),
+    # squeeze, expand_dims, new axes
+    (squeeze_and_expand_dims, (_normal(1, 3, 4), V4), ("X", "v")),
+    (new_axes, (V4, M43), ("v", "A")),
 ]
 
 

@@ -245,6 +245,21 @@ def uses_method(x):
     return z
 
 
+def diag_offset_not_literal(x, k):
+    y = np.diag(x, k)  # ERR:diag_offset
+    return np.sum(y)
+
+
+def hstack_with_dtype(x):
+    y = np.hstack([x, x], dtype=float)  # ERR:hstack_keyword
+    return np.sum(y)
+
+
+def einsum_implicit_output(x):
+    y = np.einsum("ii", x)  # ERR:einsum_implicit
+    return y
+
+
 def uses_floordiv(x):
     y = x // 2.0  # ERR:floordiv
     return y

@@ -55,14 +55,74 @@ HELPERS: dict[str, Helper] = {
 ''',
         ("unbroadcast",),
     ),
-    "dot_check": Helper('''def {dot_check}(a, b):
-    """np.dot is a matrix product only up to 2-D: refuse what its gradient does not cover."""
-    if {np}.ndim(a) > 2 or {np}.ndim(b) > 2:
-        raise ValueError(
-            "symback: the gradient of np.dot is written for arrays of up to 2 dimensions; "
-            "use np.matmul or @ for stacks of matrices"
-        )
-    return a
+    "dot_left": Helper(
+        '''def {dot_left}(g, a, b):
+    """The gradient of np.dot(a, b) with respect to a, given g, the gradient of the product."""
+    if min({np}.ndim(a), {np}.ndim(b)) == 0 or max({np}.ndim(a), {np}.ndim(b)) <= 2:
+        return {matmul_left}(g, a, b)
+    if {np}.ndim(b) == 1:
+        return {np}.multiply.outer(g, b)
+    # np.dot sums a's last axis with b's second-to-last: g holds a's other axes, then b's
+    return {np}.tensordot(g, {np}.swapaxes(b, -1, -2), {np}.ndim(b) - 1)
+''',
+        ("matmul_left",),
+    ),
+    "dot_right": Helper(
+        '''def {dot_right}(g, a, b):
+    """The gradient of np.dot(a, b) with respect to b, given g, the gradient of the product."""
+    if min({np}.ndim(a), {np}.ndim(b)) == 0 or max({np}.ndim(a), {np}.ndim(b)) <= 2:
+        return {matmul_right}(g, a, b)
+    lead = list(range({np}.ndim(a) - 1))  # a's axes other than the summed one, first in g
+    if {np}.ndim(b) == 1:
+        return {np}.tensordot(g, a, (lead, lead))
+    return {np}.moveaxis({np}.tensordot(a, g, (lead, lead)), 0, -2)
+''',
+        ("matmul_right",),
+    ),
+    "inner_left": Helper(
+        '''def {inner_left}(g, a, b):
+    """The gradient of np.inner(a, b) with respect to a, given g, the gradient of the product."""
+    if {np}.ndim(a) == 0 or {np}.ndim(b) == 0:  # np.inner with a scalar multiplies
+        return {unbroadcast}(g * b, a)
+    # g holds a's leading axes, then b's: contract the latter with b's
+    return {np}.tensordot(g, b, {np}.ndim(b) - 1)
+''',
+        ("unbroadcast",),
+    ),
+    "inner_right": Helper(
+        '''def {inner_right}(g, a, b):
+    """The gradient of np.inner(a, b) with respect to b, given g, the gradient of the product."""
+    if {np}.ndim(a) == 0 or {np}.ndim(b) == 0:  # np.inner with a scalar multiplies
+        return {unbroadcast}(g * a, b)
+    lead = list(range({np}.ndim(a) - 1))  # a's leading axes, which come first in g
+    return {np}.tensordot(g, a, (lead, lead))
+''',
+        ("unbroadcast",),
+    ),
+    "hstack_pieces": Helper('''def {hstack_pieces}(g, pieces):
+    """g cut back into arrays shaped like `pieces`: the gradient of np.hstack(pieces)."""
+    axis = 0 if {np}.ndim(g) == 1 else 1  # vectors join end to end, the rest along axis 1
+    sizes = [{np}.shape({np}.atleast_1d(p))[axis] for p in pieces]
+    parts = {np}.split(g, {np}.cumsum(sizes)[:-1], axis=axis)
+    return [{np}.reshape(part, {np}.shape(p)) for part, p in zip(parts, pieces)]
+'''),
+    "diag_grad": Helper(
+        '''def {diag_grad}(g, like, k=0):
+    """The gradient of np.diag(like, k), given g: np.diag(g, k), in the shape of `like`."""
+    d = {np}.diag(g, k)
+    if {np}.ndim(like) == 1 or {np}.shape(d) == {np}.shape(like):
+        return d
+    return {scatter_diagonal}(g, like, k)  # the diagonal of a matrix that is not square
+''',
+        ("scatter_diagonal",),
+    ),
+    "scatter_diagonal": Helper('''def {scatter_diagonal}(g, like, offset=0, axis1=0, axis2=1):
+    """Zeros shaped like `like`, with g on its diagonal `offset` of axes (axis1, axis2)."""
+    out = {np}.zeros({np}.shape(like), dtype={np}.result_type(g, float))
+    i = {np}.arange({np}.shape(g)[-1])
+    planes = {np}.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writes land in out
+    planes[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
 '''),
     "prod_others": Helper('''def {prod_others}(x, axis):
     """For each element, the product of the others along `axis`: exact where x has zeros."""

@@ -20,7 +20,9 @@ from ..rules.arrays import METHODS, ArrayPrimitive
 SHAPE_CALLS = frozenset({"len", "int", "min", "max"})
 
 # Operations whose result may be a view of their first operand (same memory).
-VIEWS = frozenset({"getitem", "transpose", "reshape", "ravel"})
+VIEWS = frozenset(
+    {"getitem", "transpose", "reshape", "ravel", "squeeze", "expand_dims", "diag", "diagonal"}
+)
 
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
@@ -79,7 +81,11 @@ class ArrayLowering:
         elif row.layout == "after_subscripts":  # np.einsum("ij,j->i", A, x)
             subscripts = self.literal(args[0], "the subscripts") if args else None
             if not isinstance(subscripts, str) or "->" not in subscripts:
-                self.fail(node, "np.einsum needs explicit subscripts, such as 'ij,j->i'", None)
+                self.fail(
+                    node,
+                    "np.einsum needs literal subscripts with an explicit output, such as 'ij,j->i'",
+                    "write the output after `->`: 'ii->' for a trace, 'ij->ji' for a transpose",
+                )
             params.append(("subscripts", subscripts))
             arrays = tuple(self.value_to_name(a) for a in args[1:])
             array_codes = [ast.Constant(subscripts)] + [ast.Name(a, ast.Load()) for a in arrays]
@@ -108,7 +114,15 @@ class ArrayLowering:
         keyword_codes = []
         for k in keywords:
             if k.arg not in row.static:
-                self.fail(k, f"np.{row.op} with `{k.arg}=` is not supported", None)
+                self.fail(
+                    k,
+                    f"np.{row.op} with `{k.arg}=` is not supported",
+                    (
+                        f"the keywords it takes: {', '.join(row.static)}"
+                        if row.static
+                        else f"call np.{row.op} without keywords (convert the result if you must)"
+                    ),
+                )
             params.append((k.arg, self.literal(k.value, k.arg)))
             keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
         func = func or self.module_attr(row.names[0])
@@ -137,7 +151,30 @@ class ArrayLowering:
         params = (("index", print_code(np_index)), ("subscript", print_index(index)))
         code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
         op = "getitem" if basic else "gather"
+        if self.only_new_axes(node.slice):  # x[:, None] reshapes: so does its adjoint
+            op = "expand_dims"
         return self.emit_primitive(op, (array, *names), params, code, target, operands)
+
+    def only_new_axes(self, node: ast.expr) -> bool:
+        """Is the index only new axes (None, np.newaxis) among `:` and `...`?"""
+        parts = node.elts if isinstance(node, ast.Tuple) else [node]
+
+        def new_axis(part):
+            if isinstance(part, ast.Constant):
+                return part.value is None
+            return isinstance(part, ast.Attribute) and part.attr == "newaxis"
+
+        def whole(part):
+            if isinstance(part, ast.Slice):
+                return part.lower is None and part.upper is None and part.step is None
+            return isinstance(part, ast.Constant) and part.value is Ellipsis
+
+        if not any(new_axis(p) for p in parts):
+            return False
+        return all(new_axis(p) and self._is_numpy_or_none(p) or whole(p) for p in parts)
+
+    def _is_numpy_or_none(self, part: ast.expr) -> bool:
+        return isinstance(part, ast.Constant) or self._is_numpy(part.value)
 
     def is_basic_index(self, node: ast.expr) -> bool:
         """Does the index read each element at most once (slices, integers, a boolean mask)?
@@ -173,6 +210,10 @@ class ArrayLowering:
         self.body.append(ir.Opaque(name, tuple(names), code, self._line))
         return self.operand(name, operands)
 
+    def _is_numpy(self, node: ast.expr) -> bool:
+        resolved = self.namespace.chain(node)
+        return resolved is not None and resolved.kind == "module" and resolved.value is numpy
+
     def literal(self, node: ast.expr, what: str):
         try:
             return ast.literal_eval(node)
@@ -199,6 +240,8 @@ class ArrayLowering:
                 resolved = self.namespace.chain(n)
                 if resolved is not None and resolved.value is numpy.s_:  # an index in code
                     return self.module_attr("numpy.s_")
+                if n.attr == "newaxis" and self._is_numpy(n.value):  # None, by its name
+                    return self.module_attr("numpy.newaxis")
                 return self.outside(n, resolved).code
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
                 return ast.Call(n.func, [rewrite(a) for a in n.args], [])

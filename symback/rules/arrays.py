@@ -155,14 +155,21 @@ def _matmul(c: Context):
 
 
 def _dot(c: Context):
-    # np.dot agrees with matmul up to 2-D; the check raises on anything bigger.
+    # np.dot agrees with matmul up to 2-D; the helpers contract its N-D form themselves.
     if c.ndims in _MATMUL_BY_NDIM:
         return _matmul(c)
     a, b = c.operands
-    checked = f"{{dot_check}}({a}, {b})"
     return (
-        Contribution(f"{{matmul_left}}({c.bar}, {checked}, {b})"),
-        Contribution(f"{{matmul_right}}({c.bar}, {checked}, {b})"),
+        Contribution(f"{{dot_left}}({c.bar}, {a}, {b})"),
+        Contribution(f"{{dot_right}}({c.bar}, {a}, {b})"),
+    )
+
+
+def _inner(c: Context):
+    a, b = c.operands
+    return (
+        Contribution(f"{{inner_left}}({c.bar}, {a}, {b})"),
+        Contribution(f"{{inner_right}}({c.bar}, {a}, {b})"),
     )
 
 
@@ -184,6 +191,38 @@ def _transpose(c: Context):
 
 def _reshape(c: Context):
     return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))"),)
+
+
+def _diag(c: Context):
+    # np.diag(v, k) builds a matrix from a vector and reads a diagonal of a matrix: the
+    # adjoint of each is the other, np.diag(g, k) (a helper makes it fit a matrix that is
+    # not square; a Python `if` here would not survive a second derivative).
+    k = c.params.get("k", 0)
+    return (Contribution(f"{{diag_grad}}({c.bar}, {c.x}{f', {k!r}' if k else ''})"),)
+
+
+def _diag_grad(c: Context):
+    # diag_grad(g, like, k) is np.diag(g, k) fitted to like's shape: linear in g, with
+    # np.diag(bar, k) as its adjoint whether like is a vector or a matrix.
+    extra = c.params["extra"]
+    k = f", {extra[1]}" if len(extra) > 1 else ""
+    return (Contribution(f"{{np}}.diag({c.bar}{k})"),)
+
+
+def _diagonal(c: Context):
+    offset, axis1, axis2 = (
+        c.params.get(n, d) for n, d in (("offset", 0), ("axis1", 0), ("axis2", 1))
+    )
+    args = "".join(f", {v!r}" for v in (offset, axis1, axis2))
+    if (axis1, axis2) == (0, 1):
+        args = f", {offset!r}" if offset else ""
+    return (Contribution(f"{{scatter_diagonal}}({c.bar}, {c.x}{args})"),)
+
+
+def _scatter_diagonal(c: Context):
+    # scatter_diagonal(g, like, offset, axis1, axis2) puts g on a diagonal of zeros: its
+    # adjoint reads bar's diagonal.
+    return (Contribution(f"{{np}}.diagonal({', '.join([c.bar, *c.params['extra'][1:]])})"),)
 
 
 def _cumsum(c: Context):
@@ -252,26 +291,100 @@ def _concatenate(c: Context):
     )
 
 
+def _pieces_at(bar: str, arrays: tuple[str, ...], size: str, cut: str) -> tuple:
+    """The adjoint of joining `arrays` end to end: piece i of `bar`, between the summed
+    sizes (`size` over `{x}`) of the arrays before it, reshaped like array i (a vector
+    stacked as a row, a number as an element). `cut` prints a slice of `{g}`."""
+    out, start = [], ""
+    for i, x in enumerate(arrays):
+        mine = size.format(x=x, np="{np}")
+        stop = f"{start} + {mine}" if start else mine
+        if i == len(arrays) - 1:
+            stop = ""
+        piece = cut.format(g=bar, s=f"{start}:{stop}") if len(arrays) > 1 else bar
+        out.append(Contribution(f"{{np}}.reshape({piece}, {{np}}.shape({x}))"))
+        start = stop
+    return tuple(out)
+
+
+def _vstack(c: Context):
+    # np.vstack joins rows: a vector (or a number) is one row, a matrix its len() rows.
+    return _pieces_at(c.bar, c.operands, "len({np}.atleast_2d({x}))", "{g}[{s}]")
+
+
+def _hstack(c: Context):
+    # np.hstack joins vectors (and numbers) end to end but matrices along axis 1: which one
+    # depends on the arrays' ranks at run time, so a helper cuts the gradient.
+    pieces = f"{{hstack_pieces}}({c.bar}, [{', '.join(c.operands)}])"
+    return tuple(Contribution(f"{pieces}[{i}]") for i in range(len(c.operands)))
+
+
+def _column_stack(c: Context):
+    # np.column_stack makes each vector (or number) a column and joins along axis 1.
+    width = "(1 if {np}.ndim({x}) < 2 else {np}.shape({x})[1])"
+    return _pieces_at(c.bar, c.operands, width, "{g}[:, {s}]")
+
+
+def _einsum_terms(subscripts: str) -> list[str]:
+    """'...ij' -> ['...', 'i', 'j']: the ellipsis is one term."""
+    head, dots, tail = subscripts.partition("...")
+    return [*head, *(["..."] if dots else []), *tail]
+
+
+def _axes(terms: list[str]) -> list[int]:
+    """The axis of each term: counted from the front before an ellipsis, from the end after."""
+    ellipsis = terms.index("...") if "..." in terms else len(terms)
+    return [k if k < ellipsis else k - len(terms) for k in range(len(terms))]
+
+
 def _einsum(c: Context):
-    """Each operand's gradient is an einsum of the upstream with the other operands."""
+    """Each operand's gradient is an einsum of the upstream with the other operands.
+
+    An index repeated within one operand (`'ii->'`, a trace) reads a diagonal: its second
+    occurrence gets a fresh letter tied to the first by an identity matrix, so the gradient
+    lands on the diagonal. einsum stretches an axis of length 1 to another operand's length
+    (along the ellipsis and along a shared index): a gradient is summed back to its
+    operand's shape there, and spread back where its operand was the longer one."""
     inputs, _, output = c.params["subscripts"].replace(" ", "").partition("->")
     subs = inputs.split(",")
+    free = [
+        ch
+        for ch in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        if ch not in c.params["subscripts"]
+    ]
     out = []
     for i, mine in enumerate(subs):
         others = [s for j, s in enumerate(subs) if j != i]
-        reachable = set(output).union(*others)
-        if len(set(mine)) != len(mine) or "." in mine:
-            out.append(UNSUPPORTED)  # a repeated index (a diagonal) or an ellipsis
-            continue
-        kept = "".join(ch for ch in mine if ch in reachable)
-        spec = ",".join([output, *others]) + "->" + kept
         names = [x for j, x in enumerate(c.operands) if j != i]
+        terms = _einsum_terms(mine)
+        if "..." in c.params["subscripts"] and "..." not in terms:
+            terms.insert(0, "...")  # the others broadcast along it: sum it back (below)
+        axes = _axes(terms)
+        first: dict[str, int] = {}
+        relabelled = []
+        for k, term in enumerate(terms):
+            if term != "..." and term in first:
+                fresh = free.pop(0)
+                others.append(term + fresh)
+                names.append(f"{{np}}.eye({{np}}.shape({c.operands[i]})[{axes[first[term]]}])")
+                term = fresh
+            elif term != "...":
+                first[term] = k
+            relabelled.append(term)
+        reachable = set(output).union(*others) | {"..."}
+        kept = "".join(t for t in relabelled if t in reachable)
+        spec = ",".join([output, *others]) + "->" + kept
         text = f"{{np}}.einsum({spec!r}, {', '.join([c.bar, *names])})"
-        lone = tuple(k for k, ch in enumerate(mine) if ch not in reachable)
+        lone = tuple(axes[k] for k, t in enumerate(relabelled) if t not in reachable)
         if lone:  # an index only this operand has was summed: spread the gradient along it
-            out.append(Contribution(f"{{np}}.expand_dims({text}, {lone!r})", spread=True))
-        else:
-            out.append(Contribution(text))
+            text = f"{{np}}.expand_dims({text}, {lone!r})"
+        shared = set(mine) & set("".join(subs[:i] + subs[i + 1 :]))
+        if shared or "..." in c.params["subscripts"]:  # an axis of length 1 may broadcast
+            text = f"{{unbroadcast}}({text}, {c.operands[i]})"
+        # A shared index summed over takes its length from the others: 1 where they had
+        # length 1 and this operand more, so the gradient is spread back along it.
+        contracted = (shared - set(output)) - {"."}
+        out.append(Contribution(text, spread=bool(lone or contracted)))
     return tuple(out)
 
 
@@ -287,6 +400,18 @@ def _matmul_right_rule(c: Context):
     g, a, _ = c.operands
     grad_g = f"{{unbroadcast}}({{np}}.matmul({a}, {c.bar}), {g})"
     return (Contribution(grad_g), UNSUPPORTED, None)
+
+
+def _inner_left_rule(c: Context):
+    # inner_left(g, a, b) contracts g with b over b's leading axes (a only gives the shape):
+    # linear in g, and np.inner(bar, b) is its adjoint, scalars included.
+    g, _, b = c.operands
+    return (Contribution(f"{{unbroadcast}}({{np}}.inner({c.bar}, {b}), {g})"), None, UNSUPPORTED)
+
+
+def _inner_right_rule(c: Context):
+    g, a, _ = c.operands
+    return (Contribution(f"{{unbroadcast}}({{np}}.inner({a}, {c.bar}), {g})"), UNSUPPORTED, None)
 
 
 def _broadcast_to(c: Context):
@@ -305,6 +430,7 @@ def _gather(c: Context):
 
 REDUCE = ("axis", "keepdims")
 AXIS = ("axis",)
+DIAGONAL = ("offset", "axis1", "axis2")
 PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ArrayPrimitive("sum", ("numpy.sum",), 1, _sum, REDUCE, ("sum",), positional=AXIS),
     ArrayPrimitive("mean", ("numpy.mean",), 1, _mean, REDUCE, ("mean",), positional=AXIS),
@@ -339,8 +465,9 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         _dot,
         (),
         ("dot",),
-        ("matmul_left", "matmul_right", "dot_check"),
+        ("dot_left", "dot_right"),
     ),
+    ArrayPrimitive("inner", ("numpy.inner",), 2, _inner, (), (), ("inner_left", "inner_right")),
     ArrayPrimitive("outer", ("numpy.outer",), 2, _outer),
     ArrayPrimitive("stack", ("numpy.stack",), 0, _stack, AXIS, positional=AXIS, layout="sequence"),
     ArrayPrimitive(
@@ -352,7 +479,19 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         positional=AXIS,
         layout="sequence",
     ),
-    ArrayPrimitive("einsum", ("numpy.einsum",), 0, _einsum, layout="after_subscripts"),
+    ArrayPrimitive("vstack", ("numpy.vstack",), 0, _vstack, layout="sequence"),
+    ArrayPrimitive(
+        "hstack", ("numpy.hstack",), 0, _hstack, (), (), ("hstack_pieces",), layout="sequence"
+    ),
+    ArrayPrimitive("column_stack", ("numpy.column_stack",), 0, _column_stack, layout="sequence"),
+    ArrayPrimitive(
+        "einsum",
+        ("numpy.einsum",),
+        0,
+        _einsum,
+        helpers=("unbroadcast",),
+        layout="after_subscripts",
+    ),
     ArrayPrimitive(
         "transpose",
         ("numpy.transpose",),
@@ -367,6 +506,21 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         "reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",), passthrough=1, varargs=True
     ),
     ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel", "flatten")),
+    ArrayPrimitive("squeeze", ("numpy.squeeze",), 1, _reshape, AXIS, ("squeeze",), positional=AXIS),
+    ArrayPrimitive("expand_dims", ("numpy.expand_dims",), 1, _reshape, AXIS, positional=AXIS),
+    ArrayPrimitive(
+        "diag", ("numpy.diag",), 1, _diag, ("k",), (), ("diag_grad",), positional=("k",)
+    ),
+    ArrayPrimitive(
+        "diagonal",
+        ("numpy.diagonal",),
+        1,
+        _diagonal,
+        DIAGONAL,
+        ("diagonal",),
+        ("scatter_diagonal",),
+        positional=DIAGONAL,
+    ),
     ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, AXIS, ("cumsum",), positional=AXIS),
     ArrayPrimitive("norm", ("numpy.linalg.norm",), 1, _norm),
     ArrayPrimitive("det", ("numpy.linalg.det",), 1, _det),
@@ -377,6 +531,16 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ArrayPrimitive("unbroadcast", ("symback.unbroadcast",), 1, _unbroadcast, passthrough=1),
     ArrayPrimitive(
         "scatter", ("symback.scatter", "symback.scatter_add"), 1, _scatter, passthrough=2
+    ),
+    ArrayPrimitive("diag_grad", ("symback.diag_grad",), 1, _diag_grad, passthrough=2),
+    ArrayPrimitive(
+        "scatter_diagonal", ("symback.scatter_diagonal",), 1, _scatter_diagonal, passthrough=4
+    ),
+    ArrayPrimitive(
+        "inner_left", ("symback.inner_left",), 3, _inner_left_rule, helpers=("unbroadcast",)
+    ),
+    ArrayPrimitive(
+        "inner_right", ("symback.inner_right",), 3, _inner_right_rule, helpers=("unbroadcast",)
     ),
     ArrayPrimitive(
         "matmul_left", ("symback.matmul_left",), 3, _matmul_left_rule, helpers=("unbroadcast",)
