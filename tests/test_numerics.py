@@ -93,6 +93,18 @@ def swish(x):
     return np.sum(x / (1 + np.exp(-x)))
 
 
+def softplus_steep(x):
+    return np.sum(3.0 * np.log(1 + np.exp(2.0 * x)))
+
+
+def softplus_offset(x):
+    return np.sum(np.log(2.0 + np.exp(x)))
+
+
+def log_cosh(x):
+    return np.sum(np.log(np.cosh(x)))
+
+
 # (function, its exact gradient, absolute tolerance): v * (1 - v), the textbook derivative of
 # a sigmoid the user computed as 1 / (1 + exp(-x)), is exact to within rounding of v near 1
 ELEMENTWISE_CASES = [
@@ -105,6 +117,9 @@ ELEMENTWISE_CASES = [
     (sigmoid_sum, lambda x: sigmoid(x) * sigmoid(-x), 1e-16),
     (sigmoid_exp_over, lambda x: sigmoid(x) * sigmoid(-x), 0.0),
     (swish, lambda x: sigmoid(x) + x * sigmoid(x) * sigmoid(-x), 0.0),
+    (softplus_steep, lambda x: 6.0 * sigmoid(2.0 * x), 0.0),
+    (softplus_offset, lambda x: sigmoid(x - np.log(2.0)), 1e-15),
+    (log_cosh, np.tanh, 0.0),
 ]
 
 

@@ -35,10 +35,11 @@ from ..rules.functions import (
 def stable_forms(expr: sp.Expr) -> sp.Expr:
     """`expr` with its softplus and sigmoid subexpressions in forms that cannot overflow.
 
-    log(1 + exp(u)) -> logaddexp(0, u); exp(k*u) / (1 + exp(u))**m -> sigmoid(u)**k *
-    sigmoid(-u)**(m - k) for 0 <= k <= m; c - c * sigmoid(u) -> c * sigmoid(-u).
+    log(c + exp(u)) -> logaddexp(log c, u); exp(k*u) / (c + exp(u))**m -> c**(k - m) *
+    sigmoid(w)**k * sigmoid(-w)**(m - k) with w = u - log c, for 0 <= k <= m;
+    c - c * sigmoid(u) -> c * sigmoid(-u); sinh(u) / cosh(u) -> tanh(u).
     """
-    if not expr.has(sp.exp):
+    if not expr.has(sp.exp, sp.cosh):
         return expr
     return _rewrite(expr)
 
@@ -48,9 +49,10 @@ def _rewrite(e: sp.Expr) -> sp.Expr:
     if e.is_Atom:
         return e
     if _is_softplus(e):
-        e = LogAddExp(sp.Float(0.0), _exp_in_one_plus(e.args[0]))
-    elif _has_one_plus_exp_divisor(e):
-        e = _sigmoids(e)
+        u, c = _exp_plus_constant(e.args[0])
+        e = LogAddExp(sp.Float(0.0) if c == 1 else sp.log(c), u)
+    elif e.is_Mul or e.is_Pow:
+        e = _tanh(_sigmoids(e))
     e = e.func(*(_rewrite(a) for a in e.args))
     if e.is_Add and e.has(Sigmoid):
         e = _complements(e)
@@ -61,51 +63,49 @@ def _rewrite(e: sp.Expr) -> sp.Expr:
     return e
 
 
-def _exp_in_one_plus(e: sp.Expr) -> sp.Expr | None:
-    """u if e is 1 + exp(u), else None."""
-    if e.is_Add and len(e.args) == 2 and sp.S.One in e.args:
-        other = e.args[0] if e.args[1] == 1 else e.args[1]
-        if isinstance(other, sp.exp):
-            return other.args[0]
+def _exp_plus_constant(e: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(u, c) if e is c + exp(u) for a positive number c, else None."""
+    if e.is_Add and len(e.args) == 2:
+        c, other = e.as_coeff_Add()
+        if c.is_positive and isinstance(other, sp.exp):
+            return other.args[0], c
     return None
 
 
 def _is_softplus(e: sp.Expr) -> bool:
-    return isinstance(e, sp.log) and _exp_in_one_plus(e.args[0]) is not None
-
-
-def _one_plus_exp_divisor(factor: sp.Expr) -> tuple[sp.Expr, int] | None:
-    """(u, m) if factor is (1 + exp(u))**-m for a positive integer m."""
-    if factor.is_Pow and factor.exp.is_Integer and factor.exp < 0:
-        u = _exp_in_one_plus(factor.base)
-        if u is not None:
-            return u, int(-factor.exp)
-    return None
-
-
-def _has_one_plus_exp_divisor(e: sp.Expr) -> bool:
-    return (e.is_Mul or e.is_Pow) and any(_one_plus_exp_divisor(f) for f in sp.Mul.make_args(e))
+    return isinstance(e, sp.log) and _exp_plus_constant(e.args[0]) is not None
 
 
 def _sigmoids(e: sp.Expr) -> sp.Expr:
-    """exp(k*u) / (1 + exp(u))**m, within a product, as sigmoid(u)**k * sigmoid(-u)**(m-k)."""
+    """exp(k*u) / (c + exp(u))**m, within a product, as sigmoids (see stable_forms)."""
     factors = list(sp.Mul.make_args(e))
     for i, factor in enumerate(factors):
-        found = _one_plus_exp_divisor(factor)
+        if not (factor.is_Pow and factor.exp.is_Integer and factor.exp < 0):
+            continue
+        found = _exp_plus_constant(factor.base)
         if found is None:
             continue
-        u, m = found
-        k, j = 0, None
-        for j_, other in enumerate(factors):
-            if isinstance(other, sp.exp):
-                ratio = sp.simplify(other.args[0] / u)
-                if ratio.is_Integer and 0 < ratio <= m:
-                    k, j = int(ratio), j_
+        (u, c), m = found, int(-factor.exp)
+        k = 0
+        for j, other in enumerate(factors):
+            ratio = sp.simplify(other.args[0] / u) if isinstance(other, sp.exp) else None
+            if ratio is not None and ratio.is_number:
+                r = float(ratio)  # 1.0 when u carries a float coefficient
+                if r == round(r) and 0 < r <= m:
+                    k, factors[j] = int(r), sp.S.One
                     break
-        factors[i] = Sigmoid(u) ** k * Sigmoid(-u) ** (m - k)
-        if j is not None:
-            factors[j] = sp.S.One
+        w = u if c == 1 else u - sp.log(c)
+        factors[i] = c ** (k - m) * Sigmoid(w) ** k * Sigmoid(-w) ** (m - k)
     return sp.Mul(*factors)
+
+
+def _tanh(e: sp.Expr) -> sp.Expr:
+    """sinh(u) / cosh(u) -> tanh(u) (log(cosh(x))'s derivative: inf / inf for |x| > 710)."""
+    factors = sp.Mul.make_args(e)
+    for f in factors:
+        if isinstance(f, sp.sinh) and sp.cosh(f.args[0]) ** -1 in factors:
+            return e * sp.cosh(f.args[0]) / f * sp.tanh(f.args[0])
+    return e
 
 
 def _complements(e: sp.Expr) -> sp.Expr:
@@ -198,9 +198,14 @@ def _guarded(product: sp.Expr) -> sp.Expr:
 def _may_be_singular(e: sp.Expr) -> bool:
     """Can e be inf or nan at finite arguments (a division, a root, a log, ...)?"""
     for node in sp.preorder_traversal(e):
-        if node.is_Pow and node.base.free_symbols and not (node.exp.is_Integer and node.exp >= 0):
+        if node.is_Pow and node.base.free_symbols:
+            whole = node.exp.is_Integer and node.exp >= 0
+            nonzero = node.base.is_positive or (node.exp.is_Integer and node.base.is_negative)
+            if not (whole or nonzero):  # 1 / x, sqrt(x); not 1 / (x**2 + 1)
+                return True
+        elif isinstance(node, sp.log) and not node.args[0].is_positive:
             return True
-        if isinstance(node, sp.Function) and not isinstance(node, _ENTIRE):
+        elif isinstance(node, sp.Function) and not isinstance(node, _ENTIRE + (sp.log,)):
             return True
     return False
 
