@@ -215,6 +215,20 @@ def softmax_exp_reused(x, w):
     return np.sum(p * w) + 1e-3 * np.sum(e)
 
 
+def softmax_in_expression(x, w):
+    e = np.exp(x)
+    return np.sum(e / np.sum(e) * w)
+
+
+def softmax_twice_in_expression(x, w):
+    return np.sum(np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True) * w)
+
+
+def softmax_in_expression_exp_reused(x, w):
+    e = np.exp(x)
+    return np.sum(w * (e / np.sum(e)) + 1e-3 * e)
+
+
 @pytest.mark.parametrize("x", EXTREME, ids=lambda x: str(x[0]))
 def test_logsumexp(x):
     check_gradient(logsumexp, (MODERATE,))
@@ -233,6 +247,42 @@ def test_logsumexp_along_an_axis_and_inside_an_expression():
     assert_exact(quietly(symback.grad(logsumexp_weighted), X, w), exact)
 
 
+def soft_maximum(x, beta=2.0):
+    return np.log(np.sum(np.exp(beta * x))) / beta
+
+
+def logsumexp_in_loop(x, n: int = 3):
+    s = 0.0
+    for i in range(1, n + 1):
+        s = s + np.log(np.sum(np.exp(x / i)))
+    return s
+
+
+def logsumexp_or_softmax(x, w):
+    if np.sum(x) > 0:
+        e = np.exp(x)
+        r = np.sum(e / np.sum(e) * w)
+    else:
+        r = np.log(np.sum(np.exp(x)))
+    return r
+
+
+@pytest.mark.parametrize("x", EXTREME, ids=lambda x: str(x[0]))
+def test_logsumexp_of_an_expression_in_loops_and_branches(x):
+    check_gradient(soft_maximum, (MODERATE,))
+    check_gradient(logsumexp_in_loop, (MODERATE,))
+    w = np.linspace(-1.0, 2.0, x.size)
+    check_gradient(logsumexp_or_softmax, (x / 1000 + 0.1, w))  # away from the branch's edge
+    check_gradient(logsumexp_or_softmax, (x / 1000 - 0.1, w))
+    assert_exact(quietly(symback.grad(soft_maximum), x), softmax(2.0 * x))
+    exact = sum(softmax(x / i) / i for i in (1, 2, 3))
+    assert_exact(quietly(symback.grad(logsumexp_in_loop), x), exact, atol=1e-15)
+    for z in (x, -x):
+        p = softmax(z)
+        exact = p * (w - np.sum(w * p)) if np.sum(z) > 0 else p
+        assert_exact(quietly(symback.grad(logsumexp_or_softmax), z, w), exact, atol=1e-15)
+
+
 @pytest.mark.parametrize("z", EXTREME, ids=lambda x: str(x[0]))
 def test_cross_entropy(z):
     y = np.zeros_like(z)
@@ -241,14 +291,24 @@ def test_cross_entropy(z):
     assert_exact(quietly(symback.grad(cross_entropy), z, y), softmax(z) - y, atol=1e-15)
 
 
-@pytest.mark.parametrize("f", [softmax_weighted, softmax_written_twice, softmax_exp_reused])
+SOFTMAX_CASES = [
+    softmax_weighted,
+    softmax_written_twice,
+    softmax_exp_reused,
+    softmax_in_expression,
+    softmax_twice_in_expression,
+    softmax_in_expression_exp_reused,
+]
+
+
+@pytest.mark.parametrize("f", SOFTMAX_CASES)
 @pytest.mark.parametrize("x", EXTREME, ids=lambda x: str(x[0]))
 def test_softmax(f, x):
     w = np.linspace(-1.0, 2.0, x.size)
     check_gradient(f, (x / 1000, w))
     p = softmax(x)
     exact = p * (w - np.sum(w * p))  # d/dx sum(softmax(x) * w)
-    if f is softmax_exp_reused:
+    if f in (softmax_exp_reused, softmax_in_expression_exp_reused):
         exact = exact + 1e-3 * np.exp(np.minimum(x, 700))
         x = np.minimum(x, 700)  # its second term's own gradient, exp(x), must stay finite
     assert_exact(quietly(symback.grad(f), x, w), exact, atol=1e-15)

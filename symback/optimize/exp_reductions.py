@@ -45,11 +45,12 @@ def _block(stmts, uses: Counter, namer: Namer) -> tuple:
         elif isinstance(s, ir.Loop):
             s = dataclasses.replace(s, body=_block(s.body, uses, namer))
         out.append(s)
+    out = _split_exponents(out, uses, namer)
     defined = {s.target: s for s in out if isinstance(s, (ir.Elementwise, ir.Primitive))}
     dropped: set[str] = set()
     fused_out: list = []
     for s in out:
-        fused = _logsumexp(s, defined, uses, namer) or _softmax(s, defined, uses)
+        fused = _logsumexp(s, defined, uses, namer) or _softmax(s, defined, uses, namer)
         if fused is None:
             fused_out.append(s)
             continue
@@ -59,6 +60,57 @@ def _block(stmts, uses: Counter, namer: Namer) -> tuple:
         for name in gone:  # what the dropped statements read is read once less
             uses.subtract(defined[name].operands)
     return tuple(s for s in fused_out if getattr(s, "target", None) not in dropped)
+
+
+def _split_exponents(stmts: list, uses: Counter, namer: Namer) -> list:
+    """`e = np.exp(beta * x)` summed for a log or a division, as `exponent = beta * x` and
+    `e = np.exp(exponent)`, so that the fused adjoint can take the softmax of a name."""
+    readers = Counter(
+        name
+        for s in stmts
+        if isinstance(s, ir.Elementwise)
+        for k, name in enumerate(s.operands)
+        if s.expr.has(sp.log(symbols.operand(k))) or _divides_by(s.code, name)
+    )
+    summed = {s.operands[0] for s in stmts if _is_sum(s) and readers[s.target]}
+    out = []
+    for s in stmts:
+        call = s.code if isinstance(s, ir.Elementwise) else None
+        if (
+            call is not None
+            and s.target in summed
+            and isinstance(s.expr, sp.exp)
+            and s.expr != EXP
+            and isinstance(call, ast.Call)
+            and len(call.args) == 1
+            and not _max_shifted_expr(s)
+        ):
+            exponent = namer.fresh("exponent")
+            out.append(ir.Elementwise(exponent, s.expr.args[0], s.operands, call.args[0], s.line))
+            code = ast.Call(call.func, [ast.Name(exponent, ast.Load())], [])
+            s = ir.Elementwise(s.target, EXP, (exponent,), code, s.line)
+            uses[exponent] += 1
+        out.append(s)
+    return out
+
+
+def _is_sum(s) -> bool:
+    return isinstance(s, ir.Primitive) and s.op == "sum"
+
+
+def _divides_by(code: ast.expr, name: str) -> bool:
+    return any(
+        isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Div)
+        and isinstance(n.right, ast.Name)
+        and n.right.id == name
+        for n in ast.walk(code)
+    )
+
+
+def _max_shifted_expr(s: ir.Elementwise) -> bool:
+    """exp(z - m) written in one statement: the operand m may be max(z)."""
+    return s.expr == sp.exp(A0 - A1)
 
 
 def _logsumexp(s, defined, uses, namer: Namer):
@@ -117,28 +169,98 @@ def _replace_node(code: ast.expr, old: ast.AST, new: ast.expr) -> ast.expr:
     return Replace().visit(copy.deepcopy(code, {id(old): old}))
 
 
-def _softmax(s, defined, uses):
-    """p = exp(x) / sum(exp(x)), the numerator as the same name or written again."""
-    if not isinstance(s, ir.Elementwise) or len(s.operands) != 2:
+def _softmax(s, defined, uses, namer: Namer):
+    """p = exp(x) / sum(exp(x)), the numerator as the same name or written again; the whole
+    statement, or a quotient within it (`e / np.sum(e) * w`)."""
+    if not isinstance(s, ir.Elementwise):
         return None
+    if len(s.operands) == 2 and s.expr in (A0 / A1, EXP / A1):
+        fused = _whole_softmax(s, defined, uses)
+        return None if fused is None else ([fused[0]], fused[1])
+    for j, name in enumerate(s.operands):
+        quotient = _quotient_of(s, j, defined, uses)
+        if quotient is None:
+            continue
+        node, i, form = quotient
+        p = namer.fresh("softmax")
+        a_i, a_j = symbols.operand(i), symbols.operand(j)
+        numerator = sp.exp(a_i) if form == EXP / A1 else a_i
+        rest = _without_unread(
+            dataclasses.replace(
+                s,
+                expr=s.expr.xreplace({a_j: numerator / a_j}),  # sum = numerator / softmax
+                operands=s.operands[:j] + (p,) + s.operands[j + 1 :],
+                code=_replace_node(s.code, node, ast.Name(p, ast.Load())),
+            )
+        )
+        # the quotient's numerator: read by the new statement, and by the rest if still
+        still_read = s.operands[i] in rest.operands
+        uses[s.operands[i]] += still_read
+        part = ir.Elementwise(p, form, (s.operands[i], name), node, s.line)
+        fused = _whole_softmax(part, defined, uses)
+        if fused is None:
+            uses[s.operands[i]] -= still_read
+            continue
+        uses[p] += 1
+        return [fused[0], rest], fused[1]
+    return None
+
+
+def _whole_softmax(s, defined, uses):
     numerator, denominator = s.operands
     if s.expr == A0 / A1:  # e = np.exp(x); p = e / np.sum(e)
         exps = defined.get(numerator)
         if not (isinstance(exps, ir.Elementwise) and exps.expr == EXP):
             return None
         x = exps.operands[0]
-    elif s.expr == EXP / A1:  # p = np.exp(x) / np.sum(np.exp(x))
+    else:  # p = np.exp(x) / np.sum(np.exp(x))
         x = numerator
-    else:
-        return None
     total = _exp_sum(denominator, defined, uses)
     if total is None:
         return None
     axis, keepdims = (dict(total[0].params).get(k) for k in ("axis", "keepdims"))
     if total[1].operands[0] != x or not (axis is None or keepdims):
         return None  # another array's exponentials, or a sum that does not broadcast back
-    statement, gone = _fused(s, "naive_softmax", *total, uses)
-    return [statement], gone
+    return _fused(s, "naive_softmax", *total, uses)
+
+
+def _quotient_of(s, j: int, defined, uses):
+    """(the node `e / total` or `np.exp(x) / total` in s's code, the numerator's operand
+    index, its form) where operand j is a sum of exponentials, else None."""
+    total = s.operands[j]
+    if _exp_sum(total, defined, uses) is None:
+        return None
+    for node in ast.walk(s.code):
+        if not (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Div)
+            and isinstance(node.right, ast.Name)
+            and node.right.id == total
+        ):
+            continue
+        left = node.left
+        if isinstance(left, ast.Name) and left.id in s.operands:
+            return node, s.operands.index(left.id), A0 / A1
+        if (
+            isinstance(left, ast.Call)
+            and isinstance(left.func, ast.Attribute)
+            and left.func.attr == "exp"
+            and len(left.args) == 1
+            and isinstance(left.args[0], ast.Name)
+            and left.args[0].id in s.operands
+        ):
+            return node, s.operands.index(left.args[0].id), EXP / A1
+    return None
+
+
+def _without_unread(s: ir.Elementwise) -> ir.Elementwise:
+    """s without the operands its expression no longer reads, placeholders renumbered."""
+    kept = [i for i in range(len(s.operands)) if s.expr.has(symbols.operand(i))]
+    if len(kept) == len(s.operands):
+        return s
+    renumber = {symbols.operand(i): symbols.operand(k) for k, i in enumerate(kept)}
+    operands = tuple(s.operands[i] for i in kept)
+    return dataclasses.replace(s, expr=s.expr.xreplace(renumber), operands=operands)
 
 
 def _fused(s, op: str, total, exps, uses):
