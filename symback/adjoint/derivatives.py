@@ -16,6 +16,8 @@ import sympy as sp
 from ..backend.printer import print_template
 from ..errors import SymbackInternalError
 from ..rules import symbols
+from ..rules.functions import Sigmoid
+from .stable import guard_unselected, stable_forms, trustworthy
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def local_adjoint(
         if d.has(sp.Derivative, sp.DiracDelta, sp.Subs):
             raise SymbackInternalError(f"SymPy left {d} unevaluated for {expr}")
         if not expr.is_Atom:
-            d = reuse_forward_value(d, expr)
+            d = guard_unselected(with_forward_value(d, expr, masks), masks)
         if not seeded:
             d = symbols.UPSTREAM * d
         elif d.free_symbols <= masks:
@@ -70,6 +72,21 @@ def local_adjoint(
     return LocalAdjoint(temporaries, contributions)
 
 
+def with_forward_value(d: sp.Expr, expr: sp.Expr, masks: set) -> sp.Expr:
+    """Derivative `d` of `v = expr` in a stable form, reading v where that is safe.
+
+    Reading v is faster, but v is the user's own forward value: where it overflowed (inf,
+    or inf / inf = nan) a formula through it may be nan, or finite and wrong (exp(x - v) is
+    0 at v = inf). The form reading v is kept only if it agrees with the stable one
+    wherever that is finite, extreme inputs included (stable.trustworthy).
+    """
+    stable = stable_forms(d)
+    reused = reuse_forward_value(stable, expr)
+    if reused == stable or trustworthy(reused, stable, expr, masks):
+        return reused
+    return stable
+
+
 _REWRITE_MAX_OPS = 12  # solving for a subexpression costs ~20 ms: only for small statements
 
 
@@ -80,6 +97,10 @@ def reuse_forward_value(d: sp.Expr, expr: sp.Expr) -> sp.Expr:
     sigmoid's exp(-z) = 1/v - 1), so that d reads the bounded forward value rather than
     recomputing an exponential that overflows where v itself is finite.
     """
+    sigmoid = stable_forms(expr)
+    if isinstance(sigmoid, Sigmoid):  # v = sigmoid(u): d sigmoid(u) = v * (1 - v)
+        u = sigmoid.args[0]
+        d = d.xreplace({sigmoid: symbols.VALUE, Sigmoid(-u): 1 - symbols.VALUE})
     if isinstance(expr, (sp.Pow, sp.Function)):
         d = d.subs(expr, symbols.VALUE)  # also matches powers: (1 + e)**-2 is v**2
     else:

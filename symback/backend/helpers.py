@@ -150,6 +150,20 @@ HELPERS: dict[str, Helper] = {
     {np}.add.at(out, index, g)
     return out
 '''),
+    "softmax": Helper('''def {softmax}(x, axis):
+    """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum so that exp cannot overflow."""
+    shifted = {np}.exp(x - {np}.max(x, axis=axis, keepdims=True))
+    return shifted / {np}.sum(shifted, axis=axis, keepdims=True)
+'''),
+    "softmax_vjp": Helper(
+        '''def {softmax_vjp}(g, x, axis):
+    """The gradient of exp(x) / sum(exp(x)) with respect to x, given g: from the shifted
+    softmax, so that it is finite even where the forward pass's exp overflowed."""
+    p = {softmax}(x, axis)
+    return p * (g - {np}.sum(g * p, axis=axis, keepdims=True))
+''',
+        ("softmax",),
+    ),
 }
 
 

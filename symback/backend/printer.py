@@ -15,7 +15,7 @@ import sympy as sp
 
 from ..errors import SymbackInternalError
 from ..rules.elementwise import PRINTED_FUNCTIONS
-from ..rules.functions import Where
+from ..rules.functions import LogAddExp, Sigmoid, Where
 
 # Python precedence levels, low to high.
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 100
@@ -75,6 +75,11 @@ class TemplatePrinter:
     def _print_Equality(self, expr):
         lhs, rhs = expr.args
         return f"{self._wrap(lhs, ADD)} == {self._wrap(rhs, ADD)}", COMPARE_PREC
+
+    def _print_Sigmoid(self, expr: Sigmoid):
+        # 1 / (1 + exp(-x)) = exp(-log(1 + exp(-x))): logaddexp neither overflows nor
+        # rounds exp(-x) away, so this is accurate for every finite x
+        return self._print_call("{np}.exp", [-LogAddExp(sp.Float(0.0), -expr.args[0])])
 
     def _print_Heaviside(self, expr):
         return self._print_call("{np}.heaviside", expr.args)

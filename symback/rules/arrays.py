@@ -75,6 +75,7 @@ class ArrayPrimitive:
     # how the arrays come: "leading" (the first `arrays` arguments), "sequence" (one list or
     # tuple of them, as np.stack takes), "after_subscripts" (np.einsum("ij,j->i", A, x))
     layout: str = "leading"
+    written: str = ""  # how the user writes an operation that has no name of its own
 
 
 def _sum(c: Context):
@@ -428,6 +429,44 @@ def _gather(c: Context):
     return (Contribution(text, scatter=(c.bar, c.index, None)),)
 
 
+def _logsumexp(c: Context):
+    # log(sum(exp(x))) as the user wrote it (optimize/exp_reductions.py fuses it): its
+    # gradient is the softmax, computed shifted rather than as exp(x - v), which is 0 where
+    # the forward exp overflowed to v = inf
+    softmax = f"{{softmax}}({c.x}, {c.params.get('axis')!r})"
+    return (Contribution(softmax if c.bar == "1.0" else f"{c.expanded_bar()} * {softmax}"),)
+
+
+def _softmax(c: Context):
+    # exp(x) / sum(exp(x)) as the user wrote it: its forward value is nan where exp overflowed
+    return (Contribution(f"{{softmax_vjp}}({c.bar}, {c.x}, {c.params.get('axis')!r})"),)
+
+
+def _softmax_helper(c: Context):
+    # the generated helper (met in Hessians): its value p is the shifted, finite softmax
+    axis = c.params.get("axis")
+    p = c.value
+    return (
+        Contribution(f"{p} * ({c.bar} - {{np}}.sum({c.bar} * {p}, axis={axis!r}, keepdims=True))"),
+    )
+
+
+def _softmax_vjp_rule(c: Context):
+    # y = softmax_vjp(g, x) = p * (g - k), k = sum(g * p): with J = diag(p) - p p^T symmetric,
+    # bar_g = J bar; bar_x = J (bar * (g - k)) - p * (g - k) * sum(bar * p)
+    g, x = c.operands
+    axis = c.params.get("axis")
+    p = f"{{softmax}}({x}, {axis!r})"
+    centred = f"({g} - {{np}}.sum({g} * {p}, axis={axis!r}, keepdims=True))"
+    weight = f"{{np}}.sum({c.bar} * {p}, axis={axis!r}, keepdims=True)"
+    return (
+        Contribution(f"{{softmax_vjp}}({c.bar}, {x}, {axis!r})"),
+        Contribution(
+            f"{{softmax_vjp}}({c.bar} * {centred}, {x}, {axis!r}) - {p} * {centred} * {weight}"
+        ),
+    )
+
+
 REDUCE = ("axis", "keepdims")
 AXIS = ("axis",)
 DIAGONAL = ("offset", "axis1", "axis2")
@@ -560,6 +599,38 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     # its adjoint assigns; an integer-array index may repeat elements, so its adjoint adds.
     ArrayPrimitive("getitem", (), 1, _getitem, (), (), ("scatter",)),
     ArrayPrimitive("gather", (), 1, _gather, (), (), ("scatter_add",)),
+    # the naive forms, fused from exp, sum, log and / statements (optimize/exp_reductions.py)
+    ArrayPrimitive(
+        "logsumexp",
+        (),
+        1,
+        _logsumexp,
+        REDUCE,
+        (),
+        ("softmax",),
+        written="np.log(np.sum(np.exp(x)))",
+    ),
+    ArrayPrimitive(
+        "naive_softmax",
+        (),
+        1,
+        _softmax,
+        REDUCE,
+        (),
+        ("softmax_vjp",),
+        written="np.exp(x) / np.sum(np.exp(x))",
+    ),
+    # symback's own helpers, met when differentiating generated code (Hessians)
+    ArrayPrimitive("softmax", ("symback.softmax",), 1, _softmax_helper, AXIS, positional=AXIS),
+    ArrayPrimitive(
+        "softmax_vjp",
+        ("symback.softmax_vjp",),
+        2,
+        _softmax_vjp_rule,
+        AXIS,
+        positional=AXIS,
+        helpers=("softmax_vjp",),
+    ),
 )
 
 PRIMITIVES: dict[str, ArrayPrimitive] = {name: row for row in PRIMITIVE_TABLE for name in row.names}

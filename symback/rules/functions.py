@@ -82,6 +82,19 @@ class LogAddExp2(Function):
         return 2 ** (mine - self)
 
 
+class Sigmoid(Function):
+    """The logistic function 1 / (1 + exp(-x)), printed in a form that cannot overflow.
+
+    Not a NumPy function: stable derivative formulas are written with it (adjoint/stable.py).
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return Sigmoid(x) * Sigmoid(-x)
+
+
 class Cbrt(Function):
     """np.cbrt: the real cube root, defined for negative numbers too."""
 

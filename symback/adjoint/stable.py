@@ -1,0 +1,272 @@
+"""Numerically stable derivative formulas: sigmoid and softplus forms that cannot overflow.
+
+A user who writes `log(1 + exp(x))` or `1 / (1 + exp(-x))` gets their own forward value, but
+the derivative SymPy finds, `exp(x) / (1 + exp(x))`, is inf / inf = nan once exp overflows
+(x > 709) although the true gradient is 1. `stable_forms` rewrites such formulas into the
+logistic function and `logaddexp`, which are finite for every finite input; `trustworthy`
+checks numerically that a formula reading the forward value agrees with the stable one, so
+that reusing an overflowed forward value never turns into a nan or a wrong finite gradient.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+
+import numpy
+import sympy as sp
+
+from ..backend.printer import print_template
+from ..rules import symbols
+from ..rules.functions import (
+    Clip,
+    LogAddExp,
+    LogAddExp2,
+    Maximum,
+    Minimum,
+    Sigmoid,
+    Where,
+)
+
+# -- rewriting ------------------------------------------------------------------------------
+
+
+def stable_forms(expr: sp.Expr) -> sp.Expr:
+    """`expr` with its softplus and sigmoid subexpressions in forms that cannot overflow.
+
+    log(c + exp(u)) -> logaddexp(log c, u); exp(k*u) / (c + exp(u))**m -> c**(k - m) *
+    sigmoid(w)**k * sigmoid(-w)**(m - k) with w = u - log c, for 0 <= k <= m;
+    c - c * sigmoid(u) -> c * sigmoid(-u); sinh(u) / cosh(u) -> tanh(u).
+    """
+    if not expr.has(sp.exp, sp.cosh):
+        return expr
+    return _rewrite(expr)
+
+
+def _rewrite(e: sp.Expr) -> sp.Expr:
+    """Top down, so that a whole product exp(u) / (1 + exp(u)) is seen before its divisor."""
+    if e.is_Atom:
+        return e
+    if _is_softplus(e):
+        u, c = _exp_plus_constant(e.args[0])
+        e = LogAddExp(sp.Float(0.0) if c == 1 else sp.log(c), u)
+    elif e.is_Mul or e.is_Pow:
+        e = _tanh(_sigmoids(e))
+    e = e.func(*(_rewrite(a) for a in e.args))
+    if e.is_Add and e.has(Sigmoid):
+        e = _complements(e)
+        # sigmoid(u) - sigmoid(u)**2 is sigmoid(u) * sigmoid(-u): factored, no cancellation
+        factored = sp.Mul(*(_complements(f) for f in sp.Mul.make_args(sp.factor(e))))
+        if sp.count_ops(factored) <= sp.count_ops(e):
+            e = factored
+    return e
+
+
+def _exp_plus_constant(e: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(u, c) if e is c + exp(u) for a positive number c, else None."""
+    if e.is_Add and len(e.args) == 2:
+        c, other = e.as_coeff_Add()
+        if c.is_positive and isinstance(other, sp.exp):
+            return other.args[0], c
+    return None
+
+
+def _is_softplus(e: sp.Expr) -> bool:
+    return isinstance(e, sp.log) and _exp_plus_constant(e.args[0]) is not None
+
+
+def _sigmoids(e: sp.Expr) -> sp.Expr:
+    """exp(k*u) / (c + exp(u))**m, within a product, as sigmoids (see stable_forms)."""
+    factors = list(sp.Mul.make_args(e))
+    for i, factor in enumerate(factors):
+        if not (factor.is_Pow and factor.exp.is_Integer and factor.exp < 0):
+            continue
+        found = _exp_plus_constant(factor.base)
+        if found is None:
+            continue
+        (u, c), m = found, int(-factor.exp)
+        k = 0
+        for j, other in enumerate(factors):
+            ratio = sp.simplify(other.args[0] / u) if isinstance(other, sp.exp) else None
+            if ratio is not None and ratio.is_number:
+                r = float(ratio)  # 1.0 when u carries a float coefficient
+                if r == round(r) and 0 < r <= m:
+                    k, factors[j] = int(r), sp.S.One
+                    break
+        w = u if c == 1 else u - sp.log(c)
+        factors[i] = c ** (k - m) * Sigmoid(w) ** k * Sigmoid(-w) ** (m - k)
+    return sp.Mul(*factors)
+
+
+def _tanh(e: sp.Expr) -> sp.Expr:
+    """sinh(u) / cosh(u) -> tanh(u) (log(cosh(x))'s derivative: inf / inf for |x| > 710)."""
+    factors = sp.Mul.make_args(e)
+    for f in factors:
+        if isinstance(f, sp.sinh) and sp.cosh(f.args[0]) ** -1 in factors:
+            return e * sp.cosh(f.args[0]) / f * sp.tanh(f.args[0])
+    return e
+
+
+def _complements(e: sp.Expr) -> sp.Expr:
+    """c - c * sigmoid(u) -> c * sigmoid(-u): no cancellation for large u."""
+    if not e.is_Add:
+        return e
+    constant, rest = e.as_coeff_Add()
+    if constant == 0:
+        return e
+    terms = list(sp.Add.make_args(rest))
+    for i, term in enumerate(terms):
+        coeff, factor = term.as_coeff_Mul()
+        if isinstance(factor, Sigmoid) and coeff == -constant:
+            terms[i] = constant * Sigmoid(-factor.args[0])
+            return sp.Add(*terms)
+    return e
+
+
+# -- where ----------------------------------------------------------------------------------
+
+# Functions finite at every finite argument: a branch built of these (and of sums, products
+# and whole powers) cannot turn an unselected element into inf or nan.
+_ENTIRE = (
+    sp.exp,
+    sp.sin,
+    sp.cos,
+    sp.sinh,
+    sp.cosh,
+    sp.tanh,
+    sp.atan,
+    sp.asinh,
+    sp.erf,
+    sp.erfc,
+    sp.Abs,
+    sp.sign,
+    sp.Heaviside,
+    Maximum,
+    Minimum,
+    Clip,
+    Where,
+    LogAddExp,
+    LogAddExp2,
+    Sigmoid,
+)
+_SAFE_VALUES = (1.0, 0.5, 2.0)
+
+
+def guard_unselected(d: sp.Expr, masks: set) -> sp.Expr:
+    """where(c, 1, 0) * rest -> where(c, 1, 0) * rest(where(c, a, 1.0), ...).
+
+    The derivative of `np.where(x > 0, np.sqrt(x), 0)` is printed `np.where(c, g, 0)`, and
+    NumPy evaluates g everywhere: at x = 0 it divides by zero (a RuntimeWarning, and an inf
+    the where then drops). Where g may be singular, its operands are replaced, at the
+    unselected elements, by a value at which g is finite: the double-where of careful code.
+    """
+    return d.replace(lambda e: e.is_Mul and any(_is_selector(f) for f in e.args), _guarded)
+
+
+def _is_selector(e: sp.Expr) -> bool:
+    return isinstance(e, Where) and {e.args[1], e.args[2]} == {sp.S.Zero, sp.S.One}
+
+
+def _guarded(product: sp.Expr) -> sp.Expr:
+    selector = next(f for f in product.args if _is_selector(f))
+    cond, if_true, _ = selector.args
+    rest = product / selector
+    if not _may_be_singular(rest):
+        return product
+    guarded = sorted(
+        rest.free_symbols - cond.free_symbols - {symbols.UPSTREAM}, key=lambda s: s.name
+    )
+    for safe in _SAFE_VALUES:
+        probe = {s: sp.Float(safe) for s in guarded} | {symbols.UPSTREAM: sp.Float(1.0)}
+        try:
+            value = complex(rest.xreplace(probe).evalf())
+        except TypeError:  # still holds a symbol (a mask): cannot tell
+            return product
+        if value.imag == 0 and math.isfinite(value.real):
+            break
+    else:
+        return product
+    safe_value = sp.Float(safe)
+    pick = {
+        s: Where(cond, s, safe_value) if if_true == 1 else Where(cond, safe_value, s)
+        for s in guarded
+    }
+    return selector * rest.xreplace(pick)
+
+
+def _may_be_singular(e: sp.Expr) -> bool:
+    """Can e be inf or nan at finite arguments (a division, a root, a log, ...)?"""
+    for node in sp.preorder_traversal(e):
+        if node.is_Pow and node.base.free_symbols:
+            whole = node.exp.is_Integer and node.exp >= 0
+            nonzero = node.base.is_positive or (node.exp.is_Integer and node.base.is_negative)
+            if not (whole or nonzero):  # 1 / x, sqrt(x); not 1 / (x**2 + 1)
+                return True
+        elif isinstance(node, sp.log) and not node.args[0].is_positive:
+            return True
+        elif isinstance(node, sp.Function) and not isinstance(node, _ENTIRE + (sp.log,)):
+            return True
+    return False
+
+
+# -- checking -------------------------------------------------------------------------------
+
+# Each operand takes each of these values (up to 3 operands; more are sampled): ordinary
+# values, values where exp overflows (|x| > 709) and values where 1 + exp(-x) rounds to 1.
+PROBES = (-1000.0, -40.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 40.0, 1000.0)
+_MAX_POINTS = 1500
+RTOL, ATOL = 1e-8, 1e-13
+
+
+def trustworthy(candidate: sp.Expr, reference: sp.Expr, expr: sp.Expr, masks: set) -> bool:
+    """Does `candidate` (which may read the forward value v = expr) agree with `reference`
+    at every probe point where the reference is finite?
+
+    Both are evaluated in float64 as the generated code would evaluate them, v by the
+    forward formula itself, so an overflowed forward value shows up as it would at run time.
+    Formulas the probe cannot evaluate count as agreeing (they are left as they were).
+    """
+    operands = sorted(
+        (
+            s
+            for s in (candidate.free_symbols | reference.free_symbols | expr.free_symbols)
+            if s not in (symbols.VALUE, symbols.UPSTREAM)
+        ),
+        key=lambda s: s.name,
+    )
+    values = _probe_points(operands, masks)
+    with numpy.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            values[symbols.VALUE.name] = _evaluate(expr, values)
+            ours = _evaluate(candidate, values) + numpy.zeros(_size(values))
+            truth = _evaluate(reference, values) + numpy.zeros(_size(values))
+        except (TypeError, ValueError, NameError, AttributeError, ZeroDivisionError):
+            return True
+        finite = numpy.isfinite(truth)
+        close = numpy.abs(ours - truth) <= RTOL * numpy.abs(truth) + ATOL
+    return bool(numpy.all(close[finite]))
+
+
+def _probe_points(operands: list[sp.Symbol], masks: set) -> dict[str, numpy.ndarray]:
+    choices = [(True, False) if s in masks else PROBES for s in operands]
+    points = list(itertools.product(*choices))
+    if len(points) > _MAX_POINTS:  # a fixed sample: the same decision every run
+        points = points[:: math.ceil(len(points) / _MAX_POINTS)]
+    columns = list(zip(*points)) if points else [() for _ in operands]
+    return {s.name: numpy.array(c) for s, c in zip(operands, columns)}
+
+
+def _size(values: dict[str, numpy.ndarray]) -> int:
+    return max((numpy.size(v) for v in values.values()), default=1)
+
+
+class _Fields(dict):
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def _evaluate(expr: sp.Expr, values: dict[str, numpy.ndarray]):
+    text = print_template(expr).format_map(_Fields(np="numpy", math="numpy"))
+    return eval(text, {"__builtins__": {}, "numpy": numpy}, dict(values))  # our own formula
