@@ -73,7 +73,7 @@ def test_seed_text_table():
         f"line {LOSS_LINE + 1}  z = w * x + b = 0",
         f"line {LOSS_LINE + 2}  a = 1 / (1 + np.exp(-z)) = 0.5",
         f"line {LOSS_LINE + 3}  L = (a - t) ** 2 = 0.25  <- output",
-        "dL/da = 2 * a - 2 * t = -1",
+        "dL/da = 2 * (a - t) = -1",
         "dL/da = -1",
         "da/dz = np.exp(-z) / (1 + np.exp(-z)) ** 2 = 0.25",
         "dL/dz += dL/da * da/dz = -1 * 0.25 = -0.25",

@@ -24,7 +24,7 @@ from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .naming import Namer
-from .shapes import Shape, broadcast, kept_dims, sum_to
+from .shapes import Shape, broadcast, kept_dims, scalars_first, sum_to
 
 SEED = "1.0"
 
@@ -45,6 +45,7 @@ class Term:
     wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
     scatter: tuple[str, str, str | None] | None = None  # see rules.arrays.Contribution
     actual: Shape | None = None  # specialised: the shape it is held at (None: its operand's)
+    outer: tuple[str, str] | None = None  # see rules.arrays.Contribution
 
     @property
     def bare(self) -> bool:
@@ -229,14 +230,16 @@ class _Backward(ControlAdjoints):
         for field_name, text, reads in local.temporaries:
             fields[field_name] = self.namer.numbered("t")
             rhs = self.instantiate(text, fields, scalar)
-            self.lines.append(ir.Line(fields[field_name], rhs, _uses(reads, fields), stmt.line))
             if known:
                 self.held[fields[field_name]] = self.held_shape(_uses(reads, fields))
+                rhs = scalars_first(rhs, self.is_scalar)
+            self.lines.append(ir.Line(fields[field_name], rhs, _uses(reads, fields), stmt.line))
         for c in local.contributions:
             operand = stmt.operands[c.operand]
             text, uses = self.instantiate(c.text, fields, scalar), _uses(c.fields, fields)
             if known:  # sum back over exactly the axes broadcasting added, or none
                 held = self.held_shape(uses)
+                text = scalars_first(text, self.is_scalar)
                 np = self.names["np"]
                 shapes = self.shapes
                 summed, held = sum_to(text, held, shapes[stmt.target], shapes[operand], np)
@@ -260,6 +263,9 @@ class _Backward(ControlAdjoints):
         if is_number(name):
             return ()
         return self.held.get(name, self.shapes.get(name))
+
+    def is_scalar(self, name: str) -> bool:
+        return self.shapes is not None and self.holding(name) == ()
 
     def held_shape(self, names) -> Shape:
         """The shape a product of these names (adjoints, values) is held at."""
@@ -326,7 +332,14 @@ class _Backward(ControlAdjoints):
                 axis = params.get("axis")
                 reduced = axis is not None or params.get("keepdims")
                 held = kept_dims(self.shapes[operand], axis) if reduced else ()
-            term = Term(text, uses, wrap=wrap, scatter=contribution.scatter, actual=held)
+            term = Term(
+                text,
+                uses,
+                wrap=wrap,
+                scatter=contribution.scatter,
+                actual=held,
+                outer=contribution.outer,
+            )
             self.terms.setdefault(operand, []).append(term)
 
     def custom(self, stmt: ir.Primitive, upstream: str) -> None:
@@ -376,6 +389,14 @@ class _Backward(ControlAdjoints):
         groups: dict[str, list[Term]] = {}
         for t in terms:
             groups.setdefault(t.scatter[2], []).append(t)
+        rows = {int(k): g for k, g in groups.items() if k.isdigit()}
+        shape = self.shapes.get(value)
+        if shape and len(rows) == len(groups) and sorted(rows) == list(range(shape[0])):
+            # every row read (an unrolled loop over x[0], x[1], ...): their gradients stacked
+            stacked = ", ".join(_joined([t.scatter[0] for t in rows[k]]) for k in sorted(rows))
+            text = f"{self.names['np']}.stack([{stacked}])"
+            self.lines.append(ir.Line(name, text, _union(terms), line))
+            return True
         for i, (subscript, group) in enumerate(groups.items()):
             g = _joined([t.scatter[0] for t in group])
             uses = _union(group)
@@ -399,6 +420,12 @@ class _Backward(ControlAdjoints):
 
     def sum_text(self, value: str, terms: list[Term], owned: bool = False) -> str:
         parts = []
+        outers = [t.outer for t in terms if t.outer is not None]
+        if len(outers) > 1:  # sum of a_k b_k^T: [a_1 ... a_K] @ [b_1 ... b_K]^T, one product
+            np = self.names["np"]
+            columns = f"{np}.stack([{', '.join(a for a, _ in outers)}], axis=1)"
+            parts.append(f"{columns} @ {np}.stack([{', '.join(b for _, b in outers)}])")
+            terms = [t for t in terms if t.outer is None]
         for t in terms:
             text = t.text
             if t.wrap == "unbroadcast":

@@ -35,6 +35,10 @@ def sum_to(text: str, actual: Shape, virtual: Shape, target: Shape, np: str) -> 
     broadcasting added to `target`: (the printed sum, the actual shape of the result)."""
     if virtual == target and len(actual) <= len(target):
         return text, actual
+    summand, negated = negation_outside(text)
+    if negated:  # -np.sum(a * b): negate the sum, not every element
+        summed, result = sum_to(summand, actual, virtual, target, np)
+        return (f"-{_grouped(summed)}" if summed != summand else text), result
     lead = len(virtual) - len(target)
     summed = [i for i in range(lead)]
     summed += [lead + j for j, n in enumerate(target) if n == 1 and virtual[lead + j] != 1]
@@ -69,3 +73,85 @@ def _grouped(text: str) -> str:
     """`text` as a factor of a product: parenthesised unless it is one name, number or call."""
     atom = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript)
     return text if isinstance(ast.parse(text, mode="eval").body, atom) else f"({text})"
+
+
+def scalars_first(text: str, scalar) -> str:
+    """A printed product with its scalar factors first (`scalar(name)` says which names are
+    numbers), so that NumPy multiplies them together before touching an array:
+    `-y * d * e` -> `-d * y * e` is two passes over y's elements, not three; `t**2` of a
+    number is `t * t` (a Python float's power is three times slower)."""
+    rewrite = _ScalarsFirst(scalar)
+    tree = rewrite.visit(ast.parse(text, mode="eval"))
+    return ast.unparse(tree) if rewrite.changed else text
+
+
+class _ScalarsFirst(ast.NodeTransformer):
+    def __init__(self, scalar):
+        self.scalar = scalar
+        self.changed = False
+
+    def is_scalar(self, node) -> bool:
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, (int, float))
+        if isinstance(node, ast.Name):
+            return self.scalar(node.id)
+        if isinstance(node, ast.UnaryOp):
+            return self.is_scalar(node.operand)
+        if isinstance(node, ast.BinOp):
+            return self.is_scalar(node.left) and self.is_scalar(node.right)
+        if isinstance(node, ast.Call):
+            return bool(node.args) and not node.keywords and all(map(self.is_scalar, node.args))
+        return False
+
+    def visit_BinOp(self, node: ast.BinOp):
+        node = self.generic_visit(node)
+        if isinstance(node.op, ast.Pow) and _is_two(node.right) and isinstance(node.left, ast.Name):
+            if self.scalar(node.left.id):
+                self.changed = True
+                return ast.BinOp(node.left, ast.Mult(), ast.Name(node.left.id, ast.Load()))
+            return node
+        if not isinstance(node.op, ast.Mult):
+            return node
+        factors = _factors(node)
+        scalars = [f for f in factors if self.is_scalar(f)]
+        arrays = [f for f in factors if not self.is_scalar(f)]
+        negated = [isinstance(f, ast.UnaryOp) and isinstance(f.op, ast.USub) for f in arrays]
+        if not scalars or not arrays:
+            return node
+        if factors[: len(scalars)] == scalars and not any(negated):
+            return node
+        self.changed = True
+        arrays = [f.operand if neg else f for f, neg in zip(arrays, negated)]
+        if sum(negated) % 2:
+            scalars[0] = ast.UnaryOp(ast.USub(), scalars[0])
+        out = scalars[0]
+        for f in scalars[1:] + arrays:
+            out = ast.BinOp(out, ast.Mult(), f)
+        return out
+
+
+def _factors(node) -> list:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return _factors(node.left) + _factors(node.right)
+    return [node]
+
+
+def _is_two(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value == 2
+
+
+def negation_outside(text: str) -> tuple[str, bool]:
+    """`-a * b` as (`a * b`, True): a sum of it is the negated sum, one pass fewer."""
+    node = ast.parse(text, mode="eval").body
+    leftmost = node
+    while isinstance(leftmost, ast.BinOp) and isinstance(leftmost.op, (ast.Mult, ast.Div)):
+        leftmost = leftmost.left
+    if not (isinstance(leftmost, ast.UnaryOp) and isinstance(leftmost.op, ast.USub)):
+        return text, False
+    if leftmost is node:
+        return ast.unparse(node.operand), True
+    parent = node
+    while parent.left is not leftmost:
+        parent = parent.left
+    parent.left = leftmost.operand
+    return ast.unparse(node), True

@@ -85,7 +85,12 @@ class TemplatePrinter:
         return self._print_call("{np}.heaviside", expr.args)
 
     def _print_Add(self, expr: sp.Add):
+        factored = _common_factors_out([expr])
+        if len(factored) == 2:  # 3 * a - 3 * b as 3 * (a - b): one product, not one a term
+            return self._print_Mul(sp.Mul(*factored, evaluate=False))
         terms = expr.as_ordered_terms()
+        first = next((i for i, t in enumerate(terms) if not _is_negative(t)), 0)
+        terms.insert(0, terms.pop(first))  # -a + b reads (and runs) better as b - a
         text = self._wrap(terms[0], ADD)
         for term in terms[1:]:
             if _is_negative(term):
@@ -108,6 +113,7 @@ class TemplatePrinter:
         flip = next((i for i, f in enumerate(factors) if f.is_Add), None) if negative else None
         if flip is not None:  # -x * (a - 1) reads better as x * (1 - a): the same value
             factors[flip], negative = -factors[flip], False
+        factors = _common_factors_out(factors)
         numer, denom = [], []
         for factor in factors:
             if isinstance(factor, sp.Rational) and not isinstance(factor, sp.Integer):
@@ -143,6 +149,24 @@ class TemplatePrinter:
 def _is_selector(expr) -> bool:
     """where(c, 1, 0) or where(c, 0, 1): the derivative of np.where with respect to a branch."""
     return isinstance(expr, Where) and {expr.args[1], expr.args[2]} == {sp.S.Zero, sp.S.One}
+
+
+def _common_factors_out(factors: list) -> list:
+    """2 * x * (3 * a - 3 * b) as 6 * x * (a - b): the number joins the other numbers, which
+    are multiplied first, so an array is multiplied once rather than once per term."""
+    number, rest = sp.S.One, []
+    for f in factors:
+        if f.is_Number:
+            number *= f
+            continue
+        if f.is_Add:
+            coefficients = [t.as_coeff_Mul() for t in f.args]
+            k = abs(coefficients[0][0])
+            if k != 1 and all(abs(c) == k for c, _ in coefficients):
+                number *= k
+                f = sp.Add(*[m if c > 0 else -m for c, m in coefficients], evaluate=False)
+        rest.append(f)
+    return ([number] if number != 1 else []) + rest
 
 
 def _is_negative(expr) -> bool:

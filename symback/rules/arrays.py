@@ -50,6 +50,8 @@ class Contribution:
     # getitem's adjoint as (g, index as np.s_[...], subscript text for a basic index or None),
     # so that a loop can add g at the index in place
     scatter: tuple[str, str, str | None] | None = None
+    # the gradient is np.outer(a, b): a sum of several is one matrix product
+    outer: tuple[str, str] | None = None
 
 
 # A rule's answer for an operand the gradient may depend on but the rule cannot handle yet:
@@ -146,8 +148,10 @@ _MATMUL_BY_NDIM = {
 def _matmul(c: Context):
     a, b = c.operands
     if c.ndims in _MATMUL_BY_NDIM:
-        return tuple(
-            Contribution(text.format(g=c.bar, a=a, b=b)) for text in _MATMUL_BY_NDIM[c.ndims]
+        left, right = (text.format(g=c.bar, a=a, b=b) for text in _MATMUL_BY_NDIM[c.ndims])
+        return (
+            Contribution(left, outer=(c.bar, b) if c.ndims == (2, 1) else None),
+            Contribution(right, outer=(a, c.bar) if c.ndims == (1, 2) else None),
         )
     return (
         Contribution(f"{{matmul_left}}({c.bar}, {a}, {b})"),
