@@ -408,6 +408,7 @@ def environment() -> list[str]:
 def run_problem(problem, symback, args_ns, wanted_peers):
     """Check and time one problem; returns a result dict."""
     res = {"name": problem.name, "size": problem.size, "errors": {}, "skipped": {}}
+    res["extra"] = set(problem.extra)
     g = symback.grad(problem.forward, wrt=problem.wrt)
     sym = g.function if args_ns.raw else g
     args = problem.args
@@ -606,7 +607,7 @@ def main(argv=None) -> int:
     print()
     print_table(results, wanted)
 
-    extra_rows = [(r, lab) for r in results for lab in r["paired"] if lab.startswith("scipy")]
+    extra_rows = [(r, lab) for r in results for lab in r["paired"] if lab in r["extra"]]
     if extra_rows:
         print()
         for r, lab in extra_rows:

@@ -116,7 +116,19 @@ def softmax_xent(Z, Y):
 
 
 def softmax_xent_grad(Z, Y):
-    """(softmax(Z) - Y) / n. Y is one-hot (its rows sum to 1), and the max shift cancels."""
+    """(softmax(Z) * rowsum(Y) - Y) / n: right for every Y the function accepts (soft labels,
+    label smoothing), as symback's gradient must be. The max shift cancels."""
+    p = Z - Z.max(axis=1, keepdims=True)
+    np.exp(p, out=p)
+    p *= Y.sum(axis=1, keepdims=True) / p.sum(axis=1, keepdims=True)
+    p -= Y
+    p *= 1.0 / Z.shape[0]
+    return (p,)
+
+
+def softmax_xent_grad_one_hot(Z, Y):
+    """(softmax(Z) - Y) / n: right only when each row of Y sums to 1 (one-hot labels), which
+    a person who knows the data may assume and symback cannot. Timed as an extra."""
     p = Z - Z.max(axis=1, keepdims=True)
     np.exp(p, out=p)
     p *= 1.0 / p.sum(axis=1, keepdims=True)
@@ -352,7 +364,11 @@ def softmax_problem(n: int, k: int) -> Problem:
     rng = _rng(f"softmax{n}x{k}")
     Z = 3.0 * rng.standard_normal((n, k))
     Y = np.eye(k)[rng.integers(0, k, size=n)]
-    return Problem("softmax_xent", f"{n}x{k}", softmax_xent, softmax_xent_grad, (Z, Y), (0,))
+    extra = {"hand, one-hot Y only": softmax_xent_grad_one_hot}
+    args = (Z, Y)
+    return Problem(
+        "softmax_xent", f"{n}x{k}", softmax_xent, softmax_xent_grad, args, (0,), extra=extra
+    )
 
 
 def formula_problem(numpy_version: bool = False) -> Problem:
