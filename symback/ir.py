@@ -23,6 +23,9 @@ class Elementwise:
     operands: tuple[str, ...]
     code: ast.expr
     line: int
+    # the calls inside `code` (np.exp(x) in np.exp(x) * w): (value over placeholders, code),
+    # so that an adjoint reading one reads it computed once in the forward pass
+    calls: tuple[tuple[sympy.Expr, ast.expr], ...] = ()
 
 
 @dataclass(frozen=True)

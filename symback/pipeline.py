@@ -20,6 +20,7 @@ from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo, function_source
 from .frontend.static import read_module
 from .optimize.exp_reductions import fuse_exp_reductions
+from .optimize.repeats import merge_repeats
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def specify(
     names = names or module_names(_local_names(fdef))
     lowered, uses_math = _lower(source, fdef, namespace, options.has_aux, names)
     wrt, single = resolve_wrt(options.wrt, fdef, source)
-    program = reverse(fuse_exp_reductions(lowered), wrt, names)
+    program = reverse(merge_repeats(fuse_exp_reductions(lowered)), wrt, names)
     prefix = "value_and_grad" if options.value_too else "grad"
     spec = emit.Spec(f"{prefix}_{fdef.name}", program, options.value_too, single)
     return spec, names, uses_math

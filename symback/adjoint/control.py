@@ -100,7 +100,7 @@ class LoopAdjoints:
         body_lines, escaping = self.block(loop.body, seeds)
         entries = [e for _, e, _ in loop.carried]
         restore = ir.Line(", ".join(entries), f"{stack}.pop()", frozenset({stack}), loop.line)
-        iteration = [restore] + forward_lines(loop.body, self.stacks) + body_lines
+        iteration = [restore] + forward_lines(loop.body, self.stacks, self.kept) + body_lines
         updates = []  # the carried adjoints for the previous iteration, assigned together last
         for _, entry, _ in carried:
             terms = escaping.pop(entry, None)

@@ -40,13 +40,19 @@ class LocalAdjoint:
 
 @lru_cache(maxsize=None)
 def local_adjoint(
-    expr: sp.Expr, active: tuple[bool, ...], seeded: bool, boolean: tuple[bool, ...] = ()
+    expr: sp.Expr,
+    active: tuple[bool, ...],
+    seeded: bool,
+    boolean: tuple[bool, ...] = (),
+    calls: tuple[sp.Expr, ...] = (),
 ) -> LocalAdjoint:
     """The local adjoint of `v = expr(a0, a1, ...)` for the operands marked active.
 
     `seeded`: the upstream adjoint is 1 (the statement computes the function's output).
-    `boolean` marks operands that are comparison results (masks).
+    `boolean` marks operands that are comparison results (masks). `calls` are the values of
+    inner calls the forward pass can keep: the adjoint reads the i-th as `c{i}`.
     """
+    inner = {c: symbols.call(i) for i, c in enumerate(calls)}
     masks = {symbols.operand(i) for i, is_mask in enumerate(boolean) if is_mask}
     terms: list[tuple[int, sp.Expr]] = []
     for i in (i for i, is_active in enumerate(active) if is_active):
@@ -57,6 +63,7 @@ def local_adjoint(
             raise SymbackInternalError(f"SymPy left {d} unevaluated for {expr}")
         if not expr.is_Atom:
             d = guard_unselected(with_forward_value(d, expr, masks), masks)
+        d = d.xreplace(inner)
         if not seeded:
             d = symbols.UPSTREAM * d
         elif d.free_symbols <= masks:

@@ -9,6 +9,7 @@ back to the operand's shape (`_unbroadcast`); terms from reductions are spread b
 from __future__ import annotations
 
 import ast
+import copy
 import linecache
 import math
 import re
@@ -56,24 +57,50 @@ class Term:
 SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output = 1
 
 
-def forward_lines(stmts, stacks: dict[int, str]) -> list:
+def forward_lines(stmts, stacks: dict[int, str], kept: dict | None = None) -> list:
     """The forward pass as generated code: the user's statements, branches and loops as
-    blocks; a loop whose backward pass needs them saves its carried values in `stacks`."""
+    blocks; a loop whose backward pass needs them saves its carried values in `stacks`;
+    a statement's inner calls that its adjoint reads (`kept`) are computed first, once."""
+    kept = kept or {}
     out: list = []
     for s in stmts:
         if isinstance(s, ir.If):
-            then, orelse = forward_lines(s.then, stacks), forward_lines(s.orelse, stacks)
+            then, orelse = forward_lines(s.then, stacks, kept), forward_lines(
+                s.orelse, stacks, kept
+            )
             out.append(ir.Block(f"if {s.cond}", tuple(then), tuple(orelse), s.line))
         elif isinstance(s, ir.Loop):
-            out += loop_lines(s, stacks)
+            out += loop_lines(s, stacks, kept)
         else:
-            out.append(ir.Line(s.target, print_code(s.code), frozenset(s.operands), s.line))
+            code, names = s.code, frozenset(s.operands)
+            named: list = []  # (name, the call as written); inner calls come first
+            for name, call in kept.get(id(s), ()):
+                written = call
+                for earlier, inner in named:
+                    written = _ReplaceNode(inner, earlier).visit(copy.deepcopy(written))
+                out.append(ir.Line(name, print_code(written), names, s.line))
+                code = _ReplaceNode(written, name).visit(copy.deepcopy(code))
+                names |= {name}
+                named.append((name, call))
+            out.append(ir.Line(s.target, print_code(code), names, s.line))
     return out
 
 
-def loop_lines(loop: ir.Loop, stacks: dict[int, str]) -> list:
+class _ReplaceNode(ast.NodeTransformer):
+    """Replaces each subtree equal to `node` by the name `name`."""
+
+    def __init__(self, node: ast.expr, name: str):
+        self.target, self.name = ast.dump(node), name
+
+    def visit(self, sub):
+        if isinstance(sub, ast.expr) and ast.dump(sub) == self.target:
+            return ast.Name(self.name, ast.Load())
+        return self.generic_visit(sub)
+
+
+def loop_lines(loop: ir.Loop, stacks: dict[int, str], kept: dict | None = None) -> list:
     out: list = [ir.Line(e, b, frozenset({b}), loop.line) for b, e, _ in loop.carried if b != e]
-    body = forward_lines(loop.body, stacks)
+    body = forward_lines(loop.body, stacks, kept)
     body += [ir.Line(e, end, frozenset({end}), loop.line) for _, e, end in loop.carried if e != end]
     stack = stacks.get(id(loop))
     if stack is not None:
@@ -156,6 +183,7 @@ class _Backward(ControlAdjoints):
         # Specialised: the shapes of top-level values, from a first call (specialise.py).
         self.shapes = shapes
         self.held: dict[str, Shape] = {}  # adjoints held smaller than their value's shape
+        self.kept: dict[int, list] = {}  # id(statement) -> inner calls it computes first, named
         self.depth = 0  # inside how many branches or loops the walk is
         self.wrt = wrt
         self.names = names  # np, math, unbroadcast
@@ -186,7 +214,7 @@ class _Backward(ControlAdjoints):
         return ir.GradientProgram(
             self.fn,
             self.wrt,
-            tuple(forward_lines(self.fn.body, self.stacks)),
+            tuple(forward_lines(self.fn.body, self.stacks, self.kept)),
             tuple(self.lines),
             gradients,
             frozenset(self.helpers),
@@ -222,8 +250,10 @@ class _Backward(ControlAdjoints):
         active = tuple(o in self.active for o in stmt.operands)
         seeded = is_number(upstream) and float(upstream) == 1.0
         boolean = tuple(o in self.fn.boolean for o in stmt.operands)
-        local = local_adjoint(stmt.expr, active, seeded, boolean)
+        calls = tuple(e for e, _ in stmt.calls)
+        local = local_adjoint(stmt.expr, active, seeded, boolean, calls)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
+        fields.update(self.kept_calls(stmt, local))
         fields.update(v=stmt.target, bar=upstream, np=self.names["np"], math=self.names["math"])
         scalar = self.calls_math(stmt)
         known = self.known(stmt)
@@ -284,6 +314,21 @@ class _Backward(ControlAdjoints):
         self.lines.append(ir.Line(name, text, frozenset({adjoint}) - {""}))
         self.views.add(name)
         return name
+
+    def kept_calls(self, stmt: ir.Elementwise, local) -> dict[str, str]:
+        """Names for the inner calls the adjoint reads: the forward pass computes each once
+        (forward_lines prints it before the statement, as the user wrote it)."""
+        read = set().union(*(c.fields for c in local.contributions))
+        read |= set().union(*(fields for _, _, fields in local.temporaries))
+        out = {}
+        for i, (_, code) in enumerate(stmt.calls):
+            if f"c{i}" in read:
+                out[f"c{i}"] = name = self.namer.numbered("t")
+                self.kept.setdefault(id(stmt), []).append((name, code))
+                if self.known(stmt):  # elementwise: its operands' shapes broadcast
+                    reads = {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
+                    self.held[name] = self.held_shape(reads & set(stmt.operands))
+        return out
 
     def calls_math(self, stmt: ir.Elementwise) -> bool:
         """Does the statement call `math` functions (so its values are Python floats)?"""

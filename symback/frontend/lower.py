@@ -349,8 +349,9 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
         if val.boolean or not operands.names:
             self.body.append(ir.Opaque(name, tuple(operands.names), val.code, self._line))
         else:
+            calls = tuple((e, c) for e, c in operands.calls.items() if e != val.expr)
             self.body.append(
-                ir.Elementwise(name, val.expr, tuple(operands.names), val.code, self._line)
+                ir.Elementwise(name, val.expr, tuple(operands.names), val.code, self._line, calls)
             )
 
     def operand(self, name: str, operands: Operands) -> Val:
@@ -469,9 +470,12 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
                 self.fail(node.args[0], "np.where needs a comparison as its condition", None)
         elif any(a.boolean for a in args):
             self.fail(node, f"{resolved.text} of a comparison result is not supported", None)
-        return Val(
+        value = Val(
             rule.build(*[a.expr for a in args]), ast.Call(func_code, [a.code for a in args], [])
         )
+        if not value.expr.is_Atom:
+            operands.calls.setdefault(value.expr, value.code)
+        return value
 
     def opaque_call(self, node: ast.Call, func_code, operands, target) -> Val:
         inner = Operands()

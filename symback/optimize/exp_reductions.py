@@ -139,6 +139,7 @@ def _logsumexp(s, defined, uses, namer: Namer):
             expr=s.expr.xreplace({log_k: a_k}),
             operands=s.operands[:k] + (lse,) + s.operands[k + 1 :],
             code=_replace_node(s.code, call, ast.Name(lse, ast.Load())),
+            calls=(),  # (over the old operands)
         )
         uses[lse] += 1
         return [statement, rest], gone
@@ -191,6 +192,7 @@ def _softmax(s, defined, uses, namer: Namer):
                 expr=s.expr.xreplace({a_j: numerator / a_j}),  # sum = numerator / softmax
                 operands=s.operands[:j] + (p,) + s.operands[j + 1 :],
                 code=_replace_node(s.code, node, ast.Name(p, ast.Load())),
+                calls=(),  # (over the old operands)
             )
         )
         # the quotient's numerator: read by the new statement, and by the rest if still
@@ -260,7 +262,8 @@ def _without_unread(s: ir.Elementwise) -> ir.Elementwise:
         return s
     renumber = {symbols.operand(i): symbols.operand(k) for k, i in enumerate(kept)}
     operands = tuple(s.operands[i] for i in kept)
-    return dataclasses.replace(s, expr=s.expr.xreplace(renumber), operands=operands)
+    calls = tuple((e.xreplace(renumber), c) for e, c in s.calls)
+    return dataclasses.replace(s, expr=s.expr.xreplace(renumber), operands=operands, calls=calls)
 
 
 def _fused(s, op: str, total, exps, uses):

@@ -19,5 +19,12 @@ def temporary(i: int) -> sympy.Symbol:
     return sympy.Symbol(f"t{i}", real=True)
 
 
+@lru_cache(maxsize=None)
+def call(i: int) -> sympy.Symbol:
+    """Placeholder for the value of a statement's i-th inner call (np.exp(x) in
+    np.exp(x) * w), computed once in the forward pass when the adjoint reads it too."""
+    return sympy.Symbol(f"c{i}", real=True)
+
+
 VALUE = sympy.Symbol("v", real=True)  # the statement's own forward value
 UPSTREAM = sympy.Symbol("bar", real=True)  # the adjoint of the statement's value

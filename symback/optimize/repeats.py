@@ -1,0 +1,88 @@
+"""Repeated forward values: a statement computing what an earlier one did reads that one.
+
+`x[:-1]` written twice (Rosenbrock) is two slices and two gradients scattered back; merged,
+the function reads one value, and the statements using it see one operand, so their
+derivatives are one term. Only straight-line statements at the top level are merged, and
+only pure ones (elementwise maths and array primitives, not opaque code such as a random
+draw); a name that a branch, a loop or the returned auxiliary value reads is kept.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+
+from .. import ir
+from ..rules import symbols
+
+
+def merge_repeats(fn: ir.Function) -> ir.Function:
+    """`fn` with each repeated top-level computation replaced by its first occurrence."""
+    kept = _read_by_compound(fn)
+    first: dict[tuple, str] = {}
+    renames: dict[str, str] = {}
+    body = []
+    for s in fn.body:
+        if isinstance(s, (ir.Elementwise, ir.Primitive)):
+            s = _renamed(s, renames)
+            key = (type(s).__name__, ast.dump(s.code))
+            if key in first and s.target not in kept and s.target != fn.output:
+                renames[s.target] = first[key]
+                continue
+            first.setdefault(key, s.target)
+        body.append(s)
+    return fn if not renames else dataclasses.replace(fn, body=tuple(body))
+
+
+def _read_by_compound(fn: ir.Function) -> set[str]:
+    """Names read inside branches and loops, or by the auxiliary value: never renamed."""
+    names: set[str] = set()
+    nodes = [] if fn.aux is None else [fn.aux]
+    for s in fn.body:
+        if isinstance(s, (ir.If, ir.Loop)):
+            nodes.append(s.header if isinstance(s, ir.Loop) else None)
+            names.update(_all_reads(s))
+    for node in nodes:
+        if node is not None:
+            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    return names
+
+
+def _all_reads(s) -> set[str]:
+    if isinstance(s, ir.If):
+        out = {s.cond} | {n for _, a, b in s.outputs for n in (a, b)}
+        for inner in s.then + s.orelse:
+            out |= _all_reads(inner)
+        return out
+    if isinstance(s, ir.Loop):
+        out = set(s.header_operands) | {n for triple in s.carried for n in triple}
+        for inner in s.body:
+            out |= _all_reads(inner)
+        return out
+    return set(s.operands) | {n.id for n in ast.walk(s.code) if isinstance(n, ast.Name)}
+
+
+def _renamed(s, renames: dict[str, str]):
+    """The statement reading renamed names under their new ones (operands merged)."""
+    if not renames or not (set(s.operands) & set(renames)):
+        return s
+    code = _RenameNames(renames).visit(copy.deepcopy(s.code))
+    operands = tuple(renames.get(o, o) for o in s.operands)
+    if isinstance(s, ir.Primitive):
+        return dataclasses.replace(s, operands=operands, code=code)
+    unique = list(dict.fromkeys(operands))  # placeholder i reads unique[i]
+    replace = {symbols.operand(i): symbols.operand(unique.index(o)) for i, o in enumerate(operands)}
+    expr = s.expr.xreplace(replace)
+    calls = tuple(
+        (e.xreplace(replace), _RenameNames(renames).visit(copy.deepcopy(c))) for e, c in s.calls
+    )
+    return dataclasses.replace(s, expr=expr, operands=tuple(unique), code=code, calls=calls)
+
+
+class _RenameNames(ast.NodeTransformer):
+    def __init__(self, renames: dict[str, str]):
+        self.renames = renames
+
+    def visit_Name(self, node: ast.Name):
+        return ast.copy_location(ast.Name(self.renames.get(node.id, node.id), node.ctx), node)
