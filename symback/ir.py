@@ -92,6 +92,21 @@ class Loop:
 Statement = Elementwise | Primitive | Opaque | If | Loop
 
 
+def reads(s: "Statement") -> set[str]:
+    """Every name a statement reads, inside its branches and loop bodies too."""
+    if isinstance(s, If):
+        out = {s.cond} | {n for _, a, b in s.outputs for n in (a, b)}
+        for inner in s.then + s.orelse:
+            out |= reads(inner)
+        return out
+    if isinstance(s, Loop):
+        out = set(s.header_operands) | {n for triple in s.carried for n in triple}
+        for inner in s.body:
+            out |= reads(inner)
+        return out
+    return set(s.operands) | {n.id for n in ast.walk(s.code) if isinstance(n, ast.Name)}
+
+
 @dataclass(frozen=True)
 class Parameter:
     name: str

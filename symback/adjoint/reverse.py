@@ -21,6 +21,7 @@ from .. import ir
 from ..backend.helpers import HELPERS
 from ..backend.printer import is_number, print_code
 from ..errors import Place, SymbackError
+from ..optimize.shifts import shift_free
 from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
@@ -188,7 +189,8 @@ class _Backward(ControlAdjoints):
         self.wrt = wrt
         self.names = names  # np, math, unbroadcast
         self.namer = Namer(set(fn.user_names) | all_targets(fn.body) | set(names.values()))
-        self.active = active_names(fn.body, set(wrt))
+        # (less the stability shifts the output does not depend on: softmax's max)
+        self.active = active_names(fn.body, set(wrt)) - shift_free(fn)
         # Each loop that computes something active saves its carried values, one stack each.
         self.stacks = {
             id(loop): self.namer.fresh("saved")

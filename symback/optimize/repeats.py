@@ -42,25 +42,11 @@ def _read_by_compound(fn: ir.Function) -> set[str]:
     for s in fn.body:
         if isinstance(s, (ir.If, ir.Loop)):
             nodes.append(s.header if isinstance(s, ir.Loop) else None)
-            names.update(_all_reads(s))
+            names.update(ir.reads(s))
     for node in nodes:
         if node is not None:
             names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
     return names
-
-
-def _all_reads(s) -> set[str]:
-    if isinstance(s, ir.If):
-        out = {s.cond} | {n for _, a, b in s.outputs for n in (a, b)}
-        for inner in s.then + s.orelse:
-            out |= _all_reads(inner)
-        return out
-    if isinstance(s, ir.Loop):
-        out = set(s.header_operands) | {n for triple in s.carried for n in triple}
-        for inner in s.body:
-            out |= _all_reads(inner)
-        return out
-    return set(s.operands) | {n.id for n in ast.walk(s.code) if isinstance(n, ast.Name)}
 
 
 def _renamed(s, renames: dict[str, str]):
