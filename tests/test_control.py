@@ -5,7 +5,7 @@
   own value bit for bit, and `.source` is black-stable and holds a loop where f has one;
 - while loops (Newton, fixed point) match the implicit-function derivative;
 - helpers are inlined, also when the gradient module is generated from a file;
-- break, continue, return in a loop, element writes, recursion and in-place updates of an
+- break, continue, return in a loop, recursion and in-place updates of an
   aliased array are refused with a place (the line marked `# REFUSED:<id>`).
 """
 
@@ -369,7 +369,6 @@ def test_refusal_messages_name_the_construct():
         "break": "break",
         "continue": "continue",
         "return_in_loop": "return",
-        "element_write_in_loop": "in-place",
         "recursion": "recursion",
         "aliased_augmented": "in-place",
     }

@@ -24,6 +24,7 @@ from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .naming import Namer
+from .writes import WriteAdjoints, WriteLog
 
 SEED = "1.0"
 
@@ -43,6 +44,7 @@ class Term:
     is_sum: bool = False
     wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
     scatter: tuple[str, str, str | None] | None = None  # see rules.arrays.Contribution
+    mutable: bool = False  # a written array's adjoint, which only this term holds (writes.py)
 
     @property
     def bare(self) -> bool:
@@ -53,24 +55,30 @@ class Term:
 SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output = 1
 
 
-def forward_lines(stmts, stacks: dict[int, str]) -> list:
+def forward_lines(stmts, stacks: dict[int, str], writes: WriteLog | None = None) -> list:
     """The forward pass as generated code: the user's statements, branches and loops as
-    blocks; a loop whose backward pass needs them saves its carried values in `stacks`."""
+    blocks; a loop whose backward pass needs them saves its carried values in `stacks`;
+    element writes log what they overwrite (adjoint/writes.py)."""
     out: list = []
     for s in stmts:
+        if writes is not None:
+            out += writes.before_statement(s)
         if isinstance(s, ir.If):
-            then, orelse = forward_lines(s.then, stacks), forward_lines(s.orelse, stacks)
+            then = forward_lines(s.then, stacks, writes)
+            orelse = forward_lines(s.orelse, stacks, writes)
             out.append(ir.Block(f"if {s.cond}", tuple(then), tuple(orelse), s.line))
         elif isinstance(s, ir.Loop):
-            out += loop_lines(s, stacks)
+            out += loop_lines(s, stacks, writes)
+        elif isinstance(s, ir.Write):
+            out += writes.forward(s)
         else:
             out.append(ir.Line(s.target, print_code(s.code), frozenset(s.operands), s.line))
     return out
 
 
-def loop_lines(loop: ir.Loop, stacks: dict[int, str]) -> list:
+def loop_lines(loop: ir.Loop, stacks: dict[int, str], writes: WriteLog | None = None) -> list:
     out: list = [ir.Line(e, b, frozenset({b}), loop.line) for b, e, _ in loop.carried if b != e]
-    body = forward_lines(loop.body, stacks)
+    body = forward_lines(loop.body, stacks, writes)
     body += [ir.Line(e, end, frozenset({end}), loop.line) for _, e, end in loop.carried if e != end]
     stack = stacks.get(id(loop))
     if stack is not None:
@@ -79,6 +87,10 @@ def loop_lines(loop: ir.Loop, stacks: dict[int, str]) -> list:
         saved = entries[0] if len(entries) == 1 else f"({', '.join(entries)})"
         uses = frozenset(entries) | {stack}
         body.insert(0, ir.Line(stack, f"{stack}.append({saved})", uses, statement=True))
+    if writes is not None:
+        before, start = writes.loop_lines(loop)
+        out += before
+        body[:0] = start
     out.append(ir.Block(loop_header(loop), tuple(body), (), loop.line))
     return out
 
@@ -131,7 +143,7 @@ def all_targets(stmts) -> set[str]:
     return out
 
 
-class _Backward(ControlAdjoints):
+class _Backward(ControlAdjoints, WriteAdjoints):
     def __init__(self, fn: ir.Function, wrt: tuple[str, ...], names: dict[str, str]):
         self.fn = fn
         self.wrt = wrt
@@ -156,6 +168,7 @@ class _Backward(ControlAdjoints):
             if isinstance(s, ir.Primitive) and s.op in HELPERS
         }
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
+        self.setup_writes(fn.body)
 
     def run(self) -> ir.GradientProgram:
         self.walk(self.fn.body)
@@ -163,7 +176,7 @@ class _Backward(ControlAdjoints):
         return ir.GradientProgram(
             self.fn,
             self.wrt,
-            tuple(forward_lines(self.fn.body, self.stacks)),
+            tuple(self.forward_start() + forward_lines(self.fn.body, self.stacks, self.writes)),
             tuple(self.lines),
             gradients,
             frozenset(self.helpers),
@@ -174,10 +187,17 @@ class _Backward(ControlAdjoints):
     def walk(self, stmts) -> None:
         """The backward pass of `stmts`, last statement first."""
         for stmt in reversed(stmts):
+            lines_before = len(self.lines)
+            if isinstance(stmt, (ir.If, ir.Loop)) and self.writes is not None:
+                self.settle(stmt)  # its writes are undone: what reads the arrays comes first
             if isinstance(stmt, ir.If):
                 self.branches(stmt)
+                self.undo_if_skipped(stmt, lines_before)
             elif isinstance(stmt, ir.Loop):
                 self.loop(stmt)
+                self.undo_if_skipped(stmt, lines_before)
+            elif isinstance(stmt, ir.Write):
+                self.write(stmt)
             elif stmt.target in self.active and stmt.target in self.terms:
                 self.statement(stmt)
 

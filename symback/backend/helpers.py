@@ -90,6 +90,17 @@ HELPERS: dict[str, Helper] = {
     {np}.add.at(out, index, g)
     return out
 '''),
+    "undo_writes": Helper('''def {undo_writes}(log, mark):
+    """Put back the elements that the writes logged after `mark` overwrote, last first."""
+    while len(log) > mark:
+        array, index, old = log.pop()
+        array[index] = old
+'''),
+    "undo_last_write": Helper('''def {undo_last_write}(log):
+    """Put back the elements that the last logged write overwrote."""
+    array, index, old = log.pop()
+    array[index] = old
+'''),
 }
 
 

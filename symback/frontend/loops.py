@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
+from .writes import written_names
 
 LOOP_FUNCTIONS = {"range", "len", "min", "max", "int"}  # allowed in a loop header
 
@@ -73,6 +74,7 @@ class Loops:
                 for n in ast.walk(s)
                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             }
+            | written_names(stmt.body)  # an array written element by element: a new value
         )
         carried = [name for name in assigned if name in self.env]
         self.check_aliases(stmt, carried)
