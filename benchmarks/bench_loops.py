@@ -10,7 +10,11 @@ Two problems, for T = 10, 100, 1000 steps:
 - the loop Rosenbrock, `for i in range(STEPS): s += 100 * (x[i+1] - x[i]**2)**2 + (1 - x[i])**2`
   over x of size n = T + 1, checked against scipy.optimize.rosen_der;
 - the recurrence `h = np.tanh(W @ h + xs[t])` for T steps with n = 50 (W is 50x50), with
-  respect to W, h0 and xs, checked against a hand-written backpropagation through time.
+  respect to W, h0 and xs, checked against a hand-written backpropagation through time;
+- a cumulative sum written by hand into a buffer, `c[i] = c[i - 1] + x[i]`, then
+  `sum(sin(c))`, over x of size T, checked against the closed form (a reversed cumulative
+  sum of cos(c)): the backward pass saves one element per write, not the buffer, so it
+  stays linear in T.
 
 For each T a small module is written to a temporary directory with the step count as a module
 constant (`STEPS = T`), imported, and differentiated, so the generator sees T and could unroll
@@ -65,6 +69,14 @@ def rnn_loop(W, h0, xs):
     for t in range(STEPS):
         h = np.tanh(W @ h + xs[t])
     return np.sum(h**2)
+
+
+def cumsum_loop(x):
+    c = np.zeros(STEPS)
+    c[0] = x[0]
+    for i in range(1, STEPS):
+        c[i] = c[i - 1] + x[i]
+    return np.sum(np.sin(c))
 '''
 
 PROBLEMS = {
@@ -78,6 +90,7 @@ PROBLEMS = {
             0.5 * rng.standard_normal((T, RNN_SIZE)),
         ),
     ),
+    "cumsum": (0, lambda T, rng: (rng.uniform(-1.0, 1.0, T),)),
 }
 
 
@@ -141,6 +154,9 @@ def check(name: str, f, grads, args, rng) -> float:
 
         expected = rosen_der(args[0])
         return float(np.max(np.abs(grads - expected)) / np.max(np.abs(expected)))
+    if name == "cumsum":
+        expected = np.cumsum(np.cos(np.cumsum(args[0]))[::-1])[::-1]
+        return float(np.max(np.abs(grads - expected)) / np.max(np.abs(expected)))
     expected = rnn_by_hand(*args)
     eps = 1e-6
     for i, e in enumerate(expected):
@@ -196,7 +212,7 @@ def main(argv=None) -> int:
                 t_g = median_time(g, x, args.sample, args.repeat)
                 lines = len(g.source.splitlines())
                 results[name][T] = (t_g / T, lines)
-                n = len(x[0]) if name == "rosen" else RNN_SIZE
+                n = RNN_SIZE if name == "rnn" else len(x[0])
                 print(
                     f"{name:8} {T:>6} {n:>5} {t_f * 1e3:>9.3f} {t_g * 1e3:>9.3f} "
                     f"{t_g / T * 1e6:>13.2f} {t_g / t_f:>7.1f} {lines:>6} {err:>9.1e}"

@@ -274,6 +274,57 @@ def scalar_writes(a, b):
     return y[0] * y[1] * y[2]
 
 
+def write_in_branch(x):
+    y = x * 1.0
+    if x[0] > 0.0:
+        y[0] = 0.0
+    return np.sum(y**2)
+
+
+def write_in_while_loop(a):
+    y = np.zeros(2)
+    x = a
+    while x > 1.0:
+        y[0] = y[0] + x
+        y[1] = x * y[0]
+        x = x / 2.0
+    return y[0] * a + y[1]
+
+
+def constant_rows_then_reads(x):
+    m = np.zeros((3, 2))
+    s = np.sum(m[0] * x)
+    for i in range(3):
+        m[i] = 1.0 + i
+    return s + np.sum(m[1] * x) ** 2
+
+
+def carried_row_view(W, xs):
+    H = np.zeros((xs.shape[0] + 1, W.shape[0]))
+    h = H[0]
+    for t in range(xs.shape[0]):
+        H[t + 1] = np.tanh(W @ h + xs[t])
+        h = H[t + 1]
+    return np.sum(H**2) + np.sum(h)
+
+
+def nested_fill_with_inner_reads(x):
+    n = len(x)
+    T = np.zeros((n, n))
+    for i in range(n):
+        T[i, 0] = x[i]
+        for j in range(1, n):
+            T[i, j] = T[i, j - 1] * x[j] + 0.1 * T[i - 1, j]
+    return np.sum(T**2)
+
+
+def into_like_buffer(x, like):
+    out = np.zeros_like(like[2:])
+    for i in range(1, len(x) - 1):
+        out[i - 1] = x[i - 1] - 2 * x[i] + x[i + 1]
+    return np.sum(out**2)
+
+
 PAIRS = [
     (laplacian_loop, laplacian_vec, (X7,), 0),
     (cumsum_by_hand, cumsum_vec, (X7,), 0),
@@ -298,4 +349,10 @@ ZOO = [(f, args, wrt) for f, _, args, wrt in PAIRS] + [
     (copy_then_write, (X7,), 0),
     (row_view_then_overwrite, (Y03,), 0),
     (scalar_writes, (0.7, -1.3), (0, 1)),
+    (write_in_branch, (X7,), 0),
+    (write_in_branch, (-X7,), 0),
+    (write_in_while_loop, (5.3,), 0),
+    (constant_rows_then_reads, (Y03[:2],), 0),
+    (carried_row_view, (W4, XS64), (0, 1)),
+    (nested_fill_with_inner_reads, (0.5 * X7[:5],), 0),
 ]

@@ -26,6 +26,8 @@ class WriteLog:
     """The names the forward code gives the undo log and the marks into it."""
 
     log: str  # the list of (array, index, overwritten elements)
+    log_write: str  # the helper that appends to it
+    differentiated: set[str] = field(default_factory=set)  # writes of an active value
     # loop -> a stack of the log's length at the start of each iteration
     loop_marks: dict[int, str] = field(default_factory=dict)
     # if / loop the backward pass does not walk -> the log's length before it
@@ -35,9 +37,10 @@ class WriteLog:
         """Log the elements, write, and name the written array by its new SSA name."""
         element = f"{s.array}[{s.subscript}]"
         index_uses = frozenset(s.index_operands) | {s.array}
-        entry = f"({s.array}, {s.index}, {element}.copy())"
+        checked = ", differentiated=True" if s.target in self.differentiated else ""
+        log = f"{self.log_write}({self.log}, {s.array}, {s.index}{checked})"
         return [
-            ir.Line(self.log, f"{self.log}.append({entry})", index_uses | {self.log}, s.line, True),
+            ir.Line(self.log, log, index_uses | {self.log}, s.line, True),
             ir.Line(s.array, f"{element} {s.op} {s.value}", index_uses | {s.value}, s.line, True),
             ir.Line(s.target, s.array, frozenset({s.array}), s.line),
         ]
@@ -105,7 +108,13 @@ class WriteAdjoints:
         self.writes = None
         if not self.buffers:
             return
-        self.writes = WriteLog(self.namer.fresh("writes"))
+        self.writes = WriteLog(self.namer.fresh("writes"), self.names["log_write"])
+        self.helpers.add("log_write")
+        self.writes.differentiated = {
+            s.target
+            for s in _statements(body)
+            if isinstance(s, ir.Write) and s.value in self.active
+        }
         for loop in _statements(body):
             if isinstance(loop, ir.Loop) and contains_write(loop):
                 self.writes.loop_marks[id(loop)] = self.namer.fresh("marks")

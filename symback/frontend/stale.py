@@ -103,7 +103,7 @@ class _StaleReads:
     def refuse(self, write: ir.Write, name: str, line: int):
         array = _user_name(write.array, self.fn.user_names) or "the array"
         user = _user_name(name, self.fn.user_names)
-        what = f"`{user}`" if user and user != array else "a view of it or its earlier value"
+        what = f"`{user}`" if user and user != array else "another name or a view that holds it"
         raise UnsupportedSyntaxError(
             f"this write into `{array}` also changes {what}, which line {line} reads after "
             "the write (the derivative would use the values from before it)",
