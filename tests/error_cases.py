@@ -196,6 +196,17 @@ def write_into_aux(x):
     return np.sum(y), y
 
 
+def _put_first(buf, v):
+    buf[0] = v  # ERR:setitem_helper
+    return v
+
+
+def helper_writes_into_callers_array(x):
+    y = np.zeros(3)
+    v = _put_first(y, x[0])
+    return np.sum(y) + v
+
+
 def write_chained_index(x):
     y = np.zeros((2, 2))
     y[0][1] = x[0]  # ERR:setitem_chained

@@ -89,6 +89,7 @@ CASES: list[Case] = [
     Case("setitem_index", g(ec.write_at_computed_index), S, ("k]",)),
     Case("setitem_aux", g(ec.write_into_aux, has_aux=True), S, ("y[0]",)),
     Case("setitem_chained", g(ec.write_chained_index), S, ("y[0][1]",)),
+    Case("setitem_helper", g(ec.helper_writes_into_callers_array), S, ("buf[0]",)),
     Case("setattr", g(ec.write_attribute), S, ("y.attr",)),
     # expressions
     Case("lambda_body", g(ec.lambda_in_body), S, ("lambda",)),

@@ -318,6 +318,31 @@ def nested_fill_with_inner_reads(x):
     return np.sum(T**2)
 
 
+def positive_part_in_loop(x):
+    y = np.zeros_like(x)
+    for i in range(len(x)):
+        if x[i] > 0.0:
+            y[i] = x[i] ** 2
+    return np.sum(y * x)
+
+
+def positive_part_vec(x):
+    return np.sum(np.where(x > 0.0, x**2, 0.0) * x)
+
+
+def shift_in_place(x):
+    y = x * 1.0
+    y[1:] = y[:-1]
+    y[1:] += y[:-1] * 0.5
+    return np.sum(y**2 * x)
+
+
+def shift_vec(x):
+    y = np.concatenate([x[:1], x[:-1]])
+    y = np.concatenate([y[:1], y[1:] + y[:-1] * 0.5])
+    return np.sum(y**2 * x)
+
+
 def into_like_buffer(x, like):
     out = np.zeros_like(like[2:])
     for i in range(1, len(x) - 1):
@@ -339,6 +364,8 @@ PAIRS = [
     (written_twice, written_twice_vec, (X7,), 0),
     (leaky_relu_by_hand, leaky_relu_vec, (MIXED,), 0),
     (helper_fills_buffer, helper_fills_vec, (X7,), 0),
+    (positive_part_in_loop, positive_part_vec, (MIXED,), 0),
+    (shift_in_place, shift_vec, (X7,), 0),
 ]
 
 ZOO = [(f, args, wrt) for f, _, args, wrt in PAIRS] + [

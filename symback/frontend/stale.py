@@ -101,7 +101,8 @@ class _StaleReads:
         self.fn, self.memory, self.written = fn, memory, written
 
     def refuse(self, write: ir.Write, name: str, line: int):
-        array = _user_name(write.array, self.fn.user_names) or "the array"
+        place = write.place  # the array as the written line names it (maybe in a helper)
+        array = place.line[place.col_offset :].split("[")[0].strip() if place else "the array"
         user = _user_name(name, self.fn.user_names)
         what = f"`{user}`" if user and user != array else "another name or a view that holds it"
         raise UnsupportedSyntaxError(
