@@ -74,7 +74,7 @@ class LoopAdjoints:
     """
 
     def loop(self, loop: ir.Loop) -> None:
-        from .reverse import Term, forward_lines, loop_header
+        from .reverse import Term, loop_header
 
         stack = self.stacks.get(id(loop))
         carried = [(b, e, end) for b, e, end in loop.carried if e in self.active]
@@ -106,8 +106,7 @@ class LoopAdjoints:
         body_lines, escaping = self.block(loop.body, seeds)
         entries = [e for _, e, _ in loop.carried]
         restore = ir.Line(", ".join(entries), f"{stack}.pop()", frozenset({stack}), loop.line)
-        replay = forward_lines(loop.body, self.stacks, self.writes)
-        iteration = [restore] + self.iteration_start(loop) + replay + body_lines
+        iteration = [restore] + self.replay(loop) + body_lines
         updates = []  # the carried adjoints for the previous iteration, assigned together last
         for _, entry, _ in carried:
             terms = escaping.pop(entry, None)

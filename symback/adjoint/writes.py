@@ -15,10 +15,13 @@ loop does O(1) work per element instead of building a whole array each iteration
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 from dataclasses import dataclass, field
 
 from .. import ir
 from ..frontend.stale import memory_groups
+from ..rules import symbols
 
 
 @dataclass
@@ -28,6 +31,7 @@ class WriteLog:
     log: str  # the list of (array, index, overwritten elements)
     log_write: str  # the helper that appends to it
     differentiated: set[str] = field(default_factory=set)  # writes of an active value
+    replay: bool = False  # recomputing a loop body that reads no array it writes: no writes
     # loop -> a stack of the log's length at the start of each iteration
     loop_marks: dict[int, str] = field(default_factory=dict)
     # if / loop the backward pass does not walk -> the log's length before it
@@ -35,6 +39,8 @@ class WriteLog:
 
     def forward(self, s: ir.Write) -> list[ir.Line]:
         """Log the elements, write, and name the written array by its new SSA name."""
+        if self.replay:
+            return [ir.Line(s.target, s.array, frozenset({s.array}), s.line)]
         element = f"{s.array}[{s.subscript}]"
         index_uses = frozenset(s.index_operands) | {s.array}
         checked = ", differentiated=True" if s.target in self.differentiated else ""
@@ -210,6 +216,44 @@ class WriteAdjoints:
             text = f"{base} += {self.sum_text(value, [term])}"
         return ir.Line(base, text, term.uses | {base}, line, True)
 
+    def replay(self, loop: ir.Loop) -> list:
+        """A backward iteration's recomputation of the loop body (after the carried values
+        are restored). A body that reads an array it writes first undoes the writes of the
+        iteration, so that it reads the arrays as they were when the iteration started, and
+        writes (and logs) again. A body that only writes leaves the arrays alone: the
+        adjoints of its writes undo the forward iteration's own writes."""
+        from .reverse import forward_lines
+
+        if self.writes is None or not contains_write(loop) or self.reads_written(loop):
+            return self.iteration_start(loop) + forward_lines(loop.body, self.stacks, self.writes)
+        self.writes.loop_marks.pop(id(loop), None)  # no iteration to undo: no marks needed
+        replay = dataclasses.replace(self.writes, replay=True)
+        return forward_lines(loop.body, self.stacks, replay)
+
+    def reads_written(self, loop: ir.Loop) -> bool:
+        """Does the body read an array it writes (or a view of it), or leave the undoing of
+        an if or loop with writes to a mark taken while it runs?"""
+        touched: set[str] = set()
+        for s in _statements(loop.body):
+            if isinstance(s, ir.Write):
+                touched |= self.sharing.get(s.target, frozenset())
+            if id(s) in self.writes.before:
+                return True
+        for s in _statements(loop.body):
+            if isinstance(s, ir.Write):
+                reads = {s.value, *s.index_operands}
+            elif isinstance(s, ir.If):
+                reads = {s.cond}
+            elif isinstance(s, ir.Loop):
+                reads = set(s.header_operands)  # (carried names only pass the array on)
+            elif _passes_on(s, self.buffers):
+                continue
+            else:
+                reads = set(s.operands)
+            if reads & touched:
+                return True
+        return False
+
     def iteration_start(self, loop: ir.Loop) -> list[ir.Line]:
         """At the start of a backward iteration: undo the writes the forward iteration made,
         so that recomputing it reads the arrays as they were when it started."""
@@ -234,6 +278,16 @@ class WriteAdjoints:
         log = self.writes.log
         text = f"{self.names['undo_writes']}({log}, {mark})"
         self.lines.append(ir.Line(log, text, frozenset({log, mark}), stmt.line, True, True))
+
+
+def _passes_on(s, buffers) -> bool:
+    """`merged = y` after an if: a written array under its merged name, not a read."""
+    return (
+        isinstance(s, ir.Elementwise)
+        and s.target in buffers
+        and s.expr == symbols.operand(0)
+        and isinstance(s.code, ast.Name)
+    )
 
 
 def _statements(stmts):
