@@ -158,3 +158,88 @@ def test_explain_refuses_writes_with_a_place():
     with pytest.raises(symback.SymbackError, match="writes into an array element") as info:
         symback.explain(wz.writes_outside_loops, wz.X7)
     assert info.value.lineno is not None and "^" in str(info.value)
+
+
+# ---------------------------------------------------------------- random programs
+
+_ROW = {1: "", 2: "[:, None]"}  # how x lines up with y's rows: y is (6,) or (6, 2)
+
+
+def _random_program(rng, index: int, ndim: int) -> str:
+    """A loop over rows of a buffer: writes (=, +=, *=, -=, slices, in branches, in an
+    inner loop), reads of single rows, of slices and of the whole buffer, a view bound to
+    a name (refused when read after a write). Indices stay in range, or wrap round from -1."""
+    col = _ROW[ndim]
+
+    def value():
+        c = rng.integers(-2, 3)
+        return rng.choice(
+            [f"x[i + {c}]", f"np.sin(x[i + {c}])", f"y[i + {c}]", f"x[i] * y[i + {c}]", "0.5"]
+            + [f"np.tanh(y[i + {c}] + x[i])", "np.sum(y[0:3]) * 0.3"]
+        )
+
+    def statement():
+        c, d = rng.integers(-2, 3), rng.integers(-2, 3)
+        return rng.choice(
+            [
+                f"y[i + {c}] = {value()}",
+                f"y[i + {c}] += {value()}",
+                f"y[i + {c}] *= {value()}",
+                f"y[i + {c}] -= {value()}",
+                f"s = s + np.sum(y[i + {c}] * {value()})",
+                f"if x[i] > 0.0:\n            y[i + {c}] = {value()}\n"
+                f"        else:\n            s = s + np.sum({value()})",
+                "y[1:3] = y[1:3] * 0.5 + x[i]",
+                f"s = s + np.sum(y * x{col}) * 0.1",
+                f"for j in range(2):\n            y[i + {c}] += x[j] * y[i + {d}]",
+                f"r = y[i + {c}]",
+                "s = s + np.sum(r * x[i])",
+            ]
+        )
+
+    start = "np.zeros(6)" if ndim == 1 else "np.zeros((6, 2))"
+    start = rng.choice([start, f"np.ones_like(x{col} * x[:{ndim}])", f"x{col} * x[:{ndim}]"])
+    body = "\n        ".join(statement() for _ in range(rng.integers(1, 5)))
+    low, high = [(2, 4), (0, 4), (1, 3)][rng.integers(3)]
+    return f"""
+def f{index}(x):
+    y = {start}
+    s = 0.0
+    r = y[1]
+    y[0] = x[1] ** 2
+    for i in range({low}, {high}):
+        {body}
+    y[3:] = np.tanh(y[3:])
+    return np.sum(y**2) + np.sum(np.sin(y) * x{col}) + s
+"""
+
+
+@pytest.mark.parametrize("ndim", [1, 2])
+def test_random_write_programs_match_numerical_gradients(tmp_path, ndim):
+    import importlib.util
+
+    rng = np.random.default_rng(100 + ndim)
+    sources = [_random_program(rng, i, ndim) for i in range(25)]
+    path = tmp_path / f"random_writes_{ndim}.py"
+    path.write_text("import numpy as np\n" + "".join(sources))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x = np.array([0.3, -0.8, 1.4, 0.9, -1.7, 0.25])
+    checked = refused = 0
+    for i in range(len(sources)):
+        f = getattr(module, f"f{i}")
+        try:
+            if np.ndim(f(x.copy())) != 0:
+                continue  # (the program is not a scalar function: nothing to check)
+        except (IndexError, ValueError):
+            continue
+        try:
+            symback.grad(f)
+        except symback.SymbackError as err:
+            assert "write" in str(err), str(err)  # refused: only for an unsafe write
+            refused += 1
+            continue
+        check_gradient(f, (x,), rtol=1e-5, atol=1e-7, directions=2)
+        checked += 1
+    assert checked >= 12 and refused >= 1, (checked, refused)
