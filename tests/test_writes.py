@@ -243,3 +243,12 @@ def test_random_write_programs_match_numerical_gradients(tmp_path, ndim):
         check_gradient(f, (x,), rtol=1e-5, atol=1e-7, directions=2)
         checked += 1
     assert checked >= 12 and refused >= 1, (checked, refused)
+
+
+@pytest.mark.parametrize(
+    "second", [symback.hessian, lambda f: symback.grad(symback.grad(f))], ids=["hessian", "grad2"]
+)
+def test_second_derivatives_through_writes_are_refused_with_a_place(second):
+    with pytest.raises(symback.SymbackError, match="second derivative") as info:
+        second(wz.cumsum_by_hand)
+    assert info.value.lineno is not None and "c[0]" in str(info.value)

@@ -117,11 +117,9 @@ class WriteAdjoints:
         self.writes = WriteLog(self.namer.fresh("writes"), self.names["log_write"])
         self.helpers.add("log_write")
         self.writes.differentiated = {
-            s.target
-            for s in _statements(body)
-            if isinstance(s, ir.Write) and s.value in self.active
+            s.target for s in statements(body) if isinstance(s, ir.Write) and s.value in self.active
         }
-        for loop in _statements(body):
+        for loop in statements(body):
             if isinstance(loop, ir.Loop) and contains_write(loop):
                 self.writes.loop_marks[id(loop)] = self.namer.fresh("marks")
 
@@ -166,7 +164,7 @@ class WriteAdjoints:
         from .reverse import Term, _identifiers
 
         touched: set[str] = set()
-        for s in _statements([stmt]):
+        for s in statements([stmt]):
             if isinstance(s, ir.Write):
                 touched |= self.sharing.get(s.target, frozenset())
         for value, terms in self.terms.items():
@@ -234,12 +232,12 @@ class WriteAdjoints:
         """Does the body read an array it writes (or a view of it), or leave the undoing of
         an if or loop with writes to a mark taken while it runs?"""
         touched: set[str] = set()
-        for s in _statements(loop.body):
+        for s in statements(loop.body):
             if isinstance(s, ir.Write):
                 touched |= self.sharing.get(s.target, frozenset())
             if id(s) in self.writes.before:
                 return True
-        for s in _statements(loop.body):
+        for s in statements(loop.body):
             if isinstance(s, ir.Write):
                 reads = {s.value, *s.index_operands}
             elif isinstance(s, ir.If):
@@ -290,10 +288,10 @@ def _passes_on(s, buffers) -> bool:
     )
 
 
-def _statements(stmts):
+def statements(stmts):
     for s in stmts:
         yield s
         if isinstance(s, ir.If):
-            yield from _statements(s.then + s.orelse)
+            yield from statements(s.then + s.orelse)
         elif isinstance(s, ir.Loop):
-            yield from _statements(s.body)
+            yield from statements(s.body)
