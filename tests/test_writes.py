@@ -168,7 +168,8 @@ _ROW = {1: "", 2: "[:, None]"}  # how x lines up with y's rows: y is (6,) or (6,
 def _random_program(rng, index: int, ndim: int) -> str:
     """A loop over rows of a buffer: writes (=, +=, *=, -=, slices, in branches, in an
     inner loop), reads of single rows, of slices and of the whole buffer, a view bound to
-    a name (refused when read after a write). Indices stay in range, or wrap round from -1."""
+    a name (refused when read after a write), copies to and from the buffer. Indices stay in
+    range, or wrap round from -1."""
     col = _ROW[ndim]
 
     def value():
@@ -194,6 +195,10 @@ def _random_program(rng, index: int, ndim: int) -> str:
                 f"for j in range(2):\n            y[i + {c}] += x[j] * y[i + {d}]",
                 f"r = y[i + {c}]",
                 "s = s + np.sum(r * x[i])",
+                "y = np.copy(np.sin(y) * 0.5)",
+                "h = np.copy(y)",
+                "y = np.copy(h * 0.7)",
+                "s = s + np.sum(h * x[i])",
             ]
         )
 
@@ -206,6 +211,7 @@ def f{index}(x):
     y = {start}
     s = 0.0
     r = y[1]
+    h = y * 1.0
     y[0] = x[1] ** 2
     for i in range({low}, {high}):
         {body}

@@ -343,6 +343,18 @@ def shift_vec(x):
     return np.sum(y**2 * x)
 
 
+def copy_then_write_carried(x):
+    h = x * 1.0
+    y = np.zeros(len(x))
+    s = 0.0
+    for i in range(len(x)):
+        s = s + np.sum(y * x)
+        y = np.copy(h)
+        y[i] = 2.0 * h[i] + 0.1
+        h = np.sin(y) * x
+    return s + np.sum(h) + np.sum(y**2)
+
+
 def into_like_buffer(x, like):
     out = np.zeros_like(like[2:])
     for i in range(1, len(x) - 1):
@@ -382,4 +394,5 @@ ZOO = [(f, args, wrt) for f, _, args, wrt in PAIRS] + [
     (constant_rows_then_reads, (Y03[:2],), 0),
     (carried_row_view, (W4, XS64), (0, 1)),
     (nested_fill_with_inner_reads, (0.5 * X7[:5],), 0),
+    (copy_then_write_carried, (X7,), 0),
 ]

@@ -199,7 +199,8 @@ class _Backward(ControlAdjoints, WriteAdjoints):
             elif isinstance(stmt, ir.Write):
                 self.write(stmt)
             elif stmt.target in self.active and stmt.target in self.terms:
-                self.statement(stmt)
+                if not (stmt.target in self.buffers and self.leaves_lineage(stmt)):
+                    self.statement(stmt)
 
     def statement(self, stmt: ir.Statement) -> None:
         upstream = self.close(stmt.target, self.terms.pop(stmt.target), stmt.line)

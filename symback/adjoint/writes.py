@@ -176,6 +176,28 @@ class WriteAdjoints:
                 self.lines.append(ir.Line(name, text, t.uses, getattr(stmt, "line", None)))
                 terms[k] = Term(name, frozenset({name}), wrap=t.wrap)
 
+    def leaves_lineage(self, stmt) -> bool:
+        """A statement that makes a written array from another value (`y = np.copy(h)`, or
+        `merged = y` after an if). Its adjoint may be an array updated in place: passed on
+        as it is to the same array under another name (True: handled here), or copied
+        before it reaches another value, which later in-place updates must leave alone."""
+        from .reverse import Term
+
+        terms = self.terms.get(stmt.target)
+        if not terms or not any(t.mutable for t in terms):
+            return False
+        identity = isinstance(stmt, ir.Elementwise) and stmt.expr == symbols.operand(0)
+        if identity and stmt.operands[0] in self.buffers:
+            adjoint = self.owned(stmt.target, self.terms.pop(stmt.target), stmt.line, self.lines)
+            if stmt.operands[0] in self.active:
+                term = Term(adjoint, frozenset({adjoint}), mutable=True)
+                self.terms.setdefault(stmt.operands[0], []).append(term)
+            return True
+        if len(terms) == 1:  # (a sum of several terms is a new array anyway)
+            name = terms[0].text
+            self.terms[stmt.target] = [Term(f"{self.names['np']}.copy({name})", frozenset({name}))]
+        return False
+
     def owned(self, value: str, terms, line, lines: list, name: str | None = None) -> str:
         """The adjoint of a written array as an array this walk may update in place: the
         mutable term with the others added into it, or a new array; bound to `name` if given."""
