@@ -355,6 +355,14 @@ def copy_then_write_carried(x):
     return s + np.sum(h) + np.sum(y**2)
 
 
+def while_reads_buffer(a):
+    y = np.zeros(2)
+    y[1] = a
+    while y[0] < 3.0:
+        y[0] = y[0] + y[1]
+    return y[0] * a
+
+
 def into_like_buffer(x, like):
     out = np.zeros_like(like[2:])
     for i in range(1, len(x) - 1):
@@ -395,4 +403,6 @@ ZOO = [(f, args, wrt) for f, _, args, wrt in PAIRS] + [
     (carried_row_view, (W4, XS64), (0, 1)),
     (nested_fill_with_inner_reads, (0.5 * X7[:5],), 0),
     (copy_then_write_carried, (X7,), 0),
+    (while_reads_buffer, (0.7,), 0),
+    (while_reads_buffer, (1.3,), 0),
 ]

@@ -157,8 +157,10 @@ class _StaleReads:
         inner_stale = dict(stale)
         self.walk(loop.body, inner, inner_stale)
         self.check([end for _, _, end in loop.carried], inner_stale, loop.line)
-        if loop.kind == "while":
-            self.check(loop.header_operands, inner_stale, loop.line)
+        if loop.kind == "while":  # the test reads the carried names' new values again
+            entries = {e for _, e, _ in loop.carried}
+            tested = [n for n in loop.header_operands if n not in entries]
+            self.check(tested, inner_stale, loop.line)
         for group in first:
             alive[group] = {e for _, e, _ in loop.carried if self.group(e) == group}
 
