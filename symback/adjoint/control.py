@@ -96,7 +96,6 @@ class LoopAdjoints:
                 else (f"{np}.zeros_like({entry}, dtype=float)")
             )
             before_lines.append(ir.Line(name, text, frozenset({entry}) | _uses(terms), loop.line))
-            adjoints[entry] = name
         seeds: dict = {}
         for _, entry, end in carried:
             seed = Term(
