@@ -13,6 +13,10 @@ Three problems, for T = 10, 100, 1000 steps:
   respect to W, h0 and xs, checked against a hand-written backpropagation through time;
 - a loop that leaves early, `continue` past the negative x[i] and `break` at the first x[i]
   over 5 (placed at 9/10 of the way), checked against its closed form.
+- a cumulative sum written by hand into a buffer, `c[i] = c[i - 1] + x[i]`, then
+  `sum(sin(c))`, over x of size T, checked against the closed form (a reversed cumulative
+  sum of cos(c)): the backward pass saves one element per write, not the buffer, so it
+  stays linear in T.
 
 For each T a small module is written to a temporary directory with the step count as a module
 constant (`STEPS = T`), imported, and differentiated, so the generator sees T and could unroll
@@ -78,6 +82,14 @@ def exits_loop(x):
         if x[i] > 5.0:
             break
     return s
+
+
+def cumsum_loop(x):
+    c = np.zeros(STEPS)
+    c[0] = x[0]
+    for i in range(1, STEPS):
+        c[i] = c[i - 1] + x[i]
+    return np.sum(np.sin(c))
 '''
 
 
@@ -99,6 +111,7 @@ PROBLEMS = {
         ),
     ),
     "exits": (0, exits_inputs),
+    "cumsum": (0, lambda T, rng: (rng.uniform(-1.0, 1.0, T),)),
 }
 
 
@@ -166,6 +179,9 @@ def check(name: str, f, grads, args, rng) -> float:
         x = args[0]
         ran = np.arange(len(x)) <= np.argmax(x > 5.0)
         expected = np.where(ran & (x >= 0.0), 2 * x * np.cos(x) - x**2 * np.sin(x), 0.0)
+        return float(np.max(np.abs(grads - expected)) / np.max(np.abs(expected)))
+    if name == "cumsum":
+        expected = np.cumsum(np.cos(np.cumsum(args[0]))[::-1])[::-1]
         return float(np.max(np.abs(grads - expected)) / np.max(np.abs(expected)))
     expected = rnn_by_hand(*args)
     eps = 1e-6

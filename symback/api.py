@@ -10,7 +10,7 @@ import numpy
 
 from .backend.fmt import black_format, paused_gc
 from .backend.load import load
-from .errors import NonScalarOutputError
+from .errors import NonScalarOutputError, UnsupportedSyntaxError
 from .pipeline import Generated, Options, generate
 from .specialise import describe, specialised
 
@@ -112,6 +112,8 @@ def _make(fn, options: Options) -> GradientFunction:
     key = (fn, repr(options.wrt), options.value_too, options.has_aux)
     cached = _cache.get(key)
     if cached is None:
+        if isinstance(fn, GradientFunction):  # grad(grad(f))
+            _refuse_element_writes(fn)
         with paused_gc():
             generated = generate(fn, options)
         cached = _cache[key] = GradientFunction(fn, generated)
@@ -155,6 +157,7 @@ def hessian_vector_product(fn, *, wrt=0):
     gradient code: reverse over reverse, no numerical differences.
     """
     first = grad(fn, wrt=wrt)
+    _refuse_element_writes(first)
     params = list(inspect.signature(fn).parameters)
     target = first.wrt[0]
     direction = _fresh_name("v", params)
@@ -188,6 +191,25 @@ def hessian(fn, *, wrt=0):
 
     hessian_of.__name__ = f"hessian_{fn.__name__}"
     return hessian_of
+
+
+def _refuse_element_writes(first: GradientFunction) -> None:
+    """The gradient of a function with element writes keeps an undo log (a list of the
+    overwritten elements), which a second derivative cannot go through."""
+    from .adjoint.writes import statements
+    from .ir import Write
+
+    write = next(
+        (s for s in statements(first.generated.lowered.body) if isinstance(s, Write)), None
+    )
+    if write is not None:
+        raise UnsupportedSyntaxError(
+            "symback cannot take a second derivative of a function that writes into array "
+            "elements yet (its gradient code keeps a list of the overwritten elements)",
+            write.place,
+            hint="for Hessians, build the array without element writes (np.where, "
+            "np.concatenate, arithmetic on slices)",
+        )
 
 
 def _fresh_name(base: str, taken) -> str:

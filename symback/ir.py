@@ -89,7 +89,45 @@ class Loop:
         return tuple(entry for _, entry, _ in self.carried)
 
 
-Statement = Elementwise | Primitive | Opaque | If | Loop
+@dataclass(frozen=True)
+class Write:
+    """`array[index] op value`, op one of `=`, `+=`, `-=`: an in-place write into a local array.
+
+    `target` names the array after the write. It is the same memory as `array`, but the SSA
+    form keeps the two apart, so that reads before and after the write are different values.
+    `index` is the index as `np.s_[...]`, `subscript` as printed between the brackets."""
+
+    target: str
+    array: str
+    value: str
+    index_operands: tuple[str, ...]  # the SSA names the index reads (no gradient flows)
+    index: str
+    subscript: str
+    op: str
+    line: int
+    place: object = field(default=None, compare=False)  # errors.Place of the written element
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        return (self.array, self.value, *self.index_operands)
+
+    @property
+    def code(self) -> ast.stmt:
+        """The write as forward code."""
+        return ast.parse(f"{self.array}[{self.subscript}] {self.op} {self.value}").body[0]
+
+
+Statement = Elementwise | Primitive | Opaque | If | Loop | Write
+
+
+def every_statement(stmts):
+    """Every statement, those inside branches and loops too, each compound one first."""
+    for s in stmts:
+        yield s
+        if isinstance(s, If):
+            yield from every_statement(s.then + s.orelse)
+        elif isinstance(s, Loop):
+            yield from every_statement(s.body)
 
 
 def reads(s: "Statement") -> set[str]:
@@ -149,6 +187,7 @@ class Line:
     uses: frozenset[str]
     line: int | None = None  # the user's line it came from
     statement: bool = False  # `text` is a whole statement that updates `target` in place
+    effect: bool = False  # kept even when nothing reads `target` (undoing an element write)
 
     @property
     def targets(self) -> frozenset[str]:
@@ -170,6 +209,10 @@ class Block:
         for item in self.body + self.orelse:
             out |= item.targets
         return out
+
+    @property
+    def effect(self) -> bool:
+        return any(item.effect for item in self.body + self.orelse)
 
     @property
     def uses(self) -> frozenset[str]:

@@ -820,26 +820,6 @@ def tuple_return_in_loop(x):
     return s
 
 
-def element_write(x):
-    y = np.zeros_like(x)
-    y[0] = x[0] ** 2  # REFUSED:element_write
-    return np.sum(y)
-
-
-def element_write_in_loop(x):
-    y = np.zeros_like(x)
-    for i in range(len(x)):
-        y[i] = x[i] ** 2  # REFUSED:element_write_in_loop
-    return np.sum(y)
-
-
-def element_write_in_branch(x):
-    y = x * 1.0
-    if x[0] > 0.0:
-        y[0] = 0.0  # REFUSED:element_write_in_branch
-    return np.sum(y)
-
-
 def countdown(t, n):
     if n < 1:
         return t
@@ -878,9 +858,6 @@ def aliased_augmented_in_loop(x):
 REFUSED = [
     ("loop_else", loop_else),
     ("tuple_return_in_loop", tuple_return_in_loop),
-    ("element_write", element_write),
-    ("element_write_in_loop", element_write_in_loop),
-    ("element_write_in_branch", element_write_in_branch),
     ("recursion", calls_recursive),
     ("mutual_recursion", calls_mutual),
     ("aliased_augmented", aliased_augmented),

@@ -172,8 +172,65 @@ def returns_tuple(x):
 
 
 def write_subscript(x):
-    y = x * 2.0
-    y[0] = 1.0  # ERR:setitem
+    x[0] = 1.0  # ERR:setitem
+    return np.sum(x)
+
+
+def write_into_view_of_parameter(x):
+    v = x[1:]
+    v[0] = 1.0  # ERR:setitem_view
+    return np.sum(v)
+
+
+def write_into_alias(x):
+    y = np.zeros(3)
+    z = y
+    y[0] = x[0]  # ERR:setitem_alias
+    return np.sum(z * x)
+
+
+def write_into_alias_in_loop(x):
+    y = np.zeros_like(x)
+    z = y
+    for i in range(len(x)):
+        y[i] = x[i] ** 2  # ERR:setitem_alias_loop
+    return np.sum(z)
+
+
+def write_under_a_row_view(x):
+    m = np.zeros((2, 3))
+    r = m[0]
+    m[0] = x  # ERR:setitem_row_view
+    return np.sum(r * x)
+
+
+def write_at_computed_index(x):
+    y = np.zeros_like(x)
+    k = int(x[0] > 0.0)
+    y[k] = x[1]  # ERR:setitem_index
+    return np.sum(y)
+
+
+def write_into_aux(x):
+    y = np.zeros_like(x)
+    y[0] = x[0]  # ERR:setitem_aux
+    return np.sum(y), y
+
+
+def _put_first(buf, v):
+    buf[0] = v  # ERR:setitem_helper
+    return v
+
+
+def helper_writes_into_callers_array(x):
+    y = np.zeros(3)
+    v = _put_first(y, x[0])
+    return np.sum(y) + v
+
+
+def write_chained_index(x):
+    y = np.zeros((2, 2))
+    y[0][1] = x[0]  # ERR:setitem_chained
     return np.sum(y)
 
 

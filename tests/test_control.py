@@ -7,8 +7,8 @@
 - helpers are inlined, also when the gradient module is generated from a file;
 - break, continue and return inside loops: exact gradients over the iterations that ran, for
   the first, a later or no early exit, and the generated code still loops;
-- a loop's else clause, a tuple returned from a loop, element writes, recursion and in-place
-  updates of an aliased array are refused with a place (the line marked `# REFUSED:<id>`).
+- a loop's else clause, a tuple returned from a loop, recursion and in-place updates of an
+  aliased array are refused with a place (the line marked `# REFUSED:<id>`).
 """
 
 from __future__ import annotations
@@ -482,7 +482,6 @@ def test_refusal_messages_name_the_construct():
     words = {
         "loop_else": "else",
         "tuple_return_in_loop": "return",
-        "element_write_in_loop": "in-place",
         "recursion": "recursion",
         "aliased_augmented": "in-place",
     }

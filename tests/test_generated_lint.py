@@ -14,7 +14,7 @@ from symback.pipeline import Options, generate_module
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.mark.parametrize("zoo", ["zoo.py", "array_zoo.py", "control_zoo.py"])
+@pytest.mark.parametrize("zoo", ["zoo.py", "array_zoo.py", "control_zoo.py", "writes_zoo.py"])
 def test_generated_module_passes_ruff(zoo, tmp_path):
     path = tmp_path / zoo
     shutil.copy(HERE / zoo, path)

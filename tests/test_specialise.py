@@ -13,11 +13,12 @@ import pytest
 
 import symback
 from symback import api
-from tests import array_zoo, control_zoo, zoo
+from tests import array_zoo, control_zoo, writes_zoo, zoo
 from tests.helpers import check_gradient
 
 ENTRIES = [(e, zoo.KWARGS) for e in zoo.ZOO]
 ENTRIES += [(e, {}) for e in array_zoo.ARRAY_ZOO] + [(e, {}) for e in control_zoo.ZOO]
+ENTRIES += [(e, {}) for e in writes_zoo.ZOO]
 
 
 def _pairs(a, b):

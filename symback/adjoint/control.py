@@ -23,8 +23,11 @@ class BranchAdjoints:
             terms = self.terms.pop(merged, None)
             if not terms or merged not in self.active:
                 continue
-            adjoint = self.close(merged, terms, stmt.line)
-            term = Term(adjoint, frozenset({adjoint}))
+            if merged in self.buffers:  # a written array: its branches update it in place
+                adjoint = self.owned(merged, terms, stmt.line, self.lines)
+            else:
+                adjoint = self.close(merged, terms, stmt.line)
+            term = Term(adjoint, frozenset({adjoint}), mutable=merged in self.buffers)
             if a in self.active:
                 seeds_then.setdefault(a, []).append(term)
             if b in self.active:
@@ -42,13 +45,17 @@ class BranchAdjoints:
                 continue
             name = self.namer.fresh(f"d_{outer}_if")
             for lines, out in ((then_lines, then_out), (else_lines, else_out)):
+                if outer in self.buffers:
+                    self.owned(outer, out.get(outer, []), stmt.line, lines, name=name)
+                    continue
                 if outer in out:
                     text = self.sum_text(outer, out[outer], owned=True)
                     uses = frozenset().union(*(t.uses for t in out[outer]))
                 else:
                     text, uses = f"{np}.zeros_like({outer}, dtype=float)", frozenset({outer})
                 lines.append(ir.Line(name, text, uses, stmt.line))
-            self.terms.setdefault(outer, []).append(Term(name, frozenset({name})))
+            term = Term(name, frozenset({name}), mutable=outer in self.buffers)
+            self.terms.setdefault(outer, []).append(term)
         self.lines.append(ir.Block(f"if {stmt.cond}", tuple(then_lines), tuple(else_lines)))
 
     def block(self, stmts, seeds: dict):
@@ -74,7 +81,7 @@ class LoopAdjoints:
     """
 
     def loop(self, loop: ir.Loop) -> None:
-        from .reverse import Term, forward_lines, loop_header
+        from .reverse import Term, loop_header
 
         stack = self.stacks.get(id(loop))
         carried = [(b, e, end) for b, e, end in loop.carried if e in self.active]
@@ -86,24 +93,33 @@ class LoopAdjoints:
         for _, entry, _ in carried:
             name = self.namer.fresh(f"d_{entry}")
             terms = self.terms.pop(entry, None)
+            adjoints[entry] = name
+            if entry in self.buffers:  # a written array: the body updates its adjoint in place
+                self.owned(entry, terms or [], loop.line, before_lines, name=name)
+                continue
             text = (
                 self.sum_text(entry, terms, owned=True)
                 if terms
                 else (f"{np}.zeros_like({entry}, dtype=float)")
             )
             before_lines.append(ir.Line(name, text, frozenset({entry}) | _uses(terms), loop.line))
-            adjoints[entry] = name
         seeds: dict = {}
         for _, entry, end in carried:
-            seeds.setdefault(end, []).append(Term(adjoints[entry], frozenset({adjoints[entry]})))
+            seed = Term(
+                adjoints[entry], frozenset({adjoints[entry]}), mutable=entry in self.buffers
+            )
+            seeds.setdefault(end, []).append(seed)
         self.enter_loop(loop)
         body_lines, escaping = self.block(loop.body, seeds)
         entries = [e for _, e, _ in loop.carried]
         restore = ir.Line(", ".join(entries), f"{stack}.pop()", frozenset({stack}), loop.line)
-        iteration = [restore] + forward_lines(loop.body, self.stacks, self.kept) + body_lines
+        iteration = [restore] + self.replay(loop) + body_lines
         updates = []  # the carried adjoints for the previous iteration, assigned together last
         for _, entry, _ in carried:
             terms = escaping.pop(entry, None)
+            if entry in self.buffers:  # added into in place; the same array next iteration
+                self.owned(entry, terms or [], loop.line, iteration, name=adjoints[entry])
+                continue
             text = (
                 self.sum_text(entry, terms, owned=True)
                 if terms
@@ -134,7 +150,11 @@ class LoopAdjoints:
         for before, entry, _ in carried:
             if before in self.active:  # (a constant start, s = 0.0, takes no gradient)
                 self.terms.setdefault(before, []).append(
-                    Term(adjoints[entry], frozenset({adjoints[entry]}))
+                    Term(
+                        adjoints[entry],
+                        frozenset({adjoints[entry]}),
+                        mutable=entry in self.buffers,
+                    )
                 )
 
     # Each loop being walked: the names it defines, and the totals it owns (outer name ->

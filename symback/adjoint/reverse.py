@@ -27,6 +27,7 @@ from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .naming import Namer
 from .shapes import Shape, broadcast, kept_dims, scalars_first, sum_to
+from .writes import WriteAdjoints, WriteLog
 
 SEED = "1.0"
 
@@ -48,6 +49,7 @@ class Term:
     scatter: tuple[str, str, str | None] | None = None  # see rules.arrays.Contribution
     actual: Shape | None = None  # specialised: the shape it is held at (None: its operand's)
     outer: tuple[str, str] | None = None  # see rules.arrays.Contribution
+    mutable: bool = False  # a written array's adjoint, which only this term holds (writes.py)
 
     @property
     def bare(self) -> bool:
@@ -58,20 +60,26 @@ class Term:
 SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output = 1
 
 
-def forward_lines(stmts, stacks: dict[int, str], kept: dict | None = None) -> list:
+def forward_lines(
+    stmts, stacks: dict[int, str], kept: dict | None = None, writes: WriteLog | None = None
+) -> list:
     """The forward pass as generated code: the user's statements, branches and loops as
     blocks; a loop whose backward pass needs them saves its carried values in `stacks`;
-    a statement's inner calls that its adjoint reads (`kept`) are computed first, once."""
+    a statement's inner calls that its adjoint reads (`kept`) are computed first, once;
+    element writes log what they overwrite (adjoint/writes.py)."""
     kept = kept or {}
     out: list = []
     for s in stmts:
+        if writes is not None:
+            out += writes.before_statement(s)
         if isinstance(s, ir.If):
-            then, orelse = forward_lines(s.then, stacks, kept), forward_lines(
-                s.orelse, stacks, kept
-            )
+            then = forward_lines(s.then, stacks, kept, writes)
+            orelse = forward_lines(s.orelse, stacks, kept, writes)
             out.append(ir.Block(f"if {s.cond}", tuple(then), tuple(orelse), s.line))
         elif isinstance(s, ir.Loop):
-            out += loop_lines(s, stacks, kept)
+            out += loop_lines(s, stacks, kept, writes)
+        elif isinstance(s, ir.Write):
+            out += writes.forward(s)
         else:
             code, names = s.code, frozenset(s.operands)
             named: list = []  # (name, the call as written); inner calls come first
@@ -99,9 +107,11 @@ class _ReplaceNode(ast.NodeTransformer):
         return self.generic_visit(sub)
 
 
-def loop_lines(loop: ir.Loop, stacks: dict[int, str], kept: dict | None = None) -> list:
+def loop_lines(
+    loop: ir.Loop, stacks: dict[int, str], kept: dict | None = None, writes: WriteLog | None = None
+) -> list:
     out: list = [ir.Line(e, b, frozenset({b}), loop.line) for b, e, _ in loop.carried if b != e]
-    body = forward_lines(loop.body, stacks, kept)
+    body = forward_lines(loop.body, stacks, kept, writes)
     body += [ir.Line(e, end, frozenset({end}), loop.line) for _, e, end in loop.carried if e != end]
     stack = stacks.get(id(loop))
     if stack is not None:
@@ -113,6 +123,10 @@ def loop_lines(loop: ir.Loop, stacks: dict[int, str], kept: dict | None = None) 
     if loop.exit is not None:  # `break`: after the carried values are updated
         leave = ir.Line("", "break", frozenset(), statement=True)
         body.append(ir.Block(f"if {loop.exit}", (leave,), (), loop.line))
+    if writes is not None:
+        before, start = writes.loop_lines(loop)
+        out += before
+        body[:0] = start
     out.append(ir.Block(loop_header(loop), tuple(body), (), loop.line))
     return out
 
@@ -145,19 +159,9 @@ def active_names(stmts, active: set[str]) -> set[str]:
     return active
 
 
-def every_statement(stmts):
-    """Every statement, those inside branches and loops too, each compound one first."""
-    for s in stmts:
-        yield s
-        if isinstance(s, ir.If):
-            yield from every_statement(s.then + s.orelse)
-        elif isinstance(s, ir.Loop):
-            yield from every_statement(s.body)
-
-
 def all_targets(stmts) -> set[str]:
     out: set[str] = set()
-    for s in every_statement(stmts):
+    for s in ir.every_statement(stmts):
         if isinstance(s, ir.If):
             out |= set(s.targets)
         elif isinstance(s, ir.Loop):
@@ -172,7 +176,7 @@ def all_targets(stmts) -> set[str]:
 _SPREAD_BY_BROADCASTING = frozenset({"sum", "mean"})
 
 
-class _Backward(ControlAdjoints):
+class _Backward(ControlAdjoints, WriteAdjoints):
     def __init__(
         self,
         fn: ir.Function,
@@ -194,7 +198,7 @@ class _Backward(ControlAdjoints):
         # Each loop that computes something active saves its carried values, one stack each.
         self.stacks = {
             id(loop): self.namer.fresh("saved")
-            for loop in every_statement(fn.body)
+            for loop in ir.every_statement(fn.body)
             if isinstance(loop, ir.Loop)
             and loop.carried
             and any(e in self.active for e in loop.targets)
@@ -205,10 +209,13 @@ class _Backward(ControlAdjoints):
         # helpers the forward code itself calls (when it is generated code, for Hessians)
         self.helpers: set[str] = {
             s.op
-            for s in every_statement(fn.body)
+            for s in ir.every_statement(fn.body)
             if isinstance(s, ir.Primitive) and s.op in HELPERS
         }
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
+        self.setup_writes(fn.body)
+        if self.shapes is not None:  # a written array's adjoint is updated in place: whole
+            self.shapes = {k: v for k, v in self.shapes.items() if k not in self.buffers}
 
     def run(self) -> ir.GradientProgram:
         self.walk(self.fn.body)
@@ -216,7 +223,10 @@ class _Backward(ControlAdjoints):
         return ir.GradientProgram(
             self.fn,
             self.wrt,
-            tuple(forward_lines(self.fn.body, self.stacks, self.kept)),
+            tuple(
+                self.forward_start()
+                + forward_lines(self.fn.body, self.stacks, self.kept, self.writes)
+            ),
             tuple(self.lines),
             gradients,
             frozenset(self.helpers),
@@ -227,12 +237,20 @@ class _Backward(ControlAdjoints):
     def walk(self, stmts) -> None:
         """The backward pass of `stmts`, last statement first."""
         for stmt in reversed(stmts):
+            lines_before = len(self.lines)
+            if isinstance(stmt, (ir.If, ir.Loop)) and self.writes is not None:
+                self.settle(stmt)  # its writes are undone: what reads the arrays comes first
             if isinstance(stmt, ir.If):
                 self.branches(stmt)
+                self.undo_if_skipped(stmt, lines_before)
             elif isinstance(stmt, ir.Loop):
                 self.loop(stmt)
+                self.undo_if_skipped(stmt, lines_before)
+            elif isinstance(stmt, ir.Write):
+                self.write(stmt)
             elif stmt.target in self.active and stmt.target in self.terms:
-                self.statement(stmt)
+                if not (stmt.target in self.buffers and self.leaves_lineage(stmt)):
+                    self.statement(stmt)
 
     def statement(self, stmt: ir.Statement) -> None:
         upstream = self.close(stmt.target, self.terms.pop(stmt.target), stmt.line)

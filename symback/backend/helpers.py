@@ -164,6 +164,26 @@ HELPERS: dict[str, Helper] = {
 ''',
         ("softmax",),
     ),
+    "log_write": Helper('''def {log_write}(log, array, index, differentiated=False):
+    """Save the elements a write at `index` overwrites, so that they can be put back."""
+    if differentiated and array.dtype.kind != "f":
+        raise TypeError(
+            f"symback: a differentiated value is written into an array of dtype {{array.dtype}}, "
+            "which rounds it; make the array a float array (np.zeros(n), np.zeros_like(x, float))"
+        )
+    log.append((array, index, array[index].copy()))
+'''),
+    "undo_writes": Helper('''def {undo_writes}(log, mark):
+    """Put back the elements that the writes logged after `mark` overwrote, last first."""
+    while len(log) > mark:
+        array, index, old = log.pop()
+        array[index] = old
+'''),
+    "undo_last_write": Helper('''def {undo_last_write}(log):
+    """Put back the elements that the last logged write overwrote."""
+    array, index, old = log.pop()
+    array[index] = old
+'''),
 }
 
 

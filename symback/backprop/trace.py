@@ -96,12 +96,13 @@ PRIMITIVE_LOCALS = {
 
 def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
     """Evaluate `fn` at `arguments` forward, then walk back from its output (upstream = 1)."""
-    branch = next((s for s in fn.body if isinstance(s, ir.If)), None)
-    if branch is not None:
+    what = {ir.If: "branches", ir.Loop: "loops", ir.Write: "writes into an array element"}
+    compound = next((s for s in fn.body if type(s) in what), None)
+    if compound is not None:
         raise SymbackError(
-            "explain shows straight-line code; this function branches",
-            _place(fn.filename, branch.line),
-            hint="explain each branch's computation as a function of its own",
+            f"explain shows straight-line code; this function {what[type(compound)]}",
+            _place(fn.filename, compound.line),
+            hint="explain each piece of straight-line computation as a function of its own",
         )
     values = _forward(fn, arguments)
     output_value = values[fn.output]

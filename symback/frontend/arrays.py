@@ -187,6 +187,8 @@ class ArrayLowering:
                 continue
             if isinstance(part, ast.Name) and self.env.get(part.id) in self.boolean:
                 continue  # a mask
+            if self.integer_expression(part):  # x[i], x[i - 1]: one element (writes.py)
+                continue
             if isinstance(part, (ast.List, ast.Call)):
                 return False
             local = [n for n in ast.walk(part) if isinstance(n, ast.Name) and n.id in self.env]

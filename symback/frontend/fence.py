@@ -158,16 +158,18 @@ def is_guard(stmt: ast.stmt) -> bool:
 
 
 def _check_assignment_targets(source: SourceInfo, stmt: ast.stmt) -> None:
-    """An element or attribute write gets its own message, before the indexing in it."""
+    """An attribute write, or an element write symback does not lower (inside a tuple
+    assignment, or annotated), gets its own message, before the indexing in it."""
     targets = getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]
     for target in targets:
+        single = isinstance(target, ast.Subscript) and isinstance(stmt, (ast.Assign, ast.AugAssign))
         for t in target.elts if isinstance(target, ast.Tuple) else [target]:
-            if isinstance(t, (ast.Subscript, ast.Attribute)):
+            if isinstance(t, ast.Attribute) or isinstance(t, ast.Subscript) and not single:
                 raise UnsupportedSyntaxError(
-                    "symback does not support writing into an array element or attribute "
-                    "(an in-place write)",
+                    "symback does not support writing into an attribute, or into array "
+                    "elements in a tuple or annotated assignment",
                     source.place(t),
-                    hint="build a new array instead, e.g. with np.where or arithmetic",
+                    hint="write one element per statement: y[i] = ...",
                 )
 
 

@@ -15,6 +15,7 @@ import copy
 
 from .. import ir
 from .exits import breaks, exits_last, leaves_early
+from .writes import written_names
 
 LOOP_ELSE_HINT = "set a flag before each `break` and test it after the loop instead"
 LOOP_FUNCTIONS = {"range", "len", "min", "max", "int"}  # allowed in a loop header
@@ -79,6 +80,7 @@ class Loops:
                 for n in ast.walk(s)
                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             }
+            | written_names(stmt.body)  # an array written element by element: a new value
         )
         carried = [name for name in assigned if name in self.env]
         self.check_aliases(stmt, carried)

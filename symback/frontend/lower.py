@@ -18,7 +18,7 @@ from ..errors import UnsupportedSyntaxError
 from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from ..rules.functions import power
-from .arrays import ArrayLowering
+from .arrays import SHAPE_CALLS, ArrayLowering
 from .calls import CallInlining
 from .control import ControlFlow, tail_returns
 from .exits import lift_returns
@@ -26,7 +26,9 @@ from .loops import Loops
 from .outside import OutsideNames
 from .resolve import Namespace
 from .source import SourceInfo
+from .stale import check_writes
 from .values import Operands, Val
+from .writes import ElementWrites
 
 _ARITHMETIC = {
     ast.Add: lambda a, b: a + b,
@@ -62,7 +64,7 @@ def bound_names(fdef: ast.FunctionDef) -> set[str]:
     return names
 
 
-class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
+class Lowerer(ArrayLowering, CallInlining, ControlFlow, ElementWrites, Loops, OutsideNames):
     """Walks one function's statements in order, building SSA statements."""
 
     def __init__(
@@ -165,7 +167,7 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
 
     def lower(self) -> ir.Function:
         output, aux = self.statements()
-        return ir.Function(
+        function = ir.Function(
             name=self.fdef.name,
             filename=self.source.filename,
             params=tuple(self._parameters()),
@@ -177,6 +179,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
             boolean=frozenset(self.boolean),
             custom=tuple(sorted(self.custom.items())),
         )
+        check_writes(function)
+        return function
 
     def _parameters(self):
         args = self.fdef.args
@@ -203,6 +207,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
         pass
 
     def visit_Assign(self, stmt: ast.Assign) -> None:
+        if len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript):
+            return self.element_write(stmt, stmt.targets[0], stmt.value)
         for target in stmt.targets:
             self._check_target(target)
         if len(stmt.targets) != 1:
@@ -235,6 +241,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
         self.assign(stmt.target.id, stmt.value)
 
     def visit_AugAssign(self, stmt: ast.AugAssign) -> None:
+        if isinstance(stmt.target, ast.Subscript):
+            return self.element_write(stmt, stmt.target, stmt.value, stmt.op)
         self._check_target(stmt.target)
         name = stmt.target.id
         if name not in self.env:
@@ -296,6 +304,8 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
 
     def assign(self, user_name: str, node: ast.expr) -> None:
         """Bind `user_name` to the value of `node`, reusing its SSA name when it is one."""
+        if self.fresh_copy(user_name, node):
+            return
         name = self.value_to_name(node, target=self.new_version_name(user_name))
         self._alias(user_name, name)
 
@@ -479,9 +489,18 @@ class Lowerer(ArrayLowering, CallInlining, ControlFlow, Loops, OutsideNames):
 
     def opaque_call(self, node: ast.Call, func_code, operands, target) -> Val:
         inner = Operands()
-        args = [self.value(a, inner) for a in node.args]
+        args = [self.opaque_argument(a, inner) for a in node.args]
         keywords = [ast.keyword(k.arg, self.value(k.value, inner).code) for k in node.keywords]
-        code = ast.Call(func_code, [a.code for a in args], keywords)
+        code = ast.Call(func_code, args, keywords)
         name = target or self.temp()
         self.body.append(ir.Opaque(name, tuple(inner.names), code, self._line))
         return self.operand(name, operands)
+
+    def opaque_argument(self, node: ast.expr, operands: Operands) -> ast.expr:
+        """An argument's forward code; a tuple is a shape, as in np.zeros((n, m))."""
+        if not isinstance(node, ast.Tuple):
+            return self.value(node, operands).code
+        code, names = self.code_only(node, SHAPE_CALLS)
+        for name in names:
+            operands.use(name)
+        return code

@@ -4,7 +4,8 @@
 the function reads one value, and the statements using it see one operand, so their
 derivatives are one term. Only straight-line statements at the top level are merged, and
 only pure ones (elementwise maths and array primitives, not opaque code such as a random
-draw); a name that a branch, a loop or the returned auxiliary value reads is kept.
+draw); a name that a branch, a loop or the returned auxiliary value reads is kept, and a
+function that writes into arrays in place is left as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ..rules import symbols
 
 def merge_repeats(fn: ir.Function) -> ir.Function:
     """`fn` with each repeated top-level computation replaced by its first occurrence."""
+    if any(isinstance(s, ir.Write) for s in ir.every_statement(fn.body)):
+        return fn  # an array written in place is not a value two names may share
     kept = _read_by_compound(fn)
     first: dict[tuple, str] = {}
     renames: dict[str, str] = {}

@@ -41,6 +41,12 @@ def supported_markdown() -> str:
     rows += ["", "Also `a @ b`, `x.T`, and `x.shape`, `x.ndim`, `x.size` (no gradient)."]
     rows += [
         "",
+        "Element writes `y[i] = v`, `y[i, j] += v`, `y[a:b] -= v` (`*=`, `/=` too) into an "
+        "array the function made (`np.zeros`, `np.empty`, `np.copy(x)`, ...), at indices of "
+        "loop variables, integers and slices.",
+    ]
+    rows += [
+        "",
         "## Zero gradient (the gradient does not flow through them)",
         "",
         ", ".join(f"`{n}`" for n in sorted(NON_DIFFERENTIABLE)),

@@ -161,6 +161,8 @@ SHAPE_ONLY: frozenset[str] = frozenset(
     {
         "numpy.zeros",
         "numpy.ones",
+        "numpy.empty",
+        "numpy.empty_like",
         "numpy.eye",
         "numpy.identity",
         "numpy.zeros_like",

@@ -1,0 +1,321 @@
+"""Adjoints of element writes, and the undo log that keeps forward values right backwards.
+
+Forward, each write `y[i] = v` first logs (y, the index, a copy of the elements it is about
+to overwrite) in one list. Backward, each write's adjoint first puts those elements back, so
+every backward line sees the arrays as the forward pass had them at that point. A loop's
+backward iteration first undoes its own iteration's writes (back to the log's length when
+that iteration started), then recomputes the iteration, whose writes log again. Only the
+overwritten elements are saved: a loop filling n elements stays O(n) in time and memory.
+
+The adjoint of `y[i] = v` sends d_y[i] to v and zeroes d_y[i] (the old element is gone);
+`y[i] += v` sends d_y[i] to v and leaves d_y alone. A written array's adjoint is one array
+updated in place (a read `y[j]` adds at j), carried by terms marked `mutable`, so that a
+loop does O(1) work per element instead of building a whole array each iteration.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from dataclasses import dataclass, field
+
+from .. import ir
+from ..frontend.stale import memory_groups
+from ..rules import symbols
+
+
+@dataclass
+class WriteLog:
+    """The names the forward code gives the undo log and the marks into it."""
+
+    log: str  # the list of (array, index, overwritten elements)
+    log_write: str  # the helper that appends to it
+    differentiated: set[str] = field(default_factory=set)  # writes of an active value
+    replay: bool = False  # recomputing a loop body that reads no array it writes: no writes
+    # loop -> a stack of the log's length at the start of each iteration
+    loop_marks: dict[int, str] = field(default_factory=dict)
+    # if / loop the backward pass does not walk -> the log's length before it
+    before: dict[int, str] = field(default_factory=dict)
+
+    def forward(self, s: ir.Write) -> list[ir.Line]:
+        """Log the elements, write, and name the written array by its new SSA name."""
+        if self.replay:
+            return [ir.Line(s.target, s.array, frozenset({s.array}), s.line)]
+        element = f"{s.array}[{s.subscript}]"
+        index_uses = frozenset(s.index_operands) | {s.array}
+        checked = ", differentiated=True" if s.target in self.differentiated else ""
+        log = f"{self.log_write}({self.log}, {s.array}, {s.index}{checked})"
+        return [
+            ir.Line(self.log, log, index_uses | {self.log}, s.line, True),
+            ir.Line(s.array, f"{element} {s.op} {s.value}", index_uses | {s.value}, s.line, True),
+            ir.Line(s.target, s.array, frozenset({s.array}), s.line),
+        ]
+
+    def before_statement(self, s) -> list[ir.Line]:
+        mark = self.before.get(id(s))
+        if mark is None:
+            return []
+        return [ir.Line(mark, f"len({self.log})", frozenset({self.log}), s.line)]
+
+    def loop_lines(self, loop: ir.Loop) -> tuple[list[ir.Line], list[ir.Line]]:
+        """(before the loop, at the start of each iteration): the iteration marks."""
+        marks = self.loop_marks.get(id(loop))
+        if marks is None:
+            return [], []
+        start = ir.Line(
+            marks, f"{marks}.append(len({self.log}))", frozenset({marks, self.log}), None, True
+        )
+        return [ir.Line(marks, "[]", frozenset(), loop.line)], [start]
+
+
+def contains_write(stmt) -> bool:
+    if isinstance(stmt, ir.Write):
+        return True
+    if isinstance(stmt, ir.If):
+        return any(contains_write(s) for s in stmt.then + stmt.orelse)
+    if isinstance(stmt, ir.Loop):
+        return any(contains_write(s) for s in stmt.body)
+    return False
+
+
+def written_arrays(stmts) -> set[str]:
+    """The SSA names of arrays that are written, in any version (before and after writes,
+    carried by loops, merged after branches): their adjoints are updated in place."""
+    links: list[tuple[str, ...]] = []
+    seeds: set[str] = set()
+
+    def visit(body) -> None:
+        for s in body:
+            if isinstance(s, ir.Write):
+                seeds.add(s.target)
+                links.append((s.target, s.array))
+            elif isinstance(s, ir.If):
+                visit(s.then + s.orelse)
+                links.extend(s.outputs)
+            elif isinstance(s, ir.Loop):
+                visit(s.body)
+                links.extend(s.carried)
+
+    visit(stmts)
+    out = set(seeds)
+    while True:
+        grown = {n for link in links if out & set(link) for n in link}
+        if grown <= out:
+            return out
+        out |= grown
+
+
+class WriteAdjoints:
+    """Methods of the backward walk for element writes (see the module docstring)."""
+
+    def setup_writes(self, body) -> None:
+        self.buffers = written_arrays(body)
+        self.sharing = memory_groups(body)  # name -> the names that may share its memory
+        self.writes = None
+        if not self.buffers:
+            return
+        self.writes = WriteLog(self.namer.fresh("writes"), self.names["log_write"])
+        self.helpers.add("log_write")
+        self.writes.differentiated = {
+            s.target for s in statements(body) if isinstance(s, ir.Write) and s.value in self.active
+        }
+        for loop in statements(body):
+            if isinstance(loop, ir.Loop) and contains_write(loop):
+                self.writes.loop_marks[id(loop)] = self.namer.fresh("marks")
+
+    def forward_start(self) -> list[ir.Line]:
+        if self.writes is None:
+            return []
+        return [ir.Line(self.writes.log, "[]", frozenset())]
+
+    def write(self, stmt: ir.Write) -> None:
+        from .reverse import Term
+
+        # Everything still to be summed that reads the array is computed before the undo.
+        terms = self.terms.pop(stmt.target, None)
+        self.settle(stmt)
+        active = terms and stmt.target in self.active
+        adjoint = self.owned(stmt.target, terms, stmt.line, self.lines) if active else None
+        log = self.writes.log
+        self.helpers.add("undo_last_write")
+        undo = f"{self.names['undo_last_write']}({log})"
+        self.lines.append(ir.Line(log, undo, frozenset({log}), stmt.line, True, effect=True))
+        if adjoint is None:
+            return
+        element = f"{adjoint}[{stmt.subscript}]"
+        uses = frozenset(stmt.index_operands) | {adjoint}
+        if stmt.value in self.active:  # summed back to v's shape: v may have been broadcast
+            self.helpers.add("unbroadcast")
+            name = self.namer.adjoint(stmt.value)
+            part = f"-{element}" if stmt.op == "-=" else f"{element}.copy()"
+            text = f"{self.names['unbroadcast']}({part}, {stmt.value})"
+            self.lines.append(ir.Line(name, text, uses | {stmt.value}, stmt.line))
+            self.terms.setdefault(stmt.value, []).append(Term(name, frozenset({name})))
+        if stmt.op == "=":
+            self.lines.append(ir.Line(adjoint, f"{element} = 0.0", uses, stmt.line, True))
+        if stmt.array in self.active:
+            term = Term(adjoint, frozenset({adjoint}), mutable=True)
+            self.terms.setdefault(stmt.array, []).append(term)
+
+    def settle(self, stmt) -> None:
+        """Bind to names now the pending terms whose text reads an array `stmt` writes (or a
+        view of it): they must see its elements as they are before the writes are undone.
+        A term that reads only the array's shape (an element read's scatter) waits."""
+        from .reverse import Term, _identifiers
+
+        touched: set[str] = set()
+        for s in statements([stmt]):
+            if isinstance(s, ir.Write):
+                touched |= self.sharing.get(s.target, frozenset())
+        for value, terms in self.terms.items():
+            for k, t in enumerate(terms):
+                if t.mutable or t.scatter is not None or not _identifiers(t.text) & touched:
+                    continue
+                name = self.namer.fresh(f"d_{value}_part")
+                text = f"{self.names['np']}.copy({t.text})" if t.text.isidentifier() else t.text
+                self.lines.append(ir.Line(name, text, t.uses, getattr(stmt, "line", None)))
+                terms[k] = Term(name, frozenset({name}), wrap=t.wrap)
+
+    def leaves_lineage(self, stmt) -> bool:
+        """A statement that makes a written array from another value (`y = np.copy(h)`, or
+        `merged = y` after an if). Its adjoint may be an array updated in place: passed on
+        as it is to the same array under another name (True: handled here), or copied
+        before it reaches another value, which later in-place updates must leave alone."""
+        from .reverse import Term
+
+        terms = self.terms.get(stmt.target)
+        if not terms or not any(t.mutable for t in terms):
+            return False
+        identity = isinstance(stmt, ir.Elementwise) and stmt.expr == symbols.operand(0)
+        if identity and stmt.operands[0] in self.buffers:
+            adjoint = self.owned(stmt.target, self.terms.pop(stmt.target), stmt.line, self.lines)
+            if stmt.operands[0] in self.active:
+                term = Term(adjoint, frozenset({adjoint}), mutable=True)
+                self.terms.setdefault(stmt.operands[0], []).append(term)
+            return True
+        if len(terms) == 1:  # (a sum of several terms is a new array anyway)
+            name = terms[0].text
+            self.terms[stmt.target] = [Term(f"{self.names['np']}.copy({name})", frozenset({name}))]
+        return False
+
+    def owned(self, value: str, terms, line, lines: list, name: str | None = None) -> str:
+        """The adjoint of a written array as an array this walk may update in place: the
+        mutable term with the others added into it, or a new array; bound to `name` if given."""
+        np = self.names["np"]
+        mutable = [t for t in terms if t.mutable]
+        if mutable:
+            base = mutable[0].text
+            for t in terms:
+                if t is not mutable[0]:
+                    lines.append(self.add_into(base, value, t, line))
+            if name is not None and name != base:
+                lines.append(ir.Line(name, base, frozenset({base}), line))
+                return name
+            return base
+        name = name or self.namer.adjoint(value)
+        if not terms:
+            text = f"{np}.zeros_like({value}, dtype=float)"
+        else:
+            text = self.sum_text(value, terms, owned=True)
+            fresh = len(terms) > 1 or terms[0].wrap == "spread" or terms[0].scatter is not None
+            if not fresh:  # it may be an array another name holds too: copy it
+                text = f"{np}.array({text}, dtype=float)"
+        uses = frozenset({value}).union(*(t.uses for t in terms))
+        lines.append(ir.Line(name, text, uses, line))
+        return name
+
+    def add_into(self, base: str, value: str, term, line) -> ir.Line:
+        """`base += term`, in place; an element read adds at its index only."""
+        if term.scatter is not None:
+            g, index, subscript = term.scatter
+            if subscript is not None:  # a basic index reads no element twice
+                text = f"{base}[{subscript}] += {g}"
+            else:
+                text = f"{self.names['np']}.add.at({base}, {index}, {g})"
+        else:
+            text = f"{base} += {self.sum_text(value, [term])}"
+        return ir.Line(base, text, term.uses | {base}, line, True)
+
+    def replay(self, loop: ir.Loop) -> list:
+        """A backward iteration's recomputation of the loop body (after the carried values
+        are restored). A body that reads an array it writes first undoes the writes of the
+        iteration, so that it reads the arrays as they were when the iteration started, and
+        writes (and logs) again. A body that only writes leaves the arrays alone: the
+        adjoints of its writes undo the forward iteration's own writes."""
+        from .reverse import forward_lines
+
+        if self.writes is None or not contains_write(loop) or self.reads_written(loop):
+            return self.iteration_start(loop) + forward_lines(
+                loop.body, self.stacks, self.kept, self.writes
+            )
+        self.writes.loop_marks.pop(id(loop), None)  # no iteration to undo: no marks needed
+        replay = dataclasses.replace(self.writes, replay=True)
+        return forward_lines(loop.body, self.stacks, self.kept, replay)
+
+    def reads_written(self, loop: ir.Loop) -> bool:
+        """Does the body read an array it writes (or a view of it), or leave the undoing of
+        an if or loop with writes to a mark taken while it runs?"""
+        touched: set[str] = set()
+        for s in statements(loop.body):
+            if isinstance(s, ir.Write):
+                touched |= self.sharing.get(s.target, frozenset())
+            if id(s) in self.writes.before:
+                return True
+        for s in statements(loop.body):
+            if isinstance(s, ir.Write):
+                reads = {s.value, *s.index_operands}
+            elif isinstance(s, ir.If):
+                reads = {s.cond}
+            elif isinstance(s, ir.Loop):
+                reads = set(s.header_operands)  # (carried names only pass the array on)
+            elif _passes_on(s, self.buffers):
+                continue
+            else:
+                reads = set(s.operands)
+            if reads & touched:
+                return True
+        return False
+
+    def iteration_start(self, loop: ir.Loop) -> list[ir.Line]:
+        """At the start of a backward iteration: undo the writes the forward iteration made,
+        so that recomputing it reads the arrays as they were when it started."""
+        marks = self.writes.loop_marks.get(id(loop)) if self.writes else None
+        if marks is None:
+            return []
+        self.helpers.add("undo_writes")
+        log = self.writes.log
+        text = f"{self.names['undo_writes']}({log}, {marks}.pop())"
+        return [ir.Line(log, text, frozenset({log, marks}), loop.line, True, effect=True)]
+
+    def undo_if_skipped(self, stmt, lines_before: int) -> None:
+        """An if or loop with writes whose adjoint the walk left out (no gradient flows
+        through it) still has its writes undone, back to the log's length before it."""
+        if self.writes is None or not contains_write(stmt):
+            return
+        if any(isinstance(line, ir.Block) for line in self.lines[lines_before:]):
+            return
+        mark = self.namer.fresh("writes_before")
+        self.writes.before[id(stmt)] = mark
+        self.helpers.add("undo_writes")
+        log = self.writes.log
+        text = f"{self.names['undo_writes']}({log}, {mark})"
+        self.lines.append(ir.Line(log, text, frozenset({log, mark}), stmt.line, True, True))
+
+
+def _passes_on(s, buffers) -> bool:
+    """`merged = y` after an if: a written array under its merged name, not a read."""
+    return (
+        isinstance(s, ir.Elementwise)
+        and s.target in buffers
+        and s.expr == symbols.operand(0)
+        and isinstance(s.code, ast.Name)
+    )
+
+
+def statements(stmts):
+    for s in stmts:
+        yield s
+        if isinstance(s, ir.If):
+            yield from statements(s.then + s.orelse)
+        elif isinstance(s, ir.Loop):
+            yield from statements(s.body)
