@@ -1,9 +1,15 @@
-"""The computation graph evaluated by hand: forward values, then upstream x local gradients."""
+"""The computation graph evaluated by hand: forward values, then upstream x local gradients.
+
+The graph is the one call's dynamic graph (unroll.py): the branch taken, every loop
+iteration as nodes of its own. Nodes are named for people: the user's variable when one
+node carries it (`y` rather than the merged `y_2`), tagged with the iteration (`s[i=2]`).
+"""
 
 from __future__ import annotations
 
+import ast
 import linecache
-import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,10 +19,9 @@ from ..adjoint.derivatives import local_derivatives
 from ..adjoint.naming import module_names
 from ..backend.printer import print_code
 from ..errors import NonScalarOutputError, Place, SymbackError, SymbackInternalError
+from .unroll import ArgumentError, Branch, LoopRun, Path, Step, display_code, unroll, user_name
 
-
-class ArgumentError(SymbackError):
-    """The values given do not fit the function: a missing argument, shapes that clash, ..."""
+__all__ = ["ArgumentError", "Edge", "Node", "Trace", "trace"]
 
 
 # What a node is.
@@ -59,7 +64,8 @@ class Node:
     edges: tuple[Edge, ...] = ()
     uses: tuple[tuple[str, object], ...] = ()  # (consumer, product) summed into upstream
     affects_output: bool = True
-    op: str = ""  # the primitive's operation (sum, mean)
+    op: str = ""  # the primitive's operation (sum, mean, getitem)
+    iteration: tuple[tuple[int, int], ...] = ()  # (loop run, 0-based iteration), outermost first
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,14 @@ class Trace:
     function: str
     filename: str
     nodes: tuple[Node, ...]
-    output: str
+    output: str  # the output's node
+    symbol: str = ""  # the output in dL/dv notation: L, f, s
+    branches: tuple[Branch, ...] = ()  # the `if`s passed, in order
+    loops: tuple[LoopRun, ...] = ()  # the loops run, in order
+
+    def __post_init__(self):
+        if not self.symbol:
+            object.__setattr__(self, "symbol", self.output)
 
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)
@@ -94,17 +107,22 @@ PRIMITIVE_LOCALS = {
 }
 
 
+# Array reads whose local gradient is 1 at the elements read and 0 elsewhere.
+SELECTIONS = frozenset({"getitem", "gather"})
+
+
 def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
-    """Evaluate `fn` at `arguments` forward, then walk back from its output (upstream = 1)."""
-    branch = next((s for s in fn.body if isinstance(s, ir.If)), None)
-    if branch is not None:
+    """Run `fn` at `arguments` on the path its values choose, then walk back (upstream = 1)."""
+    path = unroll(fn, arguments)
+    if path.output is None:  # a loop counter or a flag: no node of the graph
         raise SymbackError(
-            "explain shows straight-line code; this function branches",
-            _place(fn.filename, branch.line),
-            hint="explain each branch's computation as a function of its own",
+            f"{fn.name} returns a value that is not computed from its inputs",
+            _place(fn.filename, fn.output_line),
+            hint="explain shows how a float result is computed from the inputs",
         )
-    values = _forward(fn, arguments)
-    output_value = values[fn.output]
+    values: dict[tuple, object] = {(p.name, ()): arguments[p.name] for p in fn.params}
+    values.update({step.node: step.value for step in path.steps})
+    output_value = values[path.output]
     if np.ndim(output_value) != 0:
         raise NonScalarOutputError(
             f"{fn.name} returned an array of shape {np.shape(output_value)}; explain shows "
@@ -112,44 +130,76 @@ def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
             _place(fn.filename, fn.output_line),
             hint="return a scalar, e.g. np.sum(...) or np.mean(...) of the array",
         )
-    return _Backward(fn, values).run()
+    return _Backward(fn, path, values).run()
 
 
-def _forward(fn: ir.Function, arguments: dict[str, object]) -> dict[str, object]:
-    """Each node's value: the inputs, then every statement's printed code, in order."""
-    modules = module_names(fn.user_names)
-    namespace: dict[str, object] = {modules["np"]: np, modules["math"]: math}
-    namespace.update(arguments)
-    values = dict(arguments)
-    for stmt in fn.body:
-        text = print_code(stmt.code)
-        try:
-            values[stmt.target] = namespace[stmt.target] = eval(text, namespace)
-        except Exception as exc:  # the user's values fail in the user's code
-            raise ArgumentError(
-                f"evaluating {fn.name} at these values failed: {type(exc).__name__}: {exc}",
-                _place(fn.filename, stmt.line),
-                hint="check the values passed (shapes must broadcast, domains must fit)",
-            ) from exc
-    return values
+def node_names(fn: ir.Function, path: Path) -> dict[tuple, str]:
+    """Each node's name: the user's variable and the iteration (`s[i=2]`) when that is
+    unique in the call, else the SSA name (`s_3[i=2]`); inputs keep their own names."""
+    runs = {run.number: run for run in path.loops}
+
+    def tag(iteration) -> str:
+        if not iteration:
+            return ""
+        return "[" + ", ".join(runs[r].tags[k] for r, k in iteration) + "]"
+
+    inputs = {(p.name, ()): p.name for p in fn.params}
+    exact = {s.node: s.node[0] + tag(s.iteration) for s in path.steps}
+    wanted = {
+        s.node: (user_name(s.node[0], fn) or s.node[0]) + tag(s.iteration) for s in path.steps
+    }
+    count = Counter(list(inputs.values()) + list(wanted.values()))
+    names = {node: wanted[node] if count[wanted[node]] == 1 else exact[node] for node in wanted}
+    if len(set(names.values()) | set(inputs.values())) < len(names) + len(inputs):
+        names = exact  # (a user's name that looks like an SSA name: keep them all apart)
+    return {**inputs, **names}
+
+
+def _symbol(fn: ir.Function, output: str, names: dict[tuple, str]) -> str:
+    """How dL/dv writes the output: its user's name, unless another node has that name."""
+    taken = set(names.values()) - {output}
+    for candidate in (user_name(output.split("[")[0], fn), fn.name):
+        if candidate and candidate not in taken:
+            return candidate
+    return output
 
 
 class _Backward:
     """The backward walk: each reached node sends dL/dv * dv/du to each operand u."""
 
-    def __init__(self, fn: ir.Function, values: dict[str, object]):
+    def __init__(self, fn: ir.Function, path: Path, values: dict[tuple, object]):
         self.fn = fn
-        self.values = values
-        self.uses: dict[str, list[tuple[str, object]]] = {fn.output: [("", 1.0)]}
-        self.affects = _affecting(fn)
+        self.path = path
+        self.names = node_names(fn, path)
+        self.values = {self.names[node]: value for node, value in values.items()}
+        self.output = self.names[path.output]
+        self.uses: dict[str, list[tuple[str, object]]] = {self.output: [("", 1.0)]}
+        self.affects = self.affecting()
+        self.modules = module_names(fn.user_names)
 
     def run(self) -> Trace:
         statements = []
-        for stmt in reversed(self.fn.body):
-            statements.append(self.statement(stmt))
+        for step in reversed(self.path.steps):
+            statements.append(self.statement(step))
         inputs = [self.parameter(p.name) for p in self.fn.params]
         nodes = tuple(inputs + statements[::-1])
-        return Trace(self.fn.name, self.fn.filename, nodes, self.fn.output)
+        return Trace(
+            self.fn.name,
+            self.fn.filename,
+            nodes,
+            self.output,
+            _symbol(self.fn, self.output, self.names),
+            self.path.branches,
+            self.path.loops,
+        )
+
+    def affecting(self) -> set[str]:
+        """The nodes any path leads from to the output or to a decision, gradient or not."""
+        reach = {self.output} | {self.names[n] for n in self.path.control}
+        for step in reversed(self.path.steps):
+            if self.names[step.node] in reach:
+                reach.update(self.names[o] for o in step.operands if o is not None)
+        return reach
 
     def upstream(self, name: str):
         uses = self.uses.get(name)
@@ -165,61 +215,112 @@ class _Backward:
         uses = tuple(u for u in self.uses.get(name, ()) if u[0])
         return Node(name, PARAMETER, None, "", value, upstream, (), uses, name in self.affects)
 
-    def statement(self, stmt: ir.Statement) -> Node:
-        upstream = self.upstream(stmt.target)
+    def statement(self, step: Step) -> Node:
+        stmt, name = step.stmt, self.names[step.node]
+        operands = tuple(None if o is None else self.names[o] for o in step.operands)
+        renamed = {o: n for o, n in zip(stmt.operands, operands) if n is not None}
+        constants = {o: v for o, n, v in zip(stmt.operands, operands, step.arguments) if n is None}
+        code = display_code(stmt.code, renamed, constants)
+        upstream = self.upstream(name)
         if isinstance(stmt, ir.Elementwise):
-            edges, op = self.elementwise(stmt, upstream), ""
+            edges, op = self.elementwise(step, operands, upstream), ""
         elif isinstance(stmt, ir.Primitive):
-            edges, op = self.primitive(stmt, upstream), stmt.op
+            edges, op = self.primitive(step, operands, upstream, code), stmt.op
         elif isinstance(stmt, ir.Opaque):
-            edges, op = tuple(Edge(o, BLOCKED) for o in stmt.operands), ""
+            edges, op = tuple(Edge(o, BLOCKED) for o in dict.fromkeys(operands) if o), ""
         else:  # never guess a gradient
             raise SymbackInternalError(f"explain has no rule for {type(stmt).__name__}")
         for edge in edges:
             if edge.flow == FLOWS:
-                self.uses.setdefault(edge.operand, []).append((stmt.target, edge.product))
+                self.uses.setdefault(edge.operand, []).append((name, edge.product))
         kind = {ir.Elementwise: ELEMENTWISE, ir.Primitive: PRIMITIVE}.get(type(stmt), OPAQUE)
         return Node(
-            stmt.target,
+            name,
             kind,
             stmt.line,
-            print_code(stmt.code),
-            self.values[stmt.target],
+            code,
+            step.value,
             upstream,
             edges,
-            tuple(u for u in self.uses.get(stmt.target, ()) if u[0]),
-            stmt.target in self.affects,
+            tuple(u for u in self.uses.get(name, ()) if u[0]),
+            name in self.affects,
             op,
+            step.iteration,
         )
 
-    def elementwise(self, stmt: ir.Elementwise, upstream) -> tuple[Edge, ...]:
+    def elementwise(self, step: Step, operands, upstream) -> tuple[Edge, ...]:
+        stmt = step.stmt
         templates = local_derivatives(stmt.expr, len(stmt.operands))
         by_field = {f"a{i}": f"_a{i}" for i in range(len(stmt.operands))}
-        named = {f"a{i}": o for i, o in enumerate(stmt.operands)}
-        scope = {f"_a{i}": self.values[o] for i, o in enumerate(stmt.operands)}
+        named = {
+            f"a{i}": o if o is not None else _constant_text(v)
+            for i, (o, v) in enumerate(zip(operands, step.arguments))
+        }
+        scope = {f"_a{i}": v for i, v in enumerate(step.arguments)}
         scope["np"] = np
-        edges = []
-        for operand, template in zip(stmt.operands, templates):
+        locals_: dict[str, list] = {}  # per node: (formula, value) of each place it is read
+        for operand, template in zip(operands, templates):
+            if operand is None:  # a loop counter: a number of the iteration, not a node
+                continue
             if template is None:
-                edges.append(Edge(operand, ZERO, "0", 0.0))
+                locals_.setdefault(operand, [])
                 continue
             formula = template.format(np="np", **named)
             with np.errstate(all="ignore"):  # kinks: the printed formula selects with where
                 local = eval(template.format(np="np", **by_field), dict(scope))
+            locals_.setdefault(operand, []).append((formula, local))
+        edges = []
+        for operand, parts in locals_.items():
+            if not parts:
+                edges.append(Edge(operand, ZERO, "0", 0.0))
+                continue
+            # a node read twice (`s * 2 + x` where s is x): one edge, the reads' sum
+            formula = " + ".join(f"({f})" if len(parts) > 1 and " " in f else f for f, _ in parts)
+            local = parts[0][1]
+            for _, more in parts[1:]:
+                local = local + more
             edges.append(self.edge(operand, formula, local, upstream))
         return tuple(edges)
 
-    def primitive(self, stmt: ir.Primitive, upstream) -> tuple[Edge, ...]:
+    def primitive(self, step: Step, operands, upstream, code: str) -> tuple[Edge, ...]:
+        stmt = step.stmt
+        if stmt.op in SELECTIONS:
+            return self.selection(step, operands, upstream, code)
         if stmt.op not in PRIMITIVE_LOCALS:
             raise SymbackError(
                 f"explain cannot show np.{stmt.op} yet",
                 _place(self.fn.filename, stmt.line),
-                hint="symback.grad differentiates it; explain covers sum and mean",
+                hint="symback.grad differentiates it; explain covers sum, mean and indexing",
             )
         local_of, formula_of = PRIMITIVE_LOCALS[stmt.op]
-        (operand,) = stmt.operands
-        x = self.values[operand]
+        (operand,) = operands
+        x = step.arguments[0]
         return (self.edge(operand, formula_of(x), local_of(x), upstream),)
+
+    def selection(self, step: Step, operands, upstream, formula: str) -> tuple[Edge, ...]:
+        """`v = x[index]`: 1 at the elements read, 0 elsewhere; the product puts dL/dv there."""
+        stmt, code = step.stmt, step.stmt.code
+        array = stmt.operands[0]
+        if not (isinstance(code, ast.Subscript) and isinstance(code.value, ast.Name)):
+            raise SymbackError(
+                f"explain cannot show this indexing ({print_code(code)}) yet",
+                _place(self.fn.filename, stmt.line),
+                hint="symback.grad differentiates it; explain covers x[...] of a name",
+            )
+        scope = {self.modules["np"]: np, **dict(zip(stmt.operands, step.arguments))}
+        scope[array] = _INDEX_OF
+        index = eval(print_code(code), scope)
+        x = step.arguments[0]
+        local = np.zeros(np.shape(x))
+        np.add.at(local, index, 1.0)
+        edges = [Edge(o, BLOCKED) for o in operands[1:] if o is not None]
+        if operands[0] is None:
+            return tuple(edges)
+        if upstream is None:
+            return (Edge(operands[0], UNUSED, formula, local), *edges)
+        product = np.zeros(np.shape(x))
+        np.add.at(product, index, upstream)
+        return (Edge(operands[0], FLOWS, formula, local, product), *edges)
 
     def edge(self, operand: str, formula: str, local, upstream) -> Edge:
         if upstream is None:
@@ -230,6 +331,20 @@ class _Backward:
         fitted = unbroadcast(product, shape)
         reduced = np.size(product) > np.size(fitted)
         return Edge(operand, FLOWS, formula, local, fitted, reduced)
+
+
+class _IndexOf:
+    """`_INDEX_OF[i, 1:]` is the index `(i, slice(1, None))`: what x[...] reads."""
+
+    def __getitem__(self, index):
+        return index
+
+
+_INDEX_OF = _IndexOf()
+
+
+def _constant_text(value) -> str:
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def unbroadcast(value, shape: tuple[int, ...]):
@@ -247,15 +362,6 @@ def unbroadcast(value, shape: tuple[int, ...]):
         out = np.broadcast_to(out, shape)  # a smaller value (a scalar gradient) spread out
     out = np.array(out, dtype=np.result_type(out, float))
     return out[()] if shape == () else out
-
-
-def _affecting(fn: ir.Function) -> set[str]:
-    """The names any path leads from to the output, gradient or not."""
-    reach = {fn.output}
-    for stmt in reversed(fn.body):
-        if stmt.target in reach:
-            reach.update(stmt.operands)
-    return reach
 
 
 def _gradient(node: Node):
