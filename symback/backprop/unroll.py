@@ -253,10 +253,11 @@ class _Walk:
             yield None
 
     def tag(self, stmt: ir.Loop, k: int, counter) -> str:
-        """`i=2` when the loop counter is the user's name, `#3` (the 3rd iteration) otherwise."""
+        """`i=2` when the loop counter is the user's variable, `#3` (the 3rd iteration) when it
+        is `_` or symbol's own (`for v in x` counts with a hidden index)."""
         if stmt.index is not None and isinstance(counter, (int, np.integer)):
             name = user_name(stmt.index, self.fn)
-            if name is not None and name in self.fn.user_names:
+            if name is not None and not name.startswith("_"):  # (`for _ in`: no name)
                 return f"{name}={counter}"
         return f"#{k + 1}"
 
