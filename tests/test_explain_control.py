@@ -4,6 +4,7 @@ against central differences."""
 import copy
 import inspect
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -380,7 +381,7 @@ import numpy as np
 
 def horner(x):
     s = 1.0
-    for i in range(3):  # noqa: B007 - the counter names the iterations: s[i=2]
+    for i in range(3):
         s = s * x + 1
     return s
 
@@ -439,6 +440,27 @@ def test_cli_all_iterations_and_dot(model, tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "not shown" not in out and "s[i=25]" in out and "gap0" not in dot.read_text()
+
+
+def test_docs_show_the_real_output(tmp_path, capsys):
+    """docs/explain.md quotes the loop and branch examples as the command prints them."""
+    (tmp_path / "steps.py").write_text(MODEL)
+    page = (Path(__file__).resolve().parent.parent / "docs" / "explain.md").read_text()
+    assert f"`steps.py`:\n\n```python\n{MODEL}```" in page
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for argv in (
+        ["steps.py", "-f", "horner", "--at", "x=2.0"],
+        ["steps.py:huber", "--at", "r=-2.0"],
+    ):
+        argv[0] = str(tmp_path / argv[0])
+        assert main(["explain", *argv]) == 0
+        out = capsys.readouterr().out
+        assert out in page
+        if "horner" in argv:  # the README quotes its start
+            assert "\n".join(out.splitlines()[:11]) + "\n...\n```" in readme
+    assert main(["explain", f"{tmp_path / 'steps.py'}:sines", "--at", "x=0.1"]) == 0
+    head = "\n".join(capsys.readouterr().out.splitlines()[:14])
+    assert head in page
 
 
 def test_cli_function_named_twice(model, capsys):

@@ -254,7 +254,7 @@ class _Walk:
 
     def tag(self, stmt: ir.Loop, k: int, counter) -> str:
         """`i=2` when the loop counter is the user's variable, `#3` (the 3rd iteration) when it
-        is `_` or symbol's own (`for v in x` counts with a hidden index)."""
+        is `_` or symback's own (`for v in x` counts with a hidden index)."""
         if stmt.index is not None and isinstance(counter, (int, np.integer)):
             name = user_name(stmt.index, self.fn)
             if name is not None and not name.startswith("_"):  # (`for _ in`: no name)
