@@ -195,7 +195,35 @@ def test_element_reads_place_the_gradient_at_the_element():
     np.testing.assert_array_equal(e.gradients["x"], [2.0, 4.0, 6.0])
     text = str(e)
     assert "dv[#2]/dx = 1 at x[1], 0 elsewhere" in text
-    assert "dsquares/dx += dsquares/dv[#2] placed at x[1] = [0 4 0]" in text
+    assert "dsquares/dx += dsquares/dv[#2] added at x[1] = [0 4 0]" in text
+
+
+def masked(x):
+    m = x > 0
+    return np.sum(x[m] ** 2)
+
+
+def repeated(x):
+    return np.sum(x[[0, 0, 2]] * 3.0)
+
+
+def corner_and_column(A):
+    return np.sum(A[1:, 0] ** 2) + A[0, 1]
+
+
+@pytest.mark.parametrize(
+    "f, x, want",
+    [
+        (masked, [1.0, -2.0, 3.0], [2.0, 0.0, 6.0]),  # 2 x where x > 0
+        (repeated, [1.0, 2.0, 3.0], [6.0, 0.0, 3.0]),  # x[0] read twice: 3 + 3
+        (corner_and_column, [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], [[0, 1], [4, 0], [8, 0]]),
+    ],
+)
+def test_indexing_outside_loops(f, x, want):
+    e = explain(f, x)
+    np.testing.assert_array_equal(e.gradients[next(iter(e.gradients))], want)
+    numerical = central_difference(f, [np.array(x)], 0)
+    np.testing.assert_allclose(e.gradients[next(iter(e.gradients))], numerical, rtol=1e-7)
 
 
 def until_over(x):

@@ -138,7 +138,7 @@ def _product_text(node: Node, edge: Edge, output: Out) -> str:
     values = f"{value_text(node.upstream)} * {value_text(_shown_local(node, edge))}"
     if node.op in SELECTIONS:
         return (
-            f"{_d(output.symbol, edge.operand)} += {up} placed at {edge.formula} = "
+            f"{_d(output.symbol, edge.operand)} += {up} added at {edge.formula} = "
             f"{value_text(product)}"
         )
     if edge.reduced:
