@@ -19,6 +19,7 @@ from symback.backprop.trace import BLOCKED, FLOWS, UNUSED, ZERO
 from symback.cli import main
 from symback.commands.explain import import_file
 from tests import zoo
+from tests.helpers import central_difference
 
 ROOT = Path(__file__).resolve().parent.parent
 HAVE_DOT = shutil.which("dot") is not None
@@ -477,3 +478,60 @@ def test_example_script(tmp_path):
     assert "dL/dw = -0.125" in done.stdout
     assert (tmp_path / "neuron.dot").read_text().startswith('digraph "loss"')
     assert (tmp_path / "neuron.svg").exists() == HAVE_DOT
+
+
+# ------------------------------------------------------------------ reductions over some axes
+
+
+def row_sums(A):
+    return np.sum(np.sum(A, axis=1) ** 2)
+
+
+def column_means(A):
+    return np.sum(np.mean(A, axis=0) ** 2)
+
+
+def kept_dims(A):
+    return np.sum(np.sum(A, axis=(0, 1), keepdims=True) * np.mean(A, -1, keepdims=True))
+
+
+def dot_of_matrix(A, v):
+    return np.sum(np.dot(A, v) ** 2)
+
+
+@pytest.mark.parametrize("f", [row_sums, column_means, kept_dims])
+def test_reductions_over_some_axes_match_central_differences(f):
+    A = np.arange(6.0).reshape(2, 3)
+    e = explain(f, A)
+    np.testing.assert_allclose(e.gradients["A"], central_difference(f, [A], 0), rtol=1e-7)
+
+
+def test_a_row_sum_spreads_each_rows_gradient_along_its_row():
+    # r = [3, 12]; L = sum(r^2): dL/dr = [6, 24], each row's gradient spread along the row
+    e = explain(row_sums, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(e.gradients["A"], [[6, 6, 6], [24, 24, 24]])
+    assert "(spread back along the reduced axes to A's shape)" in str(e)
+
+
+def test_a_column_mean_divides_by_the_column_length():
+    # m = [1.5, 2.5, 3.5]; dL/dm = 2 m; each element gets 2 m / 2 (2 rows), not / 6
+    e = explain(column_means, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(e.gradients["A"], [[1.5, 2.5, 3.5], [1.5, 2.5, 3.5]])
+    assert edge(e.node("t1"), "A").formula == "1 / 2"
+
+
+def test_np_dot_of_a_matrix_and_a_vector():
+    A, v = np.arange(6.0).reshape(2, 3), np.array([1.0, 2.0, 3.0])
+    e = explain(dot_of_matrix, A, v)
+    for i, name in enumerate(("A", "v")):
+        numerical = central_difference(dot_of_matrix, [A, v], i)
+        np.testing.assert_allclose(e.gradients[name], numerical, rtol=1e-7)
+
+
+def test_products_of_more_than_two_dimensions_are_refused():
+    def f(A, B):
+        return np.sum(A @ B)
+
+    with pytest.raises(symback.SymbackError, match="vectors and matrices") as info:
+        explain(f, np.ones((2, 2, 2)), np.ones((2, 2)))
+    assert "symback.grad differentiates it" in info.value.hint

@@ -280,6 +280,50 @@ def test_nested_loops_tag_both_counters():
     )
 
 
+def layer(W, h):
+    y = W @ h
+    return np.sum(y**2)
+
+
+def test_matrix_products_worked_by_hand():
+    """y = W h = [1 - 2, 3 - 4] = [-1, -1]; dL/dy = 2 y = [-2, -2];
+    dL/dW = outer(dL/dy, h) = [[-2, 2], [-2, 2]]; dL/dh = W^T dL/dy = [-8, -12]."""
+    e = explain(layer, [[1.0, 2.0], [3.0, 4.0]], [1.0, -1.0])
+    y = e.node("y")
+    np.testing.assert_array_equal(y.upstream, [-2.0, -2.0])
+    np.testing.assert_array_equal(edge(y, "W").product, [[-2.0, 2.0], [-2.0, 2.0]])
+    np.testing.assert_array_equal(edge(y, "h").product, [-8.0, -12.0])
+    text = str(e)
+    assert "dlayer/dW += np.outer(dlayer/dy, h) = [[-2 2] [-2 2]]" in text
+    assert "dlayer/dh += W.T @ dlayer/dy = [-8 -12]" in text
+
+
+def gram(A, B):
+    return np.sum((A @ B) ** 2) + np.sum(A @ A)
+
+
+def test_matrix_products_against_central_differences():
+    A = np.array([[0.5, -1.0], [2.0, 0.3]])
+    B = np.array([[1.5, 0.2, -0.4], [0.7, -0.9, 1.1]])
+    e = explain(gram, A, B)  # (2, 2) @ (2, 3), and A @ A: A read twice
+    for i, name in enumerate(("A", "B")):
+        numerical = central_difference(gram, [A, B], i)
+        np.testing.assert_allclose(e.gradients[name], numerical, rtol=1e-7, err_msg=name)
+
+
+def test_rnn_names_each_step():
+    W = np.array([[0.5, -0.2], [0.1, 0.3]])
+    h0, xs = np.array([0.1, -0.2]), np.array([[1.0, 0.5], [0.2, -0.3], [0.4, 0.1]])
+    e = explain(cz.rnn_loop, W, h0, xs)
+    assert [n.name for n in e.nodes if n.name.startswith("h[")] == ["h[t=0]", "h[t=1]", "h[t=2]"]
+    assert e.node("h[t=1]").code == "np.tanh(t1[t=1] + t2[t=1])"
+    assert e.node("t1[t=1]").code == "W @ h[t=0]"
+    assert len(e.node("W").uses) == 3  # each step's W @ h sends its part of dL/dW
+    for i, name in enumerate(("W", "h0", "xs")):
+        numerical = central_difference(cz.rnn_loop, [W, h0, xs], i)
+        np.testing.assert_allclose(e.gradients[name], numerical, rtol=1e-6, err_msg=name)
+
+
 # ------------------------------------------------------------------ long loops
 
 
@@ -366,18 +410,8 @@ def test_output_is_deterministic():
 
 # ------------------------------------------------------------------ the control-flow zoo
 
-# explain shows sum, mean and indexing of the array operations; these use np.matmul/cumsum
-NOT_SHOWN = {
-    "rnn_loop",
-    "rnn_unrolled",
-    "rnn_accumulate",
-    "rnn_readout_with_h0",
-    "row_loop",
-    "row_vec",
-    "quadratic_form_vec",
-    "enumerate_weighted_vec",
-    "dot_vec",
-}
+# explain shows sum, mean, indexing and @ of the array operations; this one uses np.cumsum
+NOT_SHOWN = {"enumerate_weighted_vec"}
 
 
 @pytest.mark.parametrize(

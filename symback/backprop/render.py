@@ -19,6 +19,7 @@ from .trace import (
     OPAQUE,
     PARAMETER,
     PRIMITIVE,
+    PRODUCTS,
     SELECTIONS,
     UNUSED,
     ZERO,
@@ -112,6 +113,8 @@ def _local_text(node: Node, edge: Edge, output: Out) -> str:
         return f"{d} = 0"
     if node.op in SELECTIONS:
         return f"{d} = 1 at {edge.formula}, 0 elsewhere"
+    if node.op in PRODUCTS:
+        return f"{d}: through the matrix product {node.code}"
     if node.kind == PRIMITIVE:
         each = float(np.ravel(edge.local)[0]) if np.size(edge.local) else 0.0
         shown = (
@@ -135,19 +138,26 @@ def _product_text(node: Node, edge: Edge, output: Out) -> str:
         _d(node.name, edge.operand),
         edge.product,
     )
-    values = f"{value_text(node.upstream)} * {value_text(_shown_local(node, edge))}"
     if node.op in SELECTIONS:
         return (
             f"{_d(output.symbol, edge.operand)} += {up} added at {edge.formula} = "
             f"{value_text(product)}"
         )
+    if node.op in PRODUCTS:
+        rule = edge.formula.replace("{g}", up)
+        return f"{_d(output.symbol, edge.operand)} += {rule} = {value_text(product)}"
+    values = f"{value_text(node.upstream)} * {value_text(_shown_local(node, edge))}"
     if edge.reduced:
         return (
             f"{_d(output.symbol, edge.operand)} += sum({up} * {local}) = sum({values}) = "
             f"{value_text(product)}  (summed over the broadcast axes to "
             f"{edge.operand}'s shape)"
         )
-    return f"{_d(output.symbol, edge.operand)} += {up} * {local} = {values} = {value_text(product)}"
+    spread = f"  (spread back along the reduced axes to {edge.operand}'s shape)" * edge.spread
+    return (
+        f"{_d(output.symbol, edge.operand)} += {up} * {local} = {values} = "
+        f"{value_text(product)}{spread}"
+    )
 
 
 def _shown_local(node: Node, edge: Edge):
@@ -227,7 +237,7 @@ def text(trace: Trace, all_iterations: bool = False) -> str:
             continue
         for edge in n.edges:
             rows.append(pad + _local_text(n, edge, out))
-            if edge.flow == FLOWS and n.name != out.name:
+            if edge.flow == FLOWS and (n.name != out.name or n.op in PRODUCTS):
                 rows.append(pad + _product_text(n, edge, out))
     if rows[-1].startswith("Backward pass"):
         rows.append(f"  (no statements: the output is the input {out.name} itself)")
@@ -293,13 +303,16 @@ def _edge_dot(node: Node, edge: Edge, output: Out) -> str:
         why = "no gradient" if edge.flow == BLOCKED else f"{d} = 0"
         attrs.update(style="dashed", color="#9ca3af", label=f"<{_font('#6b7280', why)}>")
     else:
-        local = value_text(_shown_local(node, edge))
-        if node.op in SELECTIONS:
+        if node.op in PRODUCTS:
+            local = "matrix product"
+        elif node.op in SELECTIONS:
             local = f"1 at {edge.formula}"
         elif node.kind == PRIMITIVE:
-            local += " each"
+            local = value_text(_shown_local(node, edge)) + " each"
+        else:
+            local = value_text(edge.local)
         lines = [_font(LOCAL_COLOUR, f"{d} = {local}")]
-        if edge.flow == FLOWS and node.name != output.name:
+        if edge.flow == FLOWS and (node.name != output.name or node.op in PRODUCTS):
             lines.append(
                 _font(
                     GRADIENT_COLOUR,

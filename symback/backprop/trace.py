@@ -49,6 +49,7 @@ class Edge:
     local: object = None  # dv/du evaluated (None for BLOCKED)
     product: object = None  # dL/dv * dv/du in u's shape (None unless it FLOWS)
     reduced: bool = False  # the product was summed over broadcast axes to fit u's shape
+    spread: bool = False  # a reduction over some axes: dL/dv was spread back along them
 
 
 @dataclass(frozen=True)
@@ -97,18 +98,40 @@ class Trace:
         return {n.name: _gradient(n) for n in self.parameters}
 
 
-# Local gradients of the array primitives with respect to each element of their operand.
-PRIMITIVE_LOCALS = {
-    "sum": (lambda x: np.ones(np.shape(x)), lambda x: "1"),
-    "mean": (
-        lambda x: np.full(np.shape(x), 1 / np.size(x)),
-        lambda x: f"1 / {np.size(x)}",
-    ),
+# Reductions: the local gradient with respect to each element, from how many elements
+# each result adds up (`count`).
+REDUCTIONS = {
+    "sum": (lambda count: 1.0, lambda count: "1"),
+    "mean": (lambda count: 1 / count, lambda count: f"1 / {count}"),
 }
 
 
 # Array reads whose local gradient is 1 at the elements read and 0 elsewhere.
 SELECTIONS = frozenset({"getitem", "gather"})
+
+# Matrix products: np.dot is a @ b for vectors and matrices.
+PRODUCTS = frozenset({"matmul", "dot"})
+
+# v = a @ b sends the upstream gradient g back through the product, by the operands' ndim:
+# (what a gets, what b gets), each as (value, formula over g, a and b).
+MATMUL_RULES = {
+    (2, 2): (
+        (lambda g, a, b: g @ b.T, "{g} @ {b}.T"),
+        (lambda g, a, b: a.T @ g, "{a}.T @ {g}"),
+    ),
+    (2, 1): (
+        (lambda g, a, b: np.outer(g, b), "np.outer({g}, {b})"),
+        (lambda g, a, b: a.T @ g, "{a}.T @ {g}"),
+    ),
+    (1, 2): (
+        (lambda g, a, b: b @ g, "{b} @ {g}"),
+        (lambda g, a, b: np.outer(a, g), "np.outer({a}, {g})"),
+    ),
+    (1, 1): (
+        (lambda g, a, b: g * b, "{g} * {b}"),
+        (lambda g, a, b: g * a, "{g} * {a}"),
+    ),
+}
 
 
 def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
@@ -286,16 +309,41 @@ class _Backward:
         stmt = step.stmt
         if stmt.op in SELECTIONS:
             return self.selection(step, operands, upstream, code)
-        if stmt.op not in PRIMITIVE_LOCALS:
+        if stmt.op in PRODUCTS:
+            return self.matmul(step, operands, upstream)
+        params = dict(stmt.params)
+        if stmt.op not in REDUCTIONS or set(params) - {"axis", "keepdims"}:
             raise SymbackError(
-                f"explain cannot show np.{stmt.op} yet",
+                f"explain cannot show np.{stmt.op} yet"
+                + (f" with {', '.join(sorted(params))}" if stmt.op in REDUCTIONS else ""),
                 _place(self.fn.filename, stmt.line),
-                hint="symback.grad differentiates it; explain covers sum, mean and indexing",
+                hint="symback.grad differentiates it; explain covers sum and mean (over all "
+                "or some axes), indexing and @",
             )
-        local_of, formula_of = PRIMITIVE_LOCALS[stmt.op]
-        (operand,) = operands
+        return self.reduction(step, operands[0], upstream, params)
+
+    def reduction(self, step: Step, operand, upstream, params) -> tuple[Edge, ...]:
+        """`v = np.sum(x, axis)` or np.mean: each element's local gradient is 1 (or 1 / the
+        count averaged); dL/dv goes back to every element it was reduced from."""
         x = step.arguments[0]
-        return (self.edge(operand, formula_of(x), local_of(x), upstream),)
+        shape = np.shape(x)
+        axis = params.get("axis")
+        axes = tuple(range(len(shape))) if axis is None else np.atleast_1d(axis).tolist()
+        axes = tuple(sorted(a % len(shape) for a in axes))
+        count = int(np.prod([shape[a] for a in axes]))
+        local_of, formula_of = REDUCTIONS[step.stmt.op]
+        local = np.full(shape, local_of(count))
+        if operand is None:
+            return ()
+        if upstream is None:
+            return (Edge(operand, UNUSED, formula_of(count), local),)
+        g = np.asarray(upstream, dtype=float)
+        if not params.get("keepdims") and g.ndim < len(shape):
+            g = np.expand_dims(g, axes)
+        with np.errstate(all="ignore"):
+            product = np.array(np.broadcast_to(g, shape) * local)
+        partial = axis is not None and len(axes) < len(shape)
+        return (Edge(operand, FLOWS, formula_of(count), local, product, spread=partial),)
 
     def selection(self, step: Step, operands, upstream, formula: str) -> tuple[Edge, ...]:
         """`v = x[index]`: 1 at the elements read, 0 elsewhere; the product puts dL/dv there."""
@@ -321,6 +369,40 @@ class _Backward:
         product = np.zeros(np.shape(x))
         np.add.at(product, index, upstream)
         return (Edge(operands[0], FLOWS, formula, local, product), *edges)
+
+    def matmul(self, step: Step, operands, upstream) -> tuple[Edge, ...]:
+        """`v = a @ b`: the upstream gradient goes back through the product (a Jacobian, not
+        an elementwise factor); the edge's formula says how, with {g} for dL/dv."""
+        a, b = step.arguments
+        rules = MATMUL_RULES.get((np.ndim(a), np.ndim(b)))
+        if rules is None:
+            raise SymbackError(
+                f"explain shows @ of vectors and matrices, not of shapes {np.shape(a)} and "
+                f"{np.shape(b)}",
+                _place(self.fn.filename, step.stmt.line),
+                hint="symback.grad differentiates it; explain a 2-D case",
+            )
+        shown = [
+            o if o is not None else _constant_text(v) for o, v in zip(operands, step.arguments)
+        ]
+        parts: dict[str, list] = {}
+        for operand, (rule, formula) in zip(operands, rules):
+            if operand is None:
+                continue
+            text = formula.format(g="{g}", a=shown[0], b=shown[1])
+            product = None if upstream is None else rule(np.asarray(upstream), a, b)
+            parts.setdefault(operand, []).append((text, product))
+        edges = []
+        for operand, reads in parts.items():  # (x @ x: both reads, added)
+            formula = " + ".join(text for text, _ in reads)
+            if upstream is None:
+                edges.append(Edge(operand, UNUSED, formula))
+                continue
+            total = reads[0][1]
+            for _, more in reads[1:]:
+                total = total + more
+            edges.append(Edge(operand, FLOWS, formula, None, total))
+        return tuple(edges)
 
     def edge(self, operand: str, formula: str, local, upstream) -> Edge:
         if upstream is None:
