@@ -18,7 +18,7 @@ from symback.backprop.render import value_text
 from symback.backprop.trace import BLOCKED, FLOWS, UNUSED, ZERO
 from symback.cli import main
 from symback.commands.explain import import_file
-from tests import zoo
+from tests import array_zoo, zoo
 from tests.helpers import central_difference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -535,3 +535,26 @@ def test_products_of_more_than_two_dimensions_are_refused():
     with pytest.raises(symback.SymbackError, match="vectors and matrices") as info:
         explain(f, np.ones((2, 2, 2)), np.ones((2, 2)))
     assert "symback.grad differentiates it" in info.value.hint
+
+
+# ------------------------------------------------------------------ the array zoo
+
+
+@pytest.mark.parametrize("entry", array_zoo.ARRAY_ZOO, ids=array_zoo.entry_id)
+def test_array_zoo_explained_right_or_refused(entry):
+    """Every array function: the same gradients as symback.grad, or a clear refusal of an
+    operation explain does not show; never other numbers, never a bare exception."""
+    f, args, wrt = entry[:3]
+    names = list(inspect.signature(f).parameters)
+    wrt = tuple(names[w] if isinstance(w, int) else w for w in np.atleast_1d(wrt).tolist())
+    try:
+        e = explain(f, *copy.deepcopy(args))
+    except symback.SymbackError as exc:
+        assert str(exc).startswith(("explain cannot show", "explain shows @")), str(exc)
+        return
+    expected = symback.grad(f, wrt=wrt)(*copy.deepcopy(args))
+    for name, want in zip(wrt, expected):
+        got = e.gradients[name]
+        assert np.shape(got) == np.shape(want), name
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=name)
+    str(e), e.to_dot()

@@ -348,7 +348,6 @@ class _Backward:
     def selection(self, step: Step, operands, upstream, formula: str) -> tuple[Edge, ...]:
         """`v = x[index]`: 1 at the elements read, 0 elsewhere; the product puts dL/dv there."""
         stmt, code = step.stmt, step.stmt.code
-        array = stmt.operands[0]
         if not (isinstance(code, ast.Subscript) and isinstance(code.value, ast.Name)):
             raise SymbackError(
                 f"explain cannot show this indexing ({print_code(code)}) yet",
@@ -356,8 +355,9 @@ class _Backward:
                 hint="symback.grad differentiates it; explain covers x[...] of a name",
             )
         scope = {self.modules["np"]: np, **dict(zip(stmt.operands, step.arguments))}
-        scope[array] = _INDEX_OF
-        index = eval(print_code(code), scope)
+        probe = "_index_of_" + "_".join(scope)  # a name none of the index's own names is
+        scope[probe] = _INDEX_OF  # (x[x > 0] reads x in its index too)
+        index = eval(print_code(ast.Subscript(ast.Name(probe), code.slice)), scope)
         x = step.arguments[0]
         local = np.zeros(np.shape(x))
         np.add.at(local, index, 1.0)
