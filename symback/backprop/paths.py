@@ -12,7 +12,7 @@ import linecache
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .trace import Trace
+from .graph import Trace
 from .unroll import Branch, LoopRun
 
 WHOLE_LOOP = 8

@@ -12,21 +12,20 @@ import numpy as np
 
 from ..backend.printer import is_number
 from ..errors import SymbackError, SymbackInternalError
-from .paths import Gap, gaps, path_lines, shown
-from .trace import (
+from .arrays import PRODUCTS, SELECTIONS
+from .graph import (
     BLOCKED,
     FLOWS,
     OPAQUE,
     PARAMETER,
     PRIMITIVE,
-    PRODUCTS,
-    SELECTIONS,
     UNUSED,
     ZERO,
     Edge,
     Node,
     Trace,
 )
+from .paths import Gap, gaps, path_lines, shown
 
 # A gradient summed from more uses than this lists only the first and last terms.
 LISTED_TERMS = 8

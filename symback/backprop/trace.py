@@ -7,131 +7,46 @@ node carries it (`y` rather than the merged `y_2`), tagged with the iteration (`
 
 from __future__ import annotations
 
-import ast
-import linecache
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
 from .. import ir
 from ..adjoint.derivatives import local_derivatives
 from ..adjoint.naming import module_names
-from ..backend.printer import print_code
-from ..errors import NonScalarOutputError, Place, SymbackError, SymbackInternalError
-from .unroll import ArgumentError, Branch, LoopRun, Path, Step, display_code, unroll, user_name
-
-__all__ = ["ArgumentError", "Edge", "Node", "Trace", "trace"]
-
-
-# What a node is.
-PARAMETER, ELEMENTWISE, PRIMITIVE, OPAQUE = (
-    "parameter",
-    "elementwise",
-    "primitive",
-    "opaque",
+from ..errors import NonScalarOutputError, SymbackError, SymbackInternalError
+from .arrays import SELECTIONS, ArrayEdges, constant_text
+from .graph import (
+    BLOCKED,
+    ELEMENTWISE,
+    FLOWS,
+    OPAQUE,
+    PARAMETER,
+    PRIMITIVE,
+    UNUSED,
+    ZERO,
+    Edge,
+    Node,
+    Trace,
 )
+from .unroll import ArgumentError, Path, Step, display_code, place, unroll, user_name
 
-# How much gradient crosses an edge: three different absences, named (DESIGN.md 4.3).
-FLOWS = "flows"  # upstream * local reaches the operand
-ZERO = "zero"  # the local gradient is identically zero (np.where's condition, ...)
-BLOCKED = "blocked"  # a step without a gradient: floor, round, sign, comparisons
-UNUSED = "unused"  # the node does not influence the output, so nothing flows back
-
-
-@dataclass(frozen=True)
-class Edge:
-    """Operand `operand` of a node v: the local gradient dv/du and the product it sends back."""
-
-    operand: str
-    flow: str  # FLOWS, ZERO, BLOCKED or UNUSED
-    formula: str = ""  # dv/du over the graph's names ("" when there is none)
-    local: object = None  # dv/du evaluated (None for BLOCKED)
-    product: object = None  # dL/dv * dv/du in u's shape (None unless it FLOWS)
-    reduced: bool = False  # the product was summed over broadcast axes to fit u's shape
-    spread: bool = False  # a reduction over some axes: dL/dv was spread back along them
-
-
-@dataclass(frozen=True)
-class Node:
-    """One value of the graph: an input or one SSA statement, forward and backward."""
-
-    name: str  # SSA name: the user's name, `y_1` for y's second value, `t1` a temporary
-    kind: str  # PARAMETER, ELEMENTWISE, PRIMITIVE or OPAQUE
-    line: int | None  # the user's line (None for an input)
-    code: str  # the forward expression over graph names ("" for an input)
-    value: object
-    upstream: object  # dL/d(node); None when no gradient reaches it
-    edges: tuple[Edge, ...] = ()
-    uses: tuple[tuple[str, object], ...] = ()  # (consumer, product) summed into upstream
-    affects_output: bool = True
-    op: str = ""  # the primitive's operation (sum, mean, getitem)
-    iteration: tuple[tuple[int, int], ...] = ()  # (loop run, 0-based iteration), outermost first
-
-
-@dataclass(frozen=True)
-class Trace:
-    """The whole graph of one call: nodes in forward order, inputs first."""
-
-    function: str
-    filename: str
-    nodes: tuple[Node, ...]
-    output: str  # the output's node
-    symbol: str = ""  # the output in dL/dv notation: L, f, s
-    branches: tuple[Branch, ...] = ()  # the `if`s passed, in order
-    loops: tuple[LoopRun, ...] = ()  # the loops run, in order
-
-    def __post_init__(self):
-        if not self.symbol:
-            object.__setattr__(self, "symbol", self.output)
-
-    def node(self, name: str) -> Node:
-        return next(n for n in self.nodes if n.name == name)
-
-    @property
-    def parameters(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if n.kind == PARAMETER)
-
-    @property
-    def gradients(self) -> dict[str, object]:
-        """dL/d(input) for every input, in the input's shape (zeros where nothing flows)."""
-        return {n.name: _gradient(n) for n in self.parameters}
-
-
-# Reductions: the local gradient with respect to each element, from how many elements
-# each result adds up (`count`).
-REDUCTIONS = {
-    "sum": (lambda count: 1.0, lambda count: "1"),
-    "mean": (lambda count: 1 / count, lambda count: f"1 / {count}"),
-}
-
-
-# Array reads whose local gradient is 1 at the elements read and 0 elsewhere.
-SELECTIONS = frozenset({"getitem", "gather"})
-
-# Matrix products: np.dot is a @ b for vectors and matrices.
-PRODUCTS = frozenset({"matmul", "dot"})
-
-# v = a @ b sends the upstream gradient g back through the product, by the operands' ndim:
-# (what a gets, what b gets), each as (value, formula over g, a and b).
-MATMUL_RULES = {
-    (2, 2): (
-        (lambda g, a, b: g @ b.T, "{g} @ {b}.T"),
-        (lambda g, a, b: a.T @ g, "{a}.T @ {g}"),
-    ),
-    (2, 1): (
-        (lambda g, a, b: np.outer(g, b), "np.outer({g}, {b})"),
-        (lambda g, a, b: a.T @ g, "{a}.T @ {g}"),
-    ),
-    (1, 2): (
-        (lambda g, a, b: b @ g, "{b} @ {g}"),
-        (lambda g, a, b: np.outer(a, g), "np.outer({a}, {g})"),
-    ),
-    (1, 1): (
-        (lambda g, a, b: g * b, "{g} * {b}"),
-        (lambda g, a, b: g * a, "{g} * {a}"),
-    ),
-}
+__all__ = [
+    "ArgumentError",
+    "BLOCKED",
+    "ELEMENTWISE",
+    "FLOWS",
+    "OPAQUE",
+    "PARAMETER",
+    "PRIMITIVE",
+    "SELECTIONS",
+    "UNUSED",
+    "ZERO",
+    "Edge",
+    "Node",
+    "Trace",
+    "trace",
+]
 
 
 def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
@@ -140,7 +55,7 @@ def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
     if path.output is None:  # a loop counter or a flag: no node of the graph
         raise SymbackError(
             f"{fn.name} returns a value that is not computed from its inputs",
-            _place(fn.filename, fn.output_line),
+            place(fn.filename, fn.output_line),
             hint="explain shows how a float result is computed from the inputs",
         )
     values: dict[tuple, object] = {(p.name, ()): arguments[p.name] for p in fn.params}
@@ -150,7 +65,7 @@ def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
         raise NonScalarOutputError(
             f"{fn.name} returned an array of shape {np.shape(output_value)}; explain shows "
             "the gradient of a scalar output",
-            _place(fn.filename, fn.output_line),
+            place(fn.filename, fn.output_line),
             hint="return a scalar, e.g. np.sum(...) or np.mean(...) of the array",
         )
     return _Backward(fn, path, values).run()
@@ -187,7 +102,7 @@ def _symbol(fn: ir.Function, output: str, names: dict[tuple, str]) -> str:
     return output
 
 
-class _Backward:
+class _Backward(ArrayEdges):
     """The backward walk: each reached node sends dL/dv * dv/du to each operand u."""
 
     def __init__(self, fn: ir.Function, path: Path, values: dict[tuple, object]):
@@ -276,7 +191,7 @@ class _Backward:
         templates = local_derivatives(stmt.expr, len(stmt.operands))
         by_field = {f"a{i}": f"_a{i}" for i in range(len(stmt.operands))}
         named = {
-            f"a{i}": o if o is not None else _constant_text(v)
+            f"a{i}": o if o is not None else constant_text(v)
             for i, (o, v) in enumerate(zip(operands, step.arguments))
         }
         scope = {f"_a{i}": v for i, v in enumerate(step.arguments)}
@@ -305,105 +220,6 @@ class _Backward:
             edges.append(self.edge(operand, formula, local, upstream))
         return tuple(edges)
 
-    def primitive(self, step: Step, operands, upstream, code: str) -> tuple[Edge, ...]:
-        stmt = step.stmt
-        if stmt.op in SELECTIONS:
-            return self.selection(step, operands, upstream, code)
-        if stmt.op in PRODUCTS:
-            return self.matmul(step, operands, upstream)
-        params = dict(stmt.params)
-        if stmt.op not in REDUCTIONS or set(params) - {"axis", "keepdims"}:
-            raise SymbackError(
-                f"explain cannot show np.{stmt.op} yet"
-                + (f" with {', '.join(sorted(params))}" if stmt.op in REDUCTIONS else ""),
-                _place(self.fn.filename, stmt.line),
-                hint="symback.grad differentiates it; explain covers sum and mean (over all "
-                "or some axes), indexing and @",
-            )
-        return self.reduction(step, operands[0], upstream, params)
-
-    def reduction(self, step: Step, operand, upstream, params) -> tuple[Edge, ...]:
-        """`v = np.sum(x, axis)` or np.mean: each element's local gradient is 1 (or 1 / the
-        count averaged); dL/dv goes back to every element it was reduced from."""
-        x = step.arguments[0]
-        shape = np.shape(x)
-        axis = params.get("axis")
-        axes = tuple(range(len(shape))) if axis is None else np.atleast_1d(axis).tolist()
-        axes = tuple(sorted(a % len(shape) for a in axes))
-        count = int(np.prod([shape[a] for a in axes]))
-        local_of, formula_of = REDUCTIONS[step.stmt.op]
-        local = np.full(shape, local_of(count))
-        if operand is None:
-            return ()
-        if upstream is None:
-            return (Edge(operand, UNUSED, formula_of(count), local),)
-        g = np.asarray(upstream, dtype=float)
-        if not params.get("keepdims") and g.ndim < len(shape):
-            g = np.expand_dims(g, axes)
-        with np.errstate(all="ignore"):
-            product = np.array(np.broadcast_to(g, shape) * local)
-        partial = axis is not None and len(axes) < len(shape)
-        return (Edge(operand, FLOWS, formula_of(count), local, product, spread=partial),)
-
-    def selection(self, step: Step, operands, upstream, formula: str) -> tuple[Edge, ...]:
-        """`v = x[index]`: 1 at the elements read, 0 elsewhere; the product puts dL/dv there."""
-        stmt, code = step.stmt, step.stmt.code
-        if not (isinstance(code, ast.Subscript) and isinstance(code.value, ast.Name)):
-            raise SymbackError(
-                f"explain cannot show this indexing ({print_code(code)}) yet",
-                _place(self.fn.filename, stmt.line),
-                hint="symback.grad differentiates it; explain covers x[...] of a name",
-            )
-        scope = {self.modules["np"]: np, **dict(zip(stmt.operands, step.arguments))}
-        probe = "_index_of_" + "_".join(scope)  # a name none of the index's own names is
-        scope[probe] = _INDEX_OF  # (x[x > 0] reads x in its index too)
-        index = eval(print_code(ast.Subscript(ast.Name(probe), code.slice)), scope)
-        x = step.arguments[0]
-        local = np.zeros(np.shape(x))
-        np.add.at(local, index, 1.0)
-        edges = [Edge(o, BLOCKED) for o in operands[1:] if o is not None]
-        if operands[0] is None:
-            return tuple(edges)
-        if upstream is None:
-            return (Edge(operands[0], UNUSED, formula, local), *edges)
-        product = np.zeros(np.shape(x))
-        np.add.at(product, index, upstream)
-        return (Edge(operands[0], FLOWS, formula, local, product), *edges)
-
-    def matmul(self, step: Step, operands, upstream) -> tuple[Edge, ...]:
-        """`v = a @ b`: the upstream gradient goes back through the product (a Jacobian, not
-        an elementwise factor); the edge's formula says how, with {g} for dL/dv."""
-        a, b = step.arguments
-        rules = MATMUL_RULES.get((np.ndim(a), np.ndim(b)))
-        if rules is None:
-            raise SymbackError(
-                f"explain shows @ of vectors and matrices, not of shapes {np.shape(a)} and "
-                f"{np.shape(b)}",
-                _place(self.fn.filename, step.stmt.line),
-                hint="symback.grad differentiates it; explain a 2-D case",
-            )
-        shown = [
-            o if o is not None else _constant_text(v) for o, v in zip(operands, step.arguments)
-        ]
-        parts: dict[str, list] = {}
-        for operand, (rule, formula) in zip(operands, rules):
-            if operand is None:
-                continue
-            text = formula.format(g="{g}", a=shown[0], b=shown[1])
-            product = None if upstream is None else rule(np.asarray(upstream), a, b)
-            parts.setdefault(operand, []).append((text, product))
-        edges = []
-        for operand, reads in parts.items():  # (x @ x: both reads, added)
-            formula = " + ".join(text for text, _ in reads)
-            if upstream is None:
-                edges.append(Edge(operand, UNUSED, formula))
-                continue
-            total = reads[0][1]
-            for _, more in reads[1:]:
-                total = total + more
-            edges.append(Edge(operand, FLOWS, formula, None, total))
-        return tuple(edges)
-
     def edge(self, operand: str, formula: str, local, upstream) -> Edge:
         if upstream is None:
             return Edge(operand, UNUSED, formula, local)
@@ -413,20 +229,6 @@ class _Backward:
         fitted = unbroadcast(product, shape)
         reduced = np.size(product) > np.size(fitted)
         return Edge(operand, FLOWS, formula, local, fitted, reduced)
-
-
-class _IndexOf:
-    """`_INDEX_OF[i, 1:]` is the index `(i, slice(1, None))`: what x[...] reads."""
-
-    def __getitem__(self, index):
-        return index
-
-
-_INDEX_OF = _IndexOf()
-
-
-def _constant_text(value) -> str:
-    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def unbroadcast(value, shape: tuple[int, ...]):
@@ -444,16 +246,3 @@ def unbroadcast(value, shape: tuple[int, ...]):
         out = np.broadcast_to(out, shape)  # a smaller value (a scalar gradient) spread out
     out = np.array(out, dtype=np.result_type(out, float))
     return out[()] if shape == () else out
-
-
-def _gradient(node: Node):
-    if node.upstream is not None:
-        return node.upstream
-    value = np.zeros_like(node.value, dtype=float)
-    return value[()] if value.ndim == 0 else value
-
-
-def _place(filename: str, line: int) -> Place:
-    text = linecache.getline(filename, line)
-    indent = len(text) - len(text.lstrip())
-    return Place(filename, line, indent, text)

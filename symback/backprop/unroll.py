@@ -139,7 +139,7 @@ class _Walk:
         if len(self.steps) >= MAX_STEPS:
             raise SymbackError(
                 f"explain stops after {MAX_STEPS} statements; this call runs more",
-                _place(self.fn.filename, stmt.line),
+                place(self.fn.filename, stmt.line),
                 hint="explain a smaller case (fewer iterations, a shorter input); "
                 "symback.grad has no such limit",
             )
@@ -167,7 +167,7 @@ class _Walk:
         except Exception as exc:  # the user's values fail in the user's code
             raise ArgumentError(
                 f"evaluating {self.fn.name} at these values failed: {type(exc).__name__}: {exc}",
-                _place(self.fn.filename, line),
+                place(self.fn.filename, line),
                 hint="check the values passed (shapes must broadcast, domains must fit)",
             ) from exc
 
@@ -178,7 +178,7 @@ class _Walk:
             raise ArgumentError(
                 f"at these values {what} is an array of shape {np.shape(value)}, not one "
                 "True or False",
-                _place(self.fn.filename, line),
+                place(self.fn.filename, line),
                 hint="pass values for which the condition is a single truth value, or "
                 "choose elementwise with np.where",
             ) from None
@@ -327,7 +327,8 @@ def _renamed(node, names, constants):
     return node
 
 
-def _place(filename: str, line: int) -> Place:
+def place(filename: str, line: int) -> Place:
+    """The user's line, for an error's caret."""
     text = linecache.getline(filename, line)
     indent = len(text) - len(text.lstrip())
     return Place(filename, line, indent, text)
