@@ -18,7 +18,8 @@ from symback.backprop.render import value_text
 from symback.backprop.trace import BLOCKED, FLOWS, UNUSED, ZERO
 from symback.cli import main
 from symback.commands.explain import import_file
-from tests import zoo
+from tests import array_zoo, zoo
+from tests.helpers import central_difference
 
 ROOT = Path(__file__).resolve().parent.parent
 HAVE_DOT = shutil.which("dot") is not None
@@ -333,12 +334,11 @@ def test_arguments_that_do_not_fit():
 
 def test_unsupported_code_is_a_symback_error():
     def f(x):
-        if x > 0:
-            return x
-        return -x
+        return np.sum(np.cumsum(x))
 
-    with pytest.raises(symback.SymbackError):
-        explain(f, 1.0)
+    with pytest.raises(symback.SymbackError, match="explain cannot show np.cumsum") as info:
+        explain(f, [1.0, 2.0])
+    assert info.value.lineno == inspect.getsourcelines(f)[1] + 1
 
 
 # ------------------------------------------------------------------ the command line
@@ -358,10 +358,8 @@ def total(w, x):
     return np.sum(w * x)
 
 
-def branchy(x):
-    if x > 0:
-        return x
-    return -x
+def running(x):
+    return np.sum(np.cumsum(x))
 """
 AT = "w=2, b=-1, x=0.5, t=1"
 
@@ -447,7 +445,7 @@ def test_cli_usage_errors(model, capsys, argv, message):
 
 
 def test_cli_unsupported_code(model, capsys):
-    assert main(["explain", f"{model}:branchy", "--at", "x=1"]) == 4
+    assert main(["explain", f"{model}:running", "--at", "x=[1, 2]"]) == 4
     err = capsys.readouterr().err
     assert "model.py" in err and "hint:" in err
 
@@ -480,3 +478,83 @@ def test_example_script(tmp_path):
     assert "dL/dw = -0.125" in done.stdout
     assert (tmp_path / "neuron.dot").read_text().startswith('digraph "loss"')
     assert (tmp_path / "neuron.svg").exists() == HAVE_DOT
+
+
+# ------------------------------------------------------------------ reductions over some axes
+
+
+def row_sums(A):
+    return np.sum(np.sum(A, axis=1) ** 2)
+
+
+def column_means(A):
+    return np.sum(np.mean(A, axis=0) ** 2)
+
+
+def kept_dims(A):
+    return np.sum(np.sum(A, axis=(0, 1), keepdims=True) * np.mean(A, -1, keepdims=True))
+
+
+def dot_of_matrix(A, v):
+    return np.sum(np.dot(A, v) ** 2)
+
+
+@pytest.mark.parametrize("f", [row_sums, column_means, kept_dims])
+def test_reductions_over_some_axes_match_central_differences(f):
+    A = np.arange(6.0).reshape(2, 3)
+    e = explain(f, A)
+    np.testing.assert_allclose(e.gradients["A"], central_difference(f, [A], 0), rtol=1e-7)
+
+
+def test_a_row_sum_spreads_each_rows_gradient_along_its_row():
+    # r = [3, 12]; L = sum(r^2): dL/dr = [6, 24], each row's gradient spread along the row
+    e = explain(row_sums, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(e.gradients["A"], [[6, 6, 6], [24, 24, 24]])
+    assert "(spread back along the reduced axes to A's shape)" in str(e)
+
+
+def test_a_column_mean_divides_by_the_column_length():
+    # m = [1.5, 2.5, 3.5]; dL/dm = 2 m; each element gets 2 m / 2 (2 rows), not / 6
+    e = explain(column_means, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(e.gradients["A"], [[1.5, 2.5, 3.5], [1.5, 2.5, 3.5]])
+    assert edge(e.node("t1"), "A").formula == "1 / 2"
+
+
+def test_np_dot_of_a_matrix_and_a_vector():
+    A, v = np.arange(6.0).reshape(2, 3), np.array([1.0, 2.0, 3.0])
+    e = explain(dot_of_matrix, A, v)
+    for i, name in enumerate(("A", "v")):
+        numerical = central_difference(dot_of_matrix, [A, v], i)
+        np.testing.assert_allclose(e.gradients[name], numerical, rtol=1e-7)
+
+
+def test_products_of_more_than_two_dimensions_are_refused():
+    def f(A, B):
+        return np.sum(A @ B)
+
+    with pytest.raises(symback.SymbackError, match="vectors and matrices") as info:
+        explain(f, np.ones((2, 2, 2)), np.ones((2, 2)))
+    assert "symback.grad differentiates it" in info.value.hint
+
+
+# ------------------------------------------------------------------ the array zoo
+
+
+@pytest.mark.parametrize("entry", array_zoo.ARRAY_ZOO, ids=array_zoo.entry_id)
+def test_array_zoo_explained_right_or_refused(entry):
+    """Every array function: the same gradients as symback.grad, or a clear refusal of an
+    operation explain does not show; never other numbers, never a bare exception."""
+    f, args, wrt = entry[:3]
+    names = list(inspect.signature(f).parameters)
+    wrt = tuple(names[w] if isinstance(w, int) else w for w in np.atleast_1d(wrt).tolist())
+    try:
+        e = explain(f, *copy.deepcopy(args))
+    except symback.SymbackError as exc:
+        assert str(exc).startswith(("explain cannot show", "explain shows @")), str(exc)
+        return
+    expected = symback.grad(f, wrt=wrt)(*copy.deepcopy(args))
+    for name, want in zip(wrt, expected):
+        got = e.gradients[name]
+        assert np.shape(got) == np.shape(want), name
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=name)
+    str(e), e.to_dot()

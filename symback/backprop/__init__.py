@@ -30,6 +30,11 @@ class Explanation:
         return self.trace.gradients
 
     @property
+    def path(self) -> list[tuple[int, str]]:
+        """(line, what happened): each `if` passed (the branch taken) and each loop run."""
+        return show.path_lines(self.trace)
+
+    @property
     def value(self):
         """The function's value at these arguments."""
         return self.trace.node(self.trace.output).value
@@ -44,17 +49,23 @@ class Explanation:
     def __str__(self) -> str:
         return show.text(self.trace)
 
+    def text(self, all_iterations: bool = False) -> str:
+        """The table; a loop of more than 8 iterations shows its first and last 3 and one
+        line for the middle, unless `all_iterations` (the numbers cover every iteration)."""
+        return show.text(self.trace, all_iterations)
+
     def __repr__(self) -> str:
         grads = ", ".join(f"d/d{k}={show.value_text(v)}" for k, v in self.gradients.items())
         return f"<Explanation of {show.call_text(self.trace)}: {grads}>"
 
-    def to_dot(self) -> str:
-        """The graph in Graphviz DOT: values and gradients on nodes, local gradients on edges."""
-        return show.dot(self.trace)
+    def to_dot(self, all_iterations: bool = False) -> str:
+        """The graph in Graphviz DOT: values and gradients on nodes, local gradients on edges
+        (the middle of a long loop as one box, unless `all_iterations`)."""
+        return show.dot(self.trace, all_iterations)
 
-    def render(self, path) -> str:
+    def render(self, path, all_iterations: bool = False) -> str:
         """Write the picture to `path` (.svg, .png or .pdf) with Graphviz `dot`; returns path."""
-        return show.write_picture(self.to_dot(), str(path))
+        return show.write_picture(self.to_dot(all_iterations), str(path))
 
     def _repr_svg_(self):
         """The picture for notebooks (None, so the text shows, when `dot` is missing)."""
@@ -66,7 +77,9 @@ class Explanation:
 def explain(f, *args, **kwargs) -> Explanation:
     """The backward pass of `f(*args, **kwargs)`, node by node, from the output to each input.
 
-    Lists are taken as float arrays. The function must return a scalar.
+    Lists are taken as float arrays. The function must return a scalar. Branches and
+    loops show as they ran for these arguments: the branch taken, each loop iteration's
+    nodes tagged with it (`s[i=2]`, `s[#3]` in a while loop).
     """
     lowered = lower(f)
     try:

@@ -6,12 +6,14 @@ import html
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..backend.printer import is_number
 from ..errors import SymbackError, SymbackInternalError
-from .trace import (
+from .arrays import PRODUCTS, SELECTIONS
+from .graph import (
     BLOCKED,
     FLOWS,
     OPAQUE,
@@ -23,6 +25,10 @@ from .trace import (
     Node,
     Trace,
 )
+from .paths import Gap, gaps, path_lines, shown
+
+# A gradient summed from more uses than this lists only the first and last terms.
+LISTED_TERMS = 8
 
 # Picture formats `dot` writes, by file extension.
 PICTURE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
@@ -81,6 +87,14 @@ def call_text(trace: Trace) -> str:
     return f"{trace.function}({args})"
 
 
+@dataclass(frozen=True)
+class Out:
+    """The output: its node, and how dL/dv writes it (`s` for the node `s[i=2]`)."""
+
+    name: str
+    symbol: str
+
+
 def _d(of: str, wrt: str) -> str:
     return f"d{of}/d{wrt}"
 
@@ -89,13 +103,17 @@ def _where(node: Node) -> str:
     return "input" if node.kind == PARAMETER else f"line {node.line}"
 
 
-def _local_text(node: Node, edge: Edge, output: str) -> str:
+def _local_text(node: Node, edge: Edge, output: Out) -> str:
     """`da/dz = np.exp(-z) / (1 + np.exp(-z)) ** 2 = 0.25`, the local gradient on one edge."""
-    d = _d(output if node.name == output else node.name, edge.operand)
+    d = _d(output.symbol if node.name == output.name else node.name, edge.operand)
     if edge.flow == BLOCKED:
         return f"{d} = 0  ({node.name} = {node.code} passes no gradient)"
     if edge.flow == ZERO:
         return f"{d} = 0"
+    if node.op in SELECTIONS:
+        return f"{d} = 1 at {edge.formula}, 0 elsewhere"
+    if node.op in PRODUCTS:
+        return f"{d}: through the matrix product {node.code}"
     if node.kind == PRIMITIVE:
         each = float(np.ravel(edge.local)[0]) if np.size(edge.local) else 0.0
         shown = (
@@ -103,7 +121,7 @@ def _local_text(node: Node, edge: Edge, output: str) -> str:
             if edge.formula == value_text(each)
             else (f"{edge.formula} = {value_text(each)}")
         )
-        if node.upstream is not None and edge.flow == FLOWS and node.name == output:
+        if node.upstream is not None and edge.flow == FLOWS and node.name == output.name:
             return f"{d} = {shown} for each element = {value_text(edge.product)}"
         return f"{d} = {shown} for each element"
     local = value_text(edge.local)
@@ -112,21 +130,33 @@ def _local_text(node: Node, edge: Edge, output: str) -> str:
     return f"{d} = {edge.formula} = {local}"
 
 
-def _product_text(node: Node, edge: Edge, output: str) -> str:
+def _product_text(node: Node, edge: Edge, output: Out) -> str:
     """`dL/dz += dL/da * da/dz = -1 * 0.25 = -0.25`, what one edge sends back."""
     up, local, product = (
-        _d(output, node.name),
+        _d(output.symbol, node.name),
         _d(node.name, edge.operand),
         edge.product,
     )
+    if node.op in SELECTIONS:
+        return (
+            f"{_d(output.symbol, edge.operand)} += {up} added at {edge.formula} = "
+            f"{value_text(product)}"
+        )
+    if node.op in PRODUCTS:
+        rule = edge.formula.replace("{g}", up)
+        return f"{_d(output.symbol, edge.operand)} += {rule} = {value_text(product)}"
     values = f"{value_text(node.upstream)} * {value_text(_shown_local(node, edge))}"
     if edge.reduced:
         return (
-            f"{_d(output, edge.operand)} += sum({up} * {local}) = sum({values}) = "
+            f"{_d(output.symbol, edge.operand)} += sum({up} * {local}) = sum({values}) = "
             f"{value_text(product)}  (summed over the broadcast axes to "
             f"{edge.operand}'s shape)"
         )
-    return f"{_d(output, edge.operand)} += {up} * {local} = {values} = {value_text(product)}"
+    spread = f"  (spread back along the reduced axes to {edge.operand}'s shape)" * edge.spread
+    return (
+        f"{_d(output.symbol, edge.operand)} += {up} * {local} = {values} = "
+        f"{value_text(product)}{spread}"
+    )
 
 
 def _shown_local(node: Node, edge: Edge):
@@ -135,10 +165,10 @@ def _shown_local(node: Node, edge: Edge):
     return edge.local
 
 
-def _upstream_text(node: Node, output: str) -> str:
+def _upstream_text(node: Node, output: Out) -> str:
     """dL/dv: the sum of what v's uses sent back (just one term for most nodes)."""
-    d = _d(output, node.name)
-    if node.name == output:
+    d = _d(output.symbol, node.name)
+    if node.name == output.name:
         return f"{d} = 1  (the output)"
     if node.upstream is None:
         return f"no gradient reaches {node.name}"
@@ -146,39 +176,58 @@ def _upstream_text(node: Node, output: str) -> str:
     shape = shape_text(node.upstream) if node.kind == PARAMETER else ""
     if len(node.uses) < 2:
         return f"{d} = {total}{_notes([shape])}"
-    terms = " + ".join(value_text(p) for _, p in node.uses).replace("+ -", "- ")
-    users = ", ".join(u for u, _ in node.uses)
-    why = f"summed over its {len(node.uses)} uses: {users}"
+    products = [value_text(p) for _, p in node.uses]
+    why = f"summed over its {len(node.uses)} uses"
+    if len(products) > LISTED_TERMS:  # a value every iteration of a long loop reads
+        products = products[:3] + ["..."] + products[-3:]
+    else:
+        why += ": " + ", ".join(u for u, _ in node.uses)
+    terms = " + ".join(products).replace("+ -", "- ")
     return f"{d} = {terms} = {total}{_notes([shape, why])}"
 
 
 # -- the text table ----------------------------------------------------------------------
 
 
-def text(trace: Trace) -> str:
-    """The forward pass, the backward pass from the output back, and the gradients."""
-    out = trace.output
+def text(trace: Trace, all_iterations: bool = False) -> str:
+    """The path taken, the forward pass, the backward pass from the output back, and the
+    gradients; the middle of a long loop is one line unless `all_iterations`."""
+    out = Out(trace.output, trace.symbol)
+    hidden = gaps(trace, all_iterations)
     width = max(len(_where(n)) for n in trace.nodes)
     pad = " " * (4 + width)
-    output_node = trace.node(out)
+    output_node = trace.node(out.name)
     rows = [f"{call_text(trace)} = {value_text(output_node.value)}", ""]
 
+    path = path_lines(trace)
+    if path:
+        rows.append("Path taken (the graph holds only what ran)")
+        line_width = max(len(f"line {line}") for line, _ in path)
+        rows += [f"  {f'line {line}':>{line_width}}  {what}" for line, what in path]
+        rows.append("")
+
     rows.append("Forward pass: each node's value, in order")
-    for n in trace.nodes:
-        rhs = f"{n.code} = " if n.code else ""
+    for n in shown(trace.nodes, hidden):
+        if isinstance(n, Gap):
+            rows.append(f"  {'':>{width}}  {n.text()}")
+            continue
+        rhs = f"{n.code} = " if n.code and not is_number(n.code) else ""
         unused = "" if n.affects_output else "does not affect the output"
         value = value_text(n.value) + _notes([shape_text(n.value), unused])
-        arrow = "  <- output" if n.name == out else ""
+        arrow = "  <- output" if n.name == out.name else ""
         rows.append(f"  {_where(n):>{width}}  {n.name} = {rhs}{value}{arrow}")
 
     rows += [
         "",
         (
-            f"Backward pass, from the output back: {_d(out, 'u')} += "
-            f"{_d(out, 'v')} * dv/du on each edge from v back to u"
+            f"Backward pass, from the output back: {_d(out.symbol, 'u')} += "
+            f"{_d(out.symbol, 'v')} * dv/du on each edge from v back to u"
         ),
     ]
-    for n in reversed(trace.nodes):
+    for n in shown(reversed(trace.nodes), hidden):
+        if isinstance(n, Gap):
+            rows.append(f"  {'':>{width}}  {n.text()}")
+            continue
         if n.kind == PARAMETER or not n.affects_output:
             continue
         rows.append(f"  {_where(n):>{width}}  {n.name} = {n.code}")
@@ -187,12 +236,12 @@ def text(trace: Trace) -> str:
             continue
         for edge in n.edges:
             rows.append(pad + _local_text(n, edge, out))
-            if edge.flow == FLOWS and n.name != out:
+            if edge.flow == FLOWS and (n.name != out.name or n.op in PRODUCTS):
                 rows.append(pad + _product_text(n, edge, out))
     if rows[-1].startswith("Backward pass"):
-        rows.append(f"  (no statements: the output is the input {out} itself)")
+        rows.append(f"  (no statements: the output is the input {out.name} itself)")
 
-    rows += ["", f"Gradients of {out}"]
+    rows += ["", f"Gradients of {out.symbol}"]
     for n in trace.parameters:
         if n.upstream is not None:
             rows.append("  " + _upstream_text(n, out))
@@ -202,7 +251,7 @@ def text(trace: Trace) -> str:
         if not n.affects_output:
             why = "does not affect the output"
         notes = _notes([shape_text(grad), why])
-        rows.append(f"  {_d(out, n.name)} = {value_text(grad)}{notes}")
+        rows.append(f"  {_d(out.symbol, n.name)} = {value_text(grad)}{notes}")
     return "\n".join(rows) + "\n"
 
 
@@ -217,7 +266,7 @@ def _font(colour: str, text: str) -> str:
     return f'<FONT COLOR="{colour}">{html.escape(text, quote=False)}</FONT>'
 
 
-def _node_dot(node: Node, output: str) -> str:
+def _node_dot(node: Node, output: Out) -> str:
     title = node.name if node.kind == PARAMETER else f"{node.name} = {node.code}"
     where = "input" if node.kind == PARAMETER else f"line {node.line}"
     parts = [
@@ -229,7 +278,7 @@ def _node_dot(node: Node, output: str) -> str:
         parts.append(
             _font(
                 GRADIENT_COLOUR,
-                f"{_d(output, node.name)} = {value_text(node.upstream)}",
+                f"{_d(output.symbol, node.name)} = {value_text(node.upstream)}",
             )
         )
     elif not node.affects_output:
@@ -241,27 +290,32 @@ def _node_dot(node: Node, output: str) -> str:
         attrs.update(shape="ellipse", fillcolor=INPUT_FILL)
     elif node.upstream is None or node.kind == OPAQUE:
         attrs.update(fillcolor=OPAQUE_FILL, style="rounded,filled,dashed")
-    if node.name == output:
+    if node.name == output.name:
         attrs.update(penwidth="2.5")
     return f"  {_quote(node.name)} [{_attrs(attrs)}];"
 
 
-def _edge_dot(node: Node, edge: Edge, output: str) -> str:
-    d = _d(output if node.name == output else node.name, edge.operand)
+def _edge_dot(node: Node, edge: Edge, output: Out) -> str:
+    d = _d(output.symbol if node.name == output.name else node.name, edge.operand)
     attrs: dict[str, str] = {}
     if edge.flow in (BLOCKED, ZERO):
         why = "no gradient" if edge.flow == BLOCKED else f"{d} = 0"
         attrs.update(style="dashed", color="#9ca3af", label=f"<{_font('#6b7280', why)}>")
     else:
-        local = value_text(_shown_local(node, edge))
-        if node.kind == PRIMITIVE:
-            local += " each"
+        if node.op in PRODUCTS:
+            local = "matrix product"
+        elif node.op in SELECTIONS:
+            local = f"1 at {edge.formula}"
+        elif node.kind == PRIMITIVE:
+            local = value_text(_shown_local(node, edge)) + " each"
+        else:
+            local = value_text(edge.local)
         lines = [_font(LOCAL_COLOUR, f"{d} = {local}")]
-        if edge.flow == FLOWS and node.name != output:
+        if edge.flow == FLOWS and (node.name != output.name or node.op in PRODUCTS):
             lines.append(
                 _font(
                     GRADIENT_COLOUR,
-                    f"{_d(output, edge.operand)} += {value_text(edge.product)}",
+                    f"{_d(output.symbol, edge.operand)} += {value_text(edge.product)}",
                 )
             )
         if edge.flow == UNUSED:
@@ -275,32 +329,53 @@ def _attrs(attrs: dict[str, str]) -> str:
     return ", ".join(f"{k}={v if v.startswith('<') else _quote(v)}" for k, v in attrs.items())
 
 
-def dot(trace: Trace) -> str:
-    """Graphviz DOT text of the graph, inputs on the left, the output on the right."""
-    out = trace.output
-    title = f"{call_text(trace)} = {value_text(trace.node(out).value)}"
+def dot(trace: Trace, all_iterations: bool = False) -> str:
+    """Graphviz DOT text of the graph, inputs on the left, the output on the right; the
+    middle of a long loop is one dashed box unless `all_iterations`."""
+    out = Out(trace.output, trace.symbol)
+    hidden = gaps(trace, all_iterations)
+    title = f"{call_text(trace)} = {value_text(trace.node(out.name).value)}"
     legend = (
         _font(VALUE_COLOUR, "value")
         + "   "
-        + _font(GRADIENT_COLOUR, f"gradient {_d(out, 'node')}")
+        + _font(GRADIENT_COLOUR, f"gradient {_d(out.symbol, 'node')}")
         + "   "
         + _font(LOCAL_COLOUR, "local gradient on each edge")
+    )
+    path = "".join(
+        f"<BR/>{html.escape(f'line {line}: {what}', quote=False)}"
+        for line, what in path_lines(trace)
     )
     rows = [
         f"digraph {_quote(trace.function)} {{",
         "  graph [rankdir=LR, labelloc=t, fontname=Helvetica, nodesep=0.4, ranksep=0.9,",
-        f"         label=<<B>{html.escape(title, quote=False)}</B><BR/>{legend}<BR/> >];",
+        f"         label=<<B>{html.escape(title, quote=False)}</B>{path}<BR/>{legend}<BR/> >];",
         (
             f'  node [shape=box, style="rounded,filled", fillcolor="{NODE_FILL}", '
             "fontname=Helvetica, fontsize=11];"
         ),
         '  edge [fontname=Helvetica, fontsize=10, color="#4b5563"];',
     ]
-    rows += [_node_dot(n, out) for n in trace.nodes]
+    for n in shown(trace.nodes, hidden):
+        rows.append(_gap_dot(n) if isinstance(n, Gap) else _node_dot(n, out))
+    joined = set()  # edges to or from a gap: one each, unlabelled
     for n in trace.nodes:
-        rows += [_edge_dot(n, e, out) for e in n.edges]
+        for e in n.edges:
+            if n.name not in hidden and e.operand not in hidden:
+                rows.append(_edge_dot(n, e, out))
+                continue
+            ends = tuple(hidden[x].key if x in hidden else x for x in (e.operand, n.name))
+            if ends[0] != ends[1] and ends not in joined:
+                joined.add(ends)
+                rows.append(f"  {_quote(ends[0])} -> {_quote(ends[1])} [style=dashed];")
     rows.append("}")
     return "\n".join(rows) + "\n"
+
+
+def _gap_dot(gap: Gap) -> str:
+    label = html.escape(gap.text().strip(". "), quote=False)
+    attrs = {"label": f"<{label}>", "fillcolor": OPAQUE_FILL, "style": "rounded,filled,dashed"}
+    return f"  {_quote(gap.key)} [{_attrs(attrs)}];"
 
 
 def have_dot() -> bool:

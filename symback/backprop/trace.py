@@ -1,156 +1,152 @@
-"""The computation graph evaluated by hand: forward values, then upstream x local gradients."""
+"""The computation graph evaluated by hand: forward values, then upstream x local gradients.
+
+The graph is the one call's dynamic graph (unroll.py): the branch taken, every loop
+iteration as nodes of its own. Nodes are named for people: the user's variable when one
+node carries it (`y` rather than the merged `y_2`), tagged with the iteration (`s[i=2]`).
+"""
 
 from __future__ import annotations
 
-import linecache
-import math
-from dataclasses import dataclass
+from collections import Counter
 
 import numpy as np
 
 from .. import ir
 from ..adjoint.derivatives import local_derivatives
 from ..adjoint.naming import module_names
-from ..backend.printer import print_code
-from ..errors import NonScalarOutputError, Place, SymbackError, SymbackInternalError
-
-
-class ArgumentError(SymbackError):
-    """The values given do not fit the function: a missing argument, shapes that clash, ..."""
-
-
-# What a node is.
-PARAMETER, ELEMENTWISE, PRIMITIVE, OPAQUE = (
-    "parameter",
-    "elementwise",
-    "primitive",
-    "opaque",
+from ..errors import NonScalarOutputError, SymbackError, SymbackInternalError
+from .arrays import SELECTIONS, ArrayEdges, constant_text
+from .graph import (
+    BLOCKED,
+    ELEMENTWISE,
+    FLOWS,
+    OPAQUE,
+    PARAMETER,
+    PRIMITIVE,
+    UNUSED,
+    ZERO,
+    Edge,
+    Node,
+    Trace,
 )
+from .unroll import ArgumentError, Path, Step, display_code, place, unroll, user_name
 
-# How much gradient crosses an edge: three different absences, named (DESIGN.md 4.3).
-FLOWS = "flows"  # upstream * local reaches the operand
-ZERO = "zero"  # the local gradient is identically zero (np.where's condition, ...)
-BLOCKED = "blocked"  # a step without a gradient: floor, round, sign, comparisons
-UNUSED = "unused"  # the node does not influence the output, so nothing flows back
-
-
-@dataclass(frozen=True)
-class Edge:
-    """Operand `operand` of a node v: the local gradient dv/du and the product it sends back."""
-
-    operand: str
-    flow: str  # FLOWS, ZERO, BLOCKED or UNUSED
-    formula: str = ""  # dv/du over the graph's names ("" when there is none)
-    local: object = None  # dv/du evaluated (None for BLOCKED)
-    product: object = None  # dL/dv * dv/du in u's shape (None unless it FLOWS)
-    reduced: bool = False  # the product was summed over broadcast axes to fit u's shape
-
-
-@dataclass(frozen=True)
-class Node:
-    """One value of the graph: an input or one SSA statement, forward and backward."""
-
-    name: str  # SSA name: the user's name, `y_1` for y's second value, `t1` a temporary
-    kind: str  # PARAMETER, ELEMENTWISE, PRIMITIVE or OPAQUE
-    line: int | None  # the user's line (None for an input)
-    code: str  # the forward expression over graph names ("" for an input)
-    value: object
-    upstream: object  # dL/d(node); None when no gradient reaches it
-    edges: tuple[Edge, ...] = ()
-    uses: tuple[tuple[str, object], ...] = ()  # (consumer, product) summed into upstream
-    affects_output: bool = True
-    op: str = ""  # the primitive's operation (sum, mean)
-
-
-@dataclass(frozen=True)
-class Trace:
-    """The whole graph of one call: nodes in forward order, inputs first."""
-
-    function: str
-    filename: str
-    nodes: tuple[Node, ...]
-    output: str
-
-    def node(self, name: str) -> Node:
-        return next(n for n in self.nodes if n.name == name)
-
-    @property
-    def parameters(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes if n.kind == PARAMETER)
-
-    @property
-    def gradients(self) -> dict[str, object]:
-        """dL/d(input) for every input, in the input's shape (zeros where nothing flows)."""
-        return {n.name: _gradient(n) for n in self.parameters}
-
-
-# Local gradients of the array primitives with respect to each element of their operand.
-PRIMITIVE_LOCALS = {
-    "sum": (lambda x: np.ones(np.shape(x)), lambda x: "1"),
-    "mean": (
-        lambda x: np.full(np.shape(x), 1 / np.size(x)),
-        lambda x: f"1 / {np.size(x)}",
-    ),
-}
+__all__ = [
+    "ArgumentError",
+    "BLOCKED",
+    "ELEMENTWISE",
+    "FLOWS",
+    "OPAQUE",
+    "PARAMETER",
+    "PRIMITIVE",
+    "SELECTIONS",
+    "UNUSED",
+    "ZERO",
+    "Edge",
+    "Node",
+    "Trace",
+    "trace",
+]
 
 
 def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
-    """Evaluate `fn` at `arguments` forward, then walk back from its output (upstream = 1)."""
-    what = {ir.If: "branches", ir.Loop: "loops", ir.Write: "writes into an array element"}
-    compound = next((s for s in fn.body if type(s) in what), None)
-    if compound is not None:
+    """Run `fn` at `arguments` on the path its values choose, then walk back (upstream = 1)."""
+    write = next((s for s in ir.every_statement(fn.body) if isinstance(s, ir.Write)), None)
+    if write is not None:
         raise SymbackError(
-            f"explain shows straight-line code; this function {what[type(compound)]}",
-            _place(fn.filename, compound.line),
-            hint="explain each piece of straight-line computation as a function of its own",
+            "explain does not show writes into an array element yet",
+            place(fn.filename, write.line),
+            hint="symback.grad differentiates it; explain a version that builds the array "
+            "with np.stack or arithmetic",
         )
-    values = _forward(fn, arguments)
-    output_value = values[fn.output]
+    """Run `fn` at `arguments` on the path its values choose, then walk back (upstream = 1)."""
+    path = unroll(fn, arguments)
+    if path.output is None:  # a loop counter or a flag: no node of the graph
+        raise SymbackError(
+            f"{fn.name} returns a value that is not computed from its inputs",
+            place(fn.filename, fn.output_line),
+            hint="explain shows how a float result is computed from the inputs",
+        )
+    values: dict[tuple, object] = {(p.name, ()): arguments[p.name] for p in fn.params}
+    values.update({step.node: step.value for step in path.steps})
+    output_value = values[path.output]
     if np.ndim(output_value) != 0:
         raise NonScalarOutputError(
             f"{fn.name} returned an array of shape {np.shape(output_value)}; explain shows "
             "the gradient of a scalar output",
-            _place(fn.filename, fn.output_line),
+            place(fn.filename, fn.output_line),
             hint="return a scalar, e.g. np.sum(...) or np.mean(...) of the array",
         )
-    return _Backward(fn, values).run()
+    return _Backward(fn, path, values).run()
 
 
-def _forward(fn: ir.Function, arguments: dict[str, object]) -> dict[str, object]:
-    """Each node's value: the inputs, then every statement's printed code, in order."""
-    modules = module_names(fn.user_names)
-    namespace: dict[str, object] = {modules["np"]: np, modules["math"]: math}
-    namespace.update(arguments)
-    values = dict(arguments)
-    for stmt in fn.body:
-        text = print_code(stmt.code)
-        try:
-            values[stmt.target] = namespace[stmt.target] = eval(text, namespace)
-        except Exception as exc:  # the user's values fail in the user's code
-            raise ArgumentError(
-                f"evaluating {fn.name} at these values failed: {type(exc).__name__}: {exc}",
-                _place(fn.filename, stmt.line),
-                hint="check the values passed (shapes must broadcast, domains must fit)",
-            ) from exc
-    return values
+def node_names(fn: ir.Function, path: Path) -> dict[tuple, str]:
+    """Each node's name: the user's variable and the iteration (`s[i=2]`) when that is
+    unique in the call, else the SSA name (`s_3[i=2]`); inputs keep their own names."""
+    runs = {run.number: run for run in path.loops}
+
+    def tag(iteration) -> str:
+        if not iteration:
+            return ""
+        return "[" + ", ".join(runs[r].tags[k] for r, k in iteration) + "]"
+
+    inputs = {(p.name, ()): p.name for p in fn.params}
+    exact = {s.node: s.node[0] + tag(s.iteration) for s in path.steps}
+    wanted = {
+        s.node: (user_name(s.node[0], fn) or s.node[0]) + tag(s.iteration) for s in path.steps
+    }
+    count = Counter(list(inputs.values()) + list(wanted.values()))
+    names = {node: wanted[node] if count[wanted[node]] == 1 else exact[node] for node in wanted}
+    if len(set(names.values()) | set(inputs.values())) < len(names) + len(inputs):
+        names = exact  # (a user's name that looks like an SSA name: keep them all apart)
+    return {**inputs, **names}
 
 
-class _Backward:
+def _symbol(fn: ir.Function, output: str, names: dict[tuple, str]) -> str:
+    """How dL/dv writes the output: its user's name, unless another node has that name."""
+    taken = set(names.values()) - {output}
+    for candidate in (user_name(output.split("[")[0], fn), fn.name):
+        if candidate and candidate not in taken:
+            return candidate
+    return output
+
+
+class _Backward(ArrayEdges):
     """The backward walk: each reached node sends dL/dv * dv/du to each operand u."""
 
-    def __init__(self, fn: ir.Function, values: dict[str, object]):
+    def __init__(self, fn: ir.Function, path: Path, values: dict[tuple, object]):
         self.fn = fn
-        self.values = values
-        self.uses: dict[str, list[tuple[str, object]]] = {fn.output: [("", 1.0)]}
-        self.affects = _affecting(fn)
+        self.path = path
+        self.names = node_names(fn, path)
+        self.values = {self.names[node]: value for node, value in values.items()}
+        self.output = self.names[path.output]
+        self.uses: dict[str, list[tuple[str, object]]] = {self.output: [("", 1.0)]}
+        self.affects = self.affecting()
+        self.modules = module_names(fn.user_names)
 
     def run(self) -> Trace:
         statements = []
-        for stmt in reversed(self.fn.body):
-            statements.append(self.statement(stmt))
+        for step in reversed(self.path.steps):
+            statements.append(self.statement(step))
         inputs = [self.parameter(p.name) for p in self.fn.params]
         nodes = tuple(inputs + statements[::-1])
-        return Trace(self.fn.name, self.fn.filename, nodes, self.fn.output)
+        return Trace(
+            self.fn.name,
+            self.fn.filename,
+            nodes,
+            self.output,
+            _symbol(self.fn, self.output, self.names),
+            self.path.branches,
+            self.path.loops,
+        )
+
+    def affecting(self) -> set[str]:
+        """The nodes any path leads from to the output or to a decision, gradient or not."""
+        reach = {self.output} | {self.names[n] for n in self.path.control}
+        for step in reversed(self.path.steps):
+            if self.names[step.node] in reach:
+                reach.update(self.names[o] for o in step.operands if o is not None)
+        return reach
 
     def upstream(self, name: str):
         uses = self.uses.get(name)
@@ -166,61 +162,72 @@ class _Backward:
         uses = tuple(u for u in self.uses.get(name, ()) if u[0])
         return Node(name, PARAMETER, None, "", value, upstream, (), uses, name in self.affects)
 
-    def statement(self, stmt: ir.Statement) -> Node:
-        upstream = self.upstream(stmt.target)
+    def statement(self, step: Step) -> Node:
+        stmt, name = step.stmt, self.names[step.node]
+        operands = tuple(None if o is None else self.names[o] for o in step.operands)
+        renamed = {o: n for o, n in zip(stmt.operands, operands) if n is not None}
+        constants = {o: v for o, n, v in zip(stmt.operands, operands, step.arguments) if n is None}
+        code = display_code(stmt.code, renamed, constants)
+        upstream = self.upstream(name)
         if isinstance(stmt, ir.Elementwise):
-            edges, op = self.elementwise(stmt, upstream), ""
+            edges, op = self.elementwise(step, operands, upstream), ""
         elif isinstance(stmt, ir.Primitive):
-            edges, op = self.primitive(stmt, upstream), stmt.op
+            edges, op = self.primitive(step, operands, upstream, code), stmt.op
         elif isinstance(stmt, ir.Opaque):
-            edges, op = tuple(Edge(o, BLOCKED) for o in stmt.operands), ""
+            edges, op = tuple(Edge(o, BLOCKED) for o in dict.fromkeys(operands) if o), ""
         else:  # never guess a gradient
             raise SymbackInternalError(f"explain has no rule for {type(stmt).__name__}")
         for edge in edges:
             if edge.flow == FLOWS:
-                self.uses.setdefault(edge.operand, []).append((stmt.target, edge.product))
+                self.uses.setdefault(edge.operand, []).append((name, edge.product))
         kind = {ir.Elementwise: ELEMENTWISE, ir.Primitive: PRIMITIVE}.get(type(stmt), OPAQUE)
         return Node(
-            stmt.target,
+            name,
             kind,
             stmt.line,
-            print_code(stmt.code),
-            self.values[stmt.target],
+            code,
+            step.value,
             upstream,
             edges,
-            tuple(u for u in self.uses.get(stmt.target, ()) if u[0]),
-            stmt.target in self.affects,
+            tuple(u for u in self.uses.get(name, ()) if u[0]),
+            name in self.affects,
             op,
+            step.iteration,
         )
 
-    def elementwise(self, stmt: ir.Elementwise, upstream) -> tuple[Edge, ...]:
+    def elementwise(self, step: Step, operands, upstream) -> tuple[Edge, ...]:
+        stmt = step.stmt
         templates = local_derivatives(stmt.expr, len(stmt.operands))
         by_field = {f"a{i}": f"_a{i}" for i in range(len(stmt.operands))}
-        named = {f"a{i}": o for i, o in enumerate(stmt.operands)}
-        scope = {f"_a{i}": self.values[o] for i, o in enumerate(stmt.operands)}
+        named = {
+            f"a{i}": o if o is not None else constant_text(v)
+            for i, (o, v) in enumerate(zip(operands, step.arguments))
+        }
+        scope = {f"_a{i}": v for i, v in enumerate(step.arguments)}
         scope["np"] = np
-        edges = []
-        for operand, template in zip(stmt.operands, templates):
+        locals_: dict[str, list] = {}  # per node: (formula, value) of each place it is read
+        for operand, template in zip(operands, templates):
+            if operand is None:  # a loop counter: a number of the iteration, not a node
+                continue
             if template is None:
-                edges.append(Edge(operand, ZERO, "0", 0.0))
+                locals_.setdefault(operand, [])
                 continue
             formula = template.format(np="np", **named)
             with np.errstate(all="ignore"):  # kinks: the printed formula selects with where
                 local = eval(template.format(np="np", **by_field), dict(scope))
+            locals_.setdefault(operand, []).append((formula, local))
+        edges = []
+        for operand, parts in locals_.items():
+            if not parts:
+                edges.append(Edge(operand, ZERO, "0", 0.0))
+                continue
+            # a node read twice (`s * 2 + x` where s is x): one edge, the reads' sum
+            formula = " + ".join(f"({f})" if len(parts) > 1 and " " in f else f for f, _ in parts)
+            local = parts[0][1]
+            for _, more in parts[1:]:
+                local = local + more
             edges.append(self.edge(operand, formula, local, upstream))
         return tuple(edges)
-
-    def primitive(self, stmt: ir.Primitive, upstream) -> tuple[Edge, ...]:
-        if stmt.op not in PRIMITIVE_LOCALS:
-            raise SymbackError(
-                f"explain cannot show np.{stmt.op} yet",
-                _place(self.fn.filename, stmt.line),
-                hint="symback.grad differentiates it; explain covers sum and mean",
-            )
-        local_of, formula_of = PRIMITIVE_LOCALS[stmt.op]
-        (operand,) = stmt.operands
-        x = self.values[operand]
-        return (self.edge(operand, formula_of(x), local_of(x), upstream),)
 
     def edge(self, operand: str, formula: str, local, upstream) -> Edge:
         if upstream is None:
@@ -248,25 +255,3 @@ def unbroadcast(value, shape: tuple[int, ...]):
         out = np.broadcast_to(out, shape)  # a smaller value (a scalar gradient) spread out
     out = np.array(out, dtype=np.result_type(out, float))
     return out[()] if shape == () else out
-
-
-def _affecting(fn: ir.Function) -> set[str]:
-    """The names any path leads from to the output, gradient or not."""
-    reach = {fn.output}
-    for stmt in reversed(fn.body):
-        if stmt.target in reach:
-            reach.update(stmt.operands)
-    return reach
-
-
-def _gradient(node: Node):
-    if node.upstream is not None:
-        return node.upstream
-    value = np.zeros_like(node.value, dtype=float)
-    return value[()] if value.ndim == 0 else value
-
-
-def _place(filename: str, line: int) -> Place:
-    text = linecache.getline(filename, line)
-    indent = len(text) - len(text.lstrip())
-    return Place(filename, line, indent, text)

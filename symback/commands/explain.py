@@ -20,6 +20,12 @@ examples:
   symback explain model.py:loss --at "w=2, b=-1, x=0.5, t=1"
   symback explain model.py:loss --at "w=[0.5, -1], x=[[1, 2], [3, 4]]" --dot loss.dot
   symback explain model.py:loss --at "w=2, b=-1, x=0.5, t=1" --render loss.svg
+  symback explain model.py -f horner --at "x=2.0"
+
+Branches and loops show as this call ran them: the branch taken, each loop iteration's
+nodes tagged with it (s[i=2]; s[#3] in a while loop). A loop of more than 8 iterations shows
+its first and last 3 and one line for the middle (--all-iterations shows every one); a call
+that runs more than 10,000 statements is refused.
 
 --at takes Python literals, one name=value per parameter (parameters with defaults may be
 left out); lists become float arrays, integers become floats. The file is imported (run),
@@ -47,7 +53,12 @@ def add_parser(subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("target", metavar="FILE.py:FUNCTION", help="the function to explain")
+    parser.add_argument(
+        "target",
+        metavar="FILE.py:FUNCTION",
+        help="the function to explain (or FILE.py with -f FUNCTION)",
+    )
+    parser.add_argument("-f", "--function", metavar="NAME", help="the function in FILE.py")
     parser.add_argument(
         "--at",
         metavar='"NAME=VALUE, ..."',
@@ -55,6 +66,11 @@ def add_parser(subparsers) -> None:
         help="the arguments, as Python literals",
     )
     parser.add_argument("--dot", metavar="FILE", help="also write the graph as Graphviz DOT")
+    parser.add_argument(
+        "--all-iterations",
+        action="store_true",
+        help="show every iteration of long loops (by default the first and last 3)",
+    )
     parser.add_argument(
         "--render",
         metavar="FILE",
@@ -68,7 +84,7 @@ def run(args) -> int:
     from ..backprop.render import PICTURE_FORMATS
 
     try:
-        path, name = split_target(args.target)
+        path, name = split_target(args.target, args.function)
         values = parse_at(args.at)
     except UsageError as exc:
         print(f"symback explain: {exc}", file=sys.stderr)
@@ -103,7 +119,7 @@ def run(args) -> int:
     except SymbackError as exc:
         print(exc, file=sys.stderr)
         return EXIT_UNSUPPORTED
-    sys.stdout.write(str(explanation))
+    sys.stdout.write(explanation.text(args.all_iterations))
     return write_outputs(explanation, args)
 
 
@@ -112,10 +128,10 @@ def write_outputs(explanation, args) -> int:
     try:
         if args.dot:
             with open(args.dot, "w", encoding="utf-8") as f:
-                f.write(explanation.to_dot())
+                f.write(explanation.to_dot(args.all_iterations))
             print(f"wrote {args.dot}", file=sys.stderr)
         if args.render:
-            explanation.render(args.render)
+            explanation.render(args.render, args.all_iterations)
             print(f"wrote {args.render}", file=sys.stderr)
     except SymbackError as exc:  # no Graphviz
         print(exc, file=sys.stderr)
@@ -129,11 +145,17 @@ def write_outputs(explanation, args) -> int:
     return EXIT_OK
 
 
-def split_target(target: str) -> tuple[str, str]:
-    """`model.py:f` -> ("model.py", "f")."""
+def split_target(target: str, function: str | None = None) -> tuple[str, str]:
+    """`model.py:f`, or `model.py` and `-f f` -> ("model.py", "f")."""
+    if function is not None:
+        if not function.isidentifier():
+            raise UsageError(f"-f takes a function's name, got {function!r}")
+        if target.endswith(".py") or ":" not in target:
+            return target, function
+        raise UsageError(f"name the function once: {target!r} and -f {function}")
     path, sep, name = target.rpartition(":")
     if not sep or not path or not name.isidentifier():
-        raise UsageError(f"expected FILE.py:FUNCTION, got {target!r}")
+        raise UsageError(f"expected FILE.py:FUNCTION (or FILE.py -f FUNCTION), got {target!r}")
     return path, name
 
 
