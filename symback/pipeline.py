@@ -20,6 +20,7 @@ from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo, function_source
 from .frontend.static import read_module
 from .optimize.exp_reductions import fuse_exp_reductions
+from .optimize.floats import floats_in_math
 from .optimize.repeats import merge_repeats
 
 
@@ -119,14 +120,26 @@ def probe(generated: Generated) -> str:
 
 
 def specialise(
-    generated: Generated, shapes: dict, guard: tuple[str, ...], scalar_known: bool
+    generated: Generated,
+    shapes: dict,
+    guard: tuple[str, ...],
+    scalar_known: bool,
+    floats: frozenset[str] = frozenset(),
 ) -> str:
     """The module again, its backward pass specialised to the `shapes` of top-level values
-    (which hold while the `guard` statements at its start let the call through)."""
-    program = reverse(generated.lowered, generated.wrt, generated.names, shapes)
-    spec = replace(generated.spec, program=program, guard=guard, scalar_known=scalar_known)
+    (which hold while the `guard` statements at its start let the call through), and NumPy's
+    functions on the values that are `floats` spelled with `math` (for the gradient alone)."""
+    fn, names, retry = generated.lowered, generated.names, ""
+    if floats and not generated.spec.value_too:
+        fn = floats_in_math(fn, set(floats), names["np"], names["math"])
+        retry = guard[-1].strip() if fn.body != generated.lowered.body else ""
+    program = reverse(fn, generated.wrt, names, shapes)
+    spec = replace(
+        generated.spec, program=program, guard=guard, scalar_known=scalar_known, retry=retry
+    )
     label = "a specialisation to the shapes of one call"
-    return emit.module_text([spec], generated.names, label, generated.uses_math, "-")
+    uses_math = generated.uses_math or bool(retry)
+    return emit.module_text([spec], names, label, uses_math, "-")
 
 
 def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:

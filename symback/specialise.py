@@ -157,8 +157,13 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
         if issubclass(kind, (numpy.ndarray, numpy.generic))
     }
     guard = guard_rows(description, fn.params, types)
+    floats = frozenset(
+        name
+        for name in shapes
+        if isinstance(values.get(name), (float, numpy.floating))  # not bool, not 0-d arrays
+    )
     # An output from a branch or loop may be an array for other arguments: still checked.
-    text = specialise(generated, shapes, guard, scalar_known=fn.output in shapes)
+    text = specialise(generated, shapes, guard, fn.output in shapes, floats)
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})
     namespace[GENERAL] = general

@@ -175,3 +175,33 @@ def test_specialising_can_be_turned_off(monkeypatch):
     x = N(size=4)
     np.testing.assert_allclose(g(x), 3 * x**2)
     assert not g._specialised and g.specialised_source is None
+
+
+# -- NumPy functions on Python floats run as `math` functions in the gradient
+
+
+def np_on_floats(a, b):
+    t = np.sin(a * b) + np.exp(-a * a)
+    return np.arctan(t) * np.sqrt(1.0 + b * b) + np.log1p(t * t)
+
+
+def overflows(x):
+    return np.log(1.0 + np.exp(x)) + np.sqrt(np.abs(x))
+
+
+def test_numpy_functions_on_floats_become_math_functions():
+    args = (0.7, -1.3)
+    check_gradient(np_on_floats, args, wrt=(0, 1))
+    g = symback.grad(np_on_floats, wrt=(0, 1))
+    body = g.specialised_source.split("def grad_np_on_floats")[1]
+    assert "math.sin(" in body and "math.atan(" in body and "np.sin(" not in body
+    value, grads = symback.value_and_grad(np_on_floats, wrt=(0, 1))(*args)
+    assert value == np_on_floats(*args)  # the value is the user's own, bit for bit
+    np.testing.assert_allclose(grads, g(*args), rtol=1e-14)
+
+
+def test_where_math_raises_the_general_code_answers():
+    g = symback.grad(overflows)
+    for x in (0.5, 800.0, -800.0):  # math.exp(800.0) raises OverflowError; np.exp gives inf
+        np.testing.assert_allclose(g(x), g.function(x), rtol=1e-14)
+    assert np.isfinite(g(800.0))

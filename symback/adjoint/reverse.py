@@ -23,6 +23,7 @@ from ..backend.printer import is_number, print_code
 from ..errors import Place, SymbackError
 from ..optimize.shifts import shift_free
 from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
+from ..rules.elementwise import MATH_SPELLING
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .naming import Namer
@@ -31,10 +32,6 @@ from .writes import WriteAdjoints, WriteLog
 
 SEED = "1.0"
 
-# Functions and constants that `math` spells as NumPy does (math.exp, np.exp, ...).
-SAME_IN_MATH = frozenset(
-    {"exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "pi", "e"}
-)
 _NUMPY_CALL = re.compile(r"\{np\}\.(\w+)")
 
 
@@ -363,8 +360,8 @@ class _Backward(ControlAdjoints, WriteAdjoints):
     def instantiate(self, template: str, fields: dict, scalar: bool) -> str:
         """A printed derivative for this statement. On Python floats, the `math` spelling of
         each function where it has one: a NumPy call on a float costs ~20x a `math` one."""
-        if scalar and set(_NUMPY_CALL.findall(template)) <= SAME_IN_MATH:
-            fields = dict(fields, np=self.names["math"])
+        if scalar and set(_NUMPY_CALL.findall(template)) <= set(MATH_SPELLING):
+            template = _NUMPY_CALL.sub(lambda m: "{math}." + MATH_SPELLING[m[1]], template)
         return template.format_map(fields)
 
     def primitive(self, stmt: ir.Primitive, upstream: str) -> None:

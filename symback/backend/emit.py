@@ -25,6 +25,9 @@ class Spec:
     # arguments' types and shapes), and whether the output is known to be a scalar.
     guard: tuple[str, ...] = ()
     scalar_known: bool = False
+    # ... and, where it calls `math` in place of NumPy on floats, the statement that runs the
+    # general code instead when `math` or float division raises where NumPy gives inf or nan
+    retry: str = ""
     probe: bool = False  # only the forward pass, returning every value it computed
 
 
@@ -67,6 +70,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         f'{INDENT}"""{what} of `{fn.name}` with respect to {wrt}."""',
     ]
     rows += [INDENT + row for row in spec.guard]
+    start = len(rows)
     rows += _render(forward, 1)
     if checked:
         rows += [
@@ -78,6 +82,12 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         ]
     rows += _render(backward, 1)
     rows.append(f"{INDENT}return {result}")
+    if spec.retry:
+        tried = [INDENT + row for row in rows[start:]]
+        handler = (
+            f"{INDENT}except (OverflowError, ValueError, ZeroDivisionError):  # NumPy: inf, nan"
+        )
+        rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT * 2}{spec.retry}"]
     return "\n".join(rows) + "\n"
 
 

@@ -14,6 +14,14 @@ import sympy as sp
 
 from .functions import Cbrt, Clip, LogAddExp, LogAddExp2, Maximum, Minimum, Where, power
 
+# NumPy's elementwise functions and constants that `math` has, by their `math` names: on a
+# Python float a `math` call costs ~0.05 us, a NumPy one ~1 us.
+MATH_SPELLING = {
+    **{f: f for f in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan")},
+    **{f: f for f in ("sinh", "cosh", "tanh", "log2", "log10", "pi", "e")},
+    **{f"arc{f}": f"a{f}" for f in ("sin", "cos", "tan", "sinh", "cosh", "tanh")},
+}
+
 
 @dataclass(frozen=True)
 class Elementwise:
