@@ -36,8 +36,8 @@ def describe(params: tuple[ir.Parameter, ...], arguments: dict) -> tuple | None:
             return None
         value = arguments[p.name]
         kind = type(value)
-        if kind is numpy.ndarray:
-            out.append((p.name, kind, value.shape))
+        if kind is numpy.ndarray:  # (the dtype too: which values are floats depends on it)
+            out.append((p.name, kind, (value.shape, value.dtype)))
         elif kind is float or isinstance(value, (numpy.floating, numpy.complexfloating)):
             out.append((p.name, kind, ()))
         elif kind in BY_VALUE:
@@ -57,7 +57,8 @@ def guard_rows(description: tuple, params: tuple[ir.Parameter, ...], types: dict
         type_name = kind.__name__ if kind in (float, int, bool, str) else types[kind]
         tests.append(f"{name}.__class__ is {type_name}")  # (a third faster than type(x))
         if kind is numpy.ndarray:
-            tests.append(f"{name}.shape == {detail!r}")
+            shape, dtype = detail
+            tests += [f"{name}.shape == {shape!r}", f"{name}.dtype is {types[dtype]}"]
         elif kind in BY_VALUE:
             tests.append(f"{name} == {detail!r}")
     args = ", ".join(p.name if p.kind == "positional" else f"{p.name}={p.name}" for p in params)
@@ -151,11 +152,13 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
             continue
     if numpy.ndim(values.get(fn.output)) != 0:
         return None  # not a scalar: the general path says so
-    types = {  # the types the guard names, other than builtins
+    types = {  # the types and dtypes the guard names, other than builtins
         kind: ARRAY if kind is numpy.ndarray else f"_symback_{kind.__name__}"
         for _, kind, _ in description
         if issubclass(kind, (numpy.ndarray, numpy.generic))
     }
+    dtypes = dict.fromkeys(detail[1] for _, kind, detail in description if kind is numpy.ndarray)
+    types.update({dtype: f"_symback_dtype{i}" for i, dtype in enumerate(dtypes)})
     guard = guard_rows(description, fn.params, types)
     floats = frozenset(
         name

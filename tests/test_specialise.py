@@ -205,3 +205,18 @@ def test_where_math_raises_the_general_code_answers():
     for x in (0.5, 800.0, -800.0):  # math.exp(800.0) raises OverflowError; np.exp gives inf
         np.testing.assert_allclose(g(x), g.function(x), rtol=1e-14)
     assert np.isfinite(g(800.0))
+
+
+def test_an_array_of_another_dtype_gets_its_own_code():
+    def first_sine(x):
+        return np.sin(x[0]) * np.sum(x)
+
+    g = symback.grad(first_sine)
+    x = N(size=3)
+    check_gradient(first_sine, (x,))
+    for other in (x.astype(np.float32), x.astype(complex)):  # x[0] is no Python float here
+        expected = g.function(other)
+        got = g(other)
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert len(g._specialised) == 3
