@@ -130,6 +130,11 @@ def every_statement(stmts):
             yield from every_statement(s.body)
 
 
+def names_in(code: ast.AST) -> set[str]:
+    """Every name that appears in a piece of code."""
+    return {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
+
+
 def reads(s: "Statement") -> set[str]:
     """Every name a statement reads, inside its branches and loop bodies too."""
     if isinstance(s, If):
@@ -142,7 +147,7 @@ def reads(s: "Statement") -> set[str]:
         for inner in s.body:
             out |= reads(inner)
         return out
-    return set(s.operands) | {n.id for n in ast.walk(s.code) if isinstance(n, ast.Name)}
+    return set(s.operands) | names_in(s.code)
 
 
 @dataclass(frozen=True)

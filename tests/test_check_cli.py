@@ -50,6 +50,7 @@ AT = "w=[1, 2, 3], b=0.5, x=[0.1, 0.2, 0.3], t=[1, 0, 1]"
 def model(tmp_path):
     (tmp_path / "model.py").write_text(MODEL)
     (tmp_path / "broken.py").write_text("import numpy as np\nraise RuntimeError('no')\n")
+    (tmp_path / "notes.txt").write_text(MODEL)  # Python, but not a file Python imports
     return tmp_path
 
 
@@ -156,6 +157,7 @@ def test_inconclusive_exits_2(model):
             "names no parameter",
         ),
         (["missing.py:loss", "loss_grad"], "no such file: missing.py"),
+        (["notes.txt:loss", "loss_grad"], "cannot import notes.txt: not a Python file"),
         (["model.py:nope", "loss_grad", "--at", AT], "has no function 'nope'"),
         (["model.py", "loss_grad"], "expected path.py:name"),
         (["model.py:loss"], "required: GRAD"),

@@ -27,6 +27,7 @@ from ..rules.functions import (
     Minimum,
     Sigmoid,
     Where,
+    is_selector,
 )
 
 # -- rewriting ------------------------------------------------------------------------------
@@ -161,15 +162,11 @@ def guard_unselected(d: sp.Expr, masks: set) -> sp.Expr:
     the where then drops). Where g may be singular, its operands are replaced, at the
     unselected elements, by a value at which g is finite: the double-where of careful code.
     """
-    return d.replace(lambda e: e.is_Mul and any(_is_selector(f) for f in e.args), _guarded)
-
-
-def _is_selector(e: sp.Expr) -> bool:
-    return isinstance(e, Where) and {e.args[1], e.args[2]} == {sp.S.Zero, sp.S.One}
+    return d.replace(lambda e: e.is_Mul and any(is_selector(f) for f in e.args), _guarded)
 
 
 def _guarded(product: sp.Expr) -> sp.Expr:
-    selector = next(f for f in product.args if _is_selector(f))
+    selector = next(f for f in product.args if is_selector(f))
     cond, if_true, _ = selector.args
     rest = product / selector
     if not _may_be_singular(rest):

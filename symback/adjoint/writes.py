@@ -69,13 +69,8 @@ class WriteLog:
 
 
 def contains_write(stmt) -> bool:
-    if isinstance(stmt, ir.Write):
-        return True
-    if isinstance(stmt, ir.If):
-        return any(contains_write(s) for s in stmt.then + stmt.orelse)
-    if isinstance(stmt, ir.Loop):
-        return any(contains_write(s) for s in stmt.body)
-    return False
+    """Is `stmt` an element write, or a branch or loop with one inside?"""
+    return any(isinstance(s, ir.Write) for s in ir.every_statement([stmt]))
 
 
 def written_arrays(stmts) -> set[str]:
@@ -117,9 +112,11 @@ class WriteAdjoints:
         self.writes = WriteLog(self.namer.fresh("writes"), self.names["log_write"])
         self.helpers.add("log_write")
         self.writes.differentiated = {
-            s.target for s in statements(body) if isinstance(s, ir.Write) and s.value in self.active
+            s.target
+            for s in ir.every_statement(body)
+            if isinstance(s, ir.Write) and s.value in self.active
         }
-        for loop in statements(body):
+        for loop in ir.every_statement(body):
             if isinstance(loop, ir.Loop) and contains_write(loop):
                 self.writes.loop_marks[id(loop)] = self.namer.fresh("marks")
 
@@ -164,7 +161,7 @@ class WriteAdjoints:
         from .reverse import Term, _identifiers
 
         touched: set[str] = set()
-        for s in statements([stmt]):
+        for s in ir.every_statement([stmt]):
             if isinstance(s, ir.Write):
                 touched |= self.sharing.get(s.target, frozenset())
         for value, terms in self.terms.items():
@@ -256,12 +253,12 @@ class WriteAdjoints:
         """Does the body read an array it writes (or a view of it), or leave the undoing of
         an if or loop with writes to a mark taken while it runs?"""
         touched: set[str] = set()
-        for s in statements(loop.body):
+        for s in ir.every_statement(loop.body):
             if isinstance(s, ir.Write):
                 touched |= self.sharing.get(s.target, frozenset())
             if id(s) in self.writes.before:
                 return True
-        for s in statements(loop.body):
+        for s in ir.every_statement(loop.body):
             if isinstance(s, ir.Write):
                 reads = {s.value, *s.index_operands}
             elif isinstance(s, ir.If):
@@ -312,10 +309,4 @@ def _passes_on(s, buffers) -> bool:
     )
 
 
-def statements(stmts):
-    for s in stmts:
-        yield s
-        if isinstance(s, ir.If):
-            yield from statements(s.then + s.orelse)
-        elif isinstance(s, ir.Loop):
-            yield from statements(s.body)
+statements = ir.every_statement  # the name api.py imports

@@ -58,7 +58,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     checked = not (spec.scalar_known or _scalar_by_construction(fn))
     returned = set(gradients) | ({value} if spec.value_too or checked else set())
     if fn.aux is not None:
-        returned |= {n.id for n in ast.walk(fn.aux) if isinstance(n, ast.Name)}
+        returned |= ir.names_in(fn.aux)
     backward = prune(list(program.backward), set(gradients) | returned)
     needed = set().union(*(line.uses for line in backward)) | returned
     forward = prune(list(program.forward), needed)

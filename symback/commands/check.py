@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib.util
 import inspect
 import json
 import os
@@ -14,6 +13,7 @@ import numpy as np
 
 from ..errors import SymbackError
 from ..gradcheck.api import check
+from .common import UsageError, add_command, at_keywords, fail, run_file, wrt_items
 
 EXIT_CORRECT, EXIT_WRONG, EXIT_INCONCLUSIVE, EXIT_USAGE, EXIT_UNSUPPORTED = (
     0,
@@ -63,10 +63,6 @@ exit status:
 """
 
 
-class _UsageError(Exception):
-    """A problem with the command line: exit 3."""
-
-
 class _Parser(argparse.ArgumentParser):
     """Exits with this command's usage code 3 (argparse's is 2, the code of "inconclusive").
 
@@ -87,12 +83,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "check",
+        run,
         help="check a hand-written gradient against symback's and a numerical one",
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.__class__ = _Parser  # its usage errors must exit 3: see _Parser
     parser.add_argument("function", metavar="FUNCTION", help="path.py:name of f")
@@ -125,7 +122,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="exit 4 if symback cannot differentiate FUNCTION (no numerical-only checks)",
     )
-    parser.set_defaults(run=run)
     return parser
 
 
@@ -136,7 +132,7 @@ def run(args) -> int:
         values.update(parse_at(args.at))
         call_args, call_kwargs = arguments_for(f, values)
         wrt = parse_wrt(args.wrt)
-    except _UsageError as exc:
+    except UsageError as exc:
         return _fail(str(exc), EXIT_USAGE)
     except _ImportFailed as exc:
         return _fail(str(exc), EXIT_UNSUPPORTED)
@@ -184,7 +180,7 @@ def _split_spec(spec: str, default_path: str | None) -> tuple[str, str]:
     if not colon:
         path = default_path
     if not path or not name:
-        raise _UsageError(f"expected path.py:name, not {spec!r}")
+        raise UsageError(f"expected path.py:name, not {spec!r}")
     return path, name
 
 
@@ -197,18 +193,14 @@ def _import(path: str):
     if full in _modules:
         return _modules[full]
     if not os.path.isfile(full):
-        raise _UsageError(f"no such file: {path}")
+        raise UsageError(f"no such file: {path}")
     name = "symback_user_" + os.path.splitext(os.path.basename(full))[0]
-    spec = importlib.util.spec_from_file_location(name, full)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look modules up by name
-    sys.path.insert(0, os.path.dirname(full))
     try:
-        spec.loader.exec_module(module)
+        module = run_file(full, name)
     except Exception as exc:  # noqa: BLE001 - the user's module, any error
         raise _ImportFailed(f"importing {path} failed: {type(exc).__name__}: {exc}") from None
-    finally:
-        sys.path.remove(os.path.dirname(full))
+    if module is None:
+        raise UsageError(f"cannot import {path}: not a Python file")
     _modules[full] = module
     return module
 
@@ -217,7 +209,7 @@ def _lookup(module, name: str, path: str):
     value = getattr(module, name, None)
     if not callable(value):
         names = [n for n, v in vars(module).items() if inspect.isfunction(v)]
-        raise _UsageError(
+        raise UsageError(
             f"{path} has no function {name!r}; its functions are: {', '.join(names) or '(none)'}"
         )
     return value
@@ -228,13 +220,13 @@ def parse_at(text: str) -> dict:
     if not text.strip():
         return {}
     try:
-        call = ast.parse(f"f({text})", mode="eval").body
+        keywords = at_keywords(text)
     except SyntaxError:
-        raise _UsageError(f'--at must look like "w=[1, 2], b=0.5", not {text!r}') from None
-    if call.args or any(k.arg is None for k in call.keywords):
-        raise _UsageError(f"--at takes name=value pairs only: {text!r}")
+        raise UsageError(f'--at must look like "w=[1, 2], b=0.5", not {text!r}') from None
+    except ValueError:
+        raise UsageError(f"--at takes name=value pairs only: {text!r}") from None
     out = {}
-    for keyword in call.keywords:
+    for keyword in keywords:
         # The user's own command line, not a security boundary: np expressions are allowed.
         try:
             value = eval(
@@ -242,7 +234,7 @@ def parse_at(text: str) -> dict:
                 {"__builtins__": {}, "np": np, "numpy": np},
             )
         except Exception as exc:  # noqa: BLE001 - any error in the user's expression
-            raise _UsageError(f"--at {keyword.arg}=...: {type(exc).__name__}: {exc}") from None
+            raise UsageError(f"--at {keyword.arg}=...: {type(exc).__name__}: {exc}") from None
         out[keyword.arg] = _as_value(value)
     return out
 
@@ -260,12 +252,12 @@ def parse_shapes(text: str, seed: int) -> dict:
     for item in text.replace(";", " ").split():
         name, eq, spec = item.partition("=")
         if not eq or not name.isidentifier():
-            raise _UsageError(f'--shape items look like "w=3", "W=2x3" or "b=", not {item!r}')
+            raise UsageError(f'--shape items look like "w=3", "W=2x3" or "b=", not {item!r}')
         spec = spec.strip("()[]")
         try:
             shape = tuple(int(n) for n in spec.replace("x", ",").split(",") if n)
         except ValueError:
-            raise _UsageError(f"--shape {item!r}: a shape is numbers joined by x") from None
+            raise UsageError(f"--shape {item!r}: a shape is numbers joined by x") from None
         value = rng.uniform(*RANDOM_RANGE, size=shape)
         out[name] = float(value) if shape == () else value
     return out
@@ -278,7 +270,7 @@ def arguments_for(f, values: dict) -> tuple[tuple, dict]:
     params = signature.parameters
     unknown = [k for k in values if k not in params]
     if unknown:
-        raise _UsageError(
+        raise UsageError(
             f"{f.__name__} has no parameter {', '.join(unknown)}; its parameters are "
             f"{', '.join(params)}"
         )
@@ -290,7 +282,7 @@ def arguments_for(f, values: dict) -> tuple[tuple, dict]:
         and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     if missing:
-        raise _UsageError(f"no value for {', '.join(missing)}: give it with --at or --shape")
+        raise UsageError(f"no value for {', '.join(missing)}: give it with --at or --shape")
     bound = signature.bind(**values)
     return bound.args, bound.kwargs
 
@@ -299,9 +291,8 @@ def parse_wrt(text: str):
     """ "w" -> "w", "0" -> 0, "w,b" -> ("w", "b")."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        raise _UsageError(f"--wrt needs a parameter name or index, not {text!r}")
-    items = tuple(int(p) if p.lstrip("-").isdigit() else p for p in parts)
-    return items if "," in text else items[0]
+        raise UsageError(f"--wrt needs a parameter name or index, not {text!r}")
+    return wrt_items(parts, text)
 
 
 def _short(value) -> str:
@@ -312,5 +303,4 @@ def _short(value) -> str:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"symback check: error: {message}", file=sys.stderr)
-    return code
+    return fail("check", f"error: {message}", code)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
 import ast
-import importlib.util
 import itertools
 import os
 import sys
@@ -12,6 +10,7 @@ import sys
 import numpy as np
 
 from ..errors import SymbackError
+from .common import UsageError, add_command, at_keywords, fail, run_file
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 4
 
@@ -39,19 +38,16 @@ explain the function (the message says where and why)
 _module_numbers = itertools.count()
 
 
-class UsageError(Exception):
-    """A command line that does not say what to explain."""
-
-
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "explain",
+        run,
         help="show the backward pass of one call on its computation graph",
         description="Show the backward pass of f at given values on its computation graph: "
         "each node's value, its local gradients, the upstream gradient and their product, "
         "from the output back to every input.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "target",
@@ -76,7 +72,6 @@ def add_parser(subparsers) -> None:
         metavar="FILE",
         help="also draw the graph to FILE.svg, FILE.png or FILE.pdf (needs Graphviz `dot`)",
     )
-    parser.set_defaults(run=run)
 
 
 def run(args) -> int:
@@ -87,30 +82,21 @@ def run(args) -> int:
         path, name = split_target(args.target, args.function)
         values = parse_at(args.at)
     except UsageError as exc:
-        print(f"symback explain: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("explain", str(exc), EXIT_USAGE)
     if args.render and not args.render.lower().endswith(tuple(PICTURE_FORMATS)):
-        print(
-            f"symback explain: --render {args.render}: name the picture file with one of "
-            f"{', '.join(PICTURE_FORMATS)}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        formats = ", ".join(PICTURE_FORMATS)
+        message = f"--render {args.render}: name the picture file with one of {formats}"
+        return fail("explain", message, EXIT_USAGE)
     try:
         module = import_file(path)
     except UsageError as exc:
-        print(f"symback explain: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("explain", str(exc), EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - the user's module failed while running
-        print(
-            f"symback explain: importing {path} raised {type(exc).__name__}: {exc}",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
+        message = f"importing {path} raised {type(exc).__name__}: {exc}"
+        return fail("explain", message, EXIT_FAILED)
     function = getattr(module, name, None)
     if not callable(function):
-        print(f"symback explain: {path} defines no function {name!r}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("explain", f"{path} defines no function {name!r}", EXIT_USAGE)
     try:
         explanation = explain(function, **values)
     except ArgumentError as exc:  # the --at values do not fit the function
@@ -137,11 +123,7 @@ def write_outputs(explanation, args) -> int:
         print(exc, file=sys.stderr)
         return EXIT_FAILED
     except OSError as exc:
-        print(
-            f"symback explain: cannot write {exc.filename}: {exc.strerror}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return fail("explain", f"cannot write {exc.filename}: {exc.strerror}", EXIT_USAGE)
     return EXIT_OK
 
 
@@ -164,15 +146,15 @@ def parse_at(text: str) -> dict[str, object]:
     if not text.strip():
         return {}
     try:
-        call = ast.parse(f"f({text})", mode="eval").body
+        keywords = at_keywords(text)
     except SyntaxError:
         raise UsageError(
             f"--at must be NAME=VALUE items separated by commas, got {text!r}"
         ) from None
-    if call.args or any(k.arg is None for k in call.keywords):
-        raise UsageError(f"--at items must each be NAME=VALUE, got {text!r}")
+    except ValueError:
+        raise UsageError(f"--at items must each be NAME=VALUE, got {text!r}") from None
     values = {}
-    for keyword in call.keywords:
+    for keyword in keywords:
         try:
             value = ast.literal_eval(keyword.value)
         except ValueError:
@@ -199,19 +181,7 @@ def import_file(path: str):
     if not os.path.isfile(path):
         raise UsageError(f"no such file: {path}")
     stem = os.path.splitext(os.path.basename(path))[0] or "module"
-    module_name = f"_symback_explain_{stem}_{next(_module_numbers)}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
+    module = run_file(path, f"_symback_explain_{stem}_{next(_module_numbers)}")
+    if module is None:
         raise UsageError(f"cannot import {path}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    directory = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, directory)
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[module_name]
-        raise
-    finally:
-        sys.path.remove(directory)
     return module

@@ -7,6 +7,7 @@ import sys
 
 from .. import codegen
 from ..errors import SymbackError
+from .common import add_command, fail, wrt_items
 
 EXIT_OK, EXIT_STALE, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 3
 
@@ -39,12 +40,13 @@ exit status:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "gen",
+        run,
         help="write gradient modules for the functions of Python files",
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="Python files to read")
     choose = parser.add_mutually_exclusive_group()
@@ -93,7 +95,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="print only errors (and, with --check, stale modules)",
     )
-    parser.set_defaults(run=run)
     return parser
 
 
@@ -104,8 +105,7 @@ def parse_wrt(text: str):
         parts.pop()
     if not all(parts):
         raise argparse.ArgumentTypeError(f"expected NAME or NAME,NAME,... but got {text!r}")
-    items = tuple(int(p) if p.lstrip("-").isdigit() else p for p in parts)
-    return items[0] if "," not in text else items
+    return wrt_items(parts, text)
 
 
 def run(args) -> int:
@@ -174,8 +174,7 @@ def _modules(count: int) -> str:
 
 
 def _usage(message: str) -> int:
-    print(f"symback gen: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return fail("gen", f"error: {message}", EXIT_USAGE)
 
 
 class Report:

@@ -59,21 +59,11 @@ def _rename_final(body: list, old: str, new: str) -> bool:
             replacement = dataclasses.replace(stmt, target=new)
         else:
             continue
-        if any(old in _reads(later) for later in body[i + 1 :]):
+        if any(old in ir.reads(later) for later in body[i + 1 :]):
             return False
         body[i] = replacement
         return True
     return False  # defined before the `if`
-
-
-def _reads(stmt) -> set[str]:
-    if isinstance(stmt, ir.Loop):
-        inner = [_reads(s) for s in stmt.body]
-        return set(stmt.header_operands).union(*inner, {b for b, _, _ in stmt.carried})
-    if isinstance(stmt, ir.If):
-        inner = [_reads(s) for s in stmt.then + stmt.orelse]
-        return {stmt.cond}.union(*inner, *({a, b} for _, a, b in stmt.outputs))
-    return set(stmt.operands)
 
 
 def _returns(body: list[ast.stmt]) -> bool:

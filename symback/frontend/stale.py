@@ -79,14 +79,8 @@ def memory_groups(body) -> dict[str, frozenset[str]]:
     return {name: frozenset(group) for group in groups.values() for name in group}
 
 
-def _writes(stmts):
-    for s in stmts:
-        if isinstance(s, ir.Write):
-            yield s
-        elif isinstance(s, ir.If):
-            yield from _writes(s.then + s.orelse)
-        elif isinstance(s, ir.Loop):
-            yield from _writes(s.body)
+def _writes(stmts) -> list[ir.Write]:
+    return [s for s in ir.every_statement(stmts) if isinstance(s, ir.Write)]
 
 
 def _user_name(ssa: str, user_names) -> str | None:

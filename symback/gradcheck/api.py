@@ -27,11 +27,10 @@ from .compare import (
     as_float,
     choose_tolerance,
     first_wrong,
-    float64_copy,
     perturb,
 )
 from .diagnose import Evidence, diagnose
-from .numerical import directional_derivative, numerical_gradient_with_error
+from .numerical import directional_derivative, float64_copy, numerical_gradient_with_error
 from .report import CheckReport, References
 
 

@@ -241,15 +241,6 @@ def perturb(given: dict, rng, size: float, zeros: str) -> dict:
     return out
 
 
-def float64_copy(value: Any) -> Any:
-    """A float64 copy of float data (so references are computed in double precision)."""
-    if isinstance(value, np.ndarray):
-        return value.astype(np.float64) if np.issubdtype(value.dtype, np.floating) else value.copy()
-    if isinstance(value, np.floating):
-        return np.float64(value)
-    return copy.deepcopy(value)
-
-
 def as_float(value: Any) -> Any:
     """A parameter differentiated with respect to holds floats: 2 -> 2.0, [1, 2] -> array."""
     if isinstance(value, (bool, np.bool_)):

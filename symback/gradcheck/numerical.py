@@ -12,8 +12,9 @@ _BASE_STEP = {"richardson": 1e-3, "central": 6e-6}
 _COMPLEX_STEP = 1e-20
 
 
-def _float64_copy(value: Any) -> Any:
-    """A copy of one argument that shares nothing with the caller; float arrays become float64."""
+def float64_copy(value: Any) -> Any:
+    """A copy of one argument that shares nothing with the caller; float data becomes float64
+    (so that references are computed in double precision)."""
     if isinstance(value, np.ndarray):
         if np.issubdtype(value.dtype, np.floating):
             return value.astype(np.float64, copy=True)
@@ -28,8 +29,8 @@ class _Call:
 
     def __init__(self, f: Callable, args: Sequence, kwargs: Mapping | None):
         self.f = f
-        args = tuple(_float64_copy(a) for a in args)
-        kwargs = {k: _float64_copy(v) for k, v in (kwargs or {}).items()}
+        args = tuple(float64_copy(a) for a in args)
+        kwargs = {k: float64_copy(v) for k, v in (kwargs or {}).items()}
         try:
             self.signature: inspect.Signature | None = inspect.signature(f)
         except (TypeError, ValueError):
@@ -68,14 +69,14 @@ class _Call:
         from changing the point later evaluations see.
         """
         if self.bound is None:
-            args = [_float64_copy(a) for a in self.args]
-            kwargs = {k: _float64_copy(v) for k, v in self.kwargs.items()}
+            args = [float64_copy(a) for a in self.args]
+            kwargs = {k: float64_copy(v) for k, v in self.kwargs.items()}
             if isinstance(key, int):
                 args[key] = value
             else:
                 kwargs[key] = value
             return self.f(*args, **kwargs)
-        arguments = {k: _float64_copy(v) for k, v in self.bound.arguments.items()}
+        arguments = {k: float64_copy(v) for k, v in self.bound.arguments.items()}
         arguments[key] = value
         bound = inspect.BoundArguments(self.signature, arguments)
         return self.f(*bound.args, **bound.kwargs)

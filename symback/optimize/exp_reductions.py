@@ -277,7 +277,7 @@ def _fused(s, op: str, total, exps, uses):
     inline[total.target] = _compose(total.code, inline)
     code = _compose(s.code, inline)
     x = exps.operands[0]
-    reads = (set(s.operands) | {exps.target}) & _names(code) - gone - {x}
+    reads = (set(s.operands) | {exps.target}) & ir.names_in(code) - gone - {x}
     statement = ir.Primitive(s.target, op, (x, *sorted(reads)), total.params, code, s.line)
     return statement, gone
 
@@ -314,14 +314,10 @@ def _compose(code: ast.expr, inline: dict[str, ast.expr]) -> ast.expr:
     return Inline().visit(copy.deepcopy(code))
 
 
-def _names(code: ast.expr) -> set[str]:
-    return {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
-
-
 def _use_counts(fn: ir.Function) -> Counter:
     """How often each name is read, anywhere in the function."""
     counts: Counter = Counter()
-    for s in _every(fn.body):
+    for s in ir.every_statement(fn.body):
         if isinstance(s, ir.If):
             counts[s.cond] += 1
             counts.update(n for _, a, b in s.outputs for n in (a, b))
@@ -332,27 +328,18 @@ def _use_counts(fn: ir.Function) -> Counter:
             counts.update(s.operands)
     counts[fn.output] += 1
     if fn.aux is not None:
-        counts.update(_names(fn.aux))
+        counts.update(ir.names_in(fn.aux))
     return counts
 
 
 def _all_names(stmts) -> set[str]:
     """Every name the statements bind or their code reads."""
     out: set[str] = set()
-    for s in _every(stmts):
+    for s in ir.every_statement(stmts):
         out.update(getattr(s, "targets", ()) or (s.target,))
         for code in (getattr(s, "code", None), getattr(s, "header", None)):
             if code is not None:
-                out |= _names(code)
+                out |= ir.names_in(code)
         if isinstance(s, ir.Loop) and s.index:
             out.add(s.index)
     return out
-
-
-def _every(stmts):
-    for s in stmts:
-        yield s
-        if isinstance(s, ir.If):
-            yield from _every(s.then + s.orelse)
-        elif isinstance(s, ir.Loop):
-            yield from _every(s.body)

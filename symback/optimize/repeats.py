@@ -48,7 +48,7 @@ def _read_by_compound(fn: ir.Function) -> set[str]:
             names.update(ir.reads(s))
     for node in nodes:
         if node is not None:
-            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+            names |= ir.names_in(node)
     return names
 
 

@@ -60,6 +60,11 @@ class Where(Function):
         return S.Zero
 
 
+def is_selector(expr) -> bool:
+    """where(c, 1, 0) or where(c, 0, 1): the derivative of np.where with respect to a branch."""
+    return isinstance(expr, Where) and {expr.args[1], expr.args[2]} == {S.Zero, S.One}
+
+
 class LogAddExp(Function):
     """np.logaddexp(a, b) = log(exp(a) + exp(b)), differentiated without overflow."""
 

@@ -1,0 +1,67 @@
+"""Adjoints of diagonals and linear algebra: diag, diagonal, norm, det, inv, solve, trace."""
+
+from __future__ import annotations
+
+from .primitive import Context, Contribution
+
+
+def diag(c: Context):
+    # np.diag(v, k) builds a matrix from a vector and reads a diagonal of a matrix: the
+    # adjoint of each is the other, np.diag(g, k) (a helper makes it fit a matrix that is
+    # not square; a Python `if` here would not survive a second derivative).
+    k = c.params.get("k", 0)
+    return (Contribution(f"{{diag_grad}}({c.bar}, {c.x}{f', {k!r}' if k else ''})"),)
+
+
+def diag_grad(c: Context):
+    # diag_grad(g, like, k) is np.diag(g, k) fitted to like's shape: linear in g, with
+    # np.diag(bar, k) as its adjoint whether like is a vector or a matrix.
+    extra = c.params["extra"]
+    k = f", {extra[1]}" if len(extra) > 1 else ""
+    return (Contribution(f"{{np}}.diag({c.bar}{k})"),)
+
+
+def diagonal(c: Context):
+    offset, axis1, axis2 = (
+        c.params.get(n, d) for n, d in (("offset", 0), ("axis1", 0), ("axis2", 1))
+    )
+    args = "".join(f", {v!r}" for v in (offset, axis1, axis2))
+    if (axis1, axis2) == (0, 1):
+        args = f", {offset!r}" if offset else ""
+    return (Contribution(f"{{scatter_diagonal}}({c.bar}, {c.x}{args})"),)
+
+
+def scatter_diagonal(c: Context):
+    # scatter_diagonal(g, like, offset, axis1, axis2) puts g on a diagonal of zeros: its
+    # adjoint reads bar's diagonal.
+    return (Contribution(f"{{np}}.diagonal({', '.join([c.bar, *c.params['extra'][1:]])})"),)
+
+
+def norm(c: Context):
+    # d|x| = x / |x|; at x = 0 the subgradient 0 (like abs).
+    safe = f"{{np}}.where({c.value} == 0, 1.0, {c.value})"
+    return (Contribution(f"{c.bar} * {c.x} / {safe}"),)
+
+
+def det(c: Context):
+    inverse_t = f"{{np}}.swapaxes({{np}}.linalg.inv({c.x}), -1, -2)"
+    scale = f"{{np}}.asarray({c.bar} * {c.value})[..., None, None]"  # one per matrix
+    return (Contribution(f"{scale} * {inverse_t}"),)
+
+
+def inv(c: Context):
+    v_t = f"{{np}}.swapaxes({c.value}, -1, -2)"
+    return (Contribution(f"-{v_t} @ {c.bar} @ {v_t}"),)
+
+
+def solve(c: Context):
+    a, b = c.operands
+    db = f"{{np}}.linalg.solve({{np}}.swapaxes({a}, -1, -2), {c.bar})"
+    return (
+        Contribution(f"-{{solve_left}}({db}, {c.value})"),
+        Contribution(db),
+    )
+
+
+def trace(c: Context):
+    return (Contribution(f"{c.bar} * {{np}}.eye(*{{np}}.shape({c.x}))"),)

@@ -1,0 +1,82 @@
+"""What an array primitive's adjoint rule reads (Context) and returns (Contribution).
+
+An adjoint is a small function of the statement (its operands `x0, x1, ...`, its value `v`,
+its upstream adjoint `bar`, its static arguments such as `axis`) returning, for each array
+operand, the printed expression of the gradient sent to it, or None. Texts are format strings
+over `{np}` and the helper functions' names (`{unbroadcast}`, `{matmul_left}`, ...); helpers
+are emitted into the generated module only when used (backend/helpers.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an adjoint rule may read about one primitive statement."""
+
+    bar: str  # the upstream adjoint's name (or a number)
+    operands: tuple[str, ...]  # the array operands
+    value: str  # the statement's own value
+    params: dict  # static arguments: axis, keepdims, axes, ...
+    index: str = ""  # getitem: the printed index expression
+    shapes: tuple[tuple[int, ...], ...] | None = None  # the operands', where known (specialised)
+
+    @property
+    def ndims(self) -> tuple[int, ...] | None:
+        return None if self.shapes is None else tuple(len(s) for s in self.shapes)
+
+    @property
+    def x(self) -> str:
+        return self.operands[0]
+
+    def expanded_bar(self) -> str:
+        """bar with the reduced axes put back (size 1), so that it broadcasts against x."""
+        axis = self.params.get("axis")
+        if axis is None or self.params.get("keepdims"):
+            return self.bar
+        return f"{{np}}.expand_dims({self.bar}, {axis!r})"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A gradient sent to one operand: `spread` marks a reduced gradient to broadcast back."""
+
+    text: str
+    spread: bool = False
+    # getitem's adjoint as (g, index as np.s_[...], subscript text for a basic index or None),
+    # so that a loop can add g at the index in place
+    scatter: tuple[str, str, str | None] | None = None
+    # the gradient is np.outer(a, b): a sum of several is one matrix product
+    outer: tuple[str, str] | None = None
+
+
+# A rule's answer for an operand the gradient may depend on but the rule cannot handle yet:
+# the backward walk refuses it if that operand is active (never a silent zero).
+UNSUPPORTED = Contribution("")
+
+
+Rule = Callable[[Context], tuple[Contribution | None, ...]]
+
+
+@dataclass(frozen=True)
+class ArrayPrimitive:
+    """One row of the table in arrays.py: an operation, how it is called, its adjoint."""
+
+    op: str
+    names: tuple[str, ...]  # qualified function names
+    arrays: int  # how many leading positional arguments are differentiable arrays
+    adjoint: Rule
+    static: tuple[str, ...] = ()  # literal arguments the adjoint needs, by keyword
+    methods: tuple[str, ...] = ()  # `x.sum(...)`-style spellings
+    helpers: tuple[str, ...] = field(default=())  # module helpers the adjoint texts call
+    positional: tuple[str, ...] = ()  # which of `static` may also come by position, in order
+    passthrough: int = 0  # how many more arguments (a shape, an index) go to the forward code
+    # only; their printed code is in the adjoint's params["extra"]
+    varargs: bool = False  # the method takes its tuple argument spread out: x.reshape(3, 4)
+    # how the arrays come: "leading" (the first `arrays` arguments), "sequence" (one list or
+    # tuple of them, as np.stack takes), "after_subscripts" (np.einsum("ij,j->i", A, x))
+    layout: str = "leading"
+    written: str = ""  # how the user writes an operation that has no name of its own

@@ -1,0 +1,144 @@
+"""Adjoints of products and contractions: matmul, dot, inner, outer, einsum, and helpers."""
+
+from __future__ import annotations
+
+from .primitive import UNSUPPORTED, Context, Contribution
+
+# a @ b for vectors and matrices by (a.ndim, b.ndim): the gradients with respect to a and b
+# as a person writes them, given g, the gradient of the product.
+_MATMUL_BY_NDIM = {
+    (2, 2): ("{g} @ {b}.T", "{a}.T @ {g}"),
+    (2, 1): ("{{np}}.outer({g}, {b})", "{g} @ {a}"),
+    (1, 2): ("{b} @ {g}", "{{np}}.outer({a}, {g})"),
+    (1, 1): ("{g} * {b}", "{g} * {a}"),
+}
+
+
+def matmul(c: Context):
+    a, b = c.operands
+    if c.ndims in _MATMUL_BY_NDIM:
+        left, right = (text.format(g=c.bar, a=a, b=b) for text in _MATMUL_BY_NDIM[c.ndims])
+        return (
+            Contribution(left, outer=(c.bar, b) if c.ndims == (2, 1) else None),
+            Contribution(right, outer=(a, c.bar) if c.ndims == (1, 2) else None),
+        )
+    return (
+        Contribution(f"{{matmul_left}}({c.bar}, {a}, {b})"),
+        Contribution(f"{{matmul_right}}({c.bar}, {a}, {b})"),
+    )
+
+
+def dot(c: Context):
+    # np.dot agrees with matmul up to 2-D; the helpers contract its N-D form themselves.
+    if c.ndims in _MATMUL_BY_NDIM:
+        return matmul(c)
+    a, b = c.operands
+    return (
+        Contribution(f"{{dot_left}}({c.bar}, {a}, {b})"),
+        Contribution(f"{{dot_right}}({c.bar}, {a}, {b})"),
+    )
+
+
+def inner(c: Context):
+    a, b = c.operands
+    return (
+        Contribution(f"{{inner_left}}({c.bar}, {a}, {b})"),
+        Contribution(f"{{inner_right}}({c.bar}, {a}, {b})"),
+    )
+
+
+def outer(c: Context):
+    a, b = c.operands
+    return (
+        Contribution(f"{{np}}.reshape({c.bar} @ {{np}}.ravel({b}), {{np}}.shape({a}))"),
+        Contribution(f"{{np}}.reshape({{np}}.ravel({a}) @ {c.bar}, {{np}}.shape({b}))"),
+    )
+
+
+def _einsum_terms(subscripts: str) -> list[str]:
+    """'...ij' -> ['...', 'i', 'j']: the ellipsis is one term."""
+    head, dots, tail = subscripts.partition("...")
+    return [*head, *(["..."] if dots else []), *tail]
+
+
+def _axes(terms: list[str]) -> list[int]:
+    """The axis of each term: counted from the front before an ellipsis, from the end after."""
+    ellipsis = terms.index("...") if "..." in terms else len(terms)
+    return [k if k < ellipsis else k - len(terms) for k in range(len(terms))]
+
+
+def einsum(c: Context):
+    """Each operand's gradient is an einsum of the upstream with the other operands.
+
+    An index repeated within one operand (`'ii->'`, a trace) reads a diagonal: its second
+    occurrence gets a fresh letter tied to the first by an identity matrix, so the gradient
+    lands on the diagonal. einsum stretches an axis of length 1 to another operand's length
+    (along the ellipsis and along a shared index): a gradient is summed back to its
+    operand's shape there, and spread back where its operand was the longer one."""
+    inputs, _, output = c.params["subscripts"].replace(" ", "").partition("->")
+    subs = inputs.split(",")
+    free = [
+        ch
+        for ch in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        if ch not in c.params["subscripts"]
+    ]
+    out = []
+    for i, mine in enumerate(subs):
+        others = [s for j, s in enumerate(subs) if j != i]
+        names = [x for j, x in enumerate(c.operands) if j != i]
+        terms = _einsum_terms(mine)
+        if "..." in c.params["subscripts"] and "..." not in terms:
+            terms.insert(0, "...")  # the others broadcast along it: sum it back (below)
+        axes = _axes(terms)
+        first: dict[str, int] = {}
+        relabelled = []
+        for k, term in enumerate(terms):
+            if term != "..." and term in first:
+                fresh = free.pop(0)
+                others.append(term + fresh)
+                names.append(f"{{np}}.eye({{np}}.shape({c.operands[i]})[{axes[first[term]]}])")
+                term = fresh
+            elif term != "...":
+                first[term] = k
+            relabelled.append(term)
+        reachable = set(output).union(*others) | {"..."}
+        kept = "".join(t for t in relabelled if t in reachable)
+        spec = ",".join([output, *others]) + "->" + kept
+        text = f"{{np}}.einsum({spec!r}, {', '.join([c.bar, *names])})"
+        lone = tuple(axes[k] for k, t in enumerate(relabelled) if t not in reachable)
+        if lone:  # an index only this operand has was summed: spread the gradient along it
+            text = f"{{np}}.expand_dims({text}, {lone!r})"
+        shared = set(mine) & set("".join(subs[:i] + subs[i + 1 :]))
+        if shared or "..." in c.params["subscripts"]:  # an axis of length 1 may broadcast
+            text = f"{{unbroadcast}}({text}, {c.operands[i]})"
+        # A shared index summed over takes its length from the others: 1 where they had
+        # length 1 and this operand more, so the gradient is spread back along it.
+        contracted = (shared - set(output)) - {"."}
+        out.append(Contribution(text, spread=bool(lone or contracted)))
+    return tuple(out)
+
+
+def matmul_left_rule(c: Context):
+    # matmul_left(g, a, b) is g @ b^T (a only gives the shape): linear in g.
+    g, _, b = c.operands
+    grad_g = f"{{unbroadcast}}({{np}}.matmul({c.bar}, {b}), {g})"
+    return (Contribution(grad_g), None, UNSUPPORTED)
+
+
+def matmul_right_rule(c: Context):
+    # matmul_right(g, a, b) is a^T @ g (b only gives the shape): linear in g.
+    g, a, _ = c.operands
+    grad_g = f"{{unbroadcast}}({{np}}.matmul({a}, {c.bar}), {g})"
+    return (Contribution(grad_g), UNSUPPORTED, None)
+
+
+def inner_left_rule(c: Context):
+    # inner_left(g, a, b) contracts g with b over b's leading axes (a only gives the shape):
+    # linear in g, and np.inner(bar, b) is its adjoint, scalars included.
+    g, _, b = c.operands
+    return (Contribution(f"{{unbroadcast}}({{np}}.inner({c.bar}, {b}), {g})"), None, UNSUPPORTED)
+
+
+def inner_right_rule(c: Context):
+    g, a, _ = c.operands
+    return (Contribution(f"{{unbroadcast}}({{np}}.inner({a}, {c.bar}), {g})"), UNSUPPORTED, None)
