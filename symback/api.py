@@ -196,12 +196,10 @@ def hessian(fn, *, wrt=0):
 def _refuse_element_writes(first: GradientFunction) -> None:
     """The gradient of a function with element writes keeps an undo log (a list of the
     overwritten elements), which a second derivative cannot go through."""
-    from .adjoint.writes import statements
-    from .ir import Write
+    from .ir import Write, every_statement
 
-    write = next(
-        (s for s in statements(first.generated.lowered.body) if isinstance(s, Write)), None
-    )
+    body = first.generated.lowered.body
+    write = next((s for s in every_statement(body) if isinstance(s, Write)), None)
     if write is not None:
         raise UnsupportedSyntaxError(
             "symback cannot take a second derivative of a function that writes into array "

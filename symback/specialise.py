@@ -74,7 +74,7 @@ def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[st
     for s in fn.body:
         if isinstance(s, (ir.If, ir.Loop)):
             continue
-        reads = {n.id for n in ast.walk(s.code) if isinstance(n, ast.Name)} - modules
+        reads = ir.names_in(s.code) - modules
         if isinstance(s, ir.Opaque):
             if _from_shapes(s.code, shaped, valued, modules):
                 shaped.add(s.target)

@@ -343,7 +343,7 @@ class _Backward(ControlAdjoints, WriteAdjoints):
                 out[f"c{i}"] = name = self.namer.numbered("t")
                 self.kept.setdefault(id(stmt), []).append((name, code))
                 if self.known(stmt):  # elementwise: its operands' shapes broadcast
-                    reads = {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
+                    reads = ir.names_in(code)
                     self.held[name] = self.held_shape(reads & set(stmt.operands))
         return out
 

@@ -15,7 +15,7 @@ import sympy as sp
 
 from ..errors import SymbackInternalError
 from ..rules.elementwise import PRINTED_FUNCTIONS
-from ..rules.functions import LogAddExp, Sigmoid, Where
+from ..rules.functions import LogAddExp, Sigmoid, is_selector
 
 # Python precedence levels, low to high.
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 100
@@ -100,7 +100,7 @@ class TemplatePrinter:
         return text, ADD
 
     def _print_Mul(self, expr: sp.Mul):
-        selector = next((f for f in expr.args if _is_selector(f)), None)
+        selector = next((f for f in expr.args if is_selector(f)), None)
         if selector is not None:
             # where(c, 1, 0) * rest -> where(c, rest, 0): the unselected branch's rest may be
             # inf or nan (sqrt'(0)), and 0 * inf would make the gradient nan.
@@ -144,11 +144,6 @@ class TemplatePrinter:
         if _simple(base_text) and _simple(exp_text):
             return f"{base_text}**{exp_text}", POW
         return f"{base_text} ** {exp_text}", POW
-
-
-def _is_selector(expr) -> bool:
-    """where(c, 1, 0) or where(c, 0, 1): the derivative of np.where with respect to a branch."""
-    return isinstance(expr, Where) and {expr.args[1], expr.args[2]} == {sp.S.Zero, sp.S.One}
 
 
 def _common_factors_out(factors: list) -> list:
