@@ -125,6 +125,7 @@ def specialise(
     guard: tuple[str, ...],
     scalar_known: bool,
     floats: frozenset[str] = frozenset(),
+    float64: bool = False,
 ) -> str:
     """The module again, its backward pass specialised to the `shapes` of top-level values
     (which hold while the `guard` statements at its start let the call through), and NumPy's
@@ -133,7 +134,7 @@ def specialise(
     if floats and not generated.spec.value_too:
         fn = floats_in_math(fn, set(floats), names["np"], names["math"])
         retry = guard[-1].strip() if fn.body != generated.lowered.body else ""
-    program = reverse(fn, generated.wrt, names, shapes)
+    program = reverse(fn, generated.wrt, names, shapes, float64)
     spec = replace(
         generated.spec, program=program, guard=guard, scalar_known=scalar_known, retry=retry
     )

@@ -165,8 +165,14 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
         for name in shapes
         if isinstance(values.get(name), (float, numpy.floating))  # not bool, not 0-d arrays
     )
+    float64 = all(  # every floating value is float64 (no complex, no float32)
+        numpy.result_type(v) == numpy.float64
+        for v in values.values()
+        if isinstance(v, (float, complex, numpy.ndarray, numpy.generic))
+        and numpy.result_type(v).kind in "fc"
+    )
     # An output from a branch or loop may be an array for other arguments: still checked.
-    text = specialise(generated, shapes, guard, fn.output in shapes, floats)
+    text = specialise(generated, shapes, guard, fn.output in shapes, floats, float64)
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})
     namespace[GENERAL] = general

@@ -180,8 +180,10 @@ class _Backward(ControlAdjoints, WriteAdjoints):
         wrt: tuple[str, ...],
         names: dict[str, str],
         shapes: dict[str, Shape] | None = None,
+        float64: bool = False,
     ):
         self.fn = fn
+        self.float64 = float64  # specialised: every floating value is float64 (gradients too)
         # Specialised: the shapes of top-level values, from a first call (specialise.py).
         self.shapes = shapes
         self.held: dict[str, Shape] = {}  # adjoints held smaller than their value's shape
@@ -462,13 +464,20 @@ class _Backward(ControlAdjoints, WriteAdjoints):
         for i, (subscript, group) in enumerate(groups.items()):
             g = _joined([t.scatter[0] for t in group])
             uses = _union(group)
+            if i == 0 and self.float64 and shape is not None:  # the zeros' dtype is known
+                zeros = f"{self.names['np']}.zeros({shape!r})"
+                self.lines.append(ir.Line(name, zeros, frozenset(), line))
+                text = f"{name}[{subscript}] = {g}"
+                self.lines.append(ir.Line(name, text, uses | {name}, line, statement=True))
+                continue
             if i == 0:
                 text = f"{self.names['scatter']}({g}, {value}, {group[0].scatter[1]})"
                 self.lines.append(ir.Line(name, text, uses, line))
             else:
                 text = f"{name}[{subscript}] += {g}"
                 self.lines.append(ir.Line(name, text, uses | {name}, line, statement=True))
-        self.helpers.add("scatter")
+        if not (self.float64 and shape is not None):
+            self.helpers.add("scatter")
         return True
 
     def held_terms(self, value: str, terms: list[Term]) -> Shape | None:
@@ -575,7 +584,8 @@ def reverse(
     wrt: tuple[str, ...],
     names: dict[str, str],
     shapes: dict[str, Shape] | None = None,
+    float64: bool = False,
 ) -> ir.GradientProgram:
     """The gradient program of `fn` with respect to the parameters `wrt`; specialised to the
-    `shapes` of its top-level values when they are given."""
-    return _Backward(fn, wrt, names, shapes).run()
+    `shapes` of its top-level values when they are given (`float64`: and to float64 data)."""
+    return _Backward(fn, wrt, names, shapes, float64).run()
