@@ -19,6 +19,7 @@ from .frontend.lower import Lowerer, ModuleNames, bound_names
 from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo, function_source
 from .frontend.static import read_module
+from .optimize.dce import prune
 from .optimize.exp_reductions import fuse_exp_reductions
 from .optimize.floats import floats_in_math
 from .optimize.repeats import merge_repeats
@@ -135,12 +136,48 @@ def specialise(
         fn = floats_in_math(fn, set(floats), names["np"], names["math"])
         retry = guard[-1].strip() if fn.body != generated.lowered.body else ""
     program = reverse(fn, generated.wrt, names, shapes, float64)
+    if not generated.spec.value_too:
+        program = _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
     spec = replace(
         generated.spec, program=program, guard=guard, scalar_known=scalar_known, retry=retry
     )
     label = "a specialisation to the shapes of one call"
     uses_math = generated.uses_math or bool(retry)
     return emit.module_text([spec], names, label, uses_math, "-")
+
+
+def _without_values_read_only_by_their_adjoints(program, names, shapes, float64):
+    """The program again, where a forward value is read by nothing but adjoints (the
+    logistic loss's np.logaddexp, read by exp(u - v)) and can go: its adjoint written without
+    it (a sigmoid of u), so that the forward pass does not compute it at all."""
+    fn = program.function
+    aux = set() if fn.aux is None else ir.names_in(fn.aux)
+    candidates = {
+        s.target for s in fn.body if isinstance(s, ir.Elementwise) and s.target != fn.output
+    }
+    candidates -= aux | _read_by(_needed_lines(program, aux)[0], candidates)
+    if not candidates:
+        return program
+    trial = reverse(fn, program.wrt, names, shapes, float64, frozenset(candidates))
+    gone = candidates - _read_by(sum(_needed_lines(trial, aux), []), candidates)
+    if gone == candidates:
+        return trial
+    return reverse(fn, program.wrt, names, shapes, float64, frozenset(gone))
+
+
+def _needed_lines(program, aux: set[str]) -> tuple[list, list]:
+    """The forward and backward lines the gradients need (as emit keeps them)."""
+    backward = prune(list(program.backward), set(program.gradients) | aux)
+    needed = set().union(*(line.uses for line in backward)) | set(program.gradients) | aux
+    return prune(list(program.forward), needed), backward
+
+
+def _read_by(lines, names: set[str]) -> set[str]:
+    """Which of `names` the lines read (a line defining a name does not count for it)."""
+    read: set[str] = set()
+    for line in lines:
+        read |= (line.uses - line.targets) & names
+    return read
 
 
 def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:

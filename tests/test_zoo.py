@@ -37,13 +37,15 @@ def test_zoo_value_is_bitwise_the_function_value(entry):
     expected = f(*copy.deepcopy(args), **copy.deepcopy(kwargs))  # f may mutate its inputs
     assert np.shape(value) == ()
     assert value == expected, f"value {value!r} != f(...) = {expected!r}"
+    # The gradient alone may be computed without a forward value the pair needs (a sigmoid in
+    # place of exp(u - logaddexp)): the same number up to rounding.
     plain = symback.grad(f, wrt=wrt)(*args, **kwargs)
     if isinstance(wrt, tuple):
         assert isinstance(grad, tuple) and len(grad) == len(wrt)
         for a, b in zip(grad, plain):
-            np.testing.assert_array_equal(a, b)
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-300)
     else:
-        np.testing.assert_array_equal(grad, plain)
+        np.testing.assert_allclose(grad, plain, rtol=1e-14, atol=1e-300)
 
 
 @pytest.mark.parametrize("entry", zoo.ZOO, ids=ZOO_IDS)

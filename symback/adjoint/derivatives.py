@@ -17,7 +17,7 @@ from ..backend.printer import print_template
 from ..errors import SymbackInternalError
 from ..rules import symbols
 from ..rules.functions import Sigmoid
-from .stable import guard_unselected, stable_forms, trustworthy
+from .stable import guard_unselected, logaddexp_as_sigmoid, stable_forms, trustworthy
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,14 @@ def local_adjoint(
     seeded: bool,
     boolean: tuple[bool, ...] = (),
     calls: tuple[sp.Expr, ...] = (),
+    reuse: bool = True,
 ) -> LocalAdjoint:
     """The local adjoint of `v = expr(a0, a1, ...)` for the operands marked active.
 
     `seeded`: the upstream adjoint is 1 (the statement computes the function's output).
     `boolean` marks operands that are comparison results (masks). `calls` are the values of
-    inner calls the forward pass can keep: the adjoint reads the i-th as `c{i}`.
+    inner calls the forward pass can keep: the adjoint reads the i-th as `c{i}`. `reuse`:
+    the adjoint may read the statement's own value v (not where nothing else needs v).
     """
     inner = {c: symbols.call(i) for i, c in enumerate(calls)}
     masks = {symbols.operand(i) for i, is_mask in enumerate(boolean) if is_mask}
@@ -62,7 +64,9 @@ def local_adjoint(
         if d.has(sp.Derivative, sp.DiracDelta, sp.Subs):
             raise SymbackInternalError(f"SymPy left {d} unevaluated for {expr}")
         if not expr.is_Atom:
-            d = guard_unselected(with_forward_value(d, expr, masks), masks)
+            d = with_forward_value(d, expr, masks) if reuse else stable_forms(d)
+            d = d if reuse else logaddexp_as_sigmoid(d)
+            d = guard_unselected(d, masks)
         d = d.xreplace(inner)
         if not seeded:
             d = symbols.UPSTREAM * d

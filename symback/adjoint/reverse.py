@@ -23,6 +23,7 @@ from ..backend.printer import is_number, print_code
 from ..errors import Place, SymbackError
 from ..optimize.shifts import shift_free
 from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
+from ..rules.elementwise import BUILTIN_SPELLING as BUILTINS
 from ..rules.elementwise import MATH_SPELLING
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
@@ -181,8 +182,10 @@ class _Backward(ControlAdjoints, WriteAdjoints):
         names: dict[str, str],
         shapes: dict[str, Shape] | None = None,
         float64: bool = False,
+        fresh: frozenset[str] = frozenset(),
     ):
         self.fn = fn
+        self.fresh = fresh  # values whose adjoints must not read them (nothing else does)
         self.float64 = float64  # specialised: every floating value is float64 (gradients too)
         # Specialised: the shapes of top-level values, from a first call (specialise.py).
         self.shapes = shapes
@@ -270,7 +273,8 @@ class _Backward(ControlAdjoints, WriteAdjoints):
         seeded = is_number(upstream) and float(upstream) == 1.0
         boolean = tuple(o in self.fn.boolean for o in stmt.operands)
         calls = tuple(e for e, _ in stmt.calls)
-        local = local_adjoint(stmt.expr, active, seeded, boolean, calls)
+        reuse = stmt.target not in self.fresh
+        local = local_adjoint(stmt.expr, active, seeded, boolean, calls, reuse)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
         fields.update(self.kept_calls(stmt, local))
         fields.update(v=stmt.target, bar=upstream, np=self.names["np"], math=self.names["math"])
@@ -362,8 +366,8 @@ class _Backward(ControlAdjoints, WriteAdjoints):
     def instantiate(self, template: str, fields: dict, scalar: bool) -> str:
         """A printed derivative for this statement. On Python floats, the `math` spelling of
         each function where it has one: a NumPy call on a float costs ~20x a `math` one."""
-        if scalar and set(_NUMPY_CALL.findall(template)) <= set(MATH_SPELLING):
-            template = _NUMPY_CALL.sub(lambda m: "{math}." + MATH_SPELLING[m[1]], template)
+        if scalar and set(_NUMPY_CALL.findall(template)) <= set(MATH_SPELLING) | set(BUILTINS):
+            template = _NUMPY_CALL.sub(_math_spelling, template)
         return template.format_map(fields)
 
     def primitive(self, stmt: ir.Primitive, upstream: str) -> None:
@@ -548,6 +552,12 @@ class _Backward(ControlAdjoints, WriteAdjoints):
         return False
 
 
+def _math_spelling(call: re.Match) -> str:
+    """`{np}.sin` as `{math}.sin`, `{np}.minimum` as `min`: for Python floats."""
+    name = call[1]
+    return f"{{math}}.{MATH_SPELLING[name]}" if name in MATH_SPELLING else BUILTINS[name]
+
+
 def _joined(parts: list[str]) -> str:
     """Printed terms as one sum: `a - b` rather than `a + -b`."""
     out = parts[0]
@@ -585,7 +595,9 @@ def reverse(
     names: dict[str, str],
     shapes: dict[str, Shape] | None = None,
     float64: bool = False,
+    fresh: frozenset[str] = frozenset(),
 ) -> ir.GradientProgram:
     """The gradient program of `fn` with respect to the parameters `wrt`; specialised to the
-    `shapes` of its top-level values when they are given (`float64`: and to float64 data)."""
-    return _Backward(fn, wrt, names, shapes, float64).run()
+    `shapes` of its top-level values when they are given (`float64`: and to float64 data).
+    The adjoints of the `fresh` values are written without reading those values."""
+    return _Backward(fn, wrt, names, shapes, float64, fresh).run()

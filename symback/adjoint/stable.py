@@ -45,6 +45,23 @@ def stable_forms(expr: sp.Expr) -> sp.Expr:
     return _rewrite(expr)
 
 
+def logaddexp_as_sigmoid(expr: sp.Expr) -> sp.Expr:
+    """exp(q - logaddexp(p, q)) as sigmoid(q - p): the same number, without the logaddexp
+    (for an adjoint that must not read the forward value, which is that logaddexp)."""
+
+    def rewrite(arg):
+        for term in arg.atoms(LogAddExp):
+            p, q = term.args
+            rest = sp.expand(arg + term)
+            if rest == q:
+                return Sigmoid(q - p)
+            if rest == p:
+                return Sigmoid(p - q)
+        return sp.exp(arg)
+
+    return expr.replace(sp.exp, rewrite) if expr.has(LogAddExp) else expr
+
+
 def _rewrite(e: sp.Expr) -> sp.Expr:
     """Top down, so that a whole product exp(u) / (1 + exp(u)) is seen before its divisor."""
     if e.is_Atom:

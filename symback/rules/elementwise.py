@@ -21,6 +21,8 @@ MATH_SPELLING = {
     **{f: f for f in ("sinh", "cosh", "tanh", "log2", "log10", "pi", "e")},
     **{f"arc{f}": f"a{f}" for f in ("sin", "cos", "tan", "sinh", "cosh", "tanh")},
 }
+# ... and those Python has as builtins (in printed derivatives, such as the sigmoid's)
+BUILTIN_SPELLING = {"minimum": "min", "maximum": "max", "abs": "abs"}
 
 
 @dataclass(frozen=True)
