@@ -76,7 +76,7 @@ def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[st
             continue
         reads = ir.names_in(s.code) - modules
         if isinstance(s, ir.Opaque):
-            if _from_shapes(s.code, shaped, valued, modules):
+            if _from_shapes(s.code, shaped, valued):
                 shaped.add(s.target)
                 valued.add(s.target)
             elif _elementwise(s.code) and reads <= shaped:
@@ -96,7 +96,7 @@ def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[st
     return shaped
 
 
-def _from_shapes(node, shaped: set, valued: set, modules: set) -> bool:
+def _from_shapes(node, shaped: set, valued: set) -> bool:
     """Is this expression computed from shapes and tested values only (`X.shape[0] - 1`)?"""
     if isinstance(node, ast.Constant):
         return True
@@ -108,11 +108,11 @@ def _from_shapes(node, shaped: set, valued: set, modules: set) -> bool:
         if node.func.id == "len":
             return len(node.args) == 1 and _names_in(node.args[0], shaped)
         if node.func.id in ("int", "min", "max", "abs"):
-            return all(_from_shapes(a, shaped, valued, modules) for a in node.args)
+            return all(_from_shapes(a, shaped, valued) for a in node.args)
         return False
     if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Subscript, ast.Tuple, ast.Compare)):
         return all(
-            _from_shapes(child, shaped, valued, modules)
+            _from_shapes(child, shaped, valued)
             for child in ast.iter_child_nodes(node)
             if isinstance(child, ast.expr)
         )
