@@ -67,20 +67,60 @@ def local_adjoint(
             d = with_forward_value(d, expr, masks) if reuse else stable_forms(d)
             d = d if reuse else logaddexp_as_sigmoid(d)
             d = guard_unselected(d, masks)
-        d = d.xreplace(inner)
-        if not seeded:
-            d = symbols.UPSTREAM * d
-        elif d.free_symbols <= masks:
-            d = sp.Float(1.0) * d  # a mask or an integer alone is not a float gradient
-        terms.append((i, d))
+        terms.append((i, d.xreplace(inner)))
     temp_names = (symbols.temporary(i) for i in itertools.count())
+    terms, shared = _through_each_other(terms, temp_names)
+    for k, (i, d) in enumerate(terms):
+        if not seeded:
+            terms[k] = (i, symbols.UPSTREAM * d)
+        elif d.free_symbols <= masks:
+            terms[k] = (i, sp.Float(1.0) * d)  # a mask or an integer alone is not a float gradient
     pairs, reduced = sp.cse([t for _, t in terms], symbols=temp_names)
+    pairs = shared + pairs
     temporaries = tuple((str(sym), print_template(value), _fields(value)) for sym, value in pairs)
     contributions = tuple(
         Contribution(i, print_template(r), r.is_Add, _fields(r))
         for (i, _), r in zip(terms, reduced)
     )
     return LocalAdjoint(temporaries, contributions)
+
+
+_CHAIN_MAX_OPS = 40  # sympy.cancel on each term: only for small statements
+
+
+def _through_each_other(terms: list, temp_names) -> tuple[list, list]:
+    """Contributions written through each other where one is another times a polynomial:
+    Rosenbrock's d/da1 = -400 a1 (a0 - a1**2) + 2 (a1 - 1) reads -2 a1 * d/da0 + 2 (a1 - 1),
+    as backpropagation by hand computes it (one product instead of three). Returns the
+    terms and the temporaries they now read, (symbol, value)."""
+    out, shared = list(terms), []
+    named: dict[int, sp.Symbol] = {}
+    for j, (operand, dj) in enumerate(out):
+        if sp.count_ops(dj) > _CHAIN_MAX_OPS:
+            continue
+        for i, (_, di) in enumerate(terms):
+            # (a product is shared by CSE anyway; a sum that SymPy expanded is not)
+            if i == j or not di.is_Add or i in named and j in named:
+                continue
+            parts, used = [], False
+            for t in sp.Add.make_args(dj):
+                q = sp.cancel(t / di)
+                simple = q.is_polynomial(*q.free_symbols) and not sp.fraction(q)[1].free_symbols
+                if simple and sp.count_ops(q) + 1 < sp.count_ops(t):
+                    parts.append((q, True))
+                    used = True
+                else:
+                    parts.append((t, False))
+            if not used:
+                continue
+            if i not in named:
+                named[i] = next(temp_names)
+                shared.append((named[i], di))
+            out[j] = (operand, sp.Add(*(p * named[i] if through else p for p, through in parts)))
+            break
+    for i, symbol in named.items():
+        out[i] = (out[i][0], symbol)
+    return out, shared
 
 
 def with_forward_value(d: sp.Expr, expr: sp.Expr, masks: set) -> sp.Expr:
