@@ -10,6 +10,8 @@ import copy
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import expit
 
 import symback
@@ -241,3 +243,37 @@ def test_a_forward_value_only_adjoints_read_is_not_computed():
         margins = y * (Xs @ w)
         expected = -(expit(-margins) * y) @ Xs / len(y) + w
         np.testing.assert_allclose(g(w, Xs, y), expected, rtol=1e-12)
+
+
+# -- random broadcasting: every combination of shapes sums back like the general code
+
+
+SHAPES = [(), (1,), (3,), (2, 1), (1, 3), (2, 3), (4, 2, 3), (4, 1, 1)]
+
+
+def broadcast_mix(a, b, c):
+    t = a * b + np.tanh(c) * a
+    u = np.sum(t * t, axis=-1, keepdims=True) * c + b
+    return np.sum(u) + np.mean(a * c) * np.sum(b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes=st.lists(st.sampled_from(SHAPES), min_size=3, max_size=3), seed=st.integers(0, 99))
+def test_random_broadcast_shapes_match_the_general_code_and_differences(shapes, seed):
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return  # not broadcastable: the function itself fails
+    rng = np.random.default_rng(seed)
+    args = tuple(float(rng.normal()) if s == () else rng.normal(size=s) for s in shapes)
+    g = symback.grad(broadcast_mix, wrt=(0, 1, 2))
+    limit, api.MAX_SPECIALISED = api.MAX_SPECIALISED, 10**6  # each example its own code
+    try:
+        specialised = g(*args)
+    finally:
+        api.MAX_SPECIALISED = limit
+    assert all(made is not None for made in g._specialised.values())
+    for a, b, arg in zip(specialised, g.function(*args), args):
+        assert np.shape(a) == np.shape(arg)
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    check_gradient(broadcast_mix, args, wrt=(0, 1, 2))

@@ -24,7 +24,7 @@ def broadcast(*shapes: Shape) -> Shape:
 
 def kept_dims(shape: Shape, axis) -> Shape:
     """`shape` after a reduction over `axis` with keepdims=True (axis None: every axis)."""
-    if axis is None:
+    if axis is None or not shape:  # (NumPy lets a number be reduced along axis 0 or -1)
         return tuple(1 for _ in shape)
     axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
