@@ -27,8 +27,9 @@ from ..rules.elementwise import BUILTIN_SPELLING as BUILTINS
 from ..rules.elementwise import MATH_SPELLING
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
+from .known import KnownShapes, joined, union
 from .naming import Namer
-from .shapes import Shape, broadcast, kept_dims, scalars_first, sum_to
+from .shapes import Shape, kept_dims, scalars_first, sum_to
 from .writes import WriteAdjoints, WriteLog
 
 SEED = "1.0"
@@ -174,7 +175,7 @@ def all_targets(stmts) -> set[str]:
 _SPREAD_BY_BROADCASTING = frozenset({"sum", "mean"})
 
 
-class _Backward(ControlAdjoints, WriteAdjoints):
+class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
     def __init__(
         self,
         fn: ir.Function,
@@ -301,43 +302,6 @@ class _Backward(ControlAdjoints, WriteAdjoints):
                 term = Term(text, uses, c.is_sum, "unbroadcast" if broadcasts else "")
             self.terms.setdefault(operand, []).append(term)
 
-    # -- known shapes (a specialised gradient) --------------------------------------------
-
-    def known(self, stmt) -> bool:
-        """Are the shapes of the statement's value and operands known (so specialised)?"""
-        return (
-            self.shapes is not None
-            and self.depth == 0
-            and all(n in self.shapes for n in (stmt.target, *stmt.operands))
-        )
-
-    def holding(self, name: str) -> Shape | None:
-        """The shape `name` is held at: a value's own, or an adjoint's (None: not known)."""
-        if is_number(name):
-            return ()
-        return self.held.get(name, self.shapes.get(name))
-
-    def is_scalar(self, name: str) -> bool:
-        return self.shapes is not None and self.holding(name) == ()
-
-    def held_shape(self, names) -> Shape:
-        """The shape a product of these names (adjoints, values) is held at."""
-        return broadcast(*(self.holding(n) for n in names))
-
-    def full(self, adjoint: str, value: str) -> str:
-        """The adjoint at its value's whole shape: a broadcast view where it is held smaller."""
-        if self.shapes is None:
-            return adjoint
-        held, shape = self.holding(adjoint), self.shapes.get(value)
-        if held is None or shape is None or held == shape:
-            return adjoint
-        name = self.namer.numbered(f"{adjoint}_full" if adjoint.isidentifier() else "d")
-        np = self.names["np"]
-        text = f"{np}.broadcast_to({adjoint}, {shape!r})"
-        self.lines.append(ir.Line(name, text, frozenset({adjoint}) - {""}))
-        self.views.add(name)
-        return name
-
     def kept_calls(self, stmt: ir.Elementwise, local) -> dict[str, str]:
         """Names for the inner calls the adjoint reads: the forward pass computes each once
         (forward_lines prints it before the statement, as the user wrote it)."""
@@ -436,62 +400,12 @@ class _Backward(ControlAdjoints, WriteAdjoints):
         if len(terms) == 1 and terms[0].wrap == "spread":
             self.views.add(name)
         if not self.scattered(name, value, terms, line):
-            self.lines.append(ir.Line(name, self.sum_text(value, terms), _union(terms), line))
+            self.lines.append(ir.Line(name, self.sum_text(value, terms), union(terms), line))
         held = self.held_terms(value, terms)
         held = self.shapes.get(value) if held is None and self.shapes is not None else held
         if held is not None:
             self.held[name] = held
         return name
-
-    def scattered(self, name: str, value: str, terms: list[Term], line) -> bool:
-        """Several slices' gradients (x[1:], x[:-1]): one zero array, each slice added in
-        place (those of one slice summed first), rather than a zero array per slice.
-        Emits the lines and says whether it did. Only in specialised code: the general code
-        stays free of in-place writes, so that symback can differentiate it again."""
-        if (
-            self.shapes is None
-            or len(terms) < 2
-            or any(t.scatter is None or t.scatter[2] is None for t in terms)
-        ):
-            return False
-        groups: dict[str, list[Term]] = {}
-        for t in terms:
-            groups.setdefault(t.scatter[2], []).append(t)
-        rows = {int(k): g for k, g in groups.items() if k.isdigit()}
-        shape = self.shapes.get(value)
-        if shape and len(rows) == len(groups) and sorted(rows) == list(range(shape[0])):
-            # every row read (an unrolled loop over x[0], x[1], ...): their gradients stacked
-            stacked = ", ".join(_joined([t.scatter[0] for t in rows[k]]) for k in sorted(rows))
-            text = f"{self.names['np']}.stack([{stacked}])"
-            self.lines.append(ir.Line(name, text, _union(terms), line))
-            return True
-        for i, (subscript, group) in enumerate(groups.items()):
-            g = _joined([t.scatter[0] for t in group])
-            uses = _union(group)
-            if i == 0 and self.float64 and shape is not None:  # the zeros' dtype is known
-                zeros = f"{self.names['np']}.zeros({shape!r})"
-                self.lines.append(ir.Line(name, zeros, frozenset(), line))
-                text = f"{name}[{subscript}] = {g}"
-                self.lines.append(ir.Line(name, text, uses | {name}, line, statement=True))
-                continue
-            if i == 0:
-                text = f"{self.names['scatter']}({g}, {value}, {group[0].scatter[1]})"
-                self.lines.append(ir.Line(name, text, uses, line))
-            else:
-                text = f"{name}[{subscript}] += {g}"
-                self.lines.append(ir.Line(name, text, uses | {name}, line, statement=True))
-        if not (self.float64 and shape is not None):
-            self.helpers.add("scatter")
-        return True
-
-    def held_terms(self, value: str, terms: list[Term]) -> Shape | None:
-        """The shape a sum of terms is held at, when some are held smaller than `value`."""
-        if self.shapes is None or all(t.actual is None for t in terms):
-            return None
-        whole = self.shapes.get(value)
-        if whole is None:
-            return None
-        return broadcast(*(whole if t.actual is None else t.actual for t in terms))
 
     def sum_text(self, value: str, terms: list[Term], owned: bool = False) -> str:
         parts = []
@@ -517,7 +431,7 @@ class _Backward(ControlAdjoints, WriteAdjoints):
             elif t.is_sum and len(terms) > 1:
                 text = f"({text})"
             parts.append(text)
-        return _joined(parts)
+        return joined(parts)
 
     def parameter(self, p: str) -> str:
         """Emit the gradient of wrt parameter p: a fresh array (or float) the caller owns."""
@@ -537,7 +451,7 @@ class _Backward(ControlAdjoints, WriteAdjoints):
             text = f"{np}.full({shape!r}, {text})"
         elif len(terms) == 1 and terms[0].uses and self._shared(terms[0]):
             text = f"{np}.copy({text})"
-        self.lines.append(ir.Line(name, text, _union(terms) | {p}))
+        self.lines.append(ir.Line(name, text, union(terms) | {p}))
         return name
 
     def _shared(self, term: Term) -> bool:
@@ -558,14 +472,6 @@ def _math_spelling(call: re.Match) -> str:
     return f"{{math}}.{MATH_SPELLING[name]}" if name in MATH_SPELLING else BUILTINS[name]
 
 
-def _joined(parts: list[str]) -> str:
-    """Printed terms as one sum: `a - b` rather than `a + -b`."""
-    out = parts[0]
-    for p in parts[1:]:
-        out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
-    return out
-
-
 def _constant(text: str, names: dict[str, str]) -> str:
     """A gradient that is a number: printed as a float literal."""
     modules = {names["np"]: numpy, names["math"]: math}
@@ -580,13 +486,6 @@ def _identifiers(text: str) -> frozenset[str]:
 
 def _uses(reads: frozenset[str], fields: dict[str, str]) -> frozenset[str]:
     return frozenset(fields[f] for f in reads if f in fields and fields[f].isidentifier())
-
-
-def _union(terms: list[Term]) -> frozenset[str]:
-    out: frozenset[str] = frozenset()
-    for t in terms:
-        out |= t.uses
-    return out
 
 
 def reverse(
