@@ -70,6 +70,8 @@ def local_adjoint(
         terms.append((i, d.xreplace(inner)))
     temp_names = (symbols.temporary(i) for i in itertools.count())
     terms, shared = _through_each_other(terms, temp_names)
+    terms, arguments = _sigmoid_arguments(terms, temp_names)
+    shared += arguments
     for k, (i, d) in enumerate(terms):
         if not seeded:
             terms[k] = (i, symbols.UPSTREAM * d)
@@ -121,6 +123,20 @@ def _through_each_other(terms: list, temp_names) -> tuple[list, list]:
     for i, symbol in named.items():
         out[i] = (out[i][0], symbol)
     return out, shared
+
+
+def _sigmoid_arguments(terms: list, temp_names) -> tuple[list, list]:
+    """A sigmoid's argument is read twice where it is printed (exp(min(u, 0)) / (1 +
+    exp(-|u|))): one that is not a name becomes a temporary, computed once."""
+    arguments = sorted(
+        {s.args[0] for _, d in terms for s in d.atoms(Sigmoid) if not s.args[0].is_Atom},
+        key=sp.default_sort_key,
+    )
+    if not arguments:
+        return terms, []
+    named = {u: next(temp_names) for u in arguments}
+    swap = {Sigmoid(u): Sigmoid(t) for u, t in named.items()}
+    return [(i, d.xreplace(swap)) for i, d in terms], [(t, u) for u, t in named.items()]
 
 
 def with_forward_value(d: sp.Expr, expr: sp.Expr, masks: set) -> sp.Expr:
