@@ -310,12 +310,19 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         out = {}
         for i, (_, code) in enumerate(stmt.calls):
             if f"c{i}" in read:
-                out[f"c{i}"] = name = self.namer.numbered("t")
+                out[f"c{i}"] = name = self._call_name(code)
                 self.kept.setdefault(id(stmt), []).append((name, code))
                 if self.known(stmt):  # elementwise: its operands' shapes broadcast
                     reads = ir.names_in(code)
                     self.held[name] = self.held_shape(reads & set(stmt.operands))
         return out
+
+    def _call_name(self, code: ast.expr) -> str:
+        """`sin_t1` for `math.sin(t1)`, a numbered temporary for anything longer."""
+        func, args = getattr(code, "func", None), getattr(code, "args", ())
+        if isinstance(func, ast.Attribute) and len(args) == 1 and isinstance(args[0], ast.Name):
+            return self.namer.fresh(f"{func.attr}_{args[0].id}")
+        return self.namer.numbered("t")
 
     def calls_math(self, stmt: ir.Elementwise) -> bool:
         """Does the statement call `math` functions (so its values are Python floats)?"""
