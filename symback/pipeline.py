@@ -19,7 +19,6 @@ from .frontend.lower import Lowerer, ModuleNames, bound_names
 from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo, function_source
 from .frontend.static import read_module
-from .optimize.dce import prune
 from .optimize.exp_reductions import fuse_exp_reductions
 from .optimize.floats import floats_in_math
 from .optimize.repeats import merge_repeats
@@ -155,21 +154,14 @@ def _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
     candidates = {
         s.target for s in fn.body if isinstance(s, ir.Elementwise) and s.target != fn.output
     }
-    candidates -= aux | _read_by(_needed_lines(program, aux)[0], candidates)
+    candidates -= aux | _read_by(emit.live_lines(program, aux)[0], candidates)
     if not candidates:
         return program
     trial = reverse(fn, program.wrt, names, shapes, float64, frozenset(candidates))
-    gone = candidates - _read_by(sum(_needed_lines(trial, aux), []), candidates)
+    gone = candidates - _read_by(sum(emit.live_lines(trial, aux), []), candidates)
     if gone == candidates:
         return trial
     return reverse(fn, program.wrt, names, shapes, float64, frozenset(gone))
-
-
-def _needed_lines(program, aux: set[str]) -> tuple[list, list]:
-    """The forward and backward lines the gradients need (as emit keeps them)."""
-    backward = prune(list(program.backward), set(program.gradients) | aux)
-    needed = set().union(*(line.uses for line in backward)) | set(program.gradients) | aux
-    return prune(list(program.forward), needed), backward
 
 
 def _read_by(lines, names: set[str]) -> set[str]:

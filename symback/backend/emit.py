@@ -59,9 +59,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     returned = set(gradients) | ({value} if spec.value_too or checked else set())
     if fn.aux is not None:
         returned |= ir.names_in(fn.aux)
-    backward = prune(list(program.backward), set(gradients) | returned)
-    needed = set().union(*(line.uses for line in backward)) | returned
-    forward = prune(list(program.forward), needed)
+    forward, backward = live_lines(program, returned)
 
     wrt = ", ".join(program.wrt)
     what = "Value and gradient" if spec.value_too else "Gradient"
@@ -89,6 +87,14 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         )
         rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT * 2}{spec.retry}"]
     return "\n".join(rows) + "\n"
+
+
+def live_lines(program: ir.GradientProgram, returned: set[str]) -> tuple[list, list]:
+    """The forward and backward lines needed to compute the gradients and `returned`."""
+    returned = set(program.gradients) | returned
+    backward = prune(list(program.backward), returned)
+    needed = set().union(*(line.uses for line in backward)) | returned
+    return prune(list(program.forward), needed), backward
 
 
 def module_text(
