@@ -277,3 +277,19 @@ def test_random_broadcast_shapes_match_the_general_code_and_differences(shapes, 
         assert np.shape(a) == np.shape(arg)
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     check_gradient(broadcast_mix, args, wrt=(0, 1, 2))
+
+
+def array_on_one_side(x):
+    if x[0] > 0.0:
+        s = np.sum(x**2)
+    else:
+        s = x**2  # an array: not a function to differentiate
+    return s
+
+
+def test_an_output_that_turns_into_an_array_is_reported_as_such():
+    g = symback.grad(array_on_one_side)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(g(x), 2 * x)  # specialised on this call
+    with pytest.raises(symback.NonScalarOutputError, match="scalar"):
+        g(np.array([-1.0, 2.0]))  # same shapes, the other branch

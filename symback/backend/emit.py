@@ -70,7 +70,9 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     rows += [INDENT + row for row in spec.guard]
     start = len(rows)
     rows += _render(forward, 1)
-    if checked:
+    if checked and spec.guard:  # the general code raises the error the API reports
+        rows += [f"{INDENT}if {np}.ndim({value}) != 0:", f"{INDENT}{spec.guard[-1]}"]
+    elif checked:
         rows += [
             f"{INDENT}if {np}.ndim({value}) != 0:",
             f"{INDENT * 2}raise ValueError(",
