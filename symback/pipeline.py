@@ -130,10 +130,10 @@ def specialise(
     """The module again, its backward pass specialised to the `shapes` of top-level values
     (which hold while the `guard` statements at its start let the call through), and NumPy's
     functions on the values that are `floats` spelled with `math` (for the gradient alone)."""
-    fn, names, retry = generated.lowered, generated.names, ""
+    fn, names = generated.lowered, generated.names
     if floats and not generated.spec.value_too:
         fn = floats_in_math(fn, set(floats), names["np"], names["math"])
-        retry = guard[-1].strip() if fn.body != generated.lowered.body else ""
+    retry = fn is not generated.lowered  # math calls: run the general code where they raise
     program = reverse(fn, generated.wrt, names, shapes, float64)
     if not generated.spec.value_too:
         program = _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
@@ -141,7 +141,7 @@ def specialise(
         generated.spec, program=program, guard=guard, scalar_known=scalar_known, retry=retry
     )
     label = "a specialisation to the shapes of one call"
-    uses_math = generated.uses_math or bool(retry)
+    uses_math = generated.uses_math or retry
     return emit.module_text([spec], names, label, uses_math, "-")
 
 

@@ -25,9 +25,10 @@ class Spec:
     # arguments' types and shapes), and whether the output is known to be a scalar.
     guard: tuple[str, ...] = ()
     scalar_known: bool = False
-    # ... and, where it calls `math` in place of NumPy on floats, the statement that runs the
-    # general code instead when `math` or float division raises where NumPy gives inf or nan
-    retry: str = ""
+    # ... and, where it calls `math` in place of NumPy on floats, whether the guard's way back
+    # to the general code also runs when `math` or float division raises where NumPy gives
+    # inf or nan
+    retry: bool = False
     probe: bool = False  # only the forward pass, returning every value it computed
 
 
@@ -87,7 +88,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         handler = (
             f"{INDENT}except (OverflowError, ValueError, ZeroDivisionError):  # NumPy: inf, nan"
         )
-        rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT * 2}{spec.retry}"]
+        rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT}{spec.guard[-1]}"]
     return "\n".join(rows) + "\n"
 
 

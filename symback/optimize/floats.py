@@ -17,17 +17,18 @@ from ..rules.elementwise import MATH_SPELLING
 
 
 def floats_in_math(fn: ir.Function, floats: set[str], np: str, math: str) -> ir.Function:
-    """`fn` with the NumPy calls of its float-only statements spelled with `math`."""
-    body = []
+    """`fn` with the NumPy calls of its float-only statements spelled with `math` (`fn`
+    itself where there are none)."""
+    body, changed = [], False
     for s in fn.body:
         if isinstance(s, ir.Elementwise) and {s.target, *s.operands} <= floats:
             rename = _ToMath(np, math)
             code = rename.visit(copy.deepcopy(s.code))
             calls = tuple((e, _ToMath(np, math).visit(copy.deepcopy(c))) for e, c in s.calls)
             if rename.changed:
-                s = dataclasses.replace(s, code=code, calls=calls)
+                s, changed = dataclasses.replace(s, code=code, calls=calls), True
         body.append(s)
-    return dataclasses.replace(fn, body=tuple(body))
+    return dataclasses.replace(fn, body=tuple(body)) if changed else fn
 
 
 class _ToMath(ast.NodeTransformer):
