@@ -259,8 +259,6 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         upstream = self.close(stmt.target, self.terms.pop(stmt.target), stmt.line)
         if not (isinstance(stmt, ir.Elementwise) and self.known(stmt)):
             upstream = self.full(upstream, stmt.target)  # what the general rules expect
-        elif self.holding(upstream) is None:  # an adjoint summed from general terms: whole
-            self.held[upstream] = self.shapes[stmt.target]
         if isinstance(stmt, ir.Elementwise):
             # Adjoints have their value's shape, so a number adjoint means a scalar value,
             # whose operands are scalars too: nothing was broadcast there.
