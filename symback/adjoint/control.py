@@ -81,11 +81,11 @@ class LoopAdjoints:
     """
 
     def loop(self, loop: ir.Loop) -> None:
-        from .reverse import Term, loop_header
+        from .reverse import Term, counted, loop_header
 
-        stack = self.stacks.get(id(loop))
+        stacks = self.stacks.get(id(loop))
         carried = [(b, e, end) for b, e, end in loop.carried if e in self.active]
-        if stack is None or not carried:
+        if stacks is None or not carried:
             return
         np = self.names["np"]
         before_lines: list = []
@@ -112,8 +112,8 @@ class LoopAdjoints:
         self.enter_loop(loop)
         body_lines, escaping = self.block(loop.body, seeds)
         entries = [e for _, e, _ in loop.carried]
-        restore = ir.Line(", ".join(entries), f"{stack}.pop()", frozenset({stack}), loop.line)
-        iteration = [restore] + self.replay(loop) + body_lines
+        restore = [ir.Line(e, f"{s}.pop()", frozenset({s}), loop.line) for e, s in stacks.items()]
+        iteration = restore + self.replay(loop) + body_lines
         updates = []  # the carried adjoints for the previous iteration, assigned together last
         for _, entry, _ in carried:
             terms = escaping.pop(entry, None)
@@ -139,7 +139,12 @@ class LoopAdjoints:
             texts = ", ".join(text for _, text, _ in updates)
             uses = frozenset().union(*(u for _, _, u in updates))
             iteration.append(ir.Line(targets, texts, uses, loop.line))
-        header = loop_header(loop, backward=True, stack=stack)
+        count = ""
+        if counted(loop):  # bound before the loop: the stacks empty while it runs
+            count = self.namer.fresh("iterations")
+            first = next(iter(stacks.values()))
+            before_lines.append(ir.Line(count, f"len({first})", frozenset({first}), loop.line))
+        header = loop_header(loop, backward=True, count=count)
         # The backward loop restores every iteration's carried values into the entry names;
         # keep the final ones, which lines after it may still read.
         kept = self.namer.fresh("final")

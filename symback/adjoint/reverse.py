@@ -60,7 +60,7 @@ SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output
 
 
 def forward_lines(
-    stmts, stacks: dict[int, str], kept: dict | None = None, writes: WriteLog | None = None
+    stmts, stacks: dict[int, dict], kept: dict | None = None, writes: WriteLog | None = None
 ) -> list:
     """The forward pass as generated code: the user's statements, branches and loops as
     blocks; a loop whose backward pass needs them saves its carried values in `stacks`;
@@ -107,18 +107,18 @@ class _ReplaceNode(ast.NodeTransformer):
 
 
 def loop_lines(
-    loop: ir.Loop, stacks: dict[int, str], kept: dict | None = None, writes: WriteLog | None = None
+    loop: ir.Loop, stacks: dict[int, dict], kept: dict | None = None, writes: WriteLog | None = None
 ) -> list:
     out: list = [ir.Line(e, b, frozenset({b}), loop.line) for b, e, _ in loop.carried if b != e]
     body = forward_lines(loop.body, stacks, kept, writes)
     body += [ir.Line(e, end, frozenset({end}), loop.line) for _, e, end in loop.carried if e != end]
-    stack = stacks.get(id(loop))
-    if stack is not None:
+    # One stack per carried value, each a plain list pushed and popped: code symback itself
+    # differentiates again (a second derivative), as it does a user's stack.
+    saving = stacks.get(id(loop), {})
+    for position, (entry, stack) in enumerate(saving.items()):
         out.append(ir.Line(stack, "[]", frozenset(), loop.line))
-        entries = [e for _, e, _ in loop.carried]
-        saved = entries[0] if len(entries) == 1 else f"({', '.join(entries)})"
-        uses = frozenset(entries) | {stack}
-        body.insert(0, ir.Line(stack, f"{stack}.append({saved})", uses, statement=True))
+        uses = frozenset({entry, stack})
+        body.insert(position, ir.Line(stack, f"{stack}.append({entry})", uses, statement=True))
     if loop.exit is not None:  # `break`: after the carried values are updated
         leave = ir.Line("", "break", frozenset(), statement=True)
         body.append(ir.Block(f"if {loop.exit}", (leave,), (), loop.line))
@@ -130,13 +130,20 @@ def loop_lines(
     return out
 
 
-def loop_header(loop: ir.Loop, backward: bool = False, stack: str = "") -> str:
+def loop_header(loop: ir.Loop, backward: bool = False, count: str = "") -> str:
+    """The loop's `for`/`while` line; backward, over the iterations that ran (`count`, bound
+    before the loop, when the trip count is only known from what the forward loop saved)."""
     if loop.kind == "while":
-        return f"for _ in range(len({stack}))" if backward else f"while {print_code(loop.header)}"
+        return f"for _ in range({count})" if backward else f"while {print_code(loop.header)}"
     header = print_code(loop.header)
-    if backward and loop.exit is not None:  # the iterations that ran: one saved entry each
-        return f"for {loop.index} in reversed({header}[: len({stack})])"
+    if backward and loop.exit is not None:
+        return f"for {loop.index} in reversed({header}[:{count}])"
     return f"for {loop.index} in {f'reversed({header})' if backward else header}"
+
+
+def counted(loop: ir.Loop) -> bool:
+    """Is the loop's trip count known only from what its forward run saved?"""
+    return loop.kind == "while" or loop.exit is not None
 
 
 def active_names(stmts, active: set[str]) -> set[str]:
@@ -198,9 +205,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         self.namer = Namer(set(fn.user_names) | all_targets(fn.body) | set(names.values()))
         # (less the stability shifts the output does not depend on: softmax's max)
         self.active = active_names(fn.body, set(wrt)) - shift_free(fn)
-        # Each loop that computes something active saves its carried values, one stack each.
+        # Each loop that computes something active saves its carried values: loop -> carried
+        # value -> the stack it is saved on.
         self.stacks = {
-            id(loop): self.namer.fresh("saved")
+            id(loop): {e: self.namer.fresh(f"saved_{e}") for e in loop.targets}
             for loop in ir.every_statement(fn.body)
             if isinstance(loop, ir.Loop)
             and loop.carried
