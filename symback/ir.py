@@ -117,7 +117,42 @@ class Write:
         return ast.parse(f"{self.array}[{self.subscript}] {self.op} {self.value}").body[0]
 
 
-Statement = Elementwise | Primitive | Opaque | If | Loop | Write
+@dataclass(frozen=True)
+class Push:
+    """`stack.append(value)`: a list used as a stack, which gradient code keeps its saved
+    values on. `target` names the stack: the same list, one item longer (not a new value)."""
+
+    target: str
+    value: str
+    line: int
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        return (self.target, self.value)
+
+    @property
+    def code(self) -> ast.expr:
+        return ast.parse(f"{self.target}.append({self.value})", mode="eval").body
+
+
+@dataclass(frozen=True)
+class Pop:
+    """`target = stack.pop()`: the value last pushed onto the stack, taken off it."""
+
+    target: str
+    stack: str
+    line: int
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        return (self.stack,)
+
+    @property
+    def code(self) -> ast.expr:
+        return ast.parse(f"{self.stack}.pop()", mode="eval").body
+
+
+Statement = Elementwise | Primitive | Opaque | If | Loop | Write | Push | Pop
 
 
 def every_statement(stmts):

@@ -30,6 +30,7 @@ from .derivatives import local_adjoint
 from .known import KnownShapes, joined, union
 from .naming import Namer
 from .shapes import Shape, kept_dims, scalars_first, sum_to
+from .stacks import StackAdjoints, Tapes
 from .writes import WriteAdjoints, WriteLog
 
 SEED = "1.0"
@@ -60,25 +61,32 @@ SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output
 
 
 def forward_lines(
-    stmts, stacks: dict[int, dict], kept: dict | None = None, writes: WriteLog | None = None
+    stmts,
+    stacks: dict[int, dict],
+    kept: dict | None = None,
+    writes: WriteLog | None = None,
+    tapes: Tapes | None = None,
 ) -> list:
     """The forward pass as generated code: the user's statements, branches and loops as
     blocks; a loop whose backward pass needs them saves its carried values in `stacks`;
     a statement's inner calls that its adjoint reads (`kept`) are computed first, once;
-    element writes log what they overwrite (adjoint/writes.py)."""
+    element writes log what they overwrite (adjoint/writes.py); pushes and pops print as
+    `tapes` says (adjoint/stacks.py)."""
     kept = kept or {}
     out: list = []
     for s in stmts:
         if writes is not None:
             out += writes.before_statement(s)
         if isinstance(s, ir.If):
-            then = forward_lines(s.then, stacks, kept, writes)
-            orelse = forward_lines(s.orelse, stacks, kept, writes)
+            then = forward_lines(s.then, stacks, kept, writes, tapes)
+            orelse = forward_lines(s.orelse, stacks, kept, writes, tapes)
             out.append(ir.Block(f"if {s.cond}", tuple(then), tuple(orelse), s.line))
         elif isinstance(s, ir.Loop):
-            out += loop_lines(s, stacks, kept, writes)
+            out += loop_lines(s, stacks, kept, writes, tapes)
         elif isinstance(s, ir.Write):
             out += writes.forward(s)
+        elif isinstance(s, (ir.Push, ir.Pop)):
+            out += tapes.forward(s)
         else:
             code, names = s.code, frozenset(s.operands)
             named: list = []  # (name, the call as written); inner calls come first
@@ -107,10 +115,14 @@ class _ReplaceNode(ast.NodeTransformer):
 
 
 def loop_lines(
-    loop: ir.Loop, stacks: dict[int, dict], kept: dict | None = None, writes: WriteLog | None = None
+    loop: ir.Loop,
+    stacks: dict[int, dict],
+    kept: dict | None = None,
+    writes: WriteLog | None = None,
+    tapes: Tapes | None = None,
 ) -> list:
     out: list = [ir.Line(e, b, frozenset({b}), loop.line) for b, e, _ in loop.carried if b != e]
-    body = forward_lines(loop.body, stacks, kept, writes)
+    body = forward_lines(loop.body, stacks, kept, writes, tapes)
     body += [ir.Line(e, end, frozenset({end}), loop.line) for _, e, end in loop.carried if e != end]
     # One stack per carried value, each a plain list pushed and popped: code symback itself
     # differentiates again (a second derivative), as it does a user's stack.
@@ -182,7 +194,7 @@ def all_targets(stmts) -> set[str]:
 _SPREAD_BY_BROADCASTING = frozenset({"sum", "mean"})
 
 
-class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
+class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
     def __init__(
         self,
         fn: ir.Function,
@@ -225,6 +237,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         }
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
         self.setup_writes(fn.body)
+        self.setup_stacks(fn.body)
         if self.shapes is not None:  # a written array's adjoint is updated in place: whole
             self.shapes = {k: v for k, v in self.shapes.items() if k not in self.buffers}
 
@@ -236,7 +249,8 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
             self.wrt,
             tuple(
                 self.forward_start()
-                + forward_lines(self.fn.body, self.stacks, self.kept, self.writes)
+                + self.stack_start()
+                + forward_lines(self.fn.body, self.stacks, self.kept, self.writes, self.tapes)
             ),
             tuple(self.lines),
             gradients,
@@ -259,6 +273,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
                 self.undo_if_skipped(stmt, lines_before)
             elif isinstance(stmt, ir.Write):
                 self.write(stmt)
+            elif isinstance(stmt, ir.Pop):
+                self.pop_adjoint(stmt)
+            elif isinstance(stmt, ir.Push):
+                self.push_adjoint(stmt)
             elif stmt.target in self.active and stmt.target in self.terms:
                 if not (stmt.target in self.buffers and self.leaves_lineage(stmt)):
                     self.statement(stmt)

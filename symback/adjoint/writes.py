@@ -241,13 +241,14 @@ class WriteAdjoints:
         adjoints of its writes undo the forward iteration's own writes."""
         from .reverse import forward_lines
 
+        tapes = self.replaying(loop)
         if self.writes is None or not contains_write(loop) or self.reads_written(loop):
             return self.iteration_start(loop) + forward_lines(
-                loop.body, self.stacks, self.kept, self.writes
+                loop.body, self.stacks, self.kept, self.writes, tapes
             )
         self.writes.loop_marks.pop(id(loop), None)  # no iteration to undo: no marks needed
         replay = dataclasses.replace(self.writes, replay=True)
-        return forward_lines(loop.body, self.stacks, self.kept, replay)
+        return forward_lines(loop.body, self.stacks, self.kept, replay, tapes)
 
     def reads_written(self, loop: ir.Loop) -> bool:
         """Does the body read an array it writes (or a view of it), or leave the undoing of

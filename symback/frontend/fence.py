@@ -6,6 +6,7 @@ import ast
 
 from ..errors import UnsupportedSyntaxError
 from .source import SourceInfo
+from .stacks import is_push
 
 _NOT_YET = "it is planned; until then"
 
@@ -121,7 +122,7 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
                         f"symback does not support {what}", source.place(node), hint=hint or None
                     )
             if kind in ALLOWED:
-                if kind is ast.Expr and not _is_docstring(fdef, stmt):
+                if kind is ast.Expr and not (_is_docstring(fdef, stmt) or is_push(node)):
                     raise UnsupportedSyntaxError(
                         "an expression statement does nothing symback can differentiate"
                         + (" (print is a side effect)" if _is_print(stmt) else ""),

@@ -25,7 +25,7 @@ def index_loop(stmt: ast.For, fresh) -> ast.For:
     """`for v in X` / `zip(a, b)` / `enumerate(X)` as `for i in range(len(...)): v = X[i]`."""
     it, target = stmt.iter, stmt.target
     call = it.func.id if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) else None
-    if call == "range":
+    if over_range(it):
         return stmt
     index = ast.Name(fresh(), ast.Store())
     if call == "enumerate" and len(it.args) == 1 and isinstance(target, ast.Tuple):
@@ -84,6 +84,7 @@ class Loops:
         )
         carried = [name for name in assigned if name in self.env]
         self.check_aliases(stmt, carried)
+        self.check_stacks_not_carried(stmt, self.env, carried)
         before = dict(self.env)
         entries = {name: self.namer.fresh(name) for name in carried}
         saved_body, self.body = self.body, []
@@ -157,12 +158,14 @@ class Loops:
                 self.fail(node, "`return` inside a loop is not supported here", "return after it")
 
     def loop_header(self, node: ast.expr):
-        """`range(...)` over values no gradient flows through: (code, SSA names it reads)."""
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "range"
-        ):
+        """`range(...)` over values no gradient flows through: (code, SSA names it reads).
+        A range may be sliced (`range(n)[:k]`) or reversed (`reversed(range(n))`, as
+        gradient code runs its backward loops), which is the range `range(n)[::-1]`."""
+        if _is_call(node, "reversed") and len(node.args) == 1 and not node.keywords:
+            backwards = ast.Slice(None, None, ast.UnaryOp(ast.USub(), ast.Constant(1)))
+            node = ast.copy_location(ast.Subscript(node.args[0], backwards, ast.Load()), node)
+        inner = node.value if isinstance(node, ast.Subscript) else node
+        if not _is_call(inner, "range") or (inner is not node and _sliced(node) is None):
             self.fail(node, "a for loop must run over range(...), an array, zip or enumerate", None)
         return self.header_code(node)
 
@@ -174,3 +177,19 @@ class Loops:
         """Code for a loop header: like code_only, with range/len/min/max/int allowed."""
         code, names = self.code_only(node, LOOP_FUNCTIONS)
         return code, names
+
+
+def over_range(node: ast.expr) -> bool:
+    """`range(...)`, sliced or reversed (checked further by Loops.loop_header)."""
+    while _is_call(node, "reversed") and node.args or isinstance(node, ast.Subscript):
+        node = node.args[0] if isinstance(node, ast.Call) else node.value
+    return _is_call(node, "range")
+
+
+def _is_call(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+
+
+def _sliced(node: ast.Subscript) -> ast.Slice | None:
+    """The slice of `range(...)[a:b:c]` (None for an index: a number, not a range)."""
+    return node.slice if isinstance(node.slice, ast.Slice) else None

@@ -26,6 +26,7 @@ from .loops import Loops
 from .outside import OutsideNames
 from .resolve import Namespace
 from .source import SourceInfo
+from .stacks import Stacks
 from .stale import check_writes
 from .statements import Statements
 from .values import Operands, Val
@@ -65,7 +66,14 @@ def bound_names(fdef: ast.FunctionDef) -> set[str]:
 
 
 class Lowerer(
-    ArrayLowering, CallInlining, ControlFlow, ElementWrites, Loops, OutsideNames, Statements
+    ArrayLowering,
+    CallInlining,
+    ControlFlow,
+    ElementWrites,
+    Loops,
+    OutsideNames,
+    Stacks,
+    Statements,
 ):
     """Walks one function's statements in order, building SSA statements."""
 
@@ -97,10 +105,12 @@ class Lowerer(
             self.custom: dict[str, object] = {}  # name in the generated code -> object
             # value -> values it may share memory with: `y = x[1:]`, `y = x.T`, `y = min(a, x)`
             self.views: dict[str, set[str]] = {}
+            self.stack_names: set[str] = set()  # SSA names of lists used as stacks
         else:  # share the caller's statements and names; parameters are bound by the caller
             self.namer, self.env = parent.namer, {}
             self.boolean, self.body = parent.boolean, parent.body
             self.custom, self.views = parent.custom, parent.views
+            self.stack_names = parent.stack_names
         self.first_binding: set[str] = set(self.params)
         self.loop_depth = 0  # how many loops enclose the statement being lowered
         self.loop_stops: list[str | None] = []  # per enclosing loop: its stop flag's name
@@ -252,6 +262,8 @@ class Lowerer(
         return Val(sp.Integer(v) if isinstance(v, int) else sp.Float(v), ast.Constant(v))
 
     def value_Name(self, node: ast.Name, operands, target) -> Val:
+        if self.stack(node) is not None:
+            self.refuse_stack_use(node)
         if node.id in self.env:
             return self.operand(self.env[node.id], operands)
         if node.id in self.user_names:
@@ -302,6 +314,9 @@ class Lowerer(
         return self.operand(name, operands)
 
     def value_Call(self, node: ast.Call, operands, target) -> Val:
+        popped = self.stack_call(node, operands, target)
+        if popped is not None:
+            return popped
         if isinstance(node.func, ast.Attribute) and self._of_array(node.func.value):
             return self.method_call(node, operands, target)
         if hasattr(self.callee(node), "__symback_adjoints__"):
@@ -355,7 +370,10 @@ class Lowerer(
     def opaque_call(self, node: ast.Call, func_code, operands, target) -> Val:
         inner = Operands()
         args = [self.opaque_argument(a, inner) for a in node.args]
-        keywords = [ast.keyword(k.arg, self.value(k.value, inner).code) for k in node.keywords]
+        keywords = [
+            ast.keyword(k.arg, self.dtype_code(k.value) or self.value(k.value, inner).code)
+            for k in node.keywords
+        ]
         code = ast.Call(func_code, args, keywords)
         name = target or self.temp()
         self.body.append(ir.Opaque(name, tuple(inner.names), code, self._line))

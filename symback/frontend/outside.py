@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
 import sympy as sp
 
 from ..errors import SymbackError
@@ -63,6 +64,18 @@ class OutsideNames:
         if isinstance(value, float) and value < 0 or isinstance(value, int) and value < 0:
             return ast.UnaryOp(ast.USub(), ast.Constant(-value))
         return ast.Constant(value)
+
+    def dtype_code(self, node: ast.expr) -> ast.expr | None:
+        """A type given as a dtype (`dtype=float`, `np.float32`), in canonical form; else None."""
+        if self._of_array(node):
+            return None
+        resolved = self.namespace.chain(node)
+        kind = resolved.value if resolved is not None else None
+        if kind in (float, int, bool, complex):
+            return ast.Name(kind.__name__, ast.Load())
+        if isinstance(kind, type) and issubclass(kind, np.generic):
+            return self.module_attr(f"numpy.{kind.__name__}")
+        return None
 
     def module_attr(self, qualname: str) -> ast.expr:
         """Code for a module function or constant, in canonical form: np.linalg.det."""

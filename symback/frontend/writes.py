@@ -122,22 +122,27 @@ class ElementWrites:
         return False
 
     def loop_variables(self) -> set[str]:
-        """Names bound only as the variable of `for _ in range(...)` or enumerate's count."""
+        """Names bound only as the variable of `for _ in range(...)` (sliced or reversed
+        too) or as enumerate's count: integers wherever they are read."""
+        from .loops import over_range  # (loops.py imports this module)
+
         if getattr(self, "_loop_variables", None) is None:
-            counters, bound = set(), {}
+            counters, bound = {}, {}
             for node in ast.walk(self.fdef):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                     bound[node.id] = bound.get(node.id, 0) + 1
-                if not (isinstance(node, ast.For) and isinstance(node.iter, ast.Call)):
+                if not isinstance(node, ast.For):
                     continue
-                func = node.iter.func
+                func = node.iter.func if isinstance(node.iter, ast.Call) else None
                 kind = func.id if isinstance(func, ast.Name) else None
-                if kind == "range" and isinstance(node.target, ast.Name):
-                    counters.add(node.target.id)
+                counter = None
+                if over_range(node.iter) and isinstance(node.target, ast.Name):
+                    counter = node.target
                 elif kind == "enumerate" and isinstance(node.target, ast.Tuple):
-                    first = node.target.elts[0]
-                    counters |= {first.id} if isinstance(first, ast.Name) else set()
-            self._loop_variables = {n for n in counters if bound.get(n) == 1}
+                    counter = node.target.elts[0]
+                if isinstance(counter, ast.Name):
+                    counters[counter.id] = counters.get(counter.id, 0) + 1
+            self._loop_variables = {n for n, k in counters.items() if bound.get(n) == k}
         return self._loop_variables
 
     def fresh_copy(self, user_name: str, node: ast.expr) -> bool:
