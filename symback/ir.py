@@ -91,7 +91,8 @@ class Loop:
 
 @dataclass(frozen=True)
 class Write:
-    """`array[index] op value`, op one of `=`, `+=`, `-=`: an in-place write into a local array.
+    """`array[index] op value`, op one of `=`, `+=`, `-=`: an in-place write into a local array
+    (op `add.at`: np.add.at(array, index, value), which adds twice at an index named twice).
 
     `target` names the array after the write. It is the same memory as `array`, but the SSA
     form keeps the two apart, so that reads before and after the write are different values.
@@ -114,6 +115,8 @@ class Write:
     @property
     def code(self) -> ast.stmt:
         """The write as forward code."""
+        if self.op == "add.at":  # (numpy under any name: only the names read matter here)
+            return ast.parse(f"numpy.add.at({self.array}, {self.index}, {self.value})").body[0]
         return ast.parse(f"{self.array}[{self.subscript}] {self.op} {self.value}").body[0]
 
 
@@ -137,19 +140,27 @@ class Push:
 
 @dataclass(frozen=True)
 class Pop:
-    """`target = stack.pop()`: the value last pushed onto the stack, taken off it."""
+    """`target = stack.pop()`: the value last pushed onto the stack, taken off it; with a
+    `default`, `stack.pop() if stack else default` (a constant, taken when it is empty)."""
 
     target: str
     stack: str
     line: int
+    default: str | None = None
 
     @property
     def operands(self) -> tuple[str, ...]:
-        return (self.stack,)
+        return (self.stack,) if self.default is None else (self.stack, self.default)
 
     @property
     def code(self) -> ast.expr:
-        return ast.parse(f"{self.stack}.pop()", mode="eval").body
+        return ast.parse(self.text(self.stack), mode="eval").body
+
+    def text(self, stack: str) -> str:
+        """The pop as code, from `stack`."""
+        if self.default is None:
+            return f"{stack}.pop()"
+        return f"{stack}.pop() if {stack} else {self.default}"
 
 
 Statement = Elementwise | Primitive | Opaque | If | Loop | Write | Push | Pop

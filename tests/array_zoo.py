@@ -743,7 +743,13 @@ def new_axes(v, A):
     )
 
 
+def filled_and_ranged(x, c):
+    """np.full spreads c over a shape (its gradient sums back); np.arange is a constant."""
+    return np.sum(np.full(x.shape, c) * x) + np.sum(np.full((2, 3), c * c) * np.arange(3.0))
+
+
 ARRAY_ZOO = [
+    (filled_and_ranged, (np.array([0.3, -1.2, 2.0]), 0.7), (0, 1)),
     # einsum, stack, concatenate
     (einsum_contractions, (M34, V4, _normal(4, 2)), ("A", "x", "B")),
     (einsum_batched, (_normal(2, 3, 4), _normal(4, 3)), ("T", "W")),

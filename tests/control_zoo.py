@@ -435,6 +435,24 @@ def flag_then_number(x):
     return s
 
 
+def branch_binds_unused(x):
+    """An if whose assignments nothing reads afterwards."""
+    if x > 0.0:
+        unused = x * 2.0  # noqa: F841
+    return x * x
+
+
+def branches_share_a_value(x, y):
+    """Two names hold one value after a branch (b = a): each keeps it."""
+    if x > 0.0:
+        a = x * y
+        b = y
+    else:
+        a = np.sin(x * y)
+        b = a
+    return a * b
+
+
 PAIRS = [
     (rosen_loop, rosen_vec, (X7,), 0),
     (rastrigin_loop, rastrigin_vec, (X5,), 0),
@@ -709,6 +727,9 @@ ZOO += [(g, args, wrt) for _, g, args, wrt in PAIRS if g is not dot_vec] + [
     (dot_vec, (X7, Y7), (0, 1))
 ]
 ZOO += [
+    (branch_binds_unused, (0.7,), 0),
+    (branches_share_a_value, (0.5, 0.7), (0, 1)),
+    (branches_share_a_value, (-0.5, 0.7), (0, 1)),
     (piecewise, (-2.1,), 0),
     (piecewise, (0.4,), 0),
     (piecewise, (1.9,), 0),

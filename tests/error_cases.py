@@ -240,6 +240,55 @@ def write_attribute(x):
     return y
 
 
+# -- lists used as stacks ---------------------------------------------------------------------
+
+
+def stack_with_items(x):
+    s = [x, 1.0]  # ERR:stack_literal
+    return s.pop() * x
+
+
+def stack_aliased(x):
+    s = []
+    s.append(x)
+    t = s  # ERR:stack_alias
+    return t.pop() * x
+
+
+def stack_indexed(x):
+    s = []
+    s.append(x)
+    return s[0] * x  # ERR:stack_index
+
+
+def stack_popped_at(x):
+    s = []
+    s.append(x)
+    return s.pop(0) * x  # ERR:stack_pop_index
+
+
+def stack_pushes_written_buffer(x):
+    s = []
+    y = np.zeros(2)
+    y[0] = x
+    s.append(y)  # ERR:stack_push_written
+    y[1] = x
+    return np.sum(s.pop() * y)
+
+
+def stack_made_again_in_loop(x):
+    s = []
+    for i in range(3):  # ERR:stack_made_in_loop
+        s = []
+        s.append(x)
+    return s.pop() * x
+
+
+def append_to_parameter(x, out):
+    out.append(x)  # ERR:append_not_stack
+    return x * x
+
+
 # -- expressions ------------------------------------------------------------------------------
 
 

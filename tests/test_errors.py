@@ -98,6 +98,14 @@ CASES: list[Case] = [
     Case("setitem_chained", g(ec.write_chained_index), S, ("y[0][1]",)),
     Case("setitem_helper", g(ec.helper_writes_into_callers_array), S, ("buf[0]",)),
     Case("setattr", g(ec.write_attribute), S, ("y.attr",)),
+    # lists used as stacks
+    Case("stack_literal", g(ec.stack_with_items), S, ("[x, 1.0]",)),
+    Case("stack_alias", g(ec.stack_aliased), S, ("s",)),
+    Case("stack_index", g(ec.stack_indexed), S, ("s[0]", "s")),
+    Case("stack_pop_index", g(ec.stack_popped_at), S, ("s.pop(0)",)),
+    Case("stack_push_written", g(ec.stack_pushes_written_buffer), S, ("y",)),
+    Case("stack_made_in_loop", g(ec.stack_made_again_in_loop), S, ("for i in range(3)",)),
+    Case("append_not_stack", g(ec.append_to_parameter), S, ("out",)),
     # expressions
     Case("lambda_body", g(ec.lambda_in_body), S, ("lambda",)),
     Case("listcomp", g(ec.list_comprehension), S, ("[t * 2.0 for",)),

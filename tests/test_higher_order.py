@@ -30,13 +30,6 @@ def logistic_loss(w, X, y, lam):
     return np.mean(np.logaddexp(0.0, -y * z)) + lam * np.sum(w**2)
 
 
-def loop_rosenbrock(x):
-    s = 0.0
-    for i in range(len(x) - 1):
-        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
-    return s
-
-
 @pytest.mark.parametrize("x", [-1.3, 0.2, 0.7, 2.5])
 def test_grad_of_grad_matches_the_closed_form(x):
     second = symback.grad(symback.grad(cubic_sine))
@@ -83,10 +76,3 @@ def test_hessian_vector_product_is_the_hessian_times_v():
     v = np.arange(6.0) - 2.5
     hvp = symback.hessian_vector_product(rosenbrock)
     assert np.allclose(hvp(x, v), rosen_hess(x) @ v, rtol=1e-12, atol=1e-9)
-
-
-def test_hessian_of_a_loop_is_refused_clearly():
-    # The gradient of a loop saves values in a list; differentiating that code again is
-    # not supported yet, and says so.
-    with pytest.raises(symback.SymbackError):
-        symback.hessian(loop_rosenbrock)

@@ -370,7 +370,39 @@ def into_like_buffer(x, like):
     return np.sum(out**2)
 
 
+BINS7 = np.array([0, 2, 0, 1, 0, 2, 1])
+
+
+def scatter_add_repeated(x, bins):
+    """np.add.at with an index naming elements twice: both additions count."""
+    y = np.zeros(3)
+    np.add.at(y, bins, x * x)
+    return np.sum(np.sin(y) * np.arange(3.0))
+
+
+def scatter_add_repeated_vec(x, bins):  # bins = BINS7
+    sq = x * x
+    y = np.stack([sq[0] + sq[2] + sq[4], sq[3] + sq[6], sq[1] + sq[5]])
+    return np.sum(np.sin(y) * np.arange(3.0))
+
+
+def scatter_add_in_while_loop(x):
+    """np.add.at at a counter the loop carries, which symback cannot prove an integer."""
+    y = np.zeros(len(x))
+    k = 0
+    while k < len(x):
+        np.add.at(y, k, x[k] ** 2)
+        k = k + 1
+    return np.sum(y * x)
+
+
+def scatter_add_in_while_loop_vec(x):
+    return np.sum(x**3)
+
+
 PAIRS = [
+    (scatter_add_repeated, scatter_add_repeated_vec, (X7, BINS7), 0),
+    (scatter_add_in_while_loop, scatter_add_in_while_loop_vec, (X7,), 0),
     (laplacian_loop, laplacian_vec, (X7,), 0),
     (cumsum_by_hand, cumsum_vec, (X7,), 0),
     (euler_trajectory, euler_carried, (Y03, 0.7), (0, 1)),

@@ -32,7 +32,7 @@ class BranchAdjoints:
                 seeds_then.setdefault(a, []).append(term)
             if b in self.active:
                 seeds_else.setdefault(b, []).append(term)
-        if not seeds_then and not seeds_else:
+        if not seeds_then and not seeds_else and not self.touches_stacks(stmt):
             return
         then_lines, then_out = self.block(stmt.then, seeds_then)
         else_lines, else_out = self.block(stmt.orelse, seeds_else)
@@ -85,7 +85,7 @@ class LoopAdjoints:
 
         stacks = self.stacks.get(id(loop))
         carried = [(b, e, end) for b, e, end in loop.carried if e in self.active]
-        if stacks is None or not carried:
+        if stacks is None or not (carried or self.touches_stacks(loop)):
             return
         np = self.names["np"]
         before_lines: list = []
@@ -147,11 +147,10 @@ class LoopAdjoints:
         header = loop_header(loop, backward=True, count=count)
         # The backward loop restores every iteration's carried values into the entry names;
         # keep the final ones, which lines after it may still read.
-        kept = self.namer.fresh("final")
-        entries_text = ", ".join(entries)
-        before_lines.append(ir.Line(kept, entries_text, frozenset(entries), loop.line))
-        after = ir.Line(entries_text, kept, frozenset({kept}), loop.line)
-        self.lines += before_lines + [ir.Block(header, tuple(iteration), (), loop.line), after]
+        kept = {e: self.namer.fresh(f"final_{e}") for e in entries}
+        before_lines += [ir.Line(k, e, frozenset({e}), loop.line) for e, k in kept.items()]
+        after = [ir.Line(e, k, frozenset({k}), loop.line) for e, k in kept.items()]
+        self.lines += before_lines + [ir.Block(header, tuple(iteration), (), loop.line)] + after
         for before, entry, _ in carried:
             if before in self.active:  # (a constant start, s = 0.0, takes no gradient)
                 self.terms.setdefault(before, []).append(

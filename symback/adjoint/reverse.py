@@ -217,14 +217,14 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         self.namer = Namer(set(fn.user_names) | all_targets(fn.body) | set(names.values()))
         # (less the stability shifts the output does not depend on: softmax's max)
         self.active = active_names(fn.body, set(wrt)) - shift_free(fn)
+        self.setup_stacks(fn.body)  # the lists the function itself uses as stacks
         # Each loop that computes something active saves its carried values: loop -> carried
         # value -> the stack it is saved on.
         self.stacks = {
             id(loop): {e: self.namer.fresh(f"saved_{e}") for e in loop.targets}
             for loop in ir.every_statement(fn.body)
             if isinstance(loop, ir.Loop)
-            and loop.carried
-            and any(e in self.active for e in loop.targets)
+            and (any(e in self.active for e in loop.targets) or self.touches_stacks(loop))
         }
         self.terms: dict[str, list[Term]] = {fn.output: [SEED_TERM]}
         self.views: set[str] = set()  # adjoints that are read-only broadcast views
@@ -237,7 +237,6 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         }
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
         self.setup_writes(fn.body)
-        self.setup_stacks(fn.body)
         if self.shapes is not None:  # a written array's adjoint is updated in place: whole
             self.shapes = {k: v for k, v in self.shapes.items() if k not in self.buffers}
 

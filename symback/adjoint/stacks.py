@@ -40,7 +40,8 @@ class Tapes:
         # A pop changes its stack even where nothing reads the value: never dropped.
         if s.stack in self.outside:
             return [ir.Line(s.target, f"{kept}.pop()", frozenset({kept}), s.line, effect=True)]
-        lines = [ir.Line(s.target, f"{s.stack}.pop()", frozenset({s.stack}), s.line, effect=True)]
+        uses = frozenset(s.operands)
+        lines = [ir.Line(s.target, s.text(s.stack), uses, s.line, effect=True)]
         if kept is not None:
             uses = frozenset({kept, s.target})
             lines.append(ir.Line(kept, f"{kept}.append({s.target})", uses, s.line, True))
@@ -80,6 +81,13 @@ class StackAdjoints:
         names = sorted(self.tapes.kept.values()) + sorted(self.stack_adjoints.values())
         return [ir.Line(name, "[]", frozenset()) for name in names]
 
+    def touches_stacks(self, stmt) -> bool:
+        """Does the if or loop push or pop a stack whose values carry a gradient?"""
+        return any(
+            isinstance(s, (ir.Push, ir.Pop)) and s.operands[0] in self.stack_adjoints
+            for s in ir.every_statement([stmt])
+        )
+
     def replaying(self, loop: ir.Loop) -> Tapes:
         """The tapes for recomputing the loop's body in a backward iteration."""
         outside = frozenset(self.stacks_used - made_in(loop.body))
@@ -106,9 +114,9 @@ class StackAdjoints:
         adjoints = self.stack_adjoints.get(stmt.target)
         if adjoints is None:
             return
-        name = self.namer.adjoint(stmt.value)
         zeros = f"{self.names['np']}.zeros_like({stmt.value}, dtype=float)"
-        text = f"{adjoints}.pop() if {adjoints} else {zeros}"
+        name = self.namer.adjoint(stmt.value)
+        text = ir.Pop(name, adjoints, stmt.line, zeros).text(adjoints)
         uses = frozenset({adjoints, stmt.value})
         self.lines.append(ir.Line(name, text, uses, stmt.line, effect=True))
         if stmt.value in self.active:

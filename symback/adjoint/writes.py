@@ -30,6 +30,7 @@ class WriteLog:
 
     log: str  # the list of (array, index, overwritten elements)
     log_write: str  # the helper that appends to it
+    np: str  # numpy's name in the module
     differentiated: set[str] = field(default_factory=set)  # writes of an active value
     replay: bool = False  # recomputing a loop body that reads no array it writes: no writes
     # loop -> a stack of the log's length at the start of each iteration
@@ -45,9 +46,12 @@ class WriteLog:
         index_uses = frozenset(s.index_operands) | {s.array}
         checked = ", differentiated=True" if s.target in self.differentiated else ""
         log = f"{self.log_write}({self.log}, {s.array}, {s.index}{checked})"
+        write = f"{element} {s.op} {s.value}"
+        if s.op == "add.at":
+            write = f"{self.np}.add.at({s.array}, {s.index}, {s.value})"
         return [
             ir.Line(self.log, log, index_uses | {self.log}, s.line, True),
-            ir.Line(s.array, f"{element} {s.op} {s.value}", index_uses | {s.value}, s.line, True),
+            ir.Line(s.array, write, index_uses | {s.value}, s.line, True),
             ir.Line(s.target, s.array, frozenset({s.array}), s.line),
         ]
 
@@ -109,7 +113,9 @@ class WriteAdjoints:
         self.writes = None
         if not self.buffers:
             return
-        self.writes = WriteLog(self.namer.fresh("writes"), self.names["log_write"])
+        self.writes = WriteLog(
+            self.namer.fresh("writes"), self.names["log_write"], self.names["np"]
+        )
         self.helpers.add("log_write")
         self.writes.differentiated = {
             s.target

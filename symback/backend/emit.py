@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .. import __version__, ir
 from ..optimize.dce import prune
 from .helpers import HELPERS, with_dependencies
+from .paths import every_path
 from .printer import print_code
 
 INDENT = "    "
@@ -61,6 +62,8 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     if fn.aux is not None:
         returned |= ir.names_in(fn.aux)
     forward, backward = live_lines(program, returned)
+    params = {p.name for p in fn.params}
+    forward, backward = every_path(forward, backward, params, returned, fn.boolean)
 
     wrt = ", ".join(program.wrt)
     what = "Value and gradient" if spec.value_too else "Gradient"

@@ -98,7 +98,16 @@ class ControlFlow:
                 self.fail(stmt, "returning (value, aux) or a tuple from inside an if", None)
             then_env[RETURN], else_env[RETURN] = then_ret[0], else_ret[0]
         outputs = []
-        for name in sorted(set(then_env) | set(else_env)):
+        names = sorted(set(then_env) | set(else_env))
+        # A value two names hold after a branch (b = a) keeps its own name: renamed for one,
+        # it would be gone for the other.
+        shared = {
+            v
+            for env in (then_env, else_env)
+            for v in env.values()
+            if list(env.values()).count(v) > 1
+        }
+        for name in names:
             a, b = then_env.get(name), else_env.get(name)
             if a is None or b is None:
                 if name != RETURN:
@@ -110,7 +119,7 @@ class ControlFlow:
             merged = self.namer.fresh(self.fdef.name if name == RETURN else name)
             values = []
             for body, value in ((then_body, a), (else_body, b)):
-                if _rename_final(body, value, merged):
+                if value not in shared and _rename_final(body, value, merged):
                     value = merged  # the branch now computes the merged name itself
                 else:
                     body.append(self.copy(merged, value, line))
@@ -148,6 +157,9 @@ class ControlFlow:
 
     def value_IfExp(self, node: ast.IfExp, operands, target):
         """`a if c else b`: the gradient goes to the branch the condition chose."""
+        popped = self.pop_or_default(node, operands, target)
+        if popped is not None:
+            return popped
         cond = self.operand(self.condition(node.test), operands)
         a, b = self.value(node.body, operands), self.value(node.orelse, operands)
         code = ast.IfExp(cond.code, a.code, b.code)

@@ -7,6 +7,7 @@ import ast
 from ..errors import UnsupportedSyntaxError
 from .source import SourceInfo
 from .stacks import is_push
+from .writes import is_add_at
 
 _NOT_YET = "it is planned; until then"
 
@@ -122,7 +123,8 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
                         f"symback does not support {what}", source.place(node), hint=hint or None
                     )
             if kind in ALLOWED:
-                if kind is ast.Expr and not (_is_docstring(fdef, stmt) or is_push(node)):
+                statement = _is_docstring(fdef, stmt) or is_push(node) or is_add_at(node)
+                if kind is ast.Expr and not statement:
                     raise UnsupportedSyntaxError(
                         "an expression statement does nothing symback can differentiate"
                         + (" (print is a side effect)" if _is_print(stmt) else ""),

@@ -57,7 +57,10 @@ class Loops:
     def visit_For(self, stmt: ast.For):
         if stmt.orelse:
             self.fail(stmt, "a for loop with an else clause is not supported", LOOP_ELSE_HINT)
-        stmt = index_loop(stmt, lambda: self.namer.fresh("i"))
+        rewritten = index_loop(stmt, lambda: self.namer.fresh("i"))
+        if rewritten is not stmt and rewritten.target.id not in self.user_names:
+            self.loop_variables().add(rewritten.target.id)  # a new name: an integer
+        stmt = rewritten
         if not isinstance(stmt.target, ast.Name):
             self.fail(stmt.target, "the loop variable must be a single name", None)
         header, names = self.loop_header(stmt.iter)
@@ -164,8 +167,10 @@ class Loops:
         if _is_call(node, "reversed") and len(node.args) == 1 and not node.keywords:
             backwards = ast.Slice(None, None, ast.UnaryOp(ast.USub(), ast.Constant(1)))
             node = ast.copy_location(ast.Subscript(node.args[0], backwards, ast.Load()), node)
-        inner = node.value if isinstance(node, ast.Subscript) else node
-        if not _is_call(inner, "range") or (inner is not node and _sliced(node) is None):
+        inner = node
+        while isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice):
+            inner = inner.value  # range(n)[a:b][::-1] is a range too
+        if not _is_call(inner, "range"):
             self.fail(node, "a for loop must run over range(...), an array, zip or enumerate", None)
         return self.header_code(node)
 
@@ -188,8 +193,3 @@ def over_range(node: ast.expr) -> bool:
 
 def _is_call(node: ast.expr, name: str) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
-
-
-def _sliced(node: ast.Subscript) -> ast.Slice | None:
-    """The slice of `range(...)[a:b:c]` (None for an index: a number, not a range)."""
-    return node.slice if isinstance(node.slice, ast.Slice) else None

@@ -140,8 +140,9 @@ class Lowerer(
     def statements(self):
         """Lower the body's statements; (the returned SSA name(s), the aux code)."""
         body = self.fdef.body
-        if body and isinstance(body[0], ast.Expr):
-            body = body[1:]  # the docstring (the fence refused any other expression statement)
+        first = body[0] if body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            body = body[1:]  # the docstring
         body = lift_returns(body, self.return_names, self.fail)
         returned = self.run(tail_returns(body))
         if returned is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
+from .writes import is_add_at
 
 _STACK_HINT = "use the list only as `s = []`, `s.append(v)`, `v = s.pop()` and `len(s)`"
 
@@ -75,8 +76,35 @@ class Stacks:
             return self.operand(name, operands)
         return None
 
+    def pop_or_default(self, node: ast.IfExp, operands, target):
+        """`s.pop() if s else default` (None when `node` is not that): the default must be a
+        constant or zeros shaped like a value, which take no gradient."""
+        stack = self.stack(node.test)
+        body = node.body
+        if stack is None or not (
+            isinstance(body, ast.Call)
+            and isinstance(body.func, ast.Attribute)
+            and body.func.attr == "pop"
+            and self.stack(body.func.value) == stack
+            and not body.args
+        ):
+            return None
+        default = node.orelse
+        resolved = self.namespace.chain(default.func) if isinstance(default, ast.Call) else None
+        if not (
+            isinstance(default, ast.Constant)
+            or resolved is not None
+            and resolved.qualname in ("numpy.zeros_like", "numpy.zeros")
+        ):
+            self.fail(default, "the value when the stack is empty must be a constant", _STACK_HINT)
+        name = target or self.temp()
+        self.body.append(ir.Pop(name, stack, self._line, self.value_to_name(default)))
+        return self.operand(name, operands)
+
     def visit_Expr(self, stmt: ast.Expr) -> None:
-        call = stmt.value  # the fence lets through `name.append(value)` only
+        if is_add_at(stmt):
+            return self.add_at(stmt)
+        call = stmt.value  # the fence lets through `name.append(value)` and np.add.at only
         stack = self.stack(call.func.value)
         if stack is None:
             self.fail(call.func.value, "`.append` on something that is not a stack", _STACK_HINT)

@@ -27,7 +27,8 @@ _INDEX_HINT = (
 
 
 def written_names(stmts) -> set[str]:
-    """The names whose elements the statements write (`y` of `y[i] = ...`)."""
+    """The names whose elements the statements write (`y` of `y[i] = ...`, of
+    `np.add.at(y, i, v)`)."""
     out = set()
     for stmt in stmts:
         for node in ast.walk(stmt):
@@ -35,7 +36,24 @@ def written_names(stmts) -> set[str]:
             for t in targets:
                 if isinstance(node, (ast.Assign, ast.AugAssign)) and _element(t):
                     out.add(t.value.id)
+            if is_add_at(node) and isinstance(node.value.args[0], ast.Name):
+                out.add(node.value.args[0].id)
     return out
+
+
+def is_add_at(stmt: ast.AST) -> bool:
+    """`<module>.add.at(array, index, value)` as a statement of its own."""
+    call = getattr(stmt, "value", None)
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "at"
+        and isinstance(call.func.value, ast.Attribute)
+        and call.func.value.attr == "add"
+        and len(call.args) == 3
+        and not call.keywords
+    )
 
 
 def _element(target) -> bool:
@@ -45,7 +63,19 @@ def _element(target) -> bool:
 class ElementWrites:
     """Methods of the Lowerer for element writes (see the module docstring)."""
 
-    def element_write(self, stmt: ast.stmt, target: ast.Subscript, value: ast.expr, op=None):
+    def add_at(self, stmt: ast.Expr) -> None:
+        """`np.add.at(y, index, v)`: `y[index] += v`, where an index named twice adds twice."""
+        call = stmt.value
+        module = self.namespace.chain(call.func.value.value)
+        if module is None or module.qualname != "numpy":
+            self.fail(call.func, "`.add.at` of something other than NumPy", None)
+        array, index, value = call.args
+        target = ast.copy_location(ast.Subscript(array, index, ast.Store()), array)
+        self.element_write(stmt, target, value, ast.Add(), accumulate=True)
+
+    def element_write(
+        self, stmt: ast.stmt, target: ast.Subscript, value: ast.expr, op=None, accumulate=False
+    ):
         if not isinstance(target.value, ast.Name):
             self.fail(
                 target,
@@ -61,7 +91,8 @@ class ElementWrites:
                 f"writing into `{name}` would change the array the caller passed in",
                 f"write into a copy: `{name}_out = np.copy({name})`, then `{name}_out[...] = ...`",
             )
-        self.check_write_index(target.slice)
+        if not accumulate:
+            self.check_write_index(target.slice)
         if op is not None and type(op) not in WRITE_OPERATORS:  # y[i] *= v: y[i] = y[i] * v
             read = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
             value = ast.copy_location(ast.BinOp(read, op, value), stmt)
@@ -74,6 +105,10 @@ class ElementWrites:
             index,
             ast.Load(),
         )
+        if accumulate:  # the index as given: np.add.at takes it whole
+            np_index, op_text = index, "add.at"
+        else:
+            op_text = "=" if op is None else WRITE_OPERATORS[type(op)]
         written = self.new_version_name(name)
         self.body.append(
             ir.Write(
@@ -83,7 +118,7 @@ class ElementWrites:
                 tuple(index_names),
                 print_code(np_index),
                 print_index(index),
-                "=" if op is None else WRITE_OPERATORS[type(op)],
+                op_text,
                 self._line,
                 self.source.place(target),
             )

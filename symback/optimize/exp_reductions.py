@@ -336,7 +336,7 @@ def _all_names(stmts) -> set[str]:
     """Every name the statements bind or their code reads."""
     out: set[str] = set()
     for s in ir.every_statement(stmts):
-        out.update(getattr(s, "targets", ()) or (s.target,))
+        out.update(s.targets if isinstance(s, (ir.If, ir.Loop)) else (s.target,))
         for code in (getattr(s, "code", None), getattr(s, "header", None)):
             if code is not None:
                 out |= ir.names_in(code)

@@ -315,6 +315,10 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         helpers=("unbroadcast",),
         passthrough=1,
     ),
+    # np.full(shape, v): v spread over the shape, as broadcasting spreads it
+    ArrayPrimitive(
+        "full", ("numpy.full",), 1, _broadcast_to, helpers=("unbroadcast",), layout="after_shape"
+    ),
     # x[index]: a basic index (slices, integers, a boolean mask) reads no element twice, so
     # its adjoint assigns; an integer-array index may repeat elements, so its adjoint adds.
     ArrayPrimitive("getitem", (), 1, _getitem, (), (), ("scatter",)),

@@ -171,6 +171,7 @@ SHAPE_ONLY: frozenset[str] = frozenset(
     {
         "numpy.zeros",
         "numpy.ones",
+        "numpy.arange",
         "numpy.empty",
         "numpy.empty_like",
         "numpy.eye",
