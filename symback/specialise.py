@@ -72,8 +72,8 @@ def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[st
     shaped = {name for name, _, _ in description}
     valued = {name for name, kind, _ in description if kind in BY_VALUE}
     for s in fn.body:
-        if isinstance(s, (ir.If, ir.Loop)):
-            continue
+        if isinstance(s, (ir.If, ir.Loop, ir.Push, ir.Pop)):
+            continue  # (a popped value is whatever was pushed, maybe in a loop or branch)
         reads = ir.names_in(s.code) - modules
         if isinstance(s, ir.Opaque):
             if _from_shapes(s.code, shaped, valued):

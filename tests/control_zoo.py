@@ -453,6 +453,59 @@ def branches_share_a_value(x, y):
     return a * b
 
 
+# ---------------------------------------------------------------- lists used as stacks
+
+
+def user_stack(x):
+    """Saves values on a list in one loop and takes them back in another."""
+    saved = []
+    h = 1.0
+    for i in range(len(x)):
+        saved.append(h)
+        h = np.sin(h * x[i])
+    t = 0.0
+    for i in range(len(x)):
+        v = saved.pop()
+        t = t + v * v * x[i]
+    return t + h
+
+
+def user_stack_unrolled(x):
+    h0 = 1.0
+    h1 = np.sin(h0 * x[0])
+    h2 = np.sin(h1 * x[1])
+    h3 = np.sin(h2 * x[2])
+    return h2 * h2 * x[0] + h1 * h1 * x[1] + h0 * h0 * x[2] + h3
+
+
+def stack_left_with_values(x):
+    """Two of the three values pushed are never popped: their adjoints are zero."""
+    s = []
+    s.append(x[0] * x[1])
+    s.append(np.sin(x[1]))
+    s.append(x[2] ** 3)
+    return s.pop() * x[0] + len(s) * x[1]
+
+
+def stack_in_branches(x):
+    s = []
+    for i in range(len(x)):
+        if x[i] > 0.0:
+            s.append(x[i] ** 2)
+        else:
+            s.append(np.exp(x[i]))
+    total = 0.0
+    for _ in range(len(x)):
+        total = total * 0.5 + s.pop()
+    return total
+
+
+def stack_in_branches_vec(x):
+    parts = np.where(x > 0.0, x**2, np.exp(x))
+    weights = 0.5 ** np.arange(len(x))
+    return np.sum(parts * weights)
+
+
 PAIRS = [
     (rosen_loop, rosen_vec, (X7,), 0),
     (rastrigin_loop, rastrigin_vec, (X5,), 0),
@@ -727,6 +780,9 @@ ZOO += [(g, args, wrt) for _, g, args, wrt in PAIRS if g is not dot_vec] + [
     (dot_vec, (X7, Y7), (0, 1))
 ]
 ZOO += [
+    (user_stack, (np.array([0.3, -0.7, 1.1]),), 0),
+    (stack_left_with_values, (np.array([0.3, -0.7, 1.1]),), 0),
+    (stack_in_branches, (MIXED,), 0),
     (branch_binds_unused, (0.7,), 0),
     (branches_share_a_value, (0.5, 0.7), (0, 1)),
     (branches_share_a_value, (-0.5, 0.7), (0, 1)),

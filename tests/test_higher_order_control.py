@@ -31,56 +31,6 @@ def vectorised_logistic(w, X, y, lam):
     return np.mean(np.logaddexp(0.0, -y * (X @ w))) + lam * (w @ w)
 
 
-def user_stack(x):
-    """Saves values on a list in one loop and takes them back in another."""
-    saved = []
-    h = 1.0
-    for i in range(len(x)):
-        saved.append(h)
-        h = np.sin(h * x[i])
-    t = 0.0
-    for i in range(len(x)):
-        v = saved.pop()
-        t = t + v * v * x[i]
-    return t + h
-
-
-def user_stack_unrolled(x):
-    h0 = 1.0
-    h1 = np.sin(h0 * x[0])
-    h2 = np.sin(h1 * x[1])
-    h3 = np.sin(h2 * x[2])
-    return h2 * h2 * x[0] + h1 * h1 * x[1] + h0 * h0 * x[2] + h3
-
-
-def stack_left_with_values(x):
-    """Two of the three values pushed are never popped: their adjoints are zero."""
-    s = []
-    s.append(x[0] * x[1])
-    s.append(np.sin(x[1]))
-    s.append(x[2] ** 3)
-    return s.pop() * x[0] + len(s) * x[1]
-
-
-def stack_in_branches(x):
-    s = []
-    for i in range(len(x)):
-        if x[i] > 0.0:
-            s.append(x[i] ** 2)
-        else:
-            s.append(np.exp(x[i]))
-    total = 0.0
-    for _ in range(len(x)):
-        total = total * 0.5 + s.pop()
-    return total
-
-
-def stack_in_branches_vec(x):
-    parts = np.where(x > 0.0, x**2, np.exp(x))
-    weights = 0.5 ** np.arange(len(x))
-    return np.sum(parts * weights)
-
-
 def directional_second(gradient, args, k, v, h=1e-5):
     """d/dt gradient(args with args[k] + t v) at t = 0, by central differences."""
 
@@ -139,8 +89,8 @@ def test_loop_rosenbrock_hessian_matches_scipy(n):
         (cz.two_carried, cz.two_carried_vec, (cz.X5,)),
         (cz.positive_squares, cz.positive_squares_vec, (cz.MIXED,)),
         (cz.branch_in_loop, cz.branch_in_loop_vec, (cz.MIXED,)),
-        (user_stack, user_stack_unrolled, (np.array([0.3, -0.7, 1.1]),)),
-        (stack_in_branches, stack_in_branches_vec, (cz.MIXED,)),
+        (cz.user_stack, cz.user_stack_unrolled, (np.array([0.3, -0.7, 1.1]),)),
+        (cz.stack_in_branches, cz.stack_in_branches_vec, (cz.MIXED,)),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )
@@ -183,12 +133,12 @@ def test_grad_of_grad_through_branches(x):
 
 def test_stack_gradients_match_numerical_ones():
     x = np.array([0.3, -0.7, 1.1])
-    for f in (user_stack, stack_left_with_values, stack_in_branches):
+    for f in (cz.user_stack, cz.stack_left_with_values, cz.stack_in_branches):
         numeric = central_difference(f, (x,), 0)
         assert np.allclose(symback.grad(f)(x), numeric, rtol=1e-7, atol=1e-9), f.__name__
     # the values never popped get no gradient: only x[2]^3 * x[0] + 2 x[1] counts
     expected = [x[2] ** 3, 2.0, 3 * x[2] ** 2 * x[0]]
-    assert np.allclose(symback.grad(stack_left_with_values)(x), expected, rtol=1e-14)
+    assert np.allclose(symback.grad(cz.stack_left_with_values)(x), expected, rtol=1e-14)
 
 
 def test_hessian_gradient_code_is_itself_readable():

@@ -59,7 +59,14 @@ def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
             hint="symback.grad differentiates it; explain a version that builds the array "
             "with np.stack or arithmetic",
         )
-    """Run `fn` at `arguments` on the path its values choose, then walk back (upstream = 1)."""
+    stack = next((s for s in ir.every_statement(fn.body) if isinstance(s, ir.Push)), None)
+    if stack is not None:
+        raise SymbackError(
+            "explain does not show lists used as stacks yet",
+            place(fn.filename, stack.line),
+            hint="symback.grad differentiates it; explain a version that keeps the values "
+            "in names or arrays",
+        )
     path = unroll(fn, arguments)
     if path.output is None:  # a loop counter or a flag: no node of the graph
         raise SymbackError(
