@@ -123,12 +123,14 @@ def specialise(
     generated: Generated,
     shapes: dict,
     guard: tuple[str, ...],
+    handoff: str,
     scalar_known: bool,
     floats: frozenset[str] = frozenset(),
     float64: bool = False,
 ) -> str:
     """The module again, its backward pass specialised to the `shapes` of top-level values
-    (which hold while the `guard` statements at its start let the call through), and NumPy's
+    (which hold while the `guard` statements at its start let the call through; `handoff`
+    gives a call to the general code where the specialised one cannot answer), and NumPy's
     functions on the values that are `floats` spelled with `math` (for the gradient alone)."""
     fn, names = generated.lowered, generated.names
     if floats and not generated.spec.value_too:
@@ -138,7 +140,12 @@ def specialise(
     if not generated.spec.value_too:
         program = _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
     spec = replace(
-        generated.spec, program=program, guard=guard, scalar_known=scalar_known, retry=retry
+        generated.spec,
+        program=program,
+        guard=guard,
+        handoff=handoff,
+        scalar_known=scalar_known,
+        retry=retry,
     )
     label = "a specialisation to the shapes of one call"
     uses_math = generated.uses_math or retry

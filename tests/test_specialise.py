@@ -157,6 +157,39 @@ def test_calls_go_straight_to_the_specialised_function():
     check_gradient(loss, (w, X))
 
 
+def sine_weighted(x):
+    return np.sum(np.sin(x) * x)
+
+
+def test_two_sizes_in_turn_each_run_their_own_code_without_the_general_path(monkeypatch):
+    g = symback.grad(sine_weighted)
+    small, large = N(size=3), N(size=50)
+    g(small), g(large)  # one specialisation each; the first one's guard passes on to the second
+
+    def no_general_path(self, args, kwargs, failed=None):
+        raise AssertionError("a call of a kind already specialised reached the general path")
+
+    monkeypatch.setattr(api.GradientFunction, "_dispatch", no_general_path)
+    for x in (small, large, small, large):
+        np.testing.assert_allclose(g(x), np.cos(x) * x + np.sin(x), rtol=1e-14)
+    monkeypatch.undo()
+    third = N(size=7)  # the end of the chain makes a third one
+    np.testing.assert_allclose(g(third), np.cos(third) * third + np.sin(third), rtol=1e-14)
+    assert len(g._specialised) == 3
+    check_gradient(sine_weighted, (large,))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the user's np.exp
+def test_where_math_raises_in_a_later_specialisation_the_general_code_answers():
+    g = symback.grad(overflows)
+    g(0.5), g(np.float64(0.5))  # a float, then a float64: two specialisations, chained
+    assert len(g._specialised) == 2
+    for x in (800.0, np.float64(800.0), np.float64(-800.0)):
+        expected = g.function(x)
+        assert np.isfinite(expected)
+        np.testing.assert_allclose(g(x), expected, rtol=1e-14)
+
+
 def test_many_kinds_of_arguments_fall_back_to_the_general_code():
     def total(x):
         return np.sum(x**2)
@@ -293,3 +326,23 @@ def test_an_output_that_turns_into_an_array_is_reported_as_such():
     np.testing.assert_allclose(g(x), 2 * x)  # specialised on this call
     with pytest.raises(symback.NonScalarOutputError, match="scalar"):
         g(np.array([-1.0, 2.0]))  # same shapes, the other branch
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rosenbrock_by_hand(x):
+    d = np.zeros_like(x)
+    d[:-1] = -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2.0 * (1 - x[:-1])
+    d[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
+    return d
+
+
+def test_a_helper_no_remaining_line_calls_is_not_emitted():
+    g = symback.grad(rosenbrock)
+    x = N(size=6)
+    np.testing.assert_allclose(g(x), rosenbrock_by_hand(x), rtol=1e-12)
+    assert "def _scatter(" in g.source  # the general code scatters each slice's gradient
+    assert "_scatter" not in g.specialised_source  # here: one buffer, written by slices
+    check_gradient(rosenbrock, (x,))
