@@ -179,8 +179,14 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
         if isinstance(v, (float, complex, numpy.ndarray, numpy.generic))
         and numpy.result_type(v).kind in "fc"
     )
+    arrays = {
+        name: shape
+        for name, shape in shapes.items()
+        if isinstance(values.get(name), numpy.ndarray) and values[name].dtype == numpy.float64
+    }
     # An output from a branch or loop may be an array for other arguments: still checked.
-    text = specialise(generated, shapes, guard, handoff, fn.output in shapes, floats, float64)
+    scalar_known = fn.output in shapes
+    text = specialise(generated, shapes, guard, handoff, scalar_known, floats, float64, arrays)
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})
     namespace[GENERAL] = general
