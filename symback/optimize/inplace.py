@@ -68,7 +68,7 @@ def write_in_place(
                 made, rest = first
                 swap[id(lines[zeros[line.target][1]])] = made
                 part += rest
-            part += _chain(tree, target, line.target, np, source.line)
+            part += _chain(tree, target, line.target, np, source.line, shapes)
             continue
         if isinstance(line, ir.Block) or line.statement:
             part.append(line)
@@ -79,7 +79,7 @@ def write_in_place(
             part.append(line)
             continue
         shapes[line.target] = shape
-        if math.prod(shape) * _ITEMSIZE < MIN_BYTES or not _has_operation(tree):
+        if math.prod(shape) * _ITEMSIZE < MIN_BYTES or not _has_operation(tree, shapes):
             part.append(line)
             continue
         slot = _slice_write(lines, k, line, shape, readers, zeros)
@@ -91,7 +91,7 @@ def write_in_place(
             moved[slot] = (tree, line)  # computed where the slice is written
             continue
         empty = ir.Line(line.target, f"{np}.empty({shape!r})", frozenset(), line.line)
-        part += [empty, *_chain(tree, line.target, line.target, np, line.line)]
+        part += [empty, *_chain(tree, line.target, line.target, np, line.line, shapes)]
     forward, backward = ([swap.get(id(line), line) for line in part] for part in out)
     return dataclasses.replace(program, forward=tuple(forward), backward=tuple(backward))
 
@@ -217,8 +217,12 @@ def _shape(tree, shapes: dict, scalars: frozenset[str], np: str) -> tuple | None
         return None
 
 
-def _has_operation(tree) -> bool:
-    return not isinstance(tree, (ast.Name, ast.Constant))
+def _has_operation(tree, arrays) -> bool:
+    """Is this an operation on an array (not a name, nor a number like `-0.5` or `2 * s`,
+    which the operation reading it broadcasts)?"""
+    if isinstance(tree, (ast.Name, ast.Constant)):
+        return False
+    return any(isinstance(n, ast.Name) and n.id in arrays for n in ast.walk(tree))
 
 
 def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
@@ -289,7 +293,7 @@ def _sliced(shape: tuple, index: tuple) -> tuple | None:
         return None
 
 
-def _chain(tree, out: str, target: str, np: str, line: int | None) -> list:
+def _chain(tree, out: str, target: str, np: str, line: int | None, arrays: dict) -> list:
     """Statements that compute elementwise `tree` into the array `out` (a name or a slice),
     each one operation; `out` holds the partial result, so nothing else is allocated."""
     rows: list[str] = []
@@ -298,7 +302,7 @@ def _chain(tree, out: str, target: str, np: str, line: int | None) -> list:
         ufunc, args = _operands(node, np)
         texts = []
         for arg in args:
-            if _has_operation(arg) and out not in texts:
+            if _has_operation(arg, arrays) and out not in texts:
                 into(arg)  # the first operation's operand is computed into `out` first
                 texts.append(out)
             else:
