@@ -18,10 +18,20 @@ def line(target, text, statement=False):
 
 def run(lines, inputs: dict, returned):
     """Execute the lines as a function body; the returned names' values."""
-    rows = [ln.text if ln.statement else f"{ln.target} = {ln.text}" for ln in lines]
+    rows = _rows(lines, "")
     namespace = {"np": np, **inputs}
     exec("\n".join(rows), namespace)
     return [np.array(namespace[name], copy=True) for name in returned]
+
+
+def _rows(lines, pad: str) -> list[str]:
+    rows = []
+    for ln in lines:
+        if isinstance(ln, ir.Block):
+            rows += [f"{pad}{ln.header}:", *_rows(ln.body, pad + "    ")]
+        else:
+            rows.append(pad + (ln.text if ln.statement else f"{ln.target} = {ln.text}"))
+    return rows
 
 
 def check(lines, inputs, returned, moved: bool):
@@ -37,7 +47,7 @@ def check(lines, inputs, returned, moved: bool):
         np.testing.assert_array_equal(value, before[name], err_msg=f"{name} was written")
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
-    texts = "\n".join(ln.text for ln in new.forward)
+    texts = "\n".join(_rows(new.forward, ""))
     assert (", out=d[" in texts) == moved, texts
     return texts
 
@@ -123,3 +133,13 @@ def test_an_input_is_never_the_buffer():
     lines = [line("v", "np.exp(a) * b + a"), line("w", "np.tanh(v) - b / 2.0")]
     texts = check(lines, inputs(), ["v", "w"], moved=False)
     assert "out=a" not in texts and "out=b" not in texts
+
+
+def test_a_name_bound_again_inside_a_block_is_no_longer_known():
+    lines = [
+        line("v", "a * b"),
+        ir.Block("if True", (line("v", "np.ones((2,))"),)),  # v changes shape here
+        line("w", "v * 2.0 + 1.0"),  # (2,): no (5,) buffer for it
+    ]
+    texts = check(lines, inputs(), ["w"], moved=False)
+    assert texts.count("np.empty") == 1  # v's only

@@ -71,10 +71,15 @@ def write_in_place(
             part += _chain(tree, target, line.target, np, source.line, shapes)
             continue
         if isinstance(line, ir.Block) or line.statement:
+            if isinstance(line, ir.Block):  # (a name bound again inside may change shape)
+                for name in line.targets:
+                    shapes.pop(name, None)
             part.append(line)
             continue
         tree = _parse(line.text)
         shape = _shape(tree, shapes, scalars, np)
+        for name in line.targets:
+            shapes.pop(name, None)
         if shape is None or len(line.targets) != 1 or line.target in line.uses or line.effect:
             part.append(line)
             continue
