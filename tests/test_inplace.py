@@ -143,3 +143,17 @@ def test_a_name_bound_again_inside_a_block_is_no_longer_known():
     ]
     texts = check(lines, inputs(), ["w"], moved=False)
     assert texts.count("np.empty") == 1  # v's only
+
+
+def test_views_known_from_the_arguments_keep_their_shapes():
+    # t1 and t2 are slices of an argument: not elementwise, but their shapes are known
+    lines = [line("t1", "x[1:]"), line("t2", "x[:-1]"), line("t3", "200.0 * (t1 - t2**2)")]
+    program = ir.GradientProgram(None, ("x",), tuple(lines), (), ("t3",))
+    arrays = {"t1": (4,), "t2": (4,), "x": (5,)}
+    new = inplace.write_in_place(program, arrays, frozenset(), "np", set())
+    x = rng.normal(size=5)
+    given = x.copy()
+    (got,) = run(new.forward, {"x": x}, ["t3"])
+    np.testing.assert_array_equal(x, given)
+    np.testing.assert_array_equal(got, 200.0 * (x[1:] - x[:-1] ** 2))
+    assert "np.empty((4,))" in "\n".join(_rows(new.forward, ""))

@@ -58,6 +58,7 @@ def write_in_place(
     swap: dict[int, ir.Line] = {}  # zeros buffers that need only part of them zeroed
     out: list[list] = [[], []]
     moved: dict[int, tuple] = {}  # position of `buf[i] = v` -> (v's tree, its line)
+    bound: set[str] = set()  # names bound by a line so far
     for k, line in enumerate(lines):
         part = out[k >= len(program.forward)]
         if k in moved:
@@ -78,8 +79,9 @@ def write_in_place(
             continue
         tree = _parse(line.text)
         shape = _shape(tree, shapes, scalars, np)
-        for name in line.targets:
+        for name in line.targets & bound:  # bound again: its earlier shape no longer holds
             shapes.pop(name, None)
+        bound |= line.targets
         if shape is None or len(line.targets) != 1 or line.target in line.uses or line.effect:
             part.append(line)
             continue
