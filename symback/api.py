@@ -12,7 +12,7 @@ from .backend.fmt import black_format, paused_gc
 from .backend.load import load
 from .errors import NonScalarOutputError, UnsupportedSyntaxError
 from .pipeline import Generated, Options, generate
-from .specialise import describe, specialised
+from .specialise import describe, link, specialised
 
 _NOT_SCALAR = "symback: "  # how the generated code's non-scalar-output message starts
 
@@ -34,13 +34,15 @@ class GradientFunction:
         self._fn = namespace[generated.function_name]
         self.__symback_function__ = self._fn  # what symback differentiates for grad(grad(f))
         for name, key in generated.helpers:  # so that symback can differentiate this code too
-            namespace[name].__symback_helper__ = key
+            if name in namespace:  # (a helper no remaining line calls is not emitted)
+                namespace[name].__symback_helper__ = key
         functools.update_wrapper(self, fn, updated=())
         self.__name__ = generated.function_name
         self.__qualname__ = generated.function_name
         self.wrt = generated.wrt
         self._signature = inspect.signature(self._fn)
         self._specialised: dict = {}  # argument description -> function (None: general)
+        self._last = None  # the specialised function made last: the end of the chain
 
     def __call__(self, *args, **kwargs):
         return self._dispatch(args, kwargs)
@@ -48,7 +50,12 @@ class GradientFunction:
     def _dispatch(self, args, kwargs, failed=None):
         """The general path: the first call with arguments of new types or shapes makes a
         specialised function for them (specialise.py); the first one made is what calling
-        this object runs from then on, with no Python in between."""
+        this object runs from then on, with no Python in between. Each one made passes the
+        arguments its guard turns away to the next one made, and the last to this path, with
+        `failed=TURNED_AWAY`: every specialisation made so far has turned them away.
+
+        `failed` is the description of arguments whose specialisation handed them back (where
+        `math` raised), or TURNED_AWAY: either way, none made so far is tried again."""
         fn = self._fn
         if SPECIALISE:
             fn = self._specialisation(args, kwargs, failed) or fn
@@ -71,17 +78,22 @@ class GradientFunction:
             return None  # the general function raises the usual TypeError
         bound.apply_defaults()
         key = describe(self.generated.lowered.params, bound.arguments)
-        if key is None or key == failed:
+        if key is None or key == failed or failed is TURNED_AWAY and key in self._specialised:
             return None
         if key not in self._specialised:
             if len(self._specialised) >= MAX_SPECIALISED:
                 return None
             general = functools.partial(_general_call, self, key)
+            onward = functools.partial(_general_call, self, TURNED_AWAY)
             try:
-                made = specialised(self.generated, bound.arguments, key, general)
+                made = specialised(self.generated, bound.arguments, key, general, onward)
             except Exception:  # never worse than the general code, which already works
                 made = None  # (tests/test_specialise.py checks that every zoo entry specialises)
             self._specialised[key] = made
+            if made is not None:
+                if self._last is not None:
+                    link(self._last, made)  # the end of the chain of guards
+                self._last = made
             if made is not None and type(self) is GradientFunction:
                 # This object's own class, whose __call__ is the specialised function.
                 fast = {"__call__": staticmethod(made), "__doc__": GradientFunction.__doc__}
@@ -108,8 +120,13 @@ class GradientFunction:
         return f"<symback {self.__name__} wrt {', '.join(self.wrt)}>"
 
 
+# `failed` where every specialisation made so far turned the arguments away
+TURNED_AWAY = object()
+
+
 def _general_call(gradient: GradientFunction, failed, *args, **kwargs):
-    """Where a specialised function sends a call its test turns away."""
+    """Where a specialised function sends a call it cannot answer (`failed` is its
+    arguments' description) or, the last one made, the arguments no guard let through."""
     return gradient._dispatch(args, kwargs, failed)
 
 

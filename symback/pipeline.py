@@ -21,6 +21,7 @@ from .frontend.source import SourceInfo, function_source
 from .frontend.static import read_module
 from .optimize.exp_reductions import fuse_exp_reductions
 from .optimize.floats import floats_in_math
+from .optimize.inplace import write_in_place
 from .optimize.repeats import merge_repeats
 
 
@@ -123,13 +124,19 @@ def specialise(
     generated: Generated,
     shapes: dict,
     guard: tuple[str, ...],
+    handoff: str,
     scalar_known: bool,
     floats: frozenset[str] = frozenset(),
     float64: bool = False,
+    arrays: dict | None = None,
 ) -> str:
     """The module again, its backward pass specialised to the `shapes` of top-level values
-    (which hold while the `guard` statements at its start let the call through), and NumPy's
-    functions on the values that are `floats` spelled with `math` (for the gradient alone)."""
+    (which hold while the `guard` statements at its start let the call through; `handoff`
+    gives a call to the general code where the specialised one cannot answer), and NumPy's
+    functions on the values that are `floats` spelled with `math` (for the gradient alone).
+    Where every float is float64, large elementwise results are computed into buffers
+    (optimize/inplace.py), given the `arrays`: the top-level values that are float arrays,
+    with their shapes."""
     fn, names = generated.lowered, generated.names
     if floats and not generated.spec.value_too:
         fn = floats_in_math(fn, set(floats), names["np"], names["math"])
@@ -137,8 +144,16 @@ def specialise(
     program = reverse(fn, generated.wrt, names, shapes, float64)
     if not generated.spec.value_too:
         program = _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
+    if float64 and arrays:
+        returned = {fn.output} | (ir.names_in(fn.aux) if fn.aux is not None else set())
+        program = write_in_place(program, arrays, floats, names["np"], returned)
     spec = replace(
-        generated.spec, program=program, guard=guard, scalar_known=scalar_known, retry=retry
+        generated.spec,
+        program=program,
+        guard=guard,
+        handoff=handoff,
+        scalar_known=scalar_known,
+        retry=retry,
     )
     label = "a specialisation to the shapes of one call"
     uses_math = generated.uses_math or retry

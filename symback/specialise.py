@@ -7,7 +7,10 @@ top-level value whose shape follows from those alone (`determined`); the backwar
 then generated again knowing them, so every sum over broadcast axes is written out or left
 out, and a reduction's adjoint stays a number where broadcasting spreads it anyway. The
 specialised function starts with a test of its arguments (`guard_rows`): a call with other
-types or shapes goes back to the general path, so no call ever runs code made for others.
+types or shapes goes on to the next specialisation made for the same gradient, and from
+the last one to the general path, so no call ever runs code made for others, and a gradient
+called with two kinds of arguments in turn (two sizes) runs each one's code after a failed
+test or two, without the general path's signature binding in between.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .backend.load import load
 from .pipeline import Generated, probe, specialise
 
 GENERAL = "_symback_general"  # the general path, in a specialised function's namespace
+ONWARD = "_symback_onward"  # where the guard sends other arguments: the next specialisation
 ARRAY = "_symback_ndarray"
 # Arguments tested by value (a loop bound, a flag, a mode), not only by type: shapes may
 # depend on them.
@@ -48,7 +52,8 @@ def describe(params: tuple[ir.Parameter, ...], arguments: dict) -> tuple | None:
 
 
 def guard_rows(description: tuple, params: tuple[ir.Parameter, ...], types: dict) -> tuple:
-    """The test a specialised function starts with, and its way back to the general path."""
+    """The test a specialised function starts with, the statement that passes other
+    arguments on, and the statement that hands a call to the general code."""
     tests = []
     for name, kind, detail in description:
         if kind is type(None):
@@ -62,7 +67,8 @@ def guard_rows(description: tuple, params: tuple[ir.Parameter, ...], types: dict
         elif kind in BY_VALUE:
             tests.append(f"{name} == {detail!r}")
     args = ", ".join(p.name if p.kind == "positional" else f"{p.name}={p.name}" for p in params)
-    return (f"if not ({' and '.join(tests)}):", f"    return {GENERAL}({args})")
+    test = f"if not ({' and '.join(tests)}):"
+    return (test, f"    return {ONWARD}({args})"), f"return {GENERAL}({args})"
 
 
 def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[str]:
@@ -130,14 +136,16 @@ def _elementwise(node) -> bool:
     return all(isinstance(n, allowed + operators) for n in ast.walk(node))
 
 
-def specialised(generated: Generated, arguments: dict, description: tuple, general):
+def specialised(generated: Generated, arguments: dict, description: tuple, general, onward):
     """The gradient function for arguments like these, or None where the general one is
-    as good (nothing to specialise, or the probe could not run)."""
+    as good (nothing to specialise, or the probe could not run). Arguments its guard turns
+    away go to `onward` (the API links it to the next specialisation, see `link`); where
+    `math` raised, or the output is not a scalar, the call goes to `general`."""
     fn = generated.lowered
     if fn.custom:  # the probe would call the user's defgrad functions an extra time
         return None
     modules = set(generated.names.values())
-    if {GENERAL, ARRAY} & (set(fn.user_names) | modules):
+    if {GENERAL, ONWARD, ARRAY} & (set(fn.user_names) | modules):
         return None
     try:
         namespace = load(probe(generated), f"probe {generated.function_name}")
@@ -159,7 +167,7 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     }
     dtypes = dict.fromkeys(detail[1] for _, kind, detail in description if kind is numpy.ndarray)
     types.update({dtype: f"_symback_dtype{i}" for i, dtype in enumerate(dtypes)})
-    guard = guard_rows(description, fn.params, types)
+    guard, handoff = guard_rows(description, fn.params, types)
     floats = frozenset(
         name
         for name in shapes
@@ -171,11 +179,23 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
         if isinstance(v, (float, complex, numpy.ndarray, numpy.generic))
         and numpy.result_type(v).kind in "fc"
     )
+    arrays = {
+        name: shape
+        for name, shape in shapes.items()
+        if isinstance(values.get(name), numpy.ndarray) and values[name].dtype == numpy.float64
+    }
     # An output from a branch or loop may be an array for other arguments: still checked.
-    text = specialise(generated, shapes, guard, fn.output in shapes, floats, float64)
+    scalar_known = fn.output in shapes
+    text = specialise(generated, shapes, guard, handoff, scalar_known, floats, float64, arrays)
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})
     namespace[GENERAL] = general
+    namespace[ONWARD] = onward
     function = namespace[generated.function_name]
     function.__symback_source__ = text
     return function
+
+
+def link(made, following) -> None:
+    """Send the arguments that specialised function `made` turns away to `following`."""
+    made.__globals__[ONWARD] = following

@@ -16,6 +16,7 @@ from scipy.special import expit
 
 import symback
 from symback import api
+from symback.optimize import inplace
 from tests import array_zoo, control_zoo, writes_zoo, zoo
 from tests.helpers import check_gradient
 
@@ -157,6 +158,39 @@ def test_calls_go_straight_to_the_specialised_function():
     check_gradient(loss, (w, X))
 
 
+def sine_weighted(x):
+    return np.sum(np.sin(x) * x)
+
+
+def test_two_sizes_in_turn_each_run_their_own_code_without_the_general_path(monkeypatch):
+    g = symback.grad(sine_weighted)
+    small, large = N(size=3), N(size=50)
+    g(small), g(large)  # one specialisation each; the first one's guard passes on to the second
+
+    def no_general_path(self, args, kwargs, failed=None):
+        raise AssertionError("a call of a kind already specialised reached the general path")
+
+    monkeypatch.setattr(api.GradientFunction, "_dispatch", no_general_path)
+    for x in (small, large, small, large):
+        np.testing.assert_allclose(g(x), np.cos(x) * x + np.sin(x), rtol=1e-14)
+    monkeypatch.undo()
+    third = N(size=7)  # the end of the chain makes a third one
+    np.testing.assert_allclose(g(third), np.cos(third) * third + np.sin(third), rtol=1e-14)
+    assert len(g._specialised) == 3
+    check_gradient(sine_weighted, (large,))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the user's np.exp
+def test_where_math_raises_in_a_later_specialisation_the_general_code_answers():
+    g = symback.grad(overflows)
+    g(0.5), g(np.float64(0.5))  # a float, then a float64: two specialisations, chained
+    assert len(g._specialised) == 2
+    for x in (800.0, np.float64(800.0), np.float64(-800.0)):
+        expected = g.function(x)
+        assert np.isfinite(expected)
+        np.testing.assert_allclose(g(x), expected, rtol=1e-14)
+
+
 def test_many_kinds_of_arguments_fall_back_to_the_general_code():
     def total(x):
         return np.sum(x**2)
@@ -293,3 +327,130 @@ def test_an_output_that_turns_into_an_array_is_reported_as_such():
     np.testing.assert_allclose(g(x), 2 * x)  # specialised on this call
     with pytest.raises(symback.NonScalarOutputError, match="scalar"):
         g(np.array([-1.0, 2.0]))  # same shapes, the other branch
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rosenbrock_by_hand(x):
+    d = np.zeros_like(x)
+    d[:-1] = -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2.0 * (1 - x[:-1])
+    d[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
+    return d
+
+
+def test_a_helper_no_remaining_line_calls_is_not_emitted():
+    g = symback.grad(rosenbrock)
+    x = N(size=6)
+    np.testing.assert_allclose(g(x), rosenbrock_by_hand(x), rtol=1e-12)
+    assert "def _scatter(" in g.source  # the general code scatters each slice's gradient
+    assert "_scatter" not in g.specialised_source  # here: one buffer, written by slices
+    check_gradient(rosenbrock, (x,))
+
+
+# -- large elementwise lines computed into buffers (optimize/inplace.py) ----------------------
+# The pass applies to arrays of 256 KiB and more; with its threshold at 0 it applies to every
+# elementwise line of the zoo's small arrays, so that a write into an argument, into a view of
+# one or into a value a later line reads shows up as a wrong gradient or a changed argument.
+
+
+@pytest.fixture
+def in_place_everywhere(monkeypatch):
+    monkeypatch.setattr(inplace, "MIN_BYTES", 0)
+    monkeypatch.setattr(api, "_cache", {})  # fresh gradients, specialised with the pass
+
+
+def _same(before, after):
+    if isinstance(before, (tuple, list)):
+        assert type(before) is type(after) and len(before) == len(after)
+        for b, a in zip(before, after):
+            _same(b, a)
+    elif isinstance(before, dict):
+        assert before.keys() == after.keys()
+        for key in before:
+            _same(before[key], after[key])
+    else:
+        assert type(before) is type(after)
+        np.testing.assert_array_equal(after, before)  # bit for bit
+
+
+@pytest.mark.parametrize("entry, kwargs", ENTRIES, ids=[zoo.entry_id(e) for e, _ in ENTRIES])
+def test_in_place_code_agrees_with_the_general_code_and_leaves_arguments_alone(
+    entry, kwargs, in_place_everywhere
+):
+    f, args, wrt = entry[:3]
+    kwargs = dict(kwargs.get(f.__name__, {}))
+    args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+    given = copy.deepcopy((args, kwargs))
+    g = symback.grad(f, wrt=wrt)
+    first = g(*args, **kwargs)
+    _same(given, (args, kwargs))
+    general = g.function(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    second = g(*args, **kwargs)  # and a second call: nothing carried over from the first
+    _same(given, (args, kwargs))
+    for result in (first, second):
+        for a, b in _pairs(result, general):
+            assert np.shape(a) == np.shape(b)
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def two_slices(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def read_twice(x, y):
+    u = x * 2.0 + y  # read by three lines, forward and backward
+    return np.sum(u * u) + np.sum(np.sin(u) * y) + np.sum(np.exp(-u))
+
+
+def overlapping_slices(x):
+    return np.sum(x[1:] * x[:-1]) + np.sum(np.tanh(x[:-1] ** 2 - 3.0 * x[1:]))
+
+
+def columns(W):
+    return np.sum(np.tanh(W[:, 1:] - W[:, :-1]) ** 2) + np.sum(W[:, :-1] * W[:, 1:])
+
+
+def through_a_view(x):
+    a = x[2:]
+    b = a[:-1]
+    return np.sum(np.exp(b - a[1:]) * a[1:]) + np.mean(x * x)
+
+
+IN_PLACE = [
+    (two_slices, (N(size=9),)),
+    (read_twice, (N(size=7), N(size=7))),
+    (overlapping_slices, (N(size=8),)),
+    (columns, (N(size=(4, 5)),)),
+    (through_a_view, (N(size=10),)),
+]
+
+
+@pytest.mark.parametrize("f, args", IN_PLACE, ids=[f.__name__ for f, _ in IN_PLACE])
+def test_in_place_code_matches_numerical_gradients(f, args, in_place_everywhere):
+    wrt = tuple(range(len(args)))
+    check_gradient(f, args, wrt=wrt)  # (also: no argument changed)
+    g = symback.grad(f, wrt=wrt)
+    assert ", out=" in g.specialised_source  # the pass did write these in place
+    for a, b in _pairs(g(*args), g.function(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    value, grads = symback.value_and_grad(f, wrt=wrt)(*args)
+    assert value == f(*args)
+    for a, b in _pairs(grads, g.function(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_a_large_slice_gradient_is_written_into_the_gradient_buffer():
+    x = np.random.default_rng(3).uniform(-1.5, 1.5, size=40_000)  # 320 KB: above the threshold
+    given = x.copy()
+    g = symback.grad(two_slices)
+    got = g(x)
+    np.testing.assert_array_equal(x, given)
+    np.testing.assert_allclose(got, rosenbrock_by_hand(x), rtol=1e-12, atol=1e-9)
+    body = g.specialised_source.split("def grad_two_slices")[1]
+    assert "out=d_x[:-1]" in body and "np.zeros" not in body  # only d_x[-1] is zeroed
+    probe = np.random.default_rng(4).normal(size=x.size)
+    eps = 1e-6
+    numerical = (two_slices(x + eps * probe) - two_slices(x - eps * probe)) / (2 * eps)
+    np.testing.assert_allclose(got @ probe, numerical, rtol=1e-6)

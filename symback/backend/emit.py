@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from .. import __version__, ir
@@ -23,11 +24,13 @@ class Spec:
     value_too: bool = False
     single: bool = True  # one wrt parameter given as a name or index, not a tuple
     # A specialised function (symback/specialise.py): statements run first (the test of the
-    # arguments' types and shapes), and whether the output is known to be a scalar.
+    # arguments' types and shapes), the statement that hands a call to the general code,
+    # and whether the output is known to be a scalar.
     guard: tuple[str, ...] = ()
+    handoff: str = ""
     scalar_known: bool = False
-    # ... and, where it calls `math` in place of NumPy on floats, whether the guard's way back
-    # to the general code also runs when `math` or float division raises where NumPy gives
+    # ... and, where it calls `math` in place of NumPy on floats, whether the handoff to the
+    # general code also runs when `math` or float division raises where NumPy gives
     # inf or nan
     retry: bool = False
     probe: bool = False  # only the forward pass, returning every value it computed
@@ -75,7 +78,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     start = len(rows)
     rows += _render(forward, 1)
     if checked and spec.guard:  # the general code raises the error the API reports
-        rows += [f"{INDENT}if {np}.ndim({value}) != 0:", f"{INDENT}{spec.guard[-1]}"]
+        rows += [f"{INDENT}if {np}.ndim({value}) != 0:", f"{INDENT * 2}{spec.handoff}"]
     elif checked:
         rows += [
             f"{INDENT}if {np}.ndim({value}) != 0:",
@@ -91,7 +94,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         handler = (
             f"{INDENT}except (OverflowError, ValueError, ZeroDivisionError):  # NumPy: inf, nan"
         )
-        rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT}{spec.guard[-1]}"]
+        rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT * 2}{spec.handoff}"]
     return "\n".join(rows) + "\n"
 
 
@@ -128,9 +131,13 @@ def module_text(
         )
         imports[:0] = [math_import, ""]
     parts = ["\n".join(header + imports) + "\n"]
-    used = set().union(*(s.program.helpers for s in specs))
+    functions = [function_text(s, names) for s in specs]
+    # Only the helpers a line that is still there calls (dead-code removal and the
+    # specialised forms of scatters leave some unused).
+    called = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "".join(functions)))
+    used = {h for s in specs for h in s.program.helpers if names[h] in called}
     parts += [HELPERS[h].text.format(**names) for h in with_dependencies(used)]
-    parts += [function_text(s, names) for s in specs]
+    parts += functions
     return "\n\n".join(parts)
 
 

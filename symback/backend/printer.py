@@ -161,8 +161,11 @@ def _common_factors_out(factors: list) -> list:
         if f.is_Add:
             coefficients = [t.as_coeff_Mul() for t in f.args]
             k = abs(coefficients[0][0])
-            if k != 1 and all(abs(c) == k for c, _ in coefficients):
-                number *= k
+            # By value: SymPy's 2 and 2.0 differ (2 * a - 2.0 * a * b comes from the user's
+            # 400.0 / 200.0). The number taken out is a float if any of them was.
+            if float(k) != 1 and all(float(abs(c)) == float(k) for c, _ in coefficients):
+                floats = any(c.is_Float for c, _ in coefficients)
+                number *= sp.Float(float(k)) if floats else k
                 f = sp.Add(*[m if c > 0 else -m for c, m in coefficients], evaluate=False)
         rest.append(f)
     return ([number] if number != 1 else []) + rest

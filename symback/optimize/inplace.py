@@ -1,0 +1,321 @@
+"""Large elementwise results written into buffers with `out=`: one allocation per line.
+
+NumPy evaluates `200.0 * (a - b**2)` with a new array for `b**2` and another for `a - ...`
+(it reuses a temporary in place only where it is the left operand of a subtraction or a
+division). For arrays of a few hundred KiB and more, each new array is fresh memory from the
+kernel and page-faults as it is first written, so the number of distinct allocations, not
+the arithmetic, sets the time. In a specialised gradient the shapes and dtypes are known, so
+such a line can be written as a hand-tuned one is:
+
+    t3 = np.empty((999999,))
+    np.square(t2, out=t3)
+    np.subtract(t1, t3, out=t3)
+    np.multiply(200.0, t3, out=t3)
+
+and a value whose only reader copies it into a slice of a gradient buffer that the generated
+code made itself (`d_x[:-1] = d_t2`, after `d_x = np.zeros(...)`) is computed straight into
+that slice. Writes go only to a new buffer or to such a slice: never to an argument, to a
+view of one, or to an array anything else reads. Smaller arrays are left as they are: their
+temporaries are cheap, and a ufunc call with `out=` costs more than an operator.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import math
+
+import numpy
+
+from .. import ir
+from ..backend.printer import print_code
+
+# Below this size NumPy does not elide temporaries either, and malloc serves them from its
+# heap without page faults (NumPy's NPY_MIN_ELIDE_BYTES).
+MIN_BYTES = 256 * 1024
+_ITEMSIZE = 8  # float64
+
+_BINARY = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide"}
+
+
+def write_in_place(
+    program: ir.GradientProgram,
+    arrays: dict[str, tuple],
+    scalars: frozenset[str],
+    np: str,
+    returned: set[str],
+) -> ir.GradientProgram:
+    """The program with its large elementwise lines computed into buffers.
+
+    `arrays`: the float64 arrays known from the arguments' shapes (name -> shape), which the
+    code only reads; `scalars`: names holding float scalars; `returned`: names the function
+    returns besides the gradients (they are never written into, nor computed into a slice).
+    """
+    lines = list(program.forward) + list(program.backward)
+    readers = _readers(lines, set(returned) | set(program.gradients))
+    shapes = dict(arrays)
+    zeros = _zeros_buffers(lines, np)
+    swap: dict[int, ir.Line] = {}  # zeros buffers that need only part of them zeroed
+    out: list[list] = [[], []]
+    moved: dict[int, tuple] = {}  # position of `buf[i] = v` -> (v's tree, its line)
+    bound: set[str] = set()  # names bound by a line so far
+    for k, line in enumerate(lines):
+        part = out[k >= len(program.forward)]
+        if k in moved:
+            tree, source = moved.pop(k)
+            target = line.text.split(" = ", 1)[0]
+            first = _first_write(lines, k, target, zeros, np)
+            if first is not None:
+                made, rest = first
+                swap[id(lines[zeros[line.target][1]])] = made
+                part += rest
+            part += _chain(tree, target, line.target, np, source.line, shapes)
+            continue
+        if isinstance(line, ir.Block) or line.statement:
+            if isinstance(line, ir.Block):  # (a name bound again inside may change shape)
+                for name in line.targets:
+                    shapes.pop(name, None)
+            part.append(line)
+            continue
+        tree = _parse(line.text)
+        shape = _shape(tree, shapes, scalars, np)
+        for name in line.targets & bound:  # bound again: its earlier shape no longer holds
+            shapes.pop(name, None)
+        bound |= line.targets
+        if shape is None or len(line.targets) != 1 or line.target in line.uses or line.effect:
+            part.append(line)
+            continue
+        shapes[line.target] = shape
+        if math.prod(shape) * _ITEMSIZE < MIN_BYTES or not _has_operation(tree, shapes):
+            part.append(line)
+            continue
+        slot = _slice_write(lines, k, line, shape, readers, zeros)
+        if slot is not None and slot < len(program.forward) <= k:
+            slot = None  # (never across the two parts)
+        if slot is not None and k < len(program.forward) <= slot:
+            slot = None
+        if slot is not None:
+            moved[slot] = (tree, line)  # computed where the slice is written
+            continue
+        empty = ir.Line(line.target, f"{np}.empty({shape!r})", frozenset(), line.line)
+        part += [empty, *_chain(tree, line.target, line.target, np, line.line, shapes)]
+    forward, backward = ([swap.get(id(line), line) for line in part] for part in out)
+    return dataclasses.replace(program, forward=tuple(forward), backward=tuple(backward))
+
+
+def _first_write(lines, k, target, zeros, np):
+    """Where a 1-D zeros buffer is first written by a slice (`d_x[:-1] = ...` before anything
+    reads it), only the rest needs zeros: (the line making it empty, the lines zeroing the
+    rest), or None."""
+    node = _parse(target)
+    name = node.value.id
+    shape, made_at = zeros[name]
+    index = _basic_slices(node.slice)
+    if len(shape) != 1 or len(index) != 1 or index[0] is Ellipsis or index[0].step not in (None, 1):
+        return None
+    if any(name in line.uses for line in lines[made_at + 1 : k]):
+        return None
+    start, stop, _ = index[0].indices(shape[0])
+    made = lines[made_at]
+    rest = [f"{name}[:{start}] = 0.0"] if start > 0 else []
+    rest += [f"{name}[{stop}:] = 0.0"] if stop < shape[0] else []
+    rows = [ir.Line(name, row, frozenset({name}), made.line, statement=True) for row in rest]
+    return dataclasses.replace(made, text=f"{np}.empty({shape!r})"), rows
+
+
+def _readers(lines: list, returned: set[str]) -> dict[str, int]:
+    """How many lines read each name (the return counts as one more)."""
+    count: dict[str, int] = dict.fromkeys(returned, 1)
+    for line in lines:
+        own = frozenset() if getattr(line, "statement", True) else line.targets
+        for name in line.uses - own:
+            count[name] = count.get(name, 0) + 1
+    return count
+
+
+def _parse(text: str):
+    try:
+        return ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
+
+
+def _zeros_buffers(lines: list, np: str) -> dict[str, tuple]:
+    """The buffers the code makes itself with `np.zeros(shape)`, bound once: their shapes
+    and where they are made."""
+    zeros: dict[str, tuple] = {}
+    bound: set[str] = set()
+    for k, line in enumerate(lines):
+        if isinstance(line, ir.Line) and not line.statement:
+            tree = _parse(line.text)
+            if (
+                isinstance(tree, ast.Call)
+                and print_code(tree.func) == f"{np}.zeros"
+                and len(tree.args) == 1
+                and not tree.keywords
+                and line.target not in bound
+            ):
+                try:
+                    zeros[line.target] = (tuple(ast.literal_eval(tree.args[0])), k)
+                except (ValueError, TypeError):
+                    pass
+            else:
+                zeros.pop(line.target, None)
+        elif isinstance(line, ir.Block):
+            for name in line.targets:
+                zeros.pop(name, None)
+        if not getattr(line, "statement", False):
+            bound |= line.targets
+    return zeros
+
+
+def _ufunc(node, np: str) -> str | None:
+    """The NumPy ufunc a call `np.f(...)` of elementwise arguments names, if it is one."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == np
+        and not node.keywords
+    ):
+        return None
+    f = getattr(numpy, node.func.attr, None)
+    floats = "d" * len(node.args) + "->d"  # (not a comparison: its result is no float)
+    if isinstance(f, numpy.ufunc) and f.nin == len(node.args) and floats in f.types:
+        return node.func.attr
+    return None
+
+
+def _operands(node, np: str) -> tuple[str, list] | None:
+    """(ufunc name, operands) of an elementwise operation, None for anything else."""
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _BINARY[type(node.op)], [node.left, node.right]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        if isinstance(node.right, ast.Constant) and node.right.value == 2:
+            return "square", [node.left]  # (what NumPy's `**` itself runs for x**2)
+        return "power", [node.left, node.right]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return "negative", [node.operand]
+    name = _ufunc(node, np)
+    return (name, list(node.args)) if name is not None else None
+
+
+def _shape(tree, shapes: dict, scalars: frozenset[str], np: str) -> tuple | None:
+    """The shape of an elementwise expression of known float64 arrays, float scalars and
+    numbers; None if it is anything else or reads no array."""
+    found: list[tuple] = []
+
+    def visit(node) -> bool:
+        if isinstance(node, ast.Name):
+            if node.id in shapes:
+                found.append(shapes[node.id])
+                return True
+            return node.id in scalars
+        if isinstance(node, ast.Constant):
+            return type(node.value) in (int, float)
+        parts = _operands(node, np)
+        return parts is not None and all(visit(p) for p in parts[1])
+
+    if tree is None or not visit(tree) or not found:
+        return None
+    try:
+        return tuple(numpy.broadcast_shapes(*found))
+    except ValueError:
+        return None
+
+
+def _has_operation(tree, arrays) -> bool:
+    """Is this an operation on an array (not a name, nor a number like `-0.5` or `2 * s`,
+    which the operation reading it broadcasts)?"""
+    if isinstance(tree, (ast.Name, ast.Constant)):
+        return False
+    return any(isinstance(n, ast.Name) and n.id in arrays for n in ast.walk(tree))
+
+
+def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
+    """Where `line`'s value is copied into a slice of a zeros buffer, if that is its only
+    reader, the slice has the value's shape, and nothing in between writes what the line
+    reads or touches the buffer."""
+    name = line.target
+    if readers.get(name, 0) != 1:
+        return None
+    reads = line.uses
+    for j in range(k + 1, len(lines)):
+        other = lines[j]
+        if name not in other.uses:
+            if other.targets & reads:  # (an element write into an array the line reads)
+                return None
+            continue
+        if isinstance(other, ir.Block) or not other.statement:
+            return None
+        target, _, value = other.text.partition(" = ")
+        node = _parse(target)
+        if value != name or not isinstance(node, ast.Subscript):
+            return None
+        buffer = node.value
+        if not (isinstance(buffer, ast.Name) and buffer.id in zeros and buffer.id not in reads):
+            return None
+        index = _basic_slices(node.slice)
+        if index is None or _sliced(zeros[buffer.id][0], index) != shape:
+            return None
+        for between in lines[k + 1 : j]:
+            made_here = isinstance(between, ir.Line) and not between.statement
+            if buffer.id in between.uses or buffer.id in between.targets and not made_here:
+                return None
+        return j
+    return None
+
+
+def _basic_slices(index) -> tuple | None:
+    """The index if it is only slices of literal bounds (and `...`): buf[index] is then a
+    view, so writing into it writes buf. None for anything else."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    out = []
+    try:
+        for p in parts:
+            if isinstance(p, ast.Constant) and p.value is Ellipsis:
+                out.append(Ellipsis)
+            elif isinstance(p, ast.Slice):
+                bounds = (p.lower, p.upper, p.step)
+                out.append(slice(*(b if b is None else ast.literal_eval(b) for b in bounds)))
+            else:
+                return None
+    except ValueError:
+        return None
+    if not all(
+        isinstance(b, (int, type(None)))
+        for s in out
+        if s is not Ellipsis
+        for b in (s.start, s.stop, s.step)
+    ):
+        return None
+    return tuple(out) if out else None
+
+
+def _sliced(shape: tuple, index: tuple) -> tuple | None:
+    """The shape of buf[index] for a buffer of `shape`."""
+    try:
+        return numpy.broadcast_to(numpy.float64(0.0), shape)[index].shape
+    except (IndexError, ValueError):
+        return None
+
+
+def _chain(tree, out: str, target: str, np: str, line: int | None, arrays: dict) -> list:
+    """Statements that compute elementwise `tree` into the array `out` (a name or a slice),
+    each one operation; `out` holds the partial result, so nothing else is allocated."""
+    rows: list[str] = []
+
+    def into(node) -> None:
+        ufunc, args = _operands(node, np)
+        texts = []
+        for arg in args:
+            if _has_operation(arg, arrays) and out not in texts:
+                into(arg)  # the first operation's operand is computed into `out` first
+                texts.append(out)
+            else:
+                texts.append(print_code(arg))
+        rows.append(f"{np}.{ufunc}({', '.join(texts)}, out={out})")
+
+    into(tree)
+    uses = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)) | {target}
+    return [ir.Line(target, row, uses, line, statement=True) for row in rows]
