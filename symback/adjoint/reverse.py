@@ -416,9 +416,11 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         parts = []
         outers = [t.outer for t in terms if t.outer is not None]
         if len(outers) > 1:  # sum of a_k b_k^T: [a_1 ... a_K] @ [b_1 ... b_K]^T, one product
+            # (np.array of equal-shaped vectors is np.stack's rows at a quarter of its
+            # per-call cost, which is Python code; .T is a view, and matmul reads it as is)
             np = self.names["np"]
-            columns = f"{np}.stack([{', '.join(a for a, _ in outers)}], axis=1)"
-            parts.append(f"{columns} @ {np}.stack([{', '.join(b for _, b in outers)}])")
+            columns = f"{np}.array([{', '.join(a for a, _ in outers)}]).T"
+            parts.append(f"{columns} @ {np}.array([{', '.join(b for _, b in outers)}])")
             terms = [t for t in terms if t.outer is None]
         for t in terms:
             text = t.text
