@@ -36,6 +36,12 @@ class LocalAdjoint:
 
     temporaries: tuple[tuple[str, str, frozenset[str]], ...]  # (field, text, fields read)
     contributions: tuple[Contribution, ...]  # only the nonzero ones
+    # texts printed otherwise for Python floats (a sigmoid's: printer.TemplatePrinter)
+    float_texts: tuple[tuple[str, str], ...] = ()
+
+    def for_floats(self, text: str) -> str:
+        """`text` (a temporary's or a contribution's) as printed for Python floats."""
+        return dict(self.float_texts).get(text, text)
 
 
 @lru_cache(maxsize=None)
@@ -70,8 +76,6 @@ def local_adjoint(
         terms.append((i, d.xreplace(inner)))
     temp_names = (symbols.temporary(i) for i in itertools.count())
     terms, shared = _through_each_other(terms, temp_names)
-    terms, arguments = _sigmoid_arguments(terms, temp_names)
-    shared += arguments
     for k, (i, d) in enumerate(terms):
         if not seeded:
             terms[k] = (i, symbols.UPSTREAM * d)
@@ -84,7 +88,12 @@ def local_adjoint(
         Contribution(i, print_template(r), r.is_Add, _fields(r))
         for (i, _), r in zip(terms, reduced)
     )
-    return LocalAdjoint(temporaries, contributions)
+    float_texts = tuple(
+        (print_template(e), print_template(e, floats=True))
+        for e in [value for _, value in pairs] + list(reduced)
+        if e.has(Sigmoid)
+    )
+    return LocalAdjoint(temporaries, contributions, float_texts)
 
 
 _CHAIN_MAX_OPS = 40  # sympy.cancel on each term: only for small statements
@@ -123,20 +132,6 @@ def _through_each_other(terms: list, temp_names) -> tuple[list, list]:
     for i, symbol in named.items():
         out[i] = (out[i][0], symbol)
     return out, shared
-
-
-def _sigmoid_arguments(terms: list, temp_names) -> tuple[list, list]:
-    """A sigmoid's argument is read twice where it is printed (exp(min(u, 0)) / (1 +
-    exp(-|u|))): one that is not a name becomes a temporary, computed once."""
-    arguments = sorted(
-        {s.args[0] for _, d in terms for s in d.atoms(Sigmoid) if not s.args[0].is_Atom},
-        key=sp.default_sort_key,
-    )
-    if not arguments:
-        return terms, []
-    named = {u: next(temp_names) for u in arguments}
-    swap = {Sigmoid(u): Sigmoid(t) for u, t in named.items()}
-    return [(i, d.xreplace(swap)) for i, d in terms], [(t, u) for u, t in named.items()]
 
 
 def with_forward_value(d: sp.Expr, expr: sp.Expr, masks: set) -> sp.Expr:

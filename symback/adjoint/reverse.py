@@ -215,6 +215,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
             for s in ir.every_statement(fn.body)
             if isinstance(s, ir.Primitive) and s.op in HELPERS
         }
+        called = set().union(
+            *(ir.names_in(s.code) for s in ir.every_statement(fn.body) if hasattr(s, "code"))
+        )
+        self.helpers |= {key for key in HELPERS if names.get(key) in called}
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
         self.setup_writes(fn.body)
         if self.shapes is not None:  # a written array's adjoint is updated in place: whole
@@ -277,10 +281,12 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
         fields.update(self.kept_calls(stmt, local))
         fields.update(v=stmt.target, bar=upstream, np=self.names["np"], math=self.names["math"])
+        fields["exp_or_inf"] = self.names["exp_or_inf"]  # (the sigmoid's: printer._sigmoid)
         scalar = self.calls_math(stmt)
         known = self.known(stmt)
         for field_name, text, reads in local.temporaries:
             fields[field_name] = self.namer.numbered("t")
+            text = local.for_floats(text) if scalar else text
             rhs = self.instantiate(text, fields, scalar)
             if known:
                 self.held[fields[field_name]] = self.held_shape(_uses(reads, fields))
@@ -288,7 +294,8 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
             self.lines.append(ir.Line(fields[field_name], rhs, _uses(reads, fields), stmt.line))
         for c in local.contributions:
             operand = stmt.operands[c.operand]
-            text, uses = self.instantiate(c.text, fields, scalar), _uses(c.fields, fields)
+            template = local.for_floats(c.text) if scalar else c.text
+            text, uses = self.instantiate(template, fields, scalar), _uses(c.fields, fields)
             if known:  # sum back over exactly the axes broadcasting added, or none
                 held = self.held_shape(uses)
                 text = scalars_first(text, self.is_scalar)
@@ -337,6 +344,8 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         each function where it has one: a NumPy call on a float costs ~20x a `math` one."""
         if scalar and set(_NUMPY_CALL.findall(template)) <= set(MATH_SPELLING) | set(BUILTINS):
             template = _NUMPY_CALL.sub(_math_spelling, template)
+        if "{exp_or_inf}" in template:
+            self.helpers.add("exp_or_inf")
         return template.format_map(fields)
 
     def primitive(self, stmt: ir.Primitive, upstream: str) -> None:

@@ -15,17 +15,23 @@ import sympy as sp
 
 from ..errors import SymbackInternalError
 from ..rules.elementwise import PRINTED_FUNCTIONS
-from ..rules.functions import Minimum, Sigmoid, is_selector
+from ..rules.functions import ExpOrInf, Minimum, Sigmoid, is_selector
 
 # Python precedence levels, low to high.
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 100
 
 
 class TemplatePrinter:
-    """SymPy expression -> Python text over format fields; NumPy is `{np}`."""
+    """SymPy expression -> Python text over format fields; NumPy is `{np}`.
+
+    `floats`: for code on Python floats, where `math.exp` raises OverflowError rather than
+    returning inf, the sigmoid is printed in a form whose exps cannot overflow."""
+
+    def __init__(self, floats: bool = False):
+        self.floats = floats
 
     def doprint(self, expr: sp.Expr) -> str:
-        return self._print(expr)[0]
+        return self._print(expr if self.floats else expr.replace(Sigmoid, _sigmoid))[0]
 
     def _print(self, expr) -> tuple[str, int]:
         """(text, precedence) of expr."""
@@ -77,9 +83,8 @@ class TemplatePrinter:
         return f"{self._wrap(lhs, ADD)} == {self._wrap(rhs, ADD)}", COMPARE_PREC
 
     def _print_Sigmoid(self, expr: Sigmoid):
-        # exp(min(x, 0)) / (1 + exp(-|x|)): e^x / (1 + e^x) for x < 0, 1 / (1 + e^-x) else.
-        # Neither exp can overflow or lose the small tail, so it is accurate for every finite
-        # x, and two exps cost a third of one np.logaddexp.
+        # (floats only) exp(min(x, 0)) / (1 + exp(-|x|)): e^x / (1 + e^x) for x < 0,
+        # 1 / (1 + e^-x) else. Neither exp can overflow, so math.exp never raises.
         x = expr.args[0]
         numerator = self._print_call("{np}.exp", [Minimum(x, sp.Float(0.0))])[0]
         denominator = self._print_call("{np}.exp", [-sp.Abs(x)])[0]
@@ -150,6 +155,15 @@ class TemplatePrinter:
         return f"{base_text} ** {exp_text}", POW
 
 
+def _sigmoid(x: sp.Expr) -> sp.Expr:
+    """The sigmoid as 1 / (1 + exp(-x)), exp overflowing to inf unwarned (a generated
+    helper): the quotient is then 0, the sigmoid's value rounded to the nearest float, and
+    every sigmoid of at least the smallest normal float keeps its full precision. A factor
+    of a product goes to its denominator (`g / (1 + e)`), and minus a negated argument is
+    the argument itself: fewer array passes than forms that take exp of -|x|."""
+    return 1 / (sp.Float(1.0) + ExpOrInf(-x))
+
+
 def _common_factors_out(factors: list) -> list:
     """2 * x * (3 * a - 3 * b) as 6 * x * (a - b): the number joins the other numbers, which
     are multiplied first, so an array is multiplied once rather than once per term."""
@@ -199,11 +213,13 @@ def is_number(text: str) -> bool:
 
 
 _TEMPLATES = TemplatePrinter()
+_FLOAT_TEMPLATES = TemplatePrinter(floats=True)
 
 
-def print_template(expr: sp.Expr) -> str:
-    """The text of a derivative formula, with `{name}` fields for its placeholders."""
-    return _TEMPLATES.doprint(expr)
+def print_template(expr: sp.Expr, floats: bool = False) -> str:
+    """The text of a derivative formula, with `{name}` fields for its placeholders;
+    `floats`: for code whose values are Python floats (see TemplatePrinter)."""
+    return (_FLOAT_TEMPLATES if floats else _TEMPLATES).doprint(expr)
 
 
 # -- forward code ---------------------------------------------------------------------------
