@@ -126,17 +126,22 @@ def specialise(
     scalar_known: bool,
     floats: frozenset[str] = frozenset(),
     float64: bool = False,
+    floating: frozenset[str] = frozenset(),
 ) -> str:
     """The module again, its backward pass specialised to the `shapes` of top-level values
     (which hold while the `guard` statements at its start let the call through), and NumPy's
-    functions on the values that are `floats` spelled with `math` (for the gradient alone)."""
+    functions on the values that are `floats` spelled with `math` (for the gradient alone).
+    `floating`: the values that are floats or float arrays (their formulas' whole numbers
+    are printed as floats)."""
     fn, names = generated.lowered, generated.names
     if floats and not generated.spec.value_too:
         fn = floats_in_math(fn, set(floats), names["np"], names["math"])
     retry = fn is not generated.lowered  # math calls: run the general code where they raise
-    program = reverse(fn, generated.wrt, names, shapes, float64)
+    program = reverse(fn, generated.wrt, names, shapes, float64, floating=floating)
     if not generated.spec.value_too:
-        program = _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
+        program = _without_values_read_only_by_their_adjoints(
+            program, names, shapes, float64, floating
+        )
     spec = replace(
         generated.spec, program=program, guard=guard, scalar_known=scalar_known, retry=retry
     )
@@ -145,7 +150,7 @@ def specialise(
     return emit.module_text([spec], names, label, uses_math, "-")
 
 
-def _without_values_read_only_by_their_adjoints(program, names, shapes, float64):
+def _without_values_read_only_by_their_adjoints(program, names, shapes, float64, floating):
     """The program again, where a forward value is read by nothing but adjoints (the
     logistic loss's np.logaddexp, read by exp(u - v)) and can go: its adjoint written without
     it (a sigmoid of u), so that the forward pass does not compute it at all."""
@@ -157,11 +162,11 @@ def _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
     candidates -= aux | _read_by(emit.live_lines(program, aux)[0], candidates)
     if not candidates:
         return program
-    trial = reverse(fn, program.wrt, names, shapes, float64, frozenset(candidates))
+    trial = reverse(fn, program.wrt, names, shapes, float64, frozenset(candidates), floating)
     gone = candidates - _read_by(sum(emit.live_lines(trial, aux), []), candidates)
     if gone == candidates:
         return trial
-    return reverse(fn, program.wrt, names, shapes, float64, frozenset(gone))
+    return reverse(fn, program.wrt, names, shapes, float64, frozenset(gone), floating)
 
 
 def _read_by(lines, names: set[str]) -> set[str]:

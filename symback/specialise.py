@@ -171,8 +171,15 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
         if isinstance(v, (float, complex, numpy.ndarray, numpy.generic))
         and numpy.result_type(v).kind in "fc"
     )
+    floating = frozenset(  # floats and float arrays (whose dtypes follow from the guard's)
+        name
+        for name in shapes
+        if isinstance(values.get(name), (float, numpy.floating))
+        or isinstance(values.get(name), numpy.ndarray)
+        and values[name].dtype.kind == "f"
+    )
     # An output from a branch or loop may be an array for other arguments: still checked.
-    text = specialise(generated, shapes, guard, fn.output in shapes, floats, float64)
+    text = specialise(generated, shapes, guard, fn.output in shapes, floats, float64, floating)
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})
     namespace[GENERAL] = general

@@ -7,6 +7,7 @@ a hand-written backward pass, closed forms; and the specialised code against the
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -212,3 +213,93 @@ def test_hessians_differentiate_the_sigmoid_helper():
         want = float(stable_sigmoid(x) * stable_sigmoid(-x))
         assert second(np.float64(x)) == pytest.approx(want, rel=1e-12)
         assert second(x) == pytest.approx(want, rel=1e-12)
+
+
+# -- whole numbers printed as floats where every value a formula reads is floating
+
+
+def _body(g) -> str:
+    """The latest specialisation's code, after its guard."""
+    made = [f for f in g._specialised.values() if f is not None][-1]
+    return made.__symback_source__.split("_symback_general(", 1)[1]
+
+
+def _whole_numbers(code: str) -> list[str]:
+    """Integer literals in code other than exponents (`2 * x`, not `x**2` nor `2.0`)."""
+    code = re.sub(r"#.*", "", code)  # provenance comments: `# line 12`
+    code = re.sub(r"\*\*\s*\d+", "", code)
+    return re.findall(r"(?<![\w.])\d+(?![\w.])", code)
+
+
+def polynomial_of_floats(a, b):
+    return math.sin(a) * b**2 + 3.0 * a**3 - 1.0 / (1.0 + b * b)  # (the user's literals stay)
+
+
+def test_formulas_on_floats_print_whole_numbers_as_floats():
+    g = symback.grad(polynomial_of_floats, wrt=(0, 1))
+    a, b = 0.7, -1.3
+    got = g(a, b)
+    body = _body(g)
+    assert not _whole_numbers(body.split("\n", 1)[1]), body
+    assert "**2.0" not in body and "** 2.0" not in body, body  # exponents stay whole
+    exact = (math.cos(a) * b**2 + 9.0 * a**2, 2 * b * math.sin(a) + 2 * b / (1 + b * b) ** 2)
+    assert got == pytest.approx(exact, rel=1e-14)
+    assert got == g.function(a, b)  # the general code: the same operations on the same numbers
+    check_gradient(polynomial_of_floats, (a, b), wrt=(0, 1))
+
+
+def cubic_weighted(x, k):
+    return np.sum(k * x**3)
+
+
+def test_float_arrays_get_float_literals_and_other_dtypes_keep_theirs():
+    x = np.linspace(-2.0, 2.0, 7)
+    for k in (np.arange(7.0), np.arange(7)):  # float weights, then integer ones
+        g = symback.grad(cubic_weighted)
+        got = g(x, k)
+        body = _body(g)
+        assert ("3.0 *" in body) == (k.dtype.kind == "f"), body
+        np.testing.assert_array_equal(got, 3 * k * x**2)
+        np.testing.assert_array_equal(got, g.function(x, k))
+    x32 = x.astype(np.float32)
+    g = symback.grad(cubic_weighted)
+    got = g(x32, np.arange(7.0, dtype=np.float32))
+    assert got.dtype == np.float32 and "3.0 *" in _body(g)
+    np.testing.assert_array_equal(got, g.function(x32, np.arange(7.0, dtype=np.float32)))
+
+
+# -- sums on numbers computed once: the forward pass keeps those its adjoint reads again
+
+
+def quotient_of_floats(t, f):
+    return t / (2.0 + math.sin(f)) + math.log(1.0 + f * f)
+
+
+def test_a_sum_the_adjoint_reads_is_computed_once_on_floats():
+    g = symback.grad(quotient_of_floats, wrt=(0, 1))
+    t, f = 0.8, -0.6
+    got = g(t, f)
+    body = _body(g)
+    assert body.count("math.sin(f)") == 1 and body.count("f * f") == 1, body
+    q = 2.0 + math.sin(f)
+    exact = (1 / q, -t * math.cos(f) / q**2 + 2 * f / (1 + f * f))
+    assert got == pytest.approx(exact, rel=1e-14)
+    assert g.function(t, f) == pytest.approx(exact, rel=1e-14)
+    check_gradient(quotient_of_floats, (t, f), wrt=(0, 1))
+
+
+def quotient_of_arrays(t, f):
+    return np.sum(t / (2.0 + np.sin(f)))
+
+
+def test_sums_of_arrays_are_not_kept_alive_for_the_adjoint():
+    # (an array kept for the backward pass holds its memory; a sum is cheap to redo)
+    rng = np.random.default_rng(3)
+    t, f = rng.standard_normal(6), rng.standard_normal(6)
+    g = symback.grad(quotient_of_arrays, wrt=(0, 1))
+    got = g(t, f)
+    lines = _body(g).splitlines()
+    assert not any(line.strip().startswith("t") and "= 2.0 + " in line for line in lines)
+    q = 2.0 + np.sin(f)
+    np.testing.assert_allclose(got[0], 1 / q, rtol=1e-14)
+    np.testing.assert_allclose(got[1], -t * np.cos(f) / q**2, rtol=1e-14)

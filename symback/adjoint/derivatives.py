@@ -36,12 +36,14 @@ class LocalAdjoint:
 
     temporaries: tuple[tuple[str, str, frozenset[str]], ...]  # (field, text, fields read)
     contributions: tuple[Contribution, ...]  # only the nonzero ones
-    # texts printed otherwise for Python floats (a sigmoid's: printer.TemplatePrinter)
-    float_texts: tuple[tuple[str, str], ...] = ()
+    formulas: tuple[tuple[str, sp.Expr], ...] = ()  # each text's formula, to print it again
 
-    def for_floats(self, text: str) -> str:
-        """`text` (a temporary's or a contribution's) as printed for Python floats."""
-        return dict(self.float_texts).get(text, text)
+    def printed(self, text: str, python_floats: bool, float_literals: bool) -> str:
+        """`text` (a temporary's or a contribution's) as printed for values known to be
+        Python floats, or known to be floating (printer.TemplatePrinter)."""
+        if not (python_floats or float_literals):
+            return text
+        return print_template(dict(self.formulas)[text], python_floats, float_literals)
 
 
 @lru_cache(maxsize=None)
@@ -57,10 +59,11 @@ def local_adjoint(
 
     `seeded`: the upstream adjoint is 1 (the statement computes the function's output).
     `boolean` marks operands that are comparison results (masks). `calls` are the values of
-    inner calls the forward pass can keep: the adjoint reads the i-th as `c{i}`. `reuse`:
+    inner calls (and sums) the forward pass can keep: the adjoint reads the i-th as `c{i}`
+    (None: not to be kept). `reuse`:
     the adjoint may read the statement's own value v (not where nothing else needs v).
     """
-    inner = {c: symbols.call(i) for i, c in enumerate(calls)}
+    inner = {c: symbols.call(i) for i, c in enumerate(calls) if c is not None}
     masks = {symbols.operand(i) for i, is_mask in enumerate(boolean) if is_mask}
     terms: list[tuple[int, sp.Expr]] = []
     for i in (i for i, is_active in enumerate(active) if is_active):
@@ -88,12 +91,8 @@ def local_adjoint(
         Contribution(i, print_template(r), r.is_Add, _fields(r))
         for (i, _), r in zip(terms, reduced)
     )
-    float_texts = tuple(
-        (print_template(e), print_template(e, floats=True))
-        for e in [value for _, value in pairs] + list(reduced)
-        if e.has(Sigmoid)
-    )
-    return LocalAdjoint(temporaries, contributions, float_texts)
+    formulas = tuple((print_template(e), e) for e in [v for _, v in pairs] + list(reduced))
+    return LocalAdjoint(temporaries, contributions, formulas)
 
 
 _CHAIN_MAX_OPS = 40  # sympy.cancel on each term: only for small statements

@@ -184,8 +184,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         shapes: dict[str, Shape] | None = None,
         float64: bool = False,
         fresh: frozenset[str] = frozenset(),
+        floating: frozenset[str] = frozenset(),
     ):
         self.fn = fn
+        self.floating = floating  # specialised: the values known to be floats or float arrays
         self.fresh = fresh  # values whose adjoints must not read them (nothing else does)
         self.float64 = float64  # specialised: every floating value is float64 (gradients too)
         # Specialised: the shapes of top-level values, from a first call (specialise.py).
@@ -275,18 +277,23 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
         active = tuple(o in self.active for o in stmt.operands)
         seeded = is_number(upstream) and float(upstream) == 1.0
         boolean = tuple(o in self.fn.boolean for o in stmt.operands)
-        calls = tuple(e for e, _ in stmt.calls)
+        scalar = self.calls_math(stmt)
+        # Inner sums are kept for the adjoint to read on numbers only: there a sum costs as
+        # much to keep as to compute, where an array kept alive holds its memory.
+        numbers = scalar or self.known(stmt) and self.shapes[stmt.target] == ()
+        calls = tuple(e if numbers or not e.is_Add else None for e, _ in stmt.calls)
         reuse = stmt.target not in self.fresh
         local = local_adjoint(stmt.expr, active, seeded, boolean, calls, reuse)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
         fields.update(self.kept_calls(stmt, local))
         fields.update(v=stmt.target, bar=upstream, np=self.names["np"], math=self.names["math"])
         fields["exp_or_inf"] = self.names["exp_or_inf"]  # (the sigmoid's: printer._sigmoid)
-        scalar = self.calls_math(stmt)
         known = self.known(stmt)
+        # every value the formulas read is floating: whole numbers printed as floats
+        floating = known and {stmt.target, *stmt.operands} <= self.floating
         for field_name, text, reads in local.temporaries:
             fields[field_name] = self.namer.numbered("t")
-            text = local.for_floats(text) if scalar else text
+            text = local.printed(text, scalar, floating)
             rhs = self.instantiate(text, fields, scalar)
             if known:
                 self.held[fields[field_name]] = self.held_shape(_uses(reads, fields))
@@ -294,7 +301,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, KnownShapes):
             self.lines.append(ir.Line(fields[field_name], rhs, _uses(reads, fields), stmt.line))
         for c in local.contributions:
             operand = stmt.operands[c.operand]
-            template = local.for_floats(c.text) if scalar else c.text
+            template = local.printed(c.text, scalar, floating)
             text, uses = self.instantiate(template, fields, scalar), _uses(c.fields, fields)
             if known:  # sum back over exactly the axes broadcasting added, or none
                 held = self.held_shape(uses)
@@ -511,8 +518,10 @@ def reverse(
     shapes: dict[str, Shape] | None = None,
     float64: bool = False,
     fresh: frozenset[str] = frozenset(),
+    floating: frozenset[str] = frozenset(),
 ) -> ir.GradientProgram:
     """The gradient program of `fn` with respect to the parameters `wrt`; specialised to the
-    `shapes` of its top-level values when they are given (`float64`: and to float64 data).
-    The adjoints of the `fresh` values are written without reading those values."""
-    return _Backward(fn, wrt, names, shapes, float64, fresh).run()
+    `shapes` of its top-level values when they are given (`float64`: and to float64 data;
+    `floating`: the values known to be floats or float arrays). The adjoints of the `fresh`
+    values are written without reading those values."""
+    return _Backward(fn, wrt, names, shapes, float64, fresh, floating).run()
