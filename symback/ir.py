@@ -23,8 +23,9 @@ class Elementwise:
     operands: tuple[str, ...]
     code: ast.expr
     line: int
-    # the calls inside `code` (np.exp(x) in np.exp(x) * w): (value over placeholders, code),
-    # so that an adjoint reading one reads it computed once in the forward pass
+    # the calls and sums inside `code` (np.exp(x) in np.exp(x) * w, 2.0 + x in t / (2.0 + x)):
+    # (value over placeholders, code), so that an adjoint reading one reads it computed once
+    # in the forward pass (a sum on numbers only: adjoint/reverse.py)
     calls: tuple[tuple[sympy.Expr, ast.expr], ...] = ()
 
 

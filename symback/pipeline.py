@@ -129,6 +129,7 @@ def specialise(
     floats: frozenset[str] = frozenset(),
     float64: bool = False,
     arrays: dict | None = None,
+    floating: frozenset[str] = frozenset(),
 ) -> str:
     """The module again, its backward pass specialised to the `shapes` of top-level values
     (which hold while the `guard` statements at its start let the call through; `handoff`
@@ -136,14 +137,17 @@ def specialise(
     functions on the values that are `floats` spelled with `math` (for the gradient alone).
     Where every float is float64, large elementwise results are computed into buffers
     (optimize/inplace.py), given the `arrays`: the top-level values that are float arrays,
-    with their shapes."""
+    with their shapes. `floating`: the values that are floats or float arrays (their
+    formulas' whole numbers are printed as floats)."""
     fn, names = generated.lowered, generated.names
     if floats and not generated.spec.value_too:
         fn = floats_in_math(fn, set(floats), names["np"], names["math"])
     retry = fn is not generated.lowered  # math calls: run the general code where they raise
-    program = reverse(fn, generated.wrt, names, shapes, float64)
+    program = reverse(fn, generated.wrt, names, shapes, float64, floating=floating)
     if not generated.spec.value_too:
-        program = _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
+        program = _without_values_read_only_by_their_adjoints(
+            program, names, shapes, float64, floating
+        )
     if float64 and arrays:
         returned = {fn.output} | (ir.names_in(fn.aux) if fn.aux is not None else set())
         program = write_in_place(program, arrays, floats, names["np"], returned)
@@ -160,7 +164,7 @@ def specialise(
     return emit.module_text([spec], names, label, uses_math, "-")
 
 
-def _without_values_read_only_by_their_adjoints(program, names, shapes, float64):
+def _without_values_read_only_by_their_adjoints(program, names, shapes, float64, floating):
     """The program again, where a forward value is read by nothing but adjoints (the
     logistic loss's np.logaddexp, read by exp(u - v)) and can go: its adjoint written without
     it (a sigmoid of u), so that the forward pass does not compute it at all."""
@@ -172,11 +176,11 @@ def _without_values_read_only_by_their_adjoints(program, names, shapes, float64)
     candidates -= aux | _read_by(emit.live_lines(program, aux)[0], candidates)
     if not candidates:
         return program
-    trial = reverse(fn, program.wrt, names, shapes, float64, frozenset(candidates))
+    trial = reverse(fn, program.wrt, names, shapes, float64, frozenset(candidates), floating)
     gone = candidates - _read_by(sum(emit.live_lines(trial, aux), []), candidates)
     if gone == candidates:
         return trial
-    return reverse(fn, program.wrt, names, shapes, float64, frozenset(gone))
+    return reverse(fn, program.wrt, names, shapes, float64, frozenset(gone), floating)
 
 
 def _read_by(lines, names: set[str]) -> set[str]:

@@ -184,9 +184,18 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
         for name, shape in shapes.items()
         if isinstance(values.get(name), numpy.ndarray) and values[name].dtype == numpy.float64
     }
+    floating = frozenset(  # floats and float arrays (whose dtypes follow from the guard's)
+        name
+        for name in shapes
+        if isinstance(values.get(name), (float, numpy.floating))
+        or isinstance(values.get(name), numpy.ndarray)
+        and values[name].dtype.kind == "f"
+    )
     # An output from a branch or loop may be an array for other arguments: still checked.
     scalar_known = fn.output in shapes
-    text = specialise(generated, shapes, guard, handoff, scalar_known, floats, float64, arrays)
+    text = specialise(
+        generated, shapes, guard, handoff, scalar_known, floats, float64, arrays, floating
+    )
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})
     namespace[GENERAL] = general

@@ -36,6 +36,14 @@ class LocalAdjoint:
 
     temporaries: tuple[tuple[str, str, frozenset[str]], ...]  # (field, text, fields read)
     contributions: tuple[Contribution, ...]  # only the nonzero ones
+    formulas: tuple[tuple[str, sp.Expr], ...] = ()  # each text's formula, to print it again
+
+    def printed(self, text: str, python_floats: bool, float_literals: bool) -> str:
+        """`text` (a temporary's or a contribution's) as printed for values known to be
+        Python floats, or known to be floating (printer.TemplatePrinter)."""
+        if not (python_floats or float_literals):
+            return text
+        return print_template(dict(self.formulas)[text], python_floats, float_literals)
 
 
 @lru_cache(maxsize=None)
@@ -51,10 +59,11 @@ def local_adjoint(
 
     `seeded`: the upstream adjoint is 1 (the statement computes the function's output).
     `boolean` marks operands that are comparison results (masks). `calls` are the values of
-    inner calls the forward pass can keep: the adjoint reads the i-th as `c{i}`. `reuse`:
+    inner calls (and sums) the forward pass can keep: the adjoint reads the i-th as `c{i}`
+    (None: not to be kept). `reuse`:
     the adjoint may read the statement's own value v (not where nothing else needs v).
     """
-    inner = {c: symbols.call(i) for i, c in enumerate(calls)}
+    inner = {c: symbols.call(i) for i, c in enumerate(calls) if c is not None}
     masks = {symbols.operand(i) for i, is_mask in enumerate(boolean) if is_mask}
     terms: list[tuple[int, sp.Expr]] = []
     for i in (i for i, is_active in enumerate(active) if is_active):
@@ -70,8 +79,6 @@ def local_adjoint(
         terms.append((i, d.xreplace(inner)))
     temp_names = (symbols.temporary(i) for i in itertools.count())
     terms, shared = _through_each_other(terms, temp_names)
-    terms, arguments = _sigmoid_arguments(terms, temp_names)
-    shared += arguments
     for k, (i, d) in enumerate(terms):
         if not seeded:
             terms[k] = (i, symbols.UPSTREAM * d)
@@ -84,7 +91,8 @@ def local_adjoint(
         Contribution(i, print_template(r), r.is_Add, _fields(r))
         for (i, _), r in zip(terms, reduced)
     )
-    return LocalAdjoint(temporaries, contributions)
+    formulas = tuple((print_template(e), e) for e in [v for _, v in pairs] + list(reduced))
+    return LocalAdjoint(temporaries, contributions, formulas)
 
 
 _CHAIN_MAX_OPS = 40  # sympy.cancel on each term: only for small statements
@@ -123,20 +131,6 @@ def _through_each_other(terms: list, temp_names) -> tuple[list, list]:
     for i, symbol in named.items():
         out[i] = (out[i][0], symbol)
     return out, shared
-
-
-def _sigmoid_arguments(terms: list, temp_names) -> tuple[list, list]:
-    """A sigmoid's argument is read twice where it is printed (exp(min(u, 0)) / (1 +
-    exp(-|u|))): one that is not a name becomes a temporary, computed once."""
-    arguments = sorted(
-        {s.args[0] for _, d in terms for s in d.atoms(Sigmoid) if not s.args[0].is_Atom},
-        key=sp.default_sort_key,
-    )
-    if not arguments:
-        return terms, []
-    named = {u: next(temp_names) for u in arguments}
-    swap = {Sigmoid(u): Sigmoid(t) for u, t in named.items()}
-    return [(i, d.xreplace(swap)) for i, d in terms], [(t, u) for u, t in named.items()]
 
 
 def with_forward_value(d: sp.Expr, expr: sp.Expr, masks: set) -> sp.Expr:

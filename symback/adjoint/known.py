@@ -74,9 +74,10 @@ class KnownShapes:
         rows = {int(k): g for k, g in groups.items() if k.isdigit()}
         shape = self.shapes.get(value)
         if shape and len(rows) == len(groups) and sorted(rows) == list(range(shape[0])):
-            # every row read (an unrolled loop over x[0], x[1], ...): their gradients stacked
+            # every row read (an unrolled loop over x[0], x[1], ...): their gradients stacked,
+            # by np.array (rows of one shape: np.stack's result, without its Python overhead)
             stacked = ", ".join(joined([t.scatter[0] for t in rows[k]]) for k in sorted(rows))
-            text = f"{self.names['np']}.stack([{stacked}])"
+            text = f"{self.names['np']}.array([{stacked}])"
             self.lines.append(ir.Line(name, text, union(terms), line))
             return True
         for i, (subscript, group) in enumerate(groups.items()):

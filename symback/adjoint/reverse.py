@@ -203,8 +203,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         shapes: dict[str, Shape] | None = None,
         float64: bool = False,
         fresh: frozenset[str] = frozenset(),
+        floating: frozenset[str] = frozenset(),
     ):
         self.fn = fn
+        self.floating = floating  # specialised: the values known to be floats or float arrays
         self.fresh = fresh  # values whose adjoints must not read them (nothing else does)
         self.float64 = float64  # specialised: every floating value is float64 (gradients too)
         # Specialised: the shapes of top-level values, from a first call (specialise.py).
@@ -235,6 +237,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             for s in ir.every_statement(fn.body)
             if isinstance(s, ir.Primitive) and s.op in HELPERS
         }
+        called = set().union(
+            *(ir.names_in(s.code) for s in ir.every_statement(fn.body) if hasattr(s, "code"))
+        )
+        self.helpers |= {key for key in HELPERS if names.get(key) in called}
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
         self.setup_writes(fn.body)
         if self.shapes is not None:  # a written array's adjoint is updated in place: whole
@@ -296,16 +302,23 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         active = tuple(o in self.active for o in stmt.operands)
         seeded = is_number(upstream) and float(upstream) == 1.0
         boolean = tuple(o in self.fn.boolean for o in stmt.operands)
-        calls = tuple(e for e, _ in stmt.calls)
+        scalar = self.calls_math(stmt)
+        # Inner sums are kept for the adjoint to read on numbers only: there a sum costs as
+        # much to keep as to compute, where an array kept alive holds its memory.
+        numbers = scalar or self.known(stmt) and self.shapes[stmt.target] == ()
+        calls = tuple(e if numbers or not e.is_Add else None for e, _ in stmt.calls)
         reuse = stmt.target not in self.fresh
         local = local_adjoint(stmt.expr, active, seeded, boolean, calls, reuse)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
         fields.update(self.kept_calls(stmt, local))
         fields.update(v=stmt.target, bar=upstream, np=self.names["np"], math=self.names["math"])
-        scalar = self.calls_math(stmt)
+        fields["exp_or_inf"] = self.names["exp_or_inf"]  # (the sigmoid's: printer._sigmoid)
         known = self.known(stmt)
+        # every value the formulas read is floating: whole numbers printed as floats
+        floating = known and {stmt.target, *stmt.operands} <= self.floating
         for field_name, text, reads in local.temporaries:
             fields[field_name] = self.namer.numbered("t")
+            text = local.printed(text, scalar, floating)
             rhs = self.instantiate(text, fields, scalar)
             if known:
                 self.held[fields[field_name]] = self.held_shape(_uses(reads, fields))
@@ -313,7 +326,8 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             self.lines.append(ir.Line(fields[field_name], rhs, _uses(reads, fields), stmt.line))
         for c in local.contributions:
             operand = stmt.operands[c.operand]
-            text, uses = self.instantiate(c.text, fields, scalar), _uses(c.fields, fields)
+            template = local.printed(c.text, scalar, floating)
+            text, uses = self.instantiate(template, fields, scalar), _uses(c.fields, fields)
             if known:  # sum back over exactly the axes broadcasting added, or none
                 held = self.held_shape(uses)
                 text = scalars_first(text, self.is_scalar)
@@ -362,6 +376,8 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         each function where it has one: a NumPy call on a float costs ~20x a `math` one."""
         if scalar and set(_NUMPY_CALL.findall(template)) <= set(MATH_SPELLING) | set(BUILTINS):
             template = _NUMPY_CALL.sub(_math_spelling, template)
+        if "{exp_or_inf}" in template:
+            self.helpers.add("exp_or_inf")
         return template.format_map(fields)
 
     def primitive(self, stmt: ir.Primitive, upstream: str) -> None:
@@ -441,9 +457,11 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         parts = []
         outers = [t.outer for t in terms if t.outer is not None]
         if len(outers) > 1:  # sum of a_k b_k^T: [a_1 ... a_K] @ [b_1 ... b_K]^T, one product
+            # (np.array of equal-shaped vectors is np.stack's rows at a quarter of its
+            # per-call cost, which is Python code; .T is a view, and matmul reads it as is)
             np = self.names["np"]
-            columns = f"{np}.stack([{', '.join(a for a, _ in outers)}], axis=1)"
-            parts.append(f"{columns} @ {np}.stack([{', '.join(b for _, b in outers)}])")
+            columns = f"{np}.array([{', '.join(a for a, _ in outers)}]).T"
+            parts.append(f"{columns} @ {np}.array([{', '.join(b for _, b in outers)}])")
             terms = [t for t in terms if t.outer is None]
         for t in terms:
             text = t.text
@@ -525,8 +543,10 @@ def reverse(
     shapes: dict[str, Shape] | None = None,
     float64: bool = False,
     fresh: frozenset[str] = frozenset(),
+    floating: frozenset[str] = frozenset(),
 ) -> ir.GradientProgram:
     """The gradient program of `fn` with respect to the parameters `wrt`; specialised to the
-    `shapes` of its top-level values when they are given (`float64`: and to float64 data).
-    The adjoints of the `fresh` values are written without reading those values."""
-    return _Backward(fn, wrt, names, shapes, float64, fresh).run()
+    `shapes` of its top-level values when they are given (`float64`: and to float64 data;
+    `floating`: the values known to be floats or float arrays). The adjoints of the `fresh`
+    values are written without reading those values."""
+    return _Backward(fn, wrt, names, shapes, float64, fresh, floating).run()

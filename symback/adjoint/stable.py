@@ -283,4 +283,5 @@ class _Fields(dict):
 
 def _evaluate(expr: sp.Expr, values: dict[str, numpy.ndarray]):
     text = print_template(expr).format_map(_Fields(np="numpy", math="numpy"))
-    return eval(text, {"__builtins__": {}, "numpy": numpy}, dict(values))  # our own formula
+    namespace = {"__builtins__": {}, "numpy": numpy, "exp_or_inf": numpy.exp}  # (errstate: caller)
+    return eval(text, namespace, dict(values))  # our own formula

@@ -29,6 +29,11 @@ HELPERS: dict[str, Helper] = {
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and {np}.shape(g)[i] != 1)
     return {np}.sum(g, axis=axes, keepdims=True) if axes else g
 '''),
+    "exp_or_inf": Helper('''def {exp_or_inf}(x):
+    """np.exp(x), inf where it overflows, without a RuntimeWarning (1 / (1 + inf) is 0)."""
+    with {np}.errstate(over="ignore"):
+        return {np}.exp(x)
+'''),
     "matmul_left": Helper(
         '''def {matmul_left}(g, a, b):
     """The gradient of a @ b with respect to a, given g, the gradient of the product."""

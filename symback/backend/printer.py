@@ -10,22 +10,37 @@ from __future__ import annotations
 
 import ast
 import math
+from functools import lru_cache
 
 import sympy as sp
 
 from ..errors import SymbackInternalError
 from ..rules.elementwise import PRINTED_FUNCTIONS
-from ..rules.functions import Minimum, Sigmoid, is_selector
+from ..rules.functions import ExpOrInf, Minimum, Sigmoid, is_selector
 
 # Python precedence levels, low to high.
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 100
 
 
 class TemplatePrinter:
-    """SymPy expression -> Python text over format fields; NumPy is `{np}`."""
+    """SymPy expression -> Python text over format fields; NumPy is `{np}`.
+
+    `python_floats`: for code on Python floats, where `math.exp` raises OverflowError rather
+    than returning inf, the sigmoid is printed in a form whose exps cannot overflow.
+    `float_literals`: every value the formula reads is known to be floating (a specialised
+    gradient), so whole numbers are printed as floats (`2.0 * x`, not `2 * x`): the same
+    numbers, but Python multiplies two floats without a type check (and NumPy takes a float
+    scalar faster than an int one); exponents stay integers."""
+
+    def __init__(self, python_floats: bool = False, float_literals: bool = False):
+        self.python_floats = python_floats
+        self.float_literals = float_literals
 
     def doprint(self, expr: sp.Expr) -> str:
-        return self._print(expr)[0]
+        return self._print(expr if self.python_floats else expr.replace(Sigmoid, _sigmoid))[0]
+
+    def _one(self) -> str:
+        return "1.0" if self.float_literals else "1"
 
     def _print(self, expr) -> tuple[str, int]:
         """(text, precedence) of expr."""
@@ -48,7 +63,9 @@ class TemplatePrinter:
         return "{" + expr.name + "}", ATOM
 
     def _print_Integer(self, expr: sp.Integer):
-        return str(int(expr)), (ATOM if expr >= 0 else UNARY)
+        exact = abs(int(expr)) <= 2**53  # (a float literal only where it is the same number)
+        text = f"{int(expr)}.0" if self.float_literals and exact else str(int(expr))
+        return text, (ATOM if expr >= 0 else UNARY)
 
     def _print_Rational(self, expr: sp.Rational):
         if expr.q & (expr.q - 1) == 0:  # a power of two: exact as a float literal
@@ -77,13 +94,12 @@ class TemplatePrinter:
         return f"{self._wrap(lhs, ADD)} == {self._wrap(rhs, ADD)}", COMPARE_PREC
 
     def _print_Sigmoid(self, expr: Sigmoid):
-        # exp(min(x, 0)) / (1 + exp(-|x|)): e^x / (1 + e^x) for x < 0, 1 / (1 + e^-x) else.
-        # Neither exp can overflow or lose the small tail, so it is accurate for every finite
-        # x, and two exps cost a third of one np.logaddexp.
+        # (floats only) exp(min(x, 0)) / (1 + exp(-|x|)): e^x / (1 + e^x) for x < 0,
+        # 1 / (1 + e^-x) else. Neither exp can overflow, so math.exp never raises.
         x = expr.args[0]
         numerator = self._print_call("{np}.exp", [Minimum(x, sp.Float(0.0))])[0]
         denominator = self._print_call("{np}.exp", [-sp.Abs(x)])[0]
-        return f"{numerator} / (1 + {denominator})", MUL
+        return f"{numerator} / ({self._one()} + {denominator})", MUL
 
     def _print_Heaviside(self, expr):
         return self._print_call("{np}.heaviside", expr.args)
@@ -128,7 +144,7 @@ class TemplatePrinter:
                 denom.append(factor.base ** (-factor.exp))
             else:
                 numer.append(factor)
-        text = " * ".join(self._wrap(f, MUL) for f in numer) if numer else "1"
+        text = " * ".join(self._wrap(f, MUL) for f in numer) if numer else self._one()
         if len(denom) == 1:
             text = f"{text} / {self._wrap(denom[0], POW)}"
         elif denom:
@@ -142,12 +158,22 @@ class TemplatePrinter:
             return self._print_call("{np}.sqrt", [base])
         if exp.is_number and exp < 0:
             positive = base ** (-exp)
-            return f"1 / {self._wrap(positive, POW)}", MUL
+            return f"{self._one()} / {self._wrap(positive, POW)}", MUL
         base_text = self._wrap(base, ATOM)
-        exp_text = self._wrap(exp, UNARY)
+        exp_text = str(int(exp)) if exp.is_Integer else self._wrap(exp, UNARY)
         if _simple(base_text) and _simple(exp_text):
             return f"{base_text}**{exp_text}", POW
         return f"{base_text} ** {exp_text}", POW
+
+
+def _sigmoid(x: sp.Expr) -> sp.Expr:
+    """The sigmoid as 1 / (1 + exp(-x)), exp overflowing to inf unwarned (a generated
+    helper): where it does (x < -709.78) the quotient is 0, within 5.6e-309 of the sigmoid
+    (exactly its rounded value below x = -745.2), and every sigmoid of at least the smallest
+    normal float keeps its full precision. A factor of a product goes to its denominator
+    (`g / (1 + e)`), and minus a negated argument is the argument itself: 3 array passes
+    where forms taking exp of -|x| (which cannot overflow) need 7."""
+    return 1 / (sp.Float(1.0) + ExpOrInf(-x))
 
 
 def _common_factors_out(factors: list) -> list:
@@ -201,12 +227,18 @@ def is_number(text: str) -> bool:
     return True
 
 
-_TEMPLATES = TemplatePrinter()
+_TEMPLATES = {
+    (python_floats, float_literals): TemplatePrinter(python_floats, float_literals)
+    for python_floats in (False, True)
+    for float_literals in (False, True)
+}
 
 
-def print_template(expr: sp.Expr) -> str:
-    """The text of a derivative formula, with `{name}` fields for its placeholders."""
-    return _TEMPLATES.doprint(expr)
+@lru_cache(maxsize=None)
+def print_template(expr: sp.Expr, python_floats: bool = False, float_literals: bool = False) -> str:
+    """The text of a derivative formula, with `{name}` fields for its placeholders;
+    the flags say what is known of the values it reads (see TemplatePrinter)."""
+    return _TEMPLATES[python_floats, float_literals].doprint(expr)
 
 
 # -- forward code ---------------------------------------------------------------------------

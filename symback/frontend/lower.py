@@ -302,7 +302,10 @@ class Lowerer(
             if not (left.boolean and right.boolean):
                 self.fail(node, "& and | are only supported between comparisons", None)
             return Val(sp.S.Zero, code, boolean=True)
-        return Val(_ARITHMETIC[type(node.op)](left.expr, right.expr), code)
+        value = Val(_ARITHMETIC[type(node.op)](left.expr, right.expr), code)
+        if value.expr.is_Add:  # a sum a derivative may read again (d/dx of t / (2.0 + x))
+            operands.calls.setdefault(value.expr, value.code)
+        return value
 
     def value_Compare(self, node: ast.Compare, operands, target) -> Val:
         inner = Operands()

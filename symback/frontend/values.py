@@ -25,7 +25,7 @@ class Operands:
 
     names: list[str] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
-    calls: dict = field(default_factory=dict)  # each inner call's value (SymPy) -> its code
+    calls: dict = field(default_factory=dict)  # each inner call's (or sum's) value -> its code
 
     def use(self, name: str) -> sp.Symbol:
         if name not in self.index:

@@ -12,7 +12,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .functions import Cbrt, Clip, LogAddExp, LogAddExp2, Maximum, Minimum, Where, power
+from .functions import Cbrt, Clip, ExpOrInf, LogAddExp, LogAddExp2, Maximum, Minimum, Where, power
 
 # NumPy's elementwise functions and constants that `math` has, by their `math` names: on a
 # Python float a `math` call costs ~0.05 us, a NumPy one ~1 us.
@@ -129,7 +129,15 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(("numpy.where",), Where, (BOOLEAN, WIDE, WIDE), arity=3),
 )
 
-ELEMENTWISE: dict[str, Elementwise] = {name: row for row in ELEMENTWISE_TABLE for name in row.names}
+# symback's own elementwise helpers, met when differentiating generated code (Hessians); not
+# in the table above, which lists what users write (docs/supported.md, tests/test_rules.py)
+HELPER_ELEMENTWISE: tuple[Elementwise, ...] = (
+    Elementwise(("symback.exp_or_inf",), sp.exp, (WIDE,)),
+)
+
+ELEMENTWISE: dict[str, Elementwise] = {
+    name: row for row in ELEMENTWISE_TABLE + HELPER_ELEMENTWISE for name in row.names
+}
 
 # Functions whose derivative is zero wherever it exists: the gradient does not flow through them.
 NON_DIFFERENTIABLE: frozenset[str] = frozenset(
@@ -189,6 +197,7 @@ SHAPE_ONLY: frozenset[str] = frozenset(
 # erf has no NumPy form; it only appears where the user's code called math.erf.
 PRINTED_FUNCTIONS: dict[type, str] = {
     sp.exp: "{np}.exp",
+    ExpOrInf: "{exp_or_inf}",
     sp.log: "{np}.log",
     sp.sin: "{np}.sin",
     sp.cos: "{np}.cos",

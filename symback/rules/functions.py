@@ -100,6 +100,16 @@ class Sigmoid(Function):
         return Sigmoid(x) * Sigmoid(-x)
 
 
+class ExpOrInf(Function):
+    """exp(x), printed as the generated helper that lets it overflow to inf unwarned.
+
+    Printing only: the sigmoid prints as 1 / (1 + exp_or_inf(-x)), whose inf denominator is
+    the sigmoid's exact 0. Not a NumPy function, never differentiated by SymPy.
+    """
+
+    nargs = 1
+
+
 class Cbrt(Function):
     """np.cbrt: the real cube root, defined for negative numbers too."""
 
