@@ -284,28 +284,46 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         "scatter_diagonal", ("symback.scatter_diagonal",), 1, linalg.scatter_diagonal, passthrough=4
     ),
     ArrayPrimitive(
-        "inner_left", ("symback.inner_left",), 3, products.inner_left_rule, helpers=("unbroadcast",)
+        "inner_left",
+        ("symback.inner_left",),
+        3,
+        products.inner_left_rule,
+        helpers=("unbroadcast", "inner_right"),
     ),
     ArrayPrimitive(
         "inner_right",
         ("symback.inner_right",),
         3,
         products.inner_right_rule,
-        helpers=("unbroadcast",),
+        helpers=("unbroadcast", "inner_left"),
     ),
     ArrayPrimitive(
         "matmul_left",
         ("symback.matmul_left",),
         3,
         products.matmul_left_rule,
-        helpers=("unbroadcast",),
+        helpers=("unbroadcast", "product", "matmul_right"),
     ),
     ArrayPrimitive(
         "matmul_right",
         ("symback.matmul_right",),
         3,
         products.matmul_right_rule,
-        helpers=("unbroadcast",),
+        helpers=("unbroadcast", "product", "matmul_left"),
+    ),
+    ArrayPrimitive(
+        "dot_left", ("symback.dot_left",), 3, products.dot_left_rule, helpers=("dot_right",)
+    ),
+    ArrayPrimitive(
+        "dot_right", ("symback.dot_right",), 3, products.dot_right_rule, helpers=("dot_left",)
+    ),
+    # a @ b, or a * b where either is a number: what the matmul helpers' gradients multiply
+    ArrayPrimitive(
+        "product",
+        ("symback.product",),
+        2,
+        products.matmul,
+        helpers=("matmul_left", "matmul_right"),
     ),
     ArrayPrimitive(
         "broadcast_to",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .primitive import UNSUPPORTED, Context, Contribution
+from .primitive import Context, Contribution
 
 # a @ b for vectors and matrices by (a.ndim, b.ndim): the gradients with respect to a and b
 # as a person writes them, given g, the gradient of the product.
@@ -118,27 +118,68 @@ def einsum(c: Context):
     return tuple(out)
 
 
+# symback's own helpers, met when differentiating generated code (Hessians). Each is J^T g,
+# the gradient of a product p(a, b) with respect to one operand given g, the gradient of p:
+# linear in g and in the other operand, and reading its own operand for the shape only. As
+# <bar, J^T g> = <J bar, g>, its gradient with respect to g is J bar (p with bar in place of
+# that operand), and with respect to the other operand it is that operand's gradient of the
+# same product at g. Every case the helpers tell apart (numbers, vectors, batches) stays theirs.
+
+
 def matmul_left_rule(c: Context):
-    # matmul_left(g, a, b) is g @ b^T (a only gives the shape): linear in g.
+    # matmul_left(g, a, b): the gradient of product(a, b) with respect to a
     g, _, b = c.operands
-    grad_g = f"{{unbroadcast}}({{np}}.matmul({c.bar}, {b}), {g})"
-    return (Contribution(grad_g), None, UNSUPPORTED)
+    return (
+        Contribution(f"{{unbroadcast}}({{product}}({c.bar}, {b}), {g})"),
+        None,
+        Contribution(f"{{matmul_right}}({g}, {c.bar}, {b})"),
+    )
 
 
 def matmul_right_rule(c: Context):
-    # matmul_right(g, a, b) is a^T @ g (b only gives the shape): linear in g.
+    # matmul_right(g, a, b): the gradient of product(a, b) with respect to b
     g, a, _ = c.operands
-    grad_g = f"{{unbroadcast}}({{np}}.matmul({a}, {c.bar}), {g})"
-    return (Contribution(grad_g), UNSUPPORTED, None)
+    return (
+        Contribution(f"{{unbroadcast}}({{product}}({a}, {c.bar}), {g})"),
+        Contribution(f"{{matmul_left}}({g}, {a}, {c.bar})"),
+        None,
+    )
+
+
+def dot_left_rule(c: Context):
+    # dot_left(g, a, b): the gradient of np.dot(a, b) with respect to a; np.dot broadcasts
+    # nothing, so np.dot(bar, b) has the shape of the product, g's
+    g, _, b = c.operands
+    return (
+        Contribution(f"{{np}}.dot({c.bar}, {b})"),
+        None,
+        Contribution(f"{{dot_right}}({g}, {c.bar}, {b})"),
+    )
+
+
+def dot_right_rule(c: Context):
+    g, a, _ = c.operands
+    return (
+        Contribution(f"{{np}}.dot({a}, {c.bar})"),
+        Contribution(f"{{dot_left}}({g}, {a}, {c.bar})"),
+        None,
+    )
 
 
 def inner_left_rule(c: Context):
-    # inner_left(g, a, b) contracts g with b over b's leading axes (a only gives the shape):
-    # linear in g, and np.inner(bar, b) is its adjoint, scalars included.
+    # inner_left(g, a, b): the gradient of np.inner(a, b) with respect to a
     g, _, b = c.operands
-    return (Contribution(f"{{unbroadcast}}({{np}}.inner({c.bar}, {b}), {g})"), None, UNSUPPORTED)
+    return (
+        Contribution(f"{{unbroadcast}}({{np}}.inner({c.bar}, {b}), {g})"),
+        None,
+        Contribution(f"{{inner_right}}({g}, {c.bar}, {b})"),
+    )
 
 
 def inner_right_rule(c: Context):
     g, a, _ = c.operands
-    return (Contribution(f"{{unbroadcast}}({{np}}.inner({a}, {c.bar}), {g})"), UNSUPPORTED, None)
+    return (
+        Contribution(f"{{unbroadcast}}({{np}}.inner({a}, {c.bar}), {g})"),
+        Contribution(f"{{inner_left}}({g}, {a}, {c.bar})"),
+        None,
+    )
