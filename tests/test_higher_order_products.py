@@ -42,6 +42,52 @@ def outer_pair(theta, a0, b0, w):
     return np.sum(np.sin(np.outer(a, b)) * w)
 
 
+# The same with static slices and shapes: specialised code knows every shape, so the
+# helpers' gradients are written as `@` products (products._plain).
+def matrix_matrix(theta, w):
+    return np.sum(np.sin(np.reshape(theta[:6], (2, 3)) @ np.reshape(theta[6:], (3, 4))) * w)
+
+
+def matrix_vector(theta, w):
+    return np.sum(np.sin(np.reshape(theta[:6], (2, 3)) @ theta[6:]) * w)
+
+
+def vector_matrix(theta, w):
+    return np.sum(np.sin(theta[:3] @ np.reshape(theta[3:], (3, 2))) * w)
+
+
+def vector_vector(theta, w):
+    return np.sin(theta[:3] @ theta[3:]) * w
+
+
+def dot_matrix_matrix(theta, w):
+    return np.sum(np.sin(np.dot(np.reshape(theta[:6], (2, 3)), np.reshape(theta[6:], (3, 4)))) * w)
+
+
+def dot_matrix_vector(theta, w):
+    return np.sum(np.sin(np.dot(np.reshape(theta[:6], (2, 3)), theta[6:])) * w)
+
+
+def dot_vector_matrix(theta, w):
+    return np.sum(np.sin(np.dot(theta[:3], np.reshape(theta[3:], (3, 2)))) * w)
+
+
+def dot_vector_vector(theta, w):
+    return np.sin(np.dot(theta[:3], theta[3:])) * w
+
+
+STATIC = [
+    (matrix_matrix, 18, (2, 4)),
+    (matrix_vector, 9, (2,)),
+    (vector_matrix, 9, (2,)),
+    (vector_vector, 6, ()),
+    (dot_matrix_matrix, 18, (2, 4)),
+    (dot_matrix_vector, 9, (2,)),
+    (dot_vector_matrix, 9, (2,)),
+    (dot_vector_vector, 6, ()),
+]
+
+
 def mlp_loss(W1, b1, W2, X):
     return np.sum(np.tanh(X @ W1 + b1) @ W2)
 
@@ -145,6 +191,7 @@ def check_hvp(f, args, wrt, seed=1):
         scale = max(1.0, np.abs(numeric).max())
         np.testing.assert_allclose(hvp(*args, v), numeric, rtol=1e-6, atol=1e-7 * scale)
         np.testing.assert_allclose(hvp.function(*args, v), numeric, rtol=1e-6, atol=1e-7 * scale)
+    assert hvp.specialised_source is not None  # the first call above ran specialised code
 
 
 def check_hessian(f, args, wrt):
@@ -173,6 +220,18 @@ def test_hessian_through_a_product_of_two_operands(case):
     check_hvp(f, args, 0)
 
 
+@pytest.mark.parametrize("f, size, out", STATIC, ids=[f.__name__ for f, _, _ in STATIC])
+def test_hessian_through_a_product_of_known_shapes(f, size, out):
+    rng = np.random.default_rng(2)
+    args = (rng.normal(size=size), rng.normal(size=out))
+    H = check_hessian(f, args, 0)
+    assert np.abs(H).max() > 0.1
+    check_hvp(f, args, 0)
+    hvp = symback.hessian_vector_product(f)
+    hvp(*args, np.ones(size))
+    assert "_product(" not in hvp.specialised_source
+
+
 @pytest.mark.parametrize("wrt", [0, 1])
 def test_quadratic_form(wrt):
     args = (cz.V4, cz.A4)
@@ -182,6 +241,13 @@ def test_quadratic_form(wrt):
         np.testing.assert_allclose(H, cz.A4 + cz.A4.T, rtol=1e-12)
     else:  # linear in A
         np.testing.assert_array_equal(H, 0.0)
+
+
+def test_specialised_hessian_products_are_written_with_at():
+    # shapes known: the helpers' gradients of vectors and matrices become `@` products
+    hvp = symback.hessian_vector_product(cz.rnn_unrolled, wrt="W")
+    hvp(cz.W5, cz.H5, cz.XS45, np.ones((5, 5)))
+    assert "_product(" in hvp.source and "_product(" not in hvp.specialised_source
 
 
 @pytest.mark.parametrize("wrt", ["W", "h0", "xs"])

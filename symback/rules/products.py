@@ -126,9 +126,26 @@ def einsum(c: Context):
 # same product at g. Every case the helpers tell apart (numbers, vectors, batches) stays theirs.
 
 
+def _plain(c: Context) -> bool:
+    """Are the helper's shapes known, its product of vectors and matrices (no numbers, no
+    batches) and g shaped like that product? Then its gradients are written as `@`."""
+    if c.shapes is None or c.ndims[1:] not in _MATMUL_BY_NDIM:
+        return False
+    g, a, b = c.shapes
+    return g == a[:-1] + b[1:]
+
+
+def _gradient_of_product(c: Context, a: str, b: str, which: int) -> Contribution:
+    """The gradient of a @ b (`a`, `b` shaped like the helper's a and b) with respect to
+    operand `which`, given the helper's g: the same plain form as the product's own."""
+    return matmul(Context(c.operands[0], (a, b), c.value, {}, shapes=c.shapes[1:]))[which]
+
+
 def matmul_left_rule(c: Context):
     # matmul_left(g, a, b): the gradient of product(a, b) with respect to a
     g, _, b = c.operands
+    if _plain(c):
+        return (Contribution(f"{c.bar} @ {b}"), None, _gradient_of_product(c, c.bar, b, 1))
     return (
         Contribution(f"{{unbroadcast}}({{product}}({c.bar}, {b}), {g})"),
         None,
@@ -139,6 +156,8 @@ def matmul_left_rule(c: Context):
 def matmul_right_rule(c: Context):
     # matmul_right(g, a, b): the gradient of product(a, b) with respect to b
     g, a, _ = c.operands
+    if _plain(c):
+        return (Contribution(f"{a} @ {c.bar}"), _gradient_of_product(c, a, c.bar, 0), None)
     return (
         Contribution(f"{{unbroadcast}}({{product}}({a}, {c.bar}), {g})"),
         Contribution(f"{{matmul_left}}({g}, {a}, {c.bar})"),
@@ -149,6 +168,8 @@ def matmul_right_rule(c: Context):
 def dot_left_rule(c: Context):
     # dot_left(g, a, b): the gradient of np.dot(a, b) with respect to a; np.dot broadcasts
     # nothing, so np.dot(bar, b) has the shape of the product, g's
+    if _plain(c):  # np.dot of vectors and matrices is their matmul
+        return matmul_left_rule(c)
     g, _, b = c.operands
     return (
         Contribution(f"{{np}}.dot({c.bar}, {b})"),
@@ -158,6 +179,8 @@ def dot_left_rule(c: Context):
 
 
 def dot_right_rule(c: Context):
+    if _plain(c):
+        return matmul_right_rule(c)
     g, a, _ = c.operands
     return (
         Contribution(f"{{np}}.dot({a}, {c.bar})"),
