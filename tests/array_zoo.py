@@ -136,6 +136,13 @@ def transpose_method_varargs(T, W):
     return np.sum(T.transpose(1, 0, 2) * W)
 
 
+def swapaxes_forms(T, W):
+    """np.swapaxes and the method, with a negative axis."""
+    P = np.swapaxes(T, 1, 2)
+    Q = T.swapaxes(-1, 0)
+    return np.sum(P * W) + np.sum(np.sin(Q) * Q)
+
+
 def transpose_3d_no_axes(T):
     """.T of a 3-D array reverses all axes."""
     return np.sum(T.T * np.cos(T.T))
@@ -768,6 +775,7 @@ ARRAY_ZOO = [
     (transpose_axes, (T234, T324), ("T", "W")),
     (transpose_method_varargs, (T234, T324), ("T", "W")),
     (transpose_3d_no_axes, (T234,), 0),
+    (swapaxes_forms, (T234, T243), ("T", "W")),
     (reshape_then_matmul, (V12, V4), ("v", "w")),
     (reshape_method_forms, (V12, V4), ("v", "w")),
     (ravel_and_flatten, (M34, V12), ("M", "v")),

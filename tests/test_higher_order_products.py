@@ -96,6 +96,18 @@ def least_squares(A, x, b):
     return np.sum((A @ x - b) ** 2)
 
 
+def solve_loss(A, b):
+    return np.sum(np.tanh(np.linalg.solve(A, b)))
+
+
+def inverse_loss(A):
+    return np.sum(np.tanh(np.linalg.inv(A)))
+
+
+def swapped_loss(T, W):
+    return np.sum(np.sin(np.swapaxes(T, 0, 2)) * W) + np.sum(T.swapaxes(-1, -2) ** 3)
+
+
 def scaled_matvec(s, A, x):
     return np.sum(np.tanh((s * A) @ x))
 
@@ -112,6 +124,7 @@ MATMUL_SHAPES = [
     ((2, 3), (3, 4)),
     ((2, 2, 3), (3, 4)),
     ((2, 3), (2, 3, 2)),
+    ((2, 2, 3), (2, 3, 2)),
     ((1, 2, 3), (2, 3, 2)),  # a batch of length 1 broadcasts
     ((2, 1, 2, 3), (3, 3, 2)),
     ((3,), (2, 3, 2)),
@@ -291,6 +304,31 @@ def test_vector_matrix_and_matrix_vector(wrt):
     args = (rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=3))
     check_hvp(vector_matrix_vector, args, wrt)
     check_hessian(vector_matrix_vector, args, wrt)
+
+
+@pytest.mark.parametrize("b_shape", [(3,), (3, 2), (2, 3, 2)], ids=["vector", "matrix", "batch"])
+@pytest.mark.parametrize("wrt", ["A", "b"])
+def test_solve(wrt, b_shape):
+    # the gradient code of solve calls solve_left (gb x^T) and np.swapaxes
+    rng = np.random.default_rng(9)
+    batch = b_shape[:-2]
+    A = rng.normal(size=batch + (3, 3)) + 3 * np.eye(3)
+    args = (A, rng.normal(size=b_shape))
+    check_hvp(solve_loss, args, wrt)
+    check_hessian(solve_loss, args, wrt)
+
+
+def test_inverse():
+    A = np.random.default_rng(10).normal(size=(3, 3)) + 3 * np.eye(3)
+    check_hvp(inverse_loss, (A,), 0)
+    check_hessian(inverse_loss, (A,), 0)
+
+
+def test_swapaxes():
+    rng = np.random.default_rng(11)
+    args = (rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 3, 2)))
+    check_hvp(swapped_loss, args, 0)
+    check_hessian(swapped_loss, args, 0)
 
 
 def test_second_and_third_derivatives_through_a_scaled_matrix():

@@ -88,6 +88,12 @@ def _transpose(c: Context):
     return (Contribution(f"{{np}}.transpose({c.bar}, {inverse!r})"),)
 
 
+def _swapaxes(c: Context):
+    # swapping the same two axes again puts them back
+    axes = f"{c.params['axis1']!r}, {c.params['axis2']!r}"
+    return (Contribution(f"{{np}}.swapaxes({c.bar}, {axes})"),)
+
+
 def _reshape(c: Context):
     return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))"),)
 
@@ -250,6 +256,15 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         varargs=True,
     ),
     ArrayPrimitive(
+        "swapaxes",
+        ("numpy.swapaxes",),
+        1,
+        _swapaxes,
+        ("axis1", "axis2"),
+        ("swapaxes",),
+        positional=("axis1", "axis2"),
+    ),
+    ArrayPrimitive(
         "reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",), passthrough=1, varargs=True
     ),
     ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel", "flatten")),
@@ -274,6 +289,9 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ArrayPrimitive("inv", ("numpy.linalg.inv",), 1, linalg.inv),
     ArrayPrimitive("solve", ("numpy.linalg.solve",), 2, linalg.solve, (), (), ("solve_left",)),
     ArrayPrimitive("trace", ("numpy.trace",), 1, linalg.trace, (), ("trace",)),
+    ArrayPrimitive(
+        "solve_left", ("symback.solve_left",), 2, linalg.solve_left, helpers=("matmul_right",)
+    ),
     # symback's own generated helper, met when differentiating generated code (Hessians)
     ArrayPrimitive("unbroadcast", ("symback.unbroadcast",), 1, _unbroadcast, passthrough=1),
     ArrayPrimitive(
