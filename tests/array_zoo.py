@@ -143,6 +143,11 @@ def swapaxes_forms(T, W):
     return np.sum(P * W) + np.sum(np.sin(Q) * Q)
 
 
+def full_of_values(s, v, X):
+    """np.full with a number, and with a row that broadcasts to the shape."""
+    return np.sum(np.full((2, 3), s) * X) + np.sum(np.full(np.shape(X), v) ** 2)
+
+
 def transpose_3d_no_axes(T):
     """.T of a 3-D array reverses all axes."""
     return np.sum(T.T * np.cos(T.T))
@@ -776,6 +781,7 @@ ARRAY_ZOO = [
     (transpose_method_varargs, (T234, T324), ("T", "W")),
     (transpose_3d_no_axes, (T234,), 0),
     (swapaxes_forms, (T234, T243), ("T", "W")),
+    (full_of_values, (0.7, V3, M23), ("s", "v")),
     (reshape_then_matmul, (V12, V4), ("v", "w")),
     (reshape_method_forms, (V12, V4), ("v", "w")),
     (ravel_and_flatten, (M34, V12), ("M", "v")),

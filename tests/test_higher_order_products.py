@@ -108,6 +108,10 @@ def swapped_loss(T, W):
     return np.sum(np.sin(np.swapaxes(T, 0, 2)) * W) + np.sum(T.swapaxes(-1, -2) ** 3)
 
 
+def einsum_loss(A, x):
+    return np.sum(np.tanh(np.einsum("ij,j->i", A, x)))
+
+
 def scaled_matvec(s, A, x):
     return np.sum(np.tanh((s * A) @ x))
 
@@ -329,6 +333,14 @@ def test_swapaxes():
     args = (rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 3, 2)))
     check_hvp(swapped_loss, args, 0)
     check_hessian(swapped_loss, args, 0)
+
+
+@pytest.mark.parametrize("wrt", ["A", "x"])
+def test_einsum(wrt):
+    rng = np.random.default_rng(12)
+    args = (rng.normal(size=(3, 4)), rng.normal(size=4))
+    check_hvp(einsum_loss, args, wrt)
+    check_hessian(einsum_loss, args, wrt)
 
 
 def test_second_and_third_derivatives_through_a_scaled_matrix():

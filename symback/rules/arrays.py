@@ -117,6 +117,11 @@ def _scatter(c: Context):
     return (Contribution(f"{c.bar}[{c.params['extra'][1]}]"),)
 
 
+def _full(c: Context):
+    # np.full(shape, fill) broadcasts fill to shape: its adjoint sums bar back
+    return (Contribution(f"{{unbroadcast}}({c.bar}, {c.x})"),)
+
+
 def _broadcast_to(c: Context):
     return (Contribution(f"{{unbroadcast}}({c.bar}, {c.x})"),)
 
@@ -342,6 +347,9 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         2,
         products.matmul,
         helpers=("matmul_left", "matmul_right"),
+    ),
+    ArrayPrimitive(
+        "full", ("numpy.full",), 1, _full, helpers=("unbroadcast",), layout="after_shape"
     ),
     ArrayPrimitive(
         "broadcast_to",
