@@ -104,6 +104,14 @@ def inverse_loss(A):
     return np.sum(np.tanh(np.linalg.inv(A)))
 
 
+def squared_determinant(A):
+    return np.linalg.det(A) ** 2
+
+
+def log_determinant(A):
+    return np.log(np.abs(np.linalg.det(A)))
+
+
 def swapped_loss(T, W):
     return np.sum(np.sin(np.swapaxes(T, 0, 2)) * W) + np.sum(T.swapaxes(-1, -2) ** 3)
 
@@ -326,6 +334,14 @@ def test_inverse():
     A = np.random.default_rng(10).normal(size=(3, 3)) + 3 * np.eye(3)
     check_hvp(inverse_loss, (A,), 0)
     check_hessian(inverse_loss, (A,), 0)
+
+
+@pytest.mark.parametrize("f", [squared_determinant, log_determinant])
+def test_determinant(f):
+    # the gradient code of det reads np.asarray(bar * det)[..., None, None]
+    A = np.random.default_rng(13).normal(size=(3, 3)) + 3 * np.eye(3)
+    check_hvp(f, (A,), 0)
+    check_hessian(f, (A,), 0)
 
 
 def test_swapaxes():
