@@ -107,6 +107,12 @@ def _cumsum(c: Context):
     return (Contribution(f"{{np}}.flip({{np}}.cumsum({flipped}, {axis!r}), {axis!r})"),)
 
 
+def _flip(c: Context):
+    # flipping the same axes again puts the elements back
+    axis = c.params.get("axis")
+    return (Contribution(f"{{np}}.flip({c.bar}{'' if axis is None else f', {axis!r}'})"),)
+
+
 def _unbroadcast(c: Context):
     # unbroadcast(g, like) sums g over broadcast axes: its adjoint spreads bar back over g.
     return (Contribution(c.bar, spread=True),)
@@ -289,6 +295,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         positional=DIAGONAL,
     ),
     ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, AXIS, ("cumsum",), positional=AXIS),
+    ArrayPrimitive("flip", ("numpy.flip",), 1, _flip, AXIS, positional=AXIS),
     ArrayPrimitive("norm", ("numpy.linalg.norm",), 1, linalg.norm),
     ArrayPrimitive("det", ("numpy.linalg.det",), 1, linalg.det),
     ArrayPrimitive("inv", ("numpy.linalg.inv",), 1, linalg.inv),

@@ -75,4 +75,6 @@ def solve_left(c: Context):
 
 
 def trace(c: Context):
-    return (Contribution(f"{c.bar} * {{np}}.eye(*{{np}}.shape({c.x}))"),)
+    # the sizes spelt out rather than starred, so that Hessians can read this code again
+    rows, columns = (f"{{np}}.shape({c.x})[{i}]" for i in (0, 1))
+    return (Contribution(f"{c.bar} * {{np}}.eye({rows}, {columns})"),)
