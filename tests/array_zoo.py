@@ -136,6 +136,23 @@ def transpose_method_varargs(T, W):
     return np.sum(T.transpose(1, 0, 2) * W)
 
 
+def swapaxes_forms(T, W):
+    """np.swapaxes and the method, with a negative axis."""
+    P = np.swapaxes(T, 1, 2)
+    Q = T.swapaxes(-1, 0)
+    return np.sum(P * W) + np.sum(np.sin(Q) * Q)
+
+
+def full_of_values(s, v, X):
+    """np.full with a number, and with a row that broadcasts to the shape."""
+    return np.sum(np.full((2, 3), s) * X) + np.sum(np.full(np.shape(X), v) ** 2)
+
+
+def flip_forms(x, M):
+    """np.flip of a vector, and of a matrix along one axis and along all."""
+    return np.sum(np.flip(x) * x**2) + np.sum(np.flip(M, 0) * M) + np.sum(np.sin(np.flip(M)) * M)
+
+
 def transpose_3d_no_axes(T):
     """.T of a 3-D array reverses all axes."""
     return np.sum(T.T * np.cos(T.T))
@@ -774,6 +791,9 @@ ARRAY_ZOO = [
     (transpose_axes, (T234, T324), ("T", "W")),
     (transpose_method_varargs, (T234, T324), ("T", "W")),
     (transpose_3d_no_axes, (T234,), 0),
+    (swapaxes_forms, (T234, T243), ("T", "W")),
+    (full_of_values, (0.7, V3, M23), ("s", "v")),
+    (flip_forms, (V4, M34), ("x", "M")),
     (reshape_then_matmul, (V12, V4), ("v", "w")),
     (reshape_method_forms, (V12, V4), ("v", "w")),
     (ravel_and_flatten, (M34, V12), ("M", "v")),

@@ -356,6 +356,11 @@ def diag_offset_not_literal(x, k):
     return np.sum(y)
 
 
+def full_without_value(x):
+    y = x * np.full(3)  # ERR:full_arity
+    return np.sum(y)
+
+
 def hstack_with_dtype(x):
     y = np.hstack([x, x], dtype=float)  # ERR:hstack_keyword
     return np.sum(y)

@@ -120,6 +120,7 @@ CASES: list[Case] = [
     Case("method", g(ec.uses_method), S, ("y.astype(np.float32)",)),
     Case("diag_offset", g(ec.diag_offset_not_literal), S, ("k)",)),
     Case("hstack_keyword", g(ec.hstack_with_dtype), S, ("dtype=float",)),
+    Case("full_arity", g(ec.full_without_value), S, ("np.full(3)",)),
     Case("einsum_implicit", g(ec.einsum_implicit_output), S, ('np.einsum("ii", x)',)),
     Case("floordiv", g(ec.uses_floordiv), S, ("x // 2.0",)),
     Case("mod", g(ec.uses_mod), S, ("x % 2.0",)),

@@ -30,6 +30,14 @@ def logistic_loss(w, X, y, lam):
     return np.mean(np.logaddexp(0.0, -y * z)) + lam * np.sum(w**2)
 
 
+def sum_squared(x):
+    return np.sum(x) ** 2
+
+
+def mean_cubed(x):
+    return np.mean(x) ** 3
+
+
 @pytest.mark.parametrize("x", [-1.3, 0.2, 0.7, 2.5])
 def test_grad_of_grad_matches_the_closed_form(x):
     second = symback.grad(symback.grad(cubic_sine))
@@ -69,6 +77,14 @@ def test_logistic_regression_hessian_matches_numerical():
     numeric = np.array([numerical_gradient(component, (w, i)) for i in range(4)])
     assert np.allclose(H, numeric, rtol=1e-7, atol=1e-9)
     assert np.allclose(H, H.T, atol=1e-12)
+
+
+def test_hessian_through_a_gradient_filled_with_one_number():
+    # the gradient code fills the parameter's shape with one value (np.full)
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(symback.hessian(sum_squared)(x), np.full((3, 3), 2.0))
+    m = np.mean(x)  # d2/dx_i dx_j of m^3 is 6 m / n^2
+    np.testing.assert_allclose(symback.hessian(mean_cubed)(x), np.full((3, 3), 6 * m / 9))
 
 
 def test_hessian_vector_product_is_the_hessian_times_v():

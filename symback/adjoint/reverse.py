@@ -397,8 +397,8 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
                 raise SymbackError(
                     f"symback cannot yet differentiate `{stmt.op}` with respect to `{operand}`",
                     Place(self.fn.filename, stmt.line, column, line, len(line.rstrip())),
-                    hint="docs/supported.md lists what is supported; for a second derivative "
-                    "through a matrix product, differentiate with respect to the vector",
+                    hint="docs/supported.md lists what is supported; write it with those "
+                    "operations (np.prod over one axis at a time, for example)",
                 )
             self.helpers.update(h for h in row.helpers if f"{{{h}}}" in contribution.text)
             text = contribution.text.format_map(self.names)

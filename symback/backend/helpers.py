@@ -60,6 +60,13 @@ HELPERS: dict[str, Helper] = {
 ''',
         ("unbroadcast",),
     ),
+    "product": Helper('''def {product}(a, b):
+    """a @ b, or a * b where either is a number (as np.dot multiplies): the product whose
+    gradients matmul_left and matmul_right give."""
+    if {np}.ndim(a) == 0 or {np}.ndim(b) == 0:
+        return a * b
+    return {np}.matmul(a, b)
+'''),
     "dot_left": Helper(
         '''def {dot_left}(g, a, b):
     """The gradient of np.dot(a, b) with respect to a, given g, the gradient of the product."""

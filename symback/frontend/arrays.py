@@ -90,9 +90,13 @@ class ArrayLowering:
             arrays = tuple(self.value_to_name(a) for a in args[1:])
             array_codes = [ast.Constant(subscripts)] + [ast.Name(a, ast.Load()) for a in arrays]
             extra = []
-        elif row.layout == "after_shape":  # np.full(shape, value)
+        elif row.layout == "after_shape":  # np.full(shape, fill_value)
             if len(args) != 2:
-                self.fail(node, f"np.{row.op} takes a shape and a value", None)
+                self.fail(
+                    node,
+                    f"np.{row.op} needs a shape and a fill value",
+                    "write np.full(shape, value); for a dtype, convert the result",
+                )
             shape_code, extra_names = self.code_only(args[0], SHAPE_CALLS)
             arrays = (self.value_to_name(args[1]),)
             array_codes = [shape_code, ast.Name(arrays[0], ast.Load())]

@@ -22,13 +22,14 @@ def merge_repeats(fn: ir.Function) -> ir.Function:
     """`fn` with each repeated top-level computation replaced by its first occurrence."""
     if any(isinstance(s, ir.Write) for s in ir.every_statement(fn.body)):
         return fn  # an array written in place is not a value two names may share
-    kept = _read_by_compound(fn)
+    kept = _kept(fn)
     first: dict[tuple, str] = {}
     renames: dict[str, str] = {}
     body = []
     for s in fn.body:
+        if isinstance(s, _RENAMED):
+            s = _renamed(s, renames)  # opaque code reading a merged name reads the first too
         if isinstance(s, (ir.Elementwise, ir.Primitive)):
-            s = _renamed(s, renames)
             key = (type(s).__name__, ast.dump(s.code))
             if key in first and s.target not in kept and s.target != fn.output:
                 renames[s.target] = first[key]
@@ -38,12 +39,17 @@ def merge_repeats(fn: ir.Function) -> ir.Function:
     return fn if not renames else dataclasses.replace(fn, body=tuple(body))
 
 
-def _read_by_compound(fn: ir.Function) -> set[str]:
-    """Names read inside branches and loops, or by the auxiliary value: never renamed."""
+# the statements whose reads this pass renames; names any other statement reads are kept
+_RENAMED = (ir.Elementwise, ir.Primitive, ir.Opaque)
+
+
+def _kept(fn: ir.Function) -> set[str]:
+    """Names read inside branches and loops, by stack pushes and pops, or by the auxiliary
+    value: never renamed."""
     names: set[str] = set()
     nodes = [] if fn.aux is None else [fn.aux]
     for s in fn.body:
-        if isinstance(s, (ir.If, ir.Loop)):
+        if not isinstance(s, _RENAMED):
             nodes.append(s.header if isinstance(s, ir.Loop) else None)
             names.update(ir.reads(s))
     for node in nodes:
@@ -58,7 +64,7 @@ def _renamed(s, renames: dict[str, str]):
         return s
     code = _RenameNames(renames).visit(copy.deepcopy(s.code))
     operands = tuple(renames.get(o, o) for o in s.operands)
-    if isinstance(s, ir.Primitive):
+    if not isinstance(s, ir.Elementwise):
         return dataclasses.replace(s, operands=operands, code=code)
     unique = list(dict.fromkeys(operands))  # placeholder i reads unique[i]
     replace = {symbols.operand(i): symbols.operand(unique.index(o)) for i, o in enumerate(operands)}

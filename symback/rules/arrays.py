@@ -88,6 +88,12 @@ def _transpose(c: Context):
     return (Contribution(f"{{np}}.transpose({c.bar}, {inverse!r})"),)
 
 
+def _swapaxes(c: Context):
+    # swapping the same two axes again puts them back
+    axes = f"{c.params['axis1']!r}, {c.params['axis2']!r}"
+    return (Contribution(f"{{np}}.swapaxes({c.bar}, {axes})"),)
+
+
 def _reshape(c: Context):
     return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))"),)
 
@@ -101,6 +107,12 @@ def _cumsum(c: Context):
     return (Contribution(f"{{np}}.flip({{np}}.cumsum({flipped}, {axis!r}), {axis!r})"),)
 
 
+def _flip(c: Context):
+    # flipping the same axes again puts the elements back
+    axis = c.params.get("axis")
+    return (Contribution(f"{{np}}.flip({c.bar}{'' if axis is None else f', {axis!r}'})"),)
+
+
 def _unbroadcast(c: Context):
     # unbroadcast(g, like) sums g over broadcast axes: its adjoint spreads bar back over g.
     return (Contribution(c.bar, spread=True),)
@@ -109,6 +121,11 @@ def _unbroadcast(c: Context):
 def _scatter(c: Context):
     # scatter(g, like, index) puts g at index in zeros: its adjoint reads bar at index.
     return (Contribution(f"{c.bar}[{c.params['extra'][1]}]"),)
+
+
+def _full(c: Context):
+    # np.full(shape, fill) broadcasts fill to shape: its adjoint sums bar back
+    return (Contribution(f"{{unbroadcast}}({c.bar}, {c.x})"),)
 
 
 def _broadcast_to(c: Context):
@@ -250,6 +267,15 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         varargs=True,
     ),
     ArrayPrimitive(
+        "swapaxes",
+        ("numpy.swapaxes",),
+        1,
+        _swapaxes,
+        ("axis1", "axis2"),
+        ("swapaxes",),
+        positional=("axis1", "axis2"),
+    ),
+    ArrayPrimitive(
         "reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",), passthrough=1, varargs=True
     ),
     ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel", "flatten")),
@@ -269,11 +295,15 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         positional=DIAGONAL,
     ),
     ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, AXIS, ("cumsum",), positional=AXIS),
+    ArrayPrimitive("flip", ("numpy.flip",), 1, _flip, AXIS, positional=AXIS),
     ArrayPrimitive("norm", ("numpy.linalg.norm",), 1, linalg.norm),
     ArrayPrimitive("det", ("numpy.linalg.det",), 1, linalg.det),
     ArrayPrimitive("inv", ("numpy.linalg.inv",), 1, linalg.inv),
     ArrayPrimitive("solve", ("numpy.linalg.solve",), 2, linalg.solve, (), (), ("solve_left",)),
     ArrayPrimitive("trace", ("numpy.trace",), 1, linalg.trace, (), ("trace",)),
+    ArrayPrimitive(
+        "solve_left", ("symback.solve_left",), 2, linalg.solve_left, helpers=("matmul_right",)
+    ),
     # symback's own generated helper, met when differentiating generated code (Hessians)
     ArrayPrimitive("unbroadcast", ("symback.unbroadcast",), 1, _unbroadcast, passthrough=1),
     ArrayPrimitive(
@@ -284,28 +314,49 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         "scatter_diagonal", ("symback.scatter_diagonal",), 1, linalg.scatter_diagonal, passthrough=4
     ),
     ArrayPrimitive(
-        "inner_left", ("symback.inner_left",), 3, products.inner_left_rule, helpers=("unbroadcast",)
+        "inner_left",
+        ("symback.inner_left",),
+        3,
+        products.inner_left_rule,
+        helpers=("unbroadcast", "inner_right"),
     ),
     ArrayPrimitive(
         "inner_right",
         ("symback.inner_right",),
         3,
         products.inner_right_rule,
-        helpers=("unbroadcast",),
+        helpers=("unbroadcast", "inner_left"),
     ),
     ArrayPrimitive(
         "matmul_left",
         ("symback.matmul_left",),
         3,
         products.matmul_left_rule,
-        helpers=("unbroadcast",),
+        helpers=("unbroadcast", "product", "matmul_right"),
     ),
     ArrayPrimitive(
         "matmul_right",
         ("symback.matmul_right",),
         3,
         products.matmul_right_rule,
-        helpers=("unbroadcast",),
+        helpers=("unbroadcast", "product", "matmul_left"),
+    ),
+    ArrayPrimitive(
+        "dot_left", ("symback.dot_left",), 3, products.dot_left_rule, helpers=("dot_right",)
+    ),
+    ArrayPrimitive(
+        "dot_right", ("symback.dot_right",), 3, products.dot_right_rule, helpers=("dot_left",)
+    ),
+    # a @ b, or a * b where either is a number: what the matmul helpers' gradients multiply
+    ArrayPrimitive(
+        "product",
+        ("symback.product",),
+        2,
+        products.matmul,
+        helpers=("matmul_left", "matmul_right"),
+    ),
+    ArrayPrimitive(
+        "full", ("numpy.full",), 1, _full, helpers=("unbroadcast",), layout="after_shape"
     ),
     ArrayPrimitive(
         "broadcast_to",
@@ -314,10 +365,6 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         _broadcast_to,
         helpers=("unbroadcast",),
         passthrough=1,
-    ),
-    # np.full(shape, v): v spread over the shape, as broadcasting spreads it
-    ArrayPrimitive(
-        "full", ("numpy.full",), 1, _broadcast_to, helpers=("unbroadcast",), layout="after_shape"
     ),
     # x[index]: a basic index (slices, integers, a boolean mask) reads no element twice, so
     # its adjoint assigns; an integer-array index may repeat elements, so its adjoint adds.

@@ -68,7 +68,9 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(("numpy.square",), lambda x: x**2, (WIDE,)),
     Elementwise(("numpy.reciprocal",), lambda x: 1 / x, (POSITIVE,)),
     Elementwise(("numpy.negative",), lambda x: -x, (WIDE,)),
-    Elementwise(("numpy.positive", "builtins.float", "numpy.copy"), lambda x: x, (WIDE,)),
+    Elementwise(
+        ("numpy.positive", "builtins.float", "numpy.copy", "numpy.asarray"), lambda x: x, (WIDE,)
+    ),
     Elementwise(_both("sin"), sp.sin, (WIDE,)),
     Elementwise(_both("cos"), sp.cos, (WIDE,)),
     Elementwise(_both("tan"), sp.tan, ((-1.2, 1.2),)),

@@ -63,5 +63,18 @@ def solve(c: Context):
     )
 
 
+def solve_left(c: Context):
+    # solve_left(gb, x) is gb x^T (np.outer for vectors): linear in each. From <bar, gb x^T>,
+    # the gradient with respect to gb is bar @ x, and with respect to x it is bar^T gb, the
+    # gradient of bar @ x with respect to x at gb (matmul_right, for vectors and batches).
+    gb, x = c.operands
+    return (
+        Contribution(f"{{np}}.matmul({c.bar}, {x})"),
+        Contribution(f"{{matmul_right}}({gb}, {c.bar}, {x})"),
+    )
+
+
 def trace(c: Context):
-    return (Contribution(f"{c.bar} * {{np}}.eye(*{{np}}.shape({c.x}))"),)
+    # the sizes spelt out rather than starred, so that Hessians can read this code again
+    rows, columns = (f"{{np}}.shape({c.x})[{i}]" for i in (0, 1))
+    return (Contribution(f"{c.bar} * {{np}}.eye({rows}, {columns})"),)

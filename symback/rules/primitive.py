@@ -78,6 +78,6 @@ class ArrayPrimitive:
     varargs: bool = False  # the method takes its tuple argument spread out: x.reshape(3, 4)
     # how the arrays come: "leading" (the first `arrays` arguments), "sequence" (one list or
     # tuple of them, as np.stack takes), "after_subscripts" (np.einsum("ij,j->i", A, x)),
-    # "after_shape" (np.full(shape, v))
+    # "after_shape" (np.full(shape, fill): the shape goes to the forward code only)
     layout: str = "leading"
     written: str = ""  # how the user writes an operation that has no name of its own

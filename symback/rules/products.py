@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .primitive import UNSUPPORTED, Context, Contribution
+from .primitive import Context, Contribution
 
 # a @ b for vectors and matrices by (a.ndim, b.ndim): the gradients with respect to a and b
 # as a person writes them, given g, the gradient of the product.
@@ -118,27 +118,91 @@ def einsum(c: Context):
     return tuple(out)
 
 
+# symback's own helpers, met when differentiating generated code (Hessians). Each is J^T g,
+# the gradient of a product p(a, b) with respect to one operand given g, the gradient of p:
+# linear in g and in the other operand, and reading its own operand for the shape only. As
+# <bar, J^T g> = <J bar, g>, its gradient with respect to g is J bar (p with bar in place of
+# that operand), and with respect to the other operand it is that operand's gradient of the
+# same product at g. Every case the helpers tell apart (numbers, vectors, batches) stays theirs.
+
+
+def _plain(c: Context) -> bool:
+    """Are the helper's shapes known, its product of vectors and matrices (no numbers, no
+    batches) and g shaped like that product? Then its gradients are written as `@`."""
+    if c.shapes is None or c.ndims[1:] not in _MATMUL_BY_NDIM:
+        return False
+    g, a, b = c.shapes
+    return g == a[:-1] + b[1:]
+
+
+def _gradient_of_product(c: Context, a: str, b: str, which: int) -> Contribution:
+    """The gradient of a @ b (`a`, `b` shaped like the helper's a and b) with respect to
+    operand `which`, given the helper's g: the same plain form as the product's own."""
+    return matmul(Context(c.operands[0], (a, b), c.value, {}, shapes=c.shapes[1:]))[which]
+
+
 def matmul_left_rule(c: Context):
-    # matmul_left(g, a, b) is g @ b^T (a only gives the shape): linear in g.
+    # matmul_left(g, a, b): the gradient of product(a, b) with respect to a
     g, _, b = c.operands
-    grad_g = f"{{unbroadcast}}({{np}}.matmul({c.bar}, {b}), {g})"
-    return (Contribution(grad_g), None, UNSUPPORTED)
+    if _plain(c):
+        return (Contribution(f"{c.bar} @ {b}"), None, _gradient_of_product(c, c.bar, b, 1))
+    return (
+        Contribution(f"{{unbroadcast}}({{product}}({c.bar}, {b}), {g})"),
+        None,
+        Contribution(f"{{matmul_right}}({g}, {c.bar}, {b})"),
+    )
 
 
 def matmul_right_rule(c: Context):
-    # matmul_right(g, a, b) is a^T @ g (b only gives the shape): linear in g.
+    # matmul_right(g, a, b): the gradient of product(a, b) with respect to b
     g, a, _ = c.operands
-    grad_g = f"{{unbroadcast}}({{np}}.matmul({a}, {c.bar}), {g})"
-    return (Contribution(grad_g), UNSUPPORTED, None)
+    if _plain(c):
+        return (Contribution(f"{a} @ {c.bar}"), _gradient_of_product(c, a, c.bar, 0), None)
+    return (
+        Contribution(f"{{unbroadcast}}({{product}}({a}, {c.bar}), {g})"),
+        Contribution(f"{{matmul_left}}({g}, {a}, {c.bar})"),
+        None,
+    )
+
+
+def dot_left_rule(c: Context):
+    # dot_left(g, a, b): the gradient of np.dot(a, b) with respect to a; np.dot broadcasts
+    # nothing, so np.dot(bar, b) has the shape of the product, g's
+    if _plain(c):  # np.dot of vectors and matrices is their matmul
+        return matmul_left_rule(c)
+    g, _, b = c.operands
+    return (
+        Contribution(f"{{np}}.dot({c.bar}, {b})"),
+        None,
+        Contribution(f"{{dot_right}}({g}, {c.bar}, {b})"),
+    )
+
+
+def dot_right_rule(c: Context):
+    if _plain(c):
+        return matmul_right_rule(c)
+    g, a, _ = c.operands
+    return (
+        Contribution(f"{{np}}.dot({a}, {c.bar})"),
+        Contribution(f"{{dot_left}}({g}, {a}, {c.bar})"),
+        None,
+    )
 
 
 def inner_left_rule(c: Context):
-    # inner_left(g, a, b) contracts g with b over b's leading axes (a only gives the shape):
-    # linear in g, and np.inner(bar, b) is its adjoint, scalars included.
+    # inner_left(g, a, b): the gradient of np.inner(a, b) with respect to a
     g, _, b = c.operands
-    return (Contribution(f"{{unbroadcast}}({{np}}.inner({c.bar}, {b}), {g})"), None, UNSUPPORTED)
+    return (
+        Contribution(f"{{unbroadcast}}({{np}}.inner({c.bar}, {b}), {g})"),
+        None,
+        Contribution(f"{{inner_right}}({g}, {c.bar}, {b})"),
+    )
 
 
 def inner_right_rule(c: Context):
     g, a, _ = c.operands
-    return (Contribution(f"{{unbroadcast}}({{np}}.inner({a}, {c.bar}), {g})"), UNSUPPORTED, None)
+    return (
+        Contribution(f"{{unbroadcast}}({{np}}.inner({a}, {c.bar}), {g})"),
+        Contribution(f"{{inner_left}}({g}, {a}, {c.bar})"),
+        None,
+    )
