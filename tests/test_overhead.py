@@ -221,7 +221,7 @@ def test_hessians_differentiate_the_sigmoid_helper():
 def _body(g) -> str:
     """The latest specialisation's code, after its guard."""
     made = [f for f in g._specialised.values() if f is not None][-1]
-    return made.__symback_source__.split("_symback_general(", 1)[1]
+    return made.__symback_source__.split("_symback_onward(", 1)[1]
 
 
 def _whole_numbers(code: str) -> list[str]:
