@@ -19,6 +19,7 @@ from .frontend.lower import Lowerer, ModuleNames, bound_names
 from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo, function_source
 from .frontend.static import read_module
+from .optimize.copied_writes import writes_as_copies
 from .optimize.exp_reductions import fuse_exp_reductions
 from .optimize.floats import floats_in_math
 from .optimize.inplace import write_in_place
@@ -32,6 +33,8 @@ class Options:
     wrt: object = 0  # a name, an index, or a tuple of them
     value_too: bool = False
     has_aux: bool = False
+    # element writes as copies (optimize/copied_writes.py): code symback differentiates again
+    writes_as_copies: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ def specify(
     """
     names = names or module_names(_local_names(fdef))
     lowered, uses_math = _lower(source, fdef, namespace, options.has_aux, names)
+    if options.writes_as_copies:
+        lowered = writes_as_copies(lowered, names)
     wrt, single = resolve_wrt(options.wrt, fdef, source)
     program = reverse(merge_repeats(fuse_exp_reductions(lowered)), wrt, names)
     prefix = "value_and_grad" if options.value_too else "grad"

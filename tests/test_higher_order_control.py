@@ -1,12 +1,13 @@
 """Second derivatives of functions with loops, branches and lists used as stacks.
 
 symback differentiates its own gradient code again (reverse over reverse). The gradient of a
-loop saves its carried values on lists (`saved.append(h)` / `h = saved.pop()`), and the
-backward pass of a branch tests the forward branch's condition again; both are read back by
-symback itself. References: scipy's Rosenbrock Hessian, closed forms worked out here, the
+loop saves its carried values on lists (`saved.append(h)` / `h = saved.pop()`), the
+backward pass of a branch tests the forward branch's condition again, and element writes are
+made copies (`_with_set(y, v, np.s_[i])`); all are read back by symback itself. References: scipy's Rosenbrock Hessian, closed forms worked out here, the
 vectorised version of each loop, and central differences of the exact first gradient.
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -16,6 +17,7 @@ from scipy.optimize import rosen_hess
 import symback
 
 from . import control_zoo as cz
+from . import writes_zoo as wz
 from .helpers import central_difference
 
 
@@ -48,7 +50,7 @@ _TRIP_COUNT_CHANGES_NEARBY = [("newton_sqrt_break", (1.0,))]
 
 
 def _hessian_cases():
-    for f, args, wrt in cz.ZOO:
+    for f, args, wrt in cz.ZOO + wz.ZOO:
         if (f.__name__, args) in _TRIP_COUNT_CHANGES_NEARBY:
             continue
         for k in wrt if isinstance(wrt, tuple) else (wrt,):
@@ -58,7 +60,8 @@ def _hessian_cases():
 
 @pytest.mark.parametrize("f, args, k", list(_hessian_cases()))
 def test_hessian_vector_products_of_the_control_zoo(f, args, k):
-    """Every zoo function with loops, branches, while loops, breaks and helpers."""
+    """Every zoo function with loops, branches, while loops, breaks, helpers and element
+    writes (whose first gradient is generated with the writes as copies)."""
     rng = np.random.default_rng(7)
     v = rng.standard_normal(np.shape(args[k]))
     v = float(v) if np.ndim(args[k]) == 0 else v
@@ -67,7 +70,8 @@ def test_hessian_vector_products_of_the_control_zoo(f, args, k):
     except symback.SymbackError as error:
         assert "matmul" in str(error)  # a matrix product's second derivative: not yet
         pytest.skip("second derivative through a product with respect to the matrix")
-    got = hvp(*args, v=v)
+    direction = list(inspect.signature(hvp).parameters)[-1]  # `v`, or `v_` beside a `v`
+    got = hvp(*args, **{direction: v})
     expected = directional_second(symback.grad(f, wrt=k), args, k, v)
     scale = max(1.0, np.max(np.abs(expected)))
     assert np.max(np.abs(got - expected)) <= 1e-6 * scale
@@ -147,3 +151,27 @@ def test_hessian_gradient_code_is_itself_readable():
     source = symback.grad(cz.newton_sqrt).source
     assert "saved_x_1 = []" in source and "iterations = len(saved_x_1)" in source
     assert "for _ in range(iterations):" in source
+
+
+def test_grad_of_grad_through_element_writes():
+    # scalar_writes: y = (a b, a + a b, b (a + a b)), f = y0 y1 y2 = a^3 b^2 (1 + b)^2
+    second = symback.grad(symback.grad(wz.scalar_writes, wrt=0), wrt=0)
+    a, b = 0.7, -1.3
+    assert second(a, b) == pytest.approx(6 * a * b**2 * (1 + b) ** 2, rel=1e-12)
+
+
+def test_copied_writes_give_the_in_place_gradient():
+    """The first gradient generated with writes as copies (for Hessians) is the in-place
+    one's: a second method for every writes-zoo entry."""
+    from symback.api import _make
+    from symback.pipeline import Options
+
+    for f, args, wrt in wz.ZOO:
+        in_place = symback.grad(f, wrt=wrt)(*args)
+        copied = _make(f, Options(wrt=wrt, writes_as_copies=True))
+        assert "_log_write" not in copied.source and "_with_" in copied.source, f.__name__
+        pairs = (
+            zip(copied(*args), in_place) if isinstance(wrt, tuple) else [(copied(*args), in_place)]
+        )
+        for got, want in pairs:
+            np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15, err_msg=f.__name__)

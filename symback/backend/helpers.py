@@ -162,6 +162,32 @@ HELPERS: dict[str, Helper] = {
     {np}.add.at(out, index, g)
     return out
 '''),
+    # Element writes as copies, for gradient code symback differentiates again: the written
+    # array is a new value, so no undo log is needed (optimize/copied_writes.py).
+    "with_set": Helper('''def {with_set}(a, v, index):
+    """A copy of a with v at index: `a[index] = v` leaving a as it was."""
+    out = {np}.copy(a)
+    out[index] = v
+    return out
+'''),
+    "with_added": Helper('''def {with_added}(a, v, index):
+    """A copy of a with v added at index: `a[index] += v` leaving a as it was."""
+    out = {np}.copy(a)
+    out[index] += v
+    return out
+'''),
+    "with_subtracted": Helper('''def {with_subtracted}(a, v, index):
+    """A copy of a with v subtracted at index: `a[index] -= v` leaving a as it was."""
+    out = {np}.copy(a)
+    out[index] -= v
+    return out
+'''),
+    "with_added_at": Helper('''def {with_added_at}(a, v, index):
+    """A copy of a with v added at index, twice where index names an element twice."""
+    out = {np}.copy(a)
+    {np}.add.at(out, index, v)
+    return out
+'''),
     "softmax": Helper('''def {softmax}(x, axis):
     """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum so that exp cannot overflow."""
     shifted = {np}.exp(x - {np}.max(x, axis=axis, keepdims=True))

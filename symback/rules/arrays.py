@@ -128,6 +128,26 @@ def _full(c: Context):
     return (Contribution(f"{{unbroadcast}}({c.bar}, {c.x})"),)
 
 
+def _with_set(c: Context):
+    # out = a with v at index: a's elements there are gone; v's come from bar there
+    a, v = c.operands
+    index = c.params["extra"][0]
+    return (
+        Contribution(f"{{with_set}}({c.bar}, 0.0, {index})"),
+        Contribution(f"{{unbroadcast}}({c.bar}[{index}], {v})"),
+    )
+
+
+def _with_added(sign: str):
+    # out = a with v added (subtracted) at index: a passes bar on; v reads it at index
+    def rule(c: Context):
+        a, v = c.operands
+        index = c.params["extra"][0]
+        return (Contribution(c.bar), Contribution(f"{{unbroadcast}}({sign}{c.bar}[{index}], {v})"))
+
+    return rule
+
+
 def _broadcast_to(c: Context):
     return (Contribution(f"{{unbroadcast}}({c.bar}, {c.x})"),)
 
@@ -365,6 +385,21 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         _broadcast_to,
         helpers=("unbroadcast",),
         passthrough=1,
+    ),
+    # element writes as copies (optimize/copied_writes.py): a new array each
+    ArrayPrimitive(
+        "with_set",
+        ("symback.with_set",),
+        2,
+        _with_set,
+        helpers=("with_set", "unbroadcast"),
+        passthrough=1,
+    ),
+    *(
+        ArrayPrimitive(
+            op, (f"symback.{op}",), 2, _with_added(sign), helpers=("unbroadcast",), passthrough=1
+        )
+        for op, sign in (("with_added", ""), ("with_subtracted", "-"), ("with_added_at", ""))
     ),
     # x[index]: a basic index (slices, integers, a boolean mask) reads no element twice, so
     # its adjoint assigns; an integer-array index may repeat elements, so its adjoint adds.
