@@ -175,3 +175,12 @@ def test_copied_writes_give_the_in_place_gradient():
         )
         for got, want in pairs:
             np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15, err_msg=f.__name__)
+
+
+def test_third_derivatives_through_a_while_loop_and_element_writes():
+    # the second derivative's code (loops, stacks, writes) is read back once more
+    third = symback.grad(symback.grad(symback.grad(cz.newton_sqrt_times_a)))
+    assert third(2.0) == pytest.approx(-0.375 * 2.0**-1.5, rel=1e-9)  # (a^1.5)'''
+    third = symback.grad(symback.grad(symback.grad(wz.scalar_writes)))
+    a, b = 0.7, -1.3
+    assert third(a, b) == pytest.approx(6 * b**2 * (1 + b) ** 2, rel=1e-12)  # (a^3 b^2 (1+b)^2)'''
