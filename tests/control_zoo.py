@@ -506,6 +506,17 @@ def stack_in_branches_vec(x):
     return np.sum(parts * weights)
 
 
+def drain_while(x):
+    """A while loop that pops a stack until it is empty."""
+    s = []
+    for i in range(len(x)):
+        s.append(np.sin(x[i]) * x[i])
+    t = 0.0
+    while len(s) > 0:
+        t = t * 0.5 + s.pop()
+    return t
+
+
 PAIRS = [
     (rosen_loop, rosen_vec, (X7,), 0),
     (rastrigin_loop, rastrigin_vec, (X5,), 0),
@@ -783,6 +794,7 @@ ZOO += [
     (user_stack, (np.array([0.3, -0.7, 1.1]),), 0),
     (stack_left_with_values, (np.array([0.3, -0.7, 1.1]),), 0),
     (stack_in_branches, (MIXED,), 0),
+    (drain_while, (X7,), 0),
     (branch_binds_unused, (0.7,), 0),
     (branches_share_a_value, (0.5, 0.7), (0, 1)),
     (branches_share_a_value, (-0.5, 0.7), (0, 1)),

@@ -284,6 +284,16 @@ def stack_made_again_in_loop(x):
     return s.pop() * x
 
 
+def loop_over_stack_length(x):
+    s = []
+    s.append(x)
+    s.append(x * x)
+    t = 0.0
+    for i in range(len(s)):  # ERR:stack_in_header
+        t = t + s.pop()
+    return t
+
+
 def append_to_parameter(x, out):
     out.append(x)  # ERR:append_not_stack
     return x * x

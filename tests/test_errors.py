@@ -106,6 +106,7 @@ CASES: list[Case] = [
     Case("stack_push_written", g(ec.stack_pushes_written_buffer), S, ("y",)),
     Case("stack_made_in_loop", g(ec.stack_made_again_in_loop), S, ("for i in range(3)",)),
     Case("append_not_stack", g(ec.append_to_parameter), S, ("out",)),
+    Case("stack_in_header", g(ec.loop_over_stack_length), S, ("s",)),
     # expressions
     Case("lambda_body", g(ec.lambda_in_body), S, ("lambda",)),
     Case("listcomp", g(ec.list_comprehension), S, ("[t * 2.0 for",)),

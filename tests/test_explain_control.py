@@ -413,7 +413,7 @@ def test_output_is_deterministic():
 # explain shows sum, mean, indexing and @ of the array operations; this one uses np.cumsum
 NOT_SHOWN = {"enumerate_weighted_vec"}
 # ... and no lists used as stacks
-STACKS = {"user_stack", "stack_left_with_values", "stack_in_branches"}
+STACKS = {"user_stack", "stack_left_with_values", "stack_in_branches", "drain_while"}
 
 
 @pytest.mark.parametrize(

@@ -172,6 +172,13 @@ class Loops:
             inner = inner.value  # range(n)[a:b][::-1] is a range too
         if not _is_call(inner, "range"):
             self.fail(node, "a for loop must run over range(...), an array, zip or enumerate", None)
+        for name in ast.walk(node):  # the backward loop reads the header again, later
+            if isinstance(name, ast.Name) and self.stack(name) is not None:
+                self.fail(
+                    name,
+                    f"a for loop over the length of the stack `{name.id}`, which changes",
+                    f"bind it first: `n = len({name.id})`, then `for i in range(n)`",
+                )
         return self.header_code(node)
 
     def loop_test(self, node: ast.expr):
