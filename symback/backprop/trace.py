@@ -49,24 +49,23 @@ __all__ = [
 ]
 
 
+# Statements explain refuses: (kind, what it is, what to explain instead).
+_NOT_SHOWN = (
+    (ir.Write, "writes into an array element", "builds the array with np.stack or arithmetic"),
+    (ir.Push, "lists used as stacks", "keeps the values in names or arrays"),
+)
+
+
 def trace(fn: ir.Function, arguments: dict[str, object]) -> Trace:
     """Run `fn` at `arguments` on the path its values choose, then walk back (upstream = 1)."""
-    write = next((s for s in ir.every_statement(fn.body) if isinstance(s, ir.Write)), None)
-    if write is not None:
-        raise SymbackError(
-            "explain does not show writes into an array element yet",
-            place(fn.filename, write.line),
-            hint="symback.grad differentiates it; explain a version that builds the array "
-            "with np.stack or arithmetic",
-        )
-    stack = next((s for s in ir.every_statement(fn.body) if isinstance(s, ir.Push)), None)
-    if stack is not None:
-        raise SymbackError(
-            "explain does not show lists used as stacks yet",
-            place(fn.filename, stack.line),
-            hint="symback.grad differentiates it; explain a version that keeps the values "
-            "in names or arrays",
-        )
+    for kind, what, instead in _NOT_SHOWN:
+        stmt = next((s for s in ir.every_statement(fn.body) if isinstance(s, kind)), None)
+        if stmt is not None:
+            raise SymbackError(
+                f"explain does not show {what} yet",
+                place(fn.filename, stmt.line),
+                hint=f"symback.grad differentiates it; explain a version that {instead}",
+            )
     path = unroll(fn, arguments)
     if path.output is None:  # a loop counter or a flag: no node of the graph
         raise SymbackError(

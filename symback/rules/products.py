@@ -141,68 +141,54 @@ def _gradient_of_product(c: Context, a: str, b: str, which: int) -> Contribution
     return matmul(Context(c.operands[0], (a, b), c.value, {}, shapes=c.shapes[1:]))[which]
 
 
+def _helper_rule(product: str, side: int, other: str, unbroadcast: bool = True):
+    """The rule of a product's gradient helper h(g, a, b), the gradient of product(a, b)
+    with respect to a (`side` 0) or b (1), given g. It is linear in g and in the operand
+    other than `side`, and reads its own operand for its shape only: with respect to g it is
+    the product with bar in that operand's place (summed back to g's shape where the product
+    broadcasts), with respect to the other operand the other side's helper at g."""
+
+    def rule(c: Context):
+        g, a, b = c.operands
+        forward = f"{product}({c.bar}, {b})" if side == 0 else f"{product}({a}, {c.bar})"
+        if unbroadcast:
+            forward = f"{{unbroadcast}}({forward}, {g})"
+        at_g = f"{other}({g}, {c.bar}, {b})" if side == 0 else f"{other}({g}, {a}, {c.bar})"
+        contributions = [Contribution(forward), None, None]
+        contributions[2 - side] = Contribution(at_g)
+        return tuple(contributions)
+
+    return rule
+
+
+_matmul_left = _helper_rule("{product}", 0, "{matmul_right}")
+_matmul_right = _helper_rule("{product}", 1, "{matmul_left}")
+_dot_left = _helper_rule("{np}.dot", 0, "{dot_right}", unbroadcast=False)  # (no broadcasting)
+_dot_right = _helper_rule("{np}.dot", 1, "{dot_left}", unbroadcast=False)
+inner_left_rule = _helper_rule("{np}.inner", 0, "{inner_right}")
+inner_right_rule = _helper_rule("{np}.inner", 1, "{inner_left}")
+
+
 def matmul_left_rule(c: Context):
     # matmul_left(g, a, b): the gradient of product(a, b) with respect to a
-    g, _, b = c.operands
     if _plain(c):
+        g, _, b = c.operands
         return (Contribution(f"{c.bar} @ {b}"), None, _gradient_of_product(c, c.bar, b, 1))
-    return (
-        Contribution(f"{{unbroadcast}}({{product}}({c.bar}, {b}), {g})"),
-        None,
-        Contribution(f"{{matmul_right}}({g}, {c.bar}, {b})"),
-    )
+    return _matmul_left(c)
 
 
 def matmul_right_rule(c: Context):
     # matmul_right(g, a, b): the gradient of product(a, b) with respect to b
-    g, a, _ = c.operands
     if _plain(c):
+        g, a, _ = c.operands
         return (Contribution(f"{a} @ {c.bar}"), _gradient_of_product(c, a, c.bar, 0), None)
-    return (
-        Contribution(f"{{unbroadcast}}({{product}}({a}, {c.bar}), {g})"),
-        Contribution(f"{{matmul_left}}({g}, {a}, {c.bar})"),
-        None,
-    )
+    return _matmul_right(c)
 
 
 def dot_left_rule(c: Context):
-    # dot_left(g, a, b): the gradient of np.dot(a, b) with respect to a; np.dot broadcasts
-    # nothing, so np.dot(bar, b) has the shape of the product, g's
-    if _plain(c):  # np.dot of vectors and matrices is their matmul
-        return matmul_left_rule(c)
-    g, _, b = c.operands
-    return (
-        Contribution(f"{{np}}.dot({c.bar}, {b})"),
-        None,
-        Contribution(f"{{dot_right}}({g}, {c.bar}, {b})"),
-    )
+    # np.dot of vectors and matrices is their matmul
+    return matmul_left_rule(c) if _plain(c) else _dot_left(c)
 
 
 def dot_right_rule(c: Context):
-    if _plain(c):
-        return matmul_right_rule(c)
-    g, a, _ = c.operands
-    return (
-        Contribution(f"{{np}}.dot({a}, {c.bar})"),
-        Contribution(f"{{dot_left}}({g}, {a}, {c.bar})"),
-        None,
-    )
-
-
-def inner_left_rule(c: Context):
-    # inner_left(g, a, b): the gradient of np.inner(a, b) with respect to a
-    g, _, b = c.operands
-    return (
-        Contribution(f"{{unbroadcast}}({{np}}.inner({c.bar}, {b}), {g})"),
-        None,
-        Contribution(f"{{inner_right}}({g}, {c.bar}, {b})"),
-    )
-
-
-def inner_right_rule(c: Context):
-    g, a, _ = c.operands
-    return (
-        Contribution(f"{{unbroadcast}}({{np}}.inner({a}, {c.bar}), {g})"),
-        Contribution(f"{{inner_left}}({g}, {a}, {c.bar})"),
-        None,
-    )
+    return matmul_right_rule(c) if _plain(c) else _dot_right(c)
