@@ -303,3 +303,35 @@ def test_sums_of_arrays_are_not_kept_alive_for_the_adjoint():
     q = 2.0 + np.sin(f)
     np.testing.assert_allclose(got[0], 1 / q, rtol=1e-14)
     np.testing.assert_allclose(got[1], -t * np.cos(f) / q**2, rtol=1e-14)
+
+
+# -- products an adjoint reads again, kept on numbers
+
+
+def wave(d, e, f):
+    return math.cos(d * e) + f * d * e * math.exp(f)
+
+
+def test_a_product_the_adjoint_reads_is_computed_once_on_floats():
+    g = symback.grad(wave, wrt=(0, 1, 2))
+    d, e, f = 0.7, -1.3, 0.4
+    got = g(d, e, f)
+    # d/dd = -e sin(de) + f e exp(f), d/de = -d sin(de) + f d exp(f), d/df = de (1 + f) exp(f)
+    de, ef = d * e, math.exp(f)
+    expected = (-e * math.sin(de) + f * e * ef, -d * math.sin(de) + f * d * ef, de * (1 + f) * ef)
+    assert got == pytest.approx(expected, rel=1e-14)
+    body = _body(g)
+    kept = re.search(r"(t\d+) = d \* e\b", body)  # cos's argument, named once
+    assert kept and f"math.sin({kept[1]})" in body and "math.sin(d * e)" not in body, body
+
+
+def test_products_of_arrays_are_not_kept_alive_for_the_adjoint():
+    x, y = np.linspace(0.1, 1.0, 5), np.linspace(-1.0, 2.0, 5)
+    check_gradient(wave_arrays, (x, y), (0, 1))
+    g = symback.grad(wave_arrays, wrt=(0, 1))
+    g(x, y)
+    assert re.search(r"np\.sin\(x \* y\)", _body(g)), _body(g)  # recomputed, not held
+
+
+def wave_arrays(x, y):
+    return np.sum(np.cos(x * y))

@@ -94,7 +94,9 @@ def forward_lines(
                 written = call
                 for earlier, inner in named:
                     written = _ReplaceNode(inner, earlier).visit(copy.deepcopy(written))
-                out.append(ir.Line(name, print_code(written), names, s.line))
+                out.append(
+                    ir.Line(name, print_code(written), frozenset(ir.names_in(written)), s.line)
+                )
                 code = _ReplaceNode(written, name).visit(copy.deepcopy(code))
                 names |= {name}
                 named.append((name, call))
@@ -303,10 +305,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         seeded = is_number(upstream) and float(upstream) == 1.0
         boolean = tuple(o in self.fn.boolean for o in stmt.operands)
         scalar = self.calls_math(stmt)
-        # Inner sums are kept for the adjoint to read on numbers only: there a sum costs as
-        # much to keep as to compute, where an array kept alive holds its memory.
+        # Inner sums and products are kept for the adjoint to read on numbers only: there
+        # one costs as much to keep as to compute, where an array kept alive holds memory.
         numbers = scalar or self.known(stmt) and self.shapes[stmt.target] == ()
-        calls = tuple(e if numbers or not e.is_Add else None for e, _ in stmt.calls)
+        calls = tuple(e if numbers or not (e.is_Add or e.is_Mul) else None for e, _ in stmt.calls)
         reuse = stmt.target not in self.fresh
         local = local_adjoint(stmt.expr, active, seeded, boolean, calls, reuse)
         fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}

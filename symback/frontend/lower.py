@@ -303,7 +303,9 @@ class Lowerer(
                 self.fail(node, "& and | are only supported between comparisons", None)
             return Val(sp.S.Zero, code, boolean=True)
         value = Val(_ARITHMETIC[type(node.op)](left.expr, right.expr), code)
-        if value.expr.is_Add:  # a sum a derivative may read again (d/dx of t / (2.0 + x))
+        if value.expr.is_Add or value.expr.is_Mul and isinstance(node.op, ast.Mult):
+            # a sum or product a derivative may read again (d/dx of t / (2.0 + x), of
+            # cos(d * e): -e sin(d * e))
             operands.calls.setdefault(value.expr, value.code)
         return value
 
