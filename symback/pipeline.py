@@ -154,7 +154,9 @@ def specialise(
             program, names, shapes, float64, floating
         )
     if float64 and arrays:
-        returned = {fn.output} | (ir.names_in(fn.aux) if fn.aux is not None else set())
+        # the value is read where it is returned, or checked to be a scalar
+        value = {fn.output} if generated.spec.value_too or not scalar_known else set()
+        returned = value | (ir.names_in(fn.aux) if fn.aux is not None else set())
         program = write_in_place(program, arrays, floats, names["np"], returned)
     spec = replace(
         generated.spec,

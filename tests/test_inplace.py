@@ -157,3 +157,56 @@ def test_views_known_from_the_arguments_keep_their_shapes():
     np.testing.assert_array_equal(x, given)
     np.testing.assert_array_equal(got, 200.0 * (x[1:] - x[:-1] ** 2))
     assert "np.empty((4,))" in "\n".join(_rows(new.forward, ""))
+
+
+# -- a dead buffer holds the next value of its shape
+
+
+def test_a_buffer_nothing_reads_any_more_takes_the_next_value():
+    lines = [line("u", "a * b + 1.0"), line("v", "np.exp(u)"), line("w", "np.tanh(v)")]
+    texts = check(lines, inputs(), ["w"], moved=False)
+    assert texts.count("np.empty") == 1 and "v = u" in texts and "w = v" in texts, texts
+    # an operation of several steps reading the dead buffer: a buffer of its own
+    lines = [line("u", "a * b + 1.0"), line("v", "np.exp(u)"), line("w", "v * a - b")]
+    assert check(lines, inputs(), ["w"], moved=False).count("np.empty") == 2
+
+
+def test_a_buffer_read_later_is_not_taken():
+    lines = [line("u", "a * b + 1.0"), line("v", "np.exp(u) * 2.0"), line("w", "v * u")]
+    texts = check(lines, inputs(), ["w"], moved=False)
+    assert "v = u" not in texts, texts
+
+
+def test_a_buffer_with_a_view_or_a_holder_is_not_taken():
+    for holder in ("s = u[1:]", "s = u", "s = u.T"):
+        name, text = holder.split(" = ")
+        lines = [
+            line("u", "a * b + 1.0"),
+            line(name, text),
+            line("v", "np.exp(a) * 2.0"),
+            line("w", "v + s[0]" if "[" in text else "v + s"),
+        ]
+        texts = check(lines, inputs(), ["w"], moved=False)
+        assert "v = u" not in texts, texts
+    lines = [
+        line("saved", "[]"),
+        line("u", "a * b + 1.0"),
+        line("saved", "saved.append(u)", statement=True),
+        line("v", "np.exp(a) * 2.0"),
+        line("w", "v + saved.pop()"),
+    ]
+    texts = check(lines, inputs(), ["w"], moved=False)
+    assert "v = u" not in texts, texts
+
+
+def test_an_operation_on_several_values_does_not_write_over_one_it_reads_twice():
+    lines = [line("u", "a * b + 1.0"), line("v", "u * u - u / 2.0")]
+    texts = check(lines, inputs(), ["v"], moved=False)
+    assert "v = u" not in texts, texts
+
+
+def test_a_line_the_code_drops_lends_no_buffer():
+    # u is read by nothing returned: emitted code drops it, unless v took its buffer
+    lines = [line("u", "a * b + 1.0"), line("v", "np.exp(a) * 2.0 - b")]
+    texts = check(lines, inputs(), ["v"], moved=False)
+    assert "v = u" not in texts, texts

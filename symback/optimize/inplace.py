@@ -29,6 +29,7 @@ import numpy
 
 from .. import ir
 from ..backend.printer import print_code
+from .dce import prune
 
 # Below this size NumPy does not elide temporaries either, and malloc serves them from its
 # heap without page faults (NumPy's NPY_MIN_ELIDE_BYTES).
@@ -59,6 +60,10 @@ def write_in_place(
     out: list[list] = [[], []]
     moved: dict[int, tuple] = {}  # position of `buf[i] = v` -> (v's tree, its line)
     bound: set[str] = set()  # names bound by a line so far
+    live = _live(program, set(returned) | set(program.gradients))
+    last_read = _last_reads(lines, live, set(returned) | set(program.gradients))
+    reusable = _read_only_by_new_arrays(lines, np)
+    made: list[tuple[str, tuple]] = []  # buffers made so far: (name, shape)
     for k, line in enumerate(lines):
         part = out[k >= len(program.forward)]
         if k in moved:
@@ -96,8 +101,28 @@ def write_in_place(
             slot = None
         if slot is not None:
             moved[slot] = (tree, line)  # computed where the slice is written
+            for name in line.uses:  # (read there, not here)
+                last_read[name] = max(last_read.get(name, -1), slot)
             continue
-        empty = ir.Line(line.target, f"{np}.empty({shape!r})", frozenset(), line.line)
+        # One operation on plain operands may write over one of them, element by element.
+        single = all(isinstance(a, (ast.Name, ast.Constant)) for a in _operands(tree, np)[1])
+        dead = next(
+            (
+                name
+                for name, made_shape in made
+                if made_shape == shape
+                and name in reusable
+                and (last_read.get(name, -1) < k or single and last_read.get(name, -1) == k)
+            ),
+            None,
+        )
+        if dead is not None:  # a buffer nothing reads any more: this line's value goes there
+            made.remove((dead, shape))
+            empty = ir.Line(line.target, dead, frozenset({dead}), line.line)
+        else:
+            empty = ir.Line(line.target, f"{np}.empty({shape!r})", frozenset(), line.line)
+        if id(line) in live:  # (a line emit drops lends no buffer: it would revive it)
+            made.append((line.target, shape))
         part += [empty, *_chain(tree, line.target, line.target, np, line.line, shapes)]
     forward, backward = ([swap.get(id(line), line) for line in part] for part in out)
     return dataclasses.replace(program, forward=tuple(forward), backward=tuple(backward))
@@ -131,6 +156,79 @@ def _readers(lines: list, returned: set[str]) -> dict[str, int]:
         for name in line.uses - own:
             count[name] = count.get(name, 0) + 1
     return count
+
+
+def _live(program, returned: set[str]) -> set[int]:
+    """The lines the emitted code keeps (emit.live_lines drops the rest), by id."""
+    backward = prune(list(program.backward), returned)
+    needed = set().union(*(line.uses for line in backward)) | returned
+    return {id(line) for line in prune(list(program.forward), needed) + backward}
+
+
+def _last_reads(lines: list, live: set[int], returned: set[str]) -> dict[str, int]:
+    """Where each name is read for the last time by a line that is kept (the return:
+    after every line)."""
+    last = dict.fromkeys(returned, len(lines))
+    for k, line in enumerate(lines):
+        if id(line) not in live:
+            continue
+        own = frozenset() if getattr(line, "statement", True) else line.targets
+        for name in line.uses - own:
+            last[name] = max(last.get(name, -1), k)
+    return last
+
+
+def _read_only_by_new_arrays(lines: list, np: str) -> set[str]:
+    """The names every reader of which makes a new array of what it reads (an elementwise
+    operation, a reduction, a product) or copies it into elements (`buf[i] += v`): no view
+    of them, no other name for them, nothing holding them (a list) outlives their last read,
+    so their memory may hold another value after it. Names a block binds or reads: none."""
+    unsafe: set[str] = set()
+    for line in lines:
+        if isinstance(line, ir.Block):
+            unsafe |= line.uses | line.targets
+        elif line.statement:
+            node = ast.parse(line.text).body[0] if _parse_statement(line.text) else None
+            copies = isinstance(node, (ast.Assign, ast.AugAssign)) and isinstance(
+                node.targets[0] if isinstance(node, ast.Assign) else node.target, ast.Subscript
+            )
+            if not copies:
+                unsafe |= line.uses
+        elif not _makes_new_array(_parse(line.text), np):
+            unsafe |= line.uses
+    return {
+        name
+        for line in lines
+        if isinstance(line, ir.Line)
+        for name in line.targets
+        if name not in unsafe
+    }
+
+
+def _parse_statement(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
+
+
+_NEW_ARRAY_CALLS = frozenset({"sum", "mean", "max", "min", "exp", "log", "tanh", "sqrt"})
+
+
+def _makes_new_array(tree, np: str) -> bool:
+    """Does evaluating `tree` give a new array, never a view of what it reads?"""
+    if _operands(tree, np) is not None:
+        return True  # an elementwise operation
+    if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.MatMult):
+        return True
+    return (
+        isinstance(tree, ast.Call)
+        and isinstance(tree.func, ast.Attribute)
+        and isinstance(tree.func.value, ast.Name)
+        and tree.func.value.id == np
+        and tree.func.attr in _NEW_ARRAY_CALLS
+    )
 
 
 def _parse(text: str):
