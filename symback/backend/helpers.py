@@ -111,13 +111,31 @@ HELPERS: dict[str, Helper] = {
 ''',
         ("unbroadcast",),
     ),
-    "hstack_pieces": Helper('''def {hstack_pieces}(g, pieces):
-    """g cut back into arrays shaped like `pieces`: the gradient of np.hstack(pieces)."""
-    axis = 0 if {np}.ndim(g) == 1 else 1  # vectors join end to end, the rest along axis 1
+    "hstack_index": Helper('''def {hstack_index}(g, pieces, i):
+    """Where np.hstack(pieces), shaped like g, holds pieces[i]: a slice along the axis it
+    joined (vectors and numbers join end to end, the rest along axis 1)."""
+    axis = 0 if {np}.ndim(g) == 1 else 1
     sizes = [{np}.shape({np}.atleast_1d(p))[axis] for p in pieces]
-    parts = {np}.split(g, {np}.cumsum(sizes)[:-1], axis=axis)
-    return [{np}.reshape(part, {np}.shape(p)) for part, p in zip(parts, pieces)]
+    start = sum(sizes[:i])
+    return (slice(None),) * axis + (slice(start, start + sizes[i]),)
 '''),
+    "hstack_piece": Helper(
+        '''def {hstack_piece}(g, pieces, i):
+    """Piece i of g, shaped like pieces[i]: the gradient of np.hstack(pieces) for pieces[i]."""
+    return {np}.reshape(g[{hstack_index}(g, pieces, i)], {np}.shape(pieces[i]))
+''',
+        ("hstack_index",),
+    ),
+    "hstack_place": Helper(
+        '''def {hstack_place}(piece, like, pieces, i):
+    """Zeros shaped like `like` (np.hstack(pieces)) with `piece` where pieces[i] is: the
+    gradient of hstack_piece(like, pieces, i) with respect to `like`."""
+    out = {np}.zeros({np}.shape(like), dtype={np}.result_type(piece, float))
+    out[{hstack_index}(like, pieces, i)] = piece
+    return out
+''',
+        ("hstack_index",),
+    ),
     "diag_grad": Helper(
         '''def {diag_grad}(g, like, k=0):
     """The gradient of np.diag(like, k), given g: np.diag(g, k), in the shape of `like`."""
@@ -145,6 +163,37 @@ HELPERS: dict[str, Helper] = {
     before = {np}.cumprod({np}.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
     after = {np}.cumprod({np}.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     return {np}.moveaxis(before * after, -1, axis)
+'''),
+    "prod_others_vjp": Helper('''def {prod_others_vjp}(g, x, axis):
+    """The gradient of sum(g * prod_others(x, axis)) with respect to x: for each element k,
+    the sum over the others j of g_j times the product of the elements other than j and k.
+    It is the dual part of prod_others(x + eps g) in dual numbers (eps**2 = 0), computed as
+    prod_others is, from the products before and after each element, with multiplications
+    only: exact where x has zeros."""
+    g = {np}.broadcast_to(g, {np}.shape(x))
+    if axis is None:
+        flat = {prod_others_vjp}({np}.ravel(g), {np}.ravel(x), 0)
+        return {np}.reshape(flat, {np}.shape(x))
+    x = {np}.moveaxis({np}.asarray(x, dtype=float), axis, -1)
+    g = {np}.moveaxis(g, axis, -1)
+    ends = []
+    for v, d in ((x, g), (x[..., ::-1], g[..., ::-1])):  # from the start, from the end
+        # the product of (v + eps d) over the elements before each one, by doubling the
+        # span it covers: (v + eps d)(w + eps e) = v w + eps (d w + v e)
+        v = {np}.concatenate([{np}.ones_like(v[..., :1]), v[..., :-1]], axis=-1)
+        d = {np}.concatenate([{np}.zeros_like(d[..., :1]), d[..., :-1]], axis=-1)
+        span = 1
+        while span < {np}.shape(v)[-1]:
+            # w + eps e: the product over the `span` elements before those v covers
+            w, e = v[..., :-span], d[..., :-span]
+            v, d = v.copy(), d.copy()
+            d[..., span:] = d[..., span:] * w + v[..., span:] * e
+            v[..., span:] *= w
+            span *= 2
+        ends.append((v, d))
+    (before, d_before), (after, d_after) = ends
+    grad = d_before * after[..., ::-1] + before * d_after[..., ::-1]
+    return {np}.moveaxis(grad, -1, axis)
 '''),
     "solve_left": Helper('''def {solve_left}(gb, x):
     """The product gb x^T that the gradient of solve(a, b) with respect to a is minus."""

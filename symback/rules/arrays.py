@@ -59,6 +59,21 @@ def _prod(c: Context):
     return (Contribution(f"{c.expanded_bar()} * {{prod_others}}({c.x}, {axis!r})"),)
 
 
+def _prod_others(c: Context):
+    # y = prod_others(x), y_j the product of the x_m other than x_j: its adjoint is, for each
+    # k, the sum over j != k of bar_j times the product of the x_m other than x_j and x_k,
+    # which is the dual part of prod_others(x + eps * bar) (backend/helpers.py)
+    return (Contribution(f"{{prod_others_vjp}}({c.bar}, {c.x}, {c.params.get('axis')!r})"),)
+
+
+def _prod_others_vjp(c: Context):
+    # prod_others_vjp(g, x) = H g with H_kj the product of the x_m other than x_j and x_k (0
+    # on the diagonal): H is symmetric, so the adjoint for g is H bar. For x it would need
+    # the products of the others than three elements: not written yet.
+    axis = c.params.get("axis")
+    return (Contribution(f"{{prod_others_vjp}}({c.bar}, {c.operands[1]}, {axis!r})"), UNSUPPORTED)
+
+
 def _var(c: Context, ddof_text: str = "0"):
     axis = c.params.get("axis")
     centred = f"({c.x} - {{np}}.mean({c.x}, axis={axis!r}, keepdims=True))"
@@ -243,7 +258,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ),
     ArrayPrimitive("vstack", ("numpy.vstack",), 0, joins.vstack, layout="sequence"),
     ArrayPrimitive(
-        "hstack", ("numpy.hstack",), 0, joins.hstack, (), (), ("hstack_pieces",), layout="sequence"
+        "hstack", ("numpy.hstack",), 0, joins.hstack, (), (), ("hstack_piece",), layout="sequence"
     ),
     ArrayPrimitive(
         "column_stack", ("numpy.column_stack",), 0, joins.column_stack, layout="sequence"
@@ -392,6 +407,40 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         written="np.exp(x) / np.sum(np.exp(x))",
     ),
     # symback's own helpers, met when differentiating generated code (Hessians)
+    ArrayPrimitive(
+        "prod_others",
+        ("symback.prod_others",),
+        1,
+        _prod_others,
+        AXIS,
+        positional=AXIS,
+        helpers=("prod_others_vjp",),
+    ),
+    ArrayPrimitive(
+        "prod_others_vjp",
+        ("symback.prod_others_vjp",),
+        2,
+        _prod_others_vjp,
+        AXIS,
+        positional=AXIS,
+        helpers=("prod_others_vjp",),
+    ),
+    ArrayPrimitive(
+        "hstack_piece",
+        ("symback.hstack_piece",),
+        1,
+        joins.hstack_piece_rule,
+        passthrough=2,
+        helpers=("hstack_place",),
+    ),
+    ArrayPrimitive(
+        "hstack_place",
+        ("symback.hstack_place",),
+        1,
+        joins.hstack_place_rule,
+        passthrough=3,
+        helpers=("hstack_piece",),
+    ),
     ArrayPrimitive("softmax", ("symback.softmax",), 1, _softmax_helper, AXIS, positional=AXIS),
     ArrayPrimitive(
         "softmax_vjp",
