@@ -98,19 +98,19 @@ def _std_rule(c: Context):
 def _transpose(c: Context):
     axes = c.params.get("axes")
     if axes is None:
-        return (Contribution(f"{{np}}.transpose({c.bar})"),)
+        return (Contribution(f"{{np}}.transpose({c.bar})", view=True),)
     inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
-    return (Contribution(f"{{np}}.transpose({c.bar}, {inverse!r})"),)
+    return (Contribution(f"{{np}}.transpose({c.bar}, {inverse!r})", view=True),)
 
 
 def _swapaxes(c: Context):
     # swapping the same two axes again puts them back
     axes = f"{c.params['axis1']!r}, {c.params['axis2']!r}"
-    return (Contribution(f"{{np}}.swapaxes({c.bar}, {axes})"),)
+    return (Contribution(f"{{np}}.swapaxes({c.bar}, {axes})", view=True),)
 
 
 def _reshape(c: Context):
-    return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))"),)
+    return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))", view=True),)
 
 
 def _cumsum(c: Context):
@@ -125,7 +125,8 @@ def _cumsum(c: Context):
 def _flip(c: Context):
     # flipping the same axes again puts the elements back
     axis = c.params.get("axis")
-    return (Contribution(f"{{np}}.flip({c.bar}{'' if axis is None else f', {axis!r}'})"),)
+    text = f"{{np}}.flip({c.bar}{'' if axis is None else f', {axis!r}'})"
+    return (Contribution(text, view=True),)
 
 
 def _unbroadcast(c: Context):

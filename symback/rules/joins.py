@@ -11,6 +11,11 @@ from __future__ import annotations
 from .primitive import Context, Contribution
 
 
+def _piece(text: str) -> Contribution:
+    """A piece of the gradient: a view of it (copied if handed out on its own)."""
+    return Contribution(text, view=True)
+
+
 def _at(axis: int, part: str) -> str:
     """An index taking `part` (a slice or an integer) along `axis`, all of the other axes."""
     if axis < 0:
@@ -37,26 +42,25 @@ def _slices(sizes: list) -> list[str]:
 
 def stack(c: Context):
     axis = c.params.get("axis", 0)
-    return tuple(Contribution(f"{c.bar}[{_at(axis, str(i))}]") for i in range(len(c.operands)))
+    return tuple(_piece(f"{c.bar}[{_at(axis, str(i))}]") for i in range(len(c.operands)))
 
 
 def concatenate(c: Context):
     axis = c.params.get("axis", 0)
     if len(c.operands) == 1:
-        return (Contribution(c.bar),)
+        return (_piece(c.bar),)
     if axis is None:  # the arrays were flattened and joined end to end
         sizes = [f"{{np}}.size({x})" for x in c.operands]
         if c.shapes is not None:
             sizes = [_size(shape) for shape in c.shapes]
         cuts = _slices(sizes)
         return tuple(
-            Contribution(f"{{np}}.reshape({c.bar}[{cut}], {_shape(c, i)})")
-            for i, cut in enumerate(cuts)
+            _piece(f"{{np}}.reshape({c.bar}[{cut}], {_shape(c, i)})") for i, cut in enumerate(cuts)
         )
     sizes = [f"{{np}}.shape({x})[{axis!r}]" for x in c.operands]
     if c.shapes is not None:
         sizes = [shape[axis] for shape in c.shapes]
-    return tuple(Contribution(f"{c.bar}[{_at(axis, cut)}]") for cut in _slices(sizes))
+    return tuple(_piece(f"{c.bar}[{_at(axis, cut)}]") for cut in _slices(sizes))
 
 
 def _size(shape: tuple[int, ...]) -> int:
@@ -77,7 +81,7 @@ def _pieces(c: Context, axis: int, sizes: list, lifted: int) -> tuple:
     `axis`, reshaped like its array. With known shapes, an array of fewer dimensions than
     `lifted` is read with integer indices instead, so that no reshape is needed."""
     if len(c.operands) == 1:
-        return (Contribution(f"{{np}}.reshape({c.bar}, {_shape(c, 0)})"),)
+        return (_piece(f"{{np}}.reshape({c.bar}, {_shape(c, 0)})"),)
     out = []
     for i, cut in enumerate(_slices(sizes)):
         if c.shapes is None:
@@ -87,7 +91,7 @@ def _pieces(c: Context, axis: int, sizes: list, lifted: int) -> tuple:
         else:  # a number or a vector that the join lifted: one element along `axis`
             start = cut.partition(":")[0] or "0"
             text = f"{c.bar}[{_lifted_index(c.shapes[i], axis, start, lifted)}]"
-        out.append(Contribution(text))
+        out.append(_piece(text))
     return tuple(out)
 
 
@@ -114,8 +118,7 @@ def hstack(c: Context):
     if c.shapes is None:
         pieces = f"[{', '.join(c.operands)}]"
         return tuple(
-            Contribution(f"{{hstack_piece}}({c.bar}, {pieces}, {i})")
-            for i in range(len(c.operands))
+            _piece(f"{{hstack_piece}}({c.bar}, {pieces}, {i})") for i in range(len(c.operands))
         )
     if max(len(s) for s in c.shapes) < 2:  # numbers and vectors: end to end
         return _pieces(c, 0, [s[0] if s else 1 for s in c.shapes], 1)
@@ -139,4 +142,4 @@ def hstack_piece_rule(c: Context):
 def hstack_place_rule(c: Context):
     # hstack_place(piece, like, pieces, i) puts piece i in zeros: its adjoint reads it back
     _, pieces, i = c.params["extra"]
-    return (Contribution(f"{{hstack_piece}}({c.bar}, {pieces}, {i})"),)
+    return (_piece(f"{{hstack_piece}}({c.bar}, {pieces}, {i})"),)
