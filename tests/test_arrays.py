@@ -454,6 +454,10 @@ def _reshape_weighted(x, y, w):
     return np.sum(np.reshape(x, (6,)) * w) + np.sum(y)
 
 
+def _diag_weighted(x, y, w):
+    return np.sum(np.diag(x) * w) + np.sum(y)
+
+
 def _stack_summed(x, y, w):
     return np.sum(np.stack([x, y])) + np.sum(np.hstack([x, y]) * 0.0)
 
@@ -464,6 +468,7 @@ PIECES = [
     (_vstack_weighted, ((3,), (3,), (2, 3))),
     (_transpose_weighted, ((2, 3), (3,), (3, 2))),
     (_reshape_weighted, ((2, 3), (3,), (6,))),
+    (_diag_weighted, ((3,), (3,), (3, 3))),
     (_stack_summed, ((3,), (3,), ())),
 ]
 
