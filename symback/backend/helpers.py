@@ -112,8 +112,8 @@ HELPERS: dict[str, Helper] = {
         ("unbroadcast",),
     ),
     "hstack_index": Helper('''def {hstack_index}(g, pieces, i):
-    """Where np.hstack(pieces), shaped like g, holds pieces[i]: a slice along the axis it
-    joined (vectors and numbers join end to end, the rest along axis 1)."""
+    """Where np.hstack(pieces), shaped like g, holds pieces[i]: a slice along the axis
+    it joined (vectors and numbers join end to end, the rest along axis 1)."""
     axis = 0 if {np}.ndim(g) == 1 else 1
     sizes = [{np}.shape({np}.atleast_1d(p))[axis] for p in pieces]
     start = sum(sizes[:i])
@@ -121,7 +121,7 @@ HELPERS: dict[str, Helper] = {
 '''),
     "hstack_piece": Helper(
         '''def {hstack_piece}(g, pieces, i):
-    """Piece i of g, shaped like pieces[i]: the gradient of np.hstack(pieces) for pieces[i]."""
+    """Piece i of g, shaped like pieces[i]: the gradient of np.hstack(pieces) for it."""
     return {np}.reshape(g[{hstack_index}(g, pieces, i)], {np}.shape(pieces[i]))
 ''',
         ("hstack_index",),
@@ -165,11 +165,11 @@ HELPERS: dict[str, Helper] = {
     return {np}.moveaxis(before * after, -1, axis)
 '''),
     "prod_others_vjp": Helper('''def {prod_others_vjp}(g, x, axis):
-    """The gradient of sum(g * prod_others(x, axis)) with respect to x: for each element k,
-    the sum over the others j of g_j times the product of the elements other than j and k.
-    It is the dual part of prod_others(x + eps g) in dual numbers (eps**2 = 0), computed as
-    prod_others is, from the products before and after each element, with multiplications
-    only: exact where x has zeros."""
+    """The gradient of sum(g * prod_others(x, axis)) with respect to x: for each
+    element k, the sum over the others j of g_j times the product of the elements
+    other than j and k. It is the dual part of prod_others(x + eps g) in dual numbers
+    (eps**2 = 0), computed as prod_others is, from the products before and after each
+    element, with multiplications only: exact where x has zeros."""
     g = {np}.broadcast_to(g, {np}.shape(x))
     if axis is None:
         flat = {prod_others_vjp}({np}.ravel(g), {np}.ravel(x), 0)
