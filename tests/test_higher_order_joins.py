@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import symback
+from tests.helpers import check_gradient
 from tests.test_higher_order_products import check_hessian, check_hvp
 
 # Each function cuts its arrays from one parameter, so that the Hessian holds the blocks of
@@ -195,12 +196,64 @@ def test_hessian_through_a_product_along_an_axis(f):
     check_hvp(f, (X,), 0)
 
 
-def test_third_derivative_of_a_product_is_refused_with_a_place():
-    # the Hessian's code calls prod_others_vjp, whose gradient with respect to x would need
-    # the products of the others than three elements: refused, never a wrong number
-    hvp = symback.hessian_vector_product(product_all)
-    with pytest.raises(symback.SymbackError, match="prod_others_vjp"):
-        symback.grad(hvp)(np.ones(4), np.ones(4))
+def _third_derivatives_of_product(x):
+    """d3 prod(x) / dx_j dx_k dx_l: the product of the elements other than x_j, x_k and
+    x_l where the three differ, else 0."""
+    n = x.size
+    T = np.zeros((n, n, n))
+    for j, k, i in itertools.permutations(range(n), 3):
+        T[j, k, i] = np.prod([x[m] for m in range(n) if m not in (j, k, i)])
+    return T
+
+
+def product_of_rows(X):
+    return np.sum(np.prod(X, axis=1) * np.arange(1.0, 4.0))
+
+
+# the generated functions themselves, as symback.hessian_vector_product calls the gradient
+_product_hvp = symback.hessian_vector_product(product_all).function
+_rows_hvp = symback.hessian_vector_product(product_of_rows).function
+
+
+def product_hvp_along(x, v, e):
+    return np.sum(_product_hvp(x, v) * e)
+
+
+def rows_hvp_along(X, V, W):
+    return np.sum(_rows_hvp(X, V) * W)
+
+
+_product_third = symback.grad(product_hvp_along)
+_product_third_code = _product_third.function
+
+
+def product_third_along(x, v, e, u):
+    return np.sum(_product_third_code(x, v, e) * u)
+
+
+@pytest.mark.parametrize("zeros", [0, 1, 2, 3])
+def test_third_derivative_of_a_product(zeros):
+    # the gradient of a Hessian-vector product goes through prod_others_vjp's gradients,
+    # exactly where x has zeros
+    rng = np.random.default_rng(zeros)
+    x, v, e = rng.normal(size=(3, 5))
+    x[[0, 3, 1][:zeros]] = 0.0
+    expected = np.einsum("jkl,k,l->j", _third_derivatives_of_product(x), v, e)
+    np.testing.assert_allclose(_product_third(x, v, e), expected, rtol=1e-13, atol=1e-15)
+
+
+def test_third_derivative_of_a_product_along_an_axis():
+    rng = np.random.default_rng(7)
+    X, V, W = rng.normal(size=(3, 3, 4))
+    X[2, 1] = 0.0
+    check_gradient(rows_hvp_along, (X, V, W), wrt=0)
+
+
+def test_fourth_derivative_of_a_product_is_refused_with_a_place():
+    # prod_others_vjp2's gradient with respect to x would need the products of the others
+    # than four elements: refused, never a wrong number
+    with pytest.raises(symback.SymbackError, match="prod_others_vjp2"):
+        symback.grad(product_third_along)(*np.ones((4, 4)))
 
 
 # -- third derivatives through joins --------------------------------------------------------

@@ -67,11 +67,29 @@ def _prod_others(c: Context):
 
 
 def _prod_others_vjp(c: Context):
-    # prod_others_vjp(g, x) = H g with H_kj the product of the x_m other than x_j and x_k (0
-    # on the diagonal): H is symmetric, so the adjoint for g is H bar. For x it would need
-    # the products of the others than three elements: not written yet.
+    # prod_others_vjp(g, x) = H g, H_kj the product of the x_m other than x_j and x_k (0 on
+    # the diagonal). H is symmetric: the adjoint for g is H bar. For x_l it is the sum over
+    # distinct j, k (other than l) of bar_k g_j times the product of the x_m other than j, k
+    # and l: prod_others_vjp2 (the third derivatives of the product are symmetric too).
+    g, x = c.operands
     axis = c.params.get("axis")
-    return (Contribution(f"{{prod_others_vjp}}({c.bar}, {c.operands[1]}, {axis!r})"), UNSUPPORTED)
+    return (
+        Contribution(f"{{prod_others_vjp}}({c.bar}, {x}, {axis!r})"),
+        Contribution(f"{{prod_others_vjp2}}({c.bar}, {g}, {x}, {axis!r})"),
+    )
+
+
+def _prod_others_vjp2(c: Context):
+    # prod_others_vjp2(g, h, x): out_l = sum over distinct j, k, l of g_j h_k T_jkl, with T
+    # symmetric: the adjoints for g and h put bar in place of each. For x it would need the
+    # products of the others than four elements: not written.
+    g, h, x = c.operands
+    axis = c.params.get("axis")
+    return (
+        Contribution(f"{{prod_others_vjp2}}({c.bar}, {h}, {x}, {axis!r})"),
+        Contribution(f"{{prod_others_vjp2}}({g}, {c.bar}, {x}, {axis!r})"),
+        UNSUPPORTED,
+    )
 
 
 def _var(c: Context, ddof_text: str = "0"):
@@ -424,7 +442,16 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         _prod_others_vjp,
         AXIS,
         positional=AXIS,
-        helpers=("prod_others_vjp",),
+        helpers=("prod_others_vjp", "prod_others_vjp2"),
+    ),
+    ArrayPrimitive(
+        "prod_others_vjp2",
+        ("symback.prod_others_vjp2",),
+        3,
+        _prod_others_vjp2,
+        AXIS,
+        positional=AXIS,
+        helpers=("prod_others_vjp2",),
     ),
     ArrayPrimitive(
         "hstack_piece",
