@@ -197,8 +197,8 @@ def test_hessian_through_a_product_along_an_axis(f):
 
 
 def _third_derivatives_of_product(x):
-    """d3 prod(x) / dx_j dx_k dx_l: the product of the elements other than x_j, x_k and
-    x_l where the three differ, else 0."""
+    """d3 prod(x) / dx_j dx_k dx_i: the product of the elements other than x_j, x_k and
+    x_i where the three differ, else 0."""
     n = x.size
     T = np.zeros((n, n, n))
     for j, k, i in itertools.permutations(range(n), 3):
