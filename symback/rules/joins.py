@@ -8,6 +8,8 @@ the operands' shapes (`g[: np.shape(a)[0]]`).
 
 from __future__ import annotations
 
+import math
+
 from .primitive import Context, Contribution
 
 
@@ -52,7 +54,7 @@ def concatenate(c: Context):
     if axis is None:  # the arrays were flattened and joined end to end
         sizes = [f"{{np}}.size({x})" for x in c.operands]
         if c.shapes is not None:
-            sizes = [_size(shape) for shape in c.shapes]
+            sizes = [math.prod(shape) for shape in c.shapes]
         cuts = _slices(sizes)
         return tuple(
             _piece(f"{{np}}.reshape({c.bar}[{cut}], {_shape(c, i)})") for i, cut in enumerate(cuts)
@@ -61,13 +63,6 @@ def concatenate(c: Context):
     if c.shapes is not None:
         sizes = [shape[axis] for shape in c.shapes]
     return tuple(_piece(f"{c.bar}[{_at(axis, cut)}]") for cut in _slices(sizes))
-
-
-def _size(shape: tuple[int, ...]) -> int:
-    out = 1
-    for n in shape:
-        out *= n
-    return out
 
 
 def _shape(c: Context, i: int) -> str:
