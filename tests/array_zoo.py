@@ -718,6 +718,14 @@ def hstack_3d(T, U):
     return np.sum(np.sin(np.hstack([T, U])) * np.hstack([U, T]))
 
 
+def slices_with_computed_bounds(x, y):
+    """Slice bounds computed from lengths and shapes: integers no gradient flows through."""
+    head = x[: len(y)]
+    tail = x[np.shape(y)[0] - 1 : min(len(x), 5)]
+    cols = np.reshape(x, (2, 3))[:, np.ndim(y) : np.size(y)]
+    return np.sum(head**2 * y) + np.sum(np.sin(tail)) + np.sum(cols**3)
+
+
 def inner_vectors(u, v, s):
     """np.inner of two vectors is their dot product; with a number it multiplies."""
     return np.inner(u, v) ** 2 + np.sum(np.inner(s, u) ** 2) + np.sum(np.inner(v, s) * u)
@@ -897,6 +905,8 @@ ARRAY_ZOO += [
     # squeeze, expand_dims, new axes
     (squeeze_and_expand_dims, (_normal(1, 3, 4), V4), ("X", "v")),
     (new_axes, (V4, M43), ("v", "A")),
+    # slice bounds computed from shapes
+    (slices_with_computed_bounds, (_normal(6), V3), ("x", "y")),
 ]
 
 

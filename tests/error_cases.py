@@ -350,6 +350,12 @@ def uses_indexing(x):
     return y + z
 
 
+def slice_bound_call(x):
+    y = x * 2.0
+    z = x[: np.random.randint(1, 3)]  # ERR:slice_bound_call
+    return np.sum(y) + np.sum(z)
+
+
 def uses_matmul(x):
     y = np.cumprod(x)  # ERR:matmul
     return y

@@ -434,6 +434,60 @@ def test_gradient_does_not_alias_inputs():
     assert not np.shares_memory(g, X)
 
 
+def _concatenate_weighted(x, y, w):
+    return np.sum(np.concatenate([x, y]) * w)
+
+
+def _stack_weighted(x, y, w):
+    return np.sum(np.stack([x, y], axis=1) * w)
+
+
+def _vstack_weighted(x, y, w):
+    return np.sum(np.vstack([x, y]) * w)
+
+
+def _transpose_weighted(x, y, w):
+    return np.sum(x.T * w) + np.sum(y)
+
+
+def _reshape_weighted(x, y, w):
+    return np.sum(np.reshape(x, (6,)) * w) + np.sum(y)
+
+
+def _diag_weighted(x, y, w):
+    return np.sum(np.diag(x) * w) + np.sum(y)
+
+
+def _stack_summed(x, y, w):
+    return np.sum(np.stack([x, y])) + np.sum(np.hstack([x, y]) * 0.0)
+
+
+PIECES = [
+    (_concatenate_weighted, ((3,), (3,), (6,))),
+    (_stack_weighted, ((3,), (3,), (3, 2))),
+    (_vstack_weighted, ((3,), (3,), (2, 3))),
+    (_transpose_weighted, ((2, 3), (3,), (3, 2))),
+    (_reshape_weighted, ((2, 3), (3,), (6,))),
+    (_diag_weighted, ((3,), (3,), (3, 3))),
+    (_stack_summed, ((3,), (3,), ())),
+]
+
+
+@pytest.mark.parametrize("f, shapes", PIECES, ids=[p[0].__name__ for p in PIECES])
+def test_a_gradient_that_is_a_piece_of_another_array_is_its_own(f, shapes):
+    # the gradient of a join's operand is a slice of the join's gradient, that of a
+    # transpose its gradient transposed (views): where that is the whole gradient, it is
+    # handed out as a fresh array, neither the caller's `w` again nor a read-only broadcast
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=s) for s in shapes]
+    g = symback.grad(f, wrt=(0, 1))
+    for gradients in (g(*args), g.function(*args)):
+        for got in gradients:
+            assert got.flags.writeable
+            assert not any(np.shares_memory(got, a) for a in args)
+    check_gradient(f, args, wrt=(0, 1))
+
+
 # ---------------------------------------------------------------- right or refused
 
 EDGE_IDS = _ids(az.RIGHT_OR_REFUSED)

@@ -50,6 +50,7 @@ class Term:
     actual: Shape | None = None  # specialised: the shape it is held at (None: its operand's)
     outer: tuple[str, str] | None = None  # see rules.arrays.Contribution
     mutable: bool = False  # a written array's adjoint, which only this term holds (writes.py)
+    view: bool = False  # may be a view of another array (see rules.arrays.Contribution)
 
     @property
     def bare(self) -> bool:
@@ -231,7 +232,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             and (any(e in self.active for e in loop.targets) or self.touches_stacks(loop))
         }
         self.terms: dict[str, list[Term]] = {fn.output: [SEED_TERM]}
-        self.views: set[str] = set()  # adjoints that are read-only broadcast views
+        self.views: set[str] = set()  # adjoints that are views (read-only broadcast ones too)
         self.lines: list[ir.Line] = []
         # helpers the forward code itself calls (when it is generated code, for Hessians)
         self.helpers: set[str] = {
@@ -419,6 +420,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
                 scatter=contribution.scatter,
                 actual=held,
                 outer=contribution.outer,
+                view=contribution.view,
             )
             self.terms.setdefault(operand, []).append(term)
 
@@ -445,8 +447,8 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
                     self.held[text] = held
             return text
         name = self.namer.adjoint(value)
-        if len(terms) == 1 and terms[0].wrap == "spread":
-            self.views.add(name)
+        if len(terms) == 1 and (terms[0].wrap == "spread" or terms[0].view):
+            self.views.add(name)  # (not to be handed out as it is)
         if not self.scattered(name, value, terms, line):
             self.lines.append(ir.Line(name, self.sum_text(value, terms), union(terms), line))
         held = self.held_terms(value, terms)
@@ -508,6 +510,8 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         """Would returning this term hand out an array someone else also holds?"""
         if term.wrap == "spread":
             return False  # printed as np.full: fresh
+        if term.view:
+            return True
         if not (term.bare or term.wrap == "unbroadcast" and term.text.isidentifier()):
             return False
         if term.text in self.views or term.text in self.returned:

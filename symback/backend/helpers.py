@@ -111,13 +111,31 @@ HELPERS: dict[str, Helper] = {
 ''',
         ("unbroadcast",),
     ),
-    "hstack_pieces": Helper('''def {hstack_pieces}(g, pieces):
-    """g cut back into arrays shaped like `pieces`: the gradient of np.hstack(pieces)."""
-    axis = 0 if {np}.ndim(g) == 1 else 1  # vectors join end to end, the rest along axis 1
+    "hstack_index": Helper('''def {hstack_index}(g, pieces, i):
+    """Where np.hstack(pieces), shaped like g, holds pieces[i]: a slice along the axis
+    it joined (vectors and numbers join end to end, the rest along axis 1)."""
+    axis = 0 if {np}.ndim(g) == 1 else 1
     sizes = [{np}.shape({np}.atleast_1d(p))[axis] for p in pieces]
-    parts = {np}.split(g, {np}.cumsum(sizes)[:-1], axis=axis)
-    return [{np}.reshape(part, {np}.shape(p)) for part, p in zip(parts, pieces)]
+    start = sum(sizes[:i])
+    return (slice(None),) * axis + (slice(start, start + sizes[i]),)
 '''),
+    "hstack_piece": Helper(
+        '''def {hstack_piece}(g, pieces, i):
+    """Piece i of g, shaped like pieces[i]: the gradient of np.hstack(pieces) for it."""
+    return {np}.reshape(g[{hstack_index}(g, pieces, i)], {np}.shape(pieces[i]))
+''',
+        ("hstack_index",),
+    ),
+    "hstack_place": Helper(
+        '''def {hstack_place}(piece, like, pieces, i):
+    """Zeros shaped like `like` (np.hstack(pieces)) with `piece` where pieces[i] is: the
+    gradient of hstack_piece(like, pieces, i) with respect to `like`."""
+    out = {np}.zeros({np}.shape(like), dtype={np}.result_type(piece, float))
+    out[{hstack_index}(like, pieces, i)] = piece
+    return out
+''',
+        ("hstack_index",),
+    ),
     "diag_grad": Helper(
         '''def {diag_grad}(g, like, k=0):
     """The gradient of np.diag(like, k), given g: np.diag(g, k), in the shape of `like`."""
@@ -146,6 +164,66 @@ HELPERS: dict[str, Helper] = {
     after = {np}.cumprod({np}.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     return {np}.moveaxis(before * after, -1, axis)
 '''),
+    "dual_products": Helper('''def {dual_products}(parts):
+    """Products of dual numbers along the last axis, given by their parts (value and eps
+    part, or value, eps1, eps2 and eps1 eps2 parts; eps1**2 = eps2**2 = 0): those of the
+    elements before each one and of those after it, by doubling the span each product
+    covers, with multiplications only (exact where values are zero)."""
+
+    def times(p, q):
+        if len(p) == 2:
+            return [p[0] * q[0], p[1] * q[0] + p[0] * q[1]]
+        eps1, eps2 = p[1] * q[0] + p[0] * q[1], p[2] * q[0] + p[0] * q[2]
+        eps12 = p[3] * q[0] + p[1] * q[2] + p[2] * q[1] + p[0] * q[3]
+        return [p[0] * q[0], eps1, eps2, eps12]
+
+    ends = []
+    for step in (1, -1):  # from the start, from the end
+        ps = [p[..., ::step] for p in parts]
+        one = [{np}.full_like(p[..., :1], float(k == 0)) for k, p in enumerate(ps)]
+        ps = [{np}.concatenate([o, p[..., :-1]], axis=-1) for o, p in zip(one, ps)]
+        span = 1
+        while span < {np}.shape(ps[0])[-1]:
+            earlier = times([p[..., :-span] for p in ps], [p[..., span:] for p in ps])
+            ps = [{np}.concatenate([p[..., :span], e], -1) for p, e in zip(ps, earlier)]
+            span *= 2
+        ends.append([p[..., ::step] for p in ps])
+    return ends
+'''),
+    "prod_others_vjp": Helper(
+        '''def {prod_others_vjp}(g, x, axis):
+    """The gradient of sum(g * prod_others(x, axis)) with respect to x: for each
+    element k, the sum over the others j of g_j times the product of the elements
+    other than j and k: the eps part of prod_others(x + eps g)."""
+    g = {np}.broadcast_to(g, {np}.shape(x))
+    if axis is None:
+        flat = {prod_others_vjp}({np}.ravel(g), {np}.ravel(x), 0)
+        return {np}.reshape(flat, {np}.shape(x))
+    x = {np}.moveaxis({np}.asarray(x, dtype=float), axis, -1)
+    (v, d), (w, e) = {dual_products}([x, {np}.moveaxis(g, axis, -1)])
+    return {np}.moveaxis(d * w + v * e, -1, axis)
+''',
+        ("dual_products",),
+    ),
+    "prod_others_vjp2": Helper(
+        '''def {prod_others_vjp2}(g, h, x, axis):
+    """The gradient of sum(g * prod_others_vjp(h, x, axis)) with respect to x: for each
+    element l, the sum over distinct others j, k of g_j h_k times the product of the
+    elements other than j, k and l: the eps1 eps2 part of prod_others(x + eps1 g +
+    eps2 h)."""
+    g, h = {np}.broadcast_to(g, {np}.shape(x)), {np}.broadcast_to(h, {np}.shape(x))
+    if axis is None:
+        flat = {prod_others_vjp2}({np}.ravel(g), {np}.ravel(h), {np}.ravel(x), 0)
+        return {np}.reshape(flat, {np}.shape(x))
+    x = {np}.moveaxis({np}.asarray(x, dtype=float), axis, -1)
+    g, h = {np}.moveaxis(g, axis, -1), {np}.moveaxis(h, axis, -1)
+    before, after = {dual_products}([x, g, h, {np}.zeros_like(x)])
+    v, a, b, c = before
+    w, d, e, f = after
+    return {np}.moveaxis(c * w + a * e + b * d + v * f, -1, axis)
+''',
+        ("dual_products",),
+    ),
     "solve_left": Helper('''def {solve_left}(gb, x):
     """The product gb x^T that the gradient of solve(a, b) with respect to a is minus."""
     return {np}.outer(gb, x) if {np}.ndim(x) == 1 else gb @ {np}.swapaxes(x, -1, -2)

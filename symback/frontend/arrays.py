@@ -24,6 +24,14 @@ VIEWS = frozenset(
     {"getitem", "transpose", "reshape", "ravel", "squeeze", "expand_dims", "diag", "diagonal"}
 )
 
+# What a slice's bounds may call (`g[: np.shape(a)[0]]`, `x[len(y) :]`): pure functions of
+# shapes and integers, so that the bound is the same integer when the backward pass reads
+# the index again. (Any other call, np.random.randint say, may not be.)
+BOUND_CALLS = frozenset(
+    {"builtins.len", "builtins.int", "builtins.min", "builtins.max"}
+    | {"numpy.shape", "numpy.ndim", "numpy.size"}
+)
+
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 
@@ -152,7 +160,7 @@ class ArrayLowering:
 
     def value_Subscript(self, node: ast.Subscript, operands, target):
         array = self.value_to_name(node.value)
-        index, names = self.code_only(node.slice)
+        index, names = self.code_only(node.slice, bounds=BOUND_CALLS)
         basic = self.is_basic_index(node.slice)
         np_index = ast.Subscript(
             ast.Attribute(ast.Name(self.modules.np, ast.Load()), "s_", ast.Load()),
@@ -237,13 +245,16 @@ class ArrayLowering:
                 "write the value itself here",
             )
 
-    def code_only(self, node: ast.expr, calls=frozenset()) -> tuple[ast.expr, list[str]]:
+    def code_only(
+        self, node: ast.expr, calls=frozenset(), bounds=frozenset()
+    ) -> tuple[ast.expr, list[str]]:
         """Forward code for a value no gradient flows through (a shape, an index), and the
         SSA names it reads. Local names are renamed to their SSA versions; the only calls
-        allowed are to the builtins named in `calls`."""
+        allowed are to the builtins named in `calls`, and inside a slice's bounds to the
+        functions `bounds` names (qualified names)."""
         names: list[str] = []
 
-        def rewrite(n: ast.AST) -> ast.AST:
+        def rewrite(n: ast.AST, bound: bool = False) -> ast.AST:
             if isinstance(n, ast.Name):
                 if n.id in self.env:
                     names.append(self.env[n.id])
@@ -258,6 +269,11 @@ class ArrayLowering:
                 return self.outside(n, resolved).code
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
                 return ast.Call(n.func, [rewrite(a) for a in n.args], [])
+            if bound and isinstance(n, ast.Call) and not n.keywords:
+                func = None if self._starts_local(n.func) else self.namespace.chain(n.func)
+                if func is not None and func.kind == "function" and func.qualname in bounds:
+                    args = [rewrite(a, bound) for a in n.args]
+                    return ast.Call(self.module_attr(func.qualname), args, [])
             known = self.namespace.chain(n.func) if isinstance(n, ast.Call) and calls else None
             if known is not None and known.kind == "function" and not n.keywords:
                 return ast.Call(self.module_attr(known.qualname), [rewrite(a) for a in n.args], [])
@@ -267,11 +283,13 @@ class ArrayLowering:
                     "a function call inside an index or shape is not supported",
                     "compute the index first, in its own assignment",
                 )
+            bound = bound or isinstance(n, ast.Slice)
             for field, value in ast.iter_fields(n):
                 if isinstance(value, ast.AST):
-                    setattr(n, field, rewrite(value))
+                    setattr(n, field, rewrite(value, bound))
                 elif isinstance(value, list):
-                    setattr(n, field, [rewrite(v) if isinstance(v, ast.AST) else v for v in value])
+                    value = [rewrite(v, bound) if isinstance(v, ast.AST) else v for v in value]
+                    setattr(n, field, value)
             return n
 
         return rewrite(copy.deepcopy(node)), sorted(set(names))

@@ -59,6 +59,39 @@ def _prod(c: Context):
     return (Contribution(f"{c.expanded_bar()} * {{prod_others}}({c.x}, {axis!r})"),)
 
 
+def _prod_others(c: Context):
+    # y = prod_others(x), y_j the product of the x_m other than x_j: its adjoint is, for each
+    # k, the sum over j != k of bar_j times the product of the x_m other than x_j and x_k,
+    # which is the dual part of prod_others(x + eps * bar) (backend/helpers.py)
+    return (Contribution(f"{{prod_others_vjp}}({c.bar}, {c.x}, {c.params.get('axis')!r})"),)
+
+
+def _prod_others_vjp(c: Context):
+    # prod_others_vjp(g, x) = H g, H_kj the product of the x_m other than x_j and x_k (0 on
+    # the diagonal). H is symmetric: the adjoint for g is H bar. For x_l it is the sum over
+    # distinct j, k (other than l) of bar_k g_j times the product of the x_m other than j, k
+    # and l: prod_others_vjp2 (the third derivatives of the product are symmetric too).
+    g, x = c.operands
+    axis = c.params.get("axis")
+    return (
+        Contribution(f"{{prod_others_vjp}}({c.bar}, {x}, {axis!r})"),
+        Contribution(f"{{prod_others_vjp2}}({c.bar}, {g}, {x}, {axis!r})"),
+    )
+
+
+def _prod_others_vjp2(c: Context):
+    # prod_others_vjp2(g, h, x): out_l = sum over distinct j, k, l of g_j h_k T_jkl, with T
+    # symmetric: the adjoints for g and h put bar in place of each. For x it would need the
+    # products of the others than four elements: not written.
+    g, h, x = c.operands
+    axis = c.params.get("axis")
+    return (
+        Contribution(f"{{prod_others_vjp2}}({c.bar}, {h}, {x}, {axis!r})"),
+        Contribution(f"{{prod_others_vjp2}}({g}, {c.bar}, {x}, {axis!r})"),
+        UNSUPPORTED,
+    )
+
+
 def _var(c: Context, ddof_text: str = "0"):
     axis = c.params.get("axis")
     centred = f"({c.x} - {{np}}.mean({c.x}, axis={axis!r}, keepdims=True))"
@@ -83,19 +116,19 @@ def _std_rule(c: Context):
 def _transpose(c: Context):
     axes = c.params.get("axes")
     if axes is None:
-        return (Contribution(f"{{np}}.transpose({c.bar})"),)
+        return (Contribution(f"{{np}}.transpose({c.bar})", view=True),)
     inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
-    return (Contribution(f"{{np}}.transpose({c.bar}, {inverse!r})"),)
+    return (Contribution(f"{{np}}.transpose({c.bar}, {inverse!r})", view=True),)
 
 
 def _swapaxes(c: Context):
     # swapping the same two axes again puts them back
     axes = f"{c.params['axis1']!r}, {c.params['axis2']!r}"
-    return (Contribution(f"{{np}}.swapaxes({c.bar}, {axes})"),)
+    return (Contribution(f"{{np}}.swapaxes({c.bar}, {axes})", view=True),)
 
 
 def _reshape(c: Context):
-    return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))"),)
+    return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))", view=True),)
 
 
 def _cumsum(c: Context):
@@ -110,7 +143,8 @@ def _cumsum(c: Context):
 def _flip(c: Context):
     # flipping the same axes again puts the elements back
     axis = c.params.get("axis")
-    return (Contribution(f"{{np}}.flip({c.bar}{'' if axis is None else f', {axis!r}'})"),)
+    text = f"{{np}}.flip({c.bar}{'' if axis is None else f', {axis!r}'})"
+    return (Contribution(text, view=True),)
 
 
 def _unbroadcast(c: Context):
@@ -263,7 +297,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ),
     ArrayPrimitive("vstack", ("numpy.vstack",), 0, joins.vstack, layout="sequence"),
     ArrayPrimitive(
-        "hstack", ("numpy.hstack",), 0, joins.hstack, (), (), ("hstack_pieces",), layout="sequence"
+        "hstack", ("numpy.hstack",), 0, joins.hstack, (), (), ("hstack_piece",), layout="sequence"
     ),
     ArrayPrimitive(
         "column_stack", ("numpy.column_stack",), 0, joins.column_stack, layout="sequence"
@@ -427,6 +461,49 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         written="np.exp(x) / np.sum(np.exp(x))",
     ),
     # symback's own helpers, met when differentiating generated code (Hessians)
+    ArrayPrimitive(
+        "prod_others",
+        ("symback.prod_others",),
+        1,
+        _prod_others,
+        AXIS,
+        positional=AXIS,
+        helpers=("prod_others_vjp",),
+    ),
+    ArrayPrimitive(
+        "prod_others_vjp",
+        ("symback.prod_others_vjp",),
+        2,
+        _prod_others_vjp,
+        AXIS,
+        positional=AXIS,
+        helpers=("prod_others_vjp", "prod_others_vjp2"),
+    ),
+    ArrayPrimitive(
+        "prod_others_vjp2",
+        ("symback.prod_others_vjp2",),
+        3,
+        _prod_others_vjp2,
+        AXIS,
+        positional=AXIS,
+        helpers=("prod_others_vjp2",),
+    ),
+    ArrayPrimitive(
+        "hstack_piece",
+        ("symback.hstack_piece",),
+        1,
+        joins.hstack_piece_rule,
+        passthrough=2,
+        helpers=("hstack_place",),
+    ),
+    ArrayPrimitive(
+        "hstack_place",
+        ("symback.hstack_place",),
+        1,
+        joins.hstack_place_rule,
+        passthrough=3,
+        helpers=("hstack_piece",),
+    ),
     ArrayPrimitive("softmax", ("symback.softmax",), 1, _softmax_helper, AXIS, positional=AXIS),
     ArrayPrimitive(
         "softmax_vjp",

@@ -41,6 +41,12 @@ def supported_markdown() -> str:
     rows += ["", "Also `a @ b`, `x.T`, and `x.shape`, `x.ndim`, `x.size` (no gradient)."]
     rows += [
         "",
+        "A slice's bounds may call `len`, `int`, `min`, `max`, `np.shape`, `np.ndim` and "
+        "`np.size` (`x[: len(y)]`, `g[:, np.shape(a)[1] :]`); other calls in an index are "
+        "refused: compute the index first.",
+    ]
+    rows += [
+        "",
         "Element writes `y[i] = v`, `y[i, j] += v`, `y[a:b] -= v` (`*=`, `/=` too) into an "
         "array the function made (`np.zeros`, `np.empty`, `np.copy(x)`, ...), at indices of "
         "loop variables, integers and slices; `np.add.at(y, index, v)` at any index (one "

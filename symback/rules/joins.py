@@ -1,56 +1,140 @@
-"""Adjoints of joins: stack, concatenate, vstack, hstack, column_stack cut the gradient apart."""
+"""Adjoints of joins: stack, concatenate, vstack, hstack, column_stack cut the gradient apart.
+
+Each piece is a basic index of the gradient (`g[:, 3:5]`, `g[..., 1]`): fast (a view), and
+differentiable again (its adjoint is a scatter), so that Hessians go through joins. Where the
+shapes are known (specialised code) the bounds are numbers; elsewhere they are computed from
+the operands' shapes (`g[: np.shape(a)[0]]`).
+"""
 
 from __future__ import annotations
+
+import math
 
 from .primitive import Context, Contribution
 
 
+def _piece(text: str) -> Contribution:
+    """A piece of the gradient: a view of it (copied if handed out on its own)."""
+    return Contribution(text, view=True)
+
+
+def _at(axis: int, part: str) -> str:
+    """An index taking `part` (a slice or an integer) along `axis`, all of the other axes."""
+    if axis < 0:
+        return ", ".join(["...", part] + [":"] * (-axis - 1))
+    return ", ".join([":"] * axis + [part])
+
+
+def _plus(a, b):
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    return b if a == 0 else f"{a} + {b}"
+
+
+def _slices(sizes: list) -> list[str]:
+    """The slices `start:stop` that cut a join of pieces of these sizes (numbers, or printed
+    expressions) back apart; the first starts and the last stops at the ends."""
+    out, start = [], 0
+    for i, size in enumerate(sizes):
+        stop = _plus(start, size)
+        out.append(f"{start or ''}:{'' if i == len(sizes) - 1 else stop}")
+        start = stop
+    return out
+
+
 def stack(c: Context):
     axis = c.params.get("axis", 0)
-    return tuple(
-        Contribution(f"{{np}}.take({c.bar}, {i}, axis={axis!r})") for i in range(len(c.operands))
-    )
+    return tuple(_piece(f"{c.bar}[{_at(axis, str(i))}]") for i in range(len(c.operands)))
 
 
 def concatenate(c: Context):
     axis = c.params.get("axis", 0)
-    sizes = ", ".join(f"{{np}}.shape({x})[{axis!r}]" for x in c.operands)
-    cuts = f"{{np}}.cumsum([{sizes}])[:-1]"
-    return tuple(
-        Contribution(f"{{np}}.split({c.bar}, {cuts}, axis={axis!r})[{i}]")
-        for i in range(len(c.operands))
-    )
+    if len(c.operands) == 1:
+        return (_piece(c.bar),)
+    if axis is None:  # the arrays were flattened and joined end to end
+        sizes = [f"{{np}}.size({x})" for x in c.operands]
+        if c.shapes is not None:
+            sizes = [math.prod(shape) for shape in c.shapes]
+        cuts = _slices(sizes)
+        return tuple(
+            _piece(f"{{np}}.reshape({c.bar}[{cut}], {_shape(c, i)})") for i, cut in enumerate(cuts)
+        )
+    sizes = [f"{{np}}.shape({x})[{axis!r}]" for x in c.operands]
+    if c.shapes is not None:
+        sizes = [shape[axis] for shape in c.shapes]
+    return tuple(_piece(f"{c.bar}[{_at(axis, cut)}]") for cut in _slices(sizes))
 
 
-def _pieces_at(bar: str, arrays: tuple[str, ...], size: str, cut: str) -> tuple:
-    """The adjoint of joining `arrays` end to end: piece i of `bar`, between the summed
-    sizes (`size` over `{x}`) of the arrays before it, reshaped like array i (a vector
-    stacked as a row, a number as an element). `cut` prints a slice of `{g}`."""
-    out, start = [], ""
-    for i, x in enumerate(arrays):
-        mine = size.format(x=x, np="{np}")
-        stop = f"{start} + {mine}" if start else mine
-        if i == len(arrays) - 1:
-            stop = ""
-        piece = cut.format(g=bar, s=f"{start}:{stop}") if len(arrays) > 1 else bar
-        out.append(Contribution(f"{{np}}.reshape({piece}, {{np}}.shape({x}))"))
-        start = stop
+def _shape(c: Context, i: int) -> str:
+    """Operand i's shape, printed: a literal where known."""
+    return repr(c.shapes[i]) if c.shapes is not None else f"{{np}}.shape({c.operands[i]})"
+
+
+def _pieces(c: Context, axis: int, sizes: list, lifted: int) -> tuple:
+    """The adjoint of a join along `axis` of arrays first lifted to `lifted` dimensions (a
+    vector stacked as a row, a number as one element): each piece of the gradient along
+    `axis`, reshaped like its array. With known shapes, an array of fewer dimensions than
+    `lifted` is read with integer indices instead, so that no reshape is needed."""
+    if len(c.operands) == 1:
+        return (_piece(f"{{np}}.reshape({c.bar}, {_shape(c, 0)})"),)
+    out = []
+    for i, cut in enumerate(_slices(sizes)):
+        if c.shapes is None:
+            text = f"{{np}}.reshape({c.bar}[{_at(axis, cut)}], {_shape(c, i)})"
+        elif len(c.shapes[i]) >= lifted:
+            text = f"{c.bar}[{_at(axis, cut)}]"
+        else:  # a number or a vector that the join lifted: one element along `axis`
+            start = cut.partition(":")[0] or "0"
+            text = f"{c.bar}[{_lifted_index(c.shapes[i], axis, start, lifted)}]"
+        out.append(_piece(text))
     return tuple(out)
+
+
+def _lifted_index(shape: tuple[int, ...], axis: int, start: str, lifted: int) -> str:
+    """The index reading a number or vector that np.vstack / np.column_stack / np.hstack
+    lifted: element `start` along the joined axis, all of the vector's own axis."""
+    if not shape:  # a number: one element in every lifted axis
+        return ", ".join(start if k == axis else "0" for k in range(lifted))
+    # a vector: a row (vstack: g[2]) or a column (column_stack: g[:, 2])
+    return ", ".join(start if k == axis else ":" for k in range(axis + 1))
 
 
 def vstack(c: Context):
     # np.vstack joins rows: a vector (or a number) is one row, a matrix its len() rows.
-    return _pieces_at(c.bar, c.operands, "len({np}.atleast_2d({x}))", "{g}[{s}]")
+    rows = [f"(1 if {{np}}.ndim({x}) < 2 else {{np}}.shape({x})[0])" for x in c.operands]
+    if c.shapes is not None:
+        rows = [s[0] if len(s) >= 2 else 1 for s in c.shapes]
+    return _pieces(c, 0, rows, 2)
 
 
 def hstack(c: Context):
-    # np.hstack joins vectors (and numbers) end to end but matrices along axis 1: which one
-    # depends on the arrays' ranks at run time, so a helper cuts the gradient.
-    pieces = f"{{hstack_pieces}}({c.bar}, [{', '.join(c.operands)}])"
-    return tuple(Contribution(f"{pieces}[{i}]") for i in range(len(c.operands)))
+    # np.hstack joins vectors (and numbers) end to end but the rest along axis 1: which one
+    # depends on the arrays' ranks, so without known shapes a helper cuts the gradient.
+    if c.shapes is None:
+        pieces = f"[{', '.join(c.operands)}]"
+        return tuple(
+            _piece(f"{{hstack_piece}}({c.bar}, {pieces}, {i})") for i in range(len(c.operands))
+        )
+    if max(len(s) for s in c.shapes) < 2:  # numbers and vectors: end to end
+        return _pieces(c, 0, [s[0] if s else 1 for s in c.shapes], 1)
+    return _pieces(c, 1, [s[1] for s in c.shapes], 2)
 
 
 def column_stack(c: Context):
     # np.column_stack makes each vector (or number) a column and joins along axis 1.
-    width = "(1 if {np}.ndim({x}) < 2 else {np}.shape({x})[1])"
-    return _pieces_at(c.bar, c.operands, width, "{g}[:, {s}]")
+    widths = [f"(1 if {{np}}.ndim({x}) < 2 else {{np}}.shape({x})[1])" for x in c.operands]
+    if c.shapes is not None:
+        widths = [s[1] if len(s) >= 2 else 1 for s in c.shapes]
+    return _pieces(c, 1, widths, 2)
+
+
+def hstack_piece_rule(c: Context):
+    # hstack_piece(g, pieces, i) reads piece i of g: its adjoint puts bar there in zeros
+    pieces, i = c.params["extra"]
+    return (Contribution(f"{{hstack_place}}({c.bar}, {c.x}, {pieces}, {i})"),)
+
+
+def hstack_place_rule(c: Context):
+    # hstack_place(piece, like, pieces, i) puts piece i in zeros: its adjoint reads it back
+    _, pieces, i = c.params["extra"]
+    return (_piece(f"{{hstack_piece}}({c.bar}, {pieces}, {i})"),)

@@ -10,7 +10,8 @@ def diag(c: Context):
     # adjoint of each is the other, np.diag(g, k) (a helper makes it fit a matrix that is
     # not square; a Python `if` here would not survive a second derivative).
     k = c.params.get("k", 0)
-    return (Contribution(f"{{diag_grad}}({c.bar}, {c.x}{f', {k!r}' if k else ''})"),)
+    text = f"{{diag_grad}}({c.bar}, {c.x}{f', {k!r}' if k else ''})"
+    return (Contribution(text, view=True),)  # a matrix's diagonal: a read-only view
 
 
 def diag_grad(c: Context):
@@ -18,7 +19,7 @@ def diag_grad(c: Context):
     # np.diag(bar, k) as its adjoint whether like is a vector or a matrix.
     extra = c.params["extra"]
     k = f", {extra[1]}" if len(extra) > 1 else ""
-    return (Contribution(f"{{np}}.diag({c.bar}{k})"),)
+    return (Contribution(f"{{np}}.diag({c.bar}{k})", view=True),)
 
 
 def diagonal(c: Context):
@@ -34,7 +35,8 @@ def diagonal(c: Context):
 def scatter_diagonal(c: Context):
     # scatter_diagonal(g, like, offset, axis1, axis2) puts g on a diagonal of zeros: its
     # adjoint reads bar's diagonal.
-    return (Contribution(f"{{np}}.diagonal({', '.join([c.bar, *c.params['extra'][1:]])})"),)
+    text = f"{{np}}.diagonal({', '.join([c.bar, *c.params['extra'][1:]])})"
+    return (Contribution(text, view=True),)
 
 
 def norm(c: Context):

@@ -51,6 +51,9 @@ class Contribution:
     scatter: tuple[str, str, str | None] | None = None
     # the gradient is np.outer(a, b): a sum of several is one matrix product
     outer: tuple[str, str] | None = None
+    # the gradient may be a view of another array (bar[:, 2:]): handed out as a parameter's
+    # gradient on its own, it is copied, so that it neither aliases nor is read-only
+    view: bool = False
 
 
 # A rule's answer for an operand the gradient may depend on but the rule cannot handle yet:
