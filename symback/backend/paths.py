@@ -23,9 +23,12 @@ def every_path(forward: list, backward: list, params: set[str], returned: set[st
 def bound_on_every_path(lines: list, bound: set[str], live_out: set[str], boolean) -> list:
     """`lines` with placeholders where an `if` binds, in one branch only, a name that no
     earlier line (nor `bound`) binds and that a later line (or `live_out`) reads."""
-    before = [set(bound)]
-    for item in lines:  # what each item finds bound (a loop may run no iteration)
-        before.append(before[-1] | _bound([item]))
+    before: dict[int, frozenset] = {}  # what each block finds bound (a loop may run none)
+    bound_now = set(bound)
+    for i, item in enumerate(lines):
+        if isinstance(item, ir.Block):
+            before[i] = frozenset(bound_now)
+        bound_now |= _bound([item])
     live = set(live_out)
     out = []
     for i in reversed(range(len(lines))):
