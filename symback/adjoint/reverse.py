@@ -350,7 +350,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         out = {}
         for i, (_, code) in enumerate(stmt.calls):
             if f"c{i}" in read:
-                out[f"c{i}"] = name = self._call_name(code)
+                written = code  # as forward_lines prints it: earlier kept values by name
+                for earlier, inner in self.kept.get(id(stmt), ()):
+                    written = _ReplaceNode(inner, earlier).visit(copy.deepcopy(written))
+                out[f"c{i}"] = name = self._call_name(written)
                 self.kept.setdefault(id(stmt), []).append((name, code))
                 if self.known(stmt):  # elementwise: its operands' shapes broadcast
                     reads = ir.names_in(code)
