@@ -499,3 +499,12 @@ def test_zoo_is_big_enough():
     fors = sum(_loops_in(f)[0] > 0 for f in {e[0] for e in cz.ZOO})
     whiles = sum(_loops_in(f)[1] > 0 for f in {e[0] for e in cz.ZOO})
     assert fors >= 20 and whiles >= 5
+
+
+def test_backward_loops_recompute_only_what_their_adjoints_read():
+    # rosen_loop's backward loop needs x[i], x[i + 1] and 200 (x[i+1] - x[i]^2), not the
+    # running sum; newton_sqrt_break's needs the saved x, not the step nor the tolerance test
+    body = symback.grad(cz.rosen_loop).source.split("for i_1 in reversed(")[1]
+    assert "s_2 =" not in body and "t4 = 200.0 * (t1 - t2**2)" in body, body
+    body = symback.grad(cz.newton_sqrt_break).source.split("for _ in range(")[1]
+    assert "x_2 =" not in body and "<=" not in body, body

@@ -91,13 +91,13 @@ def forward_lines(
         else:
             code, names = s.code, frozenset(s.operands)
             named: list = []  # (name, the call as written); inner calls come first
-            for name, call in kept.get(id(s), ()):
+            for name, call, here in kept.get(id(s), ()):
                 written = call
                 for earlier, inner in named:
                     written = _ReplaceNode(inner, earlier).visit(copy.deepcopy(written))
-                out.append(
-                    ir.Line(name, print_code(written), frozenset(ir.names_in(written)), s.line)
-                )
+                if here:  # (else an earlier statement of the block computed it)
+                    reads = frozenset(ir.names_in(written))
+                    out.append(ir.Line(name, print_code(written), reads, s.line))
                 code = _ReplaceNode(written, name).visit(copy.deepcopy(code))
                 names |= {name}
                 named.append((name, call))
@@ -215,7 +215,12 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         # Specialised: the shapes of top-level values, from a first call (specialise.py).
         self.shapes = shapes
         self.held: dict[str, Shape] = {}  # adjoints held smaller than their value's shape
-        self.kept: dict[int, list] = {}  # id(statement) -> inner calls it computes first, named
+        # id(statement) -> the inner calls it reads by name: (name, call, computed here)
+        self.kept: dict[int, list] = {}
+        # (id(block), call) -> (its name, the statement computing it): a later statement of
+        # the block walked first hands the call over to an earlier one that also reads it
+        self.kept_in_block: dict[tuple, tuple] = {}
+        self.block_id = id(fn.body)
         self.depth = 0  # inside how many branches or loops the walk is
         self.wrt = wrt
         self.names = names  # np, math, unbroadcast
@@ -269,6 +274,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
 
     def walk(self, stmts) -> None:
         """The backward pass of `stmts`, last statement first."""
+        outer, self.block_id = self.block_id, id(stmts)
         for stmt in reversed(stmts):
             lines_before = len(self.lines)
             if isinstance(stmt, (ir.If, ir.Loop)) and self.writes is not None:
@@ -288,6 +294,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             elif stmt.target in self.active and stmt.target in self.terms:
                 if not (stmt.target in self.buffers and self.leaves_lineage(stmt)):
                     self.statement(stmt)
+        self.block_id = outer
 
     def statement(self, stmt: ir.Statement) -> None:
         upstream = self.close(stmt.target, self.terms.pop(stmt.target), stmt.line)
@@ -351,10 +358,20 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         for i, (_, code) in enumerate(stmt.calls):
             if f"c{i}" in read:
                 written = code  # as forward_lines prints it: earlier kept values by name
-                for earlier, inner in self.kept.get(id(stmt), ()):
+                for earlier, inner, _ in self.kept.get(id(stmt), ()):
                     written = _ReplaceNode(inner, earlier).visit(copy.deepcopy(written))
-                out[f"c{i}"] = name = self._call_name(written)
-                self.kept.setdefault(id(stmt), []).append((name, code))
+                key = (self.block_id, ast.dump(code))
+                later = self.kept_in_block.get(key)
+                if later is not None:  # a later statement computes it: computed here instead
+                    name, holder = later
+                    self.kept[holder] = [
+                        (n, c, here and n != name) for n, c, here in self.kept[holder]
+                    ]
+                else:
+                    name = self._call_name(written)
+                out[f"c{i}"] = name
+                self.kept.setdefault(id(stmt), []).append((name, code, True))
+                self.kept_in_block[key] = (name, id(stmt))
                 if self.known(stmt):  # elementwise: its operands' shapes broadcast
                     reads = ir.names_in(code)
                     self.held[name] = self.held_shape(reads & set(stmt.operands))

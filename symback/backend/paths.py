@@ -11,6 +11,7 @@ every path; a list made in a branch (a loop's stack) is made before the `if` ins
 from __future__ import annotations
 
 from .. import ir
+from ..optimize.dce import reads
 
 
 def every_path(forward: list, backward: list, params: set[str], returned: set[str], boolean):
@@ -42,11 +43,11 @@ def bound_on_every_path(lines: list, bound: set[str], live_out: set[str], boolea
             orelse += _placeholders((then_bound - else_bound) & read_later, boolean, item.line)
             item = ir.Block(item.header, tuple(body), tuple(orelse), item.line)
         elif isinstance(item, ir.Block):  # a loop: its body may run again after itself
-            body = bound_on_every_path(item.body, before[i], live | item.uses, boolean)
+            body = bound_on_every_path(item.body, before[i], live | reads(item), boolean)
             item = ir.Block(item.header, tuple(body), item.orelse, item.line)
         if isinstance(item, ir.Line) and not item.statement:
             live -= item.targets
-        live |= item.uses
+        live |= reads(item)
         out.append(item)
     out.reverse()
     return out
