@@ -508,3 +508,10 @@ def test_backward_loops_recompute_only_what_their_adjoints_read():
     assert "s_2 =" not in body and "t4 = 200.0 * (t1 - t2**2)" in body, body
     body = symback.grad(cz.newton_sqrt_break).source.split("for _ in range(")[1]
     assert "x_2 =" not in body and "<=" not in body, body
+
+
+def test_a_call_two_statements_read_is_computed_once_per_loop_body():
+    # two_carried's c and s updates both read cos(v) and sin(v): one call each, in the
+    # forward loop and in the backward loop's recomputation
+    source = symback.grad(cz.two_carried).source
+    assert source.count("np.sin(v)") == 2 and source.count("np.cos(v)") == 2, source
