@@ -29,7 +29,7 @@ import numpy
 
 from .. import ir
 from ..backend.printer import print_code
-from .dce import prune
+from .dce import prune, reads
 
 # Below this size NumPy does not elide temporaries either, and malloc serves them from its
 # heap without page faults (NumPy's NPY_MIN_ELIDE_BYTES).
@@ -101,7 +101,7 @@ def write_in_place(
             slot = None
         if slot is not None:
             moved[slot] = (tree, line)  # computed where the slice is written
-            for name in line.uses:  # (read there, not here)
+            for name in reads(line):  # (read there, not here)
                 last_read[name] = max(last_read.get(name, -1), slot)
             continue
         # One operation on plain operands may write over one of them, element by element.
@@ -138,7 +138,7 @@ def _first_write(lines, k, target, zeros, np):
     index = _basic_slices(node.slice)
     if len(shape) != 1 or len(index) != 1 or index[0] is Ellipsis or index[0].step not in (None, 1):
         return None
-    if any(name in line.uses for line in lines[made_at + 1 : k]):
+    if any(name in reads(line) for line in lines[made_at + 1 : k]):
         return None
     start, stop, _ = index[0].indices(shape[0])
     made = lines[made_at]
@@ -153,7 +153,7 @@ def _readers(lines: list, returned: set[str]) -> dict[str, int]:
     count: dict[str, int] = dict.fromkeys(returned, 1)
     for line in lines:
         own = frozenset() if getattr(line, "statement", True) else line.targets
-        for name in line.uses - own:
+        for name in reads(line) - own:
             count[name] = count.get(name, 0) + 1
     return count
 
@@ -161,7 +161,7 @@ def _readers(lines: list, returned: set[str]) -> dict[str, int]:
 def _live(program, returned: set[str]) -> set[int]:
     """The lines the emitted code keeps (emit.live_lines drops the rest), by id."""
     backward = prune(list(program.backward), returned)
-    needed = set().union(*(line.uses for line in backward)) | returned
+    needed = set().union(*(reads(line) for line in backward)) | returned
     return {id(line) for line in prune(list(program.forward), needed) + backward}
 
 
@@ -173,7 +173,7 @@ def _last_reads(lines: list, live: set[int], returned: set[str]) -> dict[str, in
         if id(line) not in live:
             continue
         own = frozenset() if getattr(line, "statement", True) else line.targets
-        for name in line.uses - own:
+        for name in reads(line) - own:
             last[name] = max(last.get(name, -1), k)
     return last
 
@@ -186,16 +186,16 @@ def _read_only_by_new_arrays(lines: list, np: str) -> set[str]:
     unsafe: set[str] = set()
     for line in lines:
         if isinstance(line, ir.Block):
-            unsafe |= line.uses | line.targets
+            unsafe |= reads(line) | line.targets
         elif line.statement:
             node = ast.parse(line.text).body[0] if _parse_statement(line.text) else None
             copies = isinstance(node, (ast.Assign, ast.AugAssign)) and isinstance(
                 node.targets[0] if isinstance(node, ast.Assign) else node.target, ast.Subscript
             )
             if not copies:
-                unsafe |= line.uses
+                unsafe |= reads(line)
         elif not _makes_new_array(_parse(line.text), np):
-            unsafe |= line.uses
+            unsafe |= reads(line)
     return {
         name
         for line in lines
@@ -337,11 +337,11 @@ def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
     name = line.target
     if readers.get(name, 0) != 1:
         return None
-    reads = line.uses
+    operands = reads(line)
     for j in range(k + 1, len(lines)):
         other = lines[j]
-        if name not in other.uses:
-            if other.targets & reads:  # (an element write into an array the line reads)
+        if name not in reads(other):
+            if other.targets & operands:  # (an element write into an array the line reads)
                 return None
             continue
         if isinstance(other, ir.Block) or not other.statement:
@@ -351,14 +351,14 @@ def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
         if value != name or not isinstance(node, ast.Subscript):
             return None
         buffer = node.value
-        if not (isinstance(buffer, ast.Name) and buffer.id in zeros and buffer.id not in reads):
+        if not (isinstance(buffer, ast.Name) and buffer.id in zeros and buffer.id not in operands):
             return None
         index = _basic_slices(node.slice)
         if index is None or _sliced(zeros[buffer.id][0], index) != shape:
             return None
         for between in lines[k + 1 : j]:
             made_here = isinstance(between, ir.Line) and not between.statement
-            if buffer.id in between.uses or buffer.id in between.targets and not made_here:
+            if buffer.id in reads(between) or buffer.id in between.targets and not made_here:
                 return None
         return j
     return None
