@@ -470,7 +470,9 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         if len(terms) == 1 and (terms[0].wrap == "spread" or terms[0].view):
             self.views.add(name)  # (not to be handed out as it is)
         if not self.scattered(name, value, terms, line):
-            self.lines.append(ir.Line(name, self.sum_text(value, terms), union(terms), line))
+            wrapped = {value} if any(t.wrap for t in terms) else set()  # (read for its shape)
+            text = self.sum_text(value, terms)
+            self.lines.append(ir.Line(name, text, union(terms) | wrapped, line))
         held = self.held_terms(value, terms)
         held = self.shapes.get(value) if held is None and self.shapes is not None else held
         if held is not None:
