@@ -256,6 +256,11 @@ class Block:
     line: int | None = None
 
     @property
+    def is_branch(self) -> bool:
+        """An `if` (else a loop)."""
+        return self.header.startswith("if ")
+
+    @property
     def targets(self) -> frozenset[str]:
         out: frozenset[str] = frozenset()
         for item in self.body + self.orelse:

@@ -20,6 +20,7 @@ from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo, function_source
 from .frontend.static import read_module
 from .optimize.copied_writes import writes_as_copies
+from .optimize.dce import live_lines
 from .optimize.exp_reductions import fuse_exp_reductions
 from .optimize.floats import floats_in_math
 from .optimize.inplace import write_in_place
@@ -180,11 +181,11 @@ def _without_values_read_only_by_their_adjoints(program, names, shapes, float64,
     candidates = {
         s.target for s in fn.body if isinstance(s, ir.Elementwise) and s.target != fn.output
     }
-    candidates -= aux | _read_by(emit.live_lines(program, aux)[0], candidates)
+    candidates -= aux | _read_by(live_lines(program, aux)[0], candidates)
     if not candidates:
         return program
     trial = reverse(fn, program.wrt, names, shapes, float64, frozenset(candidates), floating)
-    gone = candidates - _read_by(sum(emit.live_lines(trial, aux), []), candidates)
+    gone = candidates - _read_by(sum(live_lines(trial, aux), []), candidates)
     if gone == candidates:
         return trial
     return reverse(fn, program.wrt, names, shapes, float64, frozenset(gone), floating)

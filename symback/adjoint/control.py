@@ -36,7 +36,6 @@ class BranchAdjoints:
             return
         then_lines, then_out = self.block(stmt.then, seeds_then)
         else_lines, else_out = self.block(stmt.orelse, seeds_else)
-        np = self.names["np"]
         for outer in sorted(set(then_out) | set(else_out)):
             total = self.loop_total(outer)
             if total is not None:  # in a loop: add into its total, no array per iteration
@@ -52,7 +51,7 @@ class BranchAdjoints:
                     text = self.sum_text(outer, out[outer], owned=True)
                     uses = frozenset().union(*(t.uses for t in out[outer]))
                 else:
-                    text, uses = f"{np}.zeros_like({outer}, dtype=float)", frozenset({outer})
+                    text, uses = self.zeros(outer), frozenset({outer})
                 lines.append(ir.Line(name, text, uses, stmt.line))
             term = Term(name, frozenset({name}), mutable=outer in self.buffers)
             self.terms.setdefault(outer, []).append(term)
@@ -87,7 +86,6 @@ class LoopAdjoints:
         carried = [(b, e, end) for b, e, end in loop.carried if e in self.active]
         if stacks is None or not (carried or self.touches_stacks(loop)):
             return
-        np = self.names["np"]
         before_lines: list = []
         adjoints = {}
         for _, entry, _ in carried:
@@ -97,11 +95,7 @@ class LoopAdjoints:
             if entry in self.buffers:  # a written array: the body updates its adjoint in place
                 self.owned(entry, terms or [], loop.line, before_lines, name=name)
                 continue
-            text = (
-                self.sum_text(entry, terms, owned=True)
-                if terms
-                else (f"{np}.zeros_like({entry}, dtype=float)")
-            )
+            text = self.sum_text(entry, terms, owned=True) if terms else self.zeros(entry)
             before_lines.append(ir.Line(name, text, frozenset({entry}) | _uses(terms), loop.line))
         seeds: dict = {}
         for _, entry, end in carried:
@@ -120,18 +114,13 @@ class LoopAdjoints:
             if entry in self.buffers:  # added into in place; the same array next iteration
                 self.owned(entry, terms or [], loop.line, iteration, name=adjoints[entry])
                 continue
-            text = (
-                self.sum_text(entry, terms, owned=True)
-                if terms
-                else (f"{np}.zeros_like({entry}, dtype=float)")
-            )
+            text = self.sum_text(entry, terms, owned=True) if terms else self.zeros(entry)
             updates.append((adjoints[entry], text, _uses(terms)))
         for outer in sorted(escaping):
             total = self.loop_total(outer)
             iteration += self.accumulate(total, outer, escaping[outer], loop.line)
         for outer, total in sorted(self.leave_loop().items()):
-            zeros = f"{np}.zeros_like({outer}, dtype=float)"
-            before_lines.append(ir.Line(total, zeros, frozenset({outer}), loop.line))
+            before_lines.append(ir.Line(total, self.zeros(outer), frozenset({outer}), loop.line))
             self.terms.setdefault(outer, []).append(Term(total, frozenset({total})))
         updates = [u for u in updates if u[0] != u[1]]  # `d = d`: unchanged across iterations
         if updates:

@@ -513,7 +513,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         terms = self.terms.pop(p, [])
         name = self.namer.adjoint(p)
         if not terms:
-            self.lines.append(ir.Line(name, f"{np}.zeros_like({p}, dtype=float)", frozenset({p})))
+            self.lines.append(ir.Line(name, self.zeros(p), frozenset({p})))
             return name
         if self.scattered(name, p, terms, None):
             return name
@@ -527,6 +527,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             text = f"{np}.copy({text})"
         self.lines.append(ir.Line(name, text, union(terms) | {p}))
         return name
+
+    def zeros(self, value: str) -> str:
+        """A zero adjoint for `value`: a float array of zeros of its shape, of its own."""
+        return f"{self.names['np']}.zeros_like({value}, dtype=float)"
 
     def _shared(self, term: Term) -> bool:
         """Would returning this term hand out an array someone else also holds?"""

@@ -102,7 +102,7 @@ class StackAdjoints:
         if terms and stmt.target in self.active:
             adjoint = self.full(self.close(stmt.target, terms, stmt.line), stmt.target)
         else:
-            adjoint = f"{self.names['np']}.zeros_like({stmt.target}, dtype=float)"
+            adjoint = self.zeros(stmt.target)
         text = f"{adjoints}.append({adjoint})"
         uses = frozenset({adjoints, adjoint if adjoint.isidentifier() else stmt.target})
         self.lines.append(ir.Line(adjoints, text, uses, stmt.line, statement=True))
@@ -114,9 +114,8 @@ class StackAdjoints:
         adjoints = self.stack_adjoints.get(stmt.target)
         if adjoints is None:
             return
-        zeros = f"{self.names['np']}.zeros_like({stmt.value}, dtype=float)"
         name = self.namer.adjoint(stmt.value)
-        text = ir.Pop(name, adjoints, stmt.line, zeros).text(adjoints)
+        text = ir.Pop(name, adjoints, stmt.line, self.zeros(stmt.value)).text(adjoints)
         uses = frozenset({adjoints, stmt.value})
         self.lines.append(ir.Line(name, text, uses, stmt.line, effect=True))
         if stmt.value in self.active:

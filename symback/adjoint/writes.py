@@ -217,7 +217,7 @@ class WriteAdjoints:
             return base
         name = name or self.namer.adjoint(value)
         if not terms:
-            text = f"{np}.zeros_like({value}, dtype=float)"
+            text = self.zeros(value)
         else:
             text = self.sum_text(value, terms, owned=True)
             fresh = len(terms) > 1 or terms[0].wrap == "spread" or terms[0].scatter is not None

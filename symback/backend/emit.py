@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .. import __version__, ir
-from ..optimize.dce import prune
+from ..optimize.dce import live_lines
 from .helpers import HELPERS, with_dependencies
 from .paths import every_path
 from .printer import print_code
@@ -96,14 +96,6 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
         )
         rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT * 2}{spec.handoff}"]
     return "\n".join(rows) + "\n"
-
-
-def live_lines(program: ir.GradientProgram, returned: set[str]) -> tuple[list, list]:
-    """The forward and backward lines needed to compute the gradients and `returned`."""
-    returned = set(program.gradients) | returned
-    backward = prune(list(program.backward), returned)
-    needed = set().union(*(line.uses for line in backward)) | returned
-    return prune(list(program.forward), needed), backward
 
 
 def module_text(

@@ -34,7 +34,7 @@ def bound_on_every_path(lines: list, bound: set[str], live_out: set[str], boolea
     out = []
     for i in reversed(range(len(lines))):
         item = lines[i]
-        if isinstance(item, ir.Block) and item.header.startswith("if "):
+        if isinstance(item, ir.Block) and item.is_branch:
             body = bound_on_every_path(item.body, before[i], live, boolean)
             orelse = bound_on_every_path(item.orelse, before[i], live, boolean)
             then_bound, else_bound = _bound(body), _bound(orelse)
@@ -58,7 +58,7 @@ def _lists_before_ifs(lines: list) -> list:
     is followed only under one name, which a placeholder would turn into two."""
     out: list = []
     for item in lines:
-        if isinstance(item, ir.Block) and item.header.startswith("if "):
+        if isinstance(item, ir.Block) and item.is_branch:
             made: list = []
             body, orelse = _take_lists(item.body, made), _take_lists(item.orelse, made)
             out += made
@@ -87,7 +87,7 @@ def _bound(items) -> set[str]:
     for item in items:
         if isinstance(item, ir.Line):
             out |= item.targets
-        elif item.header.startswith("if "):
+        elif item.is_branch:
             out |= _bound(item.body) & _bound(item.orelse)
     return out
 

@@ -32,6 +32,14 @@ def prune(lines: list, live_out: set[str]) -> list:
     return kept
 
 
+def live_lines(program: ir.GradientProgram, returned: set[str]) -> tuple[list, list]:
+    """The forward and backward lines needed to compute the gradients and `returned`."""
+    returned = set(program.gradients) | returned
+    backward = prune(list(program.backward), returned)
+    needed = set().union(*(reads(line) for line in backward)) | returned
+    return prune(list(program.forward), needed), backward
+
+
 def reads(item) -> set[str]:
     """Every name a line or block may read: its recorded uses and every name in its text
     (a line's uses may leave out a name its text reads only for a shape)."""
@@ -44,7 +52,7 @@ def reads(item) -> set[str]:
 
 
 def _pruned(block: ir.Block, live: set[str]) -> ir.Block:
-    if block.header.startswith("if "):
+    if block.is_branch:
         body, orelse = prune(list(block.body), live), prune(list(block.orelse), live)
     else:  # a loop: what any iteration reads, to a fixed point (a line dropped reads no more)
         body, orelse = list(block.body), list(block.orelse)

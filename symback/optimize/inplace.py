@@ -29,7 +29,7 @@ import numpy
 
 from .. import ir
 from ..backend.printer import print_code
-from .dce import prune, reads
+from .dce import live_lines, reads
 
 # Below this size NumPy does not elide temporaries either, and malloc serves them from its
 # heap without page faults (NumPy's NPY_MIN_ELIDE_BYTES).
@@ -159,10 +159,9 @@ def _readers(lines: list, returned: set[str]) -> dict[str, int]:
 
 
 def _live(program, returned: set[str]) -> set[int]:
-    """The lines the emitted code keeps (emit.live_lines drops the rest), by id."""
-    backward = prune(list(program.backward), returned)
-    needed = set().union(*(reads(line) for line in backward)) | returned
-    return {id(line) for line in prune(list(program.forward), needed) + backward}
+    """The lines the emitted code keeps (the rest are dropped), by id."""
+    forward, backward = live_lines(program, returned)
+    return {id(line) for line in forward + backward}
 
 
 def _last_reads(lines: list, live: set[int], returned: set[str]) -> dict[str, int]:
@@ -188,7 +187,7 @@ def _read_only_by_new_arrays(lines: list, np: str) -> set[str]:
         if isinstance(line, ir.Block):
             unsafe |= reads(line) | line.targets
         elif line.statement:
-            node = ast.parse(line.text).body[0] if _parse_statement(line.text) else None
+            node = _statement(line.text)
             copies = isinstance(node, (ast.Assign, ast.AugAssign)) and isinstance(
                 node.targets[0] if isinstance(node, ast.Assign) else node.target, ast.Subscript
             )
@@ -205,15 +204,14 @@ def _read_only_by_new_arrays(lines: list, np: str) -> set[str]:
     }
 
 
-def _parse_statement(text: str) -> bool:
+def _statement(text: str):
     try:
-        ast.parse(text)
+        return ast.parse(text).body[0]
     except SyntaxError:
-        return False
-    return True
+        return None
 
 
-_NEW_ARRAY_CALLS = frozenset({"sum", "mean", "max", "min", "exp", "log", "tanh", "sqrt"})
+_NEW_ARRAY_CALLS = frozenset({"sum", "mean", "max", "min"})  # reductions (ufuncs: _operands)
 
 
 def _makes_new_array(tree, np: str) -> bool:

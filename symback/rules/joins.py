@@ -99,12 +99,22 @@ def _lifted_index(shape: tuple[int, ...], axis: int, start: str, lifted: int) ->
     return ", ".join(start if k == axis else ":" for k in range(axis + 1))
 
 
-def vstack(c: Context):
-    # np.vstack joins rows: a vector (or a number) is one row, a matrix its len() rows.
-    rows = [f"(1 if {{np}}.ndim({x}) < 2 else {{np}}.shape({x})[0])" for x in c.operands]
-    if c.shapes is not None:
-        rows = [s[0] if len(s) >= 2 else 1 for s in c.shapes]
-    return _pieces(c, 0, rows, 2)
+def _lifted(axis: int):
+    """The rule of a join that lifts vectors (and numbers) to 2-D and joins along `axis`:
+    np.vstack (rows, axis 0), np.column_stack (columns, axis 1). A matrix brings its own
+    size along the axis, a vector or a number one."""
+
+    def rule(c: Context):
+        sizes = [f"(1 if {{np}}.ndim({x}) < 2 else {{np}}.shape({x})[{axis}])" for x in c.operands]
+        if c.shapes is not None:
+            sizes = [s[axis] if len(s) >= 2 else 1 for s in c.shapes]
+        return _pieces(c, axis, sizes, 2)
+
+    return rule
+
+
+vstack = _lifted(0)
+column_stack = _lifted(1)
 
 
 def hstack(c: Context):
@@ -118,14 +128,6 @@ def hstack(c: Context):
     if max(len(s) for s in c.shapes) < 2:  # numbers and vectors: end to end
         return _pieces(c, 0, [s[0] if s else 1 for s in c.shapes], 1)
     return _pieces(c, 1, [s[1] for s in c.shapes], 2)
-
-
-def column_stack(c: Context):
-    # np.column_stack makes each vector (or number) a column and joins along axis 1.
-    widths = [f"(1 if {{np}}.ndim({x}) < 2 else {{np}}.shape({x})[1])" for x in c.operands]
-    if c.shapes is not None:
-        widths = [s[1] if len(s) >= 2 else 1 for s in c.shapes]
-    return _pieces(c, 1, widths, 2)
 
 
 def hstack_piece_rule(c: Context):
