@@ -14,15 +14,10 @@ import numpy
 
 from .. import ir
 from ..backend.printer import print_code, print_index
-from ..rules.arrays import METHODS, ArrayPrimitive
+from ..rules.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
 
 # Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
 SHAPE_CALLS = frozenset({"len", "int", "min", "max"})
-
-# Operations whose result may be a view of their first operand (same memory).
-VIEWS = frozenset(
-    {"getitem", "transpose", "reshape", "ravel", "squeeze", "expand_dims", "diag", "diagonal"}
-)
 
 # What a slice's bounds may call (`g[: np.shape(a)[0]]`, `x[len(y) :]`): pure functions of
 # shapes and integers, so that the bound is the same integer when the backward pass reads
@@ -71,14 +66,15 @@ class ArrayLowering:
         args = [node.func.value, *node.args]
         if row.varargs and len(node.args) > 1:  # x.reshape(3, 4) means x.reshape((3, 4))
             args = [node.func.value, ast.Tuple(list(node.args), ast.Load())]
-        return self.primitive_call(node, row, args, node.keywords, operands, target)
+        return self.primitive_call(node, row, args, node.keywords, operands, target, method=method)
 
     def primitive_call(
-        self, node, row: ArrayPrimitive, args, keywords, operands, target, func=None
+        self, node, row: ArrayPrimitive, args, keywords, operands, target, func=None, method=None
     ):
         """A call of an array primitive: arrays first, then literal or pass-through arguments.
 
-        `func` is the function as the forward code calls it (default: the row's first name)."""
+        `func` is the function as the forward code calls it (default: the row's first name);
+        an operation that is a method only (`x.flatten()`) is called as the method."""
         params, extra_codes, extra_names = [], [], []
         if row.layout == "sequence":  # np.stack([a, b], axis=0)
             if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
@@ -144,8 +140,12 @@ class ArrayLowering:
                 )
             params.append((k.arg, self.literal(k.value, k.arg)))
             keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
-        func = func or self.module_attr(row.names[0])
-        code = ast.Call(func, array_codes + extra_codes, keyword_codes)
+        if func is None and not row.names:
+            func = ast.Attribute(array_codes[0], method, ast.Load())
+            code = ast.Call(func, array_codes[1:] + extra_codes, keyword_codes)
+        else:
+            func = func or self.module_attr(row.names[0])
+            code = ast.Call(func, array_codes + extra_codes, keyword_codes)
         if row.passthrough:
             params.append(("extra", tuple(print_code(c) for c in extra_codes)))
         if row.layout != "leading":
@@ -219,8 +219,9 @@ class ArrayLowering:
 
     def emit_primitive(self, op, all_operands, params, code, target, operands):
         name = target or self.temp()
-        if op in VIEWS:  # the result may be a view of the array: it shares its memory
-            self.views[name] = {all_operands[0]}
+        view = PRIMITIVES_BY_OP[op].view
+        if view is not None:  # the result may be a view of that array: it shares its memory
+            self.views[name] = {all_operands[view]}
         self.body.append(
             ir.Primitive(name, op, tuple(all_operands), tuple(params), code, self._line)
         )
