@@ -125,3 +125,89 @@ def test_the_flip_of_the_issue_is_refused_and_its_copy_is_right(tmp_path):
         symback.grad(load_function(tmp_path, template.format("np.flip(y)")))(x)
     copied = load_function(tmp_path, template.format("1.0 * np.flip(y)"))
     np.testing.assert_allclose(symback.grad(copied)(x), [40.0, 21.0, 16.0, 11.0])
+
+
+# -- einsum with `...` anywhere --------------------------------------------------------------
+
+
+def _random_einsum(rng: np.random.Generator):
+    """Subscripts of 1 to 3 operands, each with 1 to 3 named axes and, mostly, an ellipsis at
+    any place (of fewer axes than the others', or of length 1: broadcast), and shapes to fit."""
+    sizes = {c: int(rng.integers(2, 4)) for c in "ijkl"}
+    ellipsis = [int(n) for n in rng.integers(2, 4, int(rng.integers(1, 3)))]
+    subs, shapes = [], []
+    for _ in range(int(rng.choice([1, 2, 2, 3]))):
+        named = list(dict.fromkeys(rng.choice(list("ijkl"), int(rng.integers(1, 4)))))
+        terms, shape = list(named), [sizes[c] for c in named]
+        if rng.random() < 0.8:
+            mine = ellipsis[int(rng.integers(0, len(ellipsis) + 1)) :]
+            mine = [1 if rng.random() < 0.2 else n for n in mine]
+            at = int(rng.integers(0, len(named) + 1))
+            terms[at:at], shape[at:at] = ["..."], mine
+        subs.append("".join(terms))
+        shapes.append(tuple(shape))
+    output = [c for c in sorted(set("".join(subs)) - {"."}) if rng.random() < 0.5]
+    rng.shuffle(output)
+    if any("..." in s for s in subs) and rng.random() < 0.7:
+        output.insert(int(rng.integers(0, len(output) + 1)), "...")
+    return ",".join(subs) + "->" + "".join(output), shapes
+
+
+def _einsum_cases(count: int):
+    rng = np.random.default_rng(11)
+    cases = [
+        ("j...k,lj...->lk...", [(2, 3, 4, 5), (6, 2, 4)]),  # issue 11: wrong values
+        ("jk...,lj...->lk...", [(2, 3, 4), (5, 2, 1)]),  # issue 11: a ValueError
+        ("...k,k...l->l...", [(1, 3), (3, 2)]),
+    ]
+    while len(cases) < count:
+        subscripts, shapes = _random_einsum(rng)
+        try:
+            np.einsum(subscripts, *[np.ones(s) for s in shapes])
+        except ValueError:
+            continue  # (shapes that do not broadcast)
+        cases.append((subscripts, shapes))
+    return cases
+
+
+def _einsum_function(tmp_path, subscripts: str, count: int):
+    names = ", ".join("abc"[:count])
+    source = (
+        f"import numpy as np\n\n\ndef f({names}):\n"
+        f"    return np.sum(np.cos(np.einsum({subscripts!r}, {names})))\n"
+    )
+    return load_function(tmp_path, source)
+
+
+@pytest.mark.parametrize("subscripts, shapes", _einsum_cases(60))
+def test_einsum_with_ellipsis_matches_central_differences(subscripts, shapes, tmp_path):
+    f = _einsum_function(tmp_path, subscripts, len(shapes))
+    rng = np.random.default_rng(len(subscripts))
+    args = [rng.uniform(-1.0, 1.0, s) for s in shapes]
+    got = symback.grad(f, wrt=tuple(range(len(shapes))))(*args)
+    for i in range(len(shapes)):
+        assert np.shape(got[i]) == shapes[i]
+        expected = central_difference(f, args, i)
+        np.testing.assert_allclose(got[i], expected, rtol=1e-6, atol=1e-8, err_msg=subscripts)
+
+
+@pytest.mark.parametrize("subscripts, shapes", _einsum_cases(12)[::2])
+def test_einsum_with_ellipsis_second_derivatives(subscripts, shapes, tmp_path):
+    """The gradient's own einsums, ones and unbroadcasts differentiate again."""
+    f = _einsum_function(tmp_path, subscripts, len(shapes))
+    rng = np.random.default_rng(len(subscripts))
+    args = [rng.uniform(-1.0, 1.0, s) for s in shapes]
+    v = rng.uniform(-1.0, 1.0, shapes[0])
+    got = symback.hessian_vector_product(f, wrt=0)(*args, v=v)
+    gradient = symback.grad(f, wrt=0)
+    h = 1e-5
+    ahead = gradient(args[0] + h * v, *args[1:])
+    behind = gradient(args[0] - h * v, *args[1:])
+    np.testing.assert_allclose(got, (ahead - behind) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("subscripts", ["i{j},j->i", "{np}i,i->i", "i..j,j->i", "ié,é->i"])
+def test_einsum_subscripts_that_are_not_letters_are_refused(subscripts, tmp_path):
+    f = _einsum_function(tmp_path, subscripts, 2)
+    with pytest.raises(symback.SymbackError, match="not letters"):
+        symback.grad(f)(np.ones((2, 3)), np.ones(3))

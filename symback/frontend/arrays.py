@@ -31,6 +31,19 @@ BOUND_CALLS = frozenset(
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 
 
+def _valid_subscripts(subscripts: str) -> bool:
+    """Are these einsum subscripts ASCII letters (one per axis), commas, at most one `...`
+    per operand and one `->`? (What einsum itself accepts: anything else is refused here.)"""
+    inputs, _, output = subscripts.replace(" ", "").partition("->")
+    parts = inputs.split(",") + [output]
+    return "->" not in output and all(
+        p.count("...") <= 1 and set(p.replace("...", "")) <= _ASCII_LETTERS for p in parts
+    )
+
+
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 class ArrayLowering:
     """Methods of the Lowerer for array operations (see the module docstring)."""
 
@@ -89,6 +102,13 @@ class ArrayLowering:
                     node,
                     "np.einsum needs literal subscripts with an explicit output, such as 'ij,j->i'",
                     "write the output after `->`: 'ii->' for a trace, 'ij->ji' for a transpose",
+                )
+            if not _valid_subscripts(subscripts):
+                self.fail(
+                    node.args[0],
+                    f"np.einsum subscripts {subscripts!r} are not letters, commas, `...` and "
+                    "one `->`",
+                    "name each axis with one letter: 'ij,jk->ik', '...ij->...ji'",
                 )
             params.append(("subscripts", subscripts))
             arrays = tuple(self.value_to_name(a) for a in args[1:])
