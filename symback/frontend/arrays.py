@@ -239,7 +239,8 @@ class ArrayLowering:
 
     def emit_primitive(self, op, all_operands, params, code, target, operands):
         name = target or self.temp()
-        view = PRIMITIVES_BY_OP[op].view
+        row = PRIMITIVES_BY_OP.get(op)  # (none for a defgrad function's "custom")
+        view = None if row is None else row.view
         if view is not None:  # the result may be a view of that array: it shares its memory
             self.views[name] = {all_operands[view]}
         self.body.append(

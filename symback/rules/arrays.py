@@ -346,7 +346,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         view=0,
     ),
     ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel",), view=0),
-    ArrayPrimitive("flatten", (), 1, _reshape, (), ("flatten",), written="x.flatten()"),  # a copy
+    ArrayPrimitive("flatten", (), 1, _reshape, (), ("flatten",)),  # a copy, as a method only
     ArrayPrimitive(
         "squeeze", ("numpy.squeeze",), 1, _reshape, AXIS, ("squeeze",), positional=AXIS, view=0
     ),
