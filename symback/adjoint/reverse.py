@@ -28,7 +28,7 @@ from ..rules.elementwise import MATH_SPELLING
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .known import KnownShapes, joined, union
-from .naming import Namer
+from ..naming import Namer
 from .shapes import Shape, kept_dims, scalars_first, sum_to
 from .stacks import StackAdjoints, Tapes
 from .writes import WriteAdjoints, WriteLog

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import ir
-from ..adjoint.naming import Namer
+from ..naming import Namer
 from ..errors import UnsupportedSyntaxError
 from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
