@@ -36,4 +36,3 @@ class Namer:
     def adjoint(self, name: str) -> str:
         """The name of the gradient with respect to `name`."""
         return self.fresh(f"d_{name}")
-

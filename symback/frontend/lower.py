@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import ir
-from ..naming import Namer
 from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
 from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from ..rules.functions import power
