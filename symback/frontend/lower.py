@@ -223,8 +223,9 @@ class Lowerer(
         operands = Operands()
         val = self.value(node, operands, target)
         existing = operands.name_of(val.expr)
-        if existing is not None:
-            return existing
+        if existing is not None and isinstance(val.code, ast.Name):
+            return existing  # (an expression SymPy folds to an operand, `(x + c) - c` or
+            # `np.sqrt(x)**2`, is still computed as written: its value is the user's)
         name = target or self.temp()
         self.emit_elementwise(name, val, operands)
         return name
