@@ -40,7 +40,7 @@ def show(report: Report, seconds: float, out=sys.stdout) -> None:
     if report.refusals:
         print("refusals:", file=out)
         for message, n in sorted(report.refusals.items(), key=lambda kv: -kv[1]):
-            print(f"  {n:5d}  {message}", file=out)
+            print(f"  {n:5d}  {message}  (--only {report.refused_example[message]})", file=out)
     print("slowest generations (value_and_grad's first call):", file=out)
     for t, kind, seed, size in sorted(report.timings, reverse=True)[:5]:
         print(f"  {t:7.2f} s  --only {kind}:{seed}:{size}", file=out)

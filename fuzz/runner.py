@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 import resource
 import time
 from dataclasses import dataclass, field
@@ -89,8 +90,14 @@ class Report:
     counts: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)
     refusals: dict = field(default_factory=dict)  # first line of the message -> count
+    refused_example: dict = field(default_factory=dict)  # ... -> the first program refused so
     timings: list = field(default_factory=list)  # (seconds to generate, kind, seed, size)
     slowest_made: list = field(default_factory=list)  # (seconds to draw the program, ...)
+
+
+def refusal_kind(message: str) -> str:
+    """A refusal's message without its names and line numbers, to count refusals by kind."""
+    return re.sub(r"line \d+", "line N", re.sub(r"`[^`]*`", "`.`", message))
 
 
 def minimise(
@@ -135,7 +142,9 @@ def run(jobs, timeout: float, log=print, cut: bool = True) -> Report:
             report.timings.append((outcome.seconds, kind, seed, size))
             report.slowest_made.append((made, kind, seed, size))
             if outcome.status == "refused":
-                report.refusals[outcome.detail] = report.refusals.get(outcome.detail, 0) + 1
+                reason = refusal_kind(outcome.detail)
+                report.refusals[reason] = report.refusals.get(reason, 0) + 1
+                report.refused_example.setdefault(reason, f"{kind}:{seed}:{size}")
             if outcome.status in ("wrong", "crash", "hang"):
                 failure = Failure(kind, seed, size, outcome, source)
                 if cut:
