@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .scalar import functions, interval
+from .functions import functions, interval
 
 # (template, operand shapes wanted): {A} {B} are operands, {n} A's leading length
 SQUARE = lambda d: lambda v: np.ndim(v) == 2 and v.shape[0] == v.shape[1]  # noqa: E731
@@ -100,7 +100,7 @@ def table_call(drawer) -> bool:
     args, checks, uses = [], [], {A}
     for i in range(arity):
         lo, hi = interval(fn.row, i)
-        X = A if i == 0 else drawer.pick(lambda v: _fits(np.shape(drawer.env[A]), np.shape(v)))
+        X = A if i == 0 else drawer.pick(lambda v: broadcasts(np.shape(drawer.env[A]), np.shape(v)))
         uses.add(X)
         if fn.row.domain[i] == (0.0, 0.0):
             args.append(f"{X} > 0.2")
@@ -119,9 +119,30 @@ def table_call(drawer) -> bool:
     return drawer.accept([f"{t} = {fn.text}({', '.join(args)})"], t, uses, checks)
 
 
-def _fits(a: tuple, b: tuple) -> bool:
+def broadcasts(a: tuple, b: tuple) -> bool:
+    """Whether shapes a and b broadcast together."""
     try:
         np.broadcast_shapes(a, b)
     except ValueError:
         return False
     return True
+
+
+def gap(a, axis):
+    """The smallest distance between the extreme and the runner-up along axis."""
+    a = np.asarray(a)
+    if axis is None:
+        a, axis = a.reshape(-1), 0
+    if a.shape[axis] < 2:
+        return np.inf
+    s = np.sort(a, axis=axis)
+    top = np.take(s, [-1], axis) - np.take(s, [-2], axis)
+    bottom = np.take(s, [1], axis) - np.take(s, [0], axis)
+    return min(top.min(), bottom.min())
+
+
+def spread(a, axis):
+    """np.std along axis, or inf over one element (where std is constant, not kinked)."""
+    a = np.asarray(a)
+    count = a.size if axis is None else a.shape[axis]
+    return np.inf if count < 2 else np.min(np.std(a, axis=axis))

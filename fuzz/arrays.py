@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from . import array_ops
+from .array_ops import broadcasts, gap, spread
 from .program import Program
 
 LIMIT = 1e3  # every array value stays below this in magnitude
@@ -114,7 +115,7 @@ class Drawer:
         text = "\n".join(lines)
         try:
             for check in checks:
-                if np.min(eval(check, {**self.env, "_gap": _gap, "_spread": _spread})) <= GAP:
+                if np.min(eval(check, {**self.env, "_gap": gap, "_spread": spread})) <= GAP:
                     return False
             if probe is not None:
                 seen = self.run(["_seen = []", probe])["_seen"]
@@ -162,7 +163,7 @@ class Drawer:
 
     def _binary(self) -> bool:
         A = self.pick()
-        B = self.pick(lambda v: _broadcasts(np.shape(self.env[A]), np.shape(v)))
+        B = self.pick(lambda v: broadcasts(np.shape(self.env[A]), np.shape(v)))
         text, check = self.rng.choice(BINARY)
         t, c = self.fresh(), self.const()
         if self.rng.random() < 0.15:
@@ -294,7 +295,7 @@ class Drawer:
         shape, T = np.shape(self.env[A]), self.rng.randint(2, 4)
         h, acc, t, c = self.fresh("h"), self.fresh("acc"), self.fresh(), self.const()
         out = self.fresh("y")
-        B = self.pick(lambda v: _broadcasts(shape, np.shape(v)))
+        B = self.pick(lambda v: broadcasts(shape, np.shape(v)))
         steps = [
             f"{h} = np.tanh({h} * {c} + {B})",
             f"{h} = {h} + 0.1 * np.sin({h}) * {B}",
@@ -309,9 +310,7 @@ class Drawer:
             f"if {acc} > {c}:\n    {acc} = {acc} - np.sum({h})",
         ]
         Bs = self.pick(
-            lambda v: np.ndim(v) >= 1
-            and np.shape(v)[0] >= T
-            and _broadcasts(shape, np.shape(v)[1:])
+            lambda v: np.ndim(v) >= 1 and np.shape(v)[0] >= T and broadcasts(shape, np.shape(v)[1:])
         )
         if Bs is not None:
             steps.append(f"{h} = 0.5 * {h} + {Bs}[k]")
@@ -353,34 +352,6 @@ class Drawer:
             f"    {t} = " + no.format(A=B, c=c),
         ]
         return self.accept(["\n".join(lines)], t, {A, B}, [f"np.abs({test} - {c})"])
-
-
-def _broadcasts(a: tuple, b: tuple) -> bool:  # noqa: D103
-    try:
-        np.broadcast_shapes(a, b)
-    except ValueError:
-        return False
-    return True
-
-
-def _gap(a, axis):
-    """The smallest distance between the extreme and the runner-up along axis."""
-    a = np.asarray(a)
-    if axis is None:
-        a, axis = a.reshape(-1), 0
-    if a.shape[axis] < 2:
-        return np.inf
-    s = np.sort(a, axis=axis)
-    top = np.take(s, [-1], axis) - np.take(s, [-2], axis)
-    bottom = np.take(s, [1], axis) - np.take(s, [0], axis)
-    return min(top.min(), bottom.min())
-
-
-def _spread(a, axis):
-    """np.std along axis, or inf over one element (where std is constant, not kinked)."""
-    a = np.asarray(a)
-    count = a.size if axis is None else a.shape[axis]
-    return np.inf if count < 2 else np.min(np.std(a, axis=axis))
 
 
 def program(seed: int, size: int, name: str = "f") -> Program:

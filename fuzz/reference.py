@@ -10,7 +10,7 @@ STEP = 1e-30  # the complex step: no cancellation, so it can be tiny
 
 
 def _complex_step(program: Program) -> list[float]:
-    from .scalar import complex_namespace
+    from .functions import complex_namespace
 
     space: dict = {}
     exec(compile(program.source, f"<complex {program.name}>", "exec"), space)

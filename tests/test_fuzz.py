@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 import symback
-from fuzz import scalar
+from fuzz import functions, scalar
 from fuzz.reference import _complex_step, _richardson
 from fuzz.runner import run
 from symback.rules import elementwise
@@ -18,7 +18,9 @@ from symback.rules import elementwise
 
 def _called(source: str) -> set[str]:
     return {
-        f.text for f in scalar.functions() if re.search(rf"(?<![\w.]){re.escape(f.text)}\(", source)
+        f.text
+        for f in functions.functions()
+        if re.search(rf"(?<![\w.]){re.escape(f.text)}\(", source)
     }
 
 
@@ -35,10 +37,10 @@ def test_scalar_programs_are_deterministic_and_finite():
 def test_scalar_programs_reach_every_function_of_the_table_in_every_spelling():
     called = set().union(*(_called(scalar.program(seed, 40).source) for seed in range(60)))
     spellings = {name for row in elementwise.ELEMENTWISE_TABLE for name in row.names}
-    assert {f.qualified for f in scalar.functions()} == {
-        n for n in spellings if scalar._resolve(n) is not None
+    assert {f.qualified for f in functions.functions()} == {
+        n for n in spellings if functions._resolve(n) is not None
     }
-    assert called == {f.text for f in scalar.functions()}
+    assert called == {f.text for f in functions.functions()}
     assert any(f.startswith("math.") for f in called) and any(f.startswith("np.") for f in called)
 
 
