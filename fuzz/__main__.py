@@ -21,7 +21,11 @@ def sizes(spec: str, seed: int, kind: str) -> int:
 def jobs(args) -> list[tuple[str, int, int]]:
     if args.only:
         kind, seed, size = args.only.split(":")
-        return [(kind, int(seed), int(size))]
+        cut = None
+        if args.cut:
+            how, k = args.cut.split(":")
+            cut = (how, int(k))
+        return [(kind, int(seed), int(size), cut)]
     out = [
         ("scalar", args.seed + i, sizes(args.size, args.seed + i, "scalar"))
         for i in range(args.scalar)
@@ -51,8 +55,13 @@ def show(report: Report, seconds: float, out=sys.stdout) -> None:
         print(
             f"\n== {f.outcome.status}: python -m fuzz --only {f.kind}:{f.seed}:{f.size}", file=out
         )
-        if f.prefix is not None:
-            print(f"   (cut to the statements statement {f.prefix} needs)", file=out)
+        if f.cut is not None:
+            how, k = f.cut
+            print(
+                f"   (cut: {'what statement' if how == 'prefix' else 'statements 0 to'} {k}"
+                f"{' needs' if how == 'prefix' else ''}; --cut {how}:{k})",
+                file=out,
+            )
         print(f.outcome.detail.rstrip(), file=out)
         lines = f.source.splitlines()
         print("\n".join(lines[:80] + (["    ..."] if len(lines) > 80 else [])), file=out)
@@ -68,6 +77,7 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per program")
     parser.add_argument("--only", help="one program, KIND:SEED:SIZE (as failures print)")
     parser.add_argument("--no-cut", action="store_true", help="do not cut failures down")
+    parser.add_argument("--cut", help="with --only: check this cut, truncated:K or prefix:K")
     parser.add_argument("--print", action="store_true", help="print the programs, check nothing")
     args = parser.parse_args(argv)
     if args.print:

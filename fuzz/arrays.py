@@ -387,5 +387,5 @@ def program(seed: int, size: int, name: str = "f") -> Program:
         header=HEADER,
         kind="arrays",
         defs=drawer.defs,
-        extra={"result_of": lambda names: f"np.sum({names[0]})"},
+        extra={"result_of": lambda names: " + ".join(f"np.sum({n})" for n in names)},
     )
