@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import time
 
 from .runner import Report, run
 
-STATUSES = ("correct", "wrong", "crash", "refused", "hang")
+STATUSES = ("correct", "wrong", "crash", "refused", "hang", "unchecked")
 
 
-def sizes(spec: str, seed: int, kind: str) -> int:
-    """A size drawn from "LO-HI" (or exactly "N"), deterministically for the seed."""
+def sizes(spec: str, seed: int, kind: str, log: bool = False) -> int:
+    """A size drawn from "LO-HI" (or exactly "N"), deterministically for the seed; with
+    `log`, log-uniformly (as many programs of 10-100 statements as of 100-1,000)."""
     lo, _, hi = spec.partition("-")
-    return random.Random(f"{kind}:{seed}").randint(int(lo), int(hi or lo))
+    lo, hi = int(lo), int(hi or lo)
+    rng = random.Random(f"{kind}:{seed}")
+    return round(math.exp(rng.uniform(math.log(lo), math.log(hi)))) if log else rng.randint(lo, hi)
 
 
 def jobs(args) -> list[tuple[str, int, int]]:
@@ -27,11 +31,11 @@ def jobs(args) -> list[tuple[str, int, int]]:
             cut = (how, int(k))
         return [(kind, int(seed), int(size), cut)]
     out = [
-        ("scalar", args.seed + i, sizes(args.size, args.seed + i, "scalar"))
+        ("scalar", args.seed + i, sizes(args.size, args.seed + i, "scalar", args.log))
         for i in range(args.scalar)
     ]
     out += [
-        ("arrays", args.seed + i, sizes(args.array_size, args.seed + i, "arrays"))
+        ("arrays", args.seed + i, sizes(args.array_size, args.seed + i, "arrays", args.log))
         for i in range(args.arrays)
     ]
     return out
@@ -74,6 +78,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the first program")
     parser.add_argument("--size", default="10-60", help="scalar statements: N or LO-HI")
     parser.add_argument("--array-size", default="3-12", help="array statements: N or LO-HI")
+    parser.add_argument("--log", action="store_true", help="draw sizes log-uniformly")
+    parser.add_argument(
+        "--value-only", action="store_true", help="check value_and_grad only, not also grad"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per program")
     parser.add_argument("--only", help="one program, KIND:SEED:SIZE (as failures print)")
     parser.add_argument("--no-cut", action="store_true", help="do not cut failures down")
@@ -87,7 +95,7 @@ def main(argv=None) -> int:
             print(make(*job).source)
         return 0
     start = time.monotonic()
-    report = run(jobs(args), args.timeout, cut=not args.no_cut)
+    report = run(jobs(args), args.timeout, cut=not args.no_cut, plain_too=not args.value_only)
     show(report, time.monotonic() - start)
     bad = sum(report.counts.get(s, 0) for s in ("wrong", "crash", "hang"))
     return 1 if bad else 0

@@ -12,14 +12,15 @@ import numpy as np
 import symback
 
 from .program import Program
-from .reference import reference_gradient
+from .reference import Unavailable, reference_gradient
 
 RTOL = 1e-6
 
 
 @dataclass
 class Outcome:
-    """What happened to one program: status is correct, wrong, crash, refused or hang."""
+    """What happened to one program: correct, wrong, crash, refused, hang, or unchecked (no
+    reference could be computed)."""
 
     status: str
     seconds: float = 0.0  # generation and first call of value_and_grad
@@ -64,7 +65,12 @@ def check(program: Program, plain_too: bool = True) -> Outcome:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         own = fn(*program.point)
-        want, tolerance = reference_gradient(program, fn)
+        try:
+            want, tolerance = reference_gradient(program, fn)
+        except Unavailable as why:
+            return Outcome("unchecked", seconds, str(why))
+        except Exception:  # the fuzzer's own bug (its program or reference): say so
+            return Outcome("unchecked", seconds, traceback.format_exc(limit=-4))
     if not _same_value(value, own):
         return Outcome(
             "wrong", seconds, f"value_and_grad's value {value!r} != the function's {own!r}"

@@ -55,15 +55,20 @@ class Worker:
             )
             self.process.start()
         self.conn.send(job)
-        if self.conn.poll(timeout):
-            try:
-                return self.conn.recv()
-            except EOFError:
-                pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.conn.poll(min(1.0, max(0.0, deadline - time.monotonic()))):
+                try:
+                    return self.conn.recv()
+                except EOFError:
+                    break
+            if not self.process.is_alive():
+                break
+        else:
             self.stop()
-            return Outcome("crash", timeout, "the worker process died (memory limit?)"), 0.0, ""
+            return Outcome("hang", timeout, f"no answer within {timeout:g} s"), 0.0, ""
         self.stop()
-        return Outcome("hang", timeout, f"no answer within {timeout:g} s"), 0.0, ""
+        return Outcome("crash", 0.0, "the worker process died (memory limit?)"), 0.0, ""
 
     def stop(self) -> None:
         if self.process is not None:

@@ -134,8 +134,8 @@ def _sample(jobs: list, most_refused: float) -> None:
 
 
 def test_a_fixed_seed_sample_of_scalar_programs_is_all_correct():
-    jobs = [("scalar", seed, 10 + seed % 41) for seed in range(120)]
-    _sample(jobs + [("scalar", 90_000, 1000)], most_refused=0.0)
+    jobs = [("scalar", seed, 10 + seed % 51) for seed in range(150)]
+    _sample(jobs + [("scalar", 90_000, 1000), ("scalar", 90_001, 1000)], most_refused=0.0)
 
 
 def test_a_fixed_seed_sample_of_array_programs_is_all_correct():
