@@ -15,8 +15,8 @@ import sympy as sp
 
 from ..backend.printer import print_template
 from ..errors import SymbackInternalError
-from ..rules import symbols
-from ..rules.functions import Sigmoid
+from ..ops import symbols
+from ..ops.functions import Sigmoid
 from .stable import guard_unselected, logaddexp_as_sigmoid, stable_forms, trustworthy
 
 

@@ -14,7 +14,7 @@ import numpy
 
 from .. import ir
 from ..backend.printer import print_code, print_index
-from ..rules.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
+from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
 
 # Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
 SHAPE_CALLS = frozenset({"len", "int", "min", "max"})

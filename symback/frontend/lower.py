@@ -15,9 +15,9 @@ import sympy as sp
 from .. import ir
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
-from ..rules.arrays import PRIMITIVES
-from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
-from ..rules.functions import power
+from ..ops.arrays import PRIMITIVES
+from ..ops.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
+from ..ops.functions import power
 from .arrays import SHAPE_CALLS, ArrayLowering
 from .calls import CallInlining
 from .control import ControlFlow, tail_returns

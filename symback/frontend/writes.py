@@ -13,7 +13,7 @@ import ast
 
 from .. import ir
 from ..backend.printer import print_code, print_index
-from ..rules import symbols
+from ..ops import symbols
 
 # `y op= v` written as the write `y[...] op v`; other operators read the element first.
 WRITE_OPERATORS = {ast.Add: "+=", ast.Sub: "-="}
