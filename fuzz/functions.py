@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from symback.rules.elementwise import ELEMENTWISE_TABLE, Elementwise
+from symback.ops.elementwise import ELEMENTWISE_TABLE, Elementwise
 
 OPEN = 3.0  # an end of a table row's sampling interval at or past +-3 means "unbounded"
 
