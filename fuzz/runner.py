@@ -164,6 +164,9 @@ def run(jobs, timeout: float, log=print, cut: bool = True, plain_too: bool = Tru
                         failure.cut, failure.source = how, small
                 report.failures.append(failure)
                 log(f"{outcome.status}: {kind} seed {seed} size {size}")
+            done = sum(report.counts.values())
+            if done % 100 == 0:
+                log(f"[{done}] " + ", ".join(f"{n} {s}" for s, n in sorted(report.counts.items())))
     finally:
         worker.close()
     return report
