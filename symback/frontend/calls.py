@@ -13,7 +13,7 @@ import inspect
 
 from ..errors import UnknownFunctionError, UnsupportedSyntaxError
 from . import fence
-from .resolve import Namespace, Resolved
+from .resolve import Resolved, namespace_of
 from .source import function_source
 from .static import Opaque, StaticFunction
 
@@ -28,8 +28,7 @@ class CallInlining:
         """(source, def node, namespace) of a user function, live or read from a file."""
         if inspect.isfunction(value):
             fn, source, fdef = function_source(value)
-            closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
-            return source, fdef, Namespace(fn.__globals__, closure)
+            return source, fdef, namespace_of(fn)
         return value.source, value.fdef, value.namespace  # a frontend.static.StaticFunction
 
     def inline_call(self, node: ast.Call, value) -> str | tuple[str, ...]:
