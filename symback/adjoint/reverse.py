@@ -21,6 +21,7 @@ from .. import ir
 from ..backend.helpers import HELPERS
 from ..backend.printer import is_number, print_code
 from ..errors import Place, SymbackError
+from ..naming import Namer
 from ..optimize.shifts import shift_free
 from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from ..rules.elementwise import BUILTIN_SPELLING as BUILTINS
@@ -28,7 +29,6 @@ from ..rules.elementwise import MATH_SPELLING
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .known import KnownShapes, joined, union
-from .naming import Namer
 from .shapes import Shape, kept_dims, scalars_first, sum_to
 from .stacks import StackAdjoints, Tapes
 from .writes import WriteAdjoints, WriteLog
