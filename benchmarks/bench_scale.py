@@ -309,9 +309,9 @@ def _run_worker(n: int, args, mode: str = "time") -> dict:
         os.makedirs(args.profile_dir, exist_ok=True)
         cmd += ["--profile-out", os.path.join(args.profile_dir, f"gen_{n}.prof")]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        raise SystemExit(f"worker for {n} statements failed (exit {proc.returncode})")
+    if proc.returncode != 0:  # symback failed on the program: a FAIL line, not the end
+        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {"statements": n, "failed": f"exit {proc.returncode}: {last}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -352,7 +352,7 @@ def print_table(results: dict[int, dict]) -> list[tuple[str, bool]]:
     head = (
         f"{'stmts':>6} {'fn lines':>8} {'gen lines':>9} {'ratio':>6} {'black lines':>11} "
         f"{'ratio':>6} {'gen s':>7} {'cpu s':>7} {'gc s':>6} {'black s':>7} "
-        f"{'fwd call':>9} {'grad call':>9} {'grad/fwd':>8} {"ref err":>8}"
+        f"{'fwd call':>9} {'grad call':>9} {'grad/fwd':>8} {'ref err':>8}"
     )
     print(head)
     print("-" * len(head))
@@ -375,9 +375,7 @@ def print_table(results: dict[int, dict]) -> list[tuple[str, bool]]:
     print(
         "  black: g.source (black-formatted, timed on first read); fn lines: def + body + return;"
     )
-    print(
-        "  fwd/grad call: fastest single call; ref err: worst relative error vs the reference."
-    )
+    print("  fwd/grad call: fastest single call; ref err: worst relative error vs the reference.")
     first = next(iter(results.values()))
     print(
         f"import symback: {first['import_seconds']:.2f} s (not included in gen s); runs per size: "
@@ -530,20 +528,26 @@ def main(argv=None) -> int:
     results: dict[int, dict] = {}
     for k in range(args.repeat):  # interleaved, so that a slow spell on the machine hits every size
         for n in args.sizes:
+            if "failed" in results.get(n, [{}])[0]:
+                continue
             run = _run_worker(n, args)
             results.setdefault(n, []).append(run)
             print(
-                f"  run {k + 1}: {n:>6} statements, {run['seconds']:.3f} s",
+                f"  run {k + 1}: {n:>6} statements, {run.get('seconds', math.nan):.3f} s",
                 file=sys.stderr,
                 flush=True,
             )
-    results = {n: _median_runs(runs) for n, runs in results.items()}
+    failed = {n: runs[0]["failed"] for n, runs in results.items() if "failed" in runs[0]}
+    results = {n: _median_runs(runs) for n, runs in results.items() if n not in failed}
     print()
-    verdicts = print_table(results)
+    verdicts = print_table(results) if results else []
+    for n, reason in sorted(failed.items()):
+        verdicts.append((f"{n} statements: symback.grad failed ({reason})", False))
+        print(f"FAIL  {verdicts[-1][0]}")
     if args.stages:
-        print_stages({n: _run_worker(n, args, "stages") for n in args.sizes})
+        print_stages({n: _run_worker(n, args, "stages") for n in results})
     if args.profile:
-        for n in args.sizes:
+        for n in results:
             _run_worker(n, args, "profile")
             print_profile(os.path.join(args.profile_dir, f"gen_{n}.prof"), n, args.top)
     if args.json:
