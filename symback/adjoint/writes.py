@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .. import ir
 from ..frontend.stale import memory_groups
-from ..rules import symbols
+from ..ops import symbols
 
 
 @dataclass
