@@ -9,7 +9,7 @@ from symback.frontend import core
 
 FRONTEND = Path(symback.frontend.lower.__file__).parent
 # What the frontend may import from the rest of symback: the levels below it.
-BELOW = {"symback.errors", "symback.ir", "symback.naming", "symback.rules"}
+BELOW = {"symback.errors", "symback.ir", "symback.naming", "symback.ops"}
 
 
 def _imports(path: Path) -> set[str]:

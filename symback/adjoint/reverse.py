@@ -23,9 +23,9 @@ from ..backend.printer import is_number, print_code, print_index
 from ..errors import Place, SymbackError
 from ..naming import Namer
 from ..optimize.shifts import shift_free
-from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
-from ..rules.elementwise import BUILTIN_SPELLING as BUILTINS
-from ..rules.elementwise import MATH_SPELLING
+from ..ops.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
+from ..ops.elementwise import BUILTIN_SPELLING as BUILTINS
+from ..ops.elementwise import MATH_SPELLING
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .known import KnownShapes, joined, union
@@ -46,11 +46,11 @@ class Term:
     uses: frozenset[str]
     is_sum: bool = False
     wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
-    scatter: tuple[str, str, str | None] | None = None  # see rules.arrays.Contribution
+    scatter: tuple[str, str, str | None] | None = None  # see ops.arrays.Contribution
     actual: Shape | None = None  # specialised: the shape it is held at (None: its operand's)
-    outer: tuple[str, str] | None = None  # see rules.arrays.Contribution
+    outer: tuple[str, str] | None = None  # see ops.arrays.Contribution
     mutable: bool = False  # a written array's adjoint, which only this term holds (writes.py)
-    view: bool = False  # may be a view of another array (see rules.arrays.Contribution)
+    view: bool = False  # may be a view of another array (see ops.arrays.Contribution)
 
     @property
     def bare(self) -> bool:

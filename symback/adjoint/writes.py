@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from .. import ir
 from ..backend.printer import print_code, print_index
 from ..frontend.stale import memory_groups
-from ..rules import symbols
+from ..ops import symbols
 
 
 @dataclass

@@ -13,7 +13,7 @@ import copy
 import numpy
 
 from .. import ir
-from ..rules.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
+from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
 from . import core, integers, outside
 from .core import handler
 from .state import Lowering

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from ..rules import symbols
+from ..ops import symbols
 from . import arrays, core, integers, outside
 from .state import Lowering
 
