@@ -89,3 +89,9 @@ class ArrayPrimitive:
     # that an element write into either changes the other: frontend/stale.py refuses a read
     # of it after such a write. None: the result is always a new array.
     view: int | None = None
+    # With no `axis`, the result is a number whatever the operand's shape (np.sum, np.std,
+    # not np.linalg.det of a stack of matrices): the output needs no check of its shape.
+    scalar: bool = False
+    # The adjoint sends the upstream back unchanged (or times a constant) along the reduced
+    # axes: where shapes are known, the sweep leaves that spread to broadcasting.
+    spread_by_broadcasting: bool = False
