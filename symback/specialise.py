@@ -21,7 +21,6 @@ import numpy
 
 from . import ir
 from .backend.load import load
-from .ops.arrays import PRIMITIVES_BY_OP
 from .pipeline import Generated, probe, specialise
 
 GENERAL = "_symback_general"  # the general path, in a specialised function's namespace
@@ -92,9 +91,7 @@ def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[st
         if isinstance(s, ir.Primitive):
             if s.op == "custom":
                 continue
-            # the arrays need their shapes; the rest (an index, a shape) their values
-            count = PRIMITIVES_BY_OP[s.op].arrays or dict(s.params).get("count", len(s.operands))
-            arrays = set(s.operands[:count])
+            arrays = set(s.operands[:1]) if s.op in ("getitem", "gather") else set(s.operands)
             if arrays <= shaped and reads - arrays <= valued:
                 shaped.add(s.target)
             continue
