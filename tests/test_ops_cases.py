@@ -3,9 +3,6 @@ one element, views read after an element write, einsum with `...` anywhere."""
 
 from __future__ import annotations
 
-import itertools
-import warnings
-
 import numpy as np
 import pytest
 
