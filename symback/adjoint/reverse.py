@@ -19,7 +19,7 @@ import numpy
 
 from .. import ir
 from ..backend.helpers import HELPERS
-from ..backend.printer import is_number, print_code
+from ..backend.printer import is_number, print_code, print_index
 from ..errors import Place, SymbackError
 from ..naming import Namer
 from ..optimize.shifts import shift_free
@@ -402,7 +402,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         if stmt.op == "custom":
             return self.custom(stmt, upstream)
         row = PRIMITIVES_BY_OP[stmt.op]
-        params = dict(stmt.params)
+        params = printed_params(stmt.params)
         arrays = stmt.operands[: row.arrays or dict(stmt.params).get("count", len(stmt.operands))]
         shapes = tuple(self.shapes[a] for a in arrays) if self.known(stmt) else None
         context = Context(upstream, arrays, stmt.target, params, params.get("index", ""), shapes)
@@ -577,3 +577,16 @@ def reverse(
     `floating`: the values known to be floats or float arrays). The adjoints of the `fresh`
     values are written without reading those values."""
     return _Backward(fn, wrt, names, shapes, float64, fresh, floating).run()
+
+
+def printed_params(params) -> dict:
+    """A primitive's static arguments as its adjoint rule reads them: the index (as a value,
+    `np.s_[...]`), the subscript (between brackets) and pass-through code printed."""
+    out = dict(params)
+    if "index" in out:
+        out["index"] = print_code(out["index"])
+    if "subscript" in out:
+        out["subscript"] = print_index(out["subscript"])
+    if "extra" in out:
+        out["extra"] = tuple(print_code(c) for c in out["extra"])
+    return out

@@ -20,6 +20,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .. import ir
+from ..backend.printer import print_code, print_index
 from ..frontend.stale import memory_groups
 from ..ops import symbols
 
@@ -42,13 +43,14 @@ class WriteLog:
         """Log the elements, write, and name the written array by its new SSA name."""
         if self.replay:
             return [ir.Line(s.target, s.array, frozenset({s.array}), s.line)]
-        element = f"{s.array}[{s.subscript}]"
+        element = f"{s.array}[{print_index(s.index)}]"
+        index = print_code(s.index_value(self.np))
         index_uses = frozenset(s.index_operands) | {s.array}
         checked = ", differentiated=True" if s.target in self.differentiated else ""
-        log = f"{self.log_write}({self.log}, {s.array}, {s.index}{checked})"
+        log = f"{self.log_write}({self.log}, {s.array}, {index}{checked})"
         write = f"{element} {s.op} {s.value}"
         if s.op == "add.at":
-            write = f"{self.np}.add.at({s.array}, {s.index}, {s.value})"
+            write = f"{self.np}.add.at({s.array}, {index}, {s.value})"
         return [
             ir.Line(self.log, log, index_uses | {self.log}, s.line, True),
             ir.Line(s.array, write, index_uses | {s.value}, s.line, True),
@@ -145,7 +147,7 @@ class WriteAdjoints:
         self.lines.append(ir.Line(log, undo, frozenset({log}), stmt.line, True, effect=True))
         if adjoint is None:
             return
-        element = f"{adjoint}[{stmt.subscript}]"
+        element = f"{adjoint}[{print_index(stmt.index)}]"
         uses = frozenset(stmt.index_operands) | {adjoint}
         if stmt.value in self.active:  # summed back to v's shape: v may have been broadcast
             self.helpers.add("unbroadcast")
