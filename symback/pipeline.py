@@ -195,7 +195,7 @@ def _read_by(lines, names: set[str]) -> set[str]:
     """Which of `names` the lines read (a line defining a name does not count for it)."""
     read: set[str] = set()
     for line in lines:
-        read |= (line.uses - line.targets) & names
+        read |= (line.reads - line.targets) & names
     return read
 
 

@@ -8,14 +8,17 @@ assigned in both branches (zeros where a branch sends nothing).
 
 from __future__ import annotations
 
-from .. import ir
+import ast
+
+from .. import code, ir
+from .known import joined
 
 
 class BranchAdjoints:
     """Methods of the backward walk for `if` statements (see the module docstring)."""
 
     def branches(self, stmt: ir.If) -> None:
-        from .reverse import Term
+        from .reverse import Term, named
 
         seeds_then: dict = {}
         seeds_else: dict = {}
@@ -25,9 +28,9 @@ class BranchAdjoints:
                 continue
             if merged in self.buffers:  # a written array: its branches update it in place
                 adjoint = self.owned(merged, terms, stmt.line, self.lines)
+                term = named(adjoint, mutable=True)
             else:
-                adjoint = self.close(merged, terms, stmt.line)
-            term = Term(adjoint, frozenset({adjoint}), mutable=merged in self.buffers)
+                term = Term(self.close(merged, terms, stmt.line))
             if a in self.active:
                 seeds_then.setdefault(a, []).append(term)
             if b in self.active:
@@ -48,14 +51,13 @@ class BranchAdjoints:
                     self.owned(outer, out.get(outer, []), stmt.line, lines, name=name)
                     continue
                 if outer in out:
-                    text = self.sum_text(outer, out[outer], owned=True)
-                    uses = frozenset().union(*(t.uses for t in out[outer]))
+                    value = self.sum_of(outer, out[outer], owned=True)
                 else:
-                    text, uses = self.zeros(outer), frozenset({outer})
-                lines.append(ir.Line(name, text, uses, stmt.line))
-            term = Term(name, frozenset({name}), mutable=outer in self.buffers)
-            self.terms.setdefault(outer, []).append(term)
-        self.lines.append(ir.Block(f"if {stmt.cond}", tuple(then_lines), tuple(else_lines)))
+                    value = self.zeros(outer)
+                lines.append(code.assign(name, value, stmt.line))
+            self.terms.setdefault(outer, []).append(named(name, outer in self.buffers))
+        test = code.name(stmt.cond)
+        self.lines.append(code.If(test=test, body=tuple(then_lines), orelse=tuple(else_lines)))
 
     def block(self, stmts, seeds: dict):
         """Walk `stmts` backwards from `seeds`; (its lines, the terms it sends outside)."""
@@ -80,7 +82,7 @@ class LoopAdjoints:
     """
 
     def loop(self, loop: ir.Loop) -> None:
-        from .reverse import Term, counted, loop_header
+        from .reverse import counted, loop_block, named
 
         stacks = self.stacks.get(id(loop))
         carried = [(b, e, end) for b, e, end in loop.carried if e in self.active]
@@ -95,18 +97,17 @@ class LoopAdjoints:
             if entry in self.buffers:  # a written array: the body updates its adjoint in place
                 self.owned(entry, terms or [], loop.line, before_lines, name=name)
                 continue
-            text = self.sum_text(entry, terms, owned=True) if terms else self.zeros(entry)
-            before_lines.append(ir.Line(name, text, frozenset({entry}) | _uses(terms), loop.line))
+            value = self.sum_of(entry, terms, owned=True) if terms else self.zeros(entry)
+            before_lines.append(code.assign(name, value, loop.line))
         seeds: dict = {}
         for _, entry, end in carried:
-            seed = Term(
-                adjoints[entry], frozenset({adjoints[entry]}), mutable=entry in self.buffers
-            )
-            seeds.setdefault(end, []).append(seed)
+            seeds.setdefault(end, []).append(named(adjoints[entry], entry in self.buffers))
         self.enter_loop(loop)
         body_lines, escaping = self.block(loop.body, seeds)
         entries = [e for _, e, _ in loop.carried]
-        restore = [ir.Line(e, f"{s}.pop()", frozenset({s}), loop.line) for e, s in stacks.items()]
+        restore = [
+            code.assign(e, code.call(code.attr(s, "pop")), loop.line) for e, s in stacks.items()
+        ]
         iteration = restore + self.replay(loop) + body_lines
         updates = []  # the carried adjoints for the previous iteration, assigned together last
         for _, entry, _ in carried:
@@ -114,41 +115,38 @@ class LoopAdjoints:
             if entry in self.buffers:  # added into in place; the same array next iteration
                 self.owned(entry, terms or [], loop.line, iteration, name=adjoints[entry])
                 continue
-            text = self.sum_text(entry, terms, owned=True) if terms else self.zeros(entry)
-            updates.append((adjoints[entry], text, _uses(terms)))
+            value = self.sum_of(entry, terms, owned=True) if terms else self.zeros(entry)
+            updates.append((adjoints[entry], value))
         for outer in sorted(escaping):
             total = self.loop_total(outer)
             iteration += self.accumulate(total, outer, escaping[outer], loop.line)
         for outer, total in sorted(self.leave_loop().items()):
-            before_lines.append(ir.Line(total, self.zeros(outer), frozenset({outer}), loop.line))
-            self.terms.setdefault(outer, []).append(Term(total, frozenset({total})))
-        updates = [u for u in updates if u[0] != u[1]]  # `d = d`: unchanged across iterations
-        if updates:
-            targets = ", ".join(name for name, _, _ in updates)
-            texts = ", ".join(text for _, text, _ in updates)
-            uses = frozenset().union(*(u for _, _, u in updates))
-            iteration.append(ir.Line(targets, texts, uses, loop.line))
+            before_lines.append(code.assign(total, self.zeros(outer), loop.line))
+            self.terms.setdefault(outer, []).append(named(total))
+        # (`d = d`: unchanged across iterations)
+        updates = [u for u in updates if not (isinstance(u[1], ast.Name) and u[1].id == u[0])]
+        if len(updates) == 1:
+            iteration.append(code.assign(*updates[0], loop.line))
+        elif updates:
+            values = ast.Tuple([value for _, value in updates], ast.Load())
+            iteration.append(code.assign(tuple(n for n, _ in updates), values, loop.line))
         count = ""
         if counted(loop):  # bound before the loop: the stacks empty while it runs
             count = self.namer.fresh("iterations")
             first = next(iter(stacks.values()))
-            before_lines.append(ir.Line(count, f"len({first})", frozenset({first}), loop.line))
-        header = loop_header(loop, backward=True, count=count)
+            length = code.call("len", code.name(first))
+            before_lines.append(code.assign(count, length, loop.line))
+        block = loop_block(loop, tuple(iteration), backward=True, count=count)
         # The backward loop restores every iteration's carried values into the entry names;
         # keep the final ones, which lines after it may still read.
         kept = {e: self.namer.fresh(f"final_{e}") for e in entries}
-        before_lines += [ir.Line(k, e, frozenset({e}), loop.line) for e, k in kept.items()]
-        after = [ir.Line(e, k, frozenset({k}), loop.line) for e, k in kept.items()]
-        self.lines += before_lines + [ir.Block(header, tuple(iteration), (), loop.line)] + after
+        before_lines += [code.assign(k, code.name(e), loop.line) for e, k in kept.items()]
+        after = [code.assign(e, code.name(k), loop.line) for e, k in kept.items()]
+        self.lines += before_lines + [block] + after
         for before, entry, _ in carried:
             if before in self.active:  # (a constant start, s = 0.0, takes no gradient)
-                self.terms.setdefault(before, []).append(
-                    Term(
-                        adjoints[entry],
-                        frozenset({adjoints[entry]}),
-                        mutable=entry in self.buffers,
-                    )
-                )
+                term = named(adjoints[entry], entry in self.buffers)
+                self.terms.setdefault(before, []).append(term)
 
     # Each loop being walked: the names it defines, and the totals it owns (outer name ->
     # total), zeroed before its backward loop and sent to the outer name after it.
@@ -178,26 +176,16 @@ class LoopAdjoints:
 
     def accumulate(self, total: str, outer: str, terms, line) -> list:
         """`total += terms`, each iteration: an element read (x[t]) adds in place."""
-        np = self.names["np"]
         lines, rest = [], []
         for t in terms:
             if t.scatter is None:
                 rest.append(t)
                 continue
-            g, index, subscript = t.scatter
-            if subscript is not None:  # a basic index reads no element twice
-                text = f"{total}[{subscript}] += {g}"
-            else:
-                text = f"{np}.add.at({total}, {index}, {g})"
-            lines.append(ir.Line(total, text, t.uses | {total}, line, statement=True))
+            lines.append(self.add_at(total, t.scatter, line))
         if rest:
-            text = f"{total} + " + self.sum_text(outer, rest, owned=True)
-            lines.append(ir.Line(total, text, _uses(rest) | {total}, line))
+            added = joined([code.name(total), self.sum_of(outer, rest, owned=True)])
+            lines.append(code.assign(total, added, line))
         return lines
-
-
-def _uses(terms) -> frozenset[str]:
-    return frozenset().union(*(t.uses for t in terms)) if terms else frozenset()
 
 
 class ControlAdjoints(BranchAdjoints, LoopAdjoints):

@@ -12,14 +12,13 @@ import ast
 import copy
 import linecache
 import math
-import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy
 
-from .. import ir
+from .. import code, ir
 from ..backend.helpers import HELPERS
-from ..backend.printer import is_number, print_code
 from ..errors import Place, SymbackError
 from ..optimize.shifts import shift_free
 from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
@@ -27,38 +26,48 @@ from ..rules.elementwise import BUILTIN_SPELLING as BUILTINS
 from ..rules.elementwise import MATH_SPELLING
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
-from .known import KnownShapes, joined, union
+from .known import KnownShapes, joined
 from .naming import Namer
 from .shapes import Shape, kept_dims, scalars_first, sum_to
 from .stacks import StackAdjoints, Tapes
 from .writes import WriteAdjoints, WriteLog
 
-SEED = "1.0"
-
-_NUMPY_CALL = re.compile(r"\{np\}\.(\w+)")
-
 
 @dataclass(frozen=True)
 class Term:
-    """One term of an adjoint sum, as printed."""
+    """One term of an adjoint sum, as a tree."""
 
-    text: str
-    uses: frozenset[str]
+    expr: ast.expr
     is_sum: bool = False
     wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
-    scatter: tuple[str, str, str | None] | None = None  # see rules.arrays.Contribution
+    # see rules.arrays.Contribution: (g, the index as np.s_[...], the subscript or None)
+    scatter: tuple[ast.expr, ast.expr, ast.expr | None] | None = None
     actual: Shape | None = None  # specialised: the shape it is held at (None: its operand's)
-    outer: tuple[str, str] | None = None  # see rules.arrays.Contribution
+    outer: tuple[ast.expr, ast.expr] | None = None  # see rules.arrays.Contribution
     mutable: bool = False  # a written array's adjoint, which only this term holds (writes.py)
     view: bool = False  # may be a view of another array (see rules.arrays.Contribution)
 
     @property
     def bare(self) -> bool:
         """A name or a number: as cheap to repeat as to bind to a name."""
-        return not self.wrap and (self.text.isidentifier() or is_number(self.text))
+        return not self.wrap and code.is_bare(self.expr)
+
+    @property
+    def name(self) -> str | None:
+        """The name it is, if it is one."""
+        return self.expr.id if isinstance(self.expr, ast.Name) else None
+
+    @property
+    def uses(self) -> frozenset[str]:
+        return frozenset(code.names_in(self.expr))
 
 
-SEED_TERM = Term(SEED, frozenset())  # the output's adjoint: d output / d output = 1
+def named(adjoint: str, mutable: bool = False) -> Term:
+    """A term that is an adjoint's name."""
+    return Term(code.name(adjoint), mutable=mutable)
+
+
+SEED_TERM = Term(ast.Constant(1.0))  # the output's adjoint: d output / d output = 1
 
 
 def forward_lines(
@@ -81,7 +90,7 @@ def forward_lines(
         if isinstance(s, ir.If):
             then = forward_lines(s.then, stacks, kept, writes, tapes)
             orelse = forward_lines(s.orelse, stacks, kept, writes, tapes)
-            out.append(ir.Block(f"if {s.cond}", tuple(then), tuple(orelse), s.line))
+            out.append(code.If(test=code.name(s.cond), body=tuple(then), orelse=tuple(orelse), line=s.line))
         elif isinstance(s, ir.Loop):
             out += loop_lines(s, stacks, kept, writes, tapes)
         elif isinstance(s, ir.Write):
@@ -89,32 +98,18 @@ def forward_lines(
         elif isinstance(s, (ir.Push, ir.Pop)):
             out += tapes.forward(s)
         else:
-            code, names = s.code, frozenset(s.operands)
-            named: list = []  # (name, the call as written); inner calls come first
+            value = s.code
+            done: list = []  # (name, the call as written); inner calls come first
             for name, call, here in kept.get(id(s), ()):
                 written = call
-                for earlier, inner in named:
-                    written = _ReplaceNode(inner, earlier).visit(copy.deepcopy(written))
+                for earlier, inner in done:
+                    written = code.replaced(written, inner, code.name(earlier))
                 if here:  # (else an earlier statement of the block computed it)
-                    reads = frozenset(ir.names_in(written))
-                    out.append(ir.Line(name, print_code(written), reads, s.line))
-                code = _ReplaceNode(written, name).visit(copy.deepcopy(code))
-                names |= {name}
-                named.append((name, call))
-            out.append(ir.Line(s.target, print_code(code), names, s.line))
+                    out.append(code.assign(name, written, s.line))
+                value = code.replaced(value, written, code.name(name))
+                done.append((name, call))
+            out.append(code.assign(s.target, value, s.line))
     return out
-
-
-class _ReplaceNode(ast.NodeTransformer):
-    """Replaces each subtree equal to `node` by the name `name`."""
-
-    def __init__(self, node: ast.expr, name: str):
-        self.target, self.name = ast.dump(node), name
-
-    def visit(self, sub):
-        if isinstance(sub, ast.expr) and ast.dump(sub) == self.target:
-            return ast.Name(self.name, ast.Load())
-        return self.generic_visit(sub)
 
 
 def loop_lines(
@@ -124,36 +119,43 @@ def loop_lines(
     writes: WriteLog | None = None,
     tapes: Tapes | None = None,
 ) -> list:
-    out: list = [ir.Line(e, b, frozenset({b}), loop.line) for b, e, _ in loop.carried if b != e]
+    out: list = [
+        code.assign(e, code.name(b), loop.line) for b, e, _ in loop.carried if b != e
+    ]
     body = forward_lines(loop.body, stacks, kept, writes, tapes)
-    body += [ir.Line(e, end, frozenset({end}), loop.line) for _, e, end in loop.carried if e != end]
+    body += [
+        code.assign(e, code.name(end), loop.line) for _, e, end in loop.carried if e != end
+    ]
     # One stack per carried value, each a plain list pushed and popped: code symback itself
     # differentiates again (a second derivative), as it does a user's stack.
     saving = stacks.get(id(loop), {})
     for position, (entry, stack) in enumerate(saving.items()):
-        out.append(ir.Line(stack, "[]", frozenset(), loop.line))
-        uses = frozenset({entry, stack})
-        body.insert(position, ir.Line(stack, f"{stack}.append({entry})", uses, statement=True))
+        out.append(code.assign(stack, ast.List([], ast.Load()), loop.line))
+        body.insert(position, code.effect(stack, code.call(code.attr(stack, "append"), code.name(entry))))
     if loop.exit is not None:  # `break`: after the carried values are updated
-        leave = ir.Line("", "break", frozenset(), statement=True)
-        body.append(ir.Block(f"if {loop.exit}", (leave,), (), loop.line))
+        body.append(code.If(test=code.name(loop.exit), body=(code.stop(),), line=loop.line))
     if writes is not None:
         before, start = writes.loop_lines(loop)
         out += before
         body[:0] = start
-    out.append(ir.Block(loop_header(loop), tuple(body), (), loop.line))
+    out.append(loop_block(loop, tuple(body)))
     return out
 
 
-def loop_header(loop: ir.Loop, backward: bool = False, count: str = "") -> str:
-    """The loop's `for`/`while` line; backward, over the iterations that ran (`count`, bound
-    before the loop, when the trip count is only known from what the forward loop saved)."""
+def loop_block(loop: ir.Loop, body: tuple, backward: bool = False, count: str = "") -> code.Block:
+    """The loop as a block; backward, over the iterations that ran (`count`, bound before
+    the loop, when the trip count is only known from what the forward loop saved)."""
+    if loop.kind == "while" and not backward:
+        return code.While(test=loop.header, body=body, line=loop.line)
     if loop.kind == "while":
-        return f"for _ in range({count})" if backward else f"while {print_code(loop.header)}"
-    header = print_code(loop.header)
+        return code.For(index=code.name("_"), iter=code.call("range", code.name(count)), body=body, line=loop.line)
+    over = loop.header
     if backward and loop.exit is not None:
-        return f"for {loop.index} in reversed({header}[:{count}])"
-    return f"for {loop.index} in {f'reversed({header})' if backward else header}"
+        stop_at = ast.Slice(None, code.name(count), None)
+        over = code.call("reversed", ast.Subscript(over, stop_at, ast.Load()))
+    elif backward:
+        over = code.call("reversed", over)
+    return code.For(index=code.name(loop.index), iter=over, body=body, line=loop.line)
 
 
 def counted(loop: ir.Loop) -> bool:
@@ -238,7 +240,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         }
         self.terms: dict[str, list[Term]] = {fn.output: [SEED_TERM]}
         self.views: set[str] = set()  # adjoints that are views (read-only broadcast ones too)
-        self.lines: list[ir.Line] = []
+        self.lines: list[code.Item] = []
         # helpers the forward code itself calls (when it is generated code, for Hessians)
         self.helpers: set[str] = {
             s.op
@@ -246,7 +248,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             if isinstance(s, ir.Primitive) and s.op in HELPERS
         }
         called = set().union(
-            *(ir.names_in(s.code) for s in ir.every_statement(fn.body) if hasattr(s, "code"))
+            *(code.names_in(s.code) for s in ir.every_statement(fn.body) if hasattr(s, "code"))
         )
         self.helpers |= {key for key in HELPERS if names.get(key) in called}
         self.returned: set[str] = set()  # adjoint names already handed out as a gradient
@@ -254,10 +256,10 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         if self.shapes is not None:  # a written array's adjoint is updated in place: whole
             self.shapes = {k: v for k, v in self.shapes.items() if k not in self.buffers}
 
-    def run(self) -> ir.GradientProgram:
+    def run(self) -> code.GradientProgram:
         self.walk(self.fn.body)
         gradients = tuple(self.parameter(p) for p in self.wrt)
-        return ir.GradientProgram(
+        return code.GradientProgram(
             self.fn,
             self.wrt,
             tuple(
@@ -303,14 +305,14 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         if isinstance(stmt, ir.Elementwise):
             # Adjoints have their value's shape, so a number adjoint means a scalar value,
             # whose operands are scalars too: nothing was broadcast there.
-            broadcasts = len(stmt.operands) > 1 and not is_number(upstream)
+            broadcasts = len(stmt.operands) > 1 and not code.is_number(upstream)
             self.elementwise(stmt, upstream, broadcasts)
         elif isinstance(stmt, ir.Primitive):
             self.primitive(stmt, upstream)
 
-    def elementwise(self, stmt: ir.Elementwise, upstream: str, broadcasts: bool) -> None:
+    def elementwise(self, stmt: ir.Elementwise, upstream: ast.expr, broadcasts: bool) -> None:
         active = tuple(o in self.active for o in stmt.operands)
-        seeded = is_number(upstream) and float(upstream) == 1.0
+        seeded = code.is_number(upstream) and code.number_value(upstream) == 1.0
         boolean = tuple(o in self.fn.boolean for o in stmt.operands)
         scalar = self.calls_math(stmt)
         # Inner sums and products are kept for the adjoint to read on numbers only: there
@@ -319,7 +321,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         calls = tuple(e if numbers or not (e.is_Add or e.is_Mul) else None for e, _ in stmt.calls)
         reuse = stmt.target not in self.fresh
         local = local_adjoint(stmt.expr, active, seeded, boolean, calls, reuse)
-        fields = {f"a{i}": name for i, name in enumerate(stmt.operands)}
+        fields: dict = {f"a{i}": name for i, name in enumerate(stmt.operands)}
         fields.update(self.kept_calls(stmt, local))
         fields.update(v=stmt.target, bar=upstream, np=self.names["np"], math=self.names["math"])
         fields["exp_or_inf"] = self.names["exp_or_inf"]  # (the sigmoid's: printer._sigmoid)
@@ -331,22 +333,22 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             text = local.printed(text, scalar, floating)
             rhs = self.instantiate(text, fields, scalar)
             if known:
-                self.held[fields[field_name]] = self.held_shape(_uses(reads, fields))
+                self.held[fields[field_name]] = self.held_shape(_read(reads, fields))
                 rhs = scalars_first(rhs, self.is_scalar)
-            self.lines.append(ir.Line(fields[field_name], rhs, _uses(reads, fields), stmt.line))
+            self.lines.append(code.assign(fields[field_name], rhs, stmt.line))
         for c in local.contributions:
             operand = stmt.operands[c.operand]
             template = local.printed(c.text, scalar, floating)
-            text, uses = self.instantiate(template, fields, scalar), _uses(c.fields, fields)
+            expr = self.instantiate(template, fields, scalar)
             if known:  # sum back over exactly the axes broadcasting added, or none
-                held = self.held_shape(uses)
-                text = scalars_first(text, self.is_scalar)
+                held = self.held_shape(_read(c.fields, fields))
+                expr = scalars_first(expr, self.is_scalar)
                 np = self.names["np"]
                 shapes = self.shapes
-                summed, held = sum_to(text, held, shapes[stmt.target], shapes[operand], np)
-                term = Term(summed, uses, c.is_sum and summed == text, actual=held)
+                summed, held = sum_to(expr, held, shapes[stmt.target], shapes[operand], np)
+                term = Term(summed, c.is_sum and summed is expr, actual=held)
             else:  # operands of different shapes may have met
-                term = Term(text, uses, c.is_sum, "unbroadcast" if broadcasts else "")
+                term = Term(expr, c.is_sum, "unbroadcast" if broadcasts else "")
             self.terms.setdefault(operand, []).append(term)
 
     def kept_calls(self, stmt: ir.Elementwise, local) -> dict[str, str]:
@@ -355,12 +357,12 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         read = set().union(*(c.fields for c in local.contributions))
         read |= set().union(*(fields for _, _, fields in local.temporaries))
         out = {}
-        for i, (_, code) in enumerate(stmt.calls):
+        for i, (_, call) in enumerate(stmt.calls):
             if f"c{i}" in read:
-                written = code  # as forward_lines prints it: earlier kept values by name
+                written = call  # as forward_lines prints it: earlier kept values by name
                 for earlier, inner, _ in self.kept.get(id(stmt), ()):
-                    written = _ReplaceNode(inner, earlier).visit(copy.deepcopy(written))
-                key = (self.block_id, ast.dump(code))
+                    written = code.replaced(written, inner, code.name(earlier))
+                key = (self.block_id, ast.dump(call))
                 later = self.kept_in_block.get(key)
                 if later is not None:  # a later statement computes it: computed here instead
                     name, holder = later
@@ -370,16 +372,16 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
                 else:
                     name = self._call_name(written)
                 out[f"c{i}"] = name
-                self.kept.setdefault(id(stmt), []).append((name, code, True))
+                self.kept.setdefault(id(stmt), []).append((name, call, True))
                 self.kept_in_block[key] = (name, id(stmt))
                 if self.known(stmt):  # elementwise: its operands' shapes broadcast
-                    reads = ir.names_in(code)
+                    reads = code.names_in(call)
                     self.held[name] = self.held_shape(reads & set(stmt.operands))
         return out
 
-    def _call_name(self, code: ast.expr) -> str:
+    def _call_name(self, call: ast.expr) -> str:
         """`sin_t1` for `math.sin(t1)`, a numbered temporary for anything longer."""
-        func, args = getattr(code, "func", None), getattr(code, "args", ())
+        func, args = getattr(call, "func", None), getattr(call, "args", ())
         if isinstance(func, ast.Attribute) and len(args) == 1 and isinstance(args[0], ast.Name):
             return self.namer.fresh(f"{func.attr}_{args[0].id}")
         return self.namer.numbered("t")
@@ -394,23 +396,24 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             for n in ast.walk(stmt.code)
         )
 
-    def instantiate(self, template: str, fields: dict, scalar: bool) -> str:
-        """A printed derivative for this statement. On Python floats, the `math` spelling of
-        each function where it has one: a NumPy call on a float costs ~20x a `math` one."""
-        if scalar and set(_NUMPY_CALL.findall(template)) <= set(MATH_SPELLING) | set(BUILTINS):
-            template = _NUMPY_CALL.sub(_math_spelling, template)
-        if "{exp_or_inf}" in template:
+    def instantiate(self, template: str, fields: dict, scalar: bool) -> ast.expr:
+        """A derivative for this statement, from its template. On Python floats, the `math`
+        spelling of each function where it has one: a NumPy call on a float costs ~20x a
+        `math` one."""
+        tree = _spelled(template, scalar)
+        if "exp_or_inf" in code.fields_in(tree):
             self.helpers.add("exp_or_inf")
-        return template.format_map(fields)
+        return code.fill(tree, fields)
 
-    def primitive(self, stmt: ir.Primitive, upstream: str) -> None:
+    def primitive(self, stmt: ir.Primitive, upstream: ast.expr) -> None:
         if stmt.op == "custom":
             return self.custom(stmt, upstream)
         row = PRIMITIVES_BY_OP[stmt.op]
         params = dict(stmt.params)
         arrays = stmt.operands[: row.arrays or dict(stmt.params).get("count", len(stmt.operands))]
         shapes = tuple(self.shapes[a] for a in arrays) if self.known(stmt) else None
-        context = Context(upstream, arrays, stmt.target, params, params.get("index", ""), shapes)
+        bar = code.atom_text(upstream)  # (a rule's template is text over the names it reads)
+        context = Context(bar, arrays, stmt.target, params, params.get("index", ""), shapes)
         for operand, contribution in zip(arrays, row.adjoint(context)):
             if contribution is None or operand not in self.active:
                 continue
@@ -423,89 +426,85 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
                     hint="docs/supported.md lists what is supported; write it with those "
                     "operations (np.prod over one axis at a time, for example)",
                 )
-            self.helpers.update(h for h in row.helpers if f"{{{h}}}" in contribution.text)
-            text = contribution.text.format_map(self.names)
+            tree = code.template(contribution.text)
+            self.helpers.update(h for h in row.helpers if h in code.fields_in(tree))
             wrap = "spread" if contribution.spread else ""
-            uses = _identifiers(text) | {operand}  # a spread term also reads its shape
             held = None
             if wrap and stmt.op in _SPREAD_BY_BROADCASTING and self.known(stmt):
-                wrap, uses = "", _identifiers(text)  # held reduced: broadcasting spreads it
+                wrap = ""  # held reduced: broadcasting spreads it
                 axis = params.get("axis")
                 reduced = axis is not None or params.get("keepdims")
                 held = kept_dims(self.shapes[operand], axis) if reduced else ()
             term = Term(
-                text,
-                uses,
+                code.fill(tree, self.names),
                 wrap=wrap,
-                scatter=contribution.scatter,
+                scatter=_scatter(contribution.scatter),
                 actual=held,
-                outer=contribution.outer,
+                outer=None if contribution.outer is None else tuple(map(_parsed, contribution.outer)),
                 view=contribution.view,
             )
             self.terms.setdefault(operand, []).append(term)
 
-    def custom(self, stmt: ir.Primitive, upstream: str) -> None:
+    def custom(self, stmt: ir.Primitive, upstream: ast.expr) -> None:
         """A defgrad function: its i-th adjoint, called with the upstream and the arguments."""
-        args = ", ".join(stmt.operands)
+        args = [code.name(o) for o in stmt.operands]
         for operand, adjoint in zip(stmt.operands, dict(stmt.params)["adjoints"]):
             if operand in self.active:
-                text = f"{adjoint}({upstream}, {args})"
-                uses = frozenset(stmt.operands) | {upstream, adjoint}
-                term = Term(text, uses, wrap="unbroadcast")
+                term = Term(code.call(adjoint, upstream, *args), wrap="unbroadcast")
                 self.terms.setdefault(operand, []).append(term)
 
     # -- sums of terms ---------------------------------------------------------------------
 
-    def close(self, value: str, terms: list[Term], line: int | None) -> str:
-        """Emit `d_value = sum of terms` (or reuse a bare name) and return the adjoint's name."""
+    def close(self, value: str, terms: list[Term], line: int | None) -> ast.expr:
+        """Emit `d_value = sum of terms` (or reuse a bare one) and return the adjoint: a name
+        or a number."""
         if len(terms) == 1 and terms[0].bare:
-            text = terms[0].text
-            if text.isidentifier() and self.shapes is not None and self.holding(text) is None:
+            bare = terms[0].expr
+            if terms[0].name and self.shapes is not None and self.holding(bare) is None:
                 held = terms[0].actual
                 held = self.shapes.get(value) if held is None else held
                 if held is not None:
-                    self.held[text] = held
-            return text
+                    self.held[terms[0].name] = held
+            return bare
         name = self.namer.adjoint(value)
         if len(terms) == 1 and (terms[0].wrap == "spread" or terms[0].view):
             self.views.add(name)  # (not to be handed out as it is)
         if not self.scattered(name, value, terms, line):
-            wrapped = {value} if any(t.wrap for t in terms) else set()  # (read for its shape)
-            text = self.sum_text(value, terms)
-            self.lines.append(ir.Line(name, text, union(terms) | wrapped, line))
+            self.lines.append(code.assign(name, self.sum_of(value, terms), line))
         held = self.held_terms(value, terms)
         held = self.shapes.get(value) if held is None and self.shapes is not None else held
         if held is not None:
             self.held[name] = held
-        return name
+        return code.name(name)
 
-    def sum_text(self, value: str, terms: list[Term], owned: bool = False) -> str:
-        parts = []
+    def sum_of(self, value: str, terms: list[Term], owned: bool = False) -> ast.expr:
+        """The terms as one sum, each summed back or spread to `value`'s shape as it says."""
+        parts, grouped = [], []
+        np = self.names["np"]
         outers = [t.outer for t in terms if t.outer is not None]
         if len(outers) > 1:  # sum of a_k b_k^T: [a_1 ... a_K] @ [b_1 ... b_K]^T, one product
             # (np.array of equal-shaped vectors is np.stack's rows at a quarter of its
             # per-call cost, which is Python code; .T is a view, and matmul reads it as is)
-            np = self.names["np"]
-            columns = f"{np}.array([{', '.join(a for a, _ in outers)}]).T"
-            parts.append(f"{columns} @ {np}.array([{', '.join(b for _, b in outers)}])")
+            def array(items):
+                return code.call(code.attr(np, "array"), ast.List(list(items), ast.Load()))
+
+            columns = code.attr(array(a for a, _ in outers), "T")
+            parts.append(ast.BinOp(columns, ast.MatMult(), array(b for _, b in outers)))
+            grouped.append(False)
             terms = [t for t in terms if t.outer is None]
+        shape = code.call(code.attr(np, "shape"), code.name(value))
         for t in terms:
-            text = t.text
+            expr = t.expr
             if t.wrap == "unbroadcast":
                 self.helpers.add("unbroadcast")
-                text = f"{self.names['unbroadcast']}({text}, {value})"
+                expr = code.call(self.names["unbroadcast"], expr, code.name(value))
+            elif t.wrap == "spread" and owned and len(terms) == 1:
+                expr = code.call(code.attr(np, "full"), shape, expr)
             elif t.wrap == "spread":
-                how = "full" if owned and len(terms) == 1 else "broadcast_to"
-                np = self.names["np"]
-                text = (
-                    f"{np}.{how}({np}.shape({value}), {text})"
-                    if how == "full"
-                    else (f"{np}.broadcast_to({text}, {np}.shape({value}))")
-                )
-            elif t.is_sum and len(terms) > 1:
-                text = f"({text})"
-            parts.append(text)
-        return joined(parts)
+                expr = code.call(code.attr(np, "broadcast_to"), expr, shape)
+            parts.append(expr)
+            grouped.append(t.is_sum and len(terms) > 1)
+        return joined(parts, grouped)
 
     def parameter(self, p: str) -> str:
         """Emit the gradient of wrt parameter p: a fresh array (or float) the caller owns."""
@@ -513,24 +512,26 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
         terms = self.terms.pop(p, [])
         name = self.namer.adjoint(p)
         if not terms:
-            self.lines.append(ir.Line(name, self.zeros(p), frozenset({p})))
+            self.lines.append(code.assign(name, self.zeros(p)))
             return name
         if self.scattered(name, p, terms, None):
             return name
-        text = self.sum_text(p, terms, owned=True)
+        expr = self.sum_of(p, terms, owned=True)
         held, shape = self.held_terms(p, terms), (self.shapes or {}).get(p)
-        if len(terms) == 1 and not terms[0].wrap and not terms[0].uses:
-            text = _constant(text, self.names)
+        modules = set(self.names.values())  # (np and the helpers: no value of the function)
+        if len(terms) == 1 and not terms[0].wrap and terms[0].uses <= modules:
+            expr = _constant(expr)
         if held is not None and held != shape:  # a fresh array of the parameter's shape
-            text = f"{np}.full({shape!r}, {text})"
-        elif len(terms) == 1 and terms[0].uses and self._shared(terms[0]):
-            text = f"{np}.copy({text})"
-        self.lines.append(ir.Line(name, text, union(terms) | {p}))
+            expr = code.call(code.attr(np, "full"), code.literal(shape), expr)
+        elif len(terms) == 1 and terms[0].uses - modules and self._shared(terms[0]):
+            expr = code.call(code.attr(np, "copy"), expr)
+        self.lines.append(code.assign(name, expr))
         return name
 
-    def zeros(self, value: str) -> str:
+    def zeros(self, value: str) -> ast.expr:
         """A zero adjoint for `value`: a float array of zeros of its shape, of its own."""
-        return f"{self.names['np']}.zeros_like({value}, dtype=float)"
+        zeros_like = code.attr(self.names["np"], "zeros_like")
+        return code.call(zeros_like, code.name(value), dtype=code.name("float"))
 
     def _shared(self, term: Term) -> bool:
         """Would returning this term hand out an array someone else also holds?"""
@@ -538,34 +539,100 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             return False  # printed as np.full: fresh
         if term.view:
             return True
-        if not (term.bare or term.wrap == "unbroadcast" and term.text.isidentifier()):
+        if not (term.bare or term.wrap == "unbroadcast" and term.name):
             return False
-        if term.text in self.views or term.text in self.returned:
+        if term.name in self.views or term.name in self.returned:
             return True
-        self.returned.add(term.text)
+        self.returned.add(term.name)
         return False
 
 
-def _math_spelling(call: re.Match) -> str:
-    """`{np}.sin` as `{math}.sin`, `{np}.minimum` as `min`: for Python floats."""
-    name = call[1]
-    return f"{{math}}.{MATH_SPELLING[name]}" if name in MATH_SPELLING else BUILTINS[name]
+@lru_cache(maxsize=1024)
+def _spelled(template: str, scalar: bool) -> ast.expr:
+    """An elementwise template as a tree; on Python floats (`scalar`) with each NumPy
+    function in its `math` spelling (`{np}.sin` -> `{math}.sin`, `{np}.minimum` -> `min`),
+    when every function it calls has one."""
+    tree = code.template(template)
+    if not scalar:
+        return tree
+    np = code.field_name("np")
+    called = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == np
+    ]
+    if not {n.attr for n in called} <= set(MATH_SPELLING) | set(BUILTINS):
+        return tree
+    return _MathSpelling(np, code.field_name("math")).visit(copy.deepcopy(tree))
 
 
-def _constant(text: str, names: dict[str, str]) -> str:
-    """A gradient that is a number: printed as a float literal."""
-    modules = {names["np"]: numpy, names["math"]: math}
-    value = eval(text, {"__builtins__": {}, **modules})  # our own printed arithmetic
-    return repr(float(value))
+class _MathSpelling(ast.NodeTransformer):
+    def __init__(self, np: str, math_name: str):
+        self.np, self.math = np, math_name
+
+    def visit_Attribute(self, node: ast.Attribute):
+        if not (isinstance(node.value, ast.Name) and node.value.id == self.np):
+            return self.generic_visit(node)
+        if node.attr in MATH_SPELLING:
+            return code.attr(self.math, MATH_SPELLING[node.attr])
+        return code.name(BUILTINS[node.attr])
 
 
-def _identifiers(text: str) -> frozenset[str]:
-    """The names a printed expression reads (a superset is harmless: it only keeps values)."""
-    return frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+_FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b}
+_FOLD.update({ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b})
+_FOLD[ast.Pow] = lambda a, b: a**b
 
 
-def _uses(reads: frozenset[str], fields: dict[str, str]) -> frozenset[str]:
-    return frozenset(fields[f] for f in reads if f in fields and fields[f].isidentifier())
+def _constant(expr: ast.expr) -> ast.expr:
+    """A gradient that is a number, as a float literal (folded on the tree: arithmetic and
+    NumPy or `math` functions of numbers); left as it is when it is not a finite number."""
+    try:
+        value = float(_fold(expr))
+    except (ArithmeticError, TypeError, ValueError):
+        return expr
+    return code.number(value) if math.isfinite(value) else expr
+
+
+def _fold(node: ast.expr):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _fold(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _FOLD:
+        return _FOLD[type(node.op)](_fold(node.left), _fold(node.right))
+    function = node.func if isinstance(node, ast.Call) and not node.keywords else node
+    if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
+        found = getattr(numpy, function.attr, None)  # (np or math: the same functions)
+        if function is node and isinstance(found, float):
+            return found  # np.pi, np.e
+        if function is not node and callable(found):
+            return found(*(_fold(a) for a in node.args))
+    raise TypeError("not a number")
+
+
+def _read(reads: frozenset[str], fields: dict) -> list:
+    """The names and bare adjoints a formula reads through these fields (for its shape)."""
+    out = []
+    for f in reads:
+        value = fields.get(f)
+        if isinstance(value, str) and value.isidentifier() or isinstance(value, ast.expr):
+            out.append(value)
+    return out
+
+
+def _parsed(text: str) -> ast.expr:
+    """A rule's printed piece (an index, a gradient's name), parsed once when instantiated."""
+    return code.parse_expr(text)
+
+
+def _scatter(scatter) -> tuple | None:
+    """A rule's scatter (g, index, subscript as text) as trees."""
+    if scatter is None:
+        return None
+    g, index, subscript = scatter
+    sub = None if subscript is None else code.parse_expr(f"_[{subscript}]").slice
+    return _parsed(g), _parsed(index), sub
 
 
 def reverse(
@@ -576,7 +643,7 @@ def reverse(
     float64: bool = False,
     fresh: frozenset[str] = frozenset(),
     floating: frozenset[str] = frozenset(),
-) -> ir.GradientProgram:
+) -> code.GradientProgram:
     """The gradient program of `fn` with respect to the parameters `wrt`; specialised to the
     `shapes` of its top-level values when they are given (`float64`: and to float64 data;
     `floating`: the values known to be floats or float arrays). The adjoints of the `fresh`

@@ -20,7 +20,7 @@ import ast
 import dataclasses
 from dataclasses import dataclass
 
-from .. import ir
+from .. import code, ir
 
 
 @dataclass(frozen=True)
@@ -30,22 +30,31 @@ class Tapes:
     kept: dict  # id(a pop inside a loop) -> the list its popped values are kept on
     outside: frozenset[str] = frozenset()  # recomputing a loop body: stacks made before it
 
-    def forward(self, s: ir.Push | ir.Pop) -> list[ir.Line]:
+    def forward(self, s: ir.Push | ir.Pop) -> list[code.Line]:
         if isinstance(s, ir.Push):
             if s.target in self.outside:
                 return []
-            text = f"{s.target}.append({s.value})"
-            return [ir.Line(s.target, text, frozenset(s.operands), s.line, statement=True)]
+            return [push(s.target, code.name(s.value), s.line)]
         kept = self.kept.get(id(s))
         # A pop changes its stack even where nothing reads the value: never dropped.
         if s.stack in self.outside:
-            return [ir.Line(s.target, f"{kept}.pop()", frozenset({kept}), s.line, effect=True)]
-        uses = frozenset(s.operands)
-        lines = [ir.Line(s.target, s.text(s.stack), uses, s.line, effect=True)]
+            return [code.assign(s.target, popped(kept), s.line, effect=True)]
+        default = None if s.default is None else code.name(s.default)
+        lines = [code.assign(s.target, popped(s.stack, default), s.line, effect=True)]
         if kept is not None:
-            uses = frozenset({kept, s.target})
-            lines.append(ir.Line(kept, f"{kept}.append({s.target})", uses, s.line, True))
+            lines.append(push(kept, code.name(s.target), s.line))
         return lines
+
+
+def push(stack: str, value: ast.expr, line=None) -> code.Line:
+    """`stack.append(value)`."""
+    return code.effect(stack, code.call(code.attr(stack, "append"), value), line)
+
+
+def popped(stack: str, default: ast.expr | None = None) -> ast.expr:
+    """`stack.pop()`; with a default, `stack.pop() if stack else default`."""
+    value = code.call(code.attr(stack, "pop"))
+    return value if default is None else ast.IfExp(code.name(stack), value, default)
 
 
 def made_in(stmts) -> set[str]:
@@ -76,10 +85,10 @@ class StackAdjoints:
             s: self.namer.adjoint(s) for s in sorted(self.stacks_used) if s in self.active
         }
 
-    def stack_start(self) -> list[ir.Line]:
+    def stack_start(self) -> list[code.Line]:
         """The kept-values lists and the adjoint stacks, made empty at the start."""
         names = sorted(self.tapes.kept.values()) + sorted(self.stack_adjoints.values())
-        return [ir.Line(name, "[]", frozenset()) for name in names]
+        return [code.assign(name, ast.List([], ast.Load())) for name in names]
 
     def touches_stacks(self, stmt) -> bool:
         """Does the if or loop push or pop a stack whose values carry a gradient?"""
@@ -103,20 +112,17 @@ class StackAdjoints:
             adjoint = self.full(self.close(stmt.target, terms, stmt.line), stmt.target)
         else:
             adjoint = self.zeros(stmt.target)
-        text = f"{adjoints}.append({adjoint})"
-        uses = frozenset({adjoints, adjoint if adjoint.isidentifier() else stmt.target})
-        self.lines.append(ir.Line(adjoints, text, uses, stmt.line, statement=True))
+        self.lines.append(push(adjoints, adjoint, stmt.line))
 
     def push_adjoint(self, stmt: ir.Push) -> None:
         """`s.append(v)` backwards: pop v's adjoint (zero if v was never popped)."""
-        from .reverse import Term
+        from .reverse import named
 
         adjoints = self.stack_adjoints.get(stmt.target)
         if adjoints is None:
             return
         name = self.namer.adjoint(stmt.value)
-        text = ir.Pop(name, adjoints, stmt.line, self.zeros(stmt.value)).text(adjoints)
-        uses = frozenset({adjoints, stmt.value})
-        self.lines.append(ir.Line(name, text, uses, stmt.line, effect=True))
+        value = popped(adjoints, self.zeros(stmt.value))
+        self.lines.append(code.assign(name, value, stmt.line, effect=True))
         if stmt.value in self.active:
-            self.terms.setdefault(stmt.value, []).append(Term(name, frozenset({name})))
+            self.terms.setdefault(stmt.value, []).append(named(name))

@@ -19,7 +19,7 @@ import ast
 import dataclasses
 from dataclasses import dataclass, field
 
-from .. import ir
+from .. import code, ir
 from ..frontend.stale import memory_groups
 from ..rules import symbols
 
@@ -38,38 +38,43 @@ class WriteLog:
     # if / loop the backward pass does not walk -> the log's length before it
     before: dict[int, str] = field(default_factory=dict)
 
-    def forward(self, s: ir.Write) -> list[ir.Line]:
+    def forward(self, s: ir.Write) -> list[code.Line]:
         """Log the elements, write, and name the written array by its new SSA name."""
+        renamed = code.assign(s.target, code.name(s.array), s.line)
         if self.replay:
-            return [ir.Line(s.target, s.array, frozenset({s.array}), s.line)]
-        element = f"{s.array}[{s.subscript}]"
-        index_uses = frozenset(s.index_operands) | {s.array}
-        checked = ", differentiated=True" if s.target in self.differentiated else ""
-        log = f"{self.log_write}({self.log}, {s.array}, {s.index}{checked})"
-        write = f"{element} {s.op} {s.value}"
+            return [renamed]
+        index = code.parse_expr(s.index)  # (the IR holds the index as printed code)
+        checked = {"differentiated": ast.Constant(True)} if s.target in self.differentiated else {}
+        log = code.call(self.log_write, code.name(self.log), code.name(s.array), index, **checked)
+        value = code.name(s.value)
         if s.op == "add.at":
-            write = f"{self.np}.add.at({s.array}, {s.index}, {s.value})"
-        return [
-            ir.Line(self.log, log, index_uses | {self.log}, s.line, True),
-            ir.Line(s.array, write, index_uses | {s.value}, s.line, True),
-            ir.Line(s.target, s.array, frozenset({s.array}), s.line),
-        ]
+            add_at = code.attr(self.np, "add", "at")
+            write = code.effect(s.array, code.call(add_at, code.name(s.array), index, value), s.line)
+        else:
+            op = {"=": None, "+=": ast.Add(), "-=": ast.Sub()}[s.op]
+            write = code.set_item(s.array, subscript(s.subscript), value, s.line, op)
+        return [code.effect(self.log, log, s.line), write, renamed]
 
-    def before_statement(self, s) -> list[ir.Line]:
+    def before_statement(self, s) -> list[code.Line]:
         mark = self.before.get(id(s))
         if mark is None:
             return []
-        return [ir.Line(mark, f"len({self.log})", frozenset({self.log}), s.line)]
+        return [code.assign(mark, code.call("len", code.name(self.log)), s.line)]
 
-    def loop_lines(self, loop: ir.Loop) -> tuple[list[ir.Line], list[ir.Line]]:
+    def loop_lines(self, loop: ir.Loop) -> tuple[list[code.Line], list[code.Line]]:
         """(before the loop, at the start of each iteration): the iteration marks."""
+        from .stacks import push
+
         marks = self.loop_marks.get(id(loop))
         if marks is None:
             return [], []
-        start = ir.Line(
-            marks, f"{marks}.append(len({self.log}))", frozenset({marks, self.log}), None, True
-        )
-        return [ir.Line(marks, "[]", frozenset(), loop.line)], [start]
+        start = push(marks, code.call("len", code.name(self.log)))
+        return [code.assign(marks, ast.List([], ast.Load()), loop.line)], [start]
+
+
+def subscript(text: str) -> ast.expr:
+    """What goes between the brackets of a write (the IR holds it as printed code)."""
+    return code.parse_expr(f"_[{text}]").slice
 
 
 def contains_write(stmt) -> bool:
@@ -126,13 +131,13 @@ class WriteAdjoints:
             if isinstance(loop, ir.Loop) and contains_write(loop):
                 self.writes.loop_marks[id(loop)] = self.namer.fresh("marks")
 
-    def forward_start(self) -> list[ir.Line]:
+    def forward_start(self) -> list[code.Line]:
         if self.writes is None:
             return []
-        return [ir.Line(self.writes.log, "[]", frozenset())]
+        return [code.assign(self.writes.log, ast.List([], ast.Load()))]
 
     def write(self, stmt: ir.Write) -> None:
-        from .reverse import Term
+        from .reverse import named
 
         # Everything still to be summed that reads the array is computed before the undo.
         terms = self.terms.pop(stmt.target, None)
@@ -141,30 +146,32 @@ class WriteAdjoints:
         adjoint = self.owned(stmt.target, terms, stmt.line, self.lines) if active else None
         log = self.writes.log
         self.helpers.add("undo_last_write")
-        undo = f"{self.names['undo_last_write']}({log})"
-        self.lines.append(ir.Line(log, undo, frozenset({log}), stmt.line, True, effect=True))
+        undo = code.call(self.names["undo_last_write"], code.name(log))
+        self.lines.append(code.effect(log, undo, stmt.line, kept=True))
         if adjoint is None:
             return
-        element = f"{adjoint}[{stmt.subscript}]"
-        uses = frozenset(stmt.index_operands) | {adjoint}
+        index = subscript(stmt.subscript)
+        element = ast.Subscript(code.name(adjoint), index, ast.Load())
         if stmt.value in self.active:  # summed back to v's shape: v may have been broadcast
             self.helpers.add("unbroadcast")
             name = self.namer.adjoint(stmt.value)
-            part = f"-{element}" if stmt.op == "-=" else f"{element}.copy()"
-            text = f"{self.names['unbroadcast']}({part}, {stmt.value})"
-            self.lines.append(ir.Line(name, text, uses | {stmt.value}, stmt.line))
-            self.terms.setdefault(stmt.value, []).append(Term(name, frozenset({name})))
+            if stmt.op == "-=":
+                part = ast.UnaryOp(ast.USub(), element)
+            else:
+                part = code.call(code.attr(element, "copy"))
+            value = code.call(self.names["unbroadcast"], part, code.name(stmt.value))
+            self.lines.append(code.assign(name, value, stmt.line))
+            self.terms.setdefault(stmt.value, []).append(named(name))
         if stmt.op == "=":
-            self.lines.append(ir.Line(adjoint, f"{element} = 0.0", uses, stmt.line, True))
+            self.lines.append(code.set_item(adjoint, index, ast.Constant(0.0), stmt.line))
         if stmt.array in self.active:
-            term = Term(adjoint, frozenset({adjoint}), mutable=True)
-            self.terms.setdefault(stmt.array, []).append(term)
+            self.terms.setdefault(stmt.array, []).append(named(adjoint, mutable=True))
 
     def settle(self, stmt) -> None:
         """Bind to names now the pending terms whose text reads an array `stmt` writes (or a
         view of it): they must see its elements as they are before the writes are undone.
         A term that reads only the array's shape (an element read's scatter) waits."""
-        from .reverse import Term, _identifiers
+        from .reverse import Term
 
         touched: set[str] = set()
         for s in ir.every_statement([stmt]):
@@ -172,19 +179,21 @@ class WriteAdjoints:
                 touched |= self.sharing.get(s.target, frozenset())
         for value, terms in self.terms.items():
             for k, t in enumerate(terms):
-                if t.mutable or t.scatter is not None or not _identifiers(t.text) & touched:
+                if t.mutable or t.scatter is not None or not t.uses & touched:
                     continue
                 name = self.namer.fresh(f"d_{value}_part")
-                text = f"{self.names['np']}.copy({t.text})" if t.text.isidentifier() else t.text
-                self.lines.append(ir.Line(name, text, t.uses, getattr(stmt, "line", None)))
-                terms[k] = Term(name, frozenset({name}), wrap=t.wrap)
+                expr = t.expr
+                if t.name:
+                    expr = code.call(code.attr(self.names["np"], "copy"), expr)
+                self.lines.append(code.assign(name, expr, getattr(stmt, "line", None)))
+                terms[k] = Term(code.name(name), wrap=t.wrap)
 
     def leaves_lineage(self, stmt) -> bool:
         """A statement that makes a written array from another value (`y = np.copy(h)`, or
         `merged = y` after an if). Its adjoint may be an array updated in place: passed on
         as it is to the same array under another name (True: handled here), or copied
         before it reaches another value, which later in-place updates must leave alone."""
-        from .reverse import Term
+        from .reverse import Term, named
 
         terms = self.terms.get(stmt.target)
         if not terms or not any(t.mutable for t in terms):
@@ -193,12 +202,11 @@ class WriteAdjoints:
         if identity and stmt.operands[0] in self.buffers:
             adjoint = self.owned(stmt.target, self.terms.pop(stmt.target), stmt.line, self.lines)
             if stmt.operands[0] in self.active:
-                term = Term(adjoint, frozenset({adjoint}), mutable=True)
-                self.terms.setdefault(stmt.operands[0], []).append(term)
+                self.terms.setdefault(stmt.operands[0], []).append(named(adjoint, mutable=True))
             return True
         if len(terms) == 1:  # (a sum of several terms is a new array anyway)
-            name = terms[0].text
-            self.terms[stmt.target] = [Term(f"{self.names['np']}.copy({name})", frozenset({name}))]
+            copied = code.call(code.attr(self.names["np"], "copy"), terms[0].expr)
+            self.terms[stmt.target] = [Term(copied)]
         return False
 
     def owned(self, value: str, terms, line, lines: list, name: str | None = None) -> str:
@@ -207,37 +215,39 @@ class WriteAdjoints:
         np = self.names["np"]
         mutable = [t for t in terms if t.mutable]
         if mutable:
-            base = mutable[0].text
+            base = mutable[0].name
             for t in terms:
                 if t is not mutable[0]:
                     lines.append(self.add_into(base, value, t, line))
             if name is not None and name != base:
-                lines.append(ir.Line(name, base, frozenset({base}), line))
+                lines.append(code.assign(name, code.name(base), line))
                 return name
             return base
         name = name or self.namer.adjoint(value)
         if not terms:
-            text = self.zeros(value)
+            expr = self.zeros(value)
         else:
-            text = self.sum_text(value, terms, owned=True)
+            expr = self.sum_of(value, terms, owned=True)
             fresh = len(terms) > 1 or terms[0].wrap == "spread" or terms[0].scatter is not None
             if not fresh:  # it may be an array another name holds too: copy it
-                text = f"{np}.array({text}, dtype=float)"
-        uses = frozenset({value}).union(*(t.uses for t in terms))
-        lines.append(ir.Line(name, text, uses, line))
+                expr = code.call(code.attr(np, "array"), expr, dtype=code.name("float"))
+        lines.append(code.assign(name, expr, line))
         return name
 
-    def add_into(self, base: str, value: str, term, line) -> ir.Line:
+    def add_into(self, base: str, value: str, term, line) -> code.Line:
         """`base += term`, in place; an element read adds at its index only."""
         if term.scatter is not None:
-            g, index, subscript = term.scatter
-            if subscript is not None:  # a basic index reads no element twice
-                text = f"{base}[{subscript}] += {g}"
-            else:
-                text = f"{self.names['np']}.add.at({base}, {index}, {g})"
-        else:
-            text = f"{base} += {self.sum_text(value, [term])}"
-        return ir.Line(base, text, term.uses | {base}, line, True)
+            return self.add_at(base, term.scatter, line)
+        return code.augment(base, ast.Add(), self.sum_of(value, [term]), line)
+
+    def add_at(self, base: str, scatter: tuple, line) -> code.Line:
+        """`base[subscript] += g`, or np.add.at(base, index, g) for an index that may name
+        an element twice."""
+        g, index, subscript = scatter
+        if subscript is not None:  # a basic index reads no element twice
+            return code.set_item(base, subscript, g, line, ast.Add())
+        add_at = code.attr(self.names["np"], "add", "at")
+        return code.effect(base, code.call(add_at, code.name(base), index, g), line)
 
     def replay(self, loop: ir.Loop) -> list:
         """A backward iteration's recomputation of the loop body (after the carried values
@@ -280,7 +290,7 @@ class WriteAdjoints:
                 return True
         return False
 
-    def iteration_start(self, loop: ir.Loop) -> list[ir.Line]:
+    def iteration_start(self, loop: ir.Loop) -> list[code.Line]:
         """At the start of a backward iteration: undo the writes the forward iteration made,
         so that recomputing it reads the arrays as they were when it started."""
         marks = self.writes.loop_marks.get(id(loop)) if self.writes else None
@@ -288,22 +298,22 @@ class WriteAdjoints:
             return []
         self.helpers.add("undo_writes")
         log = self.writes.log
-        text = f"{self.names['undo_writes']}({log}, {marks}.pop())"
-        return [ir.Line(log, text, frozenset({log, marks}), loop.line, True, effect=True)]
+        undo = code.call(self.names["undo_writes"], code.name(log), code.call(code.attr(marks, "pop")))
+        return [code.effect(log, undo, loop.line, kept=True)]
 
     def undo_if_skipped(self, stmt, lines_before: int) -> None:
         """An if or loop with writes whose adjoint the walk left out (no gradient flows
         through it) still has its writes undone, back to the log's length before it."""
         if self.writes is None or not contains_write(stmt):
             return
-        if any(isinstance(line, ir.Block) for line in self.lines[lines_before:]):
+        if any(isinstance(line, code.Block) for line in self.lines[lines_before:]):
             return
         mark = self.namer.fresh("writes_before")
         self.writes.before[id(stmt)] = mark
         self.helpers.add("undo_writes")
         log = self.writes.log
-        text = f"{self.names['undo_writes']}({log}, {mark})"
-        self.lines.append(ir.Line(log, text, frozenset({log, mark}), stmt.line, True, True))
+        undo = code.call(self.names["undo_writes"], code.name(log), code.name(mark))
+        self.lines.append(code.effect(log, undo, stmt.line, kept=True))
 
 
 def _passes_on(s, buffers) -> bool:
