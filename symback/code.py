@@ -93,7 +93,9 @@ class Block:
 
 
 @dataclass(frozen=True, kw_only=True)
-class If(Block):
+class _Tested(Block):
+    """A block headed by a condition."""
+
     test: ast.expr
 
     @property
@@ -101,8 +103,14 @@ class If(Block):
         return frozenset(names_in(self.test))
 
 
+class If(_Tested):
+    """`if test: body else: orelse`."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class For(Block):
+    """`for index in iter: body`."""
+
     index: ast.expr  # the loop variable (a name, or `_`)
     iter: ast.expr
 
@@ -111,13 +119,8 @@ class For(Block):
         return frozenset(names_in(self.iter))
 
 
-@dataclass(frozen=True, kw_only=True)
-class While(Block):
-    test: ast.expr
-
-    @property
-    def head_reads(self) -> frozenset[str]:
-        return frozenset(names_in(self.test))
+class While(_Tested):
+    """`while test: body`."""
 
 
 Item = Line | Block
