@@ -236,7 +236,7 @@ STAGES = (
         True,
     ),
     (
-        "symback.adjoint.naming.Namer",
+        "symback.naming.Namer",
         "numbered",
         "  of which Namer.numbered (all namers)",
         True,

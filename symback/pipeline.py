@@ -9,10 +9,9 @@ import os
 from dataclasses import dataclass, field, replace
 
 from . import ir
-from .adjoint.naming import module_names
 from .adjoint.reverse import reverse
 from .backend import emit
-from .backend.helpers import HELPERS
+from .backend.helpers import HELPERS, module_names
 from .errors import Place, SymbackError, WrtError
 from .frontend import fence
 from .frontend.lower import Lowerer, ModuleNames, bound_names

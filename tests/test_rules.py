@@ -255,3 +255,22 @@ def test_power_with_zero_base(form, tmp_path):
         expected_y = np.where(np.asarray(x) == 0, 0.0, np.power(x, y) * np.log(x))
     np.testing.assert_allclose(np.asarray(d_x, dtype=float), expected_x, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(np.asarray(d_y, dtype=float), expected_y, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("func", ["np.power", "np.float_power"])
+@pytest.mark.parametrize("as_array", [False, True])
+def test_power_of_a_negative_base_is_real(func, as_array, tmp_path):
+    """np.power(-2.0, 0.5) is nan (not complex, as `(-2.0) ** 0.5` is in Python): both
+    derivatives are real numbers too, nan where the function is, for floats and arrays."""
+    body = f"np.sum({func}(x, p))" if as_array else f"{func}(x, p)"
+    f = load_function(tmp_path, f"import numpy as np\n\n\ndef f(x, p):\n    return {body}\n")
+    x, p = (np.array([-2.0, 3.0]), np.array([0.5, 1.5])) if as_array else (-2.0, 0.5)
+    with np.errstate(all="ignore"):
+        d_x, d_p = symback.grad(f, wrt=(0, 1))(x, p)
+        value = np.power(x, p)
+    for d in (d_x, d_p):
+        assert np.isrealobj(d), f"a complex gradient: {d!r}"
+        np.testing.assert_array_equal(np.isnan(d), np.isnan(value))
+    if as_array:  # where the function is defined, the closed forms
+        np.testing.assert_allclose(d_x[1], 1.5 * 3.0**0.5)
+        np.testing.assert_allclose(d_p[1], 3.0**1.5 * np.log(3.0))

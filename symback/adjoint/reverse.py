@@ -20,6 +20,7 @@ import numpy
 from .. import code, ir
 from ..backend.helpers import HELPERS
 from ..errors import Place, SymbackError
+from ..naming import Namer
 from ..optimize.shifts import shift_free
 from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from ..rules.elementwise import BUILTIN_SPELLING as BUILTINS
@@ -27,7 +28,6 @@ from ..rules.elementwise import MATH_SPELLING
 from .control import ControlAdjoints
 from .derivatives import local_adjoint
 from .known import KnownShapes, joined
-from .naming import Namer
 from .shapes import Shape, kept_dims, scalars_first, sum_to
 from .stacks import StackAdjoints, Tapes
 from .writes import WriteAdjoints, WriteLog

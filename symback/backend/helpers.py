@@ -1,12 +1,14 @@
 """Module-level helper functions that generated gradients may call, emitted only when used.
 
-Each is a template over `{np}` and the helpers' own names (chosen by adjoint.naming so that
+Each is a template over `{np}` and the helpers' own names (chosen by symback.naming so that
 none collides with the user's names), with the helpers it calls in turn.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..naming import Namer
 
 
 @dataclass(frozen=True)
@@ -317,3 +319,15 @@ def with_dependencies(used) -> list[str]:
     for name in sorted(used):
         visit(name)
     return order
+
+
+def module_names(local_names) -> dict[str, str]:
+    """The names a generated module binds at top level: numpy, math and its helper function.
+
+    Only names bound inside the user's function can shadow them: every outside name the
+    function reads is resolved at generation time and printed in canonical form.
+    """
+    namer = Namer(local_names)
+    names = {"np": namer.fresh("np"), "math": namer.fresh("math")}
+    names.update({helper: namer.fresh("_" + helper) for helper in HELPERS})
+    return names

@@ -87,7 +87,9 @@ class TemplatePrinter:
         return "{np}.e", ATOM
 
     def _print_Power(self, expr):
-        return self._print_Pow(sp.Pow(*expr.args, evaluate=False))
+        # np.power, not `**`: a negative Python float to a fractional power is a complex
+        # number, where the np.power the user may have called gives nan (a real gradient)
+        return self._print_call("{np}.power", expr.args)
 
     def _print_Equality(self, expr):
         lhs, rhs = expr.args

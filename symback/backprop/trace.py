@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import ir
 from ..adjoint.derivatives import local_derivatives
-from ..adjoint.naming import module_names
+from ..backend.helpers import module_names
 from ..errors import NonScalarOutputError, SymbackError, SymbackInternalError
 from .arrays import SELECTIONS, ArrayEdges, constant_text
 from .graph import (

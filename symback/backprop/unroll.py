@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ir
-from ..adjoint.naming import module_names
+from ..backend.helpers import module_names
 from ..backend.printer import print_code
 from ..errors import Place, SymbackError
 

@@ -14,15 +14,10 @@ import numpy
 
 from .. import ir
 from ..backend.printer import print_code, print_index
-from ..rules.arrays import METHODS, ArrayPrimitive
+from ..rules.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
 
 # Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
 SHAPE_CALLS = frozenset({"len", "int", "min", "max"})
-
-# Operations whose result may be a view of their first operand (same memory).
-VIEWS = frozenset(
-    {"getitem", "transpose", "reshape", "ravel", "squeeze", "expand_dims", "diag", "diagonal"}
-)
 
 # What a slice's bounds may call (`g[: np.shape(a)[0]]`, `x[len(y) :]`): pure functions of
 # shapes and integers, so that the bound is the same integer when the backward pass reads
@@ -34,6 +29,19 @@ BOUND_CALLS = frozenset(
 
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
+
+
+def _valid_subscripts(subscripts: str) -> bool:
+    """Are these einsum subscripts ASCII letters (one per axis), commas, at most one `...`
+    per operand and one `->`? (What einsum itself accepts: anything else is refused here.)"""
+    inputs, _, output = subscripts.replace(" ", "").partition("->")
+    parts = inputs.split(",") + [output]
+    return "->" not in output and all(
+        p.count("...") <= 1 and set(p.replace("...", "")) <= _ASCII_LETTERS for p in parts
+    )
+
+
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 class ArrayLowering:
@@ -71,14 +79,15 @@ class ArrayLowering:
         args = [node.func.value, *node.args]
         if row.varargs and len(node.args) > 1:  # x.reshape(3, 4) means x.reshape((3, 4))
             args = [node.func.value, ast.Tuple(list(node.args), ast.Load())]
-        return self.primitive_call(node, row, args, node.keywords, operands, target)
+        return self.primitive_call(node, row, args, node.keywords, operands, target, method=method)
 
     def primitive_call(
-        self, node, row: ArrayPrimitive, args, keywords, operands, target, func=None
+        self, node, row: ArrayPrimitive, args, keywords, operands, target, func=None, method=None
     ):
         """A call of an array primitive: arrays first, then literal or pass-through arguments.
 
-        `func` is the function as the forward code calls it (default: the row's first name)."""
+        `func` is the function as the forward code calls it (default: the row's first name);
+        an operation that is a method only (`x.flatten()`) is called as the method."""
         params, extra_codes, extra_names = [], [], []
         if row.layout == "sequence":  # np.stack([a, b], axis=0)
             if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
@@ -93,6 +102,13 @@ class ArrayLowering:
                     node,
                     "np.einsum needs literal subscripts with an explicit output, such as 'ij,j->i'",
                     "write the output after `->`: 'ii->' for a trace, 'ij->ji' for a transpose",
+                )
+            if not _valid_subscripts(subscripts):
+                self.fail(
+                    node.args[0],
+                    f"np.einsum subscripts {subscripts!r} are not letters, commas, `...` and "
+                    "one `->`",
+                    "name each axis with one letter: 'ij,jk->ik', '...ij->...ji'",
                 )
             params.append(("subscripts", subscripts))
             arrays = tuple(self.value_to_name(a) for a in args[1:])
@@ -144,8 +160,12 @@ class ArrayLowering:
                 )
             params.append((k.arg, self.literal(k.value, k.arg)))
             keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
-        func = func or self.module_attr(row.names[0])
-        code = ast.Call(func, array_codes + extra_codes, keyword_codes)
+        if func is None and not row.names:
+            func = ast.Attribute(array_codes[0], method, ast.Load())
+            code = ast.Call(func, array_codes[1:] + extra_codes, keyword_codes)
+        else:
+            func = func or self.module_attr(row.names[0])
+            code = ast.Call(func, array_codes + extra_codes, keyword_codes)
         if row.passthrough:
             params.append(("extra", tuple(print_code(c) for c in extra_codes)))
         if row.layout != "leading":
@@ -219,8 +239,10 @@ class ArrayLowering:
 
     def emit_primitive(self, op, all_operands, params, code, target, operands):
         name = target or self.temp()
-        if op in VIEWS:  # the result may be a view of the array: it shares its memory
-            self.views[name] = {all_operands[0]}
+        row = PRIMITIVES_BY_OP.get(op)  # (none for a defgrad function's "custom")
+        view = None if row is None else row.view
+        if view is not None:  # the result may be a view of that array: it shares its memory
+            self.views[name] = {all_operands[view]}
         self.body.append(
             ir.Primitive(name, op, tuple(all_operands), tuple(params), code, self._line)
         )

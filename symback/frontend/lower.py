@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import ir
-from ..adjoint.naming import Namer
 from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
 from ..rules.arrays import PRIMITIVES
 from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from ..rules.functions import power
@@ -223,8 +223,9 @@ class Lowerer(
         operands = Operands()
         val = self.value(node, operands, target)
         existing = operands.name_of(val.expr)
-        if existing is not None:
-            return existing
+        if existing is not None and isinstance(val.code, ast.Name):
+            return existing  # (an expression SymPy folds to an operand, `(x + c) - c` or
+            # `np.sqrt(x)**2`, is still computed as written: its value is the user's)
         name = target or self.temp()
         self.emit_elementwise(name, val, operands)
         return name

@@ -15,7 +15,7 @@ import re
 from .. import ir
 from ..errors import UnsupportedSyntaxError
 from ..rules import symbols
-from .arrays import VIEWS
+from ..rules.arrays import PRIMITIVES_BY_OP
 
 
 class _Memory:
@@ -41,8 +41,10 @@ def _shares(memory: _Memory, stmts) -> None:
     for s in stmts:
         if isinstance(s, ir.Write):
             memory.join(s.target, s.array)
-        elif isinstance(s, ir.Primitive) and s.op in VIEWS:
-            memory.join(s.target, s.operands[0])
+        elif isinstance(s, ir.Primitive) and s.op in PRIMITIVES_BY_OP:
+            view = PRIMITIVES_BY_OP[s.op].view  # (the result may be a view of this operand)
+            if view is not None:
+                memory.join(s.target, s.operands[view])
         elif isinstance(s, ir.Elementwise) and s.expr == symbols.operand(0):
             if isinstance(s.code, ast.Name):  # `merged = value` after an if: the same array
                 memory.join(s.target, s.operands[0])

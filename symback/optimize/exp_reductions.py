@@ -22,7 +22,7 @@ from collections import Counter
 import sympy as sp
 
 from .. import ir
-from ..adjoint.naming import Namer
+from ..naming import Namer
 from ..rules import symbols
 
 A0, A1 = symbols.operand(0), symbols.operand(1)

@@ -110,7 +110,10 @@ def _std_rule(c: Context):
     axis = c.params.get("axis")
     if axis is not None and not c.params.get("keepdims"):
         v = f"{{np}}.expand_dims({c.value}, {axis!r})"
-    return (Contribution(f"{centred} * ({c.expanded_bar()} / ({count} * {v}))"),)
+    # Where the std is 0 (one element, or equal ones) the centred values are 0 too: the
+    # gradient there is 0, as var's is (one element: std is 0 for every x), not 0 / 0.
+    safe = f"{{np}}.where({v} == 0, 1.0, {v})"
+    return (Contribution(f"{centred} * ({c.expanded_bar()} / ({count} * {safe}))"),)
 
 
 def _transpose(c: Context):
@@ -319,6 +322,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("transpose",),
         positional=("axes",),
         varargs=True,
+        view=0,
     ),
     ArrayPrimitive(
         "swapaxes",
@@ -328,15 +332,38 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("axis1", "axis2"),
         ("swapaxes",),
         positional=("axis1", "axis2"),
+        view=0,
     ),
     ArrayPrimitive(
-        "reshape", ("numpy.reshape",), 1, _reshape, (), ("reshape",), passthrough=1, varargs=True
+        "reshape",
+        ("numpy.reshape",),
+        1,
+        _reshape,
+        (),
+        ("reshape",),
+        passthrough=1,
+        varargs=True,
+        view=0,
     ),
-    ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel", "flatten")),
-    ArrayPrimitive("squeeze", ("numpy.squeeze",), 1, _reshape, AXIS, ("squeeze",), positional=AXIS),
-    ArrayPrimitive("expand_dims", ("numpy.expand_dims",), 1, _reshape, AXIS, positional=AXIS),
+    ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel",), view=0),
+    ArrayPrimitive("flatten", (), 1, _reshape, (), ("flatten",)),  # a copy, as a method only
     ArrayPrimitive(
-        "diag", ("numpy.diag",), 1, linalg.diag, ("k",), (), ("diag_grad",), positional=("k",)
+        "squeeze", ("numpy.squeeze",), 1, _reshape, AXIS, ("squeeze",), positional=AXIS, view=0
+    ),
+    ArrayPrimitive(
+        "expand_dims", ("numpy.expand_dims",), 1, _reshape, AXIS, positional=AXIS, view=0
+    ),
+    # np.diag of a matrix reads its diagonal (a view); of a vector, it makes a new matrix
+    ArrayPrimitive(
+        "diag",
+        ("numpy.diag",),
+        1,
+        linalg.diag,
+        ("k",),
+        (),
+        ("diag_grad",),
+        positional=("k",),
+        view=0,
     ),
     ArrayPrimitive(
         "diagonal",
@@ -347,9 +374,10 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("diagonal",),
         ("scatter_diagonal",),
         positional=DIAGONAL,
+        view=0,
     ),
     ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, AXIS, ("cumsum",), positional=AXIS),
-    ArrayPrimitive("flip", ("numpy.flip",), 1, _flip, AXIS, positional=AXIS),
+    ArrayPrimitive("flip", ("numpy.flip",), 1, _flip, AXIS, positional=AXIS, view=0),
     ArrayPrimitive("norm", ("numpy.linalg.norm",), 1, linalg.norm),
     ArrayPrimitive("det", ("numpy.linalg.det",), 1, linalg.det),
     ArrayPrimitive("inv", ("numpy.linalg.inv",), 1, linalg.inv),
@@ -359,11 +387,16 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         "solve_left", ("symback.solve_left",), 2, linalg.solve_left, helpers=("matmul_right",)
     ),
     # symback's own generated helper, met when differentiating generated code (Hessians)
-    ArrayPrimitive("unbroadcast", ("symback.unbroadcast",), 1, _unbroadcast, passthrough=1),
+    # (it returns g itself where nothing was broadcast)
+    ArrayPrimitive(
+        "unbroadcast", ("symback.unbroadcast",), 1, _unbroadcast, passthrough=1, view=0
+    ),
     ArrayPrimitive(
         "scatter", ("symback.scatter", "symback.scatter_add"), 1, _scatter, passthrough=2
     ),
-    ArrayPrimitive("diag_grad", ("symback.diag_grad",), 1, linalg.diag_grad, passthrough=2),
+    ArrayPrimitive(
+        "diag_grad", ("symback.diag_grad",), 1, linalg.diag_grad, passthrough=2, view=0
+    ),
     ArrayPrimitive(
         "scatter_diagonal", ("symback.scatter_diagonal",), 1, linalg.scatter_diagonal, passthrough=4
     ),
@@ -419,6 +452,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         _broadcast_to,
         helpers=("unbroadcast",),
         passthrough=1,
+        view=0,
     ),
     # element writes as copies (optimize/copied_writes.py): a new array each
     ArrayPrimitive(
@@ -437,7 +471,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     ),
     # x[index]: a basic index (slices, integers, a boolean mask) reads no element twice, so
     # its adjoint assigns; an integer-array index may repeat elements, so its adjoint adds.
-    ArrayPrimitive("getitem", (), 1, _getitem, (), (), ("scatter",)),
+    ArrayPrimitive("getitem", (), 1, _getitem, (), (), ("scatter",), view=0),
     ArrayPrimitive("gather", (), 1, _gather, (), (), ("scatter_add",)),
     # the naive forms, fused from exp, sum, log and / statements (optimize/exp_reductions.py)
     ArrayPrimitive(
@@ -495,6 +529,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         joins.hstack_piece_rule,
         passthrough=2,
         helpers=("hstack_place",),
+        view=0,
     ),
     ArrayPrimitive(
         "hstack_place",

@@ -31,10 +31,10 @@ def supported_markdown() -> str:
     ]
     for prim in PRIMITIVE_TABLE:
         names = ", ".join(f"`{n}`" for n in prim.names)
-        if not names:
-            names = (
-                f"`{prim.written}`, fused ({prim.op})" if prim.written else f"`x[...]` ({prim.op})"
-            )
+        if prim.written:
+            names = f"`{prim.written}`, fused ({prim.op})"
+        elif not names and not prim.methods:
+            names = f"`x[...]` ({prim.op})"
         methods = ", ".join(f"`.{m}()`" for m in prim.methods)
         static = ", ".join(f"`{s}`" for s in prim.static)
         rows.append(f"| {names} | {methods} | {static} |")

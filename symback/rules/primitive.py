@@ -9,7 +9,7 @@ are emitted into the generated module only when used (backend/helpers.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Callable
 
 
@@ -84,3 +84,8 @@ class ArrayPrimitive:
     # "after_shape" (np.full(shape, fill): the shape goes to the forward code only)
     layout: str = "leading"
     written: str = ""  # how the user writes an operation that has no name of its own
+    _: KW_ONLY
+    # The result may be a view of this operand (the same memory, as np.flip(x) is of x), so
+    # that an element write into either changes the other: frontend/stale.py refuses a read
+    # of it after such a write. None: the result is always a new array.
+    view: int | None = None

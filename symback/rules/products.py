@@ -55,6 +55,9 @@ def outer(c: Context):
     )
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _einsum_terms(subscripts: str) -> list[str]:
     """'...ij' -> ['...', 'i', 'j']: the ellipsis is one term."""
     head, dots, tail = subscripts.partition("...")
@@ -67,6 +70,14 @@ def _axes(terms: list[str]) -> list[int]:
     return [k if k < ellipsis else k - len(terms) for k in range(len(terms))]
 
 
+def _ellipsis_first(before: int, after: int) -> tuple[str, str]:
+    """Subscripts over an array with `before` named axes, the ellipsis, then `after` named
+    axes: as it is, and with the ellipsis moved to the front (einsum permutes any number of
+    axes; np.moveaxis would need the array's ndim, and has no rule of its own)."""
+    head, tail = _LETTERS[:before], _LETTERS[before : before + after]
+    return f"{head}...{tail}", f"...{head}{tail}"
+
+
 def einsum(c: Context):
     """Each operand's gradient is an einsum of the upstream with the other operands.
 
@@ -74,21 +85,21 @@ def einsum(c: Context):
     occurrence gets a fresh letter tied to the first by an identity matrix, so the gradient
     lands on the diagonal. einsum stretches an axis of length 1 to another operand's length
     (along the ellipsis and along a shared index): a gradient is summed back to its
-    operand's shape there, and spread back where its operand was the longer one."""
-    inputs, _, output = c.params["subscripts"].replace(" ", "").partition("->")
+    operand's shape there (unbroadcast, which sums leading axes: the gradient is made with
+    the ellipsis first and put back in place after), and spread back where its operand was
+    the longer one. An ellipsis that only this operand has was summed away: a ones array
+    shaped like the operand brings its axes back."""
+    subscripts = c.params["subscripts"].replace(" ", "")
+    inputs, _, output = subscripts.partition("->")
     subs = inputs.split(",")
-    free = [
-        ch
-        for ch in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        if ch not in c.params["subscripts"]
-    ]
+    free = [ch for ch in _LETTERS if ch not in subscripts]
+    dots = "..." in inputs
     out = []
     for i, mine in enumerate(subs):
+        x = c.operands[i]
         others = [s for j, s in enumerate(subs) if j != i]
-        names = [x for j, x in enumerate(c.operands) if j != i]
+        names = [n for j, n in enumerate(c.operands) if j != i]
         terms = _einsum_terms(mine)
-        if "..." in c.params["subscripts"] and "..." not in terms:
-            terms.insert(0, "...")  # the others broadcast along it: sum it back (below)
         axes = _axes(terms)
         first: dict[str, int] = {}
         relabelled = []
@@ -96,21 +107,33 @@ def einsum(c: Context):
             if term != "..." and term in first:
                 fresh = free.pop(0)
                 others.append(term + fresh)
-                names.append(f"{{np}}.eye({{np}}.shape({c.operands[i]})[{axes[first[term]]}])")
+                names.append(f"{{np}}.eye({{np}}.shape({x})[{axes[first[term]]}])")
                 term = fresh
             elif term != "...":
                 first[term] = k
             relabelled.append(term)
-        reachable = set(output).union(*others) | {"..."}
-        kept = "".join(t for t in relabelled if t in reachable)
-        spec = ",".join([output, *others]) + "->" + kept
+        if "..." in terms and "..." not in output + "".join(others):
+            others.append("".join(relabelled))  # (its ellipsis was summed: spread it back)
+            names.append(f"{{np}}.ones_like({x})")
+        reachable = set(output).union(*others)
+        named = [t for t in relabelled if t != "..."]
+        kept = "".join(t for t in named if t in reachable)
+        spec = ",".join([output, *others]) + "->" + ("..." if dots else "") + kept
         text = f"{{np}}.einsum({spec!r}, {', '.join([c.bar, *names])})"
-        lone = tuple(axes[k] for k, t in enumerate(relabelled) if t not in reachable)
+        lone = tuple(k - len(named) for k, t in enumerate(named) if t not in reachable)
         if lone:  # an index only this operand has was summed: spread the gradient along it
             text = f"{{np}}.expand_dims({text}, {lone!r})"
+        before = terms.index("...") if "..." in terms else 0
         shared = set(mine) & set("".join(subs[:i] + subs[i + 1 :]))
-        if shared or "..." in c.params["subscripts"]:  # an axis of length 1 may broadcast
-            text = f"{{unbroadcast}}({text}, {c.operands[i]})"
+        if shared or dots:  # an axis of length 1 may broadcast
+            like = x
+            if before:  # the operand's axes with its ellipsis first, as the gradient's are
+                moved = _ellipsis_first(before, len(named) - before)
+                like = f"{{np}}.einsum({'->'.join(moved)!r}, {x})"
+            text = f"{{unbroadcast}}({text}, {like})"
+        if before:  # the ellipsis back in its place
+            moved = _ellipsis_first(before, len(named) - before)
+            text = f"{{np}}.einsum({moved[1] + '->' + moved[0]!r}, {text})"
         # A shared index summed over takes its length from the others: 1 where they had
         # length 1 and this operand more, so the gradient is spread back along it.
         contracted = (shared - set(output)) - {"."}

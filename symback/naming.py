@@ -36,17 +36,3 @@ class Namer:
     def adjoint(self, name: str) -> str:
         """The name of the gradient with respect to `name`."""
         return self.fresh(f"d_{name}")
-
-
-def module_names(local_names) -> dict[str, str]:
-    """The names a generated module binds at top level: numpy, math and its helper function.
-
-    Only names bound inside the user's function can shadow them: every outside name the
-    function reads is resolved at generation time and printed in canonical form.
-    """
-    from ..backend.helpers import HELPERS
-
-    namer = Namer(local_names)
-    names = {"np": namer.fresh("np"), "math": namer.fresh("math")}
-    names.update({helper: namer.fresh("_" + helper) for helper in HELPERS})
-    return names

@@ -1,0 +1,1 @@
+"""A differential fuzzer for symback: random programs, gradients checked against references."""

@@ -1,0 +1,87 @@
+"""python -m fuzz --scalar N --arrays M --seed S: check random programs, print a report."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+
+from .runner import Report, run
+
+STATUSES = ("correct", "wrong", "crash", "refused", "hang")
+
+
+def sizes(spec: str, seed: int, kind: str) -> int:
+    """A size drawn from "LO-HI" (or exactly "N"), deterministically for the seed."""
+    lo, _, hi = spec.partition("-")
+    return random.Random(f"{kind}:{seed}").randint(int(lo), int(hi or lo))
+
+
+def jobs(args) -> list[tuple[str, int, int]]:
+    if args.only:
+        kind, seed, size = args.only.split(":")
+        return [(kind, int(seed), int(size))]
+    out = [
+        ("scalar", args.seed + i, sizes(args.size, args.seed + i, "scalar"))
+        for i in range(args.scalar)
+    ]
+    out += [
+        ("arrays", args.seed + i, sizes(args.array_size, args.seed + i, "arrays"))
+        for i in range(args.arrays)
+    ]
+    return out
+
+
+def show(report: Report, seconds: float, out=sys.stdout) -> None:
+    total = sum(report.counts.values())
+    line = ", ".join(f"{report.counts.get(s, 0)} {s}" for s in STATUSES)
+    print(f"\n{total} programs in {seconds:.0f} s: {line}", file=out)
+    if report.refusals:
+        print("refusals:", file=out)
+        for message, n in sorted(report.refusals.items(), key=lambda kv: -kv[1]):
+            print(f"  {n:5d}  {message}", file=out)
+    print("slowest generations (value_and_grad's first call):", file=out)
+    for t, kind, seed, size in sorted(report.timings, reverse=True)[:5]:
+        print(f"  {t:7.2f} s  --only {kind}:{seed}:{size}", file=out)
+    print("slowest programs to draw:", file=out)
+    for t, kind, seed, size in sorted(report.slowest_made, reverse=True)[:3]:
+        print(f"  {t:7.2f} s  --only {kind}:{seed}:{size}", file=out)
+    for f in report.failures:
+        print(
+            f"\n== {f.outcome.status}: python -m fuzz --only {f.kind}:{f.seed}:{f.size}", file=out
+        )
+        if f.prefix is not None:
+            print(f"   (cut to the statements statement {f.prefix} needs)", file=out)
+        print(f.outcome.detail.rstrip(), file=out)
+        lines = f.source.splitlines()
+        print("\n".join(lines[:80] + (["    ..."] if len(lines) > 80 else [])), file=out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fuzz", description=__doc__)
+    parser.add_argument("--scalar", type=int, default=0, help="how many scalar programs")
+    parser.add_argument("--arrays", type=int, default=0, help="how many array programs")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first program")
+    parser.add_argument("--size", default="10-60", help="scalar statements: N or LO-HI")
+    parser.add_argument("--array-size", default="3-12", help="array statements: N or LO-HI")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per program")
+    parser.add_argument("--only", help="one program, KIND:SEED:SIZE (as failures print)")
+    parser.add_argument("--no-cut", action="store_true", help="do not cut failures down")
+    parser.add_argument("--print", action="store_true", help="print the programs, check nothing")
+    args = parser.parse_args(argv)
+    if args.print:
+        from .runner import make
+
+        for job in jobs(args):
+            print(make(*job).source)
+        return 0
+    start = time.monotonic()
+    report = run(jobs(args), args.timeout, cut=not args.no_cut)
+    show(report, time.monotonic() - start)
+    bad = sum(report.counts.get(s, 0) for s in ("wrong", "crash", "hang"))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The differential fuzzer: its programs, its references, and that it finds planted bugs."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+import numpy as np
+import sympy as sp
+
+import symback
+from fuzz import scalar
+from fuzz.reference import _complex_step, _richardson
+from fuzz.runner import run
+from symback.rules import elementwise
+
+
+def _called(source: str) -> set[str]:
+    return {
+        f.text for f in scalar.functions() if re.search(rf"(?<![\w.]){re.escape(f.text)}\(", source)
+    }
+
+
+def test_scalar_programs_are_deterministic_and_finite():
+    first, again = scalar.program(7, 40), scalar.program(7, 40)
+    assert first.source == again.source and first.point == again.point
+    assert scalar.program(8, 40).source != first.source
+    for seed in range(20):
+        p = scalar.program(seed, 30)
+        assert p.source.count("\n    v") == 30
+        assert np.isfinite(p.function()(*p.point))
+
+
+def test_scalar_programs_reach_every_function_of_the_table_in_every_spelling():
+    called = set().union(*(_called(scalar.program(seed, 40).source) for seed in range(60)))
+    spellings = {name for row in elementwise.ELEMENTWISE_TABLE for name in row.names}
+    assert {f.qualified for f in scalar.functions()} == {
+        n for n in spellings if scalar._resolve(n) is not None
+    }
+    assert called == {f.text for f in scalar.functions()}
+    assert any(f.startswith("math.") for f in called) and any(f.startswith("np.") for f in called)
+
+
+def test_scalar_programs_have_the_forms_that_broke_symback():
+    text = "\n".join(scalar.program(seed, 40).source for seed in range(30))
+    for form in (r"exp\(\w+\.exp\(", r"tanh\(\w+\.exp\(", r"log\(1\.0 \+ \w+\.exp\(", r"\*\* v\d"):
+        assert re.search(form, text), form
+    assert re.search(r"np\.power\(\w[^,]*, v\d+\)", text)
+
+
+def test_complex_step_agrees_with_richardson_on_analytic_programs():
+    checked = 0
+    for seed in range(40):
+        p = scalar.program(seed, 25)
+        if not p.analytic:
+            continue
+        step = _complex_step(p)
+        diff, error = _richardson(p.function(), p.point)
+        np.testing.assert_allclose(step, diff, rtol=1e-6, atol=1e-6 + 20 * max(error))
+        checked += 1
+    assert checked >= 10
+
+
+def test_prefix_keeps_what_the_statement_needs():
+    p = scalar.program(3, 30)
+    cut = p.prefix(20)
+    f, g = p.function(), cut.function()
+    assert len(cut.body) <= 21 and cut.body[-1] == p.body[20]
+    # the cut returns the value statement 20 had in the full program
+    namespace = {}
+    exec(p.source.replace("    return", f"    return {p.body[20].split(' = ')[0]}  #"), namespace)
+    assert g(*p.point) == namespace[p.name](*p.point)
+    assert np.isfinite(f(*p.point))
+
+
+class _SignFlippedTanh(sp.Function):
+    """np.tanh with a planted bug: its derivative has the wrong sign."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return -(1 - self**2)
+
+
+def test_a_planted_sign_error_in_a_rule_is_reported_wrong(monkeypatch):
+    row = elementwise.ELEMENTWISE["numpy.tanh"]
+    monkeypatch.setitem(
+        elementwise.ELEMENTWISE, "numpy.tanh", dataclasses.replace(row, build=_SignFlippedTanh)
+    )
+    monkeypatch.setitem(elementwise.PRINTED_FUNCTIONS, _SignFlippedTanh, "{np}.tanh")
+    seeds = [s for s in range(200) if "np.tanh(" in scalar.program(s, 6).source][:12]
+    report = run([("scalar", s, 6) for s in seeds], timeout=60, log=lambda _: None, cut=False)
+    assert report.counts.get("wrong", 0) >= 3, report.counts
+
+
+def test_a_hang_is_reported_as_a_hang_and_the_run_goes_on(monkeypatch):
+    def hang(*args, **kwargs):
+        time.sleep(1000)
+
+    monkeypatch.setattr(symback, "value_and_grad", hang)
+    report = run([("scalar", 1, 5), ("scalar", 2, 5)], timeout=3, log=lambda _: None, cut=False)
+    assert report.counts == {"hang": 2}
