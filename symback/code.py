@@ -128,7 +128,9 @@ Item = Line | Block
 
 def with_body(block: Block, body, orelse=None) -> Block:
     """The block with other statements inside (its kind and head kept)."""
-    return replace(block, body=tuple(body), orelse=block.orelse if orelse is None else tuple(orelse))
+    return replace(
+        block, body=tuple(body), orelse=block.orelse if orelse is None else tuple(orelse)
+    )
 
 
 @dataclass(frozen=True)
@@ -340,4 +342,3 @@ def _bound(target: ast.expr) -> list[str]:
     while isinstance(target, (ast.Subscript, ast.Attribute)):
         target = target.value
     return [target.id] if isinstance(target, ast.Name) else []
-

@@ -143,7 +143,9 @@ def test_an_input_is_never_the_buffer():
 def test_a_name_bound_again_inside_a_block_is_no_longer_known():
     lines = [
         line("v", "a * b"),
-        code.If(test=ast.Constant(True), body=(line("v", "np.ones((2,))"),)),  # v changes shape here
+        code.If(
+            test=ast.Constant(True), body=(line("v", "np.ones((2,))"),)
+        ),  # v changes shape here
         line("w", "v * 2.0 + 1.0"),  # (2,): no (5,) buffer for it
     ]
     texts = check(lines, inputs(), ["w"], moved=False)
