@@ -14,10 +14,12 @@ from .backend import emit
 from .backend.helpers import HELPERS, module_names
 from .errors import Place, SymbackError, WrtError
 from .frontend import fence
-from .frontend.lower import Lowerer, ModuleNames, bound_names
+from .frontend.lower import lower_function
 from .frontend.resolve import Namespace
 from .frontend.source import SourceInfo, function_source
+from .frontend.state import ModuleNames
 from .frontend.static import read_module
+from .frontend.syntax import bound_names
 from .optimize.copied_writes import writes_as_copies
 from .optimize.dce import live_lines
 from .optimize.exp_reductions import fuse_exp_reductions
@@ -64,8 +66,7 @@ def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
     fence.check(source, fdef)
     helpers = tuple((key, names[key]) for key in HELPERS)
     modules = ModuleNames(names["np"], names["math"], helpers)
-    lowerer = Lowerer(source, fdef, namespace, modules, has_aux)
-    return lowerer.lower(), lowerer.uses_math
+    return lower_function(source, fdef, namespace, modules, has_aux)
 
 
 def lower(fn, has_aux: bool = False) -> ir.Function:

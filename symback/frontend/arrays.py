@@ -1,8 +1,8 @@
 """Lowering of array operations: primitive calls, methods, `.T`, `@` and indexing.
 
-A mixin of the Lowerer (frontend/lower.py): each array operation becomes an ir.Primitive
-whose first operands are the differentiable arrays; shape arguments and indices are kept
-as forward code over inactive operands, and `axis`-like arguments must be literals.
+Each array operation becomes an ir.Primitive whose first operands are the differentiable
+arrays; shape arguments and indices are kept as forward code over inactive operands, and
+`axis`-like arguments must be literals.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ import numpy
 from .. import ir
 from ..backend.printer import print_code, print_index
 from ..rules.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
+from . import core, integers, outside
+from .core import handler
+from .state import Lowering
 
 # Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
 SHAPE_CALLS = frozenset({"len", "int", "min", "max"})
@@ -44,274 +47,288 @@ def _valid_subscripts(subscripts: str) -> bool:
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-class ArrayLowering:
-    """Methods of the Lowerer for array operations (see the module docstring)."""
+def local_attribute(st: Lowering, node: ast.Attribute, operands, target):
+    """`x.T`, or `x.shape`-style data, of a local array."""
+    if node.attr == "T":
+        array = core.value_to_name(st, node.value)
+        code = ast.Attribute(ast.Name(array, ast.Load()), "T", ast.Load())
+        return emit_primitive(st, "transpose", (array,), (("axes", None),), code, target, operands)
+    if node.attr in DATA_ATTRIBUTES:
+        code, names = code_only(st, node)
+        return emit_opaque(st, code, names, target, operands)
+    st.fail(
+        node,
+        f"attribute `.{node.attr}` of an array is not supported",
+        "use the NumPy function form (np.transpose, np.real, ...) if it has one",
+    )
 
-    def local_attribute(self, node: ast.Attribute, operands, target):
-        """`x.T`, or `x.shape`-style data, of a local array."""
-        if node.attr == "T":
-            array = self.value_to_name(node.value)
-            code = ast.Attribute(ast.Name(array, ast.Load()), "T", ast.Load())
-            return self.emit_primitive(
-                "transpose", (array,), (("axes", None),), code, target, operands
-            )
-        if node.attr in DATA_ATTRIBUTES:
-            code, names = self.code_only(node)
-            return self.emit_opaque(code, names, target, operands)
-        self.fail(
+
+def method_call(st: Lowering, node: ast.Call, operands, target):
+    """`x.sum(axis=0)` is lowered as `np.sum(x, axis=0)`."""
+    method = node.func.attr
+    row = METHODS.get(method)
+    if row is None:
+        if method == "copy" and not node.args and not node.keywords:
+            return core.value(st, node.func.value, operands, target)
+        st.fail(
             node,
-            f"attribute `.{node.attr}` of an array is not supported",
-            "use the NumPy function form (np.transpose, np.real, ...) if it has one",
+            f"the array method `.{method}()` is not supported",
+            "use NumPy functions; see docs/supported.md",
         )
+    args = [node.func.value, *node.args]
+    if row.varargs and len(node.args) > 1:  # x.reshape(3, 4) means x.reshape((3, 4))
+        args = [node.func.value, ast.Tuple(list(node.args), ast.Load())]
+    return primitive_call(st, node, row, args, node.keywords, operands, target, method=method)
 
-    def method_call(self, node: ast.Call, operands, target):
-        """`x.sum(axis=0)` is lowered as `np.sum(x, axis=0)`."""
-        method = node.func.attr
-        row = METHODS.get(method)
-        if row is None:
-            if method == "copy" and not node.args and not node.keywords:
-                return self.value(node.func.value, operands, target)
-            self.fail(
+
+def primitive_call(
+    st: Lowering,
+    node,
+    row: ArrayPrimitive,
+    args,
+    keywords,
+    operands,
+    target,
+    func=None,
+    method=None,
+):
+    """A call of an array primitive: arrays first, then literal or pass-through arguments.
+
+    `func` is the function as the forward code calls it (default: the row's first name);
+    an operation that is a method only (`x.flatten()`) is called as the method."""
+    params, extra_codes, extra_names = [], [], []
+    if row.layout == "sequence":  # np.stack([a, b], axis=0)
+        if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
+            st.fail(node, f"np.{row.op} needs a list of arrays written out: [a, b]", None)
+        arrays = tuple(core.value_to_name(st, a) for a in args[0].elts)
+        array_codes = [ast.List([ast.Name(a, ast.Load()) for a in arrays], ast.Load())]
+        extra = args[1:]
+    elif row.layout == "after_subscripts":  # np.einsum("ij,j->i", A, x)
+        subscripts = literal(st, args[0], "the subscripts") if args else None
+        if not isinstance(subscripts, str) or "->" not in subscripts:
+            st.fail(
                 node,
-                f"the array method `.{method}()` is not supported",
-                "use NumPy functions; see docs/supported.md",
+                "np.einsum needs literal subscripts with an explicit output, such as 'ij,j->i'",
+                "write the output after `->`: 'ii->' for a trace, 'ij->ji' for a transpose",
             )
-        args = [node.func.value, *node.args]
-        if row.varargs and len(node.args) > 1:  # x.reshape(3, 4) means x.reshape((3, 4))
-            args = [node.func.value, ast.Tuple(list(node.args), ast.Load())]
-        return self.primitive_call(node, row, args, node.keywords, operands, target, method=method)
-
-    def primitive_call(
-        self, node, row: ArrayPrimitive, args, keywords, operands, target, func=None, method=None
-    ):
-        """A call of an array primitive: arrays first, then literal or pass-through arguments.
-
-        `func` is the function as the forward code calls it (default: the row's first name);
-        an operation that is a method only (`x.flatten()`) is called as the method."""
-        params, extra_codes, extra_names = [], [], []
-        if row.layout == "sequence":  # np.stack([a, b], axis=0)
-            if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
-                self.fail(node, f"np.{row.op} needs a list of arrays written out: [a, b]", None)
-            arrays = tuple(self.value_to_name(a) for a in args[0].elts)
-            array_codes = [ast.List([ast.Name(a, ast.Load()) for a in arrays], ast.Load())]
-            extra = args[1:]
-        elif row.layout == "after_subscripts":  # np.einsum("ij,j->i", A, x)
-            subscripts = self.literal(args[0], "the subscripts") if args else None
-            if not isinstance(subscripts, str) or "->" not in subscripts:
-                self.fail(
-                    node,
-                    "np.einsum needs literal subscripts with an explicit output, such as 'ij,j->i'",
-                    "write the output after `->`: 'ii->' for a trace, 'ij->ji' for a transpose",
-                )
-            if not _valid_subscripts(subscripts):
-                self.fail(
-                    node.args[0],
-                    f"np.einsum subscripts {subscripts!r} are not letters, commas, `...` and "
-                    "one `->`",
-                    "name each axis with one letter: 'ij,jk->ik', '...ij->...ji'",
-                )
-            params.append(("subscripts", subscripts))
-            arrays = tuple(self.value_to_name(a) for a in args[1:])
-            array_codes = [ast.Constant(subscripts)] + [ast.Name(a, ast.Load()) for a in arrays]
-            extra = []
-        elif row.layout == "after_shape":  # np.full(shape, fill_value)
-            if len(args) != 2:
-                self.fail(
-                    node,
-                    f"np.{row.op} needs a shape and a fill value",
-                    "write np.full(shape, value); for a dtype, convert the result",
-                )
-            shape_code, extra_names = self.code_only(args[0], SHAPE_CALLS)
-            arrays = (self.value_to_name(args[1]),)
-            array_codes = [shape_code, ast.Name(arrays[0], ast.Load())]
-            extra = []
-        else:
-            if len(args) < row.arrays:
-                self.fail(node, f"np.{row.op} needs {row.arrays} array argument(s)", None)
-            arrays = tuple(self.value_to_name(a) for a in args[: row.arrays])
-            array_codes = [ast.Name(a, ast.Load()) for a in arrays]
-            extra = args[row.arrays :]
-        if len(extra) > len(row.positional) + row.passthrough:
-            self.fail(
-                extra[len(row.positional) + row.passthrough],
-                f"this argument of np.{row.op} is not supported",
-                f"pass {', '.join(row.static) or 'no further arguments'} by keyword",
+        if not _valid_subscripts(subscripts):
+            st.fail(
+                node.args[0],
+                f"np.einsum subscripts {subscripts!r} are not letters, commas, `...` and "
+                "one `->`",
+                "name each axis with one letter: 'ij,jk->ik', '...ij->...ji'",
             )
-        for position, arg in enumerate(extra):
-            if row.passthrough:  # a shape or an index: forward code only
-                arg_code, names = self.code_only(arg, SHAPE_CALLS)
-                extra_codes.append(arg_code)
-                extra_names += names
-                continue
-            name = row.positional[position]
-            params.append((name, self.literal(arg, name)))
-            extra_codes.append(ast.Constant(params[-1][1]))
-        keyword_codes = []
-        for k in keywords:
-            if k.arg not in row.static:
-                self.fail(
-                    k,
-                    f"np.{row.op} with `{k.arg}=` is not supported",
-                    (
-                        f"the keywords it takes: {', '.join(row.static)}"
-                        if row.static
-                        else f"call np.{row.op} without keywords (convert the result if you must)"
-                    ),
-                )
-            params.append((k.arg, self.literal(k.value, k.arg)))
-            keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
-        if func is None and not row.names:
-            func = ast.Attribute(array_codes[0], method, ast.Load())
-            code = ast.Call(func, array_codes[1:] + extra_codes, keyword_codes)
-        else:
-            func = func or self.module_attr(row.names[0])
-            code = ast.Call(func, array_codes + extra_codes, keyword_codes)
-        if row.passthrough:
-            params.append(("extra", tuple(print_code(c) for c in extra_codes)))
-        if row.layout != "leading":
-            params.append(("count", len(arrays)))
-        all_operands = arrays + tuple(extra_names)
-        return self.emit_primitive(row.op, all_operands, tuple(params), code, target, operands)
-
-    def matmul(self, node: ast.BinOp, operands, target):
-        a, b = self.value_to_name(node.left), self.value_to_name(node.right)
-        code = ast.BinOp(ast.Name(a, ast.Load()), ast.MatMult(), ast.Name(b, ast.Load()))
-        return self.emit_primitive("matmul", (a, b), (), code, target, operands)
-
-    def value_Subscript(self, node: ast.Subscript, operands, target):
-        array = self.value_to_name(node.value)
-        index, names = self.code_only(node.slice, bounds=BOUND_CALLS)
-        basic = self.is_basic_index(node.slice)
-        np_index = ast.Subscript(
-            ast.Attribute(ast.Name(self.modules.np, ast.Load()), "s_", ast.Load()),
-            index,
-            ast.Load(),
+        params.append(("subscripts", subscripts))
+        arrays = tuple(core.value_to_name(st, a) for a in args[1:])
+        array_codes = [ast.Constant(subscripts)] + [ast.Name(a, ast.Load()) for a in arrays]
+        extra = []
+    elif row.layout == "after_shape":  # np.full(shape, fill_value)
+        if len(args) != 2:
+            st.fail(
+                node,
+                f"np.{row.op} needs a shape and a fill value",
+                "write np.full(shape, value); for a dtype, convert the result",
+            )
+        shape_code, extra_names = code_only(st, args[0], SHAPE_CALLS)
+        arrays = (core.value_to_name(st, args[1]),)
+        array_codes = [shape_code, ast.Name(arrays[0], ast.Load())]
+        extra = []
+    else:
+        if len(args) < row.arrays:
+            st.fail(node, f"np.{row.op} needs {row.arrays} array argument(s)", None)
+        arrays = tuple(core.value_to_name(st, a) for a in args[: row.arrays])
+        array_codes = [ast.Name(a, ast.Load()) for a in arrays]
+        extra = args[row.arrays :]
+    if len(extra) > len(row.positional) + row.passthrough:
+        st.fail(
+            extra[len(row.positional) + row.passthrough],
+            f"this argument of np.{row.op} is not supported",
+            f"pass {', '.join(row.static) or 'no further arguments'} by keyword",
         )
-        params = (("index", print_code(np_index)), ("subscript", print_index(index)))
-        code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
-        op = "getitem" if basic else "gather"
-        if self.only_new_axes(node.slice):  # x[:, None] reshapes: so does its adjoint
-            op = "expand_dims"
-        return self.emit_primitive(op, (array, *names), params, code, target, operands)
+    for position, arg in enumerate(extra):
+        if row.passthrough:  # a shape or an index: forward code only
+            arg_code, names = code_only(st, arg, SHAPE_CALLS)
+            extra_codes.append(arg_code)
+            extra_names += names
+            continue
+        name = row.positional[position]
+        params.append((name, literal(st, arg, name)))
+        extra_codes.append(ast.Constant(params[-1][1]))
+    keyword_codes = []
+    for k in keywords:
+        if k.arg not in row.static:
+            st.fail(
+                k,
+                f"np.{row.op} with `{k.arg}=` is not supported",
+                (
+                    f"the keywords it takes: {', '.join(row.static)}"
+                    if row.static
+                    else f"call np.{row.op} without keywords (convert the result if you must)"
+                ),
+            )
+        params.append((k.arg, literal(st, k.value, k.arg)))
+        keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
+    if func is None and not row.names:
+        func = ast.Attribute(array_codes[0], method, ast.Load())
+        code = ast.Call(func, array_codes[1:] + extra_codes, keyword_codes)
+    else:
+        func = func or outside.module_attr(st, row.names[0])
+        code = ast.Call(func, array_codes + extra_codes, keyword_codes)
+    if row.passthrough:
+        params.append(("extra", tuple(print_code(c) for c in extra_codes)))
+    if row.layout != "leading":
+        params.append(("count", len(arrays)))
+    all_operands = arrays + tuple(extra_names)
+    return emit_primitive(st, row.op, all_operands, tuple(params), code, target, operands)
 
-    def only_new_axes(self, node: ast.expr) -> bool:
-        """Is the index only new axes (None, np.newaxis) among `:` and `...`?"""
-        parts = node.elts if isinstance(node, ast.Tuple) else [node]
 
-        def new_axis(part):
-            if isinstance(part, ast.Constant):
-                return part.value is None
-            return isinstance(part, ast.Attribute) and part.attr == "newaxis"
+def matmul(st: Lowering, node: ast.BinOp, operands, target):
+    a, b = core.value_to_name(st, node.left), core.value_to_name(st, node.right)
+    code = ast.BinOp(ast.Name(a, ast.Load()), ast.MatMult(), ast.Name(b, ast.Load()))
+    return emit_primitive(st, "matmul", (a, b), (), code, target, operands)
 
-        def whole(part):
-            if isinstance(part, ast.Slice):
-                return part.lower is None and part.upper is None and part.step is None
-            return isinstance(part, ast.Constant) and part.value is Ellipsis
 
-        if not any(new_axis(p) for p in parts):
+@handler
+def value_Subscript(st: Lowering, node: ast.Subscript, operands, target):
+    array = core.value_to_name(st, node.value)
+    index, names = code_only(st, node.slice, bounds=BOUND_CALLS)
+    basic = is_basic_index(st, node.slice)
+    np_index = ast.Subscript(
+        ast.Attribute(ast.Name(st.modules.np, ast.Load()), "s_", ast.Load()),
+        index,
+        ast.Load(),
+    )
+    params = (("index", print_code(np_index)), ("subscript", print_index(index)))
+    code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
+    op = "getitem" if basic else "gather"
+    if only_new_axes(st, node.slice):  # x[:, None] reshapes: so does its adjoint
+        op = "expand_dims"
+    return emit_primitive(st, op, (array, *names), params, code, target, operands)
+
+
+def only_new_axes(st: Lowering, node: ast.expr) -> bool:
+    """Is the index only new axes (None, np.newaxis) among `:` and `...`?"""
+    parts = node.elts if isinstance(node, ast.Tuple) else [node]
+
+    def new_axis(part):
+        if isinstance(part, ast.Constant):
+            return part.value is None
+        return isinstance(part, ast.Attribute) and part.attr == "newaxis"
+
+    def whole(part):
+        if isinstance(part, ast.Slice):
+            return part.lower is None and part.upper is None and part.step is None
+        return isinstance(part, ast.Constant) and part.value is Ellipsis
+
+    if not any(new_axis(p) for p in parts):
+        return False
+    return all(new_axis(p) and _is_numpy_or_none(st, p) or whole(p) for p in parts)
+
+
+def _is_numpy_or_none(st: Lowering, part: ast.expr) -> bool:
+    return isinstance(part, ast.Constant) or is_numpy(st, part.value)
+
+
+def is_basic_index(st: Lowering, node: ast.expr) -> bool:
+    """Does the index read each element at most once (slices, integers, a boolean mask)?
+
+    A slice never repeats an element whatever its bounds; any other part that reads a
+    local value may be an integer array, which can (so its adjoint must add up)."""
+    parts = node.elts if isinstance(node, ast.Tuple) else [node]
+    for part in parts:
+        if isinstance(part, ast.Slice):
+            continue
+        if isinstance(part, ast.Name) and st.env.get(part.id) in st.boolean:
+            continue  # a mask
+        if integers.integer_expression(st, part):  # x[i], x[i - 1]: one element (writes.py)
+            continue
+        if isinstance(part, (ast.List, ast.Call)):
             return False
-        return all(new_axis(p) and self._is_numpy_or_none(p) or whole(p) for p in parts)
+        local = [n for n in ast.walk(part) if isinstance(n, ast.Name) and n.id in st.env]
+        if local:
+            return False
+    return True
 
-    def _is_numpy_or_none(self, part: ast.expr) -> bool:
-        return isinstance(part, ast.Constant) or self._is_numpy(part.value)
 
-    def is_basic_index(self, node: ast.expr) -> bool:
-        """Does the index read each element at most once (slices, integers, a boolean mask)?
+def emit_primitive(st: Lowering, op, all_operands, params, code, target, operands):
+    name = target or st.temp()
+    row = PRIMITIVES_BY_OP.get(op)  # (none for a defgrad function's "custom")
+    view = None if row is None else row.view
+    if view is not None:  # the result may be a view of that array: it shares its memory
+        st.views[name] = {all_operands[view]}
+    st.body.append(ir.Primitive(name, op, tuple(all_operands), tuple(params), code, st.line))
+    return core.operand(st, name, operands)
 
-        A slice never repeats an element whatever its bounds; any other part that reads a
-        local value may be an integer array, which can (so its adjoint must add up)."""
-        parts = node.elts if isinstance(node, ast.Tuple) else [node]
-        for part in parts:
-            if isinstance(part, ast.Slice):
-                continue
-            if isinstance(part, ast.Name) and self.env.get(part.id) in self.boolean:
-                continue  # a mask
-            if self.integer_expression(part):  # x[i], x[i - 1]: one element (writes.py)
-                continue
-            if isinstance(part, (ast.List, ast.Call)):
-                return False
-            local = [n for n in ast.walk(part) if isinstance(n, ast.Name) and n.id in self.env]
-            if local:
-                return False
-        return True
 
-    # -- helpers --------------------------------------------------------------------------
+def emit_opaque(st: Lowering, code, names, target, operands):
+    name = target or st.temp()
+    st.body.append(ir.Opaque(name, tuple(names), code, st.line))
+    return core.operand(st, name, operands)
 
-    def emit_primitive(self, op, all_operands, params, code, target, operands):
-        name = target or self.temp()
-        row = PRIMITIVES_BY_OP.get(op)  # (none for a defgrad function's "custom")
-        view = None if row is None else row.view
-        if view is not None:  # the result may be a view of that array: it shares its memory
-            self.views[name] = {all_operands[view]}
-        self.body.append(
-            ir.Primitive(name, op, tuple(all_operands), tuple(params), code, self._line)
+
+def is_numpy(st: Lowering, node: ast.expr) -> bool:
+    resolved = st.namespace.chain(node)
+    return resolved is not None and resolved.kind == "module" and resolved.value is numpy
+
+
+def literal(st: Lowering, node: ast.expr, what: str):
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        st.fail(
+            node,
+            f"`{what}` must be a literal (a number, a tuple of numbers, True/False or None)",
+            "write the value itself here",
         )
-        return self.operand(name, operands)
 
-    def emit_opaque(self, code, names, target, operands):
-        name = target or self.temp()
-        self.body.append(ir.Opaque(name, tuple(names), code, self._line))
-        return self.operand(name, operands)
 
-    def _is_numpy(self, node: ast.expr) -> bool:
-        resolved = self.namespace.chain(node)
-        return resolved is not None and resolved.kind == "module" and resolved.value is numpy
+def code_only(
+    st: Lowering, node: ast.expr, calls=frozenset(), bounds=frozenset()
+) -> tuple[ast.expr, list[str]]:
+    """Forward code for a value no gradient flows through (a shape, an index), and the
+    SSA names it reads. Local names are renamed to their SSA versions; the only calls
+    allowed are to the builtins named in `calls`, and inside a slice's bounds to the
+    functions `bounds` names (qualified names)."""
+    names: list[str] = []
 
-    def literal(self, node: ast.expr, what: str):
-        try:
-            return ast.literal_eval(node)
-        except ValueError:
-            self.fail(
-                node,
-                f"`{what}` must be a literal (a number, a tuple of numbers, True/False or None)",
-                "write the value itself here",
+    def rewrite(n: ast.AST, bound: bool = False) -> ast.AST:
+        if isinstance(n, ast.Name):
+            if n.id in st.env:
+                names.append(st.env[n.id])
+                return ast.Name(st.env[n.id], ast.Load())
+            return outside.outside(st, n, st.namespace.lookup(n.id)).code
+        if isinstance(n, ast.Attribute) and not outside.starts_local(st, n):
+            resolved = st.namespace.chain(n)
+            if resolved is not None and resolved.value is numpy.s_:  # an index in code
+                return outside.module_attr(st, "numpy.s_")
+            if n.attr == "newaxis" and is_numpy(st, n.value):  # None, by its name
+                return outside.module_attr(st, "numpy.newaxis")
+            return outside.outside(st, n, resolved).code
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
+            return ast.Call(n.func, [rewrite(a) for a in n.args], [])
+        if bound and isinstance(n, ast.Call) and not n.keywords:
+            func = None if outside.starts_local(st, n.func) else st.namespace.chain(n.func)
+            if func is not None and func.kind == "function" and func.qualname in bounds:
+                args = [rewrite(a, bound) for a in n.args]
+                return ast.Call(outside.module_attr(st, func.qualname), args, [])
+        known = st.namespace.chain(n.func) if isinstance(n, ast.Call) and calls else None
+        if known is not None and known.kind == "function" and not n.keywords:
+            return ast.Call(
+                outside.module_attr(st, known.qualname), [rewrite(a) for a in n.args], []
             )
+        if isinstance(n, ast.Call):
+            st.fail(
+                n,
+                "a function call inside an index or shape is not supported",
+                "compute the index first, in its own assignment",
+            )
+        bound = bound or isinstance(n, ast.Slice)
+        for field, value in ast.iter_fields(n):
+            if isinstance(value, ast.AST):
+                setattr(n, field, rewrite(value, bound))
+            elif isinstance(value, list):
+                value = [rewrite(v, bound) if isinstance(v, ast.AST) else v for v in value]
+                setattr(n, field, value)
+        return n
 
-    def code_only(
-        self, node: ast.expr, calls=frozenset(), bounds=frozenset()
-    ) -> tuple[ast.expr, list[str]]:
-        """Forward code for a value no gradient flows through (a shape, an index), and the
-        SSA names it reads. Local names are renamed to their SSA versions; the only calls
-        allowed are to the builtins named in `calls`, and inside a slice's bounds to the
-        functions `bounds` names (qualified names)."""
-        names: list[str] = []
-
-        def rewrite(n: ast.AST, bound: bool = False) -> ast.AST:
-            if isinstance(n, ast.Name):
-                if n.id in self.env:
-                    names.append(self.env[n.id])
-                    return ast.Name(self.env[n.id], ast.Load())
-                return self.outside(n, self.namespace.lookup(n.id)).code
-            if isinstance(n, ast.Attribute) and not self._starts_local(n):
-                resolved = self.namespace.chain(n)
-                if resolved is not None and resolved.value is numpy.s_:  # an index in code
-                    return self.module_attr("numpy.s_")
-                if n.attr == "newaxis" and self._is_numpy(n.value):  # None, by its name
-                    return self.module_attr("numpy.newaxis")
-                return self.outside(n, resolved).code
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
-                return ast.Call(n.func, [rewrite(a) for a in n.args], [])
-            if bound and isinstance(n, ast.Call) and not n.keywords:
-                func = None if self._starts_local(n.func) else self.namespace.chain(n.func)
-                if func is not None and func.kind == "function" and func.qualname in bounds:
-                    args = [rewrite(a, bound) for a in n.args]
-                    return ast.Call(self.module_attr(func.qualname), args, [])
-            known = self.namespace.chain(n.func) if isinstance(n, ast.Call) and calls else None
-            if known is not None and known.kind == "function" and not n.keywords:
-                return ast.Call(self.module_attr(known.qualname), [rewrite(a) for a in n.args], [])
-            if isinstance(n, ast.Call):
-                self.fail(
-                    n,
-                    "a function call inside an index or shape is not supported",
-                    "compute the index first, in its own assignment",
-                )
-            bound = bound or isinstance(n, ast.Slice)
-            for field, value in ast.iter_fields(n):
-                if isinstance(value, ast.AST):
-                    setattr(n, field, rewrite(value, bound))
-                elif isinstance(value, list):
-                    value = [rewrite(v, bound) if isinstance(v, ast.AST) else v for v in value]
-                    setattr(n, field, value)
-            return n
-
-        return rewrite(copy.deepcopy(node)), sorted(set(names))
+    return rewrite(copy.deepcopy(node)), sorted(set(names))

@@ -1,9 +1,10 @@
 """Calls to functions: the user's own are inlined, defgrad ones called, unknown ones refused.
 
-A helper's body is lowered by a child Lowerer that shares the caller's statement list and
-namer, with the helper's parameters bound to the caller's argument values; helpers calling
-helpers recurse, and recursion itself is refused. The helper's errors point into its own
-source; its statements carry the line of the call.
+A helper's body is lowered with a state of its own (Lowering.for_helper) that shares the
+caller's statement list and namer, with the helper's parameters bound to the caller's
+argument values; helpers calling helpers recurse, and recursion itself is refused. The
+helper's errors point into its own source; its statements carry the line of the call.
+Calls of NumPy and math functions become elementwise expressions or array primitives.
 """
 
 from __future__ import annotations
@@ -11,146 +12,228 @@ from __future__ import annotations
 import ast
 import inspect
 
+from .. import ir
 from ..errors import UnknownFunctionError, UnsupportedSyntaxError
-from . import fence
+from ..rules.arrays import PRIMITIVES
+from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
+from . import arrays, core, fence, outside, stacks
+from .core import handler
 from .resolve import Namespace, Resolved
 from .source import function_source
+from .state import Lowering
 from .static import Opaque, StaticFunction
+from .values import Operands, Val
 
 # Packages whose functions are never inlined: a call into them needs a rule of its own.
 LIBRARIES = frozenset({"numpy", "scipy", "sympy", "math", "symback", "jax", "torch", "pandas"})
 
 
-class CallInlining:
-    """Methods of the Lowerer for calls to the user's functions (see the module docstring)."""
+def user_function(st: Lowering, value):
+    """(source, def node, namespace) of a user function, live or read from a file."""
+    if inspect.isfunction(value):
+        fn, source, fdef = function_source(value)
+        closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
+        return source, fdef, Namespace(fn.__globals__, closure)
+    return value.source, value.fdef, value.namespace  # a frontend.static.StaticFunction
 
-    def user_function(self, value):
-        """(source, def node, namespace) of a user function, live or read from a file."""
-        if inspect.isfunction(value):
-            fn, source, fdef = function_source(value)
-            closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
-            return source, fdef, Namespace(fn.__globals__, closure)
-        return value.source, value.fdef, value.namespace  # a frontend.static.StaticFunction
 
-    def inline_call(self, node: ast.Call, value) -> str | tuple[str, ...]:
-        """Lower `helper(args)`; the SSA name of its result, or names when it returns a tuple."""
-        if getattr(value, "defgrad", False):
-            self.fail(
-                node,
-                f"`{value.__name__}` has a derivative registered with symback.defgrad, which "
-                "exists only when the file runs",
-                "use symback.grad on the imported function instead of symback gen",
-                UnknownFunctionError,
-            )
-        source, fdef, namespace = self.user_function(value)
-        key = (source.filename, fdef.lineno + source.line_shift)
-        if key in self.inlining:
-            self.fail(
-                node,
-                f"`{fdef.name}` calls itself (recursion) and cannot be inlined",
-                "write the recursion as a loop",
-                UnsupportedSyntaxError,
-            )
-        fence.check(source, fdef)
-        arguments = self.bind_arguments(node, fdef)
-        child = type(self)(source, fdef, namespace, self.modules, parent=self)
-        child.inlining = self.inlining | {key}
-        child._line = self._line
-        for param, arg in arguments.items():
-            if isinstance(arg, ast.expr):  # a default, evaluated in the helper's own scope
-                arg = child.value_to_name(arg)
-            child.env[param] = arg
-        result = child.lower_inline()
-        self.uses_math |= child.uses_math
-        return result
-
-    def bind_arguments(self, node: ast.Call, fdef: ast.FunctionDef) -> dict[str, object]:
-        """Parameter -> the caller's SSA name for it (or the default's AST, lowered later)."""
-        args = fdef.args
-        positional = [a.arg for a in args.args]
-        keyword_only = [a.arg for a in args.kwonlyargs]
-        if len(node.args) > len(positional):
-            self.fail(node, f"{fdef.name} takes {len(positional)} positional argument(s)", None)
-        bound: dict[str, object] = {}
-        for name, arg in zip(positional, node.args):
-            bound[name] = self.value_to_name(arg)
-        for k in node.keywords:
-            if k.arg is None or k.arg not in positional + keyword_only:
-                self.fail(k, f"{fdef.name} has no parameter `{k.arg}`", None)
-            if k.arg in bound:
-                self.fail(k, f"`{k.arg}` is given twice", None)
-            bound[k.arg] = self.value_to_name(k.value)
-        defaults = dict(zip(positional[::-1], args.defaults[::-1]))
-        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d})
-        for name in positional + keyword_only:
-            if name not in bound:
-                if name not in defaults:
-                    self.fail(node, f"{fdef.name}() is missing the argument `{name}`", None)
-                bound[name] = defaults[name]
-        return bound
-
-    def custom_call(self, node: ast.Call, fn, operands, target):
-        """A call of a function registered with symback.defgrad: called as it is, and its
-        adjoints give the gradient."""
-        adjoints = fn.__symback_adjoints__
-        if node.keywords or len(node.args) != len(adjoints):
-            self.fail(
-                node,
-                f"`{fn.__name__}` has {len(adjoints)} registered adjoint(s); call it with that "
-                "many positional arguments",
-                None,
-            )
-        args = tuple(self.value_to_name(a) for a in node.args)
-        name = self.register_custom(fn.__name__, fn)
-        grads = tuple(
-            self.register_custom(f"{fn.__name__}_grad{i}", a) for i, a in enumerate(adjoints)
-        )
-        code = ast.Call(ast.Name(name, ast.Load()), [ast.Name(a, ast.Load()) for a in args], [])
-        params = (("adjoints", grads),)
-        return self.emit_primitive("custom", args, params, code, target, operands)
-
-    def register_custom(self, base: str, obj) -> str:
-        for name, known in self.custom.items():
-            if known is obj:
-                return name
-        name = self.namer.fresh("_" + base)
-        self.custom[name] = obj
-        return name
-
-    def callee(self, node: ast.Call):
-        resolved = self.namespace.chain(node.func) if not self._starts_local(node.func) else None
-        return resolved.value if resolved is not None else None
-
-    def is_user_call(self, node: ast.expr) -> bool:
-        """Is `node` a call to one of the user's own Python functions?"""
-        if not isinstance(node, ast.Call):
-            return False
-        value = self.callee(node)
-        if isinstance(value, StaticFunction):
-            return True
-        library = (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES
-        helper = hasattr(value, "__symback_helper__")  # has a rule of its own
-        return inspect.isfunction(value) and not library and not helper
-
-    def unknown_callee(self, node: ast.Call, resolved: Resolved | None):
-        text = resolved.text if resolved else ast.unparse(node.func)
-        value = resolved.value if resolved else None
-        if isinstance(value, Opaque):
-            self.fail(
-                node,
-                f"symback cannot see into `{text}`: it comes from {value.text}, which a file "
-                "read without running it does not reveal",
-                "use NumPy or math functions, or import numpy/math directly",
-                UnknownFunctionError,
-            )
-        module = getattr(value, "__module__", None) or ""
-        if resolved is not None and resolved.kind == "module":
-            self.fail(node, f"`{text}` is a module, not a function", None, UnknownFunctionError)
-        self.fail(
+def inline_call(st: Lowering, node: ast.Call, value) -> str | tuple[str, ...]:
+    """Lower `helper(args)`; the SSA name of its result, or names when it returns a tuple."""
+    if getattr(value, "defgrad", False):
+        st.fail(
             node,
-            f"symback has no derivative rule for `{text}`"
-            + (f" (from {module})" if module else ""),
-            "write it with the supported NumPy/math functions (see docs/supported.md), or "
-            "give its derivative with @symback.defgrad",
+            f"`{value.__name__}` has a derivative registered with symback.defgrad, which "
+            "exists only when the file runs",
+            "use symback.grad on the imported function instead of symback gen",
             UnknownFunctionError,
         )
+    source, fdef, namespace = user_function(st, value)
+    key = (source.filename, fdef.lineno + source.line_shift)
+    if key in st.inlining:
+        st.fail(
+            node,
+            f"`{fdef.name}` calls itself (recursion) and cannot be inlined",
+            "write the recursion as a loop",
+            UnsupportedSyntaxError,
+        )
+    fence.check(source, fdef)
+    arguments = bind_arguments(st, node, fdef)
+    child = st.for_helper(source, fdef, namespace, key)
+    for param, arg in arguments.items():
+        if isinstance(arg, ast.expr):  # a default, evaluated in the helper's own scope
+            arg = core.value_to_name(child, arg)
+        child.env[param] = arg
+    result = core.lower_body(child)[0]  # the name(s) of what the helper returns
+    st.uses_math |= child.uses_math
+    return result
+
+
+def bind_arguments(st: Lowering, node: ast.Call, fdef: ast.FunctionDef) -> dict[str, object]:
+    """Parameter -> the caller's SSA name for it (or the default's AST, lowered later)."""
+    args = fdef.args
+    positional = [a.arg for a in args.args]
+    keyword_only = [a.arg for a in args.kwonlyargs]
+    if len(node.args) > len(positional):
+        st.fail(node, f"{fdef.name} takes {len(positional)} positional argument(s)", None)
+    bound: dict[str, object] = {}
+    for name, arg in zip(positional, node.args):
+        bound[name] = core.value_to_name(st, arg)
+    for k in node.keywords:
+        if k.arg is None or k.arg not in positional + keyword_only:
+            st.fail(k, f"{fdef.name} has no parameter `{k.arg}`", None)
+        if k.arg in bound:
+            st.fail(k, f"`{k.arg}` is given twice", None)
+        bound[k.arg] = core.value_to_name(st, k.value)
+    defaults = dict(zip(positional[::-1], args.defaults[::-1]))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d})
+    for name in positional + keyword_only:
+        if name not in bound:
+            if name not in defaults:
+                st.fail(node, f"{fdef.name}() is missing the argument `{name}`", None)
+            bound[name] = defaults[name]
+    return bound
+
+
+def custom_call(st: Lowering, node: ast.Call, fn, operands, target):
+    """A call of a function registered with symback.defgrad: called as it is, and its
+    adjoints give the gradient."""
+    adjoints = fn.__symback_adjoints__
+    if node.keywords or len(node.args) != len(adjoints):
+        st.fail(
+            node,
+            f"`{fn.__name__}` has {len(adjoints)} registered adjoint(s); call it with that "
+            "many positional arguments",
+            None,
+        )
+    args = tuple(core.value_to_name(st, a) for a in node.args)
+    name = register_custom(st, fn.__name__, fn)
+    grads = tuple(register_custom(st, f"{fn.__name__}_grad{i}", a) for i, a in enumerate(adjoints))
+    code = ast.Call(ast.Name(name, ast.Load()), [ast.Name(a, ast.Load()) for a in args], [])
+    params = (("adjoints", grads),)
+    return arrays.emit_primitive(st, "custom", args, params, code, target, operands)
+
+
+def register_custom(st: Lowering, base: str, obj) -> str:
+    for name, known in st.custom.items():
+        if known is obj:
+            return name
+    name = st.namer.fresh("_" + base)
+    st.custom[name] = obj
+    return name
+
+
+def callee(st: Lowering, node: ast.Call):
+    resolved = st.namespace.chain(node.func) if not outside.starts_local(st, node.func) else None
+    return resolved.value if resolved is not None else None
+
+
+def is_user_call(st: Lowering, node: ast.expr) -> bool:
+    """Is `node` a call to one of the user's own Python functions?"""
+    if not isinstance(node, ast.Call):
+        return False
+    value = callee(st, node)
+    if isinstance(value, StaticFunction):
+        return True
+    library = (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES
+    helper = hasattr(value, "__symback_helper__")  # has a rule of its own
+    return inspect.isfunction(value) and not library and not helper
+
+
+def unknown_callee(st: Lowering, node: ast.Call, resolved: Resolved | None):
+    text = resolved.text if resolved else ast.unparse(node.func)
+    value = resolved.value if resolved else None
+    if isinstance(value, Opaque):
+        st.fail(
+            node,
+            f"symback cannot see into `{text}`: it comes from {value.text}, which a file "
+            "read without running it does not reveal",
+            "use NumPy or math functions, or import numpy/math directly",
+            UnknownFunctionError,
+        )
+    module = getattr(value, "__module__", None) or ""
+    if resolved is not None and resolved.kind == "module":
+        st.fail(node, f"`{text}` is a module, not a function", None, UnknownFunctionError)
+    st.fail(
+        node,
+        f"symback has no derivative rule for `{text}`" + (f" (from {module})" if module else ""),
+        "write it with the supported NumPy/math functions (see docs/supported.md), or "
+        "give its derivative with @symback.defgrad",
+        UnknownFunctionError,
+    )
+
+
+@handler
+def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
+    popped = stacks.stack_call(st, node, operands, target)
+    if popped is not None:
+        return popped
+    if isinstance(node.func, ast.Attribute) and outside.of_array(st, node.func.value):
+        return arrays.method_call(st, node, operands, target)
+    if hasattr(callee(st, node), "__symback_adjoints__"):
+        return custom_call(st, node, callee(st, node), operands, target)
+    if is_user_call(st, node):
+        result = inline_call(st, node, callee(st, node))
+        if isinstance(result, tuple):
+            st.fail(node, "this helper returns several values", "unpack them: a, b = f(x)")
+        return core.operand(st, result, operands)
+    resolved = st.namespace.chain(node.func)
+    if resolved is None or resolved.kind != "function":
+        unknown_callee(st, node, resolved)
+    qualname = resolved.qualname
+    func_code = outside.module_attr(st, qualname)
+    if qualname in NON_DIFFERENTIABLE or qualname in SHAPE_ONLY:
+        return opaque_call(st, node, func_code, operands, target)
+    if qualname in PRIMITIVES:
+        row = PRIMITIVES[qualname]
+        args, keywords = node.args, node.keywords
+        return arrays.primitive_call(st, node, row, args, keywords, operands, target, func_code)
+    if node.keywords:
+        st.fail(
+            node.keywords[0],
+            f"keyword arguments to {resolved.text} are not supported yet",
+            "pass arguments by position",
+        )
+    if qualname not in ELEMENTWISE:
+        unknown_callee(st, node, resolved)
+    rule = ELEMENTWISE[qualname]
+    if target is not None and qualname in ("builtins.max", "builtins.min"):
+        # max(a, b) returns a or b itself: an in-place update of either changes it
+        names = [st.env[a.id] for a in node.args if isinstance(a, ast.Name) and a.id in st.env]
+        st.views[target] = set(names)
+    if len(node.args) not in rule.arities:
+        st.fail(node, f"{resolved.text} takes {rule.arity} argument(s) here", None)
+    args = [core.value(st, a, operands) for a in node.args]
+    if qualname == "numpy.where":
+        if not args[0].boolean:
+            st.fail(node.args[0], "np.where needs a comparison as its condition", None)
+    elif any(a.boolean for a in args):
+        st.fail(node, f"{resolved.text} of a comparison result is not supported", None)
+    value = Val(
+        rule.build(*[a.expr for a in args]), ast.Call(func_code, [a.code for a in args], [])
+    )
+    if not value.expr.is_Atom:
+        operands.calls.setdefault(value.expr, value.code)
+    return value
+
+
+def opaque_call(st: Lowering, node: ast.Call, func_code, operands, target) -> Val:
+    inner = Operands()
+    args = [opaque_argument(st, a, inner) for a in node.args]
+    keywords = [
+        ast.keyword(k.arg, outside.dtype_code(st, k.value) or core.value(st, k.value, inner).code)
+        for k in node.keywords
+    ]
+    code = ast.Call(func_code, args, keywords)
+    name = target or st.temp()
+    st.body.append(ir.Opaque(name, tuple(inner.names), code, st.line))
+    return core.operand(st, name, operands)
+
+
+def opaque_argument(st: Lowering, node: ast.expr, operands: Operands) -> ast.expr:
+    """An argument's forward code; a tuple is a shape, as in np.zeros((n, m))."""
+    if not isinstance(node, ast.Tuple):
+        return core.value(st, node, operands).code
+    code, names = arrays.code_only(st, node, arrays.SHAPE_CALLS)
+    for name in names:
+        operands.use(name)
+    return code

@@ -3,8 +3,8 @@
 A branch is lowered into a statement list of its own; the names either branch assigns are
 merged after the `if` under new SSA names (each branch's last assignment writes the merged
 name directly, or a copy does). `return` inside a branch is first made a tail of its
-branch (`if c: return a` followed by code becomes `if c: return a else: code`), and the
-value each branch returns is merged like a variable.
+branch (exits.tail_returns: `if c: return a` followed by code becomes `if c: return a
+else: code`), and the value each branch returns is merged like a variable.
 """
 
 from __future__ import annotations
@@ -15,24 +15,12 @@ import dataclasses
 from .. import ir
 from ..rules import symbols
 from ..rules.functions import Where
+from . import core, stacks
+from .core import handler
 from .fence import is_guard
+from .state import Lowering
 
 RETURN = "<return>"  # the pseudo-variable a branch's `return` assigns
-
-
-def tail_returns(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Move the code after an `if` that returns on some path into its branches that fall
-    through, so that every `return` ends its statement list."""
-    out: list[ast.stmt] = []
-    for i, stmt in enumerate(body):
-        if isinstance(stmt, ast.If) and any(isinstance(n, ast.Return) for n in ast.walk(stmt)):
-            rest = body[i + 1 :]
-            then = tail_returns(stmt.body + ([] if _returns(stmt.body) else rest))
-            orelse = tail_returns(stmt.orelse + ([] if _returns(stmt.orelse) else rest))
-            out.append(ast.copy_location(ast.If(stmt.test, then, orelse), stmt))
-            return out
-        out.append(stmt)
-    return out
 
 
 def _rename_final(body: list, old: str, new: str) -> bool:
@@ -66,101 +54,92 @@ def _rename_final(body: list, old: str, new: str) -> bool:
     return False  # defined before the `if`
 
 
-def _returns(body: list[ast.stmt]) -> bool:
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, ast.Return):
-        return True
-    return isinstance(last, ast.If) and _returns(last.body) and _returns(last.orelse)
+@handler
+def visit_If(st: Lowering, stmt: ast.If):
+    """Lower an if statement; returns (output, aux) when both branches return."""
+    if is_guard(stmt):
+        return None  # a check that raises: the derivative is that of the code around it
+    line = st.line
+    cond = condition(st, stmt.test)
+    before = dict(st.env)
+    then_env, then_body, then_ret = branch(st, stmt.body, before)
+    else_env, else_body, else_ret = branch(st, stmt.orelse, before)
+    if (then_ret is None) != (else_ret is None):
+        st.fail(
+            stmt,
+            "only one branch of this `if` returns",
+            "return in both branches, or assign a variable and return it after the if",
+        )
+    if then_ret is not None:
+        if then_ret[1] is not None or isinstance(then_ret[0], tuple):
+            st.fail(stmt, "returning (value, aux) or a tuple from inside an if", None)
+        then_env[RETURN], else_env[RETURN] = then_ret[0], else_ret[0]
+    outputs = []
+    names = sorted(set(then_env) | set(else_env))
+    # A value two names hold after a branch (b = a) keeps its own name: renamed for one,
+    # it would be gone for the other.
+    shared = {
+        v for env in (then_env, else_env) for v in env.values() if list(env.values()).count(v) > 1
+    }
+    for name in names:
+        a, b = then_env.get(name), else_env.get(name)
+        if a is None or b is None:
+            if name != RETURN:
+                st.env.pop(name, None)  # assigned in one branch only: unusable after
+            continue
+        if a == b:
+            st.env[name] = a
+            continue
+        merged = st.namer.fresh(st.fdef.name if name == RETURN else name)
+        values = []
+        for body, value in ((then_body, a), (else_body, b)):
+            if value not in shared and _rename_final(body, value, merged):
+                value = merged  # the branch now computes the merged name itself
+            else:
+                body.append(copy_value(st, merged, value, line))
+            values.append(value)
+        outputs.append((merged, *values))
+        st.env[name] = merged
+        if a in st.boolean and b in st.boolean:
+            st.boolean.add(merged)
+    st.body.append(ir.If(cond, tuple(then_body), tuple(else_body), tuple(outputs), line))
+    if then_ret is not None:
+        return st.env.pop(RETURN), then_ret[1]
+    return None
 
 
-class ControlFlow:
-    """Methods of the Lowerer for branches (see the module docstring)."""
+def branch(st: Lowering, stmts: list[ast.stmt], before: dict[str, str]):
+    """Lower one branch from the names as they were before the `if`."""
+    saved_body, st.body = st.body, []
+    st.env = dict(before)
+    returned = core.run(st, stmts)
+    env, body = st.env, st.body
+    st.body, st.env = saved_body, dict(before)
+    return env, body, returned
 
-    def visit_If(self, stmt: ast.If):
-        """Lower an if statement; returns (output, aux) when both branches return."""
-        if is_guard(stmt):
-            return None  # a check that raises: the derivative is that of the code around it
-        line = self._line
-        cond = self.condition(stmt.test)
-        before = dict(self.env)
-        then_env, then_body, then_ret = self.branch(stmt.body, before)
-        else_env, else_body, else_ret = self.branch(stmt.orelse, before)
-        if (then_ret is None) != (else_ret is None):
-            self.fail(
-                stmt,
-                "only one branch of this `if` returns",
-                "return in both branches, or assign a variable and return it after the if",
-            )
-        if then_ret is not None:
-            if then_ret[1] is not None or isinstance(then_ret[0], tuple):
-                self.fail(stmt, "returning (value, aux) or a tuple from inside an if", None)
-            then_env[RETURN], else_env[RETURN] = then_ret[0], else_ret[0]
-        outputs = []
-        names = sorted(set(then_env) | set(else_env))
-        # A value two names hold after a branch (b = a) keeps its own name: renamed for one,
-        # it would be gone for the other.
-        shared = {
-            v
-            for env in (then_env, else_env)
-            for v in env.values()
-            if list(env.values()).count(v) > 1
-        }
-        for name in names:
-            a, b = then_env.get(name), else_env.get(name)
-            if a is None or b is None:
-                if name != RETURN:
-                    self.env.pop(name, None)  # assigned in one branch only: unusable after
-                continue
-            if a == b:
-                self.env[name] = a
-                continue
-            merged = self.namer.fresh(self.fdef.name if name == RETURN else name)
-            values = []
-            for body, value in ((then_body, a), (else_body, b)):
-                if value not in shared and _rename_final(body, value, merged):
-                    value = merged  # the branch now computes the merged name itself
-                else:
-                    body.append(self.copy(merged, value, line))
-                values.append(value)
-            outputs.append((merged, *values))
-            self.env[name] = merged
-            if a in self.boolean and b in self.boolean:
-                self.boolean.add(merged)
-        self.body.append(ir.If(cond, tuple(then_body), tuple(else_body), tuple(outputs), line))
-        if then_ret is not None:
-            return self.env.pop(RETURN), then_ret[1]
-        return None
 
-    def branch(self, stmts: list[ast.stmt], before: dict[str, str]):
-        """Lower one branch from the names as they were before the `if`."""
-        saved_body, self.body = self.body, []
-        self.env = dict(before)
-        returned = self.run(stmts)
-        env, body = self.env, self.body
-        self.body, self.env = saved_body, dict(before)
-        return env, body, returned
+def copy_value(st: Lowering, target: str, source: str, line: int) -> ir.Statement:
+    """`target = source`, as a statement the gradient flows through."""
+    code = ast.Name(source, ast.Load())
+    if source in st.boolean:
+        return ir.Opaque(target, (source,), code, line)
+    return ir.Elementwise(target, symbols.operand(0), (source,), code, line)
 
-    def copy(self, target: str, source: str, line: int) -> ir.Statement:
-        """`target = source`, as a statement the gradient flows through."""
-        code = ast.Name(source, ast.Load())
-        if source in self.boolean:
-            return ir.Opaque(target, (source,), code, line)
-        return ir.Elementwise(target, symbols.operand(0), (source,), code, line)
 
-    def condition(self, test: ast.expr) -> str:
-        """The SSA name of a branch condition (no gradient flows into it)."""
-        name = self.value_to_name(test)
-        self.boolean.add(name)
-        return name
+def condition(st: Lowering, test: ast.expr) -> str:
+    """The SSA name of a branch condition (no gradient flows into it)."""
+    name = core.value_to_name(st, test)
+    st.boolean.add(name)
+    return name
 
-    def value_IfExp(self, node: ast.IfExp, operands, target):
-        """`a if c else b`: the gradient goes to the branch the condition chose."""
-        popped = self.pop_or_default(node, operands, target)
-        if popped is not None:
-            return popped
-        cond = self.operand(self.condition(node.test), operands)
-        a, b = self.value(node.body, operands), self.value(node.orelse, operands)
-        code = ast.IfExp(cond.code, a.code, b.code)
-        return type(a)(Where(cond.expr, a.expr, b.expr), code)
+
+@handler
+def value_IfExp(st: Lowering, node: ast.IfExp, operands, target):
+    """`a if c else b`: the gradient goes to the branch the condition chose."""
+    popped = stacks.pop_or_default(st, node, operands, target)
+    if popped is not None:
+        return popped
+    cond = core.operand(st, condition(st, node.test), operands)
+    a, b = core.value(st, node.body, operands), core.value(st, node.orelse, operands)
+    code = ast.IfExp(cond.code, a.code, b.code)
+    return type(a)(Where(cond.expr, a.expr, b.expr), code)

@@ -1,6 +1,9 @@
-"""Leaving loops early: `break`, `continue` and `return` inside loops, as structured code.
+"""Leaving early: `return` in branches, `break`, `continue` and `return` in loops, made structured.
 
-Two rewrites of the function's AST, each keeping Python's meaning:
+Three rewrites of the function's AST, each keeping Python's meaning:
+
+- `tail_returns`: the code after an `if` that returns on some path moves into its branches
+  that fall through, so that every `return` ends its statement list.
 
 - `lift_returns`: `return v` inside a loop becomes `result = v; returned = True; break`
   (fresh names, set before the loop), and the loop is followed by `if returned: return
@@ -92,6 +95,30 @@ def lift_returns(
         else:
             out.append(stmt)
     return out
+
+
+def tail_returns(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Move the code after an `if` that returns on some path into its branches that fall
+    through, so that every `return` ends its statement list."""
+    out: list[ast.stmt] = []
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, ast.If) and any(isinstance(n, ast.Return) for n in ast.walk(stmt)):
+            rest = body[i + 1 :]
+            then = tail_returns(stmt.body + ([] if _always_returns(stmt.body) else rest))
+            orelse = tail_returns(stmt.orelse + ([] if _always_returns(stmt.orelse) else rest))
+            out.append(ast.copy_location(ast.If(stmt.test, then, orelse), stmt))
+            return out
+        out.append(stmt)
+    return out
+
+
+def _always_returns(body: list[ast.stmt]) -> bool:
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Return):
+        return True
+    return isinstance(last, ast.If) and _always_returns(last.body) and _always_returns(last.orelse)
 
 
 def _without_returns(loop, result: str, returned: str, fail) -> ast.stmt:

@@ -6,8 +6,7 @@ import ast
 
 from ..errors import UnsupportedSyntaxError
 from .source import SourceInfo
-from .stacks import is_push
-from .writes import is_add_at
+from .syntax import is_add_at, is_push
 
 _NOT_YET = "it is planned; until then"
 

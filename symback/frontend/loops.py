@@ -14,8 +14,11 @@ import ast
 import copy
 
 from .. import ir
+from . import arrays, core, stacks
+from .core import handler
 from .exits import breaks, exits_last, leaves_early
-from .writes import written_names
+from .state import Lowering
+from .syntax import is_call, over_range, written_names
 
 LOOP_ELSE_HINT = "set a flag before each `break` and test it after the loop instead"
 LOOP_FUNCTIONS = {"range", "len", "min", "max", "int"}  # allowed in a loop header
@@ -51,152 +54,153 @@ def index_loop(stmt: ast.For, fresh) -> ast.For:
     return ast.copy_location(new, stmt)
 
 
-class Loops:
-    """Methods of the Lowerer for loops (see the module docstring)."""
-
-    def visit_For(self, stmt: ast.For):
-        if stmt.orelse:
-            self.fail(stmt, "a for loop with an else clause is not supported", LOOP_ELSE_HINT)
-        rewritten = index_loop(stmt, lambda: self.namer.fresh("i"))
-        if rewritten is not stmt and rewritten.target.id not in self.user_names:
-            self.loop_variables().add(rewritten.target.id)  # a new name: an integer
-        stmt = rewritten
-        if not isinstance(stmt.target, ast.Name):
-            self.fail(stmt.target, "the loop variable must be a single name", None)
-        header, names = self.loop_header(stmt.iter)
-        index = self.namer.fresh(stmt.target.id)
-        return self.loop("for", stmt, header, names, index)
-
-    def visit_While(self, stmt: ast.While):
-        if stmt.orelse:
-            self.fail(stmt, "a while loop with an else clause is not supported", LOOP_ELSE_HINT)
-        return self.loop("while", stmt, None, [], None)
-
-    def loop(self, kind, stmt, header, header_names, index):
-        line = self._line
-        self.check_loop_body(stmt)
-        stmt = self.exits_last(stmt)
-        assigned = sorted(
-            {
-                n.id
-                for s in stmt.body
-                for n in ast.walk(s)
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-            }
-            | written_names(stmt.body)  # an array written element by element: a new value
-        )
-        carried = [name for name in assigned if name in self.env]
-        self.check_aliases(stmt, carried)
-        self.check_stacks_not_carried(stmt, self.env, carried)
-        before = dict(self.env)
-        entries = {name: self.namer.fresh(name) for name in carried}
-        saved_body, self.body = self.body, []
-        self.env.update(entries)
-        if index is not None:
-            self.env[stmt.target.id] = index
-        test = None
-        if kind == "while":
-            test, test_names = self.loop_test(stmt.test)
-            header_names = test_names
-        self.loop_depth += 1
-        self.loop_stops.append(self.namer.fresh("stop") if breaks(stmt.body) else None)
-        self.run(stmt.body)
-        stop = self.loop_stops.pop()
-        self.loop_depth -= 1
-        exit_flag = self.env[stop] if stop is not None else None
-        body, self.body = self.body, saved_body
-        triples = tuple((before[n], entries[n], self.env[n]) for n in carried)
-        self.env = {k: v for k, v in before.items()}
-        self.env.update(entries)  # after the loop, each carried name holds its last value
-        code = header if kind == "for" else test
-        self.body.append(
-            ir.Loop(kind, index, code, tuple(header_names), triples, tuple(body), line, exit_flag)
-        )
-        return None
-
-    def exits_last(self, stmt):
-        """The loop with `break`/`continue` ending each path of its body (see exits.py)."""
-        if not leaves_early(stmt.body):
-            return stmt
-        new = copy.copy(stmt)
-        new.body = exits_last(stmt.body, stmt)
-        return new
-
-    def visit_Break(self, stmt: ast.Break) -> None:
-        self.leave_iteration(stops=True)
-
-    def visit_Continue(self, stmt: ast.Continue) -> None:
-        self.leave_iteration(stops=False)
-
-    def leave_iteration(self, stops: bool) -> None:
-        """The end of a path through a loop body that breaks: set the loop's stop flag."""
-        flag = self.loop_stops[-1]
-        if flag is None:
-            return  # a loop without `break`: `continue` only ends the path
-        name = self.new_version_name(flag)
-        self.body.append(ir.Opaque(name, (), ast.Constant(stops), self._line))
-        self.boolean.add(name)
-        self._alias(flag, name)
-
-    def check_aliases(self, stmt, carried) -> None:
-        """`y = x` then `y += 1` in the loop: on an array that changes x too; refuse it."""
-        for node in ast.walk(stmt):
-            if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)):
-                continue
-            name = node.target.id
-            if name not in carried:
-                continue
-            shared = [n for n, v in self.env.items() if v == self.env[name] and n != name]
-            if shared:
-                self.fail(
-                    node,
-                    f"`{name}` is another name for `{shared[0]}` when the loop starts, and an "
-                    "in-place update of an array changes both",
-                    f"write `{name} = {name} + ...` (or copy it first: `{name} = 1.0 * {shared[0]}`)",
-                )
-
-    def check_loop_body(self, stmt) -> None:
-        for node in ast.walk(stmt):  # (exits.lift_returns has rewritten the function's own)
-            if isinstance(node, ast.Return):
-                self.fail(node, "`return` inside a loop is not supported here", "return after it")
-
-    def loop_header(self, node: ast.expr):
-        """`range(...)` over values no gradient flows through: (code, SSA names it reads).
-        A range may be sliced (`range(n)[:k]`) or reversed (`reversed(range(n))`, as
-        gradient code runs its backward loops), which is the range `range(n)[::-1]`."""
-        if _is_call(node, "reversed") and len(node.args) == 1 and not node.keywords:
-            backwards = ast.Slice(None, None, ast.UnaryOp(ast.USub(), ast.Constant(1)))
-            node = ast.copy_location(ast.Subscript(node.args[0], backwards, ast.Load()), node)
-        inner = node
-        while isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice):
-            inner = inner.value  # range(n)[a:b][::-1] is a range too
-        if not _is_call(inner, "range"):
-            self.fail(node, "a for loop must run over range(...), an array, zip or enumerate", None)
-        for name in ast.walk(node):  # the backward loop reads the header again, later
-            if isinstance(name, ast.Name) and self.stack(name) is not None:
-                self.fail(
-                    name,
-                    f"a for loop over the length of the stack `{name.id}`, which changes",
-                    f"bind it first: `n = len({name.id})`, then `for i in range(n)`",
-                )
-        return self.header_code(node)
-
-    def loop_test(self, node: ast.expr):
-        """A while loop's condition, evaluated on the loop's current values."""
-        return self.header_code(node)
-
-    def header_code(self, node: ast.expr):
-        """Code for a loop header: like code_only, with range/len/min/max/int allowed."""
-        code, names = self.code_only(node, LOOP_FUNCTIONS)
-        return code, names
+@handler
+def visit_For(st: Lowering, stmt: ast.For):
+    if stmt.orelse:
+        st.fail(stmt, "a for loop with an else clause is not supported", LOOP_ELSE_HINT)
+    rewritten = index_loop(stmt, lambda: st.namer.fresh("i"))
+    if rewritten is not stmt and rewritten.target.id not in st.user_names:
+        st.loop_variables.add(rewritten.target.id)  # a new name: an integer
+    stmt = rewritten
+    if not isinstance(stmt.target, ast.Name):
+        st.fail(stmt.target, "the loop variable must be a single name", None)
+    header, names = loop_header(st, stmt.iter)
+    index = st.namer.fresh(stmt.target.id)
+    return loop(st, "for", stmt, header, names, index)
 
 
-def over_range(node: ast.expr) -> bool:
-    """`range(...)`, sliced or reversed (checked further by Loops.loop_header)."""
-    while _is_call(node, "reversed") and node.args or isinstance(node, ast.Subscript):
-        node = node.args[0] if isinstance(node, ast.Call) else node.value
-    return _is_call(node, "range")
+@handler
+def visit_While(st: Lowering, stmt: ast.While):
+    if stmt.orelse:
+        st.fail(stmt, "a while loop with an else clause is not supported", LOOP_ELSE_HINT)
+    return loop(st, "while", stmt, None, [], None)
 
 
-def _is_call(node: ast.expr, name: str) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+def loop(st: Lowering, kind, stmt, header, header_names, index):
+    line = st.line
+    check_loop_body(st, stmt)
+    stmt = with_exits_last(st, stmt)
+    assigned = sorted(
+        {
+            n.id
+            for s in stmt.body
+            for n in ast.walk(s)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+        | written_names(stmt.body)  # an array written element by element: a new value
+    )
+    carried = [name for name in assigned if name in st.env]
+    check_aliases(st, stmt, carried)
+    stacks.check_stacks_not_carried(st, stmt, st.env, carried)
+    before = dict(st.env)
+    entries = {name: st.namer.fresh(name) for name in carried}
+    saved_body, st.body = st.body, []
+    st.env.update(entries)
+    if index is not None:
+        st.env[stmt.target.id] = index
+    test = None
+    if kind == "while":
+        test, test_names = loop_test(st, stmt.test)
+        header_names = test_names
+    st.loop_depth += 1
+    st.loop_stops.append(st.namer.fresh("stop") if breaks(stmt.body) else None)
+    core.run(st, stmt.body)
+    stop = st.loop_stops.pop()
+    st.loop_depth -= 1
+    exit_flag = st.env[stop] if stop is not None else None
+    body, st.body = st.body, saved_body
+    triples = tuple((before[n], entries[n], st.env[n]) for n in carried)
+    st.env = {k: v for k, v in before.items()}
+    st.env.update(entries)  # after the loop, each carried name holds its last value
+    code = header if kind == "for" else test
+    st.body.append(
+        ir.Loop(kind, index, code, tuple(header_names), triples, tuple(body), line, exit_flag)
+    )
+    return None
+
+
+def with_exits_last(st: Lowering, stmt):
+    """The loop with `break`/`continue` ending each path of its body (see exits.py)."""
+    if not leaves_early(stmt.body):
+        return stmt
+    new = copy.copy(stmt)
+    new.body = exits_last(stmt.body, stmt)
+    return new
+
+
+@handler
+def visit_Break(st: Lowering, stmt: ast.Break) -> None:
+    leave_iteration(st, stops=True)
+
+
+@handler
+def visit_Continue(st: Lowering, stmt: ast.Continue) -> None:
+    leave_iteration(st, stops=False)
+
+
+def leave_iteration(st: Lowering, stops: bool) -> None:
+    """The end of a path through a loop body that breaks: set the loop's stop flag."""
+    flag = st.loop_stops[-1]
+    if flag is None:
+        return  # a loop without `break`: `continue` only ends the path
+    name = st.new_version_name(flag)
+    st.body.append(ir.Opaque(name, (), ast.Constant(stops), st.line))
+    st.boolean.add(name)
+    st.bind(flag, name)
+
+
+def check_aliases(st: Lowering, stmt, carried) -> None:
+    """`y = x` then `y += 1` in the loop: on an array that changes x too; refuse it."""
+    for node in ast.walk(stmt):
+        if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)):
+            continue
+        name = node.target.id
+        if name not in carried:
+            continue
+        shared = [n for n, v in st.env.items() if v == st.env[name] and n != name]
+        if shared:
+            st.fail(
+                node,
+                f"`{name}` is another name for `{shared[0]}` when the loop starts, and an "
+                "in-place update of an array changes both",
+                f"write `{name} = {name} + ...` (or copy it first: `{name} = 1.0 * {shared[0]}`)",
+            )
+
+
+def check_loop_body(st: Lowering, stmt) -> None:
+    for node in ast.walk(stmt):  # (exits.lift_returns has rewritten the function's own)
+        if isinstance(node, ast.Return):
+            st.fail(node, "`return` inside a loop is not supported here", "return after it")
+
+
+def loop_header(st: Lowering, node: ast.expr):
+    """`range(...)` over values no gradient flows through: (code, SSA names it reads).
+    A range may be sliced (`range(n)[:k]`) or reversed (`reversed(range(n))`, as
+    gradient code runs its backward loops), which is the range `range(n)[::-1]`."""
+    if is_call(node, "reversed") and len(node.args) == 1 and not node.keywords:
+        backwards = ast.Slice(None, None, ast.UnaryOp(ast.USub(), ast.Constant(1)))
+        node = ast.copy_location(ast.Subscript(node.args[0], backwards, ast.Load()), node)
+    inner = node
+    while isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice):
+        inner = inner.value  # range(n)[a:b][::-1] is a range too
+    if not is_call(inner, "range"):
+        st.fail(node, "a for loop must run over range(...), an array, zip or enumerate", None)
+    for name in ast.walk(node):  # the backward loop reads the header again, later
+        if isinstance(name, ast.Name) and stacks.stack_of(st, name) is not None:
+            st.fail(
+                name,
+                f"a for loop over the length of the stack `{name.id}`, which changes",
+                f"bind it first: `n = len({name.id})`, then `for i in range(n)`",
+            )
+    return header_code(st, node)
+
+
+def loop_test(st: Lowering, node: ast.expr):
+    """A while loop's condition, evaluated on the loop's current values."""
+    return header_code(st, node)
+
+
+def header_code(st: Lowering, node: ast.expr):
+    """Code for a loop header: like code_only, with range/len/min/max/int allowed."""
+    code, names = arrays.code_only(st, node, LOOP_FUNCTIONS)
+    return code, names

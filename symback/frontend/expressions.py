@@ -1,0 +1,104 @@
+"""Lowering of the expressions every statement is made of: constants, names, arithmetic, comparisons.
+
+Array operations (frontend/arrays.py), calls (calls.py) and `a if c else b` (control.py)
+have handlers of their own.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import sympy as sp
+
+from .. import ir
+from ..rules.functions import power
+from . import arrays, core, outside, stacks
+from .core import handler
+from .state import Lowering
+from .values import Operands, Val
+
+_ARITHMETIC = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: power,
+}
+_BOOLEAN_OPS = (ast.BitAnd, ast.BitOr)
+
+
+@handler
+def value_Constant(st: Lowering, node: ast.Constant, operands, target) -> Val:
+    v = node.value
+    if isinstance(v, bool):  # a flag, like a comparison's result
+        return Val(sp.S.Zero, ast.Constant(v), boolean=True)
+    if not isinstance(v, (int, float)):
+        st.fail(node, f"the constant {v!r} has no derivative", "use a number")
+    return Val(sp.Integer(v) if isinstance(v, int) else sp.Float(v), ast.Constant(v))
+
+
+@handler
+def value_Name(st: Lowering, node: ast.Name, operands, target) -> Val:
+    if stacks.stack_of(st, node) is not None:
+        stacks.refuse_stack_use(st, node)
+    if node.id in st.env:
+        return core.operand(st, st.env[node.id], operands)
+    if node.id in st.user_names:
+        st.fail(
+            node,
+            f"`{node.id}` is used where it may have no value (before it is assigned, or "
+            "after an `if` that assigns it in one branch only)",
+            "assign it on every path before this line",
+        )
+    return outside.outside(st, node, st.namespace.lookup(node.id))
+
+
+@handler
+def value_Attribute(st: Lowering, node: ast.Attribute, operands, target) -> Val:
+    if outside.of_array(st, node.value):
+        return arrays.local_attribute(st, node, operands, target)
+    return outside.outside(st, node, st.namespace.chain(node))
+
+
+@handler
+def value_UnaryOp(st: Lowering, node: ast.UnaryOp, operands, target) -> Val:
+    inner = core.value(st, node.operand, operands)
+    code = ast.UnaryOp(node.op, inner.code)
+    if isinstance(node.op, ast.Invert):
+        if not inner.boolean:
+            st.fail(node, "~ on numbers has no derivative", "use ~ only on comparisons")
+        return Val(sp.S.Zero, code, boolean=True)
+    if inner.boolean:
+        st.fail(node, "arithmetic on a comparison result", "convert with np.where")
+    return Val(-inner.expr if isinstance(node.op, ast.USub) else inner.expr, code)
+
+
+@handler
+def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
+    if isinstance(node.op, ast.MatMult):
+        return arrays.matmul(st, node, operands, target)
+    left = core.value(st, node.left, operands)
+    right = core.value(st, node.right, operands)
+    code = ast.BinOp(left.code, node.op, right.code)
+    if isinstance(node.op, _BOOLEAN_OPS):
+        if not (left.boolean and right.boolean):
+            st.fail(node, "& and | are only supported between comparisons", None)
+        return Val(sp.S.Zero, code, boolean=True)
+    value = Val(_ARITHMETIC[type(node.op)](left.expr, right.expr), code)
+    if value.expr.is_Add or value.expr.is_Mul and isinstance(node.op, ast.Mult):
+        # a sum or product a derivative may read again (d/dx of t / (2.0 + x), of
+        # cos(d * e): -e sin(d * e))
+        operands.calls.setdefault(value.expr, value.code)
+    return value
+
+
+@handler
+def value_Compare(st: Lowering, node: ast.Compare, operands, target) -> Val:
+    inner = Operands()
+    parts = [core.value(st, node.left, inner)]
+    parts += [core.value(st, c, inner) for c in node.comparators]
+    code = ast.Compare(parts[0].code, node.ops, [p.code for p in parts[1:]])
+    name = target or st.temp()
+    st.body.append(ir.Opaque(name, tuple(inner.names), code, st.line))
+    st.boolean.add(name)
+    return core.operand(st, name, operands)

@@ -1,0 +1,160 @@
+"""The lowering's state: one typed object, handed to every construct's handler explicitly."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .. import ir
+from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
+from .resolve import Namespace
+from .source import SourceInfo
+from .syntax import bound_names, last_reads, loop_variables, written_names
+
+
+@dataclass(frozen=True)
+class ModuleNames:
+    """How the generated code refers to numpy and math."""
+
+    np: str = "np"
+    math: str = "math"
+    helper_names: tuple[tuple[str, str], ...] = ()  # (helper key, its name in the module)
+
+    @property
+    def taken(self) -> set[str]:
+        """Every name the module binds at top level: the function must not rebind them."""
+        return {self.np, self.math} | {name for _, name in self.helper_names}
+
+
+@dataclass(eq=False)
+class Lowering:
+    """What lowering one function knows while it walks the function's statements in order.
+
+    A helper inlined into its caller gets a Lowering of its own (its source, names and
+    environment) that shares the caller's statement list, namer and facts about values."""
+
+    source: SourceInfo
+    fdef: ast.FunctionDef
+    namespace: Namespace
+    modules: ModuleNames
+    has_aux: bool
+    user_names: set[str]  # every name the function binds
+    params: list[str]
+    line: int  # the user's line the statement being lowered came from
+    # -- shared with the helpers inlined into the function
+    namer: Namer
+    body: list[ir.Statement]  # where statements go (a branch's or loop body's own list inside one)
+    boolean: set[str]  # SSA names holding comparison results (no gradient)
+    custom: dict[str, object]  # name in the generated code -> defgrad function
+    # value -> values it may share memory with: `y = x[1:]`, `y = x.T`, `y = min(a, x)`
+    views: dict[str, set[str]]
+    stack_names: set[str]  # SSA names of lists used as stacks
+    # -- this function's own (a helper's, while it is inlined)
+    env: dict[str, str]  # user name -> SSA name
+    inlined: bool = False  # a helper's body, lowered into its caller's
+    inlining: frozenset = frozenset()  # (file, line) of the helpers being inlined: recursion
+    first_binding: set[str] = field(default_factory=set)  # names whose next binding renames
+    loop_depth: int = 0  # how many loops enclose the statement being lowered
+    loop_stops: list[str | None] = field(default_factory=list)  # per loop: its stop flag
+    uses_math: bool = False  # the forward code calls the math module
+    returns: tuple[str, str] | None = None  # see return_names
+
+    @classmethod
+    def of_function(
+        cls,
+        source: SourceInfo,
+        fdef: ast.FunctionDef,
+        namespace: Namespace,
+        modules: ModuleNames,
+        has_aux: bool = False,
+    ) -> Lowering:
+        """The state at the start of lowering the function `fdef`."""
+        user_names = bound_names(fdef)
+        params = [a.arg for a in fdef.args.args + fdef.args.kwonlyargs]
+        return cls(
+            source,
+            fdef,
+            namespace,
+            modules,
+            has_aux,
+            user_names,
+            params,
+            fdef.lineno,
+            namer=Namer(user_names | modules.taken),
+            body=[],
+            boolean=set(),
+            custom={},
+            views={},
+            stack_names=set(),
+            env={p: p for p in params},
+            first_binding=set(params),
+        )
+
+    def for_helper(
+        self, source: SourceInfo, fdef: ast.FunctionDef, namespace: Namespace, key
+    ) -> Lowering:
+        """The state for inlining the helper `fdef` here (its parameters not bound yet)."""
+        params = [a.arg for a in fdef.args.args + fdef.args.kwonlyargs]
+        return Lowering(
+            source,
+            fdef,
+            namespace,
+            self.modules,
+            False,
+            bound_names(fdef),
+            params,
+            self.line,  # an inlined helper's statements keep the call's line
+            namer=self.namer,
+            body=self.body,
+            boolean=self.boolean,
+            custom=self.custom,
+            views=self.views,
+            stack_names=self.stack_names,
+            env={},
+            inlined=True,
+            inlining=self.inlining | {key},
+            first_binding=set(params),
+        )
+
+    def fail(
+        self, node: ast.AST, message: str, hint: str | None = None, kind=UnsupportedSyntaxError
+    ):
+        """Refuse `node`: raise a SymbackError placed at it."""
+        raise kind(message, self.source.place(node), hint=hint)
+
+    def new_version_name(self, user_name: str) -> str:
+        """The SSA name for a new binding of `user_name`: itself first, then `name_1`, ..."""
+        if user_name not in self.first_binding and not self.inlined:
+            return user_name
+        return self.namer.fresh(user_name)
+
+    def temp(self) -> str:
+        return self.namer.numbered("t")
+
+    def bind(self, user_name: str, ssa: str) -> None:
+        """`user_name` holds the value `ssa` from here on."""
+        self.env[user_name] = ssa
+        self.first_binding.add(user_name)
+
+    def return_names(self) -> tuple[str, str]:
+        """The names a `return` inside a loop assigns: (its value, whether it returned)."""
+        if self.returns is None:
+            self.returns = (self.namer.fresh("result"), self.namer.fresh("returned"))
+        return self.returns
+
+    @cached_property
+    def written(self) -> set[str]:
+        """The names of the function whose elements it writes."""
+        return written_names(self.fdef.body)
+
+    @cached_property
+    def loop_variables(self) -> set[str]:
+        """The function's names that are integers wherever read: loop counters."""
+        return loop_variables(self.fdef)
+
+    @cached_property
+    def last_read(self) -> dict[str, int]:
+        """User name -> the last line reading it (one walk, the first time it is asked)."""
+        return last_reads(self.fdef)
