@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import code, ir
 from ..backend.helpers import HELPERS
+from ..facts import Facts
 from ..naming import Namer
 from ..optimize.shifts import shift_free
 from . import stacks, writes
@@ -17,7 +18,6 @@ from .branches import branches
 from .forward import forward_lines
 from .loops import loop
 from .scopes import all_targets
-from .shapes import Shape
 from .state import Sweep, Term
 from .statements import statement
 from .sums import parameter
@@ -27,16 +27,14 @@ def reverse(
     fn: ir.Function,
     wrt: tuple[str, ...],
     names: dict[str, str],
-    shapes: dict[str, Shape] | None = None,
-    float64: bool = False,
+    facts: Facts | None = None,
     fresh: frozenset[str] = frozenset(),
-    floating: frozenset[str] = frozenset(),
 ) -> code.GradientProgram:
-    """The gradient program of `fn` with respect to the parameters `wrt`; specialised to the
-    `shapes` of its top-level values when they are given (`float64`: and to float64 data;
-    `floating`: the values known to be floats or float arrays). The adjoints of the `fresh`
+    """The gradient program of `fn` with respect to the parameters `wrt`; specialised to
+    what a first call learned (`facts`: the shapes of its top-level values, which are
+    floating, whether all are float64) when they are given. The adjoints of the `fresh`
     values are written without reading those values."""
-    sweep = _start(fn, wrt, names, shapes, float64, fresh, floating)
+    sweep = _start(fn, wrt, names, facts or Facts(None), fresh)
     walk(sweep, fn.body)
     gradients = tuple(parameter(sweep, p) for p in wrt)
     forward = forward_lines(fn.body, sweep.stacks, sweep.kept, sweep.writes, sweep.tapes)
@@ -50,10 +48,11 @@ def reverse(
     )
 
 
-def _start(fn, wrt, names, shapes, float64, fresh, floating) -> Sweep:
+def _start(fn, wrt, names, facts: Facts, fresh) -> Sweep:
     namer = Namer(set(fn.user_names) | all_targets(fn.body) | set(names.values()))
     # (less the stability shifts the output does not depend on: softmax's max)
     active = active_names(fn.body, set(wrt)) - shift_free(fn)
+    shapes, float64, floating = facts.shapes, facts.float64, facts.floating
     sweep = Sweep(fn, wrt, names, namer, active, walk, shapes, float64, floating, fresh)
     sweep.block_id = id(fn.body)
     sweep.terms = {fn.output: [Term(code.number(1.0))]}  # d output / d output = 1

@@ -6,9 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from .. import __version__, code, ir
-from ..optimize.dce import live_lines
 from .helpers import HELPERS, with_dependencies
-from .paths import every_path
 from .printer import print_code, print_statement
 
 INDENT = "    "
@@ -62,13 +60,8 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
         rows = [f"def {spec.name}({_signature(fn.params)}):"]
         body = _render(program.forward, 1, called)
         return "\n".join(rows + body + [f"{INDENT}return locals()"]) + "\n"
-    checked = not (spec.scalar_known or _scalar_by_construction(fn))
-    returned = set(gradients) | ({value} if spec.value_too or checked else set())
-    if fn.aux is not None:
-        returned |= ir.names_in(fn.aux)
-    forward, backward = live_lines(program, returned)
-    params = {p.name for p in fn.params}
-    forward, backward = every_path(forward, backward, params, returned, fn.boolean)
+    checked = _checked(spec)
+    forward, backward = program.forward, program.backward
 
     wrt = ", ".join(program.wrt)
     what = "Value and gradient" if spec.value_too else "Gradient"
@@ -133,6 +126,19 @@ def module_text(
     parts += [HELPERS[h].text.format(**names) for h in with_dependencies(used)]
     parts += functions
     return "\n\n".join(parts)
+
+
+def returned(spec: Spec) -> set[str]:
+    """The names the function returns or checks: the gradients, the value where it is
+    returned or checked to be a scalar, and the auxiliary value's names."""
+    fn = spec.program.function
+    value = {fn.output} if spec.value_too or _checked(spec) else set()
+    return set(spec.program.gradients) | value | (ir.names_in(fn.aux) if fn.aux else set())
+
+
+def _checked(spec: Spec) -> bool:
+    """Does the function check that the value is a scalar (not known to be one)?"""
+    return not (spec.scalar_known or _scalar_by_construction(spec.program.function))
 
 
 # Reductions of a whole array: their result is a scalar whatever the input's shape.
