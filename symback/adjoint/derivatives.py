@@ -8,6 +8,7 @@ millisecond a call, a cache hit a dictionary lookup.
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,8 +17,12 @@ import sympy as sp
 from ..backend.printer import print_template
 from ..errors import SymbackInternalError
 from ..rules import symbols
-from ..rules.functions import Sigmoid
+from ..rules.functions import Magnitude, Sigmoid
+from .algebra import divide_by_sum, read_value, rewrite
 from .stable import guard_unselected, logaddexp_as_sigmoid, stable_forms, trustworthy
+
+_log = logging.getLogger(__name__)
+_SHAPES = 4096  # statement shapes whose derivation is kept (a long program has thousands)
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class LocalAdjoint:
         return print_template(dict(self.formulas)[text], python_floats, float_literals)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=_SHAPES)
 def local_adjoint(
     expr: sp.Expr,
     active: tuple[bool, ...],
@@ -67,18 +72,18 @@ def local_adjoint(
     masks = {symbols.operand(i) for i, is_mask in enumerate(boolean) if is_mask}
     terms: list[tuple[int, sp.Expr]] = []
     for i in (i for i, is_active in enumerate(active) if is_active):
-        d = sp.diff(expr, symbols.operand(i))
+        d = derivative(expr, i)
         if d == 0:
             continue
-        if d.has(sp.Derivative, sp.DiracDelta, sp.Subs):
-            raise SymbackInternalError(f"SymPy left {d} unevaluated for {expr}")
         if not expr.is_Atom:
-            d = with_forward_value(d, expr, masks) if reuse else stable_forms(d)
-            d = d if reuse else logaddexp_as_sigmoid(d)
-            d = guard_unselected(d, masks)
+            d = _polished(d, expr, masks, reuse)
         terms.append((i, d.xreplace(inner)))
     temp_names = (symbols.temporary(i) for i in itertools.count())
-    terms, shared = _through_each_other(terms, temp_names)
+    try:
+        terms, shared = _through_each_other(terms, temp_names)
+    except Exception as error:  # noqa: BLE001 (as in _polished)
+        _log.debug("contributions not written through each other: %r", error)
+        shared = []
     for k, (i, d) in enumerate(terms):
         if not seeded:
             terms[k] = (i, symbols.UPSTREAM * d)
@@ -95,7 +100,33 @@ def local_adjoint(
     return LocalAdjoint(temporaries, contributions, formulas)
 
 
-_CHAIN_MAX_OPS = 40  # sympy.cancel on each term: only for small statements
+def derivative(expr: sp.Expr, i: int) -> sp.Expr:
+    """d expr / d a_i as SymPy finds it, every value taken as real (abs(log(x)) has the
+    derivative sign(log(x)) / x, not SymPy's formula through re and im)."""
+    real = rewrite(expr, lambda e: Magnitude(e.args[0]) if isinstance(e, sp.Abs) else None)
+    d = sp.diff(real, symbols.operand(i))
+    if d.has(sp.Derivative, sp.DiracDelta, sp.Subs):
+        raise SymbackInternalError(f"SymPy left {d} unevaluated for {expr}")
+    if real is expr:
+        return d
+    return rewrite(d, lambda e: sp.Abs(e.args[0]) if isinstance(e, Magnitude) else None)
+
+
+def _polished(d: sp.Expr, expr: sp.Expr, masks: set, reuse: bool) -> sp.Expr:
+    """Derivative `d` of `expr` in its stable form, reading the forward value if `reuse`
+    and guarded where a where-branch is not selected; `d` itself should a rewrite fail."""
+    try:
+        out = with_forward_value(d, expr, masks) if reuse else stable_forms(d)
+        out = out if reuse else logaddexp_as_sigmoid(out)
+        return guard_unselected(out, masks)
+    except Exception as error:  # noqa: BLE001 (the rewrites are ours: a failure is a bug,
+        # logged for the tests and the fuzzer to find, and the plain derivative is right)
+        _log.debug("derivative of %s left as SymPy found it: %r", expr, error)
+        return d
+
+
+_CHAIN_MAX_OPS = 40  # each term is divided by each other contribution: small ones only
+_CHAIN_MAX_OPERANDS = 12
 
 
 def _through_each_other(terms: list, temp_names) -> tuple[list, list]:
@@ -104,6 +135,8 @@ def _through_each_other(terms: list, temp_names) -> tuple[list, list]:
     as backpropagation by hand computes it (one product instead of three). Returns the
     terms and the temporaries they now read, (symbol, value)."""
     out, shared = list(terms), []
+    if len(terms) > _CHAIN_MAX_OPERANDS:  # every pair is tried
+        return out, shared
     named: dict[int, sp.Symbol] = {}
     for j, (operand, dj) in enumerate(out):
         if sp.count_ops(dj) > _CHAIN_MAX_OPS:
@@ -114,8 +147,8 @@ def _through_each_other(terms: list, temp_names) -> tuple[list, list]:
                 continue
             parts, used = [], False
             for t in sp.Add.make_args(dj):
-                q = sp.cancel(t / di)
-                simple = q.is_polynomial(*q.free_symbols) and not sp.fraction(q)[1].free_symbols
+                q = divide_by_sum(t, di)
+                simple = q is not None and q.is_polynomial(*q.free_symbols)
                 if simple and sp.count_ops(q) + 1 < sp.count_ops(t):
                     parts.append((q, True))
                     used = True
@@ -148,58 +181,25 @@ def with_forward_value(d: sp.Expr, expr: sp.Expr, masks: set) -> sp.Expr:
     return stable
 
 
-_REWRITE_MAX_OPS = 12  # solving for a subexpression costs ~20 ms: only for small statements
-
-
 def reuse_forward_value(d: sp.Expr, expr: sp.Expr) -> sp.Expr:
-    """Write derivative `d` of `v = expr` with v where possible: d exp(u) = v, d tanh = 1 - v**2.
+    """Write derivative `d` of `v = expr` with v where d holds v exactly: d exp(u) = v,
+    d tanh(u) = 1 - v**2, d sqrt(u) = 1 / (2 v), d sigmoid(u) = v * (1 - v).
 
-    An exp(...) left in d after the plain substitution is solved for from v = expr (the
-    sigmoid's exp(-z) = 1/v - 1), so that d reads the bounded forward value rather than
-    recomputing an exponential that overflows where v itself is finite.
+    By pattern only (algebra.read_value), never by solving v = expr for a subexpression:
+    that has no bound on its cost and fails on forms such as v = exp(u)**y.
     """
     sigmoid = stable_forms(expr)
-    if isinstance(sigmoid, Sigmoid):  # v = sigmoid(u): d sigmoid(u) = v * (1 - v)
+    if isinstance(sigmoid, Sigmoid):  # v = sigmoid(u): its complement sigmoid(-u) is 1 - v
         u = sigmoid.args[0]
         d = d.xreplace({sigmoid: symbols.VALUE, Sigmoid(-u): 1 - symbols.VALUE})
-    if isinstance(expr, (sp.Pow, sp.Function)):
-        d = d.subs(expr, symbols.VALUE)  # also matches powers: (1 + e)**-2 is v**2
-    else:
-        # Not subs: for a product it divides (exp(u) -> v / x), which is nan at x = 0.
-        d = d.xreplace({expr: symbols.VALUE})
-    exps = [e for e in d.atoms(sp.exp) if expr.has(e)]
-    if len(exps) != 1 or sp.count_ops(expr) > _REWRITE_MAX_OPS:
-        return d
-    (e,) = exps
-    x = sp.Dummy("x", positive=True)
-    solutions = sp.solve(sp.Eq(symbols.VALUE, expr.subs(e, x)), x)
-    if len(solutions) != 1 or solutions[0].has(e):
-        return d
-    if solutions[0].free_symbols - {symbols.VALUE}:
-        # e.g. v = exp(u) * g + h gives exp(u) = (v - h) / g: a difference that cancels when
-        # h dominates. Only a function of v alone (the sigmoid's (1 - v) / v) is taken.
-        return d
-    replaced = d.subs(e, solutions[0])
-    factored, expanded = sp.factor(replaced), sp.expand(replaced)
-    # Factored reads like the textbook (v * (1 - v)); expanded only when clearly shorter.
-    best = expanded if sp.count_ops(expanded) + 2 <= sp.count_ops(factored) else factored
-    if best.has(e) or _new_divisors(best, d) or sp.count_ops(best) > sp.count_ops(d) + 1:
-        return d
-    return best
-
-
-def _new_divisors(new: sp.Expr, old: sp.Expr) -> bool:
-    """Does `new` divide by something `old` did not (which may be 0 where `old` is finite)?"""
-    before = set(sp.Mul.make_args(sp.fraction(sp.together(old))[1]))
-    after = sp.Mul.make_args(sp.fraction(sp.together(new))[1])
-    return any(not (f.is_number or isinstance(f, sp.exp) or f in before) for f in after)
+    return read_value(d, expr, symbols.VALUE)
 
 
 def _fields(expr: sp.Expr) -> frozenset[str]:
     return frozenset(str(s) for s in expr.free_symbols)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=_SHAPES)
 def local_derivatives(expr: sp.Expr, n_operands: int) -> tuple[str | None, ...]:
     """d expr / d a_i for each operand, printed over placeholders (None where it is zero).
 

@@ -29,6 +29,7 @@ from ..rules.functions import (
     Where,
     is_selector,
 )
+from .algebra import common_factor, ratio, whole
 
 # -- rewriting ------------------------------------------------------------------------------
 
@@ -52,7 +53,7 @@ def logaddexp_as_sigmoid(expr: sp.Expr) -> sp.Expr:
     def rewrite(arg):
         for term in arg.atoms(LogAddExp):
             p, q = term.args
-            rest = sp.expand(arg + term)
+            rest = arg + term  # (SymPy collects the sum's terms: q - logaddexp + logaddexp)
             if rest == q:
                 return Sigmoid(q - p)
             if rest == p:
@@ -62,23 +63,34 @@ def logaddexp_as_sigmoid(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sp.exp, rewrite) if expr.has(LogAddExp) else expr
 
 
-def _rewrite(e: sp.Expr) -> sp.Expr:
-    """Top down, so that a whole product exp(u) / (1 + exp(u)) is seen before its divisor."""
-    if e.is_Atom:
-        return e
-    if _is_softplus(e):
-        u, c = _exp_plus_constant(e.args[0])
-        e = LogAddExp(sp.Float(0.0) if c == 1 else sp.log(c), u)
-    elif e.is_Mul or e.is_Pow:
-        e = _tanh(_sigmoids(e))
-    e = e.func(*(_rewrite(a) for a in e.args))
-    if e.is_Add and e.has(Sigmoid):
-        e = _complements(e)
-        # sigmoid(u) - sigmoid(u)**2 is sigmoid(u) * sigmoid(-u): factored, no cancellation
-        factored = sp.Mul(*(_complements(f) for f in sp.Mul.make_args(sp.factor(e))))
-        if sp.count_ops(factored) <= sp.count_ops(e):
-            e = factored
-    return e
+def _rewrite(expr: sp.Expr) -> sp.Expr:
+    """Top down, so that a whole product exp(u) / (1 + exp(u)) is seen before its divisor.
+    A subtree met twice (SymPy shares them) is rewritten once."""
+    done: dict[sp.Expr, sp.Expr] = {}
+
+    def visit(e: sp.Expr) -> sp.Expr:
+        if e.is_Atom:
+            return e
+        if e in done:
+            return done[e]
+        out = e
+        if _is_softplus(out):
+            u, c = _exp_plus_constant(out.args[0])
+            out = LogAddExp(sp.Float(0.0) if c == 1 else sp.log(c), u)
+        elif out.is_Mul or out.is_Pow:
+            out = _tanh(_sigmoids(out))
+        out = out.func(*(visit(a) for a in out.args)) if out.args else out
+        if out.is_Add and out.has(Sigmoid):
+            out = _complements(out)
+            # sigmoid(u) - sigmoid(u)**2 is sigmoid(u) * sigmoid(-u): no cancellation
+            parts = sp.Mul.make_args(common_factor(out))
+            factored = sp.Mul(*(_complements(f) for f in parts))
+            if sp.count_ops(factored) <= sp.count_ops(out):
+                out = factored
+        done[e] = out
+        return out
+
+    return visit(expr)
 
 
 def _exp_plus_constant(e: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
@@ -106,12 +118,10 @@ def _sigmoids(e: sp.Expr) -> sp.Expr:
         (u, c), m = found, int(-factor.exp)
         k = 0
         for j, other in enumerate(factors):
-            ratio = sp.simplify(other.args[0] / u) if isinstance(other, sp.exp) else None
-            if ratio is not None and ratio.is_number:
-                r = float(ratio)  # 1.0 when u carries a float coefficient
-                if r == round(r) and 0 < r <= m:
-                    k, factors[j] = int(r), sp.S.One
-                    break
+            r = whole(ratio(other.args[0], u)) if isinstance(other, sp.exp) else None
+            if r is not None and 0 < r <= m:  # (1.0 when u carries a float coefficient)
+                k, factors[j] = r, sp.S.One
+                break
         w = u if c == 1 else u - sp.log(c)
         factors[i] = c ** (k - m) * Sigmoid(w) ** k * Sigmoid(-w) ** (m - k)
     return sp.Mul(*factors)

@@ -51,6 +51,15 @@ class Where(Function):
 
     nargs = 3
 
+    @classmethod
+    def eval(cls, cond, a, b):
+        # a condition SymPy decided (Eq(0.3 + abs(x), 0) is False) selects one branch
+        if cond is sympy.true:
+            return a
+        if cond is sympy.false:
+            return b
+        return None
+
     def fdiff(self, argindex=1):
         cond = self.args[0]
         if argindex == 2:
@@ -108,6 +117,21 @@ class ExpOrInf(Function):
     """
 
     nargs = 1
+
+
+class Magnitude(Function):
+    """abs(x) for a real x, whatever SymPy can prove about x: d abs(x) = sign(x), 0 at the kink.
+
+    Only while differentiating (adjoint/derivatives.py): SymPy's Abs differentiates an
+    argument it cannot prove real, such as log(x), through re, im and arg.
+    """
+
+    nargs = 1
+    is_extended_real = True
+    is_extended_nonnegative = True
+
+    def fdiff(self, argindex=1):
+        return sympy.sign(self.args[0])
 
 
 class Cbrt(Function):
