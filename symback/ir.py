@@ -12,7 +12,7 @@ import sympy
 class Elementwise:
     """`target = expr(operands)`, applied elementwise with NumPy broadcasting.
 
-    `expr` is written over the placeholder symbols `rules.symbols.operand(i)` so that
+    `expr` is written over the placeholder symbols `ops.symbols.operand(i)` so that
     statements of the same shape share one cached derivative; `operands[i]` is the SSA
     name bound to placeholder i. `code` is the forward computation as the user wrote it.
     """

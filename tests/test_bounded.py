@@ -19,7 +19,7 @@ import sympy as sp
 
 import symback
 from symback.adjoint import algebra
-from symback.rules import symbols
+from symback.ops import symbols
 from tests.helpers import check_gradient
 from tests.test_random_programs import load_function
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from symback.rules.docs import supported_markdown
+from symback.ops.docs import supported_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -11,7 +11,7 @@ def test_supported_functions_page_is_current():
     page = (ROOT / "docs" / "supported.md").read_text()
     assert (
         page == supported_markdown()
-    ), "regenerate: python -m symback.rules.docs > docs/supported.md"
+    ), "regenerate: python -m symback.ops.docs > docs/supported.md"
 
 
 def test_codegen_page_shows_what_symback_gen_writes(tmp_path):

@@ -13,7 +13,7 @@ import symback
 from fuzz import scalar
 from fuzz.reference import _complex_step, _richardson
 from fuzz.runner import run
-from symback.rules import elementwise
+from symback.ops import elementwise
 
 
 def _called(source: str) -> set[str]:

@@ -17,7 +17,7 @@ import sympy as sp
 
 import symback
 from symback.adjoint.stable import stable_forms, trustworthy
-from symback.rules import symbols
+from symback.ops import symbols
 from tests.helpers import check_gradient
 
 MODERATE = np.array([1.0, -0.5, 0.3, 2.5, -1.7])

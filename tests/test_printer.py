@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from symback.backend.printer import print_template
-from symback.rules import symbols
+from symback.ops import symbols
 
 
 def test_a_number_common_to_integer_and_float_coefficients_is_taken_out_once():

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import symback
-from symback.rules.elementwise import BOOLEAN, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
+from symback.ops.elementwise import BOOLEAN, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
 from tests.helpers import central_difference
 
 PARAMS = ("x", "y", "z")

@@ -16,8 +16,8 @@ import sympy as sp
 
 from ..backend.printer import print_template
 from ..errors import SymbackInternalError
-from ..rules import symbols
-from ..rules.functions import Magnitude, Sigmoid
+from ..ops import symbols
+from ..ops.functions import Magnitude, Sigmoid
 from .algebra import divide_by_sum, read_value, rewrite
 from .stable import guard_unselected, logaddexp_as_sigmoid, stable_forms, trustworthy
 

@@ -18,8 +18,8 @@ import numpy
 import sympy as sp
 
 from ..backend.printer import print_template
-from ..rules import symbols
-from ..rules.functions import (
+from ..ops import symbols
+from ..ops.functions import (
     Clip,
     LogAddExp,
     LogAddExp2,

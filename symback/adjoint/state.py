@@ -24,12 +24,12 @@ class Term:
     expr: ast.expr
     is_sum: bool = False
     wrap: str = ""  # "", "unbroadcast" (sum back to the operand's shape), "spread" (broadcast)
-    # see rules.arrays.Contribution: (g, the index as np.s_[...], the subscript or None)
+    # see ops.arrays.Contribution: (g, the index as np.s_[...], the subscript or None)
     scatter: tuple[ast.expr, ast.expr, ast.expr | None] | None = None
     actual: Shape | None = None  # specialised: the shape it is held at (None: its operand's)
-    outer: tuple[ast.expr, ast.expr] | None = None  # see rules.arrays.Contribution
+    outer: tuple[ast.expr, ast.expr] | None = None  # see ops.arrays.Contribution
     mutable: bool = False  # a written array's adjoint, which only this term holds (writes.py)
-    view: bool = False  # may be a view of another array (see rules.arrays.Contribution)
+    view: bool = False  # may be a view of another array (see ops.arrays.Contribution)
 
     @property
     def bare(self) -> bool:

@@ -15,9 +15,9 @@ from functools import lru_cache
 
 from .. import code, ir
 from ..errors import Place, SymbackError
-from ..rules.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
-from ..rules.elementwise import BUILTIN_SPELLING as BUILTINS
-from ..rules.elementwise import MATH_SPELLING
+from ..ops.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
+from ..ops.elementwise import BUILTIN_SPELLING as BUILTINS
+from ..ops.elementwise import MATH_SPELLING
 from .derivatives import local_adjoint
 from .shapes import kept_dims, scalars_first, sum_to
 from .state import Sweep, Term, held_shape, is_scalar, known

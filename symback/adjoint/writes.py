@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .. import code, ir
 from ..frontend.stale import memory_groups
-from ..rules import symbols
+from ..ops import symbols
 from .forward import forward_lines
 from .stacks import push, replaying
 from .state import Sweep, Term, named

@@ -15,8 +15,8 @@ from functools import lru_cache
 import sympy as sp
 
 from ..errors import SymbackInternalError
-from ..rules.elementwise import PRINTED_FUNCTIONS
-from ..rules.functions import ExpOrInf, Minimum, Sigmoid, is_selector
+from ..ops.elementwise import PRINTED_FUNCTIONS
+from ..ops.functions import ExpOrInf, Minimum, Sigmoid, is_selector
 
 # Python precedence levels, low to high.
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 30, 40, 100

@@ -14,7 +14,7 @@ import numpy
 
 from .. import ir
 from ..backend.printer import print_code, print_index
-from ..rules.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
+from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
 from . import core, integers, outside
 from .core import handler
 from .state import Lowering

@@ -14,8 +14,8 @@ import inspect
 
 from .. import ir
 from ..errors import UnknownFunctionError, UnsupportedSyntaxError
-from ..rules.arrays import PRIMITIVES
-from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
+from ..ops.arrays import PRIMITIVES
+from ..ops.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from . import arrays, core, fence, outside, stacks
 from .core import handler
 from .resolve import Namespace, Resolved

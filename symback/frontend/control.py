@@ -13,8 +13,8 @@ import ast
 import dataclasses
 
 from .. import ir
-from ..rules import symbols
-from ..rules.functions import Where
+from ..ops import symbols
+from ..ops.functions import Where
 from . import core, stacks
 from .core import handler
 from .fence import is_guard

@@ -11,7 +11,7 @@ import ast
 import sympy as sp
 
 from .. import ir
-from ..rules.functions import power
+from ..ops.functions import power
 from . import arrays, core, outside, stacks
 from .core import handler
 from .state import Lowering

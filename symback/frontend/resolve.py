@@ -10,8 +10,8 @@ import types
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..rules.arrays import PRIMITIVES
-from ..rules.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
+from ..ops.arrays import PRIMITIVES
+from ..ops.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 
 
 @dataclass(frozen=True)

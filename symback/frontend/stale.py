@@ -14,8 +14,8 @@ import re
 
 from .. import ir
 from ..errors import UnsupportedSyntaxError
-from ..rules import symbols
-from ..rules.arrays import PRIMITIVES_BY_OP
+from ..ops import symbols
+from ..ops.arrays import PRIMITIVES_BY_OP
 
 
 class _Memory:

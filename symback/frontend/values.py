@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..rules import symbols
+from ..ops import symbols
 
 
 @dataclass

@@ -13,7 +13,7 @@ import ast
 
 from .. import ir
 from ..backend.printer import print_code, print_index
-from ..rules import symbols
+from ..ops import symbols
 from . import arrays, core, integers, outside
 from .state import Lowering
 

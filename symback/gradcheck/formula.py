@@ -18,7 +18,7 @@ import sympy
 
 from .. import ir
 from ..errors import SymbackError
-from ..rules.symbols import operand
+from ..ops.symbols import operand
 
 MAX_OPS = 300  # bigger formulas are unreadable, and slow to differentiate and expand
 MAX_TERMS = 40  # candidate terms tried per parameter

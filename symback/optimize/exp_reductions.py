@@ -23,7 +23,7 @@ import sympy as sp
 
 from .. import ir
 from ..naming import Namer
-from ..rules import symbols
+from ..ops import symbols
 
 A0, A1 = symbols.operand(0), symbols.operand(1)
 EXP, LOG = sp.exp(A0), sp.log(A0)

@@ -13,7 +13,7 @@ import copy
 import dataclasses
 
 from .. import ir
-from ..rules.elementwise import MATH_SPELLING
+from ..ops.elementwise import MATH_SPELLING
 
 
 def floats_in_math(fn: ir.Function, floats: set[str], np: str, math: str) -> ir.Function:

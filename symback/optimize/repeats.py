@@ -15,7 +15,7 @@ import copy
 import dataclasses
 
 from .. import ir
-from ..rules import symbols
+from ..ops import symbols
 
 
 def merge_repeats(fn: ir.Function) -> ir.Function:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import ir
-from ..rules import symbols
+from ..ops import symbols
 
 SHIFT = sp.Symbol("C", real=True)
 _REDUCTIONS = frozenset({"max", "min"})

@@ -1,4 +1,4 @@
-"""docs/supported.md, computed from the rules tables: `python -m symback.rules.docs`."""
+"""docs/supported.md, computed from the rules tables: `python -m symback.ops.docs`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ def supported_markdown() -> str:
     rows = [
         "# Supported functions",
         "",
-        "Generated from symback's rules tables by `python -m symback.rules.docs`; "
+        "Generated from symback's rules tables by `python -m symback.ops.docs`; "
         "do not edit by hand.",
         "",
         "## Elementwise, differentiable",
