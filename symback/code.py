@@ -9,10 +9,9 @@ when they are instantiated (`template`, `fill`).
 from __future__ import annotations
 
 import ast
-import copy
 import string
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Line:
         """Does it change a value in place (rather than bind names to a new value)?"""
         return not (isinstance(self.node, ast.Assign) and _plain(self.node.targets[0]))
 
-    @property
+    @cached_property  # (a walk of the tree: passes ask for it many times)
     def targets(self) -> frozenset[str]:
         """The names it binds or changes."""
         node = self.node
@@ -52,7 +51,7 @@ class Line:
         """The assigned value, or the call of an expression statement."""
         return getattr(self.node, "value", None)
 
-    @property
+    @cached_property
     def reads(self) -> frozenset[str]:
         """Every name it reads (an updated name too: `x[i] = v` and `x += v` read x)."""
         out = names_in(self.node)
@@ -69,7 +68,7 @@ class Block:
     orelse: tuple[Line | Block, ...] = ()
     line: int | None = None
 
-    @property
+    @cached_property
     def targets(self) -> frozenset[str]:
         out: frozenset[str] = frozenset()
         for item in self.body + self.orelse:
@@ -84,7 +83,7 @@ class Block:
     def head_reads(self) -> frozenset[str]:
         return frozenset()
 
-    @property
+    @cached_property
     def reads(self) -> frozenset[str]:
         out = self.head_reads
         for item in self.body + self.orelse:
@@ -268,7 +267,7 @@ def is_bare(node: ast.expr) -> bool:
 _FIELD = "__field_"  # a field's name in a parsed template (no generated name starts so)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=4096)  # (a rule's text names its operands: bounded, for long programs)
 def template(text: str) -> ast.expr:
     """A rule's template (`{bar} * {np}.exp({a0})`) as a tree, each field a name: parsed once
     per template."""
@@ -290,7 +289,34 @@ def fields_in(tree: ast.expr) -> set[str]:
 
 def fill(tree: ast.expr, fields: dict) -> ast.expr:
     """The template with each field replaced by its value (a tree, or a name as text)."""
-    return _Fill(fields).visit(copy.deepcopy(tree))
+
+    def value(node):
+        if isinstance(node, ast.Name) and node.id.startswith(_FIELD):
+            found = fields[node.id[len(_FIELD) :]]
+            return atom(found) if isinstance(found, str) else found
+        return None
+
+    return rebuilt(tree, value)
+
+
+def rebuilt(tree: ast.AST, new) -> ast.AST:
+    """`tree` with each node for which `new(node)` is not None replaced by that; the nodes
+    on the way to a replaced one are new, the rest shared (trees are never changed in
+    place once built: every pass makes new nodes)."""
+    found = new(tree)
+    if found is not None:
+        return found
+    changed, fields = False, {}
+    for key, value in ast.iter_fields(tree):
+        if isinstance(value, ast.AST):
+            fields[key] = rebuilt(value, new)
+            changed |= fields[key] is not value
+        elif isinstance(value, list):
+            fields[key] = [rebuilt(v, new) if isinstance(v, ast.AST) else v for v in value]
+            changed |= any(a is not b for a, b in zip(fields[key], value))
+        else:
+            fields[key] = value
+    return type(tree)(**fields) if changed else tree
 
 
 def field_name(field_: str) -> str:
@@ -298,35 +324,15 @@ def field_name(field_: str) -> str:
     return _FIELD + field_
 
 
-class _Fill(ast.NodeTransformer):
-    def __init__(self, fields: dict):
-        self.fields = fields
-
-    def visit_Name(self, node: ast.Name):
-        if not node.id.startswith(_FIELD):
-            return node
-        value = self.fields[node.id[len(_FIELD) :]]
-        return atom(value) if isinstance(value, str) else copy.deepcopy(value)
-
-
 def replaced(tree: ast.AST, old: ast.expr, new: ast.expr) -> ast.AST:
     """`tree` with each subtree equal to `old` replaced by `new`."""
-    return _Replace(ast.dump(old), new).visit(copy.deepcopy(tree))
-
-
-class _Replace(ast.NodeTransformer):
-    def __init__(self, old: str, new: ast.expr):
-        self.old, self.new = old, new
-
-    def visit(self, node):
-        if isinstance(node, ast.expr) and ast.dump(node) == self.old:
-            return copy.deepcopy(self.new)
-        return self.generic_visit(node)
+    dumped = ast.dump(old)
+    return rebuilt(tree, lambda node: new if ast.dump(node) == dumped else None)
 
 
 def replaced_node(tree: ast.AST, old: ast.AST, new: ast.AST) -> ast.AST:
     """A copy of `tree` with the node `old` (that very node) replaced by `new`."""
-    return copy.deepcopy(tree, {id(old): copy.deepcopy(new)})
+    return rebuilt(tree, lambda node: new if node is old else None)
 
 
 def _plain(target: ast.expr) -> bool:

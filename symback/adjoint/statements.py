@@ -2,7 +2,7 @@
 
 An elementwise statement's derivatives come from SymPy over placeholders (derivatives.py),
 printed once per statement shape and instantiated here as trees; an array primitive's come
-from its rule (rules/arrays.py). Terms whose operand may have been broadcast are summed back
+from its rule (ops/arrays.py). Terms whose operand may have been broadcast are summed back
 to the operand's shape; terms from reductions are spread back over it.
 """
 
