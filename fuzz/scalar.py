@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from symback.rules.elementwise import ELEMENTWISE_TABLE, Elementwise
+from symback.ops.elementwise import ELEMENTWISE_TABLE, Elementwise
 
 from .program import Program
 

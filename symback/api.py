@@ -5,44 +5,70 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import threading
 
 import numpy
 
+from .arguments import refuse_unsupported, suspicious
 from .backend.fmt import black_format, paused_gc
 from .backend.load import load
-from .errors import NonScalarOutputError
+from .errors import NonScalarOutputError, SymbackError
+from .frontend.resolve import recording
+from .frontend.source import function_source
 from .pipeline import Generated, Options, generate
 from .specialise import describe, link, specialised
 
 _NOT_SCALAR = "symback: "  # how the generated code's non-scalar-output message starts
 
-_cache: dict[tuple, "GradientFunction"] = {}
+# Each function's gradients are kept in its own __dict__ (under _TABLE, keyed by what was
+# asked), and each gradient holds its function: a cycle the garbage collector frees once
+# the user holds neither, so that the cache is only as large as what is in use.
+_TABLE = "__symback_gradients__"
+_epoch = object()  # part of every key: a new one (in tests) makes every gradient anew
+_cache_lock = threading.Lock()
 # Specialise gradients to their arguments' shapes (SYMBACK_SPECIALISE=0 turns it off), up to
-# this many kinds of arguments per gradient; beyond, the general code runs.
+# this many kinds of arguments per gradient; beyond, the general code runs for every call.
 SPECIALISE = os.environ.get("SYMBACK_SPECIALISE", "1") != "0"
 MAX_SPECIALISED = 8
+_UNSEEN = object()
 
 
 class GradientFunction:
     """A generated gradient: call it like the original function; `.source` shows its code."""
 
-    def __init__(self, fn, generated: Generated):
-        self.__wrapped__ = fn
-        self.generated = generated
+    def __init__(self, fn, options: Options, generated: Generated, reads=()):
+        self._user = fn
+        self._options = options
+        self._lock = threading.RLock()  # one thread at a time makes a specialisation
+        for attr in functools.WRAPPER_ASSIGNMENTS:
+            if hasattr(fn, attr):
+                setattr(self, attr, getattr(fn, attr))
+        self._load(generated, reads)
+
+    def _load(self, generated: Generated, reads) -> None:
+        """Take `generated` as this gradient's code; `reads`: the outside values it holds."""
         namespace = load(generated.text, generated.function_name)
         namespace.update(generated.lowered.custom)  # functions registered with defgrad
-        self._fn = namespace[generated.function_name]
-        self.__symback_function__ = self._fn  # what symback differentiates for grad(grad(f))
         for name, key in generated.helpers:  # so that symback can differentiate this code too
             if name in namespace:  # (a helper no remaining line calls is not emitted)
                 namespace[name].__symback_helper__ = key
-        functools.update_wrapper(self, fn, updated=())
-        self.__name__ = generated.function_name
-        self.__qualname__ = generated.function_name
-        self.wrt = generated.wrt
-        self._signature = inspect.signature(self._fn)
         self._specialised: dict = {}  # argument description -> function (None: general)
         self._last = None  # the specialised function made last: the end of the chain
+        self._past_limit = False  # more kinds of arguments than MAX_SPECIALISED were seen
+        self._reads = tuple(reads)
+        self.generated = generated
+        self._fn = namespace[generated.function_name]
+        self.__symback_function__ = self._fn  # what symback differentiates for grad(grad(f))
+        self.__name__ = self.__qualname__ = generated.function_name
+        self.wrt = generated.wrt
+        self._signature = inspect.signature(self._fn)
+        if getattr(type(self), "_fast", False):  # back to the class that calls _dispatch
+            self.__class__ = type(self).__bases__[0]
+
+    @property
+    def __wrapped__(self):
+        """The function differentiated."""
+        return self._user
 
     def __call__(self, *args, **kwargs):
         return self._dispatch(args, kwargs)
@@ -52,13 +78,22 @@ class GradientFunction:
         specialised function for them (specialise.py); the first one made is what calling
         this object runs from then on, with no Python in between. Each one made passes the
         arguments its guard turns away to the next one made, and the last to this path, with
-        `failed=TURNED_AWAY`: every specialisation made so far has turned them away.
+        `failed=TURNED_AWAY`: every specialisation made so far has turned them away. Past
+        MAX_SPECIALISED kinds of arguments, every call runs the general code directly.
 
         `failed` is the description of arguments whose specialisation handed them back (where
         `math` raised), or TURNED_AWAY: either way, none made so far is tried again."""
+        if self._reads and not all(read.holds() for read in self._reads):
+            self._refresh()
+        if suspicious(args, kwargs):
+            self._refuse(args, kwargs)
         fn = self._fn
-        if SPECIALISE:
+        if SPECIALISE and not self._past_limit:
             fn = self._specialisation(args, kwargs, failed) or fn
+        return self._run(fn, args, kwargs)
+
+    def _run(self, fn, args, kwargs):
+        """Call generated code, with its message about a non-scalar output as a SymbackError."""
         try:
             return fn(*args, **kwargs)
         except ValueError as exc:
@@ -71,6 +106,29 @@ class GradientFunction:
                 ) from None
             raise
 
+    def _refresh(self) -> None:
+        """Generate again: a number or helper the code holds was changed since (`m.K = 5.0`)."""
+        with self._lock:
+            if all(read.holds() for read in self._reads):
+                return  # (another thread did it)
+            self._load(*_generate(self._user, self._options))
+
+    def _refuse(self, args, kwargs) -> None:
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError:
+            return  # the general function raises the usual TypeError
+        refuse_unsupported(bound.arguments, self.wrt, self._parameter_place)
+
+    def _parameter_place(self, name: str):
+        """Where parameter `name` is written in the function's `def`, if it can be read."""
+        try:
+            _, source, fdef = function_source(self.__wrapped__)
+        except (SymbackError, TypeError):
+            return None
+        args = fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs
+        return next((source.place(a) for a in args if a.arg == name), None)
+
     def _specialisation(self, args, kwargs, failed):
         try:
             bound = self._signature.bind(*args, **kwargs)
@@ -80,25 +138,44 @@ class GradientFunction:
         key = describe(self.generated.lowered.params, bound.arguments)
         if key is None or key == failed or failed is TURNED_AWAY and key in self._specialised:
             return None
-        if key not in self._specialised:
-            if len(self._specialised) >= MAX_SPECIALISED:
-                return None
-            general = functools.partial(_general_call, self, key)
-            onward = functools.partial(_general_call, self, TURNED_AWAY)
-            try:
-                made = specialised(self.generated, bound.arguments, key, general, onward)
-            except Exception:  # never worse than the general code, which already works
-                made = None  # (tests/test_specialise.py checks that every zoo entry specialises)
-            self._specialised[key] = made
-            if made is not None:
-                if self._last is not None:
-                    link(self._last, made)  # the end of the chain of guards
-                self._last = made
-            if made is not None and type(self) is GradientFunction:
-                # This object's own class, whose __call__ is the specialised function.
-                fast = {"__call__": staticmethod(made), "__doc__": GradientFunction.__doc__}
-                self.__class__ = type("GradientFunction", (GradientFunction,), fast)
-        return self._specialised[key]
+        made = self._specialised.get(key, _UNSEEN)
+        if made is _UNSEEN:
+            with self._lock:  # threads racing on a first call make one specialisation
+                made = self._specialised.get(key, _UNSEEN)
+                if made is _UNSEEN:
+                    made = self._specialise(key, bound.arguments)
+        return made
+
+    def _specialise(self, key, arguments):
+        """Make, record and chain the specialisation for arguments described by `key`."""
+        if len(self._specialised) >= MAX_SPECIALISED:
+            # As many kinds of arguments as that: no chain of guards to try first, but a
+            # table of the kinds specialised, looked up by their description.
+            self._past_limit = True
+            self._install(_by_description(self))
+            return None
+        general = functools.partial(_general_call, self, key)
+        onward = functools.partial(_general_call, self, TURNED_AWAY)
+        try:
+            made = specialised(self.generated, arguments, key, general, onward)
+        except Exception:  # never worse than the general code, which already works
+            made = None  # (tests/test_specialise.py checks that every zoo entry specialises)
+        self._specialised[key] = made
+        if made is not None:
+            if self._last is not None:
+                link(self._last, made)  # the end of the chain of guards
+            self._last = made
+            if type(self) is GradientFunction:
+                # Calls go straight to the first one made (after a check that the outside
+                # values the gradient holds are unchanged, if it holds any).
+                self._install(made if not self._reads else _checking(self, made))
+        return made
+
+    def _install(self, call) -> None:
+        """Make `call` what calling this object runs: its own class's __call__."""
+        base = type(self).__bases__[0] if getattr(type(self), "_fast", False) else type(self)
+        fast = {"__call__": staticmethod(call), "__doc__": self.__doc__, "_fast": True}
+        self.__class__ = type("GradientFunction", (base,), fast)
 
     @property
     def specialised_source(self) -> str | None:
@@ -130,16 +207,77 @@ def _general_call(gradient: GradientFunction, failed, *args, **kwargs):
     return gradient._dispatch(args, kwargs, failed)
 
 
+def _checking(gradient: GradientFunction, made):
+    """`made`, called once the outside values the gradient holds are checked unchanged."""
+    reads = gradient._reads
+
+    def call(*args, **kwargs):
+        for read in reads:
+            if not read.holds():
+                return gradient._dispatch(args, kwargs)
+        return made(*args, **kwargs)
+
+    return call
+
+
+def _by_description(gradient: GradientFunction):
+    """Past the limit: a call whose arguments (all given by position) are of a kind
+    specialised runs that code; any other runs the general code, with no specialisation
+    looked for. The cost over the general code is a table lookup, keyed by the arguments'
+    shapes and dtypes (arrays) or types (the rest, whose kinds go on by the slower path)."""
+    table = {}
+    for description, made in gradient._specialised.items():
+        if made is not None and all(kind in (numpy.ndarray, float) for _, kind, _ in description):
+            key = tuple(
+                detail if kind is numpy.ndarray else kind for _, kind, detail in description
+            )
+            table[key] = made
+    params = gradient.generated.lowered.params
+    checked = all(p.kind == "positional" for p in params) and not gradient._reads
+    count, general, run = len(params), gradient._fn, gradient._run
+    ndarray = numpy.ndarray
+
+    def call(*args, **kwargs):
+        if checked and not kwargs and len(args) == count:
+            key = tuple(
+                [(a.shape, a.dtype) if a.__class__ is ndarray else a.__class__ for a in args]
+            )
+            made = table.get(key)
+            if made is not None:
+                return made(*args)
+            if not suspicious(args, kwargs):  # (nothing to refuse, no outside value to check)
+                return run(general, args, kwargs)
+        return gradient._dispatch(args, kwargs)
+
+    return call
+
+
+def _generate(fn, options: Options):
+    """(the generated code, the outside values it holds) for `fn`."""
+    reads = []
+    if isinstance(fn, GradientFunction):  # grad(grad(f)): of code symback can read back
+        if fn._reads and not all(read.holds() for read in fn._reads):
+            fn._refresh()
+        reads += fn._reads  # (f's numbers are in its gradient's code, and so in this one's)
+        fn = _differentiable_again(fn)
+    with recording() as read, paused_gc():
+        generated = generate(fn, options)
+    return generated, reads + read
+
+
 def _make(fn, options: Options) -> GradientFunction:
-    key = (fn, repr(options.wrt), options.value_too, options.has_aux, options.writes_as_copies)
-    cached = _cache.get(key)
-    if cached is None:
-        if isinstance(fn, GradientFunction):  # grad(grad(f)): of code symback can read back
-            fn = _differentiable_again(fn)
-        with paused_gc():
-            generated = generate(fn, options)
-        cached = _cache[key] = GradientFunction(fn, generated)
-    return cached
+    """The gradient of `fn`, from its table if it was made before."""
+    key = (_epoch, id(fn), repr(options.wrt), options.value_too, options.has_aux)
+    key += (options.writes_as_copies,)
+    table = getattr(fn, "__dict__", None)
+    table = table.get(_TABLE, {}) if isinstance(table, dict) else {}
+    made = table.get(key)
+    if made is None or made._user is not fn:  # (a functools.wraps wrapper copies the table)
+        made = GradientFunction(fn, options, *_generate(fn, options))
+        with _cache_lock:
+            if isinstance(getattr(fn, "__dict__", None), dict):
+                made = vars(fn).setdefault(_TABLE, {}).setdefault(key, made)
+    return made
 
 
 def grad(fn=None, *, wrt=0, has_aux: bool = False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 
 import sympy
@@ -35,6 +36,8 @@ class Primitive:
     target: str
     op: str
     operands: tuple[str, ...]
+    # static arguments (literals: axis, keepdims, ...); an index ("index" as np.s_[...],
+    # "subscript" as between brackets) and pass-through arguments ("extra") as code trees
     params: tuple[tuple[str, object], ...]
     code: ast.expr
     line: int
@@ -96,14 +99,13 @@ class Write:
 
     `target` names the array after the write. It is the same memory as `array`, but the SSA
     form keeps the two apart, so that reads before and after the write are different values.
-    `index` is the index as `np.s_[...]`, `subscript` as printed between the brackets."""
+    `index` is the index as written between the brackets, over SSA names."""
 
     target: str
     array: str
     value: str
     index_operands: tuple[str, ...]  # the SSA names the index reads (no gradient flows)
-    index: str
-    subscript: str
+    index: ast.expr
     op: str
     line: int
     place: object = field(default=None, compare=False)  # errors.Place of the written element
@@ -112,12 +114,26 @@ class Write:
     def operands(self) -> tuple[str, ...]:
         return (self.array, self.value, *self.index_operands)
 
+    def index_value(self, np: str) -> ast.expr:
+        """The index as a value, `np.s_[...]` (`np` names numpy); np.add.at's as it is."""
+        if self.op == "add.at":
+            return copy.deepcopy(self.index)
+        np_s = ast.Attribute(_name(np), "s_", ast.Load())
+        return ast.Subscript(np_s, copy.deepcopy(self.index), ast.Load())
+
     @property
     def code(self) -> ast.stmt:
         """The write as forward code."""
+        value = _name(self.value)
         if self.op == "add.at":  # (numpy under any name: only the names read matter here)
-            return ast.parse(f"numpy.add.at({self.array}, {self.index}, {self.value})").body[0]
-        return ast.parse(f"{self.array}[{self.subscript}] {self.op} {self.value}").body[0]
+            add_at = ast.Attribute(
+                ast.Attribute(_name("numpy"), "add", ast.Load()), "at", ast.Load()
+            )
+            return ast.Expr(ast.Call(add_at, [_name(self.array), self.index, value], []))
+        element = ast.Subscript(_name(self.array), self.index, ast.Store())
+        if self.op == "=":
+            return ast.Assign([element], value)
+        return ast.AugAssign(element, _UPDATES[self.op](), value)
 
 
 @dataclass(frozen=True)
@@ -135,7 +151,8 @@ class Push:
 
     @property
     def code(self) -> ast.expr:
-        return ast.parse(f"{self.target}.append({self.value})", mode="eval").body
+        append = ast.Attribute(_name(self.target), "append", ast.Load())
+        return ast.Call(append, [_name(self.value)], [])
 
 
 @dataclass(frozen=True)
@@ -154,7 +171,10 @@ class Pop:
 
     @property
     def code(self) -> ast.expr:
-        return ast.parse(self.text(self.stack), mode="eval").body
+        pop = ast.Call(ast.Attribute(_name(self.stack), "pop", ast.Load()), [], [])
+        if self.default is None:
+            return pop
+        return ast.IfExp(_name(self.stack), pop, _name(self.default))
 
     def text(self, stack: str) -> str:
         """The pop as code, from `stack`."""
@@ -164,6 +184,12 @@ class Pop:
 
 
 Statement = Elementwise | Primitive | Opaque | If | Loop | Write | Push | Pop
+
+_UPDATES = {"+=": ast.Add, "-=": ast.Sub}  # Write.op -> the augmented assignment's operator
+
+
+def _name(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
 
 
 def every_statement(stmts):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import inspect
 import os
 from dataclasses import dataclass, field, replace
 
@@ -17,7 +16,7 @@ from .errors import Place, SymbackError, WrtError
 from .facts import Facts
 from .frontend import fence
 from .frontend.lower import lower_function
-from .frontend.resolve import Namespace
+from .frontend.resolve import Namespace, namespace_of
 from .frontend.source import SourceInfo, function_source
 from .frontend.state import ModuleNames
 from .frontend.static import read_module
@@ -59,8 +58,7 @@ class Generated:
 def _live(fn):
     """A live function's source, `def` node and the names it can see from outside."""
     fn, source, fdef = function_source(fn)
-    closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
-    return source, fdef, Namespace(fn.__globals__, closure)
+    return source, fdef, namespace_of(fn)
 
 
 def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):

@@ -43,6 +43,18 @@ def repeat_compared_with(x):
     return np.sum(np.sin(a) * (x == b))
 
 
+def repeat_read_by_an_index(x, n):
+    i = n - 1
+    j = n - 1  # merged into i: the index below reads i then, in its adjoint too
+    return np.sum(x[j] * x[: i + 1] ** 2)
+
+
+def repeat_read_by_a_shape_and_an_index(x, n):
+    a = n - 3
+    b = n - 3
+    return np.sum(np.sin(np.reshape(x, (a, -1))) * x[b])
+
+
 def row_max_squared(X):
     return np.sum(np.max(X, axis=1) ** 2)
 
@@ -88,3 +100,15 @@ def test_repeats_read_by_opaque_code_stay_defined():
     hvp = symback.hessian_vector_product(row_max_squared)
     np.testing.assert_allclose(hvp(X, v), expected, rtol=1e-12)
     np.testing.assert_allclose(hvp.function(X, v), expected, rtol=1e-12)
+
+
+def test_an_index_reading_a_merged_value_reads_the_one_kept():
+    # x[j] with j merged into i: the adjoint's index is renamed with the forward code's
+    # (it named j, which no longer exists: a NameError)
+    x = np.linspace(0.3, 1.7, 6)
+    check_gradient(repeat_read_by_an_index, (x, 6))
+    # closed form: f = x[5] * sum(x**2), so df/dx = 2 x x[5] + e5 sum(x**2)
+    expected = 2.0 * x * x[5]
+    expected[5] += np.sum(x**2)
+    np.testing.assert_allclose(symback.grad(repeat_read_by_an_index)(x, 6), expected, rtol=1e-12)
+    check_gradient(repeat_read_by_a_shape_and_an_index, (x, 6))

@@ -358,7 +358,7 @@ def test_a_helper_no_remaining_line_calls_is_not_emitted():
 @pytest.fixture
 def in_place_everywhere(monkeypatch):
     monkeypatch.setattr(inplace, "MIN_BYTES", 0)
-    monkeypatch.setattr(api, "_cache", {})  # fresh gradients, specialised with the pass
+    monkeypatch.setattr(api, "_epoch", object())  # fresh gradients, specialised with the pass
 
 
 def _same(before, after):

@@ -14,6 +14,7 @@ import linecache
 from functools import lru_cache
 
 from .. import code, ir
+from ..backend.printer import print_code, print_index
 from ..errors import Place, SymbackError
 from ..ops.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from ..ops.elementwise import BUILTIN_SPELLING as BUILTINS
@@ -182,7 +183,7 @@ def _read(reads: frozenset[str], fields: dict) -> list:
 
 def primitive(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
     row = PRIMITIVES_BY_OP[stmt.op]
-    params = dict(stmt.params)
+    params = printed_params(stmt.params)
     arrays = stmt.operands[: row.arrays or params.get("count", len(stmt.operands))]
     is_known = known(sweep, stmt)
     shapes = tuple(sweep.shapes[a] for a in arrays) if is_known else None
@@ -212,6 +213,20 @@ def primitive(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
             view=contribution.view,
         )
         sweep.add(operand, term)
+
+
+def printed_params(params) -> dict:
+    """A primitive's static arguments as its adjoint rule reads them (its templates are text):
+    the index as a value (`np.s_[...]`), the subscript (between brackets) and the pass-through
+    code, printed."""
+    out = dict(params)
+    if "index" in out:
+        out["index"] = print_code(out["index"])
+    if "subscript" in out:
+        out["subscript"] = print_index(out["subscript"])
+    if "extra" in out:
+        out["extra"] = tuple(print_code(c) for c in out["extra"])
+    return out
 
 
 def _refuse(sweep: Sweep, stmt: ir.Primitive, operand: str):

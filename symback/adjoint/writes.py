@@ -47,7 +47,7 @@ class WriteLog:
         renamed = code.assign(s.target, code.name(s.array), s.line)
         if self.replay:
             return [renamed]
-        index = code.parse_expr(s.index)  # (the IR holds the index as printed code)
+        index = s.index_value(self.np)
         checked = {"differentiated": ast.Constant(True)} if s.target in self.differentiated else {}
         log = code.call(self.log_write, code.name(self.log), code.name(s.array), index, **checked)
         value = code.name(s.value)
@@ -58,7 +58,7 @@ class WriteLog:
             )
         else:
             op = {"=": None, "+=": ast.Add(), "-=": ast.Sub()}[s.op]
-            write = code.set_item(s.array, subscript(s.subscript), value, s.line, op)
+            write = code.set_item(s.array, s.index, value, s.line, op)
         return [code.effect(self.log, log, s.line), write, renamed]
 
     def before_statement(self, s) -> list[code.Line]:
@@ -74,11 +74,6 @@ class WriteLog:
             return [], []
         start_mark = push(marks, code.call("len", code.name(self.log)))
         return [code.assign(marks, ast.List([], ast.Load()), loop.line)], [start_mark]
-
-
-def subscript(text: str) -> ast.expr:
-    """What goes between the brackets of a write (the IR holds it as printed code)."""
-    return code.parse_expr(f"_[{text}]").slice
 
 
 def contains_write(stmt) -> bool:
@@ -151,7 +146,7 @@ def write(sweep: Sweep, stmt: ir.Write) -> None:
     sweep.lines.append(code.effect(log, undo, stmt.line, kept=True))
     if adjoint is None:
         return
-    index = subscript(stmt.subscript)
+    index = stmt.index
     element = ast.Subscript(code.name(adjoint), index, ast.Load())
     if stmt.value in sweep.active:  # summed back to v's shape: v may have been broadcast
         sweep.helpers.add("unbroadcast")

@@ -13,7 +13,6 @@ import copy
 import numpy
 
 from .. import ir
-from ..backend.printer import print_code, print_index
 from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
 from . import core, integers, outside
 from .core import handler
@@ -175,7 +174,7 @@ def primitive_call(
         func = func or outside.module_attr(st, row.names[0])
         code = ast.Call(func, array_codes + extra_codes, keyword_codes)
     if row.passthrough:
-        params.append(("extra", tuple(print_code(c) for c in extra_codes)))
+        params.append(("extra", tuple(copy.deepcopy(c) for c in extra_codes)))
     if row.layout != "leading":
         params.append(("count", len(arrays)))
     all_operands = arrays + tuple(extra_names)
@@ -198,7 +197,7 @@ def value_Subscript(st: Lowering, node: ast.Subscript, operands, target):
         index,
         ast.Load(),
     )
-    params = (("index", print_code(np_index)), ("subscript", print_index(index)))
+    params = (("index", copy.deepcopy(np_index)), ("subscript", copy.deepcopy(index)))
     code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
     op = "getitem" if basic else "gather"
     if only_new_axes(st, node.slice):  # x[:, None] reshapes: so does its adjoint

@@ -18,7 +18,7 @@ from ..ops.arrays import PRIMITIVES
 from ..ops.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from . import arrays, core, fence, outside, stacks
 from .core import handler
-from .resolve import Namespace, Resolved
+from .resolve import Resolved, namespace_of
 from .source import function_source
 from .state import Lowering
 from .static import Opaque, StaticFunction
@@ -32,8 +32,7 @@ def user_function(st: Lowering, value):
     """(source, def node, namespace) of a user function, live or read from a file."""
     if inspect.isfunction(value):
         fn, source, fdef = function_source(value)
-        closure = inspect.getclosurevars(fn).nonlocals if fn.__closure__ else {}
-        return source, fdef, Namespace(fn.__globals__, closure)
+        return source, fdef, namespace_of(fn)
     return value.source, value.fdef, value.namespace  # a frontend.static.StaticFunction
 
 

@@ -1,4 +1,4 @@
-"""Lowering of the expressions every statement is made of: constants, names, arithmetic, comparisons.
+"""Lowering of constants, names, arithmetic and comparisons: what each statement is made of.
 
 Array operations (frontend/arrays.py), calls (calls.py) and `a if c else b` (control.py)
 have handlers of their own.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import linecache
 import textwrap
+import types
 from dataclasses import dataclass, field
 
 from ..errors import Place, SourceUnavailableError
@@ -33,15 +35,24 @@ class SourceInfo:
 
 
 def _unwrap(fn):
-    """The plain Python function behind decorators and bound methods."""
+    """The plain Python function to read: a gradient's generated code, a staticmethod's
+    function, what a cache (`functools.lru_cache`) calls. A wrapper made with
+    `functools.wraps` is read itself, not the function it wraps (its `__wrapped__`): it is
+    what runs, and may do more than call it."""
     while True:
-        if isinstance(fn, (staticmethod, classmethod)):
+        if isinstance(fn, staticmethod):
             fn = fn.__func__
-        elif inspect.ismethod(fn):
-            fn = fn.__func__
+        elif isinstance(fn, classmethod) or inspect.ismethod(fn):
+            raise SourceUnavailableError(
+                f"{getattr(fn, '__name__', 'this')!r} is a method bound to "
+                f"{'its class' if isinstance(fn, classmethod) or inspect.isclass(fn.__self__) else 'an object'}"
+                "; symback differentiates plain functions, whose values all come in as parameters",
+                hint="write a function that takes what the method reads from `self` (or `cls`) "
+                "as parameters, and differentiate that",
+            )
         elif hasattr(fn, "__symback_function__"):  # a gradient: its generated code
             fn = fn.__symback_function__
-        elif hasattr(fn, "__wrapped__"):
+        elif isinstance(fn, functools._lru_cache_wrapper):  # returns what the function does
             fn = fn.__wrapped__
         else:
             return fn
@@ -63,9 +74,10 @@ def function_source(fn) -> tuple[object, SourceInfo, ast.FunctionDef]:
             _lambda_place(fn),
             hint="write the lambda as a `def` function",
         )
-    filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    # (by its code object: inspect would follow a wrapper's `__wrapped__` to another function)
+    filename = inspect.getsourcefile(fn.__code__) or fn.__code__.co_filename
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, first = inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
             f"cannot read the source of {name!r} ({exc}); functions made by exec, eval or "
@@ -81,6 +93,14 @@ def function_source(fn) -> tuple[object, SourceInfo, ast.FunctionDef]:
     else:
         first_shift = first - 1
     info = SourceInfo(filename, text, first_shift, col_shift, file_lines)
+    if linecache.getlines(filename) and not _runs_as_read(fn, "".join(file_lines)):
+        raise SourceUnavailableError(
+            f"the source of {name!r} in {filename} is not the code that runs: the file was "
+            "changed after the function was defined",
+            Place(filename, first, 0, info.user_line(first)),
+            hint="import the module again (importlib.reload) or restart, so that what runs "
+            "is what the file says",
+        )
     tree = ast.parse(text)
     node = tree.body[0]
     if not isinstance(node, ast.FunctionDef):
@@ -88,6 +108,52 @@ def function_source(fn) -> tuple[object, SourceInfo, ast.FunctionDef]:
             f"{name!r} is not a plain `def` function", hint="async functions are not supported"
         )
     return fn, info, node
+
+
+def _runs_as_read(fn, file_text: str) -> bool:
+    """Does the file's text, compiled, hold `fn`'s own code (at the same line)? Compiled
+    whole, as it was imported: code compiled alone differs (a method call on an imported
+    module compiles to other instructions). Text that no longer compiles is not judged."""
+    code = fn.__code__
+    try:
+        compiled = _compiled(code.co_filename, file_text)
+    except (SyntaxError, ValueError):
+        return True
+    return any(
+        _same_code(code, c)
+        for c in _code_objects(compiled)
+        if c.co_name == code.co_name and c.co_firstlineno == code.co_firstlineno
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(filename: str, text: str):
+    return compile(text, filename, "exec", dont_inherit=True)
+
+
+def _code_objects(code):
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield const
+            yield from _code_objects(const)
+
+
+def _same_code(a, b) -> bool:
+    """The same instructions, constants, names and lines (nested code objects alike)."""
+    fields = ("co_code", "co_names", "co_varnames", "co_freevars", "co_firstlineno")
+    if any(getattr(a, f) != getattr(b, f) for f in fields) or list(a.co_lines()) != list(
+        b.co_lines()
+    ):
+        return False
+    if len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or x != y and x == x:
+            return False
+    return True
 
 
 def _lambda_place(fn) -> Place | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from ..backend.printer import print_code, print_index
 from ..ops import symbols
 from . import arrays, core, integers, outside
 from .state import Lowering
@@ -65,13 +64,8 @@ def element_write(
         op = None
     value_name = core.value_to_name(st, value)
     index, index_names = arrays.code_only(st, target.slice)
-    np_index = ast.Subscript(
-        ast.Attribute(ast.Name(st.modules.np, ast.Load()), "s_", ast.Load()),
-        index,
-        ast.Load(),
-    )
-    if accumulate:  # the index as given: np.add.at takes it whole
-        np_index, op_text = index, "add.at"
+    if accumulate:  # np.add.at(y, index, v): the index taken whole
+        op_text = "add.at"
     else:
         op_text = "=" if op is None else WRITE_OPERATORS[type(op)]
     written = st.new_version_name(name)
@@ -81,8 +75,7 @@ def element_write(
             st.env[name],
             value_name,
             tuple(index_names),
-            print_code(np_index),
-            print_index(index),
+            index,
             op_text,
             st.line,
             st.source.place(target),

@@ -41,8 +41,11 @@ def _copied(stmts, names) -> tuple:
             s = dataclasses.replace(s, body=_copied(s.body, names))
         elif isinstance(s, ir.Write):
             op = _HELPER_BY_OP[s.op]
-            code = ast.parse(f"{names[op]}({s.array}, {s.value}, {s.index})", mode="eval").body
+            index = s.index_value(names["np"])
+            array, value = ast.Name(s.array, ast.Load()), ast.Name(s.value, ast.Load())
+            code = ast.Call(ast.Name(names[op], ast.Load()), [array, value, index], [])
             operands = (s.array, s.value, *s.index_operands)
-            s = ir.Primitive(s.target, op, operands, (("extra", (s.index,)),), code, s.line)
+            extra = (("extra", (s.index_value(names["np"]),)),)
+            s = ir.Primitive(s.target, op, operands, extra, code, s.line)
         out.append(s)
     return tuple(out)

@@ -64,6 +64,9 @@ def _renamed(s, renames: dict[str, str]):
         return s
     code = _RenameNames(renames).visit(copy.deepcopy(s.code))
     operands = tuple(renames.get(o, o) for o in s.operands)
+    if isinstance(s, ir.Primitive):  # an index or pass-through argument reads them too
+        params = tuple((k, _renamed_argument(v, renames)) for k, v in s.params)
+        return dataclasses.replace(s, operands=operands, code=code, params=params)
     if not isinstance(s, ir.Elementwise):
         return dataclasses.replace(s, operands=operands, code=code)
     unique = list(dict.fromkeys(operands))  # placeholder i reads unique[i]
@@ -73,6 +76,15 @@ def _renamed(s, renames: dict[str, str]):
         (e.xreplace(replace), _RenameNames(renames).visit(copy.deepcopy(c))) for e, c in s.calls
     )
     return dataclasses.replace(s, expr=expr, operands=tuple(unique), code=code, calls=calls)
+
+
+def _renamed_argument(value, renames: dict[str, str]):
+    """A primitive's static argument reading renamed names under their new ones."""
+    if isinstance(value, ast.AST):
+        return _RenameNames(renames).visit(copy.deepcopy(value))
+    if isinstance(value, tuple):
+        return tuple(_renamed_argument(v, renames) for v in value)
+    return value
 
 
 class _RenameNames(ast.NodeTransformer):
