@@ -324,10 +324,11 @@ def _index_part(node: ast.expr) -> str:
     """One part of an index: a slice `a:b:c` or an expression."""
     if not isinstance(node, ast.Slice):
         return print_code(node)
-    parts = [print_code(p) if p is not None else "" for p in (node.lower, node.upper)]
+    # (a conditional bound in parentheses: `x[:(a if c else b)]` reads as one bound)
+    parts = [_code_wrap(p, 2) if p is not None else "" for p in (node.lower, node.upper)]
     text = ":".join(parts)
     if node.step is not None:
-        text += ":" + print_code(node.step)
+        text += ":" + _code_wrap(node.step, 2)
     return text
 
 
