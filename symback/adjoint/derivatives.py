@@ -18,7 +18,7 @@ from ..backend.printer import print_template
 from ..errors import SymbackInternalError
 from ..ops import symbols
 from ..ops.functions import Magnitude, Sigmoid
-from .algebra import divide_by_sum, read_value, rewrite
+from .algebra import differentiate, divide_by_sum, read_value, rewrite
 from .stable import guard_unselected, logaddexp_as_sigmoid, stable_forms, trustworthy
 
 _log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def derivative(expr: sp.Expr, i: int) -> sp.Expr:
     """d expr / d a_i as SymPy finds it, every value taken as real (abs(log(x)) has the
     derivative sign(log(x)) / x, not SymPy's formula through re and im)."""
     real = rewrite(expr, lambda e: Magnitude(e.args[0]) if isinstance(e, sp.Abs) else None)
-    d = sp.diff(real, symbols.operand(i))
+    d = differentiate(real, symbols.operand(i))
     if d.has(sp.Derivative, sp.DiracDelta, sp.Subs):
         raise SymbackInternalError(f"SymPy left {d} unevaluated for {expr}")
     if real is expr:

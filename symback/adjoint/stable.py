@@ -10,7 +10,6 @@ that reusing an overflowed forward value never turns into a nan or a wrong finit
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 
@@ -274,12 +273,17 @@ def trustworthy(candidate: sp.Expr, reference: sp.Expr, expr: sp.Expr, masks: se
 
 
 def _probe_points(operands: list[sp.Symbol], masks: set) -> dict[str, numpy.ndarray]:
+    """Every combination of the probes, or past _MAX_POINTS a fixed sample of them (every
+    k-th, the same decision every run), drawn without listing the 11**n combinations."""
     choices = [(True, False) if s in masks else PROBES for s in operands]
-    points = list(itertools.product(*choices))
-    if len(points) > _MAX_POINTS:  # a fixed sample: the same decision every run
-        points = points[:: math.ceil(len(points) / _MAX_POINTS)]
-    columns = list(zip(*points)) if points else [() for _ in operands]
-    return {s.name: numpy.array(c) for s, c in zip(operands, columns)}
+    total = math.prod(len(c) for c in choices)
+    step = max(1, math.ceil(total / _MAX_POINTS))
+    indices = numpy.arange(0, total, step, dtype=object)  # (exact past 2**63)
+    columns = []
+    for c in reversed(choices):  # the last operand varies fastest, as itertools.product
+        columns.append(numpy.array([c[int(i)] for i in indices % len(c)]))
+        indices = indices // len(c)
+    return {s.name: col for s, col in zip(operands, reversed(columns))}
 
 
 def _size(values: dict[str, numpy.ndarray]) -> int:
