@@ -264,3 +264,22 @@ def test_matrix_report_mentions_transpose_fix():
     assert report.parameters[0].status == "wrong shape"
     assert report.parameters[0].got_shape == (3, 2)
     assert "return its .T" in str(report)
+
+
+def _product_sum(x, y):
+    return np.sum(x * y) + x[0] ** 2
+
+
+def test_wrt_as_a_one_element_tuple_expects_a_one_element_tuple():
+    x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    right = lambda x, y: (y + np.array([2.0 * x[0], 0.0]),)  # noqa: E731 - closed form
+    wrong = lambda x, y: (y,)  # noqa: E731 - misses the x[0]**2 term
+    for wrt in (("x",), (0,)):
+        assert symback.check(_product_sum, right, x, y, wrt=wrt).verdict == "correct"
+        assert symback.check(_product_sum, wrong, x, y, wrt=wrt).verdict == "wrong"
+    scalar = symback.check(lambda_free_product, lambda a, b: (b,), 2.0, 3.0, wrt=("a",))
+    assert scalar.verdict == "correct", str(scalar)
+
+
+def lambda_free_product(a, b):
+    return a * b

@@ -218,3 +218,40 @@ def test_bound_methods_and_classmethods_are_refused_with_a_hint():
 
 def test_a_staticmethod_is_a_plain_function():
     assert symback.grad(Model.cube)(2.0) == pytest.approx(12.0)
+
+
+# -- names of builtins the gradient code calls ------------------------------------------------
+
+
+def loop_scaled(reversed, x):
+    s = 0.0
+    for i in range(3):
+        s = s * reversed + x
+    return s
+
+
+def each_element(x, len):
+    s = 0.0
+    for v in x:
+        s = s + v * len
+    return s
+
+
+def scaled_total(float, x):
+    return np.sum(x) * float
+
+
+def counted(x):
+    range = np.sum(x)
+    return range * 2.0
+
+
+@pytest.mark.parametrize("fn", [loop_scaled, each_element, scaled_total, counted])
+def test_a_name_hiding_a_builtin_the_gradient_calls_is_refused_where_written(fn):
+    with pytest.raises(symback.SymbackError, match="builtin") as info:
+        symback.grad(fn)(
+            np.ones(3) if fn in (each_element, counted) else 0.5,
+            *((2.0,) if fn is each_element else () if fn is counted else (np.ones(3),)),
+        )
+    name = info.value.message.split("`")[1]
+    assert name in info.value.place.line and f"{name}_" in info.value.hint

@@ -106,7 +106,7 @@ class _Job:
     def __init__(self, f, grad_f, signature, names, single):
         self.f, self.grad_f, self.signature = f, grad_f, signature
         self.names, self.single = names, single
-        self.exact, self.unavailable = _exact_gradient(f, names)
+        self.exact, self.unavailable = _exact_gradient(f, names, single)
         self.formulas = None  # built at the given point: see run
         self.notes: list[str] = []
         self.low_precision = False  # the user's gradient came back in float32 (or less)
@@ -342,12 +342,13 @@ class _Job:
         return out
 
 
-def _exact_gradient(f, names):
+def _exact_gradient(f, names, single: bool):
     """symback's gradient of f (with a source to show), or None and why not."""
     from ..api import grad
 
     try:
-        return grad(f, wrt=names[0] if len(names) == 1 else names), None
+        # in the user's form (its code is shown): one gradient, or a tuple however many
+        return grad(f, wrt=names[0] if single else tuple(names)), None
     except SymbackError as exc:
         return None, _first_line(exc)
     except Exception as exc:  # noqa: BLE001 - a symback bug must not stop the check
