@@ -24,10 +24,6 @@ from .shapes import kept_dims, scalars_first, sum_to
 from .state import Sweep, Term, held_shape, is_scalar, known
 from .sums import close, full
 
-# Reductions whose adjoint spreads the upstream back unchanged (times a constant): with known
-# shapes, the spread is left to broadcasting.
-_SPREAD_BY_BROADCASTING = frozenset({"sum", "mean"})
-
 
 def statement(sweep: Sweep, stmt: ir.Statement) -> None:
     """The adjoint of an elementwise or primitive statement, now that its value's is whole."""
@@ -198,7 +194,7 @@ def primitive(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
         sweep.helpers.update(h for h in row.helpers if h in code.fields_in(tree))
         wrap = "spread" if contribution.spread else ""
         held = None
-        if wrap and stmt.op in _SPREAD_BY_BROADCASTING and is_known:
+        if wrap and row.spread_by_broadcasting and is_known:
             wrap = ""  # held reduced: broadcasting spreads it
             axis = params.get("axis")
             reduced = axis is not None or params.get("keepdims")
