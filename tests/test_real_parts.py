@@ -37,6 +37,19 @@ def abs_arccosh_nested(x):
     return np.abs(np.arccosh(2.2 + abs(math.log(0.3 + np.logaddexp(x, 0.0), np.cosh(x)))))
 
 
+def fabs_exp_log_base(w, b):
+    return math.fabs(np.exp(math.log(0.3 + abs(w), b)))  # fuzz scalar:422:743
+
+
+def _log_base_exact(w, b):
+    p = 0.3 + abs(w)
+    value = math.exp(math.log(p) / math.log(b))
+    return (
+        value * math.copysign(1.0, w) / (p * math.log(b)),
+        -value * math.log(p) / (b * math.log(b) ** 2),
+    )
+
+
 def _d_arccosh(u):
     return 1.0 / math.sqrt(u * u - 1.0)
 
@@ -66,6 +79,8 @@ CASES = [
         lambda x, y: (0.5 * y * math.exp(0.5 * x * y), 0.5 * x * math.exp(0.5 * x * y)),
     ),
     (abs_arccosh_nested, (0.7,), _nested_exact),
+    (fabs_exp_log_base, (-0.8, 2.4), _log_base_exact),
+    (fabs_exp_log_base, (1.9, 0.6), _log_base_exact),
 ]
 
 

@@ -60,6 +60,13 @@ def _log(x, base=None):
     return sp.log(x) if base is None else sp.log(x) / sp.log(base)
 
 
+def _abs(x):
+    """abs(x), every value being real: SymPy's Abs of an argument it cannot prove real
+    evaluates through re, im and arg (abs(exp(log(a) / log(b)))); Magnitude does not."""
+    out = sp.Abs(x)
+    return Magnitude(x) if out.has(sp.re, sp.im, sp.arg) else out
+
+
 WIDE = (-3.0, 3.0)
 POSITIVE = (0.2, 3.0)
 UNIT = (-0.9, 0.9)
@@ -104,7 +111,7 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(("math.erfc",), sp.erfc, (WIDE,)),
     Elementwise(
         ("numpy.abs", "numpy.absolute", "numpy.fabs", "math.fabs", "builtins.abs"),
-        sp.Abs,
+        _abs,
         (WIDE,),
         kinks=(0.0,),
     ),
