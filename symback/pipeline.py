@@ -11,6 +11,7 @@ from . import ir
 from .adjoint.reverse import reverse
 from .backend import emit
 from .backend.helpers import HELPERS, module_names
+from .depth import room
 from .errors import Place, SymbackError, WrtError
 from .frontend import fence
 from .frontend.lower import lower_function
@@ -70,7 +71,8 @@ def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
 def lower(fn, has_aux: bool = False) -> ir.Function:
     """The SSA IR of a live function (for tools that walk the computation graph)."""
     source, fdef, namespace = _live(fn)
-    return _lower(source, fdef, namespace, has_aux, module_names(_local_names(fdef)))[0]
+    with room(source, fdef):
+        return _lower(source, fdef, namespace, has_aux, module_names(_local_names(fdef)))[0]
 
 
 def specify(
@@ -99,9 +101,10 @@ def specify(
 def generate(fn, options: Options) -> Generated:
     """Every stage for one live function: source, fence, lower, reverse, emit."""
     source, fdef, namespace = _live(fn)
-    spec, names, uses_math = specify(source, fdef, namespace, options)
-    digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
-    text = emit.module_text([spec], names, _short_name(source.filename), uses_math, digest)
+    with room(source, fdef):
+        spec, names, uses_math = specify(source, fdef, namespace, options)
+        digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
+        text = emit.module_text([spec], names, _short_name(source.filename), uses_math, digest)
     last = fdef.body[-1]
     output_place = source.place(last) if isinstance(last, ast.Return) else None
     helpers = tuple((names[key], key) for key in sorted(spec.program.helpers))
@@ -214,12 +217,13 @@ def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
         fdefs.append(module.functions[name])
     shared = module_names(set().union(*(_local_names(f) for f in fdefs)))
     specs, uses_math = [], False
-    for fdef, (_, options) in zip(fdefs, requests):
-        spec, _, math_used = specify(module.source, fdef, module.namespace, options, shared)
-        specs.append(spec)
-        uses_math |= math_used
-    digest = _digest(module.text)
-    return emit.module_text(specs, shared, _short_name(path), uses_math, digest)
+    with room(module.source, *fdefs):
+        for fdef, (_, options) in zip(fdefs, requests):
+            spec, _, math_used = specify(module.source, fdef, module.namespace, options, shared)
+            specs.append(spec)
+            uses_math |= math_used
+        digest = _digest(module.text)
+        return emit.module_text(specs, shared, _short_name(path), uses_math, digest)
 
 
 def resolve_wrt(wrt, fdef: ast.FunctionDef, source: SourceInfo) -> tuple[tuple[str, ...], bool]:
