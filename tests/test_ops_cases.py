@@ -3,9 +3,6 @@ one element, views read after an element write, einsum with `...` anywhere."""
 
 from __future__ import annotations
 
-import itertools
-import warnings
-
 import numpy as np
 import pytest
 
@@ -211,3 +208,19 @@ def test_einsum_subscripts_that_are_not_letters_are_refused(subscripts, tmp_path
     f = _einsum_function(tmp_path, subscripts, 2)
     with pytest.raises(symback.SymbackError, match="not letters"):
         symback.grad(f)(np.ones((2, 3)), np.ones(3))
+
+
+# -- a reduction's result is a number only where its record says so -----------------------
+
+
+@pytest.mark.parametrize(
+    "call, shape",
+    [("np.linalg.det(a)", (2, 3, 3)), ("np.trace(a)", (3, 2, 2)), ("np.sum(a, axis=0)", (2, 3))],
+)
+def test_an_array_output_of_a_reduction_is_refused(call, shape, tmp_path):
+    """np.linalg.det of a stack of matrices is an array: no gradient of it without a word."""
+    f = load_function(tmp_path, f"import numpy as np\n\n\ndef f(a):\n    return {call}\n")
+    a = np.random.default_rng(0).uniform(size=shape)
+    assert np.ndim(f(a)) == 1
+    with pytest.raises(symback.NonScalarOutputError):
+        symback.grad(f)(a)

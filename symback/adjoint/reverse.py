@@ -192,11 +192,6 @@ def all_targets(stmts) -> set[str]:
     return out
 
 
-# Reductions whose adjoint spreads the upstream back unchanged (times a constant): with known
-# shapes, the spread is left to broadcasting.
-_SPREAD_BY_BROADCASTING = frozenset({"sum", "mean"})
-
-
 class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
     def __init__(
         self,
@@ -428,7 +423,7 @@ class _Backward(ControlAdjoints, WriteAdjoints, StackAdjoints, KnownShapes):
             wrap = "spread" if contribution.spread else ""
             uses = _identifiers(text) | {operand}  # a spread term also reads its shape
             held = None
-            if wrap and stmt.op in _SPREAD_BY_BROADCASTING and self.known(stmt):
+            if wrap and row.spread_by_broadcasting and self.known(stmt):
                 wrap, uses = "", _identifiers(text)  # held reduced: broadcasting spreads it
                 axis = params.get("axis")
                 reduced = axis is not None or params.get("keepdims")

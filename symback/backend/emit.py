@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .. import __version__, ir
+from ..ops.arrays import PRIMITIVES_BY_OP
 from ..optimize.dce import live_lines
 from .helpers import HELPERS, with_dependencies
 from .paths import every_path
@@ -133,18 +134,13 @@ def module_text(
     return "\n\n".join(parts)
 
 
-# Reductions of a whole array: their result is a scalar whatever the input's shape.
-_SCALAR_REDUCTIONS = frozenset(
-    {"sum", "mean", "prod", "max", "min", "var", "std", "norm", "det", "trace"}
-)
-
-
 def _scalar_by_construction(fn: ir.Function) -> bool:
     """Is the output a whole-array reduction, so that no check of its shape is needed?"""
     last = next((s for s in fn.body if getattr(s, "target", None) == fn.output), None)
     return (
         isinstance(last, ir.Primitive)
-        and last.op in _SCALAR_REDUCTIONS
+        and last.op in PRIMITIVES_BY_OP
+        and PRIMITIVES_BY_OP[last.op].scalar
         and dict(last.params).get("axis") is None
     )
 

@@ -231,8 +231,9 @@ def _is_numpy_or_none(st: Lowering, part: ast.expr) -> bool:
 def is_basic_index(st: Lowering, node: ast.expr) -> bool:
     """Does the index read each element at most once (slices, integers, a boolean mask)?
 
-    A slice never repeats an element whatever its bounds; any other part that reads a
-    local value may be an integer array, which can (so its adjoint must add up)."""
+    A slice never repeats an element whatever its bounds; any other part may be an integer
+    array, which can (so its adjoint must add up): a list, a local value, or one built
+    outside the index (`np.s_[[0, 2, 2]]`)."""
     parts = node.elts if isinstance(node, ast.Tuple) else [node]
     for part in parts:
         if isinstance(part, ast.Slice):
@@ -241,11 +242,11 @@ def is_basic_index(st: Lowering, node: ast.expr) -> bool:
             continue  # a mask
         if integers.integer_expression(st, part):  # x[i], x[i - 1]: one element (writes.py)
             continue
-        if isinstance(part, (ast.List, ast.Call)):
-            return False
-        local = [n for n in ast.walk(part) if isinstance(n, ast.Name) and n.id in st.env]
-        if local:
-            return False
+        if isinstance(part, ast.Constant) and part.value is None:
+            continue  # a new axis
+        if isinstance(part, ast.Attribute) and part.attr == "newaxis":
+            continue
+        return False
     return True
 
 

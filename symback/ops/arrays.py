@@ -1,19 +1,34 @@
-"""Array primitives with hand-written adjoints: one row per operation.
+"""Array operations users write: one record per operation, with every fact about it.
 
-Reductions, shapes, indexing and the fused softmax forms have their rules here, right above
-the table; products (products.py), joins (joins.py) and diagonals and linear algebra
-(linalg.py) have theirs in sibling modules. What a rule reads and returns: primitive.py.
+A record (primitive.py) names the functions it covers, how they are called, its adjoint rule,
+whether it returns a view, whether it reduces to a number, and the examples the spec test
+(tests/test_rules.py) differentiates to first and second order. The rules are in sibling
+modules: reductions, shapes and indexing (reductions.py), products (products.py), joins
+(joins.py), diagonals and linear algebra (linalg.py); symback's own helpers' records are in
+helper_ops.py. How to add one: docs/adding-an-operation.md.
 """
 
 from __future__ import annotations
 
-import math
-
 from . import joins, linalg, products
-from .primitive import UNSUPPORTED, ArrayPrimitive, Context, Contribution, Rule
+from . import reductions as r
+from .helper_ops import HELPER_TABLE
+from .primitive import (
+    AXIS,
+    DIAGONAL,
+    REDUCE,
+    UNSUPPORTED,
+    ArrayPrimitive,
+    Context,
+    Contribution,
+    Example,
+    Rule,
+    validate,
+)
 
 __all__ = [
     "PRIMITIVE_TABLE",
+    "HELPER_TABLE",
     "PRIMITIVES",
     "PRIMITIVES_BY_OP",
     "METHODS",
@@ -25,244 +40,93 @@ __all__ = [
 ]
 
 
-def _sum(c: Context):
-    return (Contribution(c.expanded_bar(), spread=True),)
+def _e(call: str, *shapes: tuple[int, ...], **kw) -> Example:
+    return Example(call, shapes, **kw)
 
 
-def _mean(c: Context):
-    axis = c.params.get("axis")
-    if c.shapes is not None:  # the count of averaged elements is known
-        shape = c.shapes[0]
-        axes = range(len(shape)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
-        count = math.prod(shape[a] for a in axes)
-        return (Contribution(f"{c.expanded_bar()} / {count}", spread=True),)
-    scale = f"{c.expanded_bar()} * ({{np}}.size({c.value}) / {{np}}.size({c.x}))"
-    if axis is None:
-        scale = f"{c.bar} / {{np}}.size({c.x})"
-    return (Contribution(scale, spread=True),)
-
-
-def _max_min(c: Context):
-    # Ties share the gradient equally (docs/conventions.md): each of k tied maxima gets 1/k.
-    axis = c.params.get("axis")
-    keep = c.params.get("keepdims")
-    v = c.value if axis is None or keep else f"{{np}}.expand_dims({c.value}, {axis!r})"
-    hit = f"({c.x} == {v})"
-    count = f"{{np}}.sum({hit}, axis={axis!r}, keepdims=True)"
-    return (Contribution(f"{hit} * ({c.expanded_bar()} / {count})"),)
-
-
-def _prod(c: Context):
-    axis = c.params.get("axis")
-    if isinstance(axis, tuple):
-        return (UNSUPPORTED,)
-    return (Contribution(f"{c.expanded_bar()} * {{prod_others}}({c.x}, {axis!r})"),)
-
-
-def _prod_others(c: Context):
-    # y = prod_others(x), y_j the product of the x_m other than x_j: its adjoint is, for each
-    # k, the sum over j != k of bar_j times the product of the x_m other than x_j and x_k,
-    # which is the dual part of prod_others(x + eps * bar) (backend/helpers.py)
-    return (Contribution(f"{{prod_others_vjp}}({c.bar}, {c.x}, {c.params.get('axis')!r})"),)
-
-
-def _prod_others_vjp(c: Context):
-    # prod_others_vjp(g, x) = H g, H_kj the product of the x_m other than x_j and x_k (0 on
-    # the diagonal). H is symmetric: the adjoint for g is H bar. For x_l it is the sum over
-    # distinct j, k (other than l) of bar_k g_j times the product of the x_m other than j, k
-    # and l: prod_others_vjp2 (the third derivatives of the product are symmetric too).
-    g, x = c.operands
-    axis = c.params.get("axis")
-    return (
-        Contribution(f"{{prod_others_vjp}}({c.bar}, {x}, {axis!r})"),
-        Contribution(f"{{prod_others_vjp2}}({c.bar}, {g}, {x}, {axis!r})"),
-    )
-
-
-def _prod_others_vjp2(c: Context):
-    # prod_others_vjp2(g, h, x): out_l = sum over distinct j, k, l of g_j h_k T_jkl, with T
-    # symmetric: the adjoints for g and h put bar in place of each. For x it would need the
-    # products of the others than four elements: not written.
-    g, h, x = c.operands
-    axis = c.params.get("axis")
-    return (
-        Contribution(f"{{prod_others_vjp2}}({c.bar}, {h}, {x}, {axis!r})"),
-        Contribution(f"{{prod_others_vjp2}}({g}, {c.bar}, {x}, {axis!r})"),
-        UNSUPPORTED,
-    )
-
-
-def _var(c: Context, ddof_text: str = "0"):
-    axis = c.params.get("axis")
-    centred = f"({c.x} - {{np}}.mean({c.x}, axis={axis!r}, keepdims=True))"
-    count = f"({{np}}.size({c.x}) / {{np}}.size({c.value}) - {c.params.get('ddof', 0)!r})"
-    return centred, count
-
-
-def _var_rule(c: Context):
-    centred, count = _var(c)
-    return (Contribution(f"2 * {centred} * ({c.expanded_bar()} / {count})"),)
-
-
-def _std_rule(c: Context):
-    centred, count = _var(c)
-    v = c.value
-    axis = c.params.get("axis")
-    if axis is not None and not c.params.get("keepdims"):
-        v = f"{{np}}.expand_dims({c.value}, {axis!r})"
-    # Where the std is 0 (one element, or equal ones) the centred values are 0 too: the
-    # gradient there is 0, as var's is (one element: std is 0 for every x), not 0 / 0.
-    safe = f"{{np}}.where({v} == 0, 1.0, {v})"
-    return (Contribution(f"{centred} * ({c.expanded_bar()} / ({count} * {safe}))"),)
-
-
-def _transpose(c: Context):
-    axes = c.params.get("axes")
-    if axes is None:
-        return (Contribution(f"{{np}}.transpose({c.bar})", view=True),)
-    inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
-    return (Contribution(f"{{np}}.transpose({c.bar}, {inverse!r})", view=True),)
-
-
-def _swapaxes(c: Context):
-    # swapping the same two axes again puts them back
-    axes = f"{c.params['axis1']!r}, {c.params['axis2']!r}"
-    return (Contribution(f"{{np}}.swapaxes({c.bar}, {axes})", view=True),)
-
-
-def _reshape(c: Context):
-    return (Contribution(f"{{np}}.reshape({c.bar}, {{np}}.shape({c.x}))", view=True),)
-
-
-def _cumsum(c: Context):
-    axis = c.params.get("axis")
-    if axis is None:
-        flat = f"{{np}}.flip({{np}}.cumsum({{np}}.flip({{np}}.ravel({c.bar}))))"
-        return (Contribution(f"{{np}}.reshape({flat}, {{np}}.shape({c.x}))"),)
-    flipped = f"{{np}}.flip({c.bar}, {axis!r})"
-    return (Contribution(f"{{np}}.flip({{np}}.cumsum({flipped}, {axis!r}), {axis!r})"),)
-
-
-def _flip(c: Context):
-    # flipping the same axes again puts the elements back
-    axis = c.params.get("axis")
-    text = f"{{np}}.flip({c.bar}{'' if axis is None else f', {axis!r}'})"
-    return (Contribution(text, view=True),)
-
-
-def _unbroadcast(c: Context):
-    # unbroadcast(g, like) sums g over broadcast axes: its adjoint spreads bar back over g.
-    return (Contribution(c.bar, spread=True),)
-
-
-def _scatter(c: Context):
-    # scatter(g, like, index) puts g at index in zeros: its adjoint reads bar at index.
-    return (Contribution(f"{c.bar}[{c.params['extra'][1]}]"),)
-
-
-def _full(c: Context):
-    # np.full(shape, fill) broadcasts fill to shape: its adjoint sums bar back
-    return (Contribution(f"{{unbroadcast}}({c.bar}, {c.x})"),)
-
-
-def _with_set(c: Context):
-    # out = a with v at index: a's elements there are gone; v's come from bar there
-    a, v = c.operands
-    index = c.params["extra"][0]
-    return (
-        Contribution(f"{{with_set}}({c.bar}, 0.0, {index})"),
-        Contribution(f"{{unbroadcast}}({c.bar}[{index}], {v})"),
-    )
-
-
-def _with_added(sign: str):
-    # out = a with v added (subtracted) at index: a passes bar on; v reads it at index
-    def rule(c: Context):
-        a, v = c.operands
-        index = c.params["extra"][0]
-        return (Contribution(c.bar), Contribution(f"{{unbroadcast}}({sign}{c.bar}[{index}], {v})"))
-
-    return rule
-
-
-def _broadcast_to(c: Context):
-    return (Contribution(f"{{unbroadcast}}({c.bar}, {c.x})"),)
-
-
-def _getitem(c: Context):
-    text = f"{{scatter}}({c.bar}, {c.x}, {c.index})"
-    return (Contribution(text, scatter=(c.bar, c.index, c.params["subscript"])),)
-
-
-def _gather(c: Context):
-    text = f"{{scatter_add}}({c.bar}, {c.x}, {c.index})"
-    return (Contribution(text, scatter=(c.bar, c.index, None)),)
-
-
-def _logsumexp(c: Context):
-    # log(sum(exp(x))) as the user wrote it (optimize/exp_reductions.py fuses it): its
-    # gradient is the softmax, computed shifted rather than as exp(x - v), which is 0 where
-    # the forward exp overflowed to v = inf
-    softmax = f"{{softmax}}({c.x}, {c.params.get('axis')!r})"
-    return (Contribution(softmax if c.bar == "1.0" else f"{c.expanded_bar()} * {softmax}"),)
-
-
-def _softmax(c: Context):
-    # exp(x) / sum(exp(x)) as the user wrote it: its forward value is nan where exp overflowed
-    return (Contribution(f"{{softmax_vjp}}({c.bar}, {c.x}, {c.params.get('axis')!r})"),)
-
-
-def _softmax_helper(c: Context):
-    # the generated helper (met in Hessians): its value p is the shifted, finite softmax
-    axis = c.params.get("axis")
-    p = c.value
-    return (
-        Contribution(f"{p} * ({c.bar} - {{np}}.sum({c.bar} * {p}, axis={axis!r}, keepdims=True))"),
-    )
-
-
-def _softmax_vjp_rule(c: Context):
-    # y = softmax_vjp(g, x) = p * (g - k), k = sum(g * p): with J = diag(p) - p p^T symmetric,
-    # bar_g = J bar; bar_x = J (bar * (g - k)) - p * (g - k) * sum(bar * p)
-    g, x = c.operands
-    axis = c.params.get("axis")
-    p = f"{{softmax}}({x}, {axis!r})"
-    centred = f"({g} - {{np}}.sum({g} * {p}, axis={axis!r}, keepdims=True))"
-    weight = f"{{np}}.sum({c.bar} * {p}, axis={axis!r}, keepdims=True)"
-    return (
-        Contribution(f"{{softmax_vjp}}({c.bar}, {x}, {axis!r})"),
-        Contribution(
-            f"{{softmax_vjp}}({c.bar} * {centred}, {x}, {axis!r}) - {p} * {centred} * {weight}"
-        ),
-    )
-
-
-REDUCE = ("axis", "keepdims")
-
-
-AXIS = ("axis",)
-
-
-DIAGONAL = ("offset", "axis1", "axis2")
-
+# (arguments of np.linalg kept well conditioned: a + 3 I)
+_WELL = "a + 3.0 * np.eye(3)"
 
 PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
-    ArrayPrimitive("sum", ("numpy.sum",), 1, _sum, REDUCE, ("sum",), positional=AXIS),
-    ArrayPrimitive("mean", ("numpy.mean",), 1, _mean, REDUCE, ("mean",), positional=AXIS),
     ArrayPrimitive(
-        "max", ("numpy.max", "numpy.amax"), 1, _max_min, REDUCE, ("max",), positional=AXIS
+        "sum",
+        ("numpy.sum",),
+        1,
+        r.sum_rule,
+        REDUCE,
+        ("sum",),
+        positional=AXIS,
+        scalar=True,
+        spread_by_broadcasting=True,
+        examples=(_e("np.sum(a, axis=1)", (2, 3)), _e("a.sum()", (2, 3))),
     ),
     ArrayPrimitive(
-        "min", ("numpy.min", "numpy.amin"), 1, _max_min, REDUCE, ("min",), positional=AXIS
+        "mean",
+        ("numpy.mean",),
+        1,
+        r.mean_rule,
+        REDUCE,
+        ("mean",),
+        positional=AXIS,
+        scalar=True,
+        spread_by_broadcasting=True,
+        examples=(_e("np.mean(a, axis=0, keepdims=True)", (2, 3)), _e("np.mean(a)", (4,))),
     ),
     ArrayPrimitive(
-        "prod", ("numpy.prod",), 1, _prod, REDUCE, ("prod",), ("prod_others",), positional=AXIS
+        "max",
+        ("numpy.max", "numpy.amax"),
+        1,
+        r.max_min_rule,
+        REDUCE,
+        ("max",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.max(a, axis=1)", (2, 3)), _e("np.amax(a)", (4,))),
     ),
     ArrayPrimitive(
-        "var", ("numpy.var",), 1, _var_rule, REDUCE + ("ddof",), ("var",), positional=AXIS
+        "min",
+        ("numpy.min", "numpy.amin"),
+        1,
+        r.max_min_rule,
+        REDUCE,
+        ("min",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.min(a, 0)", (2, 3)),),
     ),
     ArrayPrimitive(
-        "std", ("numpy.std",), 1, _std_rule, REDUCE + ("ddof",), ("std",), positional=AXIS
+        "prod",
+        ("numpy.prod",),
+        1,
+        r.prod_rule,
+        REDUCE,
+        ("prod",),
+        ("prod_others",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.prod(a, axis=0)", (3, 2)), _e("np.prod(a)", (4,))),
+    ),
+    ArrayPrimitive(
+        "var",
+        ("numpy.var",),
+        1,
+        r.var_rule,
+        REDUCE + ("ddof",),
+        ("var",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.var(a, axis=1, ddof=1)", (2, 3)), _e("np.var(a)", (1, 3))),
+    ),
+    ArrayPrimitive(
+        "std",
+        ("numpy.std",),
+        1,
+        r.std_rule,
+        REDUCE + ("ddof",),
+        ("std",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.std(a, axis=0, keepdims=True)", (3, 2)), _e("np.std(a)", (4,))),
     ),
     ArrayPrimitive(
         "matmul",
@@ -272,6 +136,11 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         (),
         (),
         ("matmul_left", "matmul_right"),
+        examples=(
+            _e("a @ b", (2, 3), (3, 4)),
+            _e("np.matmul(a, b)", (3,), (3, 2)),
+            _e("a @ b", (2, 2, 3), (3,)),
+        ),
     ),
     ArrayPrimitive(
         "dot",
@@ -281,13 +150,30 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         (),
         ("dot",),
         ("dot_left", "dot_right"),
+        examples=(_e("np.dot(a, b)", (2, 3), (3,)), _e("np.dot(a, b)", (2, 2, 3), (3, 2))),
     ),
     ArrayPrimitive(
-        "inner", ("numpy.inner",), 2, products.inner, (), (), ("inner_left", "inner_right")
+        "inner",
+        ("numpy.inner",),
+        2,
+        products.inner,
+        (),
+        (),
+        ("inner_left", "inner_right"),
+        examples=(_e("np.inner(a, b)", (2, 3), (4, 3)),),
     ),
-    ArrayPrimitive("outer", ("numpy.outer",), 2, products.outer),
     ArrayPrimitive(
-        "stack", ("numpy.stack",), 0, joins.stack, AXIS, positional=AXIS, layout="sequence"
+        "outer", ("numpy.outer",), 2, products.outer, examples=(_e("np.outer(a, b)", (3,), (2,)),)
+    ),
+    ArrayPrimitive(
+        "stack",
+        ("numpy.stack",),
+        0,
+        joins.stack,
+        AXIS,
+        positional=AXIS,
+        layout="sequence",
+        examples=(_e("np.stack([a, b], axis=1)", (3,), (3,)),),
     ),
     ArrayPrimitive(
         "concatenate",
@@ -297,13 +183,37 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         AXIS,
         positional=AXIS,
         layout="sequence",
+        examples=(
+            _e("np.concatenate([a, b], axis=1)", (2, 2), (2, 3)),
+            _e("np.concatenate([a, b], axis=None)", (2, 2), (3,)),
+        ),
     ),
-    ArrayPrimitive("vstack", ("numpy.vstack",), 0, joins.vstack, layout="sequence"),
     ArrayPrimitive(
-        "hstack", ("numpy.hstack",), 0, joins.hstack, (), (), ("hstack_piece",), layout="sequence"
+        "vstack",
+        ("numpy.vstack",),
+        0,
+        joins.vstack,
+        layout="sequence",
+        examples=(_e("np.vstack([a, b])", (3,), (2, 3)),),
     ),
     ArrayPrimitive(
-        "column_stack", ("numpy.column_stack",), 0, joins.column_stack, layout="sequence"
+        "hstack",
+        ("numpy.hstack",),
+        0,
+        joins.hstack,
+        (),
+        (),
+        ("hstack_piece",),
+        layout="sequence",
+        examples=(_e("np.hstack([a, b])", (2,), (3,)), _e("np.hstack([a, b])", (2, 1), (2, 2))),
+    ),
+    ArrayPrimitive(
+        "column_stack",
+        ("numpy.column_stack",),
+        0,
+        joins.column_stack,
+        layout="sequence",
+        examples=(_e("np.column_stack([a, b])", (3,), (3, 2)),),
     ),
     ArrayPrimitive(
         "einsum",
@@ -312,46 +222,80 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         products.einsum,
         helpers=("unbroadcast",),
         layout="after_subscripts",
+        examples=(
+            _e("np.einsum('ij,jk->ik', a, b)", (2, 3), (3, 4)),
+            _e("np.einsum('j...k,lj...->lk...', a, b)", (2, 3, 4, 5), (6, 2, 4)),
+            _e("np.einsum('ii->i', a)", (3, 3)),
+        ),
     ),
     ArrayPrimitive(
         "transpose",
         ("numpy.transpose",),
         1,
-        _transpose,
+        r.transpose_rule,
         ("axes",),
         ("transpose",),
         positional=("axes",),
         varargs=True,
         view=0,
+        examples=(_e("np.transpose(a, (1, 0, 2))", (2, 3, 2)), _e("a.T", (2, 3))),
     ),
     ArrayPrimitive(
         "swapaxes",
         ("numpy.swapaxes",),
         1,
-        _swapaxes,
+        r.swapaxes_rule,
         ("axis1", "axis2"),
         ("swapaxes",),
         positional=("axis1", "axis2"),
         view=0,
+        examples=(_e("np.swapaxes(a, 0, 2)", (2, 3, 2)),),
     ),
     ArrayPrimitive(
         "reshape",
         ("numpy.reshape",),
         1,
-        _reshape,
+        r.reshape_rule,
         (),
         ("reshape",),
         passthrough=1,
         varargs=True,
         view=0,
-    ),
-    ArrayPrimitive("ravel", ("numpy.ravel",), 1, _reshape, (), ("ravel",), view=0),
-    ArrayPrimitive("flatten", (), 1, _reshape, (), ("flatten",)),  # a copy, as a method only
-    ArrayPrimitive(
-        "squeeze", ("numpy.squeeze",), 1, _reshape, AXIS, ("squeeze",), positional=AXIS, view=0
+        examples=(_e("np.reshape(a, (3, 2))", (2, 3)), _e("a.reshape(2, 3)", (6,))),
     ),
     ArrayPrimitive(
-        "expand_dims", ("numpy.expand_dims",), 1, _reshape, AXIS, positional=AXIS, view=0
+        "ravel",
+        ("numpy.ravel",),
+        1,
+        r.reshape_rule,
+        (),
+        ("ravel",),
+        view=0,
+        examples=(_e("np.ravel(a)", (2, 3)),),
+    ),
+    ArrayPrimitive(  # a copy, and a method only
+        "flatten", (), 1, r.reshape_rule, (), ("flatten",), examples=(_e("a.flatten()", (2, 3)),)
+    ),
+    ArrayPrimitive(
+        "squeeze",
+        ("numpy.squeeze",),
+        1,
+        r.reshape_rule,
+        AXIS,
+        ("squeeze",),
+        positional=AXIS,
+        view=0,
+        examples=(_e("np.squeeze(a, axis=1)", (3, 1, 2)),),
+    ),
+    ArrayPrimitive(
+        "expand_dims",
+        ("numpy.expand_dims",),
+        1,
+        r.reshape_rule,
+        AXIS,
+        positional=AXIS,
+        view=0,
+        examples=(_e("np.expand_dims(a, 1)", (3, 2)), _e("a[:, None]", (3,))),
     ),
     # np.diag of a matrix reads its diagonal (a view); of a vector, it makes a new matrix
     ArrayPrimitive(
@@ -364,6 +308,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("diag_grad",),
         positional=("k",),
         view=0,
+        examples=(_e("np.diag(a)", (3,)), _e("np.diag(a, 1)", (3, 4))),
     ),
     ArrayPrimitive(
         "diagonal",
@@ -375,187 +320,151 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("scatter_diagonal",),
         positional=DIAGONAL,
         view=0,
-    ),
-    ArrayPrimitive("cumsum", ("numpy.cumsum",), 1, _cumsum, AXIS, ("cumsum",), positional=AXIS),
-    ArrayPrimitive("flip", ("numpy.flip",), 1, _flip, AXIS, positional=AXIS, view=0),
-    ArrayPrimitive("norm", ("numpy.linalg.norm",), 1, linalg.norm),
-    ArrayPrimitive("det", ("numpy.linalg.det",), 1, linalg.det),
-    ArrayPrimitive("inv", ("numpy.linalg.inv",), 1, linalg.inv),
-    ArrayPrimitive("solve", ("numpy.linalg.solve",), 2, linalg.solve, (), (), ("solve_left",)),
-    ArrayPrimitive("trace", ("numpy.trace",), 1, linalg.trace, (), ("trace",)),
-    ArrayPrimitive(
-        "solve_left", ("symback.solve_left",), 2, linalg.solve_left, helpers=("matmul_right",)
-    ),
-    # symback's own generated helper, met when differentiating generated code (Hessians)
-    # (it returns g itself where nothing was broadcast)
-    ArrayPrimitive(
-        "unbroadcast", ("symback.unbroadcast",), 1, _unbroadcast, passthrough=1, view=0
+        examples=(_e("np.diagonal(a, 1)", (3, 4)), _e("np.diagonal(a, 0, 1, 2)", (2, 3, 3))),
     ),
     ArrayPrimitive(
-        "scatter", ("symback.scatter", "symback.scatter_add"), 1, _scatter, passthrough=2
+        "cumsum",
+        ("numpy.cumsum",),
+        1,
+        r.cumsum_rule,
+        AXIS,
+        ("cumsum",),
+        positional=AXIS,
+        examples=(_e("np.cumsum(a, axis=1)", (2, 3)), _e("np.cumsum(a)", (2, 3))),
     ),
     ArrayPrimitive(
-        "diag_grad", ("symback.diag_grad",), 1, linalg.diag_grad, passthrough=2, view=0
+        "flip",
+        ("numpy.flip",),
+        1,
+        r.flip_rule,
+        AXIS,
+        positional=AXIS,
+        view=0,
+        examples=(_e("np.flip(a, 1)", (2, 3)), _e("np.flip(a)", (2, 3))),
     ),
     ArrayPrimitive(
-        "scatter_diagonal", ("symback.scatter_diagonal",), 1, linalg.scatter_diagonal, passthrough=4
+        "norm",
+        ("numpy.linalg.norm",),
+        1,
+        linalg.norm,
+        scalar=True,
+        examples=(_e("np.linalg.norm(a)", (3,)),),
     ),
     ArrayPrimitive(
-        "inner_left",
-        ("symback.inner_left",),
-        3,
-        products.inner_left_rule,
-        helpers=("unbroadcast", "inner_right"),
+        "det",
+        ("numpy.linalg.det",),
+        1,
+        linalg.det,
+        examples=(_e(f"np.linalg.det({_WELL})", (3, 3)),),
     ),
     ArrayPrimitive(
-        "inner_right",
-        ("symback.inner_right",),
-        3,
-        products.inner_right_rule,
-        helpers=("unbroadcast", "inner_left"),
+        "inv",
+        ("numpy.linalg.inv",),
+        1,
+        linalg.inv,
+        examples=(_e(f"np.linalg.inv({_WELL})", (3, 3)),),
     ),
     ArrayPrimitive(
-        "matmul_left",
-        ("symback.matmul_left",),
-        3,
-        products.matmul_left_rule,
-        helpers=("unbroadcast", "product", "matmul_right"),
-    ),
-    ArrayPrimitive(
-        "matmul_right",
-        ("symback.matmul_right",),
-        3,
-        products.matmul_right_rule,
-        helpers=("unbroadcast", "product", "matmul_left"),
-    ),
-    ArrayPrimitive(
-        "dot_left", ("symback.dot_left",), 3, products.dot_left_rule, helpers=("dot_right",)
-    ),
-    ArrayPrimitive(
-        "dot_right", ("symback.dot_right",), 3, products.dot_right_rule, helpers=("dot_left",)
-    ),
-    # a @ b, or a * b where either is a number: what the matmul helpers' gradients multiply
-    ArrayPrimitive(
-        "product",
-        ("symback.product",),
+        "solve",
+        ("numpy.linalg.solve",),
         2,
-        products.matmul,
-        helpers=("matmul_left", "matmul_right"),
+        linalg.solve,
+        (),
+        (),
+        ("solve_left",),
+        examples=(
+            _e(f"np.linalg.solve({_WELL}, b)", (3, 3), (3,)),
+            _e(f"np.linalg.solve({_WELL}, b)", (3, 3), (3, 2)),
+        ),
     ),
     ArrayPrimitive(
-        "full", ("numpy.full",), 1, _full, helpers=("unbroadcast",), layout="after_shape"
+        "trace",
+        ("numpy.trace",),
+        1,
+        linalg.trace,
+        (),
+        ("trace",),
+        examples=(_e("np.trace(a)", (3, 3)),),
+    ),
+    ArrayPrimitive(
+        "full",
+        ("numpy.full",),
+        1,
+        r.full_rule,
+        helpers=("unbroadcast",),
+        layout="after_shape",
+        examples=(_e("np.full((2, 3), a)", (3,)),),
     ),
     ArrayPrimitive(
         "broadcast_to",
         ("numpy.broadcast_to",),
         1,
-        _broadcast_to,
+        r.broadcast_to_rule,
         helpers=("unbroadcast",),
         passthrough=1,
         view=0,
-    ),
-    # element writes as copies (optimize/copied_writes.py): a new array each
-    ArrayPrimitive(
-        "with_set",
-        ("symback.with_set",),
-        2,
-        _with_set,
-        helpers=("with_set", "unbroadcast"),
-        passthrough=1,
-    ),
-    *(
-        ArrayPrimitive(
-            op, (f"symback.{op}",), 2, _with_added(sign), helpers=("unbroadcast",), passthrough=1
-        )
-        for op, sign in (("with_added", ""), ("with_subtracted", "-"), ("with_added_at", ""))
+        examples=(_e("np.broadcast_to(a, (2, 3))", (3,)), _e("np.broadcast_to(a, (2, 3))", (2, 1))),
     ),
     # x[index]: a basic index (slices, integers, a boolean mask) reads no element twice, so
     # its adjoint assigns; an integer-array index may repeat elements, so its adjoint adds.
-    ArrayPrimitive("getitem", (), 1, _getitem, (), (), ("scatter",), view=0),
-    ArrayPrimitive("gather", (), 1, _gather, (), (), ("scatter_add",)),
+    ArrayPrimitive(
+        "getitem",
+        (),
+        1,
+        r.getitem_rule,
+        (),
+        (),
+        ("scatter",),
+        view=0,
+        examples=(_e("a[1:, ::2]", (3, 4)), _e("a[1]", (3, 2))),
+    ),
+    ArrayPrimitive(
+        "gather",
+        (),
+        1,
+        r.gather_rule,
+        (),
+        (),
+        ("scatter_add",),
+        examples=(_e("a[[0, 2, 2]]", (3, 2)),),
+    ),
     # the naive forms, fused from exp, sum, log and / statements (optimize/exp_reductions.py)
     ArrayPrimitive(
         "logsumexp",
         (),
         1,
-        _logsumexp,
+        r.logsumexp_rule,
         REDUCE,
         (),
         ("softmax",),
         written="np.log(np.sum(np.exp(x)))",
+        examples=(_e("np.log(np.sum(np.exp(a)))", (4,)),),
     ),
     ArrayPrimitive(
         "naive_softmax",
         (),
         1,
-        _softmax,
+        r.softmax_rule,
         REDUCE,
         (),
         ("softmax_vjp",),
         written="np.exp(x) / np.sum(np.exp(x))",
-    ),
-    # symback's own helpers, met when differentiating generated code (Hessians)
-    ArrayPrimitive(
-        "prod_others",
-        ("symback.prod_others",),
-        1,
-        _prod_others,
-        AXIS,
-        positional=AXIS,
-        helpers=("prod_others_vjp",),
-    ),
-    ArrayPrimitive(
-        "prod_others_vjp",
-        ("symback.prod_others_vjp",),
-        2,
-        _prod_others_vjp,
-        AXIS,
-        positional=AXIS,
-        helpers=("prod_others_vjp", "prod_others_vjp2"),
-    ),
-    ArrayPrimitive(
-        "prod_others_vjp2",
-        ("symback.prod_others_vjp2",),
-        3,
-        _prod_others_vjp2,
-        AXIS,
-        positional=AXIS,
-        helpers=("prod_others_vjp2",),
-    ),
-    ArrayPrimitive(
-        "hstack_piece",
-        ("symback.hstack_piece",),
-        1,
-        joins.hstack_piece_rule,
-        passthrough=2,
-        helpers=("hstack_place",),
-        view=0,
-    ),
-    ArrayPrimitive(
-        "hstack_place",
-        ("symback.hstack_place",),
-        1,
-        joins.hstack_place_rule,
-        passthrough=3,
-        helpers=("hstack_piece",),
-    ),
-    ArrayPrimitive("softmax", ("symback.softmax",), 1, _softmax_helper, AXIS, positional=AXIS),
-    ArrayPrimitive(
-        "softmax_vjp",
-        ("symback.softmax_vjp",),
-        2,
-        _softmax_vjp_rule,
-        AXIS,
-        positional=AXIS,
-        helpers=("softmax_vjp",),
+        examples=(_e("np.exp(a) / np.sum(np.exp(a))", (4,)),),
     ),
 )
 
 
-PRIMITIVES: dict[str, ArrayPrimitive] = {name: row for row in PRIMITIVE_TABLE for name in row.names}
+validate(PRIMITIVE_TABLE, HELPER_TABLE)
 
 
-PRIMITIVES_BY_OP: dict[str, ArrayPrimitive] = {row.op: row for row in PRIMITIVE_TABLE}
+PRIMITIVES: dict[str, ArrayPrimitive] = {
+    name: row for row in PRIMITIVE_TABLE + HELPER_TABLE for name in row.names
+}
+
+
+PRIMITIVES_BY_OP: dict[str, ArrayPrimitive] = {
+    row.op: row for row in PRIMITIVE_TABLE + HELPER_TABLE
+}
 
 
 METHODS: dict[str, ArrayPrimitive] = {m: row for row in PRIMITIVE_TABLE for m in row.methods}

@@ -65,6 +65,22 @@ Rule = Callable[[Context], tuple[Contribution | None, ...]]
 
 
 @dataclass(frozen=True)
+class Example:
+    """A call the spec test (tests/test_rules.py) differentiates, to first and second order:
+    `call` over the arrays a, b, c (shaped `shapes`, drawn from `domain`), as a user writes it;
+    a helper's call names the helper itself (`unbroadcast(a, np.ones(3))`)."""
+
+    call: str
+    shapes: tuple[tuple[int, ...], ...]
+    domain: tuple[float, float] = (-1.0, 1.0)
+    # the operands whose gradient the rule refuses (UNSUPPORTED): the test expects an error
+    refused: tuple[int, ...] = ()
+    # why the gradient code cannot be differentiated again (a rule it calls refuses an
+    # operand); empty: second derivatives are checked too
+    first_order_only: str = ""
+
+
+@dataclass(frozen=True)
 class ArrayPrimitive:
     """One row of the table in arrays.py: an operation, how it is called, its adjoint."""
 
@@ -89,3 +105,42 @@ class ArrayPrimitive:
     # that an element write into either changes the other: frontend/stale.py refuses a read
     # of it after such a write. None: the result is always a new array.
     view: int | None = None
+    # With no `axis`, the result is a number whatever the operand's shape (np.sum, np.std,
+    # not np.linalg.det of a stack of matrices): the output needs no check of its shape.
+    scalar: bool = False
+    # The adjoint sends the upstream back unchanged (or times a constant) along the reduced
+    # axes: where shapes are known, the sweep leaves that spread to broadcasting.
+    spread_by_broadcasting: bool = False
+    # What the spec test calls: a row is tested by being added (at least one example).
+    examples: tuple[Example, ...] = ()
+
+
+def validate(table: tuple[ArrayPrimitive, ...], helpers: tuple[ArrayPrimitive, ...]) -> None:
+    """Check the records when the tables load: a view names an array operand, every row has
+    an example for the spec test, and every helper a rule calls has a record of its own (its
+    adjoint), so that the gradient code can be differentiated again (Hessians)."""
+    ops = [row.op for row in table + helpers]
+    duplicated = sorted({op for op in ops if ops.count(op) > 1})
+    if duplicated:
+        raise ValueError(f"operations recorded twice: {duplicated}")
+    helper_names = {name for row in helpers for name in row.names}
+    for row in table + helpers:
+        place = f"the record of {row.op!r}"
+        if row.view is not None and not 0 <= row.view < max(row.arrays, 1):
+            raise ValueError(f"{place}: view={row.view} is not one of its array operands")
+        if not row.examples:
+            raise ValueError(f"{place}: no example for the spec test (tests/test_rules.py)")
+        if row.layout == "leading" and any(len(e.shapes) != row.arrays for e in row.examples):
+            raise ValueError(f"{place}: an example's shapes are not one per array operand")
+        for helper in row.helpers:
+            if f"symback.{helper}" not in helper_names:
+                raise ValueError(f"{place}: helper {helper!r} has no record (no adjoint)")
+    for row in helpers:
+        if not all(name.startswith("symback.") for name in row.names):
+            raise ValueError(f"the helper record {row.op!r} names a user function")
+
+
+# Literal arguments several operations take.
+REDUCE = ("axis", "keepdims")
+AXIS = ("axis",)
+DIAGONAL = ("offset", "axis1", "axis2")
