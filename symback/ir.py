@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 from dataclasses import dataclass, field
 
 import sympy
@@ -254,64 +253,3 @@ class Function:
             rows.append(f"    {s.target} = {rhs}    # {kind}, line {s.line}")
         rows.append(f"    return {self.output}")
         return "\n".join(rows)
-
-
-@dataclass(frozen=True)
-class Line:
-    """One generated assignment `target = text`, already printed, with the names it reads."""
-
-    target: str
-    text: str
-    uses: frozenset[str]
-    line: int | None = None  # the user's line it came from
-    statement: bool = False  # `text` is a whole statement that updates `target` in place
-    effect: bool = False  # kept even when nothing reads `target` (undoing an element write)
-
-    @property
-    def targets(self) -> frozenset[str]:
-        return frozenset(t.strip() for t in self.target.split(","))  # `a, b = ...` binds both
-
-
-@dataclass(frozen=True)
-class Block:
-    """A compound statement of generated code: `header:` body, and `else:` orelse."""
-
-    header: str  # e.g. "if t1" (without the colon)
-    body: tuple["Line | Block", ...]
-    orelse: tuple["Line | Block", ...] = ()
-    line: int | None = None
-
-    @property
-    def is_branch(self) -> bool:
-        """An `if` (else a loop)."""
-        return self.header.startswith("if ")
-
-    @property
-    def targets(self) -> frozenset[str]:
-        out: frozenset[str] = frozenset()
-        for item in self.body + self.orelse:
-            out |= item.targets
-        return out
-
-    @property
-    def effect(self) -> bool:
-        return any(item.effect for item in self.body + self.orelse)
-
-    @property
-    def uses(self) -> frozenset[str]:
-        out = frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", self.header))
-        for item in self.body + self.orelse:
-            out |= item.uses
-        return out
-
-
-@dataclass(frozen=True)
-class GradientProgram:
-    """The forward and backward passes of a gradient, ready to emit as a function."""
-
-    function: Function
-    wrt: tuple[str, ...]
-    forward: tuple[Line | Block, ...]
-    backward: tuple[Line | Block, ...]
-    gradients: tuple[str, ...]  # the name holding each wrt parameter's gradient
-    helpers: frozenset[str] = frozenset()  # module-level helpers the lines call

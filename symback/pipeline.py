@@ -7,12 +7,14 @@ import hashlib
 import os
 from dataclasses import dataclass, field, replace
 
-from . import ir
+from . import code, ir
 from .adjoint.reverse import reverse
 from .backend import emit
 from .backend.helpers import HELPERS, module_names
+from .backend.paths import every_path
 from .depth import room
 from .errors import Place, SymbackError, WrtError
+from .facts import Facts
 from .frontend import fence
 from .frontend.lower import lower_function
 from .frontend.resolve import Namespace, namespace_of
@@ -75,6 +77,123 @@ def lower(fn, has_aux: bool = False) -> ir.Function:
         return _lower(source, fdef, namespace, has_aux, module_names(_local_names(fdef)))[0]
 
 
+@dataclass(frozen=True)
+class Run:
+    """What every pass reads: what was asked, the module's names, and (specialising) what a
+    first call learned."""
+
+    options: Options
+    names: dict[str, str]
+    wrt: tuple[str, ...]
+    facts: Facts | None = None
+
+
+# -- the passes, in order: each a pure function of what the one before made and the Run ----
+
+
+def _writes_as_copies(fn: ir.Function, run: Run) -> ir.Function:
+    return writes_as_copies(fn, run.names) if run.options.writes_as_copies else fn
+
+
+def _exp_reductions(fn: ir.Function, run: Run) -> ir.Function:
+    return fuse_exp_reductions(fn)
+
+
+def _repeats(fn: ir.Function, run: Run) -> ir.Function:
+    return merge_repeats(fn)
+
+
+def _floats_in_math(fn: ir.Function, run: Run) -> ir.Function:
+    """Specialised, the gradient alone: NumPy's functions of Python floats spelled with math."""
+    if run.facts is None or not run.facts.floats or run.options.value_too:
+        return fn
+    return floats_in_math(fn, set(run.facts.floats), run.names["np"], run.names["math"])
+
+
+def _reverse(fn: ir.Function, run: Run) -> code.GradientProgram:
+    return reverse(fn, run.wrt, run.names, run.facts)
+
+
+def _fresh_values(program: code.GradientProgram, run: Run) -> code.GradientProgram:
+    """Specialised, the gradient alone: a forward value read by nothing but adjoints (the
+    logistic loss's np.logaddexp, read by exp(u - v)) goes, its adjoint written without it
+    (a sigmoid of u), so that the forward pass does not compute it at all."""
+    if run.facts is None or run.options.value_too:
+        return program
+    fn = program.function
+    aux = set() if fn.aux is None else ir.names_in(fn.aux)
+    candidates = {
+        s.target for s in fn.body if isinstance(s, ir.Elementwise) and s.target != fn.output
+    }
+    candidates -= aux | _read_by(live_lines(program, aux)[0], candidates)
+    if not candidates:
+        return program
+    trial = reverse(fn, program.wrt, run.names, run.facts, frozenset(candidates))
+    gone = candidates - _read_by(sum(live_lines(trial, aux), []), candidates)
+    if gone == candidates:
+        return trial
+    return reverse(fn, program.wrt, run.names, run.facts, frozenset(gone))
+
+
+def _read_by(lines, names: set[str]) -> set[str]:
+    """Which of `names` the lines read (a line defining a name does not count for it)."""
+    read: set[str] = set()
+    for line in lines:
+        read |= (line.reads - line.targets) & names
+    return read
+
+
+def _in_place(program: code.GradientProgram, run: Run) -> code.GradientProgram:
+    """Specialised, all float64: large elementwise results computed into buffers."""
+    facts = run.facts
+    if facts is None or not (facts.float64 and facts.arrays):
+        return program
+    fn = program.function
+    # the value is read where it is returned, or checked to be a scalar
+    value = {fn.output} if run.options.value_too or not facts.scalar_known else set()
+    returned = value | (ir.names_in(fn.aux) if fn.aux is not None else set())
+    return write_in_place(program, facts.arrays, facts.floats, run.names["np"], returned)
+
+
+def _dead_code(spec: emit.Spec, run: Run) -> emit.Spec:
+    """Only the lines what the function returns needs."""
+    forward, backward = live_lines(spec.program, emit.returned(spec))
+    return replace(spec, program=replace(spec.program, forward=forward, backward=backward))
+
+
+def _placeholders(spec: emit.Spec, run: Run) -> emit.Spec:
+    """Every name bound on every path to a line reading it (for a second derivative)."""
+    program, fn = spec.program, spec.program.function
+    params = {p.name for p in fn.params}
+    lines = (program.forward, program.backward)
+    forward, backward = every_path(*lines, params, emit.returned(spec), fn.boolean)
+    return replace(spec, program=replace(program, forward=forward, backward=backward))
+
+
+# The passes by name, in the order they run. The IR passes take the lowered function; reverse
+# makes the code tree; the last two run on the tree of each function as it is printed. A
+# specialisation (specialise.py) runs them again from "floats in math", with the Facts.
+PASSES = (
+    ("writes as copies", _writes_as_copies),
+    ("exp reductions", _exp_reductions),
+    ("repeats", _repeats),
+    ("floats in math", _floats_in_math),
+    ("reverse", _reverse),
+    ("fresh values", _fresh_values),
+    ("in place", _in_place),
+    ("dead code", _dead_code),
+    ("placeholders", _placeholders),
+)
+_ORDER = [name for name, _ in PASSES]
+
+
+def run_passes(value, run: Run, first: str, last: str):
+    """The passes from `first` to `last` (both run), each on what the one before made."""
+    for _, apply in PASSES[_ORDER.index(first) : _ORDER.index(last) + 1]:
+        value = apply(value, run)
+    return value
+
+
 def specify(
     source: SourceInfo,
     fdef: ast.FunctionDef,
@@ -82,29 +201,35 @@ def specify(
     options: Options,
     names: dict[str, str] | None = None,
 ):
-    """One function's gradient program, ready to emit: (spec, module names, uses math).
+    """One function's gradient program: (spec, module names, uses math). The spec holds the
+    whole program; `printed` runs the last passes on it.
 
     `names` are the generated module's top-level names (numpy, math, helpers); by default
     chosen to clash with none of this function's names.
     """
     names = names or module_names(_local_names(fdef))
     lowered, uses_math = _lower(source, fdef, namespace, options.has_aux, names)
-    if options.writes_as_copies:
-        lowered = writes_as_copies(lowered, names)
     wrt, single = resolve_wrt(options.wrt, fdef, source)
-    program = reverse(merge_repeats(fuse_exp_reductions(lowered)), wrt, names)
+    program = run_passes(lowered, Run(options, names, wrt), "writes as copies", "in place")
     prefix = "value_and_grad" if options.value_too else "grad"
     spec = emit.Spec(f"{prefix}_{fdef.name}", program, options.value_too, single)
     return spec, names, uses_math
 
 
+def printed(specs, names, source_name: str, uses_math: bool, digest: str) -> str:
+    """The module text: dead code and placeholders on each function's tree, then the printer."""
+    run = Run(Options(), names, ())
+    finished = [run_passes(s, run, "dead code", "placeholders") for s in specs]
+    return emit.module_text(finished, names, source_name, uses_math, digest)
+
+
 def generate(fn, options: Options) -> Generated:
-    """Every stage for one live function: source, fence, lower, reverse, emit."""
+    """Every stage for one live function: source, fence, lower, the passes, print."""
     source, fdef, namespace = _live(fn)
     with room(source, fdef):
         spec, names, uses_math = specify(source, fdef, namespace, options)
         digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
-        text = emit.module_text([spec], names, _short_name(source.filename), uses_math, digest)
+        text = printed([spec], names, _short_name(source.filename), uses_math, digest)
     last = fdef.body[-1]
     output_place = source.place(last) if isinstance(last, ast.Return) else None
     helpers = tuple((names[key], key) for key in sorted(spec.program.helpers))
@@ -127,77 +252,25 @@ def probe(generated: Generated) -> str:
     return emit.module_text([spec], generated.names, "a probe", generated.uses_math, "-")
 
 
-def specialise(
-    generated: Generated,
-    shapes: dict,
-    guard: tuple[str, ...],
-    handoff: str,
-    scalar_known: bool,
-    floats: frozenset[str] = frozenset(),
-    float64: bool = False,
-    arrays: dict | None = None,
-    floating: frozenset[str] = frozenset(),
-) -> str:
-    """The module again, its backward pass specialised to the `shapes` of top-level values
-    (which hold while the `guard` statements at its start let the call through; `handoff`
-    gives a call to the general code where the specialised one cannot answer), and NumPy's
-    functions on the values that are `floats` spelled with `math` (for the gradient alone).
-    Where every float is float64, large elementwise results are computed into buffers
-    (optimize/inplace.py), given the `arrays`: the top-level values that are float arrays,
-    with their shapes. `floating`: the values that are floats or float arrays (their
-    formulas' whole numbers are printed as floats)."""
-    fn, names = generated.lowered, generated.names
-    if floats and not generated.spec.value_too:
-        fn = floats_in_math(fn, set(floats), names["np"], names["math"])
-    retry = fn is not generated.lowered  # math calls: run the general code where they raise
-    program = reverse(fn, generated.wrt, names, shapes, float64, floating=floating)
-    if not generated.spec.value_too:
-        program = _without_values_read_only_by_their_adjoints(
-            program, names, shapes, float64, floating
-        )
-    if float64 and arrays:
-        # the value is read where it is returned, or checked to be a scalar
-        value = {fn.output} if generated.spec.value_too or not scalar_known else set()
-        returned = value | (ir.names_in(fn.aux) if fn.aux is not None else set())
-        program = write_in_place(program, arrays, floats, names["np"], returned)
+def specialise(generated: Generated, facts: Facts, guard: tuple[str, ...], handoff: str) -> str:
+    """The module again, its gradient specialised to what a first call learned (`facts`),
+    which holds while the `guard` statements at its start let the call through; `handoff`
+    gives a call to the general code where the specialised one cannot answer."""
+    spec = generated.spec
+    options = Options(wrt=generated.wrt, value_too=spec.value_too)
+    run = Run(options, generated.names, generated.wrt, facts)
+    program = run_passes(generated.lowered, run, "floats in math", "in place")
+    retry = program.function is not generated.lowered  # math: the general code where it raises
     spec = replace(
-        generated.spec,
+        spec,
         program=program,
         guard=guard,
         handoff=handoff,
-        scalar_known=scalar_known,
+        scalar_known=facts.scalar_known,
         retry=retry,
     )
     label = "a specialisation to the shapes of one call"
-    uses_math = generated.uses_math or retry
-    return emit.module_text([spec], names, label, uses_math, "-")
-
-
-def _without_values_read_only_by_their_adjoints(program, names, shapes, float64, floating):
-    """The program again, where a forward value is read by nothing but adjoints (the
-    logistic loss's np.logaddexp, read by exp(u - v)) and can go: its adjoint written without
-    it (a sigmoid of u), so that the forward pass does not compute it at all."""
-    fn = program.function
-    aux = set() if fn.aux is None else ir.names_in(fn.aux)
-    candidates = {
-        s.target for s in fn.body if isinstance(s, ir.Elementwise) and s.target != fn.output
-    }
-    candidates -= aux | _read_by(live_lines(program, aux)[0], candidates)
-    if not candidates:
-        return program
-    trial = reverse(fn, program.wrt, names, shapes, float64, frozenset(candidates), floating)
-    gone = candidates - _read_by(sum(live_lines(trial, aux), []), candidates)
-    if gone == candidates:
-        return trial
-    return reverse(fn, program.wrt, names, shapes, float64, frozenset(gone), floating)
-
-
-def _read_by(lines, names: set[str]) -> set[str]:
-    """Which of `names` the lines read (a line defining a name does not count for it)."""
-    read: set[str] = set()
-    for line in lines:
-        read |= (line.uses - line.targets) & names
-    return read
+    return printed([spec], generated.names, label, generated.uses_math or retry, "-")
 
 
 def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
@@ -223,7 +296,7 @@ def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
             specs.append(spec)
             uses_math |= math_used
         digest = _digest(module.text)
-        return emit.module_text(specs, shared, _short_name(path), uses_math, digest)
+        return printed(specs, shared, _short_name(path), uses_math, digest)
 
 
 def resolve_wrt(wrt, fdef: ast.FunctionDef, source: SourceInfo) -> tuple[tuple[str, ...], bool]:

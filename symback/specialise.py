@@ -21,6 +21,7 @@ import numpy
 
 from . import ir
 from .backend.load import load
+from .facts import Facts
 from .pipeline import Generated, probe, specialise
 
 GENERAL = "_symback_general"  # the general path, in a specialised function's namespace
@@ -193,9 +194,8 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     )
     # An output from a branch or loop may be an array for other arguments: still checked.
     scalar_known = fn.output in shapes
-    text = specialise(
-        generated, shapes, guard, handoff, scalar_known, floats, float64, arrays, floating
-    )
+    facts = Facts(shapes, floats, floating, float64, arrays, scalar_known)
+    text = specialise(generated, facts, guard, handoff)
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})
     namespace[GENERAL] = general

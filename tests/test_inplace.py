@@ -2,18 +2,23 @@
 hand-made lines: it must never write into an input, into a view of one, or into a value a
 later line still reads, and the code must compute what it computed before."""
 
-import re
+import ast
 
 import numpy as np
 import pytest
 
-from symback import ir
+from symback import code
+from symback.backend.emit import header
+from symback.backend.printer import print_statement
 from symback.optimize import inplace
 
 
 def line(target, text, statement=False):
-    uses = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) - {"np"}
-    return ir.Line(target, text, frozenset(uses), statement=statement)
+    """A generated line, from its text (`target = text`, or the statement `text`)."""
+    if not statement:
+        return code.assign(target, ast.parse(text, mode="eval").body)
+    node = ast.parse(text).body[0]
+    return code.Line(node, changes=target if isinstance(node, ast.Expr) else "")
 
 
 def run(lines, inputs: dict, returned):
@@ -27,17 +32,17 @@ def run(lines, inputs: dict, returned):
 def _rows(lines, pad: str) -> list[str]:
     rows = []
     for ln in lines:
-        if isinstance(ln, ir.Block):
-            rows += [f"{pad}{ln.header}:", *_rows(ln.body, pad + "    ")]
+        if isinstance(ln, code.Block):
+            rows += [f"{pad}{header(ln)}:", *_rows(ln.body, pad + "    ")]
         else:
-            rows.append(pad + (ln.text if ln.statement else f"{ln.target} = {ln.text}"))
+            rows.append(pad + print_statement(ln.node))
     return rows
 
 
 def check(lines, inputs, returned, moved: bool):
     """The pass keeps the values of `returned`, leaves the inputs alone, and writes into a
     slice (`moved`) or not."""
-    program = ir.GradientProgram(None, ("x",), tuple(lines), (), tuple(returned))
+    program = code.GradientProgram(None, ("x",), tuple(lines), (), tuple(returned))
     arrays = {name: value.shape for name, value in inputs.items()}
     before = {name: value.copy() for name, value in inputs.items()}
     want = run(lines, {k: v.copy() for k, v in inputs.items()}, returned)
@@ -138,7 +143,9 @@ def test_an_input_is_never_the_buffer():
 def test_a_name_bound_again_inside_a_block_is_no_longer_known():
     lines = [
         line("v", "a * b"),
-        ir.Block("if True", (line("v", "np.ones((2,))"),)),  # v changes shape here
+        code.If(
+            test=ast.Constant(True), body=(line("v", "np.ones((2,))"),)
+        ),  # v changes shape here
         line("w", "v * 2.0 + 1.0"),  # (2,): no (5,) buffer for it
     ]
     texts = check(lines, inputs(), ["w"], moved=False)
@@ -148,7 +155,7 @@ def test_a_name_bound_again_inside_a_block_is_no_longer_known():
 def test_views_known_from_the_arguments_keep_their_shapes():
     # t1 and t2 are slices of an argument: not elementwise, but their shapes are known
     lines = [line("t1", "x[1:]"), line("t2", "x[:-1]"), line("t3", "200.0 * (t1 - t2**2)")]
-    program = ir.GradientProgram(None, ("x",), tuple(lines), (), ("t3",))
+    program = code.GradientProgram(None, ("x",), tuple(lines), (), ("t3",))
     arrays = {"t1": (4,), "t2": (4,), "x": (5,)}
     new = inplace.write_in_place(program, arrays, frozenset(), "np", set())
     x = rng.normal(size=5)

@@ -11,9 +11,12 @@ the axis's length.
 from __future__ import annotations
 
 import ast
+import copy
 import math
 
 import numpy
+
+from .. import code
 
 Shape = tuple[int, ...]
 
@@ -30,15 +33,18 @@ def kept_dims(shape: Shape, axis) -> Shape:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def sum_to(text: str, actual: Shape, virtual: Shape, target: Shape, np: str) -> tuple[str, Shape]:
-    """`text`, held with shape `actual` for an array of shape `virtual`, summed over the axes
-    broadcasting added to `target`: (the printed sum, the actual shape of the result)."""
+def sum_to(
+    expr: ast.expr, actual: Shape, virtual: Shape, target: Shape, np: str
+) -> tuple[ast.expr, Shape]:
+    """`expr`, held with shape `actual` for an array of shape `virtual`, summed over the axes
+    broadcasting added to `target`: (the sum, the actual shape of the result). `expr` itself
+    when nothing is summed."""
     if virtual == target and len(actual) <= len(target):
-        return text, actual
-    summand, negated = negation_outside(text)
-    if negated:  # -np.sum(a * b): negate the sum, not every element
+        return expr, actual
+    summand = without_negation(expr)
+    if summand is not None:  # -np.sum(a * b): negate the sum, not every element
         summed, result = sum_to(summand, actual, virtual, target, np)
-        return (f"-{_grouped(summed)}" if summed != summand else text), result
+        return (expr if summed is summand else ast.UnaryOp(ast.USub(), summed)), result
     lead = len(virtual) - len(target)
     summed = [i for i in range(lead)]
     summed += [lead + j for j, n in enumerate(target) if n == 1 and virtual[lead + j] != 1]
@@ -48,47 +54,39 @@ def sum_to(text: str, actual: Shape, virtual: Shape, target: Shape, np: str) -> 
     axes = tuple(i - offset for i in held)
     extra = max(len(actual) - len(target), 0)  # leading axes the result must lose
     result = list(actual)
+    total = code.attr(np, "sum")
     if not target and actual:
-        text, result = f"{np}.sum({text})", []
+        expr, result = code.call(total, expr), []
     elif axes and set(axes) == set(range(extra)):
-        text, result = f"{np}.sum({text}, axis={_axis_text(axes)})", result[extra:]
+        expr, result = code.call(total, expr, axis=_axis(axes)), result[extra:]
     else:
         if axes:
-            text = f"{np}.sum({text}, axis={_axis_text(axes)}, keepdims=True)"
+            expr = code.call(total, expr, axis=_axis(axes), keepdims=ast.Constant(True))
             for a in axes:
                 result[a] = 1
         if extra:
             result = result[extra:]
-            text = f"{np}.reshape({text}, {tuple(result)!r})"
+            expr = code.call(code.attr(np, "reshape"), expr, code.literal(tuple(result)))
     if count != 1:
-        text = f"{count} * {_grouped(text)}"
-    return text, tuple(result)
+        expr = ast.BinOp(code.number(count), ast.Mult(), expr)
+    return expr, tuple(result)
 
 
-def _axis_text(axes: tuple[int, ...]) -> str:
-    return str(axes[0]) if len(axes) == 1 else repr(axes)
+def _axis(axes: tuple[int, ...]) -> ast.expr:
+    return code.literal(axes[0] if len(axes) == 1 else axes)
 
 
-def _grouped(text: str) -> str:
-    """`text` as a factor of a product: parenthesised unless it is one name, number or call."""
-    atom = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript)
-    return text if isinstance(ast.parse(text, mode="eval").body, atom) else f"({text})"
-
-
-def scalars_first(text: str, scalar) -> str:
-    """A printed product with its scalar factors first (`scalar(name)` says which names are
+def scalars_first(expr: ast.expr, scalar) -> ast.expr:
+    """A product with its scalar factors first (`scalar(name)` says which names are
     numbers), so that NumPy multiplies them together before touching an array:
     `-y * d * e` -> `-d * y * e` is two passes over y's elements, not three; `t**2` of a
     number is `t * t` (a Python float's power is three times slower)."""
-    rewrite = _ScalarsFirst(scalar)
-    tree = rewrite.visit(ast.parse(text, mode="eval"))
-    return ast.unparse(tree) if rewrite.changed else text
+    return _ScalarsFirst(scalar).visit(copy.deepcopy(expr))
 
 
 class _ScalarsFirst(ast.NodeTransformer):
     def __init__(self, scalar):
         self.scalar = scalar
-        self.changed = False
 
     def is_scalar(self, node) -> bool:
         if isinstance(node, ast.Constant):
@@ -107,7 +105,6 @@ class _ScalarsFirst(ast.NodeTransformer):
         node = self.generic_visit(node)
         if isinstance(node.op, ast.Pow) and _is_two(node.right) and isinstance(node.left, ast.Name):
             if self.scalar(node.left.id):
-                self.changed = True
                 return ast.BinOp(node.left, ast.Mult(), ast.Name(node.left.id, ast.Load()))
             return node
         if not isinstance(node.op, ast.Mult):
@@ -120,7 +117,6 @@ class _ScalarsFirst(ast.NodeTransformer):
             return node
         if factors[: len(scalars)] == scalars and not any(negated):
             return node
-        self.changed = True
         arrays = [f.operand if neg else f for f, neg in zip(arrays, negated)]
         if sum(negated) % 2:
             scalars[0] = ast.UnaryOp(ast.USub(), scalars[0])
@@ -140,18 +136,15 @@ def _is_two(node) -> bool:
     return isinstance(node, ast.Constant) and node.value == 2
 
 
-def negation_outside(text: str) -> tuple[str, bool]:
-    """`-a * b` as (`a * b`, True): a sum of it is the negated sum, one pass fewer."""
-    node = ast.parse(text, mode="eval").body
-    leftmost = node
-    while isinstance(leftmost, ast.BinOp) and isinstance(leftmost.op, (ast.Mult, ast.Div)):
+def without_negation(expr: ast.expr, through=(ast.Mult, ast.Div)) -> ast.expr | None:
+    """`-a * b` as `a * b` (its negation taken out: a sum of it is the negated sum, one pass
+    fewer); None when it does not start with a minus. `through`: the operations whose left
+    operand is looked into."""
+    leftmost = expr
+    while isinstance(leftmost, ast.BinOp) and isinstance(leftmost.op, through):
         leftmost = leftmost.left
     if not (isinstance(leftmost, ast.UnaryOp) and isinstance(leftmost.op, ast.USub)):
-        return text, False
-    if leftmost is node:
-        return ast.unparse(node.operand), True
-    parent = node
-    while parent.left is not leftmost:
-        parent = parent.left
-    parent.left = leftmost.operand
-    return ast.unparse(node), True
+        return None
+    if leftmost is expr:
+        return expr.operand
+    return code.replaced_node(expr, leftmost, leftmost.operand)

@@ -20,32 +20,43 @@ import ast
 import dataclasses
 from dataclasses import dataclass
 
-from .. import ir
+from .. import code, ir
+from .state import Sweep, named
+from .sums import close, full, zeros
 
 
 @dataclass(frozen=True)
 class Tapes:
-    """How the forward code prints pushes and pops: as written, or recomputing a loop body."""
+    """How the forward code writes pushes and pops: as written, or recomputing a loop body."""
 
     kept: dict  # id(a pop inside a loop) -> the list its popped values are kept on
     outside: frozenset[str] = frozenset()  # recomputing a loop body: stacks made before it
 
-    def forward(self, s: ir.Push | ir.Pop) -> list[ir.Line]:
+    def forward(self, s: ir.Push | ir.Pop) -> list[code.Line]:
         if isinstance(s, ir.Push):
             if s.target in self.outside:
                 return []
-            text = f"{s.target}.append({s.value})"
-            return [ir.Line(s.target, text, frozenset(s.operands), s.line, statement=True)]
+            return [push(s.target, code.name(s.value), s.line)]
         kept = self.kept.get(id(s))
         # A pop changes its stack even where nothing reads the value: never dropped.
         if s.stack in self.outside:
-            return [ir.Line(s.target, f"{kept}.pop()", frozenset({kept}), s.line, effect=True)]
-        uses = frozenset(s.operands)
-        lines = [ir.Line(s.target, s.text(s.stack), uses, s.line, effect=True)]
+            return [code.assign(s.target, popped(kept), s.line, effect=True)]
+        default = None if s.default is None else code.name(s.default)
+        lines = [code.assign(s.target, popped(s.stack, default), s.line, effect=True)]
         if kept is not None:
-            uses = frozenset({kept, s.target})
-            lines.append(ir.Line(kept, f"{kept}.append({s.target})", uses, s.line, True))
+            lines.append(push(kept, code.name(s.target), s.line))
         return lines
+
+
+def push(stack: str, value: ast.expr, line=None) -> code.Line:
+    """`stack.append(value)`."""
+    return code.effect(stack, code.call(code.attr(stack, "append"), value), line)
+
+
+def popped(stack: str, default: ast.expr | None = None) -> ast.expr:
+    """`stack.pop()`; with a default, `stack.pop() if stack else default`."""
+    value = code.call(code.attr(stack, "pop"))
+    return value if default is None else ast.IfExp(code.name(stack), value, default)
 
 
 def made_in(stmts) -> set[str]:
@@ -57,66 +68,64 @@ def made_in(stmts) -> set[str]:
     }
 
 
-class StackAdjoints:
-    """Methods of the backward walk for pushes and pops (see the module docstring)."""
+def setup(sweep: Sweep, body) -> None:
+    """The lists the function itself uses as stacks, and their adjoint stacks."""
+    every = list(ir.every_statement(body))
+    in_loops = {
+        id(s): s
+        for loop in every
+        if isinstance(loop, ir.Loop)
+        for s in ir.every_statement(loop.body)
+        if isinstance(s, ir.Pop)
+    }
+    kept = {key: sweep.namer.fresh(f"popped_{s.target}") for key, s in in_loops.items()}
+    sweep.tapes = Tapes(kept)
+    sweep.stacks_used = {s.operands[0] for s in every if isinstance(s, (ir.Push, ir.Pop))}
+    sweep.stack_adjoints = {
+        s: sweep.namer.adjoint(s) for s in sorted(sweep.stacks_used) if s in sweep.active
+    }
 
-    def setup_stacks(self, body) -> None:
-        every = list(ir.every_statement(body))
-        in_loops = {
-            id(s): s
-            for loop in every
-            if isinstance(loop, ir.Loop)
-            for s in ir.every_statement(loop.body)
-            if isinstance(s, ir.Pop)
-        }
-        kept = {key: self.namer.fresh(f"popped_{s.target}") for key, s in in_loops.items()}
-        self.tapes = Tapes(kept)
-        self.stacks_used = {s.operands[0] for s in every if isinstance(s, (ir.Push, ir.Pop))}
-        self.stack_adjoints = {
-            s: self.namer.adjoint(s) for s in sorted(self.stacks_used) if s in self.active
-        }
 
-    def stack_start(self) -> list[ir.Line]:
-        """The kept-values lists and the adjoint stacks, made empty at the start."""
-        names = sorted(self.tapes.kept.values()) + sorted(self.stack_adjoints.values())
-        return [ir.Line(name, "[]", frozenset()) for name in names]
+def start(sweep: Sweep) -> list[code.Line]:
+    """The kept-values lists and the adjoint stacks, made empty at the start."""
+    names = sorted(sweep.tapes.kept.values()) + sorted(sweep.stack_adjoints.values())
+    return [code.assign(name, ast.List([], ast.Load())) for name in names]
 
-    def touches_stacks(self, stmt) -> bool:
-        """Does the if or loop push or pop a stack whose values carry a gradient?"""
-        return any(
-            isinstance(s, (ir.Push, ir.Pop)) and s.operands[0] in self.stack_adjoints
-            for s in ir.every_statement([stmt])
-        )
 
-    def replaying(self, loop: ir.Loop) -> Tapes:
-        """The tapes for recomputing the loop's body in a backward iteration."""
-        outside = frozenset(self.stacks_used - made_in(loop.body))
-        return dataclasses.replace(self.tapes, outside=outside)
+def touches_stacks(sweep: Sweep, stmt) -> bool:
+    """Does the if or loop push or pop a stack whose values carry a gradient?"""
+    return any(
+        isinstance(s, (ir.Push, ir.Pop)) and s.operands[0] in sweep.stack_adjoints
+        for s in ir.every_statement([stmt])
+    )
 
-    def pop_adjoint(self, stmt: ir.Pop) -> None:
-        """`v = s.pop()` backwards: push v's adjoint (zero if nothing read v)."""
-        adjoints = self.stack_adjoints.get(stmt.stack)
-        if adjoints is None:
-            return
-        terms = self.terms.pop(stmt.target, None)
-        if terms and stmt.target in self.active:
-            adjoint = self.full(self.close(stmt.target, terms, stmt.line), stmt.target)
-        else:
-            adjoint = self.zeros(stmt.target)
-        text = f"{adjoints}.append({adjoint})"
-        uses = frozenset({adjoints, adjoint if adjoint.isidentifier() else stmt.target})
-        self.lines.append(ir.Line(adjoints, text, uses, stmt.line, statement=True))
 
-    def push_adjoint(self, stmt: ir.Push) -> None:
-        """`s.append(v)` backwards: pop v's adjoint (zero if v was never popped)."""
-        from .reverse import Term
+def replaying(sweep: Sweep, loop: ir.Loop) -> Tapes:
+    """The tapes for recomputing the loop's body in a backward iteration."""
+    outside = frozenset(sweep.stacks_used - made_in(loop.body))
+    return dataclasses.replace(sweep.tapes, outside=outside)
 
-        adjoints = self.stack_adjoints.get(stmt.target)
-        if adjoints is None:
-            return
-        name = self.namer.adjoint(stmt.value)
-        text = ir.Pop(name, adjoints, stmt.line, self.zeros(stmt.value)).text(adjoints)
-        uses = frozenset({adjoints, stmt.value})
-        self.lines.append(ir.Line(name, text, uses, stmt.line, effect=True))
-        if stmt.value in self.active:
-            self.terms.setdefault(stmt.value, []).append(Term(name, frozenset({name})))
+
+def pop_adjoint(sweep: Sweep, stmt: ir.Pop) -> None:
+    """`v = s.pop()` backwards: push v's adjoint (zero if nothing read v)."""
+    adjoints = sweep.stack_adjoints.get(stmt.stack)
+    if adjoints is None:
+        return
+    terms = sweep.terms.pop(stmt.target, None)
+    if terms and stmt.target in sweep.active:
+        adjoint = full(sweep, close(sweep, stmt.target, terms, stmt.line), stmt.target)
+    else:
+        adjoint = zeros(sweep, stmt.target)
+    sweep.lines.append(push(adjoints, adjoint, stmt.line))
+
+
+def push_adjoint(sweep: Sweep, stmt: ir.Push) -> None:
+    """`s.append(v)` backwards: pop v's adjoint (zero if v was never popped)."""
+    adjoints = sweep.stack_adjoints.get(stmt.target)
+    if adjoints is None:
+        return
+    name = sweep.namer.adjoint(stmt.value)
+    value = popped(adjoints, zeros(sweep, stmt.value))
+    sweep.lines.append(code.assign(name, value, stmt.line, effect=True))
+    if stmt.value in sweep.active:
+        sweep.add(stmt.value, named(name))

@@ -19,10 +19,13 @@ import ast
 import dataclasses
 from dataclasses import dataclass, field
 
-from .. import ir
-from ..backend.printer import print_code, print_index
+from .. import code, ir
 from ..frontend.stale import memory_groups
 from ..ops import symbols
+from .forward import forward_lines
+from .stacks import push, replaying
+from .state import Sweep, Term, named
+from .sums import sum_of, zeros
 
 
 @dataclass
@@ -39,39 +42,38 @@ class WriteLog:
     # if / loop the backward pass does not walk -> the log's length before it
     before: dict[int, str] = field(default_factory=dict)
 
-    def forward(self, s: ir.Write) -> list[ir.Line]:
+    def forward(self, s: ir.Write) -> list[code.Line]:
         """Log the elements, write, and name the written array by its new SSA name."""
+        renamed = code.assign(s.target, code.name(s.array), s.line)
         if self.replay:
-            return [ir.Line(s.target, s.array, frozenset({s.array}), s.line)]
-        element = f"{s.array}[{print_index(s.index)}]"
-        index = print_code(s.index_value(self.np))
-        index_uses = frozenset(s.index_operands) | {s.array}
-        checked = ", differentiated=True" if s.target in self.differentiated else ""
-        log = f"{self.log_write}({self.log}, {s.array}, {index}{checked})"
-        write = f"{element} {s.op} {s.value}"
+            return [renamed]
+        index = s.index_value(self.np)
+        checked = {"differentiated": ast.Constant(True)} if s.target in self.differentiated else {}
+        log = code.call(self.log_write, code.name(self.log), code.name(s.array), index, **checked)
+        value = code.name(s.value)
         if s.op == "add.at":
-            write = f"{self.np}.add.at({s.array}, {index}, {s.value})"
-        return [
-            ir.Line(self.log, log, index_uses | {self.log}, s.line, True),
-            ir.Line(s.array, write, index_uses | {s.value}, s.line, True),
-            ir.Line(s.target, s.array, frozenset({s.array}), s.line),
-        ]
+            add_at = code.attr(self.np, "add", "at")
+            write = code.effect(
+                s.array, code.call(add_at, code.name(s.array), index, value), s.line
+            )
+        else:
+            op = {"=": None, "+=": ast.Add(), "-=": ast.Sub()}[s.op]
+            write = code.set_item(s.array, s.index, value, s.line, op)
+        return [code.effect(self.log, log, s.line), write, renamed]
 
-    def before_statement(self, s) -> list[ir.Line]:
+    def before_statement(self, s) -> list[code.Line]:
         mark = self.before.get(id(s))
         if mark is None:
             return []
-        return [ir.Line(mark, f"len({self.log})", frozenset({self.log}), s.line)]
+        return [code.assign(mark, code.call("len", code.name(self.log)), s.line)]
 
-    def loop_lines(self, loop: ir.Loop) -> tuple[list[ir.Line], list[ir.Line]]:
+    def loop_lines(self, loop: ir.Loop) -> tuple[list[code.Line], list[code.Line]]:
         """(before the loop, at the start of each iteration): the iteration marks."""
         marks = self.loop_marks.get(id(loop))
         if marks is None:
             return [], []
-        start = ir.Line(
-            marks, f"{marks}.append(len({self.log}))", frozenset({marks, self.log}), None, True
-        )
-        return [ir.Line(marks, "[]", frozenset(), loop.line)], [start]
+        start_mark = push(marks, code.call("len", code.name(self.log)))
+        return [code.assign(marks, ast.List([], ast.Load()), loop.line)], [start_mark]
 
 
 def contains_write(stmt) -> bool:
@@ -106,206 +108,210 @@ def written_arrays(stmts) -> set[str]:
         out |= grown
 
 
-class WriteAdjoints:
-    """Methods of the backward walk for element writes (see the module docstring)."""
+def setup(sweep: Sweep, body) -> None:
+    sweep.buffers = written_arrays(body)
+    sweep.sharing = memory_groups(body)  # name -> the names that may share its memory
+    sweep.writes = None
+    if not sweep.buffers:
+        return
+    sweep.writes = WriteLog(
+        sweep.namer.fresh("writes"), sweep.names["log_write"], sweep.names["np"]
+    )
+    sweep.helpers.add("log_write")
+    sweep.writes.differentiated = {
+        s.target
+        for s in ir.every_statement(body)
+        if isinstance(s, ir.Write) and s.value in sweep.active
+    }
+    for loop in ir.every_statement(body):
+        if isinstance(loop, ir.Loop) and contains_write(loop):
+            sweep.writes.loop_marks[id(loop)] = sweep.namer.fresh("marks")
 
-    def setup_writes(self, body) -> None:
-        self.buffers = written_arrays(body)
-        self.sharing = memory_groups(body)  # name -> the names that may share its memory
-        self.writes = None
-        if not self.buffers:
-            return
-        self.writes = WriteLog(
-            self.namer.fresh("writes"), self.names["log_write"], self.names["np"]
-        )
-        self.helpers.add("log_write")
-        self.writes.differentiated = {
-            s.target
-            for s in ir.every_statement(body)
-            if isinstance(s, ir.Write) and s.value in self.active
-        }
-        for loop in ir.every_statement(body):
-            if isinstance(loop, ir.Loop) and contains_write(loop):
-                self.writes.loop_marks[id(loop)] = self.namer.fresh("marks")
 
-    def forward_start(self) -> list[ir.Line]:
-        if self.writes is None:
-            return []
-        return [ir.Line(self.writes.log, "[]", frozenset())]
+def start(sweep: Sweep) -> list[code.Line]:
+    if sweep.writes is None:
+        return []
+    return [code.assign(sweep.writes.log, ast.List([], ast.Load()))]
 
-    def write(self, stmt: ir.Write) -> None:
-        from .reverse import Term
 
-        # Everything still to be summed that reads the array is computed before the undo.
-        terms = self.terms.pop(stmt.target, None)
-        self.settle(stmt)
-        active = terms and stmt.target in self.active
-        adjoint = self.owned(stmt.target, terms, stmt.line, self.lines) if active else None
-        log = self.writes.log
-        self.helpers.add("undo_last_write")
-        undo = f"{self.names['undo_last_write']}({log})"
-        self.lines.append(ir.Line(log, undo, frozenset({log}), stmt.line, True, effect=True))
-        if adjoint is None:
-            return
-        element = f"{adjoint}[{print_index(stmt.index)}]"
-        uses = frozenset(stmt.index_operands) | {adjoint}
-        if stmt.value in self.active:  # summed back to v's shape: v may have been broadcast
-            self.helpers.add("unbroadcast")
-            name = self.namer.adjoint(stmt.value)
-            part = f"-{element}" if stmt.op == "-=" else f"{element}.copy()"
-            text = f"{self.names['unbroadcast']}({part}, {stmt.value})"
-            self.lines.append(ir.Line(name, text, uses | {stmt.value}, stmt.line))
-            self.terms.setdefault(stmt.value, []).append(Term(name, frozenset({name})))
-        if stmt.op == "=":
-            self.lines.append(ir.Line(adjoint, f"{element} = 0.0", uses, stmt.line, True))
-        if stmt.array in self.active:
-            term = Term(adjoint, frozenset({adjoint}), mutable=True)
-            self.terms.setdefault(stmt.array, []).append(term)
-
-    def settle(self, stmt) -> None:
-        """Bind to names now the pending terms whose text reads an array `stmt` writes (or a
-        view of it): they must see its elements as they are before the writes are undone.
-        A term that reads only the array's shape (an element read's scatter) waits."""
-        from .reverse import Term, _identifiers
-
-        touched: set[str] = set()
-        for s in ir.every_statement([stmt]):
-            if isinstance(s, ir.Write):
-                touched |= self.sharing.get(s.target, frozenset())
-        for value, terms in self.terms.items():
-            for k, t in enumerate(terms):
-                if t.mutable or t.scatter is not None or not _identifiers(t.text) & touched:
-                    continue
-                name = self.namer.fresh(f"d_{value}_part")
-                text = f"{self.names['np']}.copy({t.text})" if t.text.isidentifier() else t.text
-                self.lines.append(ir.Line(name, text, t.uses, getattr(stmt, "line", None)))
-                terms[k] = Term(name, frozenset({name}), wrap=t.wrap)
-
-    def leaves_lineage(self, stmt) -> bool:
-        """A statement that makes a written array from another value (`y = np.copy(h)`, or
-        `merged = y` after an if). Its adjoint may be an array updated in place: passed on
-        as it is to the same array under another name (True: handled here), or copied
-        before it reaches another value, which later in-place updates must leave alone."""
-        from .reverse import Term
-
-        terms = self.terms.get(stmt.target)
-        if not terms or not any(t.mutable for t in terms):
-            return False
-        identity = isinstance(stmt, ir.Elementwise) and stmt.expr == symbols.operand(0)
-        if identity and stmt.operands[0] in self.buffers:
-            adjoint = self.owned(stmt.target, self.terms.pop(stmt.target), stmt.line, self.lines)
-            if stmt.operands[0] in self.active:
-                term = Term(adjoint, frozenset({adjoint}), mutable=True)
-                self.terms.setdefault(stmt.operands[0], []).append(term)
-            return True
-        if len(terms) == 1:  # (a sum of several terms is a new array anyway)
-            name = terms[0].text
-            self.terms[stmt.target] = [Term(f"{self.names['np']}.copy({name})", frozenset({name}))]
-        return False
-
-    def owned(self, value: str, terms, line, lines: list, name: str | None = None) -> str:
-        """The adjoint of a written array as an array this walk may update in place: the
-        mutable term with the others added into it, or a new array; bound to `name` if given."""
-        np = self.names["np"]
-        mutable = [t for t in terms if t.mutable]
-        if mutable:
-            base = mutable[0].text
-            for t in terms:
-                if t is not mutable[0]:
-                    lines.append(self.add_into(base, value, t, line))
-            if name is not None and name != base:
-                lines.append(ir.Line(name, base, frozenset({base}), line))
-                return name
-            return base
-        name = name or self.namer.adjoint(value)
-        if not terms:
-            text = self.zeros(value)
+def write(sweep: Sweep, stmt: ir.Write) -> None:
+    # Everything still to be summed that reads the array is computed before the undo.
+    terms = sweep.terms.pop(stmt.target, None)
+    settle(sweep, stmt)
+    active = terms and stmt.target in sweep.active
+    adjoint = owned(sweep, stmt.target, terms, stmt.line, sweep.lines) if active else None
+    log = sweep.writes.log
+    sweep.helpers.add("undo_last_write")
+    undo = code.call(sweep.names["undo_last_write"], code.name(log))
+    sweep.lines.append(code.effect(log, undo, stmt.line, kept=True))
+    if adjoint is None:
+        return
+    index = stmt.index
+    element = ast.Subscript(code.name(adjoint), index, ast.Load())
+    if stmt.value in sweep.active:  # summed back to v's shape: v may have been broadcast
+        sweep.helpers.add("unbroadcast")
+        name = sweep.namer.adjoint(stmt.value)
+        if stmt.op == "-=":
+            part = ast.UnaryOp(ast.USub(), element)
         else:
-            text = self.sum_text(value, terms, owned=True)
-            fresh = len(terms) > 1 or terms[0].wrap == "spread" or terms[0].scatter is not None
-            if not fresh:  # it may be an array another name holds too: copy it
-                text = f"{np}.array({text}, dtype=float)"
-        uses = frozenset({value}).union(*(t.uses for t in terms))
-        lines.append(ir.Line(name, text, uses, line))
-        return name
+            part = code.call(code.attr(element, "copy"))
+        value = code.call(sweep.names["unbroadcast"], part, code.name(stmt.value))
+        sweep.lines.append(code.assign(name, value, stmt.line))
+        sweep.add(stmt.value, named(name))
+    if stmt.op == "=":
+        sweep.lines.append(code.set_item(adjoint, index, ast.Constant(0.0), stmt.line))
+    if stmt.array in sweep.active:
+        sweep.add(stmt.array, named(adjoint, mutable=True))
 
-    def add_into(self, base: str, value: str, term, line) -> ir.Line:
-        """`base += term`, in place; an element read adds at its index only."""
-        if term.scatter is not None:
-            g, index, subscript = term.scatter
-            if subscript is not None:  # a basic index reads no element twice
-                text = f"{base}[{subscript}] += {g}"
-            else:
-                text = f"{self.names['np']}.add.at({base}, {index}, {g})"
-        else:
-            text = f"{base} += {self.sum_text(value, [term])}"
-        return ir.Line(base, text, term.uses | {base}, line, True)
 
-    def replay(self, loop: ir.Loop) -> list:
-        """A backward iteration's recomputation of the loop body (after the carried values
-        are restored). A body that reads an array it writes first undoes the writes of the
-        iteration, so that it reads the arrays as they were when the iteration started, and
-        writes (and logs) again. A body that only writes leaves the arrays alone: the
-        adjoints of its writes undo the forward iteration's own writes."""
-        from .reverse import forward_lines
-
-        tapes = self.replaying(loop)
-        if self.writes is None or not contains_write(loop) or self.reads_written(loop):
-            return self.iteration_start(loop) + forward_lines(
-                loop.body, self.stacks, self.kept, self.writes, tapes
-            )
-        self.writes.loop_marks.pop(id(loop), None)  # no iteration to undo: no marks needed
-        replay = dataclasses.replace(self.writes, replay=True)
-        return forward_lines(loop.body, self.stacks, self.kept, replay, tapes)
-
-    def reads_written(self, loop: ir.Loop) -> bool:
-        """Does the body read an array it writes (or a view of it), or leave the undoing of
-        an if or loop with writes to a mark taken while it runs?"""
-        touched: set[str] = set()
-        for s in ir.every_statement(loop.body):
-            if isinstance(s, ir.Write):
-                touched |= self.sharing.get(s.target, frozenset())
-            if id(s) in self.writes.before:
-                return True
-        for s in ir.every_statement(loop.body):
-            if isinstance(s, ir.Write):
-                reads = {s.value, *s.index_operands}
-            elif isinstance(s, ir.If):
-                reads = {s.cond}
-            elif isinstance(s, ir.Loop):
-                reads = set(s.header_operands)  # (carried names only pass the array on)
-            elif _passes_on(s, self.buffers):
+def settle(sweep: Sweep, stmt) -> None:
+    """Bind to names now the pending terms that read an array `stmt` writes (or a view of
+    it): they must see its elements as they are before the writes are undone. A term that
+    reads only the array's shape (an element read's scatter) waits."""
+    touched: set[str] = set()
+    for s in ir.every_statement([stmt]):
+        if isinstance(s, ir.Write):
+            touched |= sweep.sharing.get(s.target, frozenset())
+    for value, terms in sweep.terms.items():
+        for k, t in enumerate(terms):
+            if t.mutable or t.scatter is not None or not t.uses & touched:
                 continue
-            else:
-                reads = set(s.operands)
-            if reads & touched:
-                return True
+            name = sweep.namer.fresh(f"d_{value}_part")
+            expr = t.expr
+            if t.name:
+                expr = code.call(code.attr(sweep.names["np"], "copy"), expr)
+            sweep.lines.append(code.assign(name, expr, getattr(stmt, "line", None)))
+            terms[k] = Term(code.name(name), wrap=t.wrap)
+
+
+def leaves_lineage(sweep: Sweep, stmt) -> bool:
+    """A statement that makes a written array from another value (`y = np.copy(h)`, or
+    `merged = y` after an if). Its adjoint may be an array updated in place: passed on as it
+    is to the same array under another name (True: handled here), or copied before it
+    reaches another value, which later in-place updates must leave alone."""
+    terms = sweep.terms.get(stmt.target)
+    if not terms or not any(t.mutable for t in terms):
         return False
+    identity = isinstance(stmt, ir.Elementwise) and stmt.expr == symbols.operand(0)
+    if identity and stmt.operands[0] in sweep.buffers:
+        adjoint = owned(sweep, stmt.target, sweep.terms.pop(stmt.target), stmt.line, sweep.lines)
+        if stmt.operands[0] in sweep.active:
+            sweep.add(stmt.operands[0], named(adjoint, mutable=True))
+        return True
+    if len(terms) == 1:  # (a sum of several terms is a new array anyway)
+        copied = code.call(code.attr(sweep.names["np"], "copy"), terms[0].expr)
+        sweep.terms[stmt.target] = [Term(copied)]
+    return False
 
-    def iteration_start(self, loop: ir.Loop) -> list[ir.Line]:
-        """At the start of a backward iteration: undo the writes the forward iteration made,
-        so that recomputing it reads the arrays as they were when it started."""
-        marks = self.writes.loop_marks.get(id(loop)) if self.writes else None
-        if marks is None:
-            return []
-        self.helpers.add("undo_writes")
-        log = self.writes.log
-        text = f"{self.names['undo_writes']}({log}, {marks}.pop())"
-        return [ir.Line(log, text, frozenset({log, marks}), loop.line, True, effect=True)]
 
-    def undo_if_skipped(self, stmt, lines_before: int) -> None:
-        """An if or loop with writes whose adjoint the walk left out (no gradient flows
-        through it) still has its writes undone, back to the log's length before it."""
-        if self.writes is None or not contains_write(stmt):
-            return
-        if any(isinstance(line, ir.Block) for line in self.lines[lines_before:]):
-            return
-        mark = self.namer.fresh("writes_before")
-        self.writes.before[id(stmt)] = mark
-        self.helpers.add("undo_writes")
-        log = self.writes.log
-        text = f"{self.names['undo_writes']}({log}, {mark})"
-        self.lines.append(ir.Line(log, text, frozenset({log, mark}), stmt.line, True, True))
+def owned(sweep: Sweep, value: str, terms, line, lines: list, name: str | None = None) -> str:
+    """The adjoint of a written array as an array the walk may update in place: the mutable
+    term with the others added into it, or a new array; bound to `name` if given."""
+    np = sweep.names["np"]
+    mutable = [t for t in terms if t.mutable]
+    if mutable:
+        base = mutable[0].name
+        for t in terms:
+            if t is not mutable[0]:
+                lines.append(add_into(sweep, base, value, t, line))
+        if name is not None and name != base:
+            lines.append(code.assign(name, code.name(base), line))
+            return name
+        return base
+    name = name or sweep.namer.adjoint(value)
+    if not terms:
+        expr = zeros(sweep, value)
+    else:
+        expr = sum_of(sweep, value, terms, owned=True)
+        fresh = len(terms) > 1 or terms[0].wrap == "spread" or terms[0].scatter is not None
+        if not fresh:  # it may be an array another name holds too: copy it
+            expr = code.call(code.attr(np, "array"), expr, dtype=code.name("float"))
+    lines.append(code.assign(name, expr, line))
+    return name
+
+
+def add_into(sweep: Sweep, base: str, value: str, term: Term, line) -> code.Line:
+    """`base += term`, in place; an element read adds at its index only."""
+    if term.scatter is not None:
+        return add_at(sweep, base, term.scatter, line)
+    return code.augment(base, ast.Add(), sum_of(sweep, value, [term]), line)
+
+
+def add_at(sweep: Sweep, base: str, scatter: tuple, line) -> code.Line:
+    """`base[subscript] += g`, or np.add.at(base, index, g) for an index that may name an
+    element twice."""
+    g, index, sub = scatter
+    if sub is not None:  # a basic index reads no element twice
+        return code.set_item(base, sub, g, line, ast.Add())
+    np_add_at = code.attr(sweep.names["np"], "add", "at")
+    return code.effect(base, code.call(np_add_at, code.name(base), index, g), line)
+
+
+def replay(sweep: Sweep, loop: ir.Loop) -> list:
+    """A backward iteration's recomputation of the loop body (after the carried values are
+    restored). A body that reads an array it writes first undoes the writes of the
+    iteration, so that it reads the arrays as they were when the iteration started, and
+    writes (and logs) again. A body that only writes leaves the arrays alone: the adjoints of
+    its writes undo the forward iteration's own writes."""
+    tapes = replaying(sweep, loop)
+    if sweep.writes is None or not contains_write(loop) or reads_written(sweep, loop):
+        body = forward_lines(loop.body, sweep.stacks, sweep.kept, sweep.writes, tapes)
+        return iteration_start(sweep, loop) + body
+    sweep.writes.loop_marks.pop(id(loop), None)  # no iteration to undo: no marks needed
+    again = dataclasses.replace(sweep.writes, replay=True)
+    return forward_lines(loop.body, sweep.stacks, sweep.kept, again, tapes)
+
+
+def reads_written(sweep: Sweep, loop: ir.Loop) -> bool:
+    """Does the body read an array it writes (or a view of it), or leave the undoing of an
+    if or loop with writes to a mark taken while it runs?"""
+    touched: set[str] = set()
+    for s in ir.every_statement(loop.body):
+        if isinstance(s, ir.Write):
+            touched |= sweep.sharing.get(s.target, frozenset())
+        if id(s) in sweep.writes.before:
+            return True
+    for s in ir.every_statement(loop.body):
+        if isinstance(s, ir.Write):
+            reads = {s.value, *s.index_operands}
+        elif isinstance(s, ir.If):
+            reads = {s.cond}
+        elif isinstance(s, ir.Loop):
+            reads = set(s.header_operands)  # (carried names only pass the array on)
+        elif _passes_on(s, sweep.buffers):
+            continue
+        else:
+            reads = set(s.operands)
+        if reads & touched:
+            return True
+    return False
+
+
+def iteration_start(sweep: Sweep, loop: ir.Loop) -> list[code.Line]:
+    """At the start of a backward iteration: undo the writes the forward iteration made, so
+    that recomputing it reads the arrays as they were when it started."""
+    marks = sweep.writes.loop_marks.get(id(loop)) if sweep.writes else None
+    if marks is None:
+        return []
+    sweep.helpers.add("undo_writes")
+    log = sweep.writes.log
+    undo = code.call(sweep.names["undo_writes"], code.name(log), code.call(code.attr(marks, "pop")))
+    return [code.effect(log, undo, loop.line, kept=True)]
+
+
+def undo_if_skipped(sweep: Sweep, stmt, lines_before: int) -> None:
+    """An if or loop with writes whose adjoint the walk left out (no gradient flows through
+    it) still has its writes undone, back to the log's length before it."""
+    if sweep.writes is None or not contains_write(stmt):
+        return
+    if any(isinstance(line, code.Block) for line in sweep.lines[lines_before:]):
+        return
+    mark = sweep.namer.fresh("writes_before")
+    sweep.writes.before[id(stmt)] = mark
+    sweep.helpers.add("undo_writes")
+    log = sweep.writes.log
+    undo = code.call(sweep.names["undo_writes"], code.name(log), code.name(mark))
+    sweep.lines.append(code.effect(log, undo, stmt.line, kept=True))
 
 
 def _passes_on(s, buffers) -> bool:
@@ -316,6 +322,3 @@ def _passes_on(s, buffers) -> bool:
         and s.expr == symbols.operand(0)
         and isinstance(s.code, ast.Name)
     )
-
-
-statements = ir.every_statement  # the name api.py imports

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
-from .. import __version__, ir
+from .. import __version__, code, ir
 from ..ops.arrays import PRIMITIVES_BY_OP
-from ..optimize.dce import live_lines
 from .helpers import HELPERS, with_dependencies
-from .paths import every_path
-from .printer import print_code
+from .printer import print_code, print_statement
 
 INDENT = "    "
 
@@ -21,7 +18,7 @@ class Spec:
     """What one generated function returns: the gradient alone, or the value too."""
 
     name: str  # the generated function's name
-    program: ir.GradientProgram
+    program: code.GradientProgram
     value_too: bool = False
     single: bool = True  # one wrt parameter given as a name or index, not a tuple
     # A specialised function (symback/specialise.py): statements run first (the test of the
@@ -37,7 +34,9 @@ class Spec:
     probe: bool = False  # only the forward pass, returning every value it computed
 
 
-def function_text(spec: Spec, names: dict[str, str]) -> str:
+def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = None) -> str:
+    """One generated function; the names its lines read are added to `called`."""
+    called = set() if called is None else called
     program = spec.program
     fn = program.function
     np = names["np"]
@@ -60,14 +59,10 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
 
     if spec.probe:
         rows = [f"def {spec.name}({_signature(fn.params)}):"]
-        return "\n".join(rows + _render(program.forward, 1) + [f"{INDENT}return locals()"]) + "\n"
-    checked = not (spec.scalar_known or _scalar_by_construction(fn))
-    returned = set(gradients) | ({value} if spec.value_too or checked else set())
-    if fn.aux is not None:
-        returned |= ir.names_in(fn.aux)
-    forward, backward = live_lines(program, returned)
-    params = {p.name for p in fn.params}
-    forward, backward = every_path(forward, backward, params, returned, fn.boolean)
+        body = _render(program.forward, 1, called)
+        return "\n".join(rows + body + [f"{INDENT}return locals()"]) + "\n"
+    checked = _checked(spec)
+    forward, backward = program.forward, program.backward
 
     wrt = ", ".join(program.wrt)
     what = "Value and gradient" if spec.value_too else "Gradient"
@@ -77,7 +72,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
     ]
     rows += [INDENT + row for row in spec.guard]
     start = len(rows)
-    rows += _render(forward, 1)
+    rows += _render(forward, 1, called)
     if checked and spec.guard:  # the general code raises the error the API reports
         rows += [f"{INDENT}if {np}.ndim({value}) != 0:", f"{INDENT * 2}{spec.handoff}"]
     elif checked:
@@ -88,7 +83,7 @@ def function_text(spec: Spec, names: dict[str, str]) -> str:
             f'{INDENT * 3}f"but it returned an array of shape {{{np}.shape({value})}}"',
             f"{INDENT * 2})",
         ]
-    rows += _render(backward, 1)
+    rows += _render(backward, 1, called)
     rows.append(f"{INDENT}return {result}")
     if spec.retry:
         tried = [INDENT + row for row in rows[start:]]
@@ -124,14 +119,27 @@ def module_text(
         )
         imports[:0] = [math_import, ""]
     parts = ["\n".join(header + imports) + "\n"]
-    functions = [function_text(s, names) for s in specs]
     # Only the helpers a line that is still there calls (dead-code removal and the
     # specialised forms of scatters leave some unused).
-    called = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "".join(functions)))
+    called: set[str] = set()
+    functions = [function_text(s, names, called) for s in specs]
     used = {h for s in specs for h in s.program.helpers if names[h] in called}
     parts += [HELPERS[h].text.format(**names) for h in with_dependencies(used)]
     parts += functions
     return "\n\n".join(parts)
+
+
+def returned(spec: Spec) -> set[str]:
+    """The names the function returns or checks: the gradients, the value where it is
+    returned or checked to be a scalar, and the auxiliary value's names."""
+    fn = spec.program.function
+    value = {fn.output} if spec.value_too or _checked(spec) else set()
+    return set(spec.program.gradients) | value | (ir.names_in(fn.aux) if fn.aux else set())
+
+
+def _checked(spec: Spec) -> bool:
+    """Does the function check that the value is a scalar (not known to be one)?"""
+    return not (spec.scalar_known or _scalar_by_construction(spec.program.function))
 
 
 def _scalar_by_construction(fn: ir.Function) -> bool:
@@ -145,23 +153,32 @@ def _scalar_by_construction(fn: ir.Function) -> bool:
     )
 
 
-def _render(lines, depth: int) -> list[str]:
-    """Lines and blocks as indented source rows."""
+def _render(lines, depth: int, called: set[str]) -> list[str]:
+    """Lines and blocks as indented source rows; the names they read go into `called`."""
     pad = INDENT * depth
     rows: list[str] = []
     for line in lines:
         comment = f"  # line {line.line}" if line.line is not None else ""
-        if isinstance(line, ir.Block):
-            rows.append(f"{pad}{line.header}:{comment}")
-            rows += _render(line.body, depth + 1) or [f"{pad}{INDENT}pass"]
+        if isinstance(line, code.Block):
+            called |= line.head_reads
+            rows.append(f"{pad}{header(line)}:{comment}")
+            rows += _render(line.body, depth + 1, called) or [f"{pad}{INDENT}pass"]
             if line.orelse:
                 rows.append(f"{pad}else:")
-                rows += _render(line.orelse, depth + 1)
-        elif line.statement:
-            rows.append(f"{pad}{line.text}{comment}")
+                rows += _render(line.orelse, depth + 1, called)
         else:
-            rows.append(f"{pad}{line.target} = {line.text}{comment}")
+            called |= line.reads
+            rows.append(f"{pad}{print_statement(line.node)}{comment}")
     return rows
+
+
+def header(block: code.Block) -> str:
+    """A block's first row, without the colon."""
+    if isinstance(block, code.If):
+        return f"if {print_code(block.test)}"
+    if isinstance(block, code.While):
+        return f"while {print_code(block.test)}"
+    return f"for {print_code(block.index)} in {print_code(block.iter)}"
 
 
 def _signature(params: tuple[ir.Parameter, ...]) -> str:

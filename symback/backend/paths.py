@@ -10,8 +10,9 @@ every path; a list made in a branch (a loop's stack) is made before the `if` ins
 
 from __future__ import annotations
 
-from .. import ir
-from ..optimize.dce import reads
+import ast
+
+from .. import code
 
 
 def every_path(forward: list, backward: list, params: set[str], returned: set[str], boolean):
@@ -27,27 +28,27 @@ def bound_on_every_path(lines: list, bound: set[str], live_out: set[str], boolea
     before: dict[int, frozenset] = {}  # what each block finds bound (a loop may run none)
     bound_now = set(bound)
     for i, item in enumerate(lines):
-        if isinstance(item, ir.Block):
+        if isinstance(item, code.Block):
             before[i] = frozenset(bound_now)
         bound_now |= _bound([item])
     live = set(live_out)
     out = []
     for i in reversed(range(len(lines))):
         item = lines[i]
-        if isinstance(item, ir.Block) and item.is_branch:
+        if isinstance(item, code.If):
             body = bound_on_every_path(item.body, before[i], live, boolean)
             orelse = bound_on_every_path(item.orelse, before[i], live, boolean)
             then_bound, else_bound = _bound(body), _bound(orelse)
             read_later = live - before[i]
             body += _placeholders((else_bound - then_bound) & read_later, boolean, item.line)
             orelse += _placeholders((then_bound - else_bound) & read_later, boolean, item.line)
-            item = ir.Block(item.header, tuple(body), tuple(orelse), item.line)
-        elif isinstance(item, ir.Block):  # a loop: its body may run again after itself
-            body = bound_on_every_path(item.body, before[i], live | reads(item), boolean)
-            item = ir.Block(item.header, tuple(body), item.orelse, item.line)
-        if isinstance(item, ir.Line) and not item.statement:
+            item = code.with_body(item, body, orelse)
+        elif isinstance(item, code.Block):  # a loop: its body may run again after itself
+            body = bound_on_every_path(item.body, before[i], live | item.reads, boolean)
+            item = code.with_body(item, body)
+        if isinstance(item, code.Line) and not item.statement:
             live -= item.targets
-        live |= reads(item)
+        live |= item.reads
         out.append(item)
     out.reverse()
     return out
@@ -58,14 +59,13 @@ def _lists_before_ifs(lines: list) -> list:
     is followed only under one name, which a placeholder would turn into two."""
     out: list = []
     for item in lines:
-        if isinstance(item, ir.Block) and item.is_branch:
+        if isinstance(item, code.If):
             made: list = []
             body, orelse = _take_lists(item.body, made), _take_lists(item.orelse, made)
             out += made
-            item = ir.Block(item.header, tuple(body), tuple(orelse), item.line)
-        elif isinstance(item, ir.Block):
-            body = _lists_before_ifs(list(item.body))
-            item = ir.Block(item.header, tuple(body), item.orelse, item.line)
+            item = code.with_body(item, body, orelse)
+        elif isinstance(item, code.Block):
+            item = code.with_body(item, _lists_before_ifs(list(item.body)))
         out.append(item)
     return out
 
@@ -74,7 +74,12 @@ def _take_lists(items, made: list) -> list:
     """`items` without their `name = []` lines (into `made`), in nested ifs too."""
     out = []
     for item in _lists_before_ifs(list(items)):
-        if isinstance(item, ir.Line) and item.text == "[]" and not item.statement:
+        if (
+            isinstance(item, code.Line)
+            and not item.statement
+            and isinstance(item.value, ast.List)
+            and not item.value.elts
+        ):
             made.append(item)
         else:
             out.append(item)
@@ -85,15 +90,15 @@ def _bound(items) -> set[str]:
     """The names the items bind on every path through them (a loop: none it binds first)."""
     out: set[str] = set()
     for item in items:
-        if isinstance(item, ir.Line):
+        if isinstance(item, code.Line):
             out |= item.targets
-        elif item.is_branch:
+        elif isinstance(item, code.If):
             out |= _bound(item.body) & _bound(item.orelse)
     return out
 
 
-def _placeholders(names, boolean, line) -> list[ir.Line]:
+def _placeholders(names, boolean, line) -> list[code.Line]:
     return [
-        ir.Line(name, "False" if name in boolean else "0.0", frozenset(), line)
+        code.assign(name, ast.Constant(False if name in boolean else 0.0), line)
         for name in sorted(names)
     ]

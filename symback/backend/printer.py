@@ -324,13 +324,38 @@ def _index_part(node: ast.expr) -> str:
     """One part of an index: a slice `a:b:c` or an expression."""
     if not isinstance(node, ast.Slice):
         return print_code(node)
-    parts = [print_code(p) if p is not None else "" for p in (node.lower, node.upper)]
+    # (a conditional bound in parentheses: `x[:(a if c else b)]` reads as one bound)
+    parts = [_code_wrap(p, 2) if p is not None else "" for p in (node.lower, node.upper)]
     text = ":".join(parts)
     if node.step is not None:
-        text += ":" + print_code(node.step)
+        text += ":" + _code_wrap(node.step, 2)
     return text
 
 
 def _code_wrap(node: ast.expr, min_prec: int) -> str:
     text, prec = _code(node)
     return f"({text})" if prec < min_prec else text
+
+
+# -- generated statements -------------------------------------------------------------------
+
+_AUG = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/="}
+
+
+def print_statement(node: ast.stmt) -> str:
+    """One generated statement (code.Line's tree) as a source row."""
+    if isinstance(node, ast.Assign):
+        target = node.targets[0]
+        if isinstance(target, ast.Tuple):  # `a, b = x, y`: both sides without parentheses
+            value = node.value
+            right = [print_code(e) for e in value.elts] if isinstance(value, ast.Tuple) else None
+            left = ", ".join(print_code(e) for e in target.elts)
+            return f"{left} = {', '.join(right) if right else print_code(value)}"
+        return f"{print_code(target)} = {print_code(node.value)}"
+    if isinstance(node, ast.AugAssign):
+        return f"{print_code(node.target)} {_AUG[type(node.op)]} {print_code(node.value)}"
+    if isinstance(node, ast.Expr):
+        return print_code(node.value)
+    if isinstance(node, ast.Break):
+        return "break"
+    raise SymbackInternalError(f"the code printer has no rule for {type(node).__name__}")

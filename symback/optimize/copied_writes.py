@@ -4,7 +4,7 @@ The gradient of a function that writes into array elements keeps an undo log: a 
 the elements each write overwrote, put back as the backward pass goes. That is the fast
 form, but symback cannot differentiate it again. For a second derivative, the first
 gradient is generated from this form instead, where each write makes a new array (a copy:
-O(n) a write) and is an array primitive with its own adjoint (rules/arrays.py), so the
+O(n) a write) and is an array primitive with its own adjoint (ops/arrays.py), so the
 gradient code has no log and symback reads it back. The lowering already refuses reads of
 an array's old name after a write (frontend/stale.py), so copies and in-place writes give
 the same values.

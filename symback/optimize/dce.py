@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from .. import ir
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+from .. import code
 
 
 def prune(lines: list, live_out: set[str]) -> list:
@@ -20,48 +16,34 @@ def prune(lines: list, live_out: set[str]) -> list:
     live = set(live_out)
     kept = []
     for line in reversed(lines):
-        if isinstance(line, ir.Block):
-            if not (line.targets & live or line.effect or "" in line.targets):
-                continue
-            line = _pruned(line, live)
-        elif not (line.targets & live or line.effect or not line.target):
+        if not (line.targets & live or line.effect):
             continue
+        if isinstance(line, code.Block):
+            line = _pruned(line, live)
         kept.append(line)
-        live |= reads(line)
+        live |= line.reads
     kept.reverse()
     return kept
 
 
-def live_lines(program: ir.GradientProgram, returned: set[str]) -> tuple[list, list]:
+def live_lines(program: code.GradientProgram, returned: set[str]) -> tuple[list, list]:
     """The forward and backward lines needed to compute the gradients and `returned`."""
     returned = set(program.gradients) | returned
     backward = prune(list(program.backward), returned)
-    needed = set().union(*(reads(line) for line in backward)) | returned
+    needed = set().union(*(line.reads for line in backward)) | returned
     return prune(list(program.forward), needed), backward
 
 
-def reads(item) -> set[str]:
-    """Every name a line or block may read: its recorded uses and every name in its text
-    (a line's uses may leave out a name its text reads only for a shape)."""
-    if isinstance(item, ir.Block):
-        out = set(_NAME.findall(item.header))
-        for inner in item.body + item.orelse:
-            out |= reads(inner)
-        return out
-    return set(item.uses) | set(_NAME.findall(item.text))
-
-
-def _pruned(block: ir.Block, live: set[str]) -> ir.Block:
-    if block.is_branch:
-        body, orelse = prune(list(block.body), live), prune(list(block.orelse), live)
-    else:  # a loop: what any iteration reads, to a fixed point (a line dropped reads no more)
-        body, orelse = list(block.body), list(block.orelse)
-        inside = live | reads(block)
-        while True:  # (`inside` only shrinks)
-            pruned = prune(body, inside)
-            now = live | reads(ir.Block(block.header, tuple(pruned)))
-            if now == inside:
-                break
-            inside = now
-        body = pruned
-    return ir.Block(block.header, tuple(body), tuple(orelse), block.line)
+def _pruned(block: code.Block, live: set[str]) -> code.Block:
+    if isinstance(block, code.If):
+        return code.with_body(block, prune(list(block.body), live), prune(list(block.orelse), live))
+    # a loop: what any iteration reads, to a fixed point (a line dropped reads no more)
+    body = list(block.body)
+    inside = live | block.reads
+    while True:  # (`inside` only shrinks)
+        pruned = prune(body, inside)
+        now = live | code.with_body(block, pruned).reads
+        if now == inside:
+            break
+        inside = now
+    return code.with_body(block, pruned)

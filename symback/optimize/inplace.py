@@ -27,9 +27,8 @@ import math
 
 import numpy
 
-from .. import ir
-from ..backend.printer import print_code
-from .dce import live_lines, reads
+from .. import code
+from .dce import live_lines
 
 # Below this size NumPy does not elide temporaries either, and malloc serves them from its
 # heap without page faults (NumPy's NPY_MIN_ELIDE_BYTES).
@@ -40,12 +39,12 @@ _BINARY = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "
 
 
 def write_in_place(
-    program: ir.GradientProgram,
+    program: code.GradientProgram,
     arrays: dict[str, tuple],
     scalars: frozenset[str],
     np: str,
     returned: set[str],
-) -> ir.GradientProgram:
+) -> code.GradientProgram:
     """The program with its large elementwise lines computed into buffers.
 
     `arrays`: the float64 arrays known from the arguments' shapes (name -> shape), which the
@@ -56,7 +55,7 @@ def write_in_place(
     readers = _readers(lines, set(returned) | set(program.gradients))
     shapes = dict(arrays)
     zeros = _zeros_buffers(lines, np)
-    swap: dict[int, ir.Line] = {}  # zeros buffers that need only part of them zeroed
+    swap: dict[int, code.Line] = {}  # zeros buffers that need only part of them zeroed
     out: list[list] = [[], []]
     moved: dict[int, tuple] = {}  # position of `buf[i] = v` -> (v's tree, its line)
     bound: set[str] = set()  # names bound by a line so far
@@ -68,26 +67,27 @@ def write_in_place(
         part = out[k >= len(program.forward)]
         if k in moved:
             tree, source = moved.pop(k)
-            target = line.text.split(" = ", 1)[0]
+            target = line.node.targets[0]  # the slice `buf[i]` the value is copied into
             first = _first_write(lines, k, target, zeros, np)
             if first is not None:
                 made, rest = first
                 swap[id(lines[zeros[line.target][1]])] = made
                 part += rest
-            part += _chain(tree, target, line.target, np, source.line, shapes)
+            load = ast.Subscript(target.value, target.slice, ast.Load())
+            part += _chain(tree, load, line.target, np, source.line, shapes)
             continue
-        if isinstance(line, ir.Block) or line.statement:
-            if isinstance(line, ir.Block):  # (a name bound again inside may change shape)
+        if isinstance(line, code.Block) or line.statement:
+            if isinstance(line, code.Block):  # (a name bound again inside may change shape)
                 for name in line.targets:
                     shapes.pop(name, None)
             part.append(line)
             continue
-        tree = _parse(line.text)
+        tree = line.value
         shape = _shape(tree, shapes, scalars, np)
         for name in line.targets & bound:  # bound again: its earlier shape no longer holds
             shapes.pop(name, None)
         bound |= line.targets
-        if shape is None or len(line.targets) != 1 or line.target in line.uses or line.effect:
+        if shape is None or len(line.targets) != 1 or line.target in line.reads or line.effect:
             part.append(line)
             continue
         shapes[line.target] = shape
@@ -101,7 +101,7 @@ def write_in_place(
             slot = None
         if slot is not None:
             moved[slot] = (tree, line)  # computed where the slice is written
-            for name in reads(line):  # (read there, not here)
+            for name in line.reads:  # (read there, not here)
                 last_read[name] = max(last_read.get(name, -1), slot)
             continue
         # One operation on plain operands may write over one of them, element by element.
@@ -118,42 +118,50 @@ def write_in_place(
         )
         if dead is not None:  # a buffer nothing reads any more: this line's value goes there
             made.remove((dead, shape))
-            empty = ir.Line(line.target, dead, frozenset({dead}), line.line)
+            empty = code.assign(line.target, code.name(dead), line.line)
         else:
-            empty = ir.Line(line.target, f"{np}.empty({shape!r})", frozenset(), line.line)
+            empty = code.assign(line.target, _empty(np, shape), line.line)
         if id(line) in live:  # (a line emit drops lends no buffer: it would revive it)
             made.append((line.target, shape))
-        part += [empty, *_chain(tree, line.target, line.target, np, line.line, shapes)]
+        part += [empty, *_chain(tree, code.name(line.target), line.target, np, line.line, shapes)]
     forward, backward = ([swap.get(id(line), line) for line in part] for part in out)
     return dataclasses.replace(program, forward=tuple(forward), backward=tuple(backward))
 
 
-def _first_write(lines, k, target, zeros, np):
+def _empty(np: str, shape: tuple) -> ast.expr:
+    return code.call(code.attr(np, "empty"), code.literal(shape))
+
+
+def _first_write(lines, k, node: ast.Subscript, zeros, np):
     """Where a 1-D zeros buffer is first written by a slice (`d_x[:-1] = ...` before anything
     reads it), only the rest needs zeros: (the line making it empty, the lines zeroing the
     rest), or None."""
-    node = _parse(target)
     name = node.value.id
     shape, made_at = zeros[name]
     index = _basic_slices(node.slice)
     if len(shape) != 1 or len(index) != 1 or index[0] is Ellipsis or index[0].step not in (None, 1):
         return None
-    if any(name in reads(line) for line in lines[made_at + 1 : k]):
+    if any(name in line.reads for line in lines[made_at + 1 : k]):
         return None
     start, stop, _ = index[0].indices(shape[0])
     made = lines[made_at]
-    rest = [f"{name}[:{start}] = 0.0"] if start > 0 else []
-    rest += [f"{name}[{stop}:] = 0.0"] if stop < shape[0] else []
-    rows = [ir.Line(name, row, frozenset({name}), made.line, statement=True) for row in rest]
-    return dataclasses.replace(made, text=f"{np}.empty({shape!r})"), rows
+    rest = [ast.Slice(None, code.number(start), None)] if start > 0 else []
+    rest += [ast.Slice(code.number(stop), None, None)] if stop < shape[0] else []
+    rows = [code.set_item(name, part, ast.Constant(0.0), made.line) for part in rest]
+    return code.assign(name, _empty(np, shape), made.line), rows
+
+
+def _reads(line) -> frozenset[str]:
+    """The names a line or block reads, less those a plain assignment binds."""
+    own = frozenset() if getattr(line, "statement", True) else line.targets
+    return line.reads - own
 
 
 def _readers(lines: list, returned: set[str]) -> dict[str, int]:
     """How many lines read each name (the return counts as one more)."""
     count: dict[str, int] = dict.fromkeys(returned, 1)
     for line in lines:
-        own = frozenset() if getattr(line, "statement", True) else line.targets
-        for name in reads(line) - own:
+        for name in _reads(line):
             count[name] = count.get(name, 0) + 1
     return count
 
@@ -171,8 +179,7 @@ def _last_reads(lines: list, live: set[int], returned: set[str]) -> dict[str, in
     for k, line in enumerate(lines):
         if id(line) not in live:
             continue
-        own = frozenset() if getattr(line, "statement", True) else line.targets
-        for name in reads(line) - own:
+        for name in _reads(line):
             last[name] = max(last.get(name, -1), k)
     return last
 
@@ -184,31 +191,24 @@ def _read_only_by_new_arrays(lines: list, np: str) -> set[str]:
     so their memory may hold another value after it. Names a block binds or reads: none."""
     unsafe: set[str] = set()
     for line in lines:
-        if isinstance(line, ir.Block):
-            unsafe |= reads(line) | line.targets
+        if isinstance(line, code.Block):
+            unsafe |= line.reads | line.targets
         elif line.statement:
-            node = _statement(line.text)
+            node = line.node
             copies = isinstance(node, (ast.Assign, ast.AugAssign)) and isinstance(
                 node.targets[0] if isinstance(node, ast.Assign) else node.target, ast.Subscript
             )
             if not copies:
-                unsafe |= reads(line)
-        elif not _makes_new_array(_parse(line.text), np):
-            unsafe |= reads(line)
+                unsafe |= line.reads
+        elif not _makes_new_array(line.value, np):
+            unsafe |= line.reads
     return {
         name
         for line in lines
-        if isinstance(line, ir.Line)
+        if isinstance(line, code.Line)
         for name in line.targets
         if name not in unsafe
     }
-
-
-def _statement(text: str):
-    try:
-        return ast.parse(text).body[0]
-    except SyntaxError:
-        return None
 
 
 _NEW_ARRAY_CALLS = frozenset({"sum", "mean", "max", "min"})  # reductions (ufuncs: _operands)
@@ -229,24 +229,17 @@ def _makes_new_array(tree, np: str) -> bool:
     )
 
 
-def _parse(text: str):
-    try:
-        return ast.parse(text, mode="eval").body
-    except SyntaxError:
-        return None
-
-
 def _zeros_buffers(lines: list, np: str) -> dict[str, tuple]:
     """The buffers the code makes itself with `np.zeros(shape)`, bound once: their shapes
     and where they are made."""
     zeros: dict[str, tuple] = {}
     bound: set[str] = set()
     for k, line in enumerate(lines):
-        if isinstance(line, ir.Line) and not line.statement:
-            tree = _parse(line.text)
+        if isinstance(line, code.Line) and not line.statement:
+            tree = line.value
             if (
                 isinstance(tree, ast.Call)
-                and print_code(tree.func) == f"{np}.zeros"
+                and _is_np(tree.func, np, "zeros")
                 and len(tree.args) == 1
                 and not tree.keywords
                 and line.target not in bound
@@ -257,12 +250,22 @@ def _zeros_buffers(lines: list, np: str) -> dict[str, tuple]:
                     pass
             else:
                 zeros.pop(line.target, None)
-        elif isinstance(line, ir.Block):
+        elif isinstance(line, code.Block):
             for name in line.targets:
                 zeros.pop(name, None)
         if not getattr(line, "statement", False):
             bound |= line.targets
     return zeros
+
+
+def _is_np(node, np: str, function: str) -> bool:
+    """Is `node` NumPy's `function` (np.zeros)?"""
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == np
+        and node.attr == function
+    )
 
 
 def _ufunc(node, np: str) -> str | None:
@@ -335,19 +338,23 @@ def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
     name = line.target
     if readers.get(name, 0) != 1:
         return None
-    operands = reads(line)
+    operands = line.reads
     for j in range(k + 1, len(lines)):
         other = lines[j]
-        if name not in reads(other):
+        if name not in other.reads:
             if other.targets & operands:  # (an element write into an array the line reads)
                 return None
             continue
-        if isinstance(other, ir.Block) or not other.statement:
+        if isinstance(other, code.Block) or not other.statement:
             return None
-        target, _, value = other.text.partition(" = ")
-        node = _parse(target)
-        if value != name or not isinstance(node, ast.Subscript):
+        if not (
+            isinstance(other.node, ast.Assign)
+            and isinstance(other.node.value, ast.Name)
+            and other.node.value.id == name
+            and isinstance(other.node.targets[0], ast.Subscript)
+        ):
             return None
+        node = other.node.targets[0]
         buffer = node.value
         if not (isinstance(buffer, ast.Name) and buffer.id in zeros and buffer.id not in operands):
             return None
@@ -355,8 +362,8 @@ def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
         if index is None or _sliced(zeros[buffer.id][0], index) != shape:
             return None
         for between in lines[k + 1 : j]:
-            made_here = isinstance(between, ir.Line) and not between.statement
-            if buffer.id in reads(between) or buffer.id in between.targets and not made_here:
+            made_here = isinstance(between, code.Line) and not between.statement
+            if buffer.id in between.reads or buffer.id in between.targets and not made_here:
                 return None
         return j
     return None
@@ -396,22 +403,23 @@ def _sliced(shape: tuple, index: tuple) -> tuple | None:
         return None
 
 
-def _chain(tree, out: str, target: str, np: str, line: int | None, arrays: dict) -> list:
+def _chain(tree, out: ast.expr, target: str, np: str, line: int | None, arrays: dict) -> list:
     """Statements that compute elementwise `tree` into the array `out` (a name or a slice),
     each one operation; `out` holds the partial result, so nothing else is allocated."""
-    rows: list[str] = []
+    rows: list[code.Line] = []
 
     def into(node) -> None:
         ufunc, args = _operands(node, np)
-        texts = []
+        operands, used = [], False
         for arg in args:
-            if _has_operation(arg, arrays) and out not in texts:
+            if _has_operation(arg, arrays) and not used:
                 into(arg)  # the first operation's operand is computed into `out` first
-                texts.append(out)
+                operands.append(out)
+                used = True
             else:
-                texts.append(print_code(arg))
-        rows.append(f"{np}.{ufunc}({', '.join(texts)}, out={out})")
+                operands.append(arg)
+        computed = code.call(code.attr(np, ufunc), *operands, out=out)
+        rows.append(code.effect(target, computed, line))
 
     into(tree)
-    uses = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)) | {target}
-    return [ir.Line(target, row, uses, line, statement=True) for row in rows]
+    return rows

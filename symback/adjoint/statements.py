@@ -1,0 +1,253 @@
+"""Adjoints of one statement: `upstream * local derivative`, sent to each operand.
+
+An elementwise statement's derivatives come from SymPy over placeholders (derivatives.py),
+printed once per statement shape and instantiated here as trees; an array primitive's come
+from its rule (ops/arrays.py). Terms whose operand may have been broadcast are summed back
+to the operand's shape; terms from reductions are spread back over it.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import linecache
+from functools import lru_cache
+
+from .. import code, ir
+from ..backend.printer import print_code, print_index
+from ..errors import Place, SymbackError
+from ..ops.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
+from ..ops.elementwise import BUILTIN_SPELLING as BUILTINS
+from ..ops.elementwise import MATH_SPELLING
+from .derivatives import local_adjoint
+from .shapes import kept_dims, scalars_first, sum_to
+from .state import Sweep, Term, held_shape, is_scalar, known
+from .sums import close, full
+
+
+def statement(sweep: Sweep, stmt: ir.Statement) -> None:
+    """The adjoint of an elementwise or primitive statement, now that its value's is whole."""
+    upstream = close(sweep, stmt.target, sweep.terms.pop(stmt.target), stmt.line)
+    if not (isinstance(stmt, ir.Elementwise) and known(sweep, stmt)):
+        upstream = full(sweep, upstream, stmt.target)  # what the general rules expect
+    if isinstance(stmt, ir.Elementwise):
+        # Adjoints have their value's shape, so a number adjoint means a scalar value,
+        # whose operands are scalars too: nothing was broadcast there.
+        broadcasts = len(stmt.operands) > 1 and not code.is_number(upstream)
+        elementwise(sweep, stmt, upstream, broadcasts)
+    elif isinstance(stmt, ir.Primitive) and stmt.op == "custom":
+        custom(sweep, stmt, upstream)
+    elif isinstance(stmt, ir.Primitive):
+        primitive(sweep, stmt, upstream)
+
+
+def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcasts: bool) -> None:
+    active = tuple(o in sweep.active for o in stmt.operands)
+    seeded = code.is_number(upstream) and code.number_value(upstream) == 1.0
+    boolean = tuple(o in sweep.fn.boolean for o in stmt.operands)
+    scalar = calls_math(sweep, stmt)
+    is_known = known(sweep, stmt)
+    # Inner sums and products are kept for the adjoint to read on numbers only: there one
+    # costs as much to keep as to compute, where an array kept alive holds memory.
+    numbers = scalar or is_known and sweep.shapes[stmt.target] == ()
+    calls = tuple(e if numbers or not (e.is_Add or e.is_Mul) else None for e, _ in stmt.calls)
+    reuse = stmt.target not in sweep.fresh
+    local = local_adjoint(stmt.expr, active, seeded, boolean, calls, reuse)
+    fields: dict = {f"a{i}": name for i, name in enumerate(stmt.operands)}
+    fields.update(kept_calls(sweep, stmt, local))
+    fields.update(v=stmt.target, bar=upstream, np=sweep.names["np"], math=sweep.names["math"])
+    fields["exp_or_inf"] = sweep.names["exp_or_inf"]  # (the sigmoid's: printer._sigmoid)
+    # every value the formulas read is floating: whole numbers printed as floats
+    floating = is_known and {stmt.target, *stmt.operands} <= sweep.floating
+    scalar_name = lambda name: is_scalar(sweep, name)  # noqa: E731
+    for field_name, text, reads in local.temporaries:
+        fields[field_name] = sweep.namer.numbered("t")
+        rhs = instantiate(sweep, local.printed(text, scalar, floating), fields, scalar)
+        if is_known:
+            sweep.held[fields[field_name]] = held_shape(sweep, _read(reads, fields))
+            rhs = scalars_first(rhs, scalar_name)
+        sweep.lines.append(code.assign(fields[field_name], rhs, stmt.line))
+    for c in local.contributions:
+        operand = stmt.operands[c.operand]
+        expr = instantiate(sweep, local.printed(c.text, scalar, floating), fields, scalar)
+        if is_known:  # sum back over exactly the axes broadcasting added, or none
+            held = held_shape(sweep, _read(c.fields, fields))
+            expr = scalars_first(expr, scalar_name)
+            target, shape = sweep.shapes[stmt.target], sweep.shapes[operand]
+            summed, held = sum_to(expr, held, target, shape, sweep.names["np"])
+            term = Term(summed, c.is_sum and summed is expr, actual=held)
+        else:  # operands of different shapes may have met
+            term = Term(expr, c.is_sum, "unbroadcast" if broadcasts else "")
+        sweep.add(operand, term)
+
+
+def kept_calls(sweep: Sweep, stmt: ir.Elementwise, local) -> dict[str, str]:
+    """Names for the inner calls the adjoint reads: the forward pass computes each once
+    (forward.forward_lines puts it before the statement, as the user wrote it)."""
+    read = set().union(*(c.fields for c in local.contributions))
+    read |= set().union(*(fields for _, _, fields in local.temporaries))
+    out = {}
+    for i, (_, call) in enumerate(stmt.calls):
+        if f"c{i}" not in read:
+            continue
+        written = call  # as the forward pass writes it: earlier kept values by name
+        for earlier, inner, _ in sweep.kept.get(id(stmt), ()):
+            written = code.replaced(written, inner, code.name(earlier))
+        key = (sweep.block_id, ast.dump(call))
+        later = sweep.kept_in_block.get(key)
+        if later is not None:  # a later statement computes it: computed here instead
+            name, holder = later
+            sweep.kept[holder] = [(n, c, here and n != name) for n, c, here in sweep.kept[holder]]
+        else:
+            name = _call_name(sweep, written)
+        out[f"c{i}"] = name
+        sweep.kept.setdefault(id(stmt), []).append((name, call, True))
+        sweep.kept_in_block[key] = (name, id(stmt))
+        if known(sweep, stmt):  # elementwise: its operands' shapes broadcast
+            reads = code.names_in(call)
+            sweep.held[name] = held_shape(sweep, reads & set(stmt.operands))
+    return out
+
+
+def _call_name(sweep: Sweep, call: ast.expr) -> str:
+    """`sin_t1` for `math.sin(t1)`, a numbered temporary for anything longer."""
+    func, args = getattr(call, "func", None), getattr(call, "args", ())
+    if isinstance(func, ast.Attribute) and len(args) == 1 and isinstance(args[0], ast.Name):
+        return sweep.namer.fresh(f"{func.attr}_{args[0].id}")
+    return sweep.namer.numbered("t")
+
+
+def calls_math(sweep: Sweep, stmt: ir.Elementwise) -> bool:
+    """Does the statement call `math` functions (so its values are Python floats)?"""
+    math_name = sweep.names["math"]
+    return any(
+        isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == math_name
+        for n in ast.walk(stmt.code)
+    )
+
+
+def instantiate(sweep: Sweep, template: str, fields: dict, scalar: bool) -> ast.expr:
+    """A derivative for this statement, from its template. On Python floats, the `math`
+    spelling of each function where it has one: a NumPy call on a float costs ~20x a `math`
+    one."""
+    tree = _spelled(template, scalar)
+    if "exp_or_inf" in code.fields_in(tree):
+        sweep.helpers.add("exp_or_inf")
+    return code.fill(tree, fields)
+
+
+@lru_cache(maxsize=1024)
+def _spelled(template: str, scalar: bool) -> ast.expr:
+    """An elementwise template as a tree; on Python floats (`scalar`) with each NumPy
+    function in its `math` spelling (`{np}.sin` -> `{math}.sin`, `{np}.minimum` -> `min`),
+    when every function it calls has one."""
+    tree = code.template(template)
+    if not scalar:
+        return tree
+    np = code.field_name("np")
+    called = {
+        n.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == np
+    }
+    if not called <= set(MATH_SPELLING) | set(BUILTINS):
+        return tree
+    return _MathSpelling(np, code.field_name("math")).visit(copy.deepcopy(tree))
+
+
+class _MathSpelling(ast.NodeTransformer):
+    def __init__(self, np: str, math_name: str):
+        self.np, self.math = np, math_name
+
+    def visit_Attribute(self, node: ast.Attribute):
+        if not (isinstance(node.value, ast.Name) and node.value.id == self.np):
+            return self.generic_visit(node)
+        if node.attr in MATH_SPELLING:
+            return code.attr(self.math, MATH_SPELLING[node.attr])
+        return code.name(BUILTINS[node.attr])
+
+
+def _read(reads: frozenset[str], fields: dict) -> list:
+    """The names and bare adjoints a formula reads through these fields (for its shape)."""
+    out = []
+    for f in reads:
+        value = fields.get(f)
+        if isinstance(value, str) and value.isidentifier() or isinstance(value, ast.expr):
+            out.append(value)
+    return out
+
+
+def primitive(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
+    row = PRIMITIVES_BY_OP[stmt.op]
+    params = printed_params(stmt.params)
+    arrays = stmt.operands[: row.arrays or params.get("count", len(stmt.operands))]
+    is_known = known(sweep, stmt)
+    shapes = tuple(sweep.shapes[a] for a in arrays) if is_known else None
+    bar = code.atom_text(upstream)  # (a rule's template is text over the names it reads)
+    context = Context(bar, arrays, stmt.target, params, params.get("index", ""), shapes)
+    for operand, contribution in zip(arrays, row.adjoint(context)):
+        if contribution is None or operand not in sweep.active:
+            continue
+        if contribution is UNSUPPORTED:
+            _refuse(sweep, stmt, operand)
+        tree = code.template(contribution.text)
+        sweep.helpers.update(h for h in row.helpers if h in code.fields_in(tree))
+        wrap = "spread" if contribution.spread else ""
+        held = None
+        if wrap and row.spread_by_broadcasting and is_known:
+            wrap = ""  # held reduced: broadcasting spreads it
+            axis = params.get("axis")
+            reduced = axis is not None or params.get("keepdims")
+            held = kept_dims(sweep.shapes[operand], axis) if reduced else ()
+        outer = contribution.outer
+        term = Term(
+            code.fill(tree, sweep.names),
+            wrap=wrap,
+            scatter=_scatter(contribution.scatter),
+            actual=held,
+            outer=None if outer is None else (code.parse_expr(outer[0]), code.parse_expr(outer[1])),
+            view=contribution.view,
+        )
+        sweep.add(operand, term)
+
+
+def printed_params(params) -> dict:
+    """A primitive's static arguments as its adjoint rule reads them (its templates are text):
+    the index as a value (`np.s_[...]`), the subscript (between brackets) and the pass-through
+    code, printed."""
+    out = dict(params)
+    if "index" in out:
+        out["index"] = print_code(out["index"])
+    if "subscript" in out:
+        out["subscript"] = print_index(out["subscript"])
+    if "extra" in out:
+        out["extra"] = tuple(print_code(c) for c in out["extra"])
+    return out
+
+
+def _refuse(sweep: Sweep, stmt: ir.Primitive, operand: str):
+    line = linecache.getline(sweep.fn.filename, stmt.line)
+    column = len(line) - len(line.lstrip())
+    raise SymbackError(
+        f"symback cannot yet differentiate `{stmt.op}` with respect to `{operand}`",
+        Place(sweep.fn.filename, stmt.line, column, line, len(line.rstrip())),
+        hint="docs/supported.md lists what is supported; write it with those "
+        "operations (np.prod over one axis at a time, for example)",
+    )
+
+
+def _scatter(scatter) -> tuple | None:
+    """A rule's scatter (g, index, subscript, as text) as trees: parsed once, here."""
+    if scatter is None:
+        return None
+    g, index, subscript = scatter
+    sub = None if subscript is None else code.parse_expr(f"_[{subscript}]").slice
+    return code.parse_expr(g), code.parse_expr(index), sub
+
+
+def custom(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
+    """A defgrad function: its i-th adjoint, called with the upstream and the arguments."""
+    args = [code.name(o) for o in stmt.operands]
+    for operand, adjoint in zip(stmt.operands, dict(stmt.params)["adjoints"]):
+        if operand in sweep.active:
+            sweep.add(operand, Term(code.call(adjoint, upstream, *args), wrap="unbroadcast"))
