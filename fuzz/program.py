@@ -85,6 +85,12 @@ class Program:
         """The live function, imported from a file so symback can read its source."""
         return load(self.source, self.name)
 
+    def truncated(self, k: int) -> Program:
+        """The first k + 1 statements, returning (the sum of) every value nothing after reads."""
+        read = set().union(*self.uses[: k + 1])
+        unread = [d for defs in self.defs[: k + 1] for d in defs[:1] if d not in read]
+        return self._with(list(range(k + 1)), unread or list(self.defs[k][:1]))
+
     def prefix(self, k: int) -> Program:
         """The program cut to the statements statement k depends on, returning its value."""
         wanted, needed = set(self.defs[k]), []
@@ -92,19 +98,23 @@ class Program:
             if wanted & set(self.defs[i]):
                 needed.insert(0, i)
                 wanted |= set(self.uses[i])
-        result = self.extra.get("result_of", lambda names: " + ".join(names))(self.defs[k])
+        return self._with(needed, list(self.defs[k][:1]))
+
+    def _with(self, kept: list[int], returned: list[str]) -> Program:
+        """The program of the statements `kept`, returning (the sum of) `returned`."""
+        result = self.extra.get("result_of", lambda names: " + ".join(names))(returned)
         return Program.straight_line(
             self.name,
             self.params,
             self.point,
-            [self.body[i] for i in needed],
-            [self.uses[i] for i in needed],
+            [self.body[i] for i in kept],
+            [self.uses[i] for i in kept],
             result,
             self.seed,
             self.size,
             self.analytic,
             header=self.header,
             kind=self.kind,
-            defs=[self.defs[i] for i in needed],
+            defs=[self.defs[i] for i in kept],
             extra=self.extra,
         )

@@ -10,7 +10,7 @@ STEP = 1e-30  # the complex step: no cancellation, so it can be tiny
 
 
 def _complex_step(program: Program) -> list[float]:
-    from .scalar import complex_namespace
+    from .functions import complex_namespace
 
     space: dict = {}
     exec(compile(program.source, f"<complex {program.name}>", "exec"), space)
@@ -35,6 +35,26 @@ def _difference(fn, args: list, i: int, index, h: float) -> float:
     return (float(np.sum(fn(*up))) - float(np.sum(fn(*down)))) / (2 * h)
 
 
+def _extrapolated(fn, args, i, index) -> tuple[float, float]:
+    """One entry's Richardson-extrapolated difference and its error estimate; the step
+    shrinks while a step leaves the function's domain (a chain can magnify it)."""
+    h = 1e-5 * max(1.0, abs(float(np.asarray(args[i])[index])))
+    for _ in range(6):
+        try:
+            coarse, fine, finer = (_difference(fn, args, i, index, h / k) for k in (1, 2, 4))
+        except (ValueError, OverflowError, ZeroDivisionError, FloatingPointError):
+            coarse = fine = finer = np.nan
+        if np.isfinite([coarse, fine, finer]).all():
+            best = (4 * finer - fine) / 3
+            return best, abs(best - (4 * fine - coarse) / 3)
+        h /= 10
+    raise Unavailable(f"no finite difference of argument {i} at {index}")
+
+
+class Unavailable(Exception):
+    """The reference cannot be computed at this point (the fuzzer's limit, not symback's)."""
+
+
 def _richardson(fn, point) -> tuple[list, list]:
     """Per argument entry, extrapolated central differences and an estimate of their error."""
     args = [np.asarray(p, dtype=float) if np.ndim(p) else float(p) for p in point]
@@ -42,11 +62,7 @@ def _richardson(fn, point) -> tuple[list, list]:
     for i, a in enumerate(args):
         g, e = np.zeros(np.shape(a)), np.zeros(np.shape(a))
         for index in np.ndindex(np.shape(a)):
-            h = 1e-4 * max(1.0, abs(float(np.asarray(a)[index])))
-            coarse, fine = (_difference(fn, args, i, index, h / k) for k in (1, 2))
-            finer = _difference(fn, args, i, index, h / 4)
-            best = (4 * finer - fine) / 3
-            g[index], e[index] = best, abs(best - (4 * fine - coarse) / 3)
+            g[index], e[index] = _extrapolated(fn, args, i, index)
         grads.append(g if np.ndim(a) else float(g))
         errors.append(e if np.ndim(a) else float(e))
     return grads, errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 import resource
 import time
 from dataclasses import dataclass, field
@@ -12,17 +13,18 @@ from .check import Outcome, check
 MEMORY = 3 * 2**30  # a worker that grows past this is stopped (the bug is then a crash)
 
 
-def make(kind: str, seed: int, size: int, prefix: int | None = None):
-    """The program a job names: its kind ("scalar" or "arrays"), seed, size and prefix cut."""
+def make(kind: str, seed: int, size: int, cut: tuple | None = None):
+    """The program a job names: kind ("scalar" or "arrays"), seed, size, and a cut of it,
+    ("truncated", k) or ("prefix", k) (see Program)."""
     if kind == "scalar":
         from .scalar import program
     else:
         from .arrays import program
     made = program(seed, size)
-    return made if prefix is None else made.prefix(prefix)
+    return made if cut is None else getattr(made, cut[0])(cut[1])
 
 
-def _serve(conn) -> None:
+def _serve(conn, plain_too: bool) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
     while True:
         job = conn.recv()
@@ -35,31 +37,38 @@ def _serve(conn) -> None:
             conn.send((Outcome("crash", 0.0, f"generator: {error!r}"), 0.0, ""))
             continue
         made = time.perf_counter() - start
-        conn.send((check(program), made, program.source))
+        conn.send((check(program, plain_too), made, program.source))
 
 
 class Worker:
     """One process that checks programs; replaced when a program hangs it."""
 
-    def __init__(self):
+    def __init__(self, plain_too: bool = True):
         self.context = multiprocessing.get_context("fork")
-        self.process = None
+        self.process, self.plain_too = None, plain_too
 
     def run(self, job: tuple, timeout: float) -> tuple[Outcome, float, str]:
         if self.process is None or not self.process.is_alive():
             self.conn, child = self.context.Pipe()
-            self.process = self.context.Process(target=_serve, args=(child,), daemon=True)
+            self.process = self.context.Process(
+                target=_serve, args=(child, self.plain_too), daemon=True
+            )
             self.process.start()
         self.conn.send(job)
-        if self.conn.poll(timeout):
-            try:
-                return self.conn.recv()
-            except EOFError:
-                pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.conn.poll(min(1.0, max(0.0, deadline - time.monotonic()))):
+                try:
+                    return self.conn.recv()
+                except EOFError:
+                    break
+            if not self.process.is_alive():
+                break
+        else:
             self.stop()
-            return Outcome("crash", timeout, "the worker process died (memory limit?)"), 0.0, ""
+            return Outcome("hang", timeout, f"no answer within {timeout:g} s"), 0.0, ""
         self.stop()
-        return Outcome("hang", timeout, f"no answer within {timeout:g} s"), 0.0, ""
+        return Outcome("crash", 0.0, "the worker process died (memory limit?)"), 0.0, ""
 
     def stop(self) -> None:
         if self.process is not None:
@@ -81,7 +90,7 @@ class Failure:
     size: int
     outcome: Outcome
     source: str = ""  # the smallest failing program found
-    prefix: int | None = None
+    cut: tuple | None = None  # how the program shown was cut from the one drawn
 
 
 @dataclass
@@ -89,8 +98,14 @@ class Report:
     counts: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)
     refusals: dict = field(default_factory=dict)  # first line of the message -> count
+    refused_example: dict = field(default_factory=dict)  # ... -> the first program refused so
     timings: list = field(default_factory=list)  # (seconds to generate, kind, seed, size)
     slowest_made: list = field(default_factory=list)  # (seconds to draw the program, ...)
+
+
+def refusal_kind(message: str) -> str:
+    """A refusal's message without its names and line numbers, to count refusals by kind."""
+    return re.sub(r"line \d+", "line N", re.sub(r"`[^`]*`", "`.`", message))
 
 
 def minimise(
@@ -100,50 +115,58 @@ def minimise(
     size: int,
     status: str,
     timeout: float,
-    budget: float = 60.0,
-) -> tuple[int | None, str]:
-    """The smallest prefix cut of the program that fails the same way, within a time budget."""
+    budget: float = 90.0,
+) -> tuple[tuple | None, str]:
+    """A small cut of the program that fails the same way, found within a time budget.
+
+    The shortest failing truncation (every value still reaches the result, so failing is
+    about monotonic in its length: bisect), then, if it fails too, only what its last
+    statement needs.
+    """
     deadline = time.monotonic() + budget
-    fails = {}
+    seen: dict = {}
 
-    def failing(k: int) -> bool:
-        if k not in fails and time.monotonic() < deadline:
-            outcome, _, source = worker.run((kind, seed, size, k), timeout)
-            fails[k] = (outcome.status == status, source)
-        return fails.get(k, (False, ""))[0]
+    def failing(cut: tuple) -> bool:
+        if cut not in seen and time.monotonic() < deadline:
+            outcome, _, source = worker.run((kind, seed, size, cut), timeout)
+            seen[cut] = (outcome.status == status, source)
+        return seen.get(cut, (False, ""))[0]
 
-    if size <= 40:
-        found = next((k for k in range(size) if failing(k)), None)
-    else:  # bisect, as if failing were monotonic in k (a guess: the cut is checked anyway)
-        lo, hi = 0, size - 1
-        if not failing(hi):
-            return None, ""
-        while lo < hi:
-            mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if failing(mid) else (mid + 1, hi)
-        found = hi if failing(hi) else None
-    return (found, fails[found][1]) if found is not None else (None, "")
+    lo, hi = 0, size - 1
+    if not failing(("truncated", hi)):
+        return None, ""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if failing(("truncated", mid)) else (mid + 1, hi)
+    best = ("prefix", hi) if failing(("prefix", hi)) else ("truncated", hi)
+    return best, seen[best][1]
 
 
-def run(jobs, timeout: float, log=print, cut: bool = True) -> Report:
-    """Check every (kind, seed, size) job; failures are cut down when `cut`."""
-    report, worker = Report(), Worker()
+def run(jobs, timeout: float, log=print, cut: bool = True, plain_too: bool = True) -> Report:
+    """Check every job, (kind, seed, size) or (kind, seed, size, cut); cut failures down."""
+    report, worker = Report(), Worker(plain_too)
     try:
-        for kind, seed, size in jobs:
-            outcome, made, source = worker.run((kind, seed, size, None), timeout)
+        for job in jobs:
+            kind, seed, size, given_cut = (*job, None)[:4]
+            outcome, made, source = worker.run((kind, seed, size, given_cut), timeout)
             report.counts[outcome.status] = report.counts.get(outcome.status, 0) + 1
             report.timings.append((outcome.seconds, kind, seed, size))
             report.slowest_made.append((made, kind, seed, size))
             if outcome.status == "refused":
-                report.refusals[outcome.detail] = report.refusals.get(outcome.detail, 0) + 1
+                reason = refusal_kind(outcome.detail)
+                report.refusals[reason] = report.refusals.get(reason, 0) + 1
+                report.refused_example.setdefault(reason, f"{kind}:{seed}:{size}")
             if outcome.status in ("wrong", "crash", "hang"):
                 failure = Failure(kind, seed, size, outcome, source)
-                if cut:
-                    k, small = minimise(worker, kind, seed, size, outcome.status, timeout)
-                    if k is not None:
-                        failure.prefix, failure.source = k, small
+                if cut and given_cut is None:
+                    how, small = minimise(worker, kind, seed, size, outcome.status, timeout)
+                    if how is not None:
+                        failure.cut, failure.source = how, small
                 report.failures.append(failure)
                 log(f"{outcome.status}: {kind} seed {seed} size {size}")
+            done = sum(report.counts.values())
+            if done % 100 == 0:
+                log(f"[{done}] " + ", ".join(f"{n} {s}" for s, n in sorted(report.counts.items())))
     finally:
         worker.close()
     return report

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import builtins
-import cmath
 import math
 import operator
 import random
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from symback.ops.elementwise import ELEMENTWISE_TABLE, Elementwise
-
+from .functions import Fn, complex_steps, functions, interval
 from .program import Program
 
 PARAMS = ("a", "b", "s", "t", "u", "w", "x", "y")
@@ -24,108 +20,7 @@ INNER_LIMIT = 1e30  # ... and every value inside a statement below this (no over
 GAP = 0.05  # how far an argument stays from a kink (abs at 0, maximum at a tie, ...)
 WINDOW = 12  # most operands are among the most recent values
 CONDITION = 1e4  # how much a call may magnify a relative change in an argument
-OPEN = 3.0  # an end of a table row's sampling interval at or past +-3 means "unbounded"
-
-
-@dataclass(frozen=True)
-class Fn:
-    """One spelling of a table row: the text written (np.exp, math.exp, abs) and its object."""
-
-    text: str
-    qualified: str
-    row: Elementwise
-    call: object
-
-    @property
-    def kinked(self) -> bool:
-        return bool(self.row.kinks)
-
-
-def _resolve(qualified: str):
-    module, _, name = qualified.rpartition(".")
-    space = {"numpy": np, "math": math, "builtins": builtins}.get(module)
-    return getattr(space, name, None) if space is not None else None
-
-
-def _spelling(qualified: str) -> str:
-    module, _, name = qualified.rpartition(".")
-    return {"numpy": "np." + name, "math": "math." + name, "builtins": name}[module]
-
-
-@lru_cache(maxsize=None)
-def functions() -> tuple[Fn, ...]:
-    """Every user-facing spelling of every row of the elementwise table this Python has."""
-    found = []
-    for row in ELEMENTWISE_TABLE:
-        for name in row.names:
-            call = _resolve(name)
-            if call is not None and name.split(".")[0] in ("numpy", "math", "builtins"):
-                found.append(Fn(_spelling(name), name, row, call))
-    return tuple(found)
-
-
-# -- the complex-step namespace: the same program, run on complex numbers ---------------------
-
-
-def _complex_twin(fn: Fn):
-    """The function a complex-step run calls for `fn`: its row's NumPy spelling, else cmath's."""
-    for other in fn.row.names:
-        if other.startswith("numpy."):
-            return _resolve(other)
-    return getattr(cmath, fn.qualified.rpartition(".")[2], None)
-
-
-class _ComplexMath:
-    """Stands in for `math` in a complex-step run."""
-
-    def __getattr__(self, name):
-        for fn in functions():
-            if fn.qualified == "math." + name:
-                twin = _complex_twin(fn)
-                if twin is not None:
-                    return twin
-        if hasattr(math, name) and not callable(getattr(math, name)):
-            return getattr(math, name)  # pi, e
-        raise TypeError(f"math.{name} has no complex form")
-
-
-def complex_namespace() -> dict:
-    """Globals under which a program's source runs on complex input (for the complex step)."""
-    space = {"np": np, "math": _ComplexMath()}
-    for fn in functions():
-        if fn.qualified.startswith("builtins."):
-            twin = _complex_twin(fn)
-            if twin is not None:
-                space[fn.text] = twin
-    return space
-
-
-@lru_cache(maxsize=None)
-def complex_steps(fn: Fn) -> bool:
-    """Whether the complex step through `fn` gives its derivative (abs, cbrt ... do not)."""
-    twin = _complex_twin(fn)
-    if twin is None or fn.row.domain[0] == (0.0, 0.0):
-        return False
-    rng = random.Random(fn.text)
-    for _ in range(2):
-        args = [rng.uniform(lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo)) for lo, hi in fn.row.domain]
-        args = args[: fn.row.arity]
-        for i in range(len(args)):
-            h = 1e-6
-            up, down, z = list(args), list(args), [complex(a) for a in args]
-            up[i] += h
-            down[i] -= h
-            z[i] += 1e-30j
-            try:
-                with np.errstate(all="ignore"), warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    step = complex(twin(*z)).imag / 1e-30
-                    central = (float(fn.call(*up)) - float(fn.call(*down))) / (2 * h)
-            except (TypeError, ValueError, AttributeError):
-                return False
-            if not math.isclose(step, central, rel_tol=1e-5, abs_tol=1e-7):
-                return False
-    return True
+SENSITIVITY = 1e3  # a bound on how much any value may change per unit change of a parameter
 
 
 # -- expressions: (text, value) built together, so every value is known while drawing -------
@@ -138,6 +33,7 @@ class E:
     atom: bool = True  # needs no parentheses as an operand
     uses: frozenset = frozenset()  # names of values and parameters read
     calls: frozenset = frozenset()  # the Fn spellings called
+    slope: float = 0.0  # a bound on |d value / d parameter| over the parameters
 
 
 def _finite(v, limit=INNER_LIMIT) -> bool:
@@ -155,10 +51,12 @@ def _const(c: float) -> E:
     return E(repr(c), c)
 
 
-def _conditioned(f, exprs: list, value) -> bool:
-    """Whether f's relative condition at args is moderate: a tiny change in an argument (a
-    rounding symback's code may do differently) must not swing the value (sin of 1e17)."""
-    args = [e.value for e in exprs]
+def _slope(f, exprs: list, value) -> float | None:
+    """A bound on |d f / d parameter| from the operands' bounds, or None where f's relative
+    condition is poor: a tiny change in an argument (a rounding symback's code may do
+    differently) must not swing the value (sin of 1e17), nor a chain magnify it past what
+    differences can follow."""
+    args, total = [e.value for e in exprs], 0.0
     for i, a in enumerate(args):
         if isinstance(a, (bool, np.bool_)) or not exprs[i].uses:  # a condition, a constant
             continue
@@ -170,32 +68,40 @@ def _conditioned(f, exprs: list, value) -> bool:
                 warnings.simplefilter("ignore")
                 slope = (float(f(*up)) - float(f(*down))) / (2 * h)
         except (ValueError, OverflowError, ZeroDivisionError, TypeError):
-            return False
+            return None
         if not abs(slope) * max(1.0, abs(a)) <= CONDITION * max(1.0, abs(float(value))):
-            return False
-    return True
+            return None
+        total += abs(slope) * exprs[i].slope
+    return total if total <= SENSITIVITY else None
 
 
-def call(fn: Fn, *args: E) -> E | None:
+def call(fn: Fn, *args: E | None) -> E | None:
+    """fn(*args), or None where an argument is None or the call leaves its bounds."""
+    if any(a is None for a in args):
+        return None
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             v = fn.call(*(a.value for a in args))
     except (ValueError, OverflowError, ZeroDivisionError, TypeError):
         return None
-    if not _finite(v) or not _conditioned(fn.call, args, v):
+    slope = _slope(fn.call, args, v) if _finite(v) else None
+    if slope is None:
         return None
     text = f"{fn.text}({', '.join(a.text for a in args)})"
     uses = frozenset().union(*(a.uses for a in args))
     calls = frozenset({fn}).union(*(a.calls for a in args))
-    return E(text, v, True, uses, calls)
+    return E(text, v, True, uses, calls, slope)
 
 
 _OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _OPS["**"] = operator.pow
 
 
-def binary(a: E, op: str, b: E) -> E | None:
+def binary(a: E | None, op: str, b: E | None) -> E | None:
+    """a op b, or None where an operand is None or the result leaves its bounds."""
+    if a is None or b is None:
+        return None
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -204,19 +110,14 @@ def binary(a: E, op: str, b: E) -> E | None:
         return None
     if isinstance(v, complex) or not _finite(v):
         return None
-    if not _conditioned(_OPS[op], [a, b], v):
+    slope = _slope(_OPS[op], [a, b], v)
+    if slope is None:
         return None
     left = a.text if (a.atom and not a.text.startswith("-")) else f"({a.text})"
-    return E(f"{left} {op} {_paren(b)}", v, False, a.uses | b.uses, a.calls | b.calls)
+    return E(f"{left} {op} {_paren(b)}", v, False, a.uses | b.uses, a.calls | b.calls, slope)
 
 
 # -- domains -----------------------------------------------------------------------------------
-
-
-def interval(row: Elementwise, i: int) -> tuple[float, float]:
-    """Where argument i must lie: the row's sampling interval, an end at +-3 or past it open."""
-    lo, hi = row.domain[i]
-    return (-math.inf if lo <= -OPEN else lo, math.inf if hi >= OPEN else hi)
 
 
 def _inside(v: float, lo: float, hi: float) -> bool:
@@ -229,7 +130,7 @@ class Drawer:
 
     def __init__(self, rng: random.Random, params: dict[str, float], analytic: bool):
         self.rng, self.analytic, self.params, self.calls = rng, analytic, len(params), frozenset()
-        self.values: list[E] = [E(p, v, True, frozenset({p})) for p, v in params.items()]
+        self.values: list[E] = [E(p, v, True, frozenset({p}), slope=1.0) for p, v in params.items()]
         self.unread: dict[str, None] = {}  # values nothing reads yet, oldest first
         # an analytic program calls only functions the complex step goes through
         self.fns = tuple(f for f in functions() if complex_steps(f) or not analytic)
@@ -352,7 +253,9 @@ class Drawer:
             lambda: call(exp, call(exp, A)),
             lambda: call(self.fn(self.rng.choice(("np.tanh", "math.tanh"))), call(exp, A)),
             lambda: call(self.fn("np.log"), binary(one, "+", call(exp, A))),
-            lambda: binary(call(exp, E(f"-{_paren(A)}", -A.value, False, A.uses)), "**", B),
+            lambda: binary(
+                call(exp, E(f"-{_paren(A)}", -A.value, False, A.uses, slope=A.slope)), "**", B
+            ),
             lambda: binary(binary(one, "+", call(exp, A)), "**", B),
             lambda: call(self.fn("np.power"), call(exp, A), B),
             lambda: binary(_const(1.5), "**", call(exp, A)),
@@ -386,7 +289,7 @@ class Drawer:
         forms = (
             lambda: binary(binary(c, "*", A), "+", B),
             lambda: binary(binary(A, "*", B), "-", c),
-            lambda: E(f"-{_paren(A)}", -A.value, False, A.uses, A.calls),
+            lambda: E(f"-{_paren(A)}", -A.value, False, A.uses, A.calls, A.slope),
         )
         return self.rng.choice(forms)()
 
@@ -395,7 +298,7 @@ class Drawer:
         for used in e.uses:
             self.unread.pop(used, None)
         self.unread[name] = None
-        self.values.append(E(name, e.value, True, frozenset({name})))
+        self.values.append(E(name, e.value, True, frozenset({name}), slope=e.slope))
         self.calls |= e.calls
         return f"{name} = {e.text}"
 

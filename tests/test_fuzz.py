@@ -7,10 +7,11 @@ import re
 import time
 
 import numpy as np
+import pytest
 import sympy as sp
 
 import symback
-from fuzz import scalar
+from fuzz import arrays, functions, scalar
 from fuzz.reference import _complex_step, _richardson
 from fuzz.runner import run
 from symback.ops import elementwise
@@ -18,7 +19,9 @@ from symback.ops import elementwise
 
 def _called(source: str) -> set[str]:
     return {
-        f.text for f in scalar.functions() if re.search(rf"(?<![\w.]){re.escape(f.text)}\(", source)
+        f.text
+        for f in functions.functions()
+        if re.search(rf"(?<![\w.]){re.escape(f.text)}\(", source)
     }
 
 
@@ -35,10 +38,10 @@ def test_scalar_programs_are_deterministic_and_finite():
 def test_scalar_programs_reach_every_function_of_the_table_in_every_spelling():
     called = set().union(*(_called(scalar.program(seed, 40).source) for seed in range(60)))
     spellings = {name for row in elementwise.ELEMENTWISE_TABLE for name in row.names}
-    assert {f.qualified for f in scalar.functions()} == {
-        n for n in spellings if scalar._resolve(n) is not None
+    assert {f.qualified for f in functions.functions()} == {
+        n for n in spellings if functions._resolve(n) is not None
     }
-    assert called == {f.text for f in scalar.functions()}
+    assert called == {f.text for f in functions.functions()}
     assert any(f.startswith("math.") for f in called) and any(f.startswith("np.") for f in called)
 
 
@@ -83,14 +86,20 @@ class _SignFlippedTanh(sp.Function):
         return -(1 - self**2)
 
 
-def test_a_planted_sign_error_in_a_rule_is_reported_wrong(monkeypatch):
+@pytest.fixture
+def tanh_sign_flipped(monkeypatch):
     row = elementwise.ELEMENTWISE["numpy.tanh"]
     monkeypatch.setitem(
         elementwise.ELEMENTWISE, "numpy.tanh", dataclasses.replace(row, build=_SignFlippedTanh)
     )
     monkeypatch.setitem(elementwise.PRINTED_FUNCTIONS, _SignFlippedTanh, "{np}.tanh")
-    seeds = [s for s in range(200) if "np.tanh(" in scalar.program(s, 6).source][:12]
-    report = run([("scalar", s, 6) for s in seeds], timeout=60, log=lambda _: None, cut=False)
+
+
+@pytest.mark.parametrize("kind, size", [("scalar", 6), ("arrays", 4)])
+def test_a_planted_sign_error_in_a_rule_is_reported_wrong(tanh_sign_flipped, kind, size):
+    make = scalar.program if kind == "scalar" else arrays.program
+    seeds = [s for s in range(200) if "np.tanh(" in make(s, size).source][:10]
+    report = run([(kind, s, size) for s in seeds], timeout=60, log=lambda _: None, cut=False)
     assert report.counts.get("wrong", 0) >= 3, report.counts
 
 
@@ -101,3 +110,33 @@ def test_a_hang_is_reported_as_a_hang_and_the_run_goes_on(monkeypatch):
     monkeypatch.setattr(symback, "value_and_grad", hang)
     report = run([("scalar", 1, 5), ("scalar", 2, 5)], timeout=3, log=lambda _: None, cut=False)
     assert report.counts == {"hang": 2}
+
+
+# Refusals the docs list (docs/supported.md, element writes): a view of a buffer read after a
+# later write into it, an in-place update of an array another name shares.
+DOCUMENTED_REFUSALS = (
+    "this write into `.` also changes `.`, which line N reads after the write",
+    "`.` may be the same array as `.` here",
+)
+
+
+def _sample(jobs: list, most_refused: float) -> None:
+    report = run(jobs, timeout=120, log=lambda _: None, cut=False, plain_too=False)
+    failures = [
+        f"{f.outcome.status}: python -m fuzz --only {f.kind}:{f.seed}:{f.size}\n{f.outcome.detail}"
+        for f in report.failures
+    ]
+    assert not failures, "\n\n".join(failures)
+    undocumented = [r for r in report.refusals if not r.startswith(DOCUMENTED_REFUSALS)]
+    assert not undocumented, undocumented
+    assert report.counts.get("refused", 0) <= most_refused * len(jobs), report.counts
+    assert report.counts.get("correct", 0) + report.counts.get("refused", 0) == len(jobs)
+
+
+def test_a_fixed_seed_sample_of_scalar_programs_is_all_correct():
+    jobs = [("scalar", seed, 10 + seed % 51) for seed in range(150)]
+    _sample(jobs + [("scalar", 90_000, 1000), ("scalar", 90_001, 1000)], most_refused=0.0)
+
+
+def test_a_fixed_seed_sample_of_array_programs_is_all_correct():
+    _sample([("arrays", seed, 3 + seed % 10) for seed in range(60)], most_refused=0.3)

@@ -50,7 +50,9 @@ def supported_markdown() -> str:
         "Element writes `y[i] = v`, `y[i, j] += v`, `y[a:b] -= v` (`*=`, `/=` too) into an "
         "array the function made (`np.zeros`, `np.empty`, `np.copy(x)`, ...), at indices of "
         "loop variables, integers and slices; `np.add.at(y, index, v)` at any index (one "
-        "named twice adds twice).",
+        "named twice adds twice). A view of such an array (a slice, `.T`, `np.flip`, "
+        "`np.swapaxes`, `np.broadcast_to`, `.reshape`, ...) read after a later write into the "
+        "array, and an in-place update of an array another name shares, are refused.",
         "",
         "Lists used as stacks: `s = []`, `s.append(v)`, `v = s.pop()` (also "
         "`s.pop() if s else 0.0`) and `len(s)`, as symback's own gradient code saves a loop's "
