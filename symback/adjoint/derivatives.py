@@ -17,7 +17,7 @@ import sympy as sp
 from ..backend.printer import print_template
 from ..errors import SymbackInternalError
 from ..ops import symbols
-from ..ops.functions import Magnitude, Sigmoid
+from ..ops.functions import Magnitude, Sigmoid, Where
 from .algebra import differentiate, divide_by_sum, read_value, rewrite
 from .stable import guard_unselected, logaddexp_as_sigmoid, stable_forms, trustworthy
 
@@ -103,13 +103,44 @@ def local_adjoint(
 def derivative(expr: sp.Expr, i: int) -> sp.Expr:
     """d expr / d a_i as SymPy finds it, every value taken as real (abs(log(x)) has the
     derivative sign(log(x)) / x, not SymPy's formula through re and im)."""
-    real = rewrite(expr, lambda e: Magnitude(e.args[0]) if isinstance(e, sp.Abs) else None)
+    real = as_real(expr)
     d = differentiate(real, symbols.operand(i))
     if d.has(sp.Derivative, sp.DiracDelta, sp.Subs):
         raise SymbackInternalError(f"SymPy left {d} unevaluated for {expr}")
     if real is expr:
         return d
-    return rewrite(d, lambda e: sp.Abs(e.args[0]) if isinstance(e, Magnitude) else None)
+    back = rewrite(d, lambda e: sp.Abs(e.args[0]) if isinstance(e, Magnitude) else None)
+    # abs of a value SymPy cannot prove real evaluates to re(..) again: printed as Magnitude
+    return d if back.has(*_COMPLEX_PARTS[:-1]) else back
+
+
+_COMPLEX_PARTS = (sp.re, sp.im, sp.arg, sp.Abs)
+_REAL_PASSES = 4  # rebuilding a node can evaluate it again (sign(exp(u)) -> exp(I im(u)))
+
+
+def as_real(expr: sp.Expr) -> sp.Expr:
+    """`expr` with every value taken as real: re(u) -> u, im(u) -> 0, arg(u) -> pi where
+    u < 0, abs -> Magnitude. SymPy writes them as it builds expressions whose arguments it
+    cannot prove real (abs(exp(u)) evaluates to exp(re(u)) for u = arccosh(x)); the printer
+    has no rule for them and their derivatives are left unevaluated (Subs(Derivative(re)))."""
+
+    def rule(e: sp.Basic) -> sp.Basic | None:
+        if isinstance(e, sp.re):
+            return rewrite(e.args[0], rule)
+        if isinstance(e, sp.im):
+            return sp.S.Zero
+        if isinstance(e, sp.arg):  # of a real value: 0, or pi for a negative one
+            return Where(sp.StrictLessThan(rewrite(e.args[0], rule), 0), sp.pi, sp.S.Zero)
+        if isinstance(e, sp.Abs):
+            return Magnitude(rewrite(e.args[0], rule))
+        return None
+
+    out = expr
+    for _ in range(_REAL_PASSES):
+        if not out.has(*_COMPLEX_PARTS):
+            return out
+        out = rewrite(out, rule)
+    raise SymbackInternalError(f"{expr} kept complex parts as real: {out}")
 
 
 def _polished(d: sp.Expr, expr: sp.Expr, masks: set, reuse: bool) -> sp.Expr:
