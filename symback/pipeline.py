@@ -12,6 +12,7 @@ from .adjoint.reverse import reverse
 from .backend import emit
 from .backend.helpers import HELPERS, module_names
 from .backend.paths import every_path
+from .depth import room
 from .errors import Place, SymbackError, WrtError
 from .facts import Facts
 from .frontend import fence
@@ -72,7 +73,8 @@ def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
 def lower(fn, has_aux: bool = False) -> ir.Function:
     """The SSA IR of a live function (for tools that walk the computation graph)."""
     source, fdef, namespace = _live(fn)
-    return _lower(source, fdef, namespace, has_aux, module_names(_local_names(fdef)))[0]
+    with room(source, fdef):
+        return _lower(source, fdef, namespace, has_aux, module_names(_local_names(fdef)))[0]
 
 
 @dataclass(frozen=True)
@@ -224,9 +226,10 @@ def printed(specs, names, source_name: str, uses_math: bool, digest: str) -> str
 def generate(fn, options: Options) -> Generated:
     """Every stage for one live function: source, fence, lower, the passes, print."""
     source, fdef, namespace = _live(fn)
-    spec, names, uses_math = specify(source, fdef, namespace, options)
-    digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
-    text = printed([spec], names, _short_name(source.filename), uses_math, digest)
+    with room(source, fdef):
+        spec, names, uses_math = specify(source, fdef, namespace, options)
+        digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
+        text = printed([spec], names, _short_name(source.filename), uses_math, digest)
     last = fdef.body[-1]
     output_place = source.place(last) if isinstance(last, ast.Return) else None
     helpers = tuple((names[key], key) for key in sorted(spec.program.helpers))
@@ -287,12 +290,13 @@ def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
         fdefs.append(module.functions[name])
     shared = module_names(set().union(*(_local_names(f) for f in fdefs)))
     specs, uses_math = [], False
-    for fdef, (_, options) in zip(fdefs, requests):
-        spec, _, math_used = specify(module.source, fdef, module.namespace, options, shared)
-        specs.append(spec)
-        uses_math |= math_used
-    digest = _digest(module.text)
-    return printed(specs, shared, _short_name(path), uses_math, digest)
+    with room(module.source, *fdefs):
+        for fdef, (_, options) in zip(fdefs, requests):
+            spec, _, math_used = specify(module.source, fdef, module.namespace, options, shared)
+            specs.append(spec)
+            uses_math |= math_used
+        digest = _digest(module.text)
+        return printed(specs, shared, _short_name(path), uses_math, digest)
 
 
 def resolve_wrt(wrt, fdef: ast.FunctionDef, source: SourceInfo) -> tuple[tuple[str, ...], bool]:

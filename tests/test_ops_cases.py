@@ -67,6 +67,8 @@ _VIEWS = {  # NumPy returns a view of y (or may): the write changes z too
     "np.diagonal(y)": (2,),
     "y[0]": (2,),
     "y[:, ::-1]": (2, 2),
+    "np.einsum('ij->ji', y)": (2, 2),
+    "np.einsum('ii->i', y)": (2,),
 }
 _COPIES = {  # a new array: the write leaves z as it was
     "y.flatten()": (4,),

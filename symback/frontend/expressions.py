@@ -77,8 +77,19 @@ def value_UnaryOp(st: Lowering, node: ast.UnaryOp, operands, target) -> Val:
 def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
     if isinstance(node.op, ast.MatMult):
         return arrays.matmul(st, node, operands, target)
-    left = core.value(st, node.left, operands)
-    right = core.value(st, node.right, operands)
+    # A chain `x0 + x1 + ... + x999` is a left-deep tree as deep as it is long: walk its
+    # left spine in a loop, not by recursion, so its length is not bounded by Python's stack.
+    spine = [node]
+    while isinstance(spine[-1].left, ast.BinOp) and not isinstance(spine[-1].left.op, ast.MatMult):
+        spine.append(spine[-1].left)
+    left = core.value(st, spine[-1].left, operands)
+    for each in reversed(spine):
+        left = _binary(st, each, left, core.value(st, each.right, operands), operands)
+    return left
+
+
+def _binary(st: Lowering, node: ast.BinOp, left: Val, right: Val, operands) -> Val:
+    """`node` (not @) of its lowered operands."""
     code = ast.BinOp(left.code, node.op, right.code)
     if isinstance(node.op, _BOOLEAN_OPS):
         if not (left.boolean and right.boolean):

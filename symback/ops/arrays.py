@@ -31,6 +31,7 @@ __all__ = [
     "HELPER_TABLE",
     "PRIMITIVES",
     "PRIMITIVES_BY_OP",
+    "NEW_ARRAY_FUNCTIONS",
     "METHODS",
     "ArrayPrimitive",
     "Context",
@@ -222,6 +223,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         products.einsum,
         helpers=("unbroadcast",),
         layout="after_subscripts",
+        view=0,  # np.einsum("ij->ji", a) and ("ii->i", a) are views of a
         examples=(
             _e("np.einsum('ij,jk->ik', a, b)", (2, 3), (3, 4)),
             _e("np.einsum('j...k,lj...->lk...', a, b)", (2, 3, 4, 5), (6, 2, 4)),
@@ -465,6 +467,17 @@ PRIMITIVES: dict[str, ArrayPrimitive] = {
 PRIMITIVES_BY_OP: dict[str, ArrayPrimitive] = {
     row.op: row for row in PRIMITIVE_TABLE + HELPER_TABLE
 }
+
+
+# `np.f` for the NumPy functions whose records say the result is never a view (view=None):
+# what optimize/inplace.py may write into
+NEW_ARRAY_FUNCTIONS: frozenset[str] = frozenset(
+    name.removeprefix("numpy.")
+    for row in PRIMITIVE_TABLE
+    if row.view is None
+    for name in row.names
+    if name.count(".") == 1 and name.startswith("numpy.")
+)
 
 
 METHODS: dict[str, ArrayPrimitive] = {m: row for row in PRIMITIVE_TABLE for m in row.methods}

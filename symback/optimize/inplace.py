@@ -28,6 +28,7 @@ import math
 import numpy
 
 from .. import code
+from ..ops.arrays import NEW_ARRAY_FUNCTIONS
 from .dce import live_lines
 
 # Below this size NumPy does not elide temporaries either, and malloc serves them from its
@@ -211,9 +212,6 @@ def _read_only_by_new_arrays(lines: list, np: str) -> set[str]:
     }
 
 
-_NEW_ARRAY_CALLS = frozenset({"sum", "mean", "max", "min"})  # reductions (ufuncs: _operands)
-
-
 def _makes_new_array(tree, np: str) -> bool:
     """Does evaluating `tree` give a new array, never a view of what it reads?"""
     if _operands(tree, np) is not None:
@@ -225,7 +223,7 @@ def _makes_new_array(tree, np: str) -> bool:
         and isinstance(tree.func, ast.Attribute)
         and isinstance(tree.func.value, ast.Name)
         and tree.func.value.id == np
-        and tree.func.attr in _NEW_ARRAY_CALLS
+        and tree.func.attr in NEW_ARRAY_FUNCTIONS  # (ufuncs: _operands)
     )
 
 
