@@ -13,15 +13,18 @@ def sum_rule(c: Context):
 
 
 def mean_rule(c: Context):
+    # An empty `x` averages zero elements: its gradient is empty whatever it is divided by,
+    # so the count is taken as at least 1 (dividing by 0 raises on a Python float bar).
     axis = c.params.get("axis")
     if c.shapes is not None:  # the count of averaged elements is known
         shape = c.shapes[0]
         axes = range(len(shape)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
-        count = math.prod(shape[a] for a in axes)
+        count = max(math.prod(shape[a] for a in axes), 1)
         return (Contribution(f"{c.expanded_bar()} / {count}", spread=True),)
-    scale = f"{c.expanded_bar()} * ({{np}}.size({c.value}) / {{np}}.size({c.x}))"
+    size = f"{{np}}.maximum({{np}}.size({c.x}), 1)"
+    scale = f"{c.expanded_bar()} * ({{np}}.size({c.value}) / {size})"
     if axis is None:
-        scale = f"{c.bar} / {{np}}.size({c.x})"
+        scale = f"{c.bar} / {size}"
     return (Contribution(scale, spread=True),)
 
 
