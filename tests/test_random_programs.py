@@ -10,48 +10,19 @@ program came to the kink, and examples that came too close are rejected.
 
 from __future__ import annotations
 
-import atexit
-import importlib.util
-import itertools
 import math
-import shutil
-import sys
-import tempfile
-from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, assume, example, given, note, settings
 from hypothesis import strategies as st
 
 import symback
+from fuzz.program import load
 
 PARAMS = ("x", "y", "z")
 RTOL, ATOL = 1e-5, 1e-7
 LIMIT = 100.0  # every intermediate value, the output and its derivatives stay below this
 KINK_GAP = 1e-3  # how close an argument may come to a kink
-
-_counter = itertools.count()
-_directory: Path | None = None
-
-
-def _module_directory() -> Path:
-    """One temporary directory for every example of the session."""
-    global _directory
-    if _directory is None:
-        _directory = Path(tempfile.mkdtemp(prefix="symback_random_"))
-        atexit.register(shutil.rmtree, _directory, ignore_errors=True)
-    return _directory
-
-
-def load_function(source: str, name: str = "f"):
-    module_name = f"symback_random_program_{next(_counter)}"
-    path = _module_directory() / f"{module_name}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return getattr(module, name)
 
 
 def central_difference(f, args: list, i: int) -> float:
@@ -265,7 +236,7 @@ def test_random_program_gradient(program, args):
     assume(all(d > KINK_GAP for d in distances))
     source = program_source(lines, result)
     note(source)
-    f = load_function(source)
+    f = load(source, "f")
     with np.errstate(all="ignore"):
         value = float(f(*args))
         expected = [central_difference(f, args, i) for i in range(len(PARAMS))]

@@ -9,8 +9,6 @@ respect to the arguments the call uses, and compared with a numerical derivative
 from __future__ import annotations
 
 import builtins
-import importlib.util
-import itertools
 import math
 import sys
 import zlib
@@ -19,6 +17,7 @@ import numpy as np
 import pytest
 
 import symback
+from fuzz.program import load
 from symback.ops.elementwise import BOOLEAN, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
 from tests.helpers import central_difference
 
@@ -29,22 +28,8 @@ KINK_GAP = 0.1  # how far samples stay from a kink
 CONDITION_THRESHOLD = 0.5  # np.where's condition is written `x > 0.5`
 MODULES = {"numpy": np, "math": math, "builtins": builtins}
 
-_counter = itertools.count()
-
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def load_function(directory, source: str, name: str = "f"):
-    """Write `source` to a fresh module file, import it, and return its function `name`."""
-    module_name = f"symback_rules_case_{next(_counter)}"
-    path = directory / f"{module_name}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return getattr(module, name)
 
 
 def call_text(name: str, arity: int, condition: bool) -> tuple[str, str]:
@@ -118,7 +103,7 @@ def test_rule_matches_central_difference(row, name, tmp_path):
         imports, call = call_text(name, arity, condition)
         body = f"np.sum({call})" if name.startswith("numpy.") else call
         source = f"{imports}\n\ndef f(x, y, z):\n    return {body}\n"
-        f = load_function(tmp_path, source)
+        f = load(source, "f")
         args = sample(row, name, arity, rng) + [0.0] * (len(PARAMS) - arity)
         wrt = tuple(range(arity))
         g = symback.grad(f, wrt=wrt)
@@ -177,7 +162,7 @@ def test_non_differentiable_has_zero_gradient(name, tmp_path):
     is_array = module == "numpy"
     body = f"np.sum({call} * x)" if is_array else f"{call} * x"
     source = f"{imports}\n\ndef f(x, y):\n    return {body}\n"
-    f = load_function(tmp_path, source)
+    f = load(source, "f")
     if is_array:
         args = [_X_ARRAY.copy(), _Y_ARRAY.copy()]
     else:
@@ -243,7 +228,7 @@ def test_power_with_zero_base(form, tmp_path):
     ordinary code (norms, polynomials); the gradient must be finite there.
     """
     imports, body, is_array = _POWER_FORMS[form]
-    f = load_function(tmp_path, f"{imports}\n\ndef f(x, y):\n    return {body}\n")
+    f = load(f"{imports}\n\ndef f(x, y):\n    return {body}\n", "f")
     if is_array:
         x, y = np.array([0.0, 0.5, 2.0]), np.array([2.0, 3.0, 2.5])
     else:
@@ -263,7 +248,7 @@ def test_power_of_a_negative_base_is_real(func, as_array, tmp_path):
     """np.power(-2.0, 0.5) is nan (not complex, as `(-2.0) ** 0.5` is in Python): both
     derivatives are real numbers too, nan where the function is, for floats and arrays."""
     body = f"np.sum({func}(x, p))" if as_array else f"{func}(x, p)"
-    f = load_function(tmp_path, f"import numpy as np\n\n\ndef f(x, p):\n    return {body}\n")
+    f = load(f"import numpy as np\n\n\ndef f(x, p):\n    return {body}\n", "f")
     x, p = (np.array([-2.0, 3.0]), np.array([0.5, 1.5])) if as_array else (-2.0, 0.5)
     with np.errstate(all="ignore"):
         d_x, d_p = symback.grad(f, wrt=(0, 1))(x, p)
@@ -299,14 +284,14 @@ def _helper_functions(module) -> None:
         namespace[name].__symback_helper__ = name
 
 
-def _example_function(directory, example, name="f"):
+def _example_function(example, name="f"):
     """def f(a, b): return np.sum(np.cos(<call>)), the call's every element weighed in."""
     params = ", ".join(_ARRAY_PARAMS[: len(example.shapes)])
     source = (
         f"import numpy as np\n\n\ndef {name}({params}):\n"
         f"    return np.sum(np.cos({example.call}))\n"
     )
-    f = load_function(directory, source, name)
+    f = load(source, name)
     _helper_functions(sys.modules[f.__module__])
     return f
 
@@ -318,7 +303,7 @@ def _example_arguments(example, rng):
 
 @pytest.mark.parametrize("row, example", list(_example_cases()))
 def test_array_record_first_derivatives(row, example, tmp_path):
-    f = _example_function(tmp_path, example)
+    f = _example_function(example)
     args = _example_arguments(example, np.random.default_rng(zlib.crc32(example.call.encode())))
     wrt = tuple(i for i in range(len(args)) if i not in example.refused)
     got = symback.grad(f, wrt=wrt)(*args)
@@ -341,7 +326,7 @@ def test_array_record_first_derivatives(row, example, tmp_path):
 def test_array_record_second_derivatives(row, example, tmp_path):
     """The gradient of <grad f, v> with respect to every argument (all blocks of the Hessian,
     through the helpers' own records), against central differences of that sum."""
-    f = _example_function(tmp_path, example)
+    f = _example_function(example)
     rng = np.random.default_rng(zlib.crc32(example.call.encode()) + 1)
     args = _example_arguments(example, rng)
     params = ", ".join(_ARRAY_PARAMS[: len(args)])
@@ -357,7 +342,7 @@ def test_array_record_second_derivatives(row, example, tmp_path):
 
     def second_gradient():
         first = symback.grad(f, wrt=tuple(wrt))
-        second = load_function(tmp_path, source, "second")
+        second = load(source, "second")
         vars(sys.modules[second.__module__])["first"] = first.function
         return second, symback.grad(second, wrt=tuple(range(len(args))))(*args, *vs)
 
