@@ -18,10 +18,10 @@ import pytest
 import sympy as sp
 
 import symback
+from fuzz.program import load
 from symback.adjoint import algebra
 from symback.ops import symbols
 from tests.helpers import check_gradient
-from tests.test_random_programs import load_function
 
 # ---------------------------------------------------------------- the forms that failed
 
@@ -211,7 +211,7 @@ def random_program(seed: int, size: int) -> str:
 @pytest.mark.parametrize("seed", range(12))
 def test_random_nested_program(seed, caplog):
     source = random_program(seed, 6 + seed % 7)
-    f = load_function(source)
+    f = load(source, "f")
     args = tuple(random.Random(-seed).uniform(-1, 1) for _ in range(3))
     with caplog.at_level(logging.DEBUG, logger="symback.adjoint.derivatives"):
         check_gradient(f, args, wrt=(0, 1, 2), rtol=1e-5, atol=1e-7, directions=1)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import symback
+from fuzz.program import load
 from tests.helpers import central_difference
-from tests.test_rules import load_function
 
 # -- std and var: every axis, keepdims and ddof, one element or more ------------------------
 
@@ -33,7 +33,7 @@ _REDUCTION_CASES = [
 def test_std_and_var_match_central_differences(op, shape, arguments, tmp_path):
     """np.std over one element is 0 for every x: its gradient is 0, as np.var's is."""
     source = f"import numpy as np\n\n\ndef f(x):\n    return np.sum(np.{op}(x{arguments}) * 1.5)\n"
-    f = load_function(tmp_path, source)
+    f = load(source, "f")
     x = np.random.default_rng(len(shape)).uniform(-1.0, 1.0, shape) if shape else 0.7
     got = symback.grad(f)(x)
     np.testing.assert_allclose(got, central_difference(f, [x], 0), rtol=1e-6, atol=1e-8)
@@ -42,7 +42,7 @@ def test_std_and_var_match_central_differences(op, shape, arguments, tmp_path):
 @pytest.mark.parametrize("op", ["std", "var"])
 def test_second_derivative_of_std_over_one_element_is_zero(op, tmp_path):
     source = f"import numpy as np\n\n\ndef f(x):\n    return np.sum(np.{op}(x, axis=0))\n"
-    f = load_function(tmp_path, source)
+    f = load(source, "f")
     hessian = symback.hessian(f)(np.array([[0.3, -0.2, 1.1]]))
     np.testing.assert_array_equal(hessian, np.zeros((1, 3, 1, 3)))
 
@@ -91,7 +91,7 @@ def _view_program(tmp_path, made: str, shape):
         "    y[0, 0] = 3.0 * x[0, 0]\n"
         "    return np.sum(z * w) * np.sum(x * y)\n"
     )
-    return load_function(tmp_path, source), weights
+    return load(source, "f"), weights
 
 
 @pytest.mark.parametrize("made", sorted(_VIEWS))
@@ -121,8 +121,8 @@ def test_the_flip_of_the_issue_is_refused_and_its_copy_is_right(tmp_path):
     )
     x = np.array([1.0, 2.0, 3.0, 4.0])
     with pytest.raises(symback.SymbackError):
-        symback.grad(load_function(tmp_path, template.format("np.flip(y)")))(x)
-    copied = load_function(tmp_path, template.format("1.0 * np.flip(y)"))
+        symback.grad(load(template.format("np.flip(y)"), "f"))(x)
+    copied = load(template.format("1.0 * np.flip(y)"), "f")
     np.testing.assert_allclose(symback.grad(copied)(x), [40.0, 21.0, 16.0, 11.0])
 
 
@@ -175,7 +175,7 @@ def _einsum_function(tmp_path, subscripts: str, count: int):
         f"import numpy as np\n\n\ndef f({names}):\n"
         f"    return np.sum(np.cos(np.einsum({subscripts!r}, {names})))\n"
     )
-    return load_function(tmp_path, source)
+    return load(source, "f")
 
 
 @pytest.mark.parametrize("subscripts, shapes", _einsum_cases(60))
@@ -221,7 +221,7 @@ def test_einsum_subscripts_that_are_not_letters_are_refused(subscripts, tmp_path
 )
 def test_an_array_output_of_a_reduction_is_refused(call, shape, tmp_path):
     """np.linalg.det of a stack of matrices is an array: no gradient of it without a word."""
-    f = load_function(tmp_path, f"import numpy as np\n\n\ndef f(a):\n    return {call}\n")
+    f = load(f"import numpy as np\n\n\ndef f(a):\n    return {call}\n", "f")
     a = np.random.default_rng(0).uniform(size=shape)
     assert np.ndim(f(a)) == 1
     with pytest.raises(symback.NonScalarOutputError):

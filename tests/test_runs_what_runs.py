@@ -225,7 +225,7 @@ def test_a_staticmethod_is_a_plain_function():
 
 def loop_scaled(reversed, x):
     s = 0.0
-    for i in range(3):
+    for _ in range(3):
         s = s * reversed + x
     return s
 

@@ -100,8 +100,10 @@ def test_value_is_the_functions_own_bit_for_bit(entry):
     compared = 0
     for factor in SCALES:
         point = tuple(_scaled(a, factor) for a in args)
-        expected, raised = _outcome(lambda: f(*copy.deepcopy(point), **copy.deepcopy(kwargs)))
-        pair, pair_raised = _outcome(lambda: g(*point, **kwargs))
+        expected, raised = _outcome(
+            lambda point=point: f(*copy.deepcopy(point), **copy.deepcopy(kwargs))
+        )
+        pair, pair_raised = _outcome(lambda point=point: g(*point, **kwargs))
         if raised is not None:
             assert (
                 pair_raised is not None
