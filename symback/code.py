@@ -142,6 +142,9 @@ class GradientProgram:
     backward: tuple[Item, ...]
     gradients: tuple[str, ...]  # the name holding each wrt parameter's gradient
     helpers: frozenset[str] = frozenset()  # module-level helpers the lines call
+    # (name, the name read in its place): lines the common-subexpression pass merged into
+    # an earlier one computing the same value (a probe of the forward pass reads them so)
+    merged: tuple[tuple[str, str], ...] = ()
 
 
 # -- building trees -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .frontend.state import ModuleNames
 from .frontend.static import read_module
 from .frontend.syntax import bound_names
 from .optimize.copied_writes import writes_as_copies
+from .optimize.cse import common_subexpressions
 from .optimize.dce import live_lines
 from .optimize.exp_reductions import fuse_exp_reductions
 from .optimize.floats import floats_in_math
@@ -143,6 +144,14 @@ def _read_by(lines, names: set[str]) -> set[str]:
     return read
 
 
+def _common_subexpressions(program: code.GradientProgram, run: Run) -> code.GradientProgram:
+    """Each value the forward and backward passes compute twice, computed once."""
+    fn = program.function
+    kept = set(program.gradients) | {fn.output}
+    kept |= ir.names_in(fn.aux) if fn.aux is not None else set()
+    return common_subexpressions(program, run.names, kept)
+
+
 def _in_place(program: code.GradientProgram, run: Run) -> code.GradientProgram:
     """Specialised, all float64: large elementwise results computed into buffers."""
     facts = run.facts
@@ -180,6 +189,7 @@ PASSES = (
     ("floats in math", _floats_in_math),
     ("reverse", _reverse),
     ("fresh values", _fresh_values),
+    ("common subexpressions", _common_subexpressions),
     ("in place", _in_place),
     ("dead code", _dead_code),
     ("placeholders", _placeholders),

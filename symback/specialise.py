@@ -151,6 +151,8 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     try:
         namespace = load(probe(generated), f"probe {generated.function_name}")
         values = namespace[generated.function_name](**arguments)
+        for name, kept in generated.spec.program.merged:  # the same value, read once
+            values.setdefault(name, values.get(kept))
     except Exception:  # the general path will raise it, with its usual message
         return None
     shapes = {}
