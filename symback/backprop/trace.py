@@ -18,7 +18,7 @@ from ..backend.formulas import fill
 from ..backend.helpers import module_names
 from ..backend.printer import print_code
 from ..errors import NonScalarOutputError, SymbackError, SymbackInternalError
-from .arrays import SELECTIONS, ArrayEdges, constant_text
+from .arrays import ArrayEdges, constant_text
 from .graph import (
     BLOCKED,
     ELEMENTWISE,
@@ -42,7 +42,6 @@ __all__ = [
     "OPAQUE",
     "PARAMETER",
     "PRIMITIVE",
-    "SELECTIONS",
     "UNUSED",
     "ZERO",
     "Edge",
