@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 from .. import code
 from ..ops.arrays import METHODS, PRIMITIVES
-from ..ops.elementwise import ELEMENTWISE_TABLE
+from ..ops.elementwise import ELEMENTWISE_TABLE, NON_DIFFERENTIABLE, SHAPE_ONLY
 
-_RECORDED = frozenset(PRIMITIVES) | frozenset(n for row in ELEMENTWISE_TABLE for n in row.names)
+# what symback knows each of these functions to compute (frontend/resolve.py reads the same)
+_RECORDED = frozenset(n for row in ELEMENTWISE_TABLE for n in row.names)
+_RECORDED |= frozenset(PRIMITIVES) | NON_DIFFERENTIABLE | SHAPE_ONLY
 # a fresh array: what these return never shares memory with an operand
 _FRESH_NODES = (ast.BinOp, ast.UnaryOp, ast.Compare)
 # code evaluated only sometimes, or later: nothing inside is computed ahead of it
