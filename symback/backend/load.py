@@ -1,7 +1,10 @@
-"""Loading generated text: compile it, register it with linecache, return its functions."""
+"""Loading generated text: compile it, register it with linecache, return its functions;
+and compiling one expression's tree (tools that evaluate a formula or the user's code)."""
 
 from __future__ import annotations
 
+import ast
+import copy
 import hashlib
 import linecache
 
@@ -14,3 +17,10 @@ def load(text: str, label: str) -> dict:
     namespace: dict = {"__name__": f"symback_generated_{digest}"}
     exec(compile(text, filename, "exec"), namespace)
     return namespace
+
+
+def compiled_expression(tree: ast.expr, label: str):
+    """An expression's tree compiled as it is, without going through text (a copy gets the
+    locations `compile` asks for: trees are shared, never changed in place)."""
+    expression = ast.fix_missing_locations(ast.Expression(copy.deepcopy(tree)))
+    return compile(expression, f"<symback {label}>", "eval")
