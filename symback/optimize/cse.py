@@ -74,7 +74,7 @@ def _mode(line: code.Line, facts: Facts) -> str:
     return ""
 
 
-def _candidates(value: ast.expr, keys, with_root: bool) -> list[tuple[ast.expr, int, int]]:
+def _candidates(value: ast.expr, keys, with_root: bool, calls: Calls) -> list[tuple]:
     """The values inside `value` worth a name of their own, in preorder, each with its place
     (its index in a preorder walk, the same in both walks) and where its subtree ends."""
     out = []
@@ -87,7 +87,7 @@ def _candidates(value: ast.expr, keys, with_root: bool) -> list[tuple[ast.expr, 
         here = index
         index += 1
         entry = None
-        if (with_root or not root) and _worth_a_name(n, keys):
+        if (with_root or not root) and _worth_a_name(n, keys, calls):
             entry = len(out)
             out.append((n, here, here))
         for child in ast.iter_child_nodes(n):
@@ -99,12 +99,14 @@ def _candidates(value: ast.expr, keys, with_root: bool) -> list[tuple[ast.expr, 
     return out
 
 
-def _worth_a_name(n: ast.AST, keys) -> bool:
+def _worth_a_name(n: ast.AST, keys, calls: Calls) -> bool:
     """A call or a matrix product: elementwise arithmetic on arrays costs about as much to
-    compute again as to keep alive (the sweep keeps it for the adjoint on numbers only)."""
-    if not isinstance(n, ast.Call) and not (
-        isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)
-    ):
+    compute again as to keep alive (the sweep keeps it for the adjoint on numbers only), and
+    a function of shapes (np.shape, np.zeros_like) is read where it is used."""
+    if isinstance(n, ast.Call):
+        if calls.of_shapes(n):
+            return False
+    elif not (isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)):
         return False
     _, pure, named = keys[id(n)]
     return pure and named
@@ -183,7 +185,7 @@ class _Collect(_Walk):
                 return []  # the line goes: what it reads is not read there
             self.bound.set(key, True)
         inside_repeat = -1  # the end of a value found before: what it reads is not read
-        for node, index, end in _candidates(value, keys, mode == "inside"):
+        for node, index, end in _candidates(value, keys, mode == "inside", self.facts.calls):
             if index < inside_repeat:
                 continue
             key = keys[id(node)][0]
@@ -238,7 +240,10 @@ class _Rewrite(_Walk):
                     dataclasses.replace(line, node=_with_value(node, code.name(holder)))
                 )
             ]
-        places = {id(n): (order, i) for n, i, _ in _candidates(value, keys, mode == "inside")}
+        places = {
+            id(n): (order, i)
+            for n, i, _ in _candidates(value, keys, mode == "inside", self.facts.calls)
+        }
         before: list[code.Line] = []
         new_value = self._value(value, keys, places, before, line.line)
         if key is not None and holder is None:

@@ -91,6 +91,10 @@ class Calls:
             return name in _RECORDED
         return isinstance(func, ast.Attribute) and func.attr in METHODS  # x.sum(axis=0)
 
+    def of_shapes(self, call: ast.Call) -> bool:
+        """Is it a function of its arguments' shapes only (np.shape, np.zeros_like)?"""
+        return self.qualified(call.func) in SHAPE_ONLY
+
     def changes(self, call: ast.Call) -> bool:
         """May the call change an array it is given (a user's function, `s.pop()`, out=)?
         NumPy, math, builtins and symback's helpers change nothing they are not told to
