@@ -2,8 +2,8 @@
 
 A generated line holds an `ast` statement, never text: passes read the names a line uses
 from its tree, and text is made once, by the printer (backend/printer.py, backend/emit.py).
-Rule templates, written compactly as text over `{field}`s in the tables, become trees once,
-when they are instantiated (`template`, `fill`).
+Elementwise derivative templates (SymPy's printed formulas over `{field}`s) become trees once,
+when they are instantiated (`template`, `fill`); array rules build trees directly (ops/build.py).
 """
 
 from __future__ import annotations
@@ -163,18 +163,6 @@ def atom(text: str) -> ast.expr:
     if text.isidentifier():
         return name(text)
     return number(ast.literal_eval(text))
-
-
-def atom_text(node: ast.expr) -> str:
-    """A name or a number literal as written (to fill a rule's text template)."""
-    if isinstance(node, ast.Name):
-        return node.id
-    return repr(number_value(node))
-
-
-def parse_expr(text: str) -> ast.expr:
-    """A piece of code a rule wrote as text (an index, `np.s_[1:]`), parsed once."""
-    return ast.parse(text, mode="eval").body
 
 
 def attr(base: ast.expr | str, *names: str) -> ast.expr:
