@@ -268,7 +268,7 @@ def _helper_functions(module) -> None:
     names = {name: name for name in HELPERS} | {"np": "np"}
     namespace = vars(module)
     for name, helper in HELPERS.items():
-        exec(helper.text.format(**names), namespace)
+        exec(helper.printed(names), namespace)
         namespace[name].__symback_helper__ = name
 
 
