@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from . import joins, linalg, products
 from .build import helper, np
-from .primitive import AXIS, UNSUPPORTED, ArrayPrimitive, Context, Contribution, Example
+from .primitive import AXIS, UNSUPPORTED, ArrayPrimitive, Context, Contribution
+from .primitive import example as _e
 
 
 def prod_others_rule(c: Context):
@@ -91,10 +92,6 @@ def softmax_vjp_rule(c: Context):
         Contribution(helper.softmax_vjp(c.bar, x, axis)),
         Contribution(helper.softmax_vjp(c.bar * centred, x, axis) - p * centred * weight),
     )
-
-
-def _e(call: str, *shapes: tuple[int, ...], **kw) -> Example:
-    return Example(call, shapes, **kw)
 
 
 _MATMUL_LEFT = ("unbroadcast", "product", "matmul_right")

@@ -1,4 +1,5 @@
-"""Adjoints of joins: stack, concatenate, vstack, hstack, column_stack cut the gradient apart.
+"""Joins' records and adjoints: stack, concatenate, vstack, hstack, column_stack cut the
+gradient apart.
 
 Each piece is a basic index of the gradient (`g[:, 3:5]`, `g[..., 1]`): fast (a view), and
 differentiable again (its adjoint is a scatter), so that Hessians go through joins. Where the
@@ -11,7 +12,8 @@ from __future__ import annotations
 import math
 
 from .build import Expr, helper, ifexp, np
-from .primitive import Context, Contribution
+from .primitive import AXIS, ArrayPrimitive, Context, Contribution
+from .primitive import example as _e
 
 
 def _piece(g) -> Contribution:
@@ -140,3 +142,58 @@ def hstack_place_rule(c: Context):
     # hstack_place(piece, like, pieces, i) puts piece i in zeros: its adjoint reads it back
     _, pieces, i = c.params["extra"]
     return (_piece(helper.hstack_piece(c.bar, pieces, i)),)
+
+
+# The joins' records (ops/arrays.py puts them in PRIMITIVE_TABLE).
+JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
+    ArrayPrimitive(
+        "stack",
+        ("numpy.stack",),
+        0,
+        stack,
+        AXIS,
+        positional=AXIS,
+        layout="sequence",
+        examples=(_e("np.stack([a, b], axis=1)", (3,), (3,)),),
+    ),
+    ArrayPrimitive(
+        "concatenate",
+        ("numpy.concatenate",),
+        0,
+        concatenate,
+        AXIS,
+        positional=AXIS,
+        layout="sequence",
+        examples=(
+            _e("np.concatenate([a, b], axis=1)", (2, 2), (2, 3)),
+            _e("np.concatenate([a, b], axis=None)", (2, 2), (3,)),
+        ),
+    ),
+    ArrayPrimitive(
+        "vstack",
+        ("numpy.vstack",),
+        0,
+        vstack,
+        layout="sequence",
+        examples=(_e("np.vstack([a, b])", (3,), (2, 3)),),
+    ),
+    ArrayPrimitive(
+        "hstack",
+        ("numpy.hstack",),
+        0,
+        hstack,
+        (),
+        (),
+        ("hstack_piece",),
+        layout="sequence",
+        examples=(_e("np.hstack([a, b])", (2,), (3,)), _e("np.hstack([a, b])", (2, 1), (2, 2))),
+    ),
+    ArrayPrimitive(
+        "column_stack",
+        ("numpy.column_stack",),
+        0,
+        column_stack,
+        layout="sequence",
+        examples=(_e("np.column_stack([a, b])", (3,), (3, 2)),),
+    ),
+)

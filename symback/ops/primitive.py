@@ -106,6 +106,11 @@ class Example:
     first_order_only: str = ""
 
 
+def example(call: str, *shapes: tuple[int, ...], **kw) -> Example:
+    """An Example, its shapes given one after the other."""
+    return Example(call, shapes, **kw)
+
+
 @dataclass(frozen=True)
 class ArrayPrimitive:
     """One row of the table in arrays.py: an operation, how it is called, its adjoint."""

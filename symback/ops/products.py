@@ -1,9 +1,11 @@
-"""Adjoints of products and contractions: matmul, dot, inner, outer, einsum, and helpers."""
+"""Adjoints of products and contractions (matmul, dot, inner, outer, einsum, and helpers), and
+the records of matmul, dot, inner and outer."""
 
 from __future__ import annotations
 
 from .build import helper, np
-from .primitive import Context, Contribution
+from .primitive import ArrayPrimitive, Context, Contribution
+from .primitive import example as _e
 
 # a @ b for vectors and matrices by (a.ndim, b.ndim): the gradients with respect to a and b
 # as a person writes them, given g, the gradient of the product.
@@ -216,3 +218,47 @@ def dot_left_rule(c: Context):
 
 def dot_right_rule(c: Context):
     return matmul_right_rule(c) if _plain(c) else _dot_right(c)
+
+
+# The products' records, but einsum's (ops/arrays.py puts them in PRIMITIVE_TABLE).
+PRODUCT_TABLE: tuple[ArrayPrimitive, ...] = (
+    ArrayPrimitive(
+        "matmul",
+        ("numpy.matmul",),
+        2,
+        matmul,
+        (),
+        (),
+        ("matmul_left", "matmul_right"),
+        explain="product",
+        examples=(
+            _e("a @ b", (2, 3), (3, 4)),
+            _e("np.matmul(a, b)", (3,), (3, 2)),
+            _e("a @ b", (2, 2, 3), (3,)),
+        ),
+    ),
+    ArrayPrimitive(
+        "dot",
+        ("numpy.dot",),
+        2,
+        dot,
+        (),
+        ("dot",),
+        ("dot_left", "dot_right"),
+        explain="product",
+        examples=(_e("np.dot(a, b)", (2, 3), (3,)), _e("np.dot(a, b)", (2, 2, 3), (3, 2))),
+    ),
+    ArrayPrimitive(
+        "inner",
+        ("numpy.inner",),
+        2,
+        inner,
+        (),
+        (),
+        ("inner_left", "inner_right"),
+        examples=(_e("np.inner(a, b)", (2, 3), (4, 3)),),
+    ),
+    ArrayPrimitive(
+        "outer", ("numpy.outer",), 2, outer, examples=(_e("np.outer(a, b)", (3,), (2,)),)
+    ),
+)

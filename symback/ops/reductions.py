@@ -1,12 +1,13 @@
 """Adjoints of reductions, shapes, indexing, np.full and the fused softmax forms (the rows of
-ops/arrays.py that have no sibling module of their own)."""
+ops/arrays.py that have no sibling module of their own), and the reductions' records."""
 
 from __future__ import annotations
 
 import math
 
 from .build import helper, np
-from .primitive import UNSUPPORTED, Context, Contribution
+from .primitive import AXIS, REDUCE, UNSUPPORTED, ArrayPrimitive, Context, Contribution
+from .primitive import example as _e
 
 
 def sum_rule(c: Context):
@@ -133,3 +134,90 @@ def logsumexp_rule(c: Context):
 def softmax_rule(c: Context):
     # exp(x) / sum(exp(x)) as the user wrote it: its forward value is nan where exp overflowed
     return (Contribution(helper.softmax_vjp(c.bar, c.x, c.params.get("axis"))),)
+
+
+# The reductions' records (ops/arrays.py puts them in PRIMITIVE_TABLE).
+REDUCTION_TABLE: tuple[ArrayPrimitive, ...] = (
+    ArrayPrimitive(
+        "sum",
+        ("numpy.sum",),
+        1,
+        sum_rule,
+        REDUCE,
+        ("sum",),
+        positional=AXIS,
+        scalar=True,
+        spread_by_broadcasting=True,
+        explain="sum",
+        examples=(_e("np.sum(a, axis=1)", (2, 3)), _e("a.sum()", (2, 3))),
+    ),
+    ArrayPrimitive(
+        "mean",
+        ("numpy.mean",),
+        1,
+        mean_rule,
+        REDUCE,
+        ("mean",),
+        positional=AXIS,
+        scalar=True,
+        spread_by_broadcasting=True,
+        explain="mean",
+        examples=(_e("np.mean(a, axis=0, keepdims=True)", (2, 3)), _e("np.mean(a)", (4,))),
+    ),
+    ArrayPrimitive(
+        "max",
+        ("numpy.max", "numpy.amax"),
+        1,
+        max_min_rule,
+        REDUCE,
+        ("max",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.max(a, axis=1)", (2, 3)), _e("np.amax(a)", (4,))),
+    ),
+    ArrayPrimitive(
+        "min",
+        ("numpy.min", "numpy.amin"),
+        1,
+        max_min_rule,
+        REDUCE,
+        ("min",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.min(a, 0)", (2, 3)),),
+    ),
+    ArrayPrimitive(
+        "prod",
+        ("numpy.prod",),
+        1,
+        prod_rule,
+        REDUCE,
+        ("prod",),
+        ("prod_others",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.prod(a, axis=0)", (3, 2)), _e("np.prod(a)", (4,))),
+    ),
+    ArrayPrimitive(
+        "var",
+        ("numpy.var",),
+        1,
+        var_rule,
+        REDUCE + ("ddof",),
+        ("var",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.var(a, axis=1, ddof=1)", (2, 3)), _e("np.var(a)", (1, 3))),
+    ),
+    ArrayPrimitive(
+        "std",
+        ("numpy.std",),
+        1,
+        std_rule,
+        REDUCE + ("ddof",),
+        ("std",),
+        positional=AXIS,
+        scalar=True,
+        examples=(_e("np.std(a, axis=0, keepdims=True)", (3, 2)), _e("np.std(a)", (4,))),
+    ),
+)
