@@ -93,7 +93,7 @@ def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[st
         if isinstance(s, ir.Primitive):
             if s.op == "custom":
                 continue
-            arrays = set(PRIMITIVES_BY_OP[s.op].array_operands(s.operands, dict(s.params)))
+            arrays = set(s.operands[:1] if PRIMITIVES_BY_OP[s.op].indexed else s.operands)
             if arrays <= shaped and reads - arrays <= valued:
                 shaped.add(s.target)
             continue

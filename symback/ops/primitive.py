@@ -147,6 +147,9 @@ class ArrayPrimitive:
     # How `symback explain` draws the operation on the graph (backprop/arrays.py): one of
     # EXPLAINED; "" for operations it refuses to draw ("explain cannot show np.xxx yet").
     explain: str = ""
+    # The operands after the first are an index (x[i], x[[0, 2]]): their values, not only
+    # their shapes, fix the result's shape (specialise.py).
+    indexed: bool = False
 
     def array_operands(self, operands: tuple[str, ...], params: dict) -> tuple[str, ...]:
         """The differentiable array operands of a statement of this operation; the rest
