@@ -19,6 +19,18 @@ class ModuleName(ast.Name):
     """A name the generated module binds (numpy, a helper), by its key: resolved later."""
 
 
+def _operator(op: type[ast.operator]):
+    """The methods `x op y` and `y op x` (y a Python value) of a binary operator."""
+
+    def forward(self, other):
+        return Expr(ast.BinOp(self.node, op(), tree(other)))
+
+    def reflected(self, other):
+        return Expr(ast.BinOp(tree(other), op(), self.node))
+
+    return forward, reflected
+
+
 class Expr:
     """An expression tree being built (`.node` is the tree)."""
 
@@ -27,38 +39,12 @@ class Expr:
     def __init__(self, node: ast.expr):
         self.node = node
 
-    def __add__(self, other):
-        return _binop(self, ast.Add(), other)
-
-    def __radd__(self, other):
-        return _binop(other, ast.Add(), self)
-
-    def __sub__(self, other):
-        return _binop(self, ast.Sub(), other)
-
-    def __rsub__(self, other):
-        return _binop(other, ast.Sub(), self)
-
-    def __mul__(self, other):
-        return _binop(self, ast.Mult(), other)
-
-    def __rmul__(self, other):
-        return _binop(other, ast.Mult(), self)
-
-    def __truediv__(self, other):
-        return _binop(self, ast.Div(), other)
-
-    def __rtruediv__(self, other):
-        return _binop(other, ast.Div(), self)
-
-    def __matmul__(self, other):
-        return _binop(self, ast.MatMult(), other)
-
-    def __rmatmul__(self, other):
-        return _binop(other, ast.MatMult(), self)
-
-    def __pow__(self, other):
-        return _binop(self, ast.Pow(), other)
+    __add__, __radd__ = _operator(ast.Add)
+    __sub__, __rsub__ = _operator(ast.Sub)
+    __mul__, __rmul__ = _operator(ast.Mult)
+    __truediv__, __rtruediv__ = _operator(ast.Div)
+    __matmul__, __rmatmul__ = _operator(ast.MatMult)
+    __pow__ = _operator(ast.Pow)[0]
 
     def __neg__(self):
         return Expr(ast.UnaryOp(ast.USub(), self.node))
@@ -111,10 +97,6 @@ def tree(value) -> ast.expr:
 def ifexp(test, body, orelse) -> Expr:
     """`body if test else orelse`, as code."""
     return Expr(ast.IfExp(tree(test), tree(body), tree(orelse)))
-
-
-def _binop(left, op: ast.operator, right) -> Expr:
-    return Expr(ast.BinOp(tree(left), op, tree(right)))
 
 
 def _index(index) -> ast.expr:
