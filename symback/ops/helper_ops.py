@@ -12,7 +12,7 @@ from .primitive import example as _e
 def prod_others_rule(c: Context):
     # y = prod_others(x), y_j the product of the x_m other than x_j: its adjoint is, for each
     # k, the sum over j != k of bar_j times the product of the x_m other than x_j and x_k,
-    # which is the dual part of prod_others(x + eps * bar) (backend/helpers.py)
+    # which is the dual part of prod_others(x + eps * bar) (backend/helper_code.py)
     return (Contribution(helper.prod_others_vjp(c.bar, c.x, c.params.get("axis"))),)
 
 

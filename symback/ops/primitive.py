@@ -5,7 +5,7 @@ its upstream adjoint `bar`, its static arguments such as `axis`) returning, for 
 operand, the tree of the gradient sent to it, or None. Rules build trees with Python's
 operators over `Expr`s (build.py): `np.expand_dims(c.bar, axis)`, where `np` and the helpers
 (`helper.unbroadcast`) stand for the names the generated module gives them; helpers are
-emitted into the generated module only when used (backend/helpers.py).
+emitted into the generated module only when used (backend/helper_code.py).
 """
 
 from __future__ import annotations
