@@ -25,18 +25,15 @@ import ast
 import dataclasses
 import math
 
-import numpy
-
 from .. import code
 from ..ops.arrays import NEW_ARRAY_FUNCTIONS
 from .dce import live_lines
+from .ufunc_chains import basic_slices, chain, has_operation, operands, shape_of, sliced
 
 # Below this size NumPy does not elide temporaries either, and malloc serves them from its
 # heap without page faults (NumPy's NPY_MIN_ELIDE_BYTES).
 MIN_BYTES = 256 * 1024
 _ITEMSIZE = 8  # float64
-
-_BINARY = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide"}
 
 
 def write_in_place(
@@ -75,7 +72,7 @@ def write_in_place(
                 swap[id(lines[zeros[line.target][1]])] = made
                 part += rest
             load = ast.Subscript(target.value, target.slice, ast.Load())
-            part += _chain(tree, load, line.target, np, source.line, shapes)
+            part += chain(tree, load, line.target, np, source.line, shapes)
             continue
         if isinstance(line, code.Block) or line.statement:
             if isinstance(line, code.Block):  # (a name bound again inside may change shape)
@@ -84,7 +81,7 @@ def write_in_place(
             part.append(line)
             continue
         tree = line.value
-        shape = _shape(tree, shapes, scalars, np)
+        shape = shape_of(tree, shapes, scalars, np)
         for name in line.targets & bound:  # bound again: its earlier shape no longer holds
             shapes.pop(name, None)
         bound |= line.targets
@@ -92,7 +89,7 @@ def write_in_place(
             part.append(line)
             continue
         shapes[line.target] = shape
-        if math.prod(shape) * _ITEMSIZE < MIN_BYTES or not _has_operation(tree, shapes):
+        if math.prod(shape) * _ITEMSIZE < MIN_BYTES or not has_operation(tree, shapes):
             part.append(line)
             continue
         slot = _slice_write(lines, k, line, shape, readers, zeros)
@@ -106,7 +103,7 @@ def write_in_place(
                 last_read[name] = max(last_read.get(name, -1), slot)
             continue
         # One operation on plain operands may write over one of them, element by element.
-        single = all(isinstance(a, (ast.Name, ast.Constant)) for a in _operands(tree, np)[1])
+        single = all(isinstance(a, (ast.Name, ast.Constant)) for a in operands(tree, np)[1])
         dead = next(
             (
                 name
@@ -124,7 +121,7 @@ def write_in_place(
             empty = code.assign(line.target, _empty(np, shape), line.line)
         if id(line) in live:  # (a line emit drops lends no buffer: it would revive it)
             made.append((line.target, shape))
-        part += [empty, *_chain(tree, code.name(line.target), line.target, np, line.line, shapes)]
+        part += [empty, *chain(tree, code.name(line.target), line.target, np, line.line, shapes)]
     forward, backward = ([swap.get(id(line), line) for line in part] for part in out)
     return dataclasses.replace(program, forward=tuple(forward), backward=tuple(backward))
 
@@ -139,7 +136,7 @@ def _first_write(lines, k, node: ast.Subscript, zeros, np):
     rest), or None."""
     name = node.value.id
     shape, made_at = zeros[name]
-    index = _basic_slices(node.slice)
+    index = basic_slices(node.slice)
     if len(shape) != 1 or len(index) != 1 or index[0] is Ellipsis or index[0].step not in (None, 1):
         return None
     if any(name in line.reads for line in lines[made_at + 1 : k]):
@@ -214,7 +211,7 @@ def _read_only_by_new_arrays(lines: list, np: str) -> set[str]:
 
 def _makes_new_array(tree, np: str) -> bool:
     """Does evaluating `tree` give a new array, never a view of what it reads?"""
-    if _operands(tree, np) is not None:
+    if operands(tree, np) is not None:
         return True  # an elementwise operation
     if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.MatMult):
         return True
@@ -266,69 +263,6 @@ def _is_np(node, np: str, function: str) -> bool:
     )
 
 
-def _ufunc(node, np: str) -> str | None:
-    """The NumPy ufunc a call `np.f(...)` of elementwise arguments names, if it is one."""
-    if not (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and isinstance(node.func.value, ast.Name)
-        and node.func.value.id == np
-        and not node.keywords
-    ):
-        return None
-    f = getattr(numpy, node.func.attr, None)
-    floats = "d" * len(node.args) + "->d"  # (not a comparison: its result is no float)
-    if isinstance(f, numpy.ufunc) and f.nin == len(node.args) and floats in f.types:
-        return node.func.attr
-    return None
-
-
-def _operands(node, np: str) -> tuple[str, list] | None:
-    """(ufunc name, operands) of an elementwise operation, None for anything else."""
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)], [node.left, node.right]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        if isinstance(node.right, ast.Constant) and node.right.value == 2:
-            return "square", [node.left]  # (what NumPy's `**` itself runs for x**2)
-        return "power", [node.left, node.right]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return "negative", [node.operand]
-    name = _ufunc(node, np)
-    return (name, list(node.args)) if name is not None else None
-
-
-def _shape(tree, shapes: dict, scalars: frozenset[str], np: str) -> tuple | None:
-    """The shape of an elementwise expression of known float64 arrays, float scalars and
-    numbers; None if it is anything else or reads no array."""
-    found: list[tuple] = []
-
-    def visit(node) -> bool:
-        if isinstance(node, ast.Name):
-            if node.id in shapes:
-                found.append(shapes[node.id])
-                return True
-            return node.id in scalars
-        if isinstance(node, ast.Constant):
-            return type(node.value) in (int, float)
-        parts = _operands(node, np)
-        return parts is not None and all(visit(p) for p in parts[1])
-
-    if tree is None or not visit(tree) or not found:
-        return None
-    try:
-        return tuple(numpy.broadcast_shapes(*found))
-    except ValueError:
-        return None
-
-
-def _has_operation(tree, arrays) -> bool:
-    """Is this an operation on an array (not a name, nor a number like `-0.5` or `2 * s`,
-    which the operation reading it broadcasts)?"""
-    if isinstance(tree, (ast.Name, ast.Constant)):
-        return False
-    return any(isinstance(n, ast.Name) and n.id in arrays for n in ast.walk(tree))
-
-
 def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
     """Where `line`'s value is copied into a slice of a zeros buffer, if that is its only
     reader, the slice has the value's shape, and nothing in between writes what the line
@@ -356,8 +290,8 @@ def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
         buffer = node.value
         if not (isinstance(buffer, ast.Name) and buffer.id in zeros and buffer.id not in operands):
             return None
-        index = _basic_slices(node.slice)
-        if index is None or _sliced(zeros[buffer.id][0], index) != shape:
+        index = basic_slices(node.slice)
+        if index is None or sliced(zeros[buffer.id][0], index) != shape:
             return None
         for between in lines[k + 1 : j]:
             made_here = isinstance(between, code.Line) and not between.statement
@@ -365,59 +299,3 @@ def _slice_write(lines, k, line, shape, readers, zeros) -> int | None:
                 return None
         return j
     return None
-
-
-def _basic_slices(index) -> tuple | None:
-    """The index if it is only slices of literal bounds (and `...`): buf[index] is then a
-    view, so writing into it writes buf. None for anything else."""
-    parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    out = []
-    try:
-        for p in parts:
-            if isinstance(p, ast.Constant) and p.value is Ellipsis:
-                out.append(Ellipsis)
-            elif isinstance(p, ast.Slice):
-                bounds = (p.lower, p.upper, p.step)
-                out.append(slice(*(b if b is None else ast.literal_eval(b) for b in bounds)))
-            else:
-                return None
-    except ValueError:
-        return None
-    if not all(
-        isinstance(b, (int, type(None)))
-        for s in out
-        if s is not Ellipsis
-        for b in (s.start, s.stop, s.step)
-    ):
-        return None
-    return tuple(out) if out else None
-
-
-def _sliced(shape: tuple, index: tuple) -> tuple | None:
-    """The shape of buf[index] for a buffer of `shape`."""
-    try:
-        return numpy.broadcast_to(numpy.float64(0.0), shape)[index].shape
-    except (IndexError, ValueError):
-        return None
-
-
-def _chain(tree, out: ast.expr, target: str, np: str, line: int | None, arrays: dict) -> list:
-    """Statements that compute elementwise `tree` into the array `out` (a name or a slice),
-    each one operation; `out` holds the partial result, so nothing else is allocated."""
-    rows: list[code.Line] = []
-
-    def into(node) -> None:
-        ufunc, args = _operands(node, np)
-        operands, used = [], False
-        for arg in args:
-            if _has_operation(arg, arrays) and not used:
-                into(arg)  # the first operation's operand is computed into `out` first
-                operands.append(out)
-                used = True
-            else:
-                operands.append(arg)
-        computed = code.call(code.attr(np, ufunc), *operands, out=out)
-        rows.append(code.effect(target, computed, line))
-
-    into(tree)
-    return rows
