@@ -322,16 +322,19 @@ def hessian_vector_product(fn, *, wrt=0):
     params = list(signature)
     target = first.wrt[0]
     direction = _fresh_name("v", params)
+    # numpy's and the gradient's names in its code: neither may be one of fn's (`np`)
+    np_name = _fresh_name("np", params)
+    first_name = _fresh_name(first.__name__, params)
     call = ", ".join(f"{p}={p}" for p in params)
     # after parameters with defaults, the direction can only be a keyword
     defaults = any(p.default is not inspect.Parameter.empty for p in signature.values())
     listed = ", ".join(str(p.replace(annotation=p.empty)) for p in signature.values())
     source = (
         f"def hvp_{fn.__name__}({listed}, {'*, ' if defaults else ''}{direction}):\n"
-        f"    return np.sum({first.__name__}({call}) * {direction})\n"
+        f"    return {np_name}.sum({first_name}({call}) * {direction})\n"
     )
     namespace = load(source, f"hvp_{fn.__name__}")
-    namespace.update(np=numpy, **{first.__name__: first.function})
+    namespace.update({np_name: numpy, first_name: first.function})
     return grad(namespace[f"hvp_{fn.__name__}"], wrt=target)
 
 

@@ -65,8 +65,7 @@ def _live(fn):
 def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
     """Fence, then lower: (the IR, whether its forward code uses math)."""
     fence.check(source, fdef)
-    helpers = tuple((key, names[key]) for key in HELPERS)
-    modules = ModuleNames(names["np"], names["math"], helpers)
+    modules = ModuleNames(names, tuple(HELPERS))
     return lower_function(source, fdef, namespace, modules, has_aux)
 
 

@@ -57,6 +57,7 @@ def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcas
     fields.update(kept_calls(sweep, stmt, local))
     fields.update(v=stmt.target, bar=upstream, np=sweep.names["np"], math=sweep.names["math"])
     fields["exp_or_inf"] = sweep.names["exp_or_inf"]  # (the sigmoid's: printer._sigmoid)
+    fields.update((b, sweep.names[b]) for b in BUILTINS.values())  # (their math spelling's)
     # every value the formulas read is floating: whole numbers printed as floats
     floating = is_known and {stmt.target, *stmt.operands} <= sweep.floating
     scalar_name = lambda name: is_scalar(sweep, name)  # noqa: E731
@@ -164,7 +165,7 @@ class _MathSpelling(ast.NodeTransformer):
             return self.generic_visit(node)
         if node.attr in MATH_SPELLING:
             return code.attr(self.math, MATH_SPELLING[node.attr])
-        return code.name(BUILTINS[node.attr])
+        return code.name(code.field_name(BUILTINS[node.attr]))
 
 
 def _read(reads: frozenset[str], fields: dict) -> list:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .. import __version__, code, ir
+from .. import __version__, code, ir, naming
 from ..ops.arrays import PRIMITIVES_BY_OP
 from .helpers import HELPERS, with_dependencies
 from .printer import print_code, print_statement
@@ -60,7 +60,8 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
     if spec.probe:
         rows = [f"def {spec.name}({_signature(fn.params)}):"]
         body = _render(program.forward, 1, called)
-        return "\n".join(rows + body + [f"{INDENT}return locals()"]) + "\n"
+        called.add(names["locals"])
+        return "\n".join(rows + body + [f"{INDENT}return {names['locals']}()"]) + "\n"
     checked = _checked(spec)
     forward, backward = program.forward, program.backward
 
@@ -76,9 +77,10 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
     if checked and spec.guard:  # the general code raises the error the API reports
         rows += [f"{INDENT}if {np}.ndim({value}) != 0:", f"{INDENT * 2}{spec.handoff}"]
     elif checked:
+        called.add(names["ValueError"])
         rows += [
             f"{INDENT}if {np}.ndim({value}) != 0:",
-            f"{INDENT * 2}raise ValueError(",
+            f"{INDENT * 2}raise {names['ValueError']}(",
             f'{INDENT * 3}"symback: {fn.name} must return a scalar to be differentiated, "',
             f'{INDENT * 3}f"but it returned an array of shape {{{np}.shape({value})}}"',
             f"{INDENT * 2})",
@@ -87,9 +89,9 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
     rows.append(f"{INDENT}return {result}")
     if spec.retry:
         tried = [INDENT + row for row in rows[start:]]
-        handler = (
-            f"{INDENT}except (OverflowError, ValueError, ZeroDivisionError):  # NumPy: inf, nan"
-        )
+        caught = [names[e] for e in ("OverflowError", "ValueError", "ZeroDivisionError")]
+        called.update(caught)
+        handler = f"{INDENT}except ({', '.join(caught)}):  # NumPy: inf, nan"
         rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT * 2}{spec.handoff}"]
     return "\n".join(rows) + "\n"
 
@@ -118,11 +120,12 @@ def module_text(
             f"import math as {names['math']}" if names["math"] != "math" else "import math"
         )
         imports[:0] = [math_import, ""]
-    parts = ["\n".join(header + imports) + "\n"]
     # Only the helpers a line that is still there calls (dead-code removal and the
     # specialised forms of scatters leave some unused).
     called: set[str] = set()
     functions = [function_text(s, names, called) for s in specs]
+    aliases = naming.aliases(names, called)  # builtins the user's names hide in the functions
+    parts = ["\n".join(header + imports + ([""] + aliases if aliases else [])) + "\n"]
     used = {h for s in specs for h in s.program.helpers if names[h] in called}
     parts += [HELPERS[h].text.format(**names) for h in with_dependencies(used)]
     parts += functions
