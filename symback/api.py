@@ -9,16 +9,15 @@ import threading
 
 import numpy
 
+from . import ieee
 from .arguments import refuse_unsupported, suspicious
 from .backend.fmt import black_format, paused_gc
 from .backend.load import load
-from .errors import NonScalarOutputError, SymbackError
+from .errors import SymbackError
 from .frontend.resolve import recording
 from .frontend.source import function_source
 from .pipeline import Generated, Options, generate
 from .specialise import describe, link, specialised
-
-_NOT_SCALAR = "symback: "  # how the generated code's non-scalar-output message starts
 
 # Each function's gradients are kept in its own __dict__ (under _TABLE, keyed by what was
 # asked), and each gradient holds its function: a cycle the garbage collector frees once
@@ -56,6 +55,7 @@ class GradientFunction:
         self._last = None  # the specialised function made last: the end of the chain
         self._past_limit = False  # more kinds of arguments than MAX_SPECIALISED were seen
         self._reads = tuple(reads)
+        self._numpy_code = None  # the general code in NumPy arithmetic (ieee.py), when needed
         self.generated = generated
         self._fn = namespace[generated.function_name]
         self.__symback_function__ = self._fn  # what symback differentiates for grad(grad(f))
@@ -93,18 +93,14 @@ class GradientFunction:
         return self._run(fn, args, kwargs)
 
     def _run(self, fn, args, kwargs):
-        """Call generated code, with its message about a non-scalar output as a SymbackError."""
+        """Call generated code; what it raises, as the user should see it (ieee.py): its
+        messages as SymbackErrors, NumPy's answer where Python's float arithmetic raises."""
         try:
             return fn(*args, **kwargs)
-        except ValueError as exc:
-            message = str(exc.args[0]) if exc.args else ""
-            if message.startswith(_NOT_SCALAR) and "must return a scalar" in message:
-                raise NonScalarOutputError(
-                    str(exc.args[0])[len(_NOT_SCALAR) :],
-                    self.generated.output_place,
-                    hint="reduce the output to a scalar, e.g. with np.sum or np.mean",
-                ) from None
+        except SymbackError:  # (from the general code, where a specialised one handed over)
             raise
+        except (*ieee.FLOAT_ERRORS, numpy.linalg.LinAlgError) as exc:
+            return ieee.after_error(self, exc, args, kwargs)
 
     def _refresh(self) -> None:
         """Generate again: a number or helper the code holds was changed since (`m.K = 5.0`)."""

@@ -16,6 +16,9 @@ test or two, without the general path's signature binding in between.
 from __future__ import annotations
 
 import ast
+import contextlib
+import threading
+import warnings
 
 import numpy
 
@@ -151,7 +154,8 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
         return None  # (the names it gives the general path, the guard's types)
     try:
         namespace = load(probe(generated), f"probe {generated.function_name}")
-        values = namespace[generated.function_name](**arguments)
+        with _quiet():  # the call itself shows the forward pass's warnings, once
+            values = namespace[generated.function_name](**arguments)
     except Exception:  # the general path will raise it, with its usual message
         return None
     shapes = {}
@@ -206,6 +210,20 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     function = namespace[generated.function_name]
     function.__symback_source__ = text
     return function
+
+
+@contextlib.contextmanager
+def _quiet():
+    """No warnings from the probe: NumPy's floating-point ones (errstate is thread-safe),
+    and, in a program with one thread, any other (`warnings.catch_warnings` swaps the
+    process's filters: two threads in it at once could leave them swapped)."""
+    with numpy.errstate(all="ignore"):
+        if threading.active_count() > 1:
+            yield
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
 
 
 def link(made, following) -> None:

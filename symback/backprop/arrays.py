@@ -28,6 +28,7 @@ def shown_as(op: str) -> str:
     row = PRIMITIVES_BY_OP.get(op)
     return "" if row is None else row.explain
 
+
 # v = a @ b sends the upstream gradient g back through the product, by the operands' ndim:
 # (what a gets, what b gets), each as (a function of g, a, b; its formula).
 MATMUL_RULES = {
