@@ -7,6 +7,7 @@ import ast
 
 import numpy as np
 
+from ..backend.load import compiled_expression
 from ..backend.printer import print_code
 from ..errors import SymbackError
 from ..ops.arrays import PRIMITIVES_BY_OP
@@ -107,7 +108,8 @@ class ArrayEdges:
         scope = {self.modules["np"]: np, **dict(zip(stmt.operands, step.arguments))}
         probe = "_index_of_" + "_".join(scope)  # a name none of the index's own names is
         scope[probe] = _INDEX_OF  # (x[x > 0] reads x in its index too)
-        index = eval(print_code(ast.Subscript(ast.Name(probe), code.slice)), scope)
+        index_of = ast.Subscript(ast.Name(probe, ast.Load()), code.slice, ast.Load())
+        index = eval(compiled_expression(index_of, "index"), scope)
         x = step.arguments[0]
         local = np.zeros(np.shape(x))
         np.add.at(local, index, 1.0)
