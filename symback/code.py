@@ -326,8 +326,30 @@ def field_name(field_: str) -> str:
 
 def replaced(tree: ast.AST, old: ast.expr, new: ast.expr) -> ast.AST:
     """`tree` with each subtree equal to `old` replaced by `new`."""
-    dumped = ast.dump(old)
-    return rebuilt(tree, lambda node: new if ast.dump(node) == dumped else None)
+    return rebuilt(tree, lambda node: new if same(node, old) else None)
+
+
+def same(a: ast.AST, b: ast.AST) -> bool:
+    """Are two trees equal as `ast.dump` shows them (positions aside)? Compared node by
+    node, so that most pairs differ at their first node (dumping each costs its size)."""
+    if type(a) is not type(b):
+        return False
+    for (_, x), (_, y) in zip(ast.iter_fields(a), ast.iter_fields(b)):
+        if isinstance(x, ast.AST) or isinstance(y, ast.AST):
+            if not (isinstance(x, ast.AST) and isinstance(y, ast.AST) and same(x, y)):
+                return False
+        elif isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y) or not all(_same_value(u, v) for u, v in zip(x, y)):
+                return False
+        elif not _same_value(x, y):
+            return False
+    return True
+
+
+def _same_value(x, y) -> bool:
+    if isinstance(x, ast.AST) and isinstance(y, ast.AST):
+        return same(x, y)
+    return type(x) is type(y) and repr(x) == repr(y)  # (as dump shows them: -0.0 is not 0.0)
 
 
 def replaced_node(tree: ast.AST, old: ast.AST, new: ast.AST) -> ast.AST:
