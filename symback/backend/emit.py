@@ -129,7 +129,7 @@ def module_text(
     aliases = naming.aliases(names, called)  # builtins the user's names hide in the functions
     parts = ["\n".join(header + imports + ([""] + aliases if aliases else [])) + "\n"]
     used = {h for s in specs for h in s.program.helpers if names[h] in called}
-    parts += [HELPERS[h].text.format(**names) for h in with_dependencies(used)]
+    parts += [HELPERS[h].printed(names) for h in with_dependencies(used)]
     parts += functions
     return "\n\n".join(parts)
 
