@@ -33,7 +33,9 @@ _RELATIONS = {
     ">": ast.Gt,
     ">=": ast.GtE,
 }
-PLACEHOLDERS = ("np", "math", "exp_or_inf")  # besides the formula's symbols
+# besides the formula's symbols; the builtins of the `math` spelling too (the function's
+# names may hide them: naming.module_names)
+PLACEHOLDERS = ("np", "math", "exp_or_inf", *BUILTIN_SPELLING.values())
 
 
 @dataclass(frozen=True)
