@@ -160,13 +160,6 @@ def number(value: float | int) -> ast.expr:
     return ast.Constant(value)
 
 
-def atom(text: str) -> ast.expr:
-    """A name or a number literal (an adjoint's name, or a constant adjoint such as `1.0`)."""
-    if text.isidentifier():
-        return name(text)
-    return number(ast.literal_eval(text))
-
-
 def attr(base: ast.expr | str, *names: str) -> ast.expr:
     node = name(base) if isinstance(base, str) else base
     for n in names:
