@@ -109,6 +109,10 @@ class Write:
     op: str
     line: int
     place: object = field(default=None, compare=False)  # errors.Place of the written element
+    # the elements are already in `array`, written through a view of it (`value`, which is
+    # array[index]: frontend/views.py): the forward code writes nothing and logs nothing, and
+    # the old elements of `array` outside the view are what the new value keeps
+    through: bool = False
 
     @property
     def operands(self) -> tuple[str, ...]:

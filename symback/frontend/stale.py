@@ -126,7 +126,8 @@ class _StaleReads:
             if isinstance(s, ir.If):
                 self.branches(s, alive, stale)
                 continue
-            self.check(s.operands, stale, s.line)
+            through = isinstance(s, ir.Write) and s.through  # (its old elements stay: views.py)
+            self.check(s.operands[1:] if through else s.operands, stale, s.line)
             group = self.group(s.target)
             if group is None:
                 continue

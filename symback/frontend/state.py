@@ -51,6 +51,8 @@ class Lowering:
     # value -> values it may share memory with: `y = x[1:]`, `y = x.T`, `y = min(a, x)`
     views: dict[str, set[str]]
     stack_names: set[str]  # SSA names of lists used as stacks
+    # value -> the operation it is a view of its base by (frontend/views.py)
+    view_defs: dict[str, object]
     # -- this function's own (a helper's, while it is inlined)
     env: dict[str, str]  # user name -> SSA name
     inlined: bool = False  # a helper's body, lowered into its caller's
@@ -88,6 +90,7 @@ class Lowering:
             custom={},
             views={},
             stack_names=set(),
+            view_defs={},
             env={p: p for p in params},
             first_binding=set(params),
         )
@@ -112,6 +115,7 @@ class Lowering:
             custom=self.custom,
             views=self.views,
             stack_names=self.stack_names,
+            view_defs=self.view_defs,
             env={},
             inlined=True,
             inlining=self.inlining | {key},
