@@ -222,7 +222,12 @@ def related(st: Lowering, written: list[str]) -> list[str]:
 
 
 def is_array(st: Lowering, name: str) -> bool:
-    """Is `name` surely an array (so that `name += v` writes into it)? A sure view is, and
-    so is a name the function writes elements of."""
-    view = st.view_defs.get(st.env[name])
-    return name in st.written or (view is not None and view.sure)
+    """Is `name` surely an array (so that `name += v` writes into it)? A sure view is, so
+    is a name the function writes elements of, and what a slice was taken of (y[1:] of a
+    number fails)."""
+    value = st.env[name]
+    view = st.view_defs.get(value)
+    sliced = any(
+        v.sure and v.prim.op == "getitem" and v.parent == value for v in st.view_defs.values()
+    )
+    return name in st.written or sliced or (view is not None and view.sure)
