@@ -82,7 +82,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--value-only", action="store_true", help="check value_and_grad only, not also grad"
     )
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per program")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="CPU seconds per program (a hang past it)"
+    )
     parser.add_argument("--only", help="one program, KIND:SEED:SIZE (as failures print)")
     parser.add_argument("--no-cut", action="store_true", help="do not cut failures down")
     parser.add_argument("--cut", help="with --only: check this cut, truncated:K or prefix:K")

@@ -5,12 +5,17 @@ from __future__ import annotations
 import multiprocessing
 import re
 import resource
+import signal
 import time
 from dataclasses import dataclass, field
 
 from .check import Outcome, check
 
 MEMORY = 3 * 2**30  # a worker that grows past this is stopped (the bug is then a crash)
+# A program's timeout counts the worker's CPU seconds, so that a long run on a machine
+# shared with other work does not report a slow-but-running program as a hang; a program
+# that waits without computing is still stopped after this many times the timeout.
+WALL_FACTOR = 10
 
 
 def make(kind: str, seed: int, size: int, cut: tuple | None = None):
@@ -30,6 +35,10 @@ def _serve(conn, plain_too: bool) -> None:
         job = conn.recv()
         if job is None:
             return
+        job, cpu_seconds = job
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        limit = int(used.ru_utime + used.ru_stime + cpu_seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, resource.RLIM_INFINITY))  # SIGXCPU
         start = time.perf_counter()
         try:
             program = make(*job)
@@ -54,8 +63,8 @@ class Worker:
                 target=_serve, args=(child, self.plain_too), daemon=True
             )
             self.process.start()
-        self.conn.send(job)
-        deadline = time.monotonic() + timeout
+        self.conn.send((job, timeout))
+        deadline = time.monotonic() + WALL_FACTOR * timeout
         while time.monotonic() < deadline:
             if self.conn.poll(min(1.0, max(0.0, deadline - time.monotonic()))):
                 try:
@@ -66,7 +75,11 @@ class Worker:
                 break
         else:
             self.stop()
-            return Outcome("hang", timeout, f"no answer within {timeout:g} s"), 0.0, ""
+            return Outcome("hang", timeout, f"no answer within {WALL_FACTOR * timeout:g} s"), 0.0, ""
+        self.process.join(1)
+        if self.process.exitcode == -signal.SIGXCPU:
+            self.stop()
+            return Outcome("hang", timeout, f"more than {timeout:g} s of CPU"), 0.0, ""
         self.stop()
         return Outcome("crash", 0.0, "the worker process died (memory limit?)"), 0.0, ""
 

@@ -22,6 +22,7 @@ import numpy
 from . import ir
 from .backend.load import load
 from .facts import Facts
+from .ops.arrays import PRIMITIVES_BY_OP
 from .pipeline import Generated, probe, specialise
 
 GENERAL = "_symback_general"  # the general path, in a specialised function's namespace
@@ -92,7 +93,7 @@ def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[st
         if isinstance(s, ir.Primitive):
             if s.op == "custom":
                 continue
-            arrays = set(s.operands[:1]) if s.op in ("getitem", "gather") else set(s.operands)
+            arrays = set(s.operands[:1] if PRIMITIVES_BY_OP[s.op].indexed else s.operands)
             if arrays <= shaped and reads - arrays <= valued:
                 shaped.add(s.target)
             continue

@@ -103,12 +103,24 @@ def test_a_planted_sign_error_in_a_rule_is_reported_wrong(tanh_sign_flipped, kin
     assert report.counts.get("wrong", 0) >= 3, report.counts
 
 
-def test_a_hang_is_reported_as_a_hang_and_the_run_goes_on(monkeypatch):
-    def hang(*args, **kwargs):
-        time.sleep(1000)
+def _computes_forever(*args, **kwargs):
+    while True:
+        pass
 
+
+def _waits_forever(*args, **kwargs):
+    time.sleep(1000)
+
+
+@pytest.mark.parametrize(
+    "hang, timeout", [(_computes_forever, 1.0), (_waits_forever, 0.3)], ids=["cpu", "wait"]
+)
+def test_a_hang_is_reported_as_a_hang_and_the_run_goes_on(monkeypatch, hang, timeout):
+    # a hang that computes is stopped after `timeout` CPU seconds; one that waits, after
+    # WALL_FACTOR times it of wall time
     monkeypatch.setattr(symback, "value_and_grad", hang)
-    report = run([("scalar", 1, 5), ("scalar", 2, 5)], timeout=3, log=lambda _: None, cut=False)
+    jobs = [("scalar", 1, 5), ("scalar", 2, 5)]
+    report = run(jobs, timeout=timeout, log=lambda _: None, cut=False)
     assert report.counts == {"hang": 2}
 
 

@@ -180,7 +180,7 @@ def _read(reads: frozenset[str], fields: dict) -> list:
 def primitive(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
     row = PRIMITIVES_BY_OP[stmt.op]
     params = printed_params(stmt.params)
-    arrays = stmt.operands[: row.arrays or params.get("count", len(stmt.operands))]
+    arrays = row.array_operands(stmt.operands, params)
     is_known = known(sweep, stmt)
     shapes = tuple(sweep.shapes[a] for a in arrays) if is_known else None
     bar = code.atom_text(upstream)  # (a rule's template is text over the names it reads)

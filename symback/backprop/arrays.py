@@ -9,6 +9,7 @@ import numpy as np
 
 from ..backend.printer import print_code
 from ..errors import SymbackError
+from ..ops.arrays import PRIMITIVES_BY_OP
 from .graph import BLOCKED, FLOWS, UNUSED, Edge
 from .unroll import Step, place
 
@@ -20,11 +21,12 @@ REDUCTIONS = {
 }
 
 
-# Array reads whose local gradient is 1 at the elements read and 0 elsewhere.
-SELECTIONS = frozenset({"getitem", "gather"})
-
-# Matrix products: np.dot is a @ b for vectors and matrices.
-PRODUCTS = frozenset({"matmul", "dot"})
+def shown_as(op: str) -> str:
+    """How explain draws a primitive, from its record (ops/primitive.py EXPLAINED): a
+    reduction ("sum", "mean"), an index read whose local gradient is 1 at the elements read
+    and 0 elsewhere ("selection"), a matrix product ("product"); "" if it does not."""
+    row = PRIMITIVES_BY_OP.get(op)
+    return "" if row is None else row.explain
 
 # v = a @ b sends the upstream gradient g back through the product, by the operands' ndim:
 # (what a gets, what b gets), each as (a function of g, a, b; its formula).
@@ -53,15 +55,16 @@ class ArrayEdges:
 
     def primitive(self, step: Step, operands, upstream, code: str) -> tuple[Edge, ...]:
         stmt = step.stmt
-        if stmt.op in SELECTIONS:
+        kind = shown_as(stmt.op)
+        if kind == "selection":
             return self.selection(step, operands, upstream, code)
-        if stmt.op in PRODUCTS:
+        if kind == "product":
             return self.matmul(step, operands, upstream)
         params = dict(stmt.params)
-        if stmt.op not in REDUCTIONS or set(params) - {"axis", "keepdims"}:
+        if kind not in REDUCTIONS or set(params) - {"axis", "keepdims"}:
             raise SymbackError(
                 f"explain cannot show np.{stmt.op} yet"
-                + (f" with {', '.join(sorted(params))}" if stmt.op in REDUCTIONS else ""),
+                + (f" with {', '.join(sorted(params))}" if kind in REDUCTIONS else ""),
                 place(self.fn.filename, stmt.line),
                 hint="symback.grad differentiates it; explain covers sum and mean (over all "
                 "or some axes), indexing and @",
@@ -77,7 +80,7 @@ class ArrayEdges:
         axes = tuple(range(len(shape))) if axis is None else np.atleast_1d(axis).tolist()
         axes = tuple(sorted(a % len(shape) for a in axes))
         count = int(np.prod([shape[a] for a in axes]))
-        local_of, formula_of = REDUCTIONS[step.stmt.op]
+        local_of, formula_of = REDUCTIONS[shown_as(step.stmt.op)]
         local = np.full(shape, local_of(count))
         if operand is None:
             return ()

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..backend.printer import is_number
 from ..errors import SymbackError, SymbackInternalError
-from .arrays import PRODUCTS, SELECTIONS
+from .arrays import shown_as
 from .graph import (
     BLOCKED,
     FLOWS,
@@ -110,9 +110,9 @@ def _local_text(node: Node, edge: Edge, output: Out) -> str:
         return f"{d} = 0  ({node.name} = {node.code} passes no gradient)"
     if edge.flow == ZERO:
         return f"{d} = 0"
-    if node.op in SELECTIONS:
+    if shown_as(node.op) == "selection":
         return f"{d} = 1 at {edge.formula}, 0 elsewhere"
-    if node.op in PRODUCTS:
+    if shown_as(node.op) == "product":
         return f"{d}: through the matrix product {node.code}"
     if node.kind == PRIMITIVE:
         each = float(np.ravel(edge.local)[0]) if np.size(edge.local) else 0.0
@@ -137,12 +137,12 @@ def _product_text(node: Node, edge: Edge, output: Out) -> str:
         _d(node.name, edge.operand),
         edge.product,
     )
-    if node.op in SELECTIONS:
+    if shown_as(node.op) == "selection":
         return (
             f"{_d(output.symbol, edge.operand)} += {up} added at {edge.formula} = "
             f"{value_text(product)}"
         )
-    if node.op in PRODUCTS:
+    if shown_as(node.op) == "product":
         rule = edge.formula.replace("{g}", up)
         return f"{_d(output.symbol, edge.operand)} += {rule} = {value_text(product)}"
     values = f"{value_text(node.upstream)} * {value_text(_shown_local(node, edge))}"
@@ -236,7 +236,7 @@ def text(trace: Trace, all_iterations: bool = False) -> str:
             continue
         for edge in n.edges:
             rows.append(pad + _local_text(n, edge, out))
-            if edge.flow == FLOWS and (n.name != out.name or n.op in PRODUCTS):
+            if edge.flow == FLOWS and (n.name != out.name or shown_as(n.op) == "product"):
                 rows.append(pad + _product_text(n, edge, out))
     if rows[-1].startswith("Backward pass"):
         rows.append(f"  (no statements: the output is the input {out.name} itself)")
@@ -302,16 +302,16 @@ def _edge_dot(node: Node, edge: Edge, output: Out) -> str:
         why = "no gradient" if edge.flow == BLOCKED else f"{d} = 0"
         attrs.update(style="dashed", color="#9ca3af", label=f"<{_font('#6b7280', why)}>")
     else:
-        if node.op in PRODUCTS:
+        if shown_as(node.op) == "product":
             local = "matrix product"
-        elif node.op in SELECTIONS:
+        elif shown_as(node.op) == "selection":
             local = f"1 at {edge.formula}"
         elif node.kind == PRIMITIVE:
             local = value_text(_shown_local(node, edge)) + " each"
         else:
             local = value_text(edge.local)
         lines = [_font(LOCAL_COLOUR, f"{d} = {local}")]
-        if edge.flow == FLOWS and (node.name != output.name or node.op in PRODUCTS):
+        if edge.flow == FLOWS and (node.name != output.name or shown_as(node.op) == "product"):
             lines.append(
                 _font(
                     GRADIENT_COLOUR,

@@ -15,7 +15,7 @@ from .. import ir
 from ..adjoint.derivatives import local_derivatives
 from ..backend.helpers import module_names
 from ..errors import NonScalarOutputError, SymbackError, SymbackInternalError
-from .arrays import SELECTIONS, ArrayEdges, constant_text
+from .arrays import ArrayEdges, constant_text
 from .graph import (
     BLOCKED,
     ELEMENTWISE,
@@ -39,7 +39,6 @@ __all__ = [
     "OPAQUE",
     "PARAMETER",
     "PRIMITIVE",
-    "SELECTIONS",
     "UNUSED",
     "ZERO",
     "Edge",

@@ -59,6 +59,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         positional=AXIS,
         scalar=True,
         spread_by_broadcasting=True,
+        explain="sum",
         examples=(_e("np.sum(a, axis=1)", (2, 3)), _e("a.sum()", (2, 3))),
     ),
     ArrayPrimitive(
@@ -71,6 +72,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         positional=AXIS,
         scalar=True,
         spread_by_broadcasting=True,
+        explain="mean",
         examples=(_e("np.mean(a, axis=0, keepdims=True)", (2, 3)), _e("np.mean(a)", (4,))),
     ),
     ArrayPrimitive(
@@ -137,6 +139,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         (),
         (),
         ("matmul_left", "matmul_right"),
+        explain="product",
         examples=(
             _e("a @ b", (2, 3), (3, 4)),
             _e("np.matmul(a, b)", (3,), (3, 2)),
@@ -151,6 +154,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         (),
         ("dot",),
         ("dot_left", "dot_right"),
+        explain="product",
         examples=(_e("np.dot(a, b)", (2, 3), (3,)), _e("np.dot(a, b)", (2, 2, 3), (3, 2))),
     ),
     ArrayPrimitive(
@@ -428,6 +432,8 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         view=0,
         always_view=views.basic_slices,
         through=views.THROUGH_INDEX,
+        indexed=True,
+        explain="selection",
         examples=(_e("a[1:, ::2]", (3, 4)), _e("a[1]", (3, 2))),
     ),
     ArrayPrimitive(
@@ -438,6 +444,8 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         (),
         (),
         ("scatter_add",),
+        indexed=True,
+        explain="selection",
         examples=(_e("a[[0, 2, 2]]", (3, 2)),),
     ),
     # the naive forms, fused from exp, sum, log and / statements (optimize/exp_reductions.py)

@@ -120,6 +120,22 @@ class ArrayPrimitive:
     spread_by_broadcasting: bool = False
     # What the spec test calls: a row is tested by being added (at least one example).
     examples: tuple[Example, ...] = ()
+    # How `symback explain` draws the operation on the graph (backprop/arrays.py): one of
+    # EXPLAINED; "" for operations it refuses to draw ("explain cannot show np.xxx yet").
+    explain: str = ""
+    # The operands after the first are an index (x[i], x[[0, 2]]): their values, not only
+    # their shapes, fix the result's shape (specialise.py).
+    indexed: bool = False
+
+    def array_operands(self, operands: tuple[str, ...], params: dict) -> tuple[str, ...]:
+        """The differentiable array operands of a statement of this operation; the rest
+        (an index, a shape) go to the forward code only, and their values matter."""
+        return operands[: self.arrays or params.get("count", len(operands))]
+
+
+# What explain draws: a reduction adding up (or averaging) elements, an index read, a matrix
+# product.
+EXPLAINED = ("sum", "mean", "selection", "product")
 
 
 def validate(table: tuple[ArrayPrimitive, ...], helpers: tuple[ArrayPrimitive, ...]) -> None:
@@ -133,6 +149,8 @@ def validate(table: tuple[ArrayPrimitive, ...], helpers: tuple[ArrayPrimitive, .
     helper_names = {name for row in helpers for name in row.names}
     for row in table + helpers:
         place = f"the record of {row.op!r}"
+        if row.explain and row.explain not in EXPLAINED:
+            raise ValueError(f"{place}: explain={row.explain!r} is not one of {EXPLAINED}")
         if row.view is not None and not 0 <= row.view < max(row.arrays, 1):
             raise ValueError(f"{place}: view={row.view} is not one of its array operands")
         if (row.always_view or row.through) and row.view is None:
