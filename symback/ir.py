@@ -62,6 +62,9 @@ class If:
     orelse: tuple["Statement", ...]
     outputs: tuple[tuple[str, str, str], ...]  # (merged name, then value, else value)
     line: int
+    # names the else branch reads that the condition showed share no memory with arrays
+    # written since they were made (a result that was a copy, not a view: frontend/views.py)
+    unshared: tuple[str, ...] = ()
 
     @property
     def targets(self) -> tuple[str, ...]:

@@ -182,13 +182,6 @@ def write_into_view_of_parameter(x):
     return np.sum(v)
 
 
-def write_under_a_row_view(x):
-    m = np.zeros((2, 3))
-    r = m[0]
-    m[0] = x  # ERR:setitem_row_view
-    return np.sum(r * x)
-
-
 def write_at_computed_index(x):
     y = np.zeros_like(x)
     k = int(x[0] > 0.0)

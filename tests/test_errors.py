@@ -90,7 +90,6 @@ CASES: list[Case] = [
     Case("tuple_return", g(ec.returns_tuple), S, ("y, x",)),
     Case("setitem", g(ec.write_subscript), S, ("x[0]",)),
     Case("setitem_view", g(ec.write_into_view_of_parameter), S, ("v[0]",)),
-    Case("setitem_row_view", g(ec.write_under_a_row_view), S, ("m[0]",)),
     Case("setitem_index", g(ec.write_at_computed_index), S, ("k]",)),
     Case("setitem_aux", g(ec.write_into_aux, has_aux=True), S, ("y[0]",)),
     Case("setitem_chained", g(ec.write_chained_index), S, ("y[0][1]",)),

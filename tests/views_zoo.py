@@ -289,3 +289,76 @@ THROUGH = (
     write_through_in_a_loop,
     write_through_in_a_branch,
 )
+
+
+# -- results that are views or copies depending on the shapes: both are right ------------
+
+
+def reshape_a_view(m):
+    y = np.zeros((2, 2))
+    y[:] = m
+    z = np.reshape(y, (4,))  # y is contiguous: a view
+    y[0, 1] = 3.0 * m[1, 1]
+    return np.sum(z * m.ravel()) + np.sum(y * m)
+
+
+def reshape_a_copy(m):
+    y = np.zeros((2, 2))
+    y[:] = m
+    w = y.T
+    z = w.reshape(4)  # w is not contiguous: a copy, which the write leaves alone
+    y[0, 1] = 3.0 * m[1, 1]
+    return np.sum(z * m.ravel()) + np.sum(y * m)
+
+
+def ravel_in_a_loop(m):
+    y = np.zeros((2, 2))
+    z = y.ravel()
+    s = 0.0
+    for i in range(2):
+        y[i] = np.sin(m[i]) * (i + 1.0)
+        s = s + np.sum(z * m.ravel())
+    return s
+
+
+def row_of_a_matrix(m):
+    y = np.zeros((2, 2))
+    y[:] = m
+    r = y[0]  # a row: a view
+    y[0, 1] = m[1, 0] ** 2
+    return np.sum(r * m[1])
+
+
+def element_of_a_vector(x):
+    y = np.zeros(4)
+    y[:] = x
+    r = y[1]  # a number: a copy
+    y[1] = x[2] ** 2
+    return r * np.sum(y * x)
+
+
+def diag_of_a_matrix(m):
+    y = np.zeros((2, 2))
+    y[:] = m
+    z = np.diag(y)  # a view of the diagonal
+    y[1, 1] = m[0, 1] * m[1, 0]
+    return np.sum(z * m[0])
+
+
+def diag_of_a_vector(x):
+    y = np.zeros(4)
+    y[:] = x
+    z = np.diag(y)  # a new matrix
+    y[1] = x[2] ** 2
+    return np.sum(z * x) + np.sum(y)
+
+
+VIEWS_OR_COPIES = (
+    reshape_a_view,
+    reshape_a_copy,
+    ravel_in_a_loop,
+    row_of_a_matrix,
+    element_of_a_vector,
+    diag_of_a_matrix,
+    diag_of_a_vector,
+)

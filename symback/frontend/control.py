@@ -13,7 +13,6 @@ import ast
 import dataclasses
 
 from .. import ir
-from ..ops import symbols
 from ..ops.functions import Where
 from . import core, stacks, views
 from .core import handler
@@ -97,7 +96,7 @@ def visit_If(st: Lowering, stmt: ast.If):
             if value not in shared and _rename_final(body, value, merged):
                 value = merged  # the branch now computes the merged name itself
             else:
-                body.append(copy_value(st, merged, value, line))
+                body.append(core.copy_value(st, merged, value, line))
             values.append(value)
         outputs.append((merged, *values))
         st.env[name] = merged
@@ -118,14 +117,6 @@ def branch(st: Lowering, stmts: list[ast.stmt], before: dict[str, str]):
     env, body = st.env, st.body
     st.body, st.env = saved_body, dict(before)
     return env, body, returned
-
-
-def copy_value(st: Lowering, target: str, source: str, line: int) -> ir.Statement:
-    """`target = source`, as a statement the gradient flows through."""
-    code = ast.Name(source, ast.Load())
-    if source in st.boolean:
-        return ir.Opaque(target, (source,), code, line)
-    return ir.Elementwise(target, symbols.operand(0), (source,), code, line)
 
 
 def condition(st: Lowering, test: ast.expr) -> str:

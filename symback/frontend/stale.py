@@ -197,6 +197,8 @@ class _StaleReads:
         for body, pick in ((stmt.then, 1), (stmt.orelse, 2)):
             branch_alive = {g: set(names) for g, names in alive.items()}
             branch_stale = dict(stale)
+            for name in stmt.unshared if pick == 2 else ():  # a copy: not stale (views.py)
+                branch_stale.pop(name, None)
             self.walk(body, branch_alive, branch_stale)
             self.check([out[pick] for out in stmt.outputs], branch_stale, stmt.line)
             results.append((branch_alive, branch_stale))

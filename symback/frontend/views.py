@@ -19,13 +19,14 @@ import dataclasses
 from .. import ir
 from ..ops.arrays import PRIMITIVES_BY_OP
 from ..ops.views import THROUGH_INDEX, is_always_view
+from .core import copy_value
 from .state import Lowering
 
 
 @dataclasses.dataclass(frozen=True)
 class ViewOf:
-    """`name` is `prim` of its base (prim's operand `base`): always a view (`sure`), or at
-    least a view when it is written into (`through`: the write reaches the base)."""
+    """`name` is `prim` of its base (prim's operand `base`): always a view (`sure`), or a
+    view or a copy depending on the shapes (np.reshape, x[0])."""
 
     prim: ir.Primitive
     base: int
@@ -82,11 +83,9 @@ def record(st: Lowering, prim: ir.Primitive) -> None:
     row = PRIMITIVES_BY_OP.get(prim.op)
     if row is None or row.view is None:
         return
-    sure = is_always_view(row, dict(prim.params))
-    masked = any(o in st.boolean for o in prim.operands[1:])  # y[mask]: a copy
-    through = row.through == THROUGH_INDEX and not masked
-    if sure or through:
-        st.view_defs[prim.target] = ViewOf(prim, row.view, sure)
+    if any(o in st.boolean for o in prim.operands[1:]):  # y[mask]: a copy
+        return
+    st.view_defs[prim.target] = ViewOf(prim, row.view, is_always_view(row, dict(prim.params)))
 
 
 def after_write(st: Lowering, write: ir.Write) -> None:
@@ -123,18 +122,40 @@ def _taken_again(st: Lowering, ssa: str, made: dict[str, str], user: str | None)
     if ssa in made:
         return made[ssa]
     view = st.view_defs.get(ssa)
-    if view is None or not view.sure:
+    if view is None:
         return None
     parent = _taken_again(st, view.parent, made, None)
     if parent is None:
         return None
     name = st.new_version_name(user) if user is not None else st.temp()
-    prim = view.on(parent, name)
-    st.body.append(dataclasses.replace(prim, line=st.line))
-    st.view_defs[name] = ViewOf(prim, view.base, True)
+    if view.sure:
+        prim = view.on(parent, name)
+        st.body.append(dataclasses.replace(prim, line=st.line))
+        st.view_defs[name] = ViewOf(prim, view.base, True)
+    else:
+        _view_or_copy(st, view, ssa, parent, name)
     st.views[name] = {parent}
     made[ssa] = name
     return name
+
+
+def _view_or_copy(st: Lowering, view: ViewOf, old: str, parent: str, name: str) -> None:
+    """`name` is `old` taken again from the written `parent` if `old` was a view, else `old`
+    (a copy, which the write left alone): np.reshape is a view or a copy by the strides,
+    x[0] by x.ndim, and the same operation on the written array (the same shape and
+    strides) tells which, when the function runs."""
+    again = st.temp()
+    prim = view.on(parent, again)
+    st.body.append(dataclasses.replace(prim, line=st.line))
+    test = st.namer.fresh("is_view")
+    np_shares = ast.Attribute(ast.Name(st.modules.np, ast.Load()), "may_share_memory")
+    code = ast.Call(np_shares, [ast.Name(again, ast.Load()), ast.Name(parent, ast.Load())], [])
+    st.body.append(ir.Opaque(test, (again, parent), code, st.line))
+    st.boolean.add(test)
+    then = (copy_value(st, name, again, st.line),)
+    orelse = (copy_value(st, name, old, st.line),)
+    st.body.append(ir.If(test, then, orelse, ((name, again, old),), st.line, unshared=(old,)))
+    st.view_defs[name] = ViewOf(view.on(parent, name), view.base, False)
 
 
 def whole(st: Lowering, base: str, target: str) -> ir.Primitive:

@@ -183,6 +183,7 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
         "numpy.less_equal",
         "numpy.equal",
         "numpy.not_equal",
+        "numpy.may_share_memory",  # (gradient code asks it: frontend/views.py)
         "math.floor",
         "math.ceil",
         "math.trunc",
