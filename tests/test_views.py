@@ -64,7 +64,7 @@ def test_second_derivatives(f):
     grad = symback.grad(f)
     n = x.size
     for k in range(n):
-        column = central_difference(lambda v: grad(v).ravel()[k], [x], 0)
+        column = central_difference(lambda v, k=k: grad(v).ravel()[k], [x], 0)
         np.testing.assert_allclose(np.reshape(hessian, (n, n))[k], column.ravel(), atol=1e-5)
 
 

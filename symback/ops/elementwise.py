@@ -183,7 +183,6 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
         "numpy.less_equal",
         "numpy.equal",
         "numpy.not_equal",
-        "numpy.may_share_memory",  # (gradient code asks it: frontend/views.py)
         "math.floor",
         "math.ceil",
         "math.trunc",
@@ -195,9 +194,11 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
     }
 )
 
-# Functions of their arguments' shapes only (constant arrays, sizes): no gradient flows.
+# Functions of their arguments' shapes (constant arrays, sizes) or memory only (whether
+# two arrays share it, which gradient code asks: frontend/views.py): no gradient flows.
 SHAPE_ONLY: frozenset[str] = frozenset(
     {
+        "numpy.may_share_memory",
         "numpy.zeros",
         "numpy.ones",
         "numpy.arange",
