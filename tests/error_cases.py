@@ -47,6 +47,10 @@ def uses_with(x):
     return y
 
 
+def generator(x):
+    yield x * 2.0  # ERR:yield
+
+
 def uses_global(x):
     global COUNTER  # ERR:global
     COUNTER = x

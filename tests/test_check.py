@@ -270,7 +270,7 @@ def _product_sum(x, y):
     return np.sum(x * y) + x[0] ** 2
 
 
-def test_wrt_as_a_one_element_tuple_expects_a_one_element_tuple():
+def test_wrt_as_a_one_element_tuple_takes_the_gradient_in_a_tuple_or_bare():
     x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])
     right = lambda x, y: (y + np.array([2.0 * x[0], 0.0]),)  # noqa: E731 - closed form
     wrong = lambda x, y: (y,)  # noqa: E731 - misses the x[0]**2 term
@@ -279,6 +279,13 @@ def test_wrt_as_a_one_element_tuple_expects_a_one_element_tuple():
         assert symback.check(_product_sum, wrong, x, y, wrt=wrt).verdict == "wrong"
     scalar = symback.check(lambda_free_product, lambda a, b: (b,), 2.0, 3.0, wrt=("a",))
     assert scalar.verdict == "correct", str(scalar)
+    # the one gradient returned bare: as clear as in a tuple (an array is not a tuple of two)
+    bare_right = lambda x, y: right(x, y)[0]  # noqa: E731
+    bare_wrong = lambda x, y: wrong(x, y)[0]  # noqa: E731
+    assert symback.check(_product_sum, bare_right, x, y, wrt=("x",)).verdict == "correct"
+    assert symback.check(_product_sum, bare_wrong, x, y, wrt=("x",)).verdict == "wrong"
+    bare_scalar = symback.check(lambda_free_product, lambda a, b: b, 2.0, 3.0, wrt=("a",))
+    assert bare_scalar.verdict == "correct", str(bare_scalar)
 
 
 def lambda_free_product(a, b):

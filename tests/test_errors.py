@@ -66,6 +66,7 @@ CASES: list[Case] = [
     Case("try", g(ec.uses_try), S, ("try",)),
     Case("with", g(ec.uses_with), S, ("with",)),
     Case("global", g(ec.uses_global), S, ("global",)),
+    Case("yield", g(ec.generator), S, ("yield", "generator")),
     Case("nonlocal", g(ec.USES_NONLOCAL), S, ("nonlocal",)),
     Case("print", g(ec.uses_print), S, ("print(y)",)),
     Case("if", g(ec.uses_if), S, ("y * 2.0",)),

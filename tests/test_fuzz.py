@@ -92,7 +92,7 @@ def tanh_sign_flipped(monkeypatch):
     monkeypatch.setitem(
         elementwise.ELEMENTWISE, "numpy.tanh", dataclasses.replace(row, build=_SignFlippedTanh)
     )
-    monkeypatch.setitem(elementwise.PRINTED_FUNCTIONS, _SignFlippedTanh, "{np}.tanh")
+    monkeypatch.setitem(elementwise.PRINTED_FUNCTIONS, _SignFlippedTanh, "np.tanh")
 
 
 @pytest.mark.parametrize("kind, size", [("scalar", 6), ("arrays", 4)])

@@ -14,7 +14,6 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..backend.printer import print_template
 from ..errors import SymbackInternalError
 from ..ops import symbols
 from ..ops.functions import Magnitude, Sigmoid, Where
@@ -27,28 +26,22 @@ _SHAPES = 4096  # statement shapes whose derivation is kept (a long program has 
 
 @dataclass(frozen=True)
 class Contribution:
-    """`upstream * d(expr)/d(operand)`, printed over placeholders."""
+    """`upstream * d(expr)/d(operand)`, over placeholders."""
 
     operand: int
-    text: str
+    formula: sp.Expr
     is_sum: bool  # a top-level sum: parenthesise it inside a larger sum
     fields: frozenset[str]  # the placeholders it reads
 
 
 @dataclass(frozen=True)
 class LocalAdjoint:
-    """What one statement sends back to its operands: shared temporaries, then one term each."""
+    """What one statement sends back to its operands: shared temporaries, then one term each.
+    The formulas are SymPy expressions; backend/formulas.py makes each a tree, once per
+    formula and what is known of the values it reads."""
 
-    temporaries: tuple[tuple[str, str, frozenset[str]], ...]  # (field, text, fields read)
+    temporaries: tuple[tuple[str, sp.Expr, frozenset[str]], ...]  # (field, formula, fields read)
     contributions: tuple[Contribution, ...]  # only the nonzero ones
-    formulas: tuple[tuple[str, sp.Expr], ...] = ()  # each text's formula, to print it again
-
-    def printed(self, text: str, python_floats: bool, float_literals: bool) -> str:
-        """`text` (a temporary's or a contribution's) as printed for values known to be
-        Python floats, or known to be floating (printer.TemplatePrinter)."""
-        if not (python_floats or float_literals):
-            return text
-        return print_template(dict(self.formulas)[text], python_floats, float_literals)
 
 
 @lru_cache(maxsize=_SHAPES)
@@ -91,13 +84,11 @@ def local_adjoint(
             terms[k] = (i, sp.Float(1.0) * d)  # a mask or an integer alone is not a float gradient
     pairs, reduced = sp.cse([t for _, t in terms], symbols=temp_names)
     pairs = shared + pairs
-    temporaries = tuple((str(sym), print_template(value), _fields(value)) for sym, value in pairs)
+    temporaries = tuple((str(sym), value, _fields(value)) for sym, value in pairs)
     contributions = tuple(
-        Contribution(i, print_template(r), r.is_Add, _fields(r))
-        for (i, _), r in zip(terms, reduced)
+        Contribution(i, r, r.is_Add, _fields(r)) for (i, _), r in zip(terms, reduced)
     )
-    formulas = tuple((print_template(e), e) for e in [v for _, v in pairs] + list(reduced))
-    return LocalAdjoint(temporaries, contributions, formulas)
+    return LocalAdjoint(temporaries, contributions)
 
 
 def derivative(expr: sp.Expr, i: int) -> sp.Expr:
@@ -231,13 +222,13 @@ def _fields(expr: sp.Expr) -> frozenset[str]:
 
 
 @lru_cache(maxsize=_SHAPES)
-def local_derivatives(expr: sp.Expr, n_operands: int) -> tuple[str | None, ...]:
-    """d expr / d a_i for each operand, printed over placeholders (None where it is zero).
+def local_derivatives(expr: sp.Expr, n_operands: int) -> tuple[sp.Expr | None, ...]:
+    """d expr / d a_i for each operand, over placeholders (None where it is zero).
 
     For tools that show the computation graph: the local gradients on its edges.
     """
     out = []
     for i in range(n_operands):
         d = sp.diff(expr, symbols.operand(i))
-        out.append(None if d == 0 else print_template(d))
+        out.append(None if d == 0 else d)
     return tuple(out)

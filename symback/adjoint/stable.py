@@ -16,7 +16,7 @@ import warnings
 import numpy
 import sympy as sp
 
-from ..backend.printer import print_template
+from ..backend.formulas import compiled
 from ..ops import symbols
 from ..ops.functions import (
     Clip,
@@ -292,12 +292,7 @@ def _size(values: dict[str, numpy.ndarray]) -> int:
     return max((numpy.size(v) for v in values.values()), default=1)
 
 
-class _Fields(dict):
-    def __missing__(self, key: str) -> str:
-        return key
-
-
 def _evaluate(expr: sp.Expr, values: dict[str, numpy.ndarray]):
-    text = print_template(expr).format_map(_Fields(np="numpy", math="numpy"))
-    namespace = {"__builtins__": {}, "numpy": numpy, "exp_or_inf": numpy.exp}  # (errstate: caller)
-    return eval(text, namespace, dict(values))  # our own formula
+    # the formula's own tree, run with NumPy for its placeholders np and math
+    namespace = {"__builtins__": {}, "np": numpy, "math": numpy, "exp_or_inf": numpy.exp}
+    return eval(compiled(expr), namespace, dict(values))  # (errstate: the caller's)

@@ -1,7 +1,7 @@
 """Adjoints of one statement: `upstream * local derivative`, sent to each operand.
 
 An elementwise statement's derivatives come from SymPy over placeholders (derivatives.py),
-printed once per statement shape and instantiated here as trees; an array primitive's come
+built as trees once per statement shape (backend/formulas.py) and filled in here; an array primitive's come
 from its rule (ops/arrays.py). Terms whose operand may have been broadcast are summed back
 to the operand's shape; terms from reductions are spread back over it.
 """
@@ -9,16 +9,13 @@ to the operand's shape; terms from reductions are spread back over it.
 from __future__ import annotations
 
 import ast
-import copy
 import linecache
-from functools import lru_cache
 
 from .. import code, ir
+from ..backend.formulas import Formula, fill, formula
 from ..backend.printer import print_code, print_index
 from ..errors import Place, SymbackError
 from ..ops.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
-from ..ops.elementwise import BUILTIN_SPELLING as BUILTINS
-from ..ops.elementwise import MATH_SPELLING
 from .derivatives import local_adjoint
 from .shapes import kept_dims, scalars_first, sum_to
 from .state import Sweep, Term, held_shape, is_scalar, known
@@ -56,20 +53,20 @@ def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcas
     fields: dict = {f"a{i}": name for i, name in enumerate(stmt.operands)}
     fields.update(kept_calls(sweep, stmt, local))
     fields.update(v=stmt.target, bar=upstream, np=sweep.names["np"], math=sweep.names["math"])
-    fields["exp_or_inf"] = sweep.names["exp_or_inf"]  # (the sigmoid's: printer._sigmoid)
+    fields["exp_or_inf"] = sweep.names["exp_or_inf"]  # (the sigmoid's: formulas._sigmoid)
     # every value the formulas read is floating: whole numbers printed as floats
     floating = is_known and {stmt.target, *stmt.operands} <= sweep.floating
     scalar_name = lambda name: is_scalar(sweep, name)  # noqa: E731
-    for field_name, text, reads in local.temporaries:
+    for field_name, value, reads in local.temporaries:
         fields[field_name] = sweep.namer.numbered("t")
-        rhs = instantiate(sweep, local.printed(text, scalar, floating), fields, scalar)
+        rhs = instantiate(sweep, formula(value, scalar, floating), fields)
         if is_known:
             sweep.held[fields[field_name]] = held_shape(sweep, _read(reads, fields))
             rhs = scalars_first(rhs, scalar_name)
         sweep.lines.append(code.assign(fields[field_name], rhs, stmt.line))
     for c in local.contributions:
         operand = stmt.operands[c.operand]
-        expr = instantiate(sweep, local.printed(c.text, scalar, floating), fields, scalar)
+        expr = instantiate(sweep, formula(c.formula, scalar, floating), fields)
         if is_known:  # sum back over exactly the axes broadcasting added, or none
             held = held_shape(sweep, _read(c.fields, fields))
             expr = scalars_first(expr, scalar_name)
@@ -126,45 +123,12 @@ def calls_math(sweep: Sweep, stmt: ir.Elementwise) -> bool:
     )
 
 
-def instantiate(sweep: Sweep, template: str, fields: dict, scalar: bool) -> ast.expr:
-    """A derivative for this statement, from its template. On Python floats, the `math`
-    spelling of each function where it has one: a NumPy call on a float costs ~20x a `math`
-    one."""
-    tree = _spelled(template, scalar)
-    if "exp_or_inf" in code.fields_in(tree):
+def instantiate(sweep: Sweep, built: Formula, fields: dict) -> ast.expr:
+    """A derivative for this statement: its formula's placeholders replaced by the
+    statement's own names and upstream adjoint."""
+    if "exp_or_inf" in built.placeholders:
         sweep.helpers.add("exp_or_inf")
-    return code.fill(tree, fields)
-
-
-@lru_cache(maxsize=1024)
-def _spelled(template: str, scalar: bool) -> ast.expr:
-    """An elementwise template as a tree; on Python floats (`scalar`) with each NumPy
-    function in its `math` spelling (`{np}.sin` -> `{math}.sin`, `{np}.minimum` -> `min`),
-    when every function it calls has one."""
-    tree = code.template(template)
-    if not scalar:
-        return tree
-    np = code.field_name("np")
-    called = {
-        n.attr
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == np
-    }
-    if not called <= set(MATH_SPELLING) | set(BUILTINS):
-        return tree
-    return _MathSpelling(np, code.field_name("math")).visit(copy.deepcopy(tree))
-
-
-class _MathSpelling(ast.NodeTransformer):
-    def __init__(self, np: str, math_name: str):
-        self.np, self.math = np, math_name
-
-    def visit_Attribute(self, node: ast.Attribute):
-        if not (isinstance(node.value, ast.Name) and node.value.id == self.np):
-            return self.generic_visit(node)
-        if node.attr in MATH_SPELLING:
-            return code.attr(self.math, MATH_SPELLING[node.attr])
-        return code.name(BUILTINS[node.attr])
+    return fill(built, fields)
 
 
 def _read(reads: frozenset[str], fields: dict) -> list:

@@ -11,9 +11,12 @@ from collections import Counter
 
 import numpy as np
 
-from .. import ir
+from .. import code, ir
 from ..adjoint.derivatives import local_derivatives
+from ..backend import formulas
+from ..backend.formulas import fill
 from ..backend.helpers import module_names
+from ..backend.printer import print_code
 from ..errors import NonScalarOutputError, SymbackError, SymbackInternalError
 from .arrays import ArrayEdges, constant_text
 from .graph import (
@@ -202,24 +205,24 @@ class _Backward(ArrayEdges):
 
     def elementwise(self, step: Step, operands, upstream) -> tuple[Edge, ...]:
         stmt = step.stmt
-        templates = local_derivatives(stmt.expr, len(stmt.operands))
-        by_field = {f"a{i}": f"_a{i}" for i in range(len(stmt.operands))}
-        named = {
-            f"a{i}": o if o is not None else constant_text(v)
+        derivatives = local_derivatives(stmt.expr, len(stmt.operands))
+        shown = {  # each placeholder as shown: the node's name, or the constant
+            f"a{i}": code.name(o) if o is not None else _constant(v)
             for i, (o, v) in enumerate(zip(operands, step.arguments))
         }
-        scope = {f"_a{i}": v for i, v in enumerate(step.arguments)}
+        shown["np"] = code.name("np")
+        scope = {f"a{i}": v for i, v in enumerate(step.arguments)}
         scope["np"] = np
         locals_: dict[str, list] = {}  # per node: (formula, value) of each place it is read
-        for operand, template in zip(operands, templates):
+        for operand, derivative in zip(operands, derivatives):
             if operand is None:  # a loop counter: a number of the iteration, not a node
                 continue
-            if template is None:
+            if derivative is None:
                 locals_.setdefault(operand, [])
                 continue
-            formula = template.format(np="np", **named)
+            formula = print_code(fill(formulas.formula(derivative), shown))
             with np.errstate(all="ignore"):  # kinks: the printed formula selects with where
-                local = eval(template.format(np="np", **by_field), dict(scope))
+                local = eval(formulas.compiled(derivative), dict(scope))
             locals_.setdefault(operand, []).append((formula, local))
         edges = []
         for operand, parts in locals_.items():
@@ -243,6 +246,13 @@ class _Backward(ArrayEdges):
         fitted = unbroadcast(product, shape)
         reduced = np.size(product) > np.size(fitted)
         return Edge(operand, FLOWS, formula, local, fitted, reduced)
+
+
+def _constant(value):
+    """A constant operand as shown in a formula: a number as a literal, else its text."""
+    if isinstance(value, (bool, int, float, np.integer, np.floating)):
+        return code.literal(value.item() if isinstance(value, np.generic) else value)
+    return code.name(constant_text(value))
 
 
 def unbroadcast(value, shape: tuple[int, ...]):

@@ -123,7 +123,8 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
                     )
             if kind in ALLOWED:
                 statement = _is_docstring(fdef, stmt) or is_push(node) or is_add_at(node)
-                if kind is ast.Expr and not statement:
+                refused_inside = kind is ast.Expr and type(node.value) in REFUSED  # (yield)
+                if kind is ast.Expr and not statement and not refused_inside:
                     raise UnsupportedSyntaxError(
                         "an expression statement does nothing symback can differentiate"
                         + (" (print is a side effect)" if _is_print(stmt) else ""),

@@ -249,6 +249,9 @@ class _Job:
             result = self.call(self.grad_f, arguments)
         except Exception as exc:  # noqa: BLE001 - the user's gradient, any error
             return empty, f"the gradient function raised {type(exc).__name__}: {exc}"
+        one_in_a_tuple = isinstance(result, (tuple, list)) and len(result) == 1
+        if not self.single and len(self.names) == 1 and not one_in_a_tuple:
+            result = (result,)  # wrt=("x",): the one gradient, bare, is as clear as in a tuple
         if not self.single:
             if not isinstance(result, (tuple, list)) or len(result) != len(self.names):
                 count = len(result) if isinstance(result, (tuple, list)) else 1
