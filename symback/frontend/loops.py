@@ -66,6 +66,7 @@ def visit_For(st: Lowering, stmt: ast.For):
         st.fail(stmt.target, "the loop variable must be a single name", None)
     header, names = loop_header(st, stmt.iter)
     index = st.namer.fresh(stmt.target.id)
+    st.integers.add(index)  # (a range's)
     return loop(st, "for", stmt, header, names, index)
 
 

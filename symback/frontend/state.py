@@ -62,6 +62,9 @@ class Lowering:
     loop_stops: list[str | None] = field(default_factory=list)  # per loop: its stop flag
     uses_math: bool = False  # the forward code calls the math module
     returns: tuple[str, str] | None = None  # see return_names
+    # SSA names that are integers: the variables of `for ... in range(...)` (a name bound
+    # elsewhere too, `k = 0; while ...: k += 1`, is an integer under these names only)
+    integers: set[str] = field(default_factory=set)
 
     @classmethod
     def of_function(
