@@ -11,7 +11,6 @@ written with black's spacing and as few parentheses as possible: `a * b / c` is 
 from __future__ import annotations
 
 import ast
-import copy
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +21,7 @@ from .. import code
 from ..errors import SymbackInternalError
 from ..ops.elementwise import BUILTIN_SPELLING, MATH_SPELLING, PRINTED_FUNCTIONS
 from ..ops.functions import ExpOrInf, Minimum, Sigmoid, is_selector
+from .load import compiled_expression
 from .printer import ADD, ATOM, COMPARE_PREC, MUL, POW, UNARY
 
 _LEVEL = {ast.Add: ADD, ast.Sub: ADD, ast.Mult: MUL, ast.Div: MUL}
@@ -58,8 +58,7 @@ def fill(formula: Formula, values: dict) -> ast.expr:
 def compiled(expr: sp.Expr):
     """Formula `expr` compiled, to evaluate with its placeholders as variables (`np` and
     `math` bound to a module): for checks and tools that compute a formula's value."""
-    tree = ast.Expression(copy.deepcopy(formula(expr).tree))
-    return compile(ast.fix_missing_locations(tree), "<symback formula>", "eval")
+    return compiled_expression(formula(expr).tree, "formula")
 
 
 def _value(value) -> ast.expr:

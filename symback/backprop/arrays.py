@@ -7,6 +7,7 @@ import ast
 
 import numpy as np
 
+from ..backend.load import compiled_expression
 from ..backend.printer import print_code
 from ..errors import SymbackError
 from ..ops.arrays import PRIMITIVES_BY_OP
@@ -27,6 +28,7 @@ def shown_as(op: str) -> str:
     and 0 elsewhere ("selection"), a matrix product ("product"); "" if it does not."""
     row = PRIMITIVES_BY_OP.get(op)
     return "" if row is None else row.explain
+
 
 # v = a @ b sends the upstream gradient g back through the product, by the operands' ndim:
 # (what a gets, what b gets), each as (a function of g, a, b; its formula).
@@ -106,7 +108,8 @@ class ArrayEdges:
         scope = {self.modules["np"]: np, **dict(zip(stmt.operands, step.arguments))}
         probe = "_index_of_" + "_".join(scope)  # a name none of the index's own names is
         scope[probe] = _INDEX_OF  # (x[x > 0] reads x in its index too)
-        index = eval(print_code(ast.Subscript(ast.Name(probe), code.slice)), scope)
+        index_of = ast.Subscript(ast.Name(probe, ast.Load()), code.slice, ast.Load())
+        index = eval(compiled_expression(index_of, "index"), scope)
         x = step.arguments[0]
         local = np.zeros(np.shape(x))
         np.add.at(local, index, 1.0)

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import ir
 from ..backend.helpers import module_names
+from ..backend.load import compiled_expression
 from ..backend.printer import print_code
 from ..errors import Place, SymbackError
 
@@ -163,7 +164,7 @@ class _Walk:
 
     def evaluate(self, code: ast.expr, line: int):
         try:
-            return eval(print_code(code), self.namespace)
+            return eval(compiled_expression(code, self.fn.name), self.namespace)
         except Exception as exc:  # the user's values fail in the user's code
             raise ArgumentError(
                 f"evaluating {self.fn.name} at these values failed: {type(exc).__name__}: {exc}",
