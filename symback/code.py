@@ -2,16 +2,15 @@
 
 A generated line holds an `ast` statement, never text: passes read the names a line uses
 from its tree, and text is made once, by the printer (backend/printer.py, backend/emit.py).
-Rule templates, written compactly as text over `{field}`s in the tables, become trees once,
-when they are instantiated (`template`, `fill`).
+Elementwise derivatives are built as trees (backend/formulas.py), array rules build theirs with
+Python's operators (ops/build.py): nothing is parsed back from text.
 """
 
 from __future__ import annotations
 
 import ast
-import string
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -165,18 +164,6 @@ def atom(text: str) -> ast.expr:
     return number(ast.literal_eval(text))
 
 
-def atom_text(node: ast.expr) -> str:
-    """A name or a number literal as written (to fill a rule's text template)."""
-    if isinstance(node, ast.Name):
-        return node.id
-    return repr(number_value(node))
-
-
-def parse_expr(text: str) -> ast.expr:
-    """A piece of code a rule wrote as text (an index, `np.s_[1:]`), parsed once."""
-    return ast.parse(text, mode="eval").body
-
-
 def attr(base: ast.expr | str, *names: str) -> ast.expr:
     node = name(base) if isinstance(base, str) else base
     for n in names:
@@ -262,41 +249,7 @@ def is_bare(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) or is_number(node)
 
 
-# -- templates ------------------------------------------------------------------------------
-
-_FIELD = "__field_"  # a field's name in a parsed template (no generated name starts so)
-
-
-@lru_cache(maxsize=4096)  # (a rule's text names its operands: bounded, for long programs)
-def template(text: str) -> ast.expr:
-    """A rule's template (`{bar} * {np}.exp({a0})`) as a tree, each field a name: parsed once
-    per template."""
-    parts = []
-    for literal_text, field_name, _, _ in string.Formatter().parse(text):
-        parts.append(literal_text)
-        if field_name is not None:
-            parts.append(_FIELD + field_name)
-    tree = ast.parse("".join(parts), mode="eval").body
-    for node in ast.walk(tree):  # a brace inside a string literal is no field: refuse it
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _FIELD in node.value:
-            raise ValueError(f"a template has a brace inside a string: {text}")
-    return tree
-
-
-def fields_in(tree: ast.expr) -> set[str]:
-    return {n[len(_FIELD) :] for n in names_in(tree) if n.startswith(_FIELD)}
-
-
-def fill(tree: ast.expr, fields: dict) -> ast.expr:
-    """The template with each field replaced by its value (a tree, or a name as text)."""
-
-    def value(node):
-        if isinstance(node, ast.Name) and node.id.startswith(_FIELD):
-            found = fields[node.id[len(_FIELD) :]]
-            return atom(found) if isinstance(found, str) else found
-        return None
-
-    return rebuilt(tree, value)
+# -- rewriting trees ------------------------------------------------------------------------
 
 
 def rebuilt(tree: ast.AST, new) -> ast.AST:
@@ -319,15 +272,32 @@ def rebuilt(tree: ast.AST, new) -> ast.AST:
     return type(tree)(**fields) if changed else tree
 
 
-def field_name(field_: str) -> str:
-    """A field as it is named inside a parsed template (to rewrite templates)."""
-    return _FIELD + field_
-
-
 def replaced(tree: ast.AST, old: ast.expr, new: ast.expr) -> ast.AST:
     """`tree` with each subtree equal to `old` replaced by `new`."""
-    dumped = ast.dump(old)
-    return rebuilt(tree, lambda node: new if ast.dump(node) == dumped else None)
+    return rebuilt(tree, lambda node: new if same(node, old) else None)
+
+
+def same(a: ast.AST, b: ast.AST) -> bool:
+    """Are two trees equal as `ast.dump` shows them (positions aside)? Compared node by
+    node, so that most pairs differ at their first node (dumping each costs its size)."""
+    if type(a) is not type(b):
+        return False
+    for (_, x), (_, y) in zip(ast.iter_fields(a), ast.iter_fields(b)):
+        if isinstance(x, ast.AST) or isinstance(y, ast.AST):
+            if not (isinstance(x, ast.AST) and isinstance(y, ast.AST) and same(x, y)):
+                return False
+        elif isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y) or not all(_same_value(u, v) for u, v in zip(x, y)):
+                return False
+        elif not _same_value(x, y):
+            return False
+    return True
+
+
+def _same_value(x, y) -> bool:
+    if isinstance(x, ast.AST) and isinstance(y, ast.AST):
+        return same(x, y)
+    return type(x) is type(y) and repr(x) == repr(y)  # (as dump shows them: -0.0 is not 0.0)
 
 
 def replaced_node(tree: ast.AST, old: ast.AST, new: ast.AST) -> ast.AST:

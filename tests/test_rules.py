@@ -268,7 +268,7 @@ def _helper_functions(module) -> None:
     names = {name: name for name in HELPERS} | {"np": "np"}
     namespace = vars(module)
     for name, helper in HELPERS.items():
-        exec(helper.text.format(**names), namespace)
+        exec(helper.printed(names), namespace)
         namespace[name].__symback_helper__ = name
 
 
@@ -350,9 +350,9 @@ def test_array_record_second_derivatives(row, example, tmp_path):
         )
 
 
-def test_every_helper_has_its_template_and_its_record():
-    """A helper a rule calls is emitted from backend/helpers.py and differentiated again by
-    its record: both exist (the records' own check, validate(), covers the second)."""
+def test_every_helper_has_its_code_and_its_record():
+    """A helper a rule calls is emitted from backend/helper_code.py and differentiated again
+    by its record: both exist (the records' own check, validate(), covers the second)."""
     called = {h for row in PRIMITIVE_TABLE + HELPER_TABLE for h in row.helpers}
     recorded = {n.partition(".")[2] for row in HELPER_TABLE for n in row.names}
     assert called - set(HELPERS) == set()

@@ -160,9 +160,10 @@ def _through_each_other(terms: list, temp_names) -> tuple[list, list]:
     if len(terms) > _CHAIN_MAX_OPERANDS:  # every pair is tried
         return out, shared
     named: dict[int, sp.Symbol] = {}
+    sums = [i for i, (_, di) in enumerate(terms) if di.is_Add]
     for j, (operand, dj) in enumerate(out):
-        if sp.count_ops(dj) > _CHAIN_MAX_OPS:
-            continue
+        if not any(i != j for i in sums) or sp.count_ops(dj) > _CHAIN_MAX_OPS:
+            continue  # (count_ops costs as much as a derivative: only where a sum is tried)
         for i, (_, di) in enumerate(terms):
             # (a product is shared by CSE anyway; a sum that SymPy expanded is not)
             if i == j or not di.is_Add or i in named and j in named:

@@ -79,7 +79,10 @@ def _rewrite(expr: sp.Expr) -> sp.Expr:
             out = LogAddExp(sp.Float(0.0) if c == 1 else sp.log(c), u)
         elif out.is_Mul or out.is_Pow:
             out = _tanh(_sigmoids(out))
-        out = out.func(*(visit(a) for a in out.args)) if out.args else out
+        args = tuple(visit(a) for a in out.args)
+        if any(new is not old for new, old in zip(args, out.args)):
+            out = out.func(*args)  # (rebuilt only where an argument changed: SymPy
+            # evaluates a node again as it builds it)
         if out.is_Add and out.has(Sigmoid):
             out = _complements(out)
             # sigmoid(u) - sigmoid(u)**2 is sigmoid(u) * sigmoid(-u): no cancellation

@@ -13,9 +13,9 @@ import linecache
 
 from .. import code, ir
 from ..backend.formulas import Formula, fill, formula
-from ..backend.printer import print_code, print_index
 from ..errors import Place, SymbackError
 from ..ops.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
+from ..ops.build import Expr, resolved
 from .derivatives import local_adjoint
 from .shapes import kept_dims, scalars_first, sum_to
 from .state import Sweep, Term, held_shape, is_scalar, known
@@ -143,19 +143,19 @@ def _read(reads: frozenset[str], fields: dict) -> list:
 
 def primitive(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
     row = PRIMITIVES_BY_OP[stmt.op]
-    params = printed_params(stmt.params)
+    params = rule_params(stmt.params)
     arrays = row.array_operands(stmt.operands, params)
     is_known = known(sweep, stmt)
     shapes = tuple(sweep.shapes[a] for a in arrays) if is_known else None
-    bar = code.atom_text(upstream)  # (a rule's template is text over the names it reads)
-    context = Context(bar, arrays, stmt.target, params, params.get("index", ""), shapes)
+    operands = tuple(Expr(code.name(a)) for a in arrays)
+    context = Context(Expr(upstream), operands, Expr(code.name(stmt.target)), params, shapes)
     for operand, contribution in zip(arrays, row.adjoint(context)):
         if contribution is None or operand not in sweep.active:
             continue
         if contribution is UNSUPPORTED:
             _refuse(sweep, stmt, operand)
-        tree = code.template(contribution.text)
-        sweep.helpers.update(h for h in row.helpers if h in code.fields_in(tree))
+        value, used = resolved(contribution.value, sweep.names)
+        sweep.helpers.update(used - {"np"})
         wrap = "spread" if contribution.spread else ""
         held = None
         if wrap and row.spread_by_broadcasting and is_known:
@@ -163,30 +163,33 @@ def primitive(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
             axis = params.get("axis")
             reduced = axis is not None or params.get("keepdims")
             held = kept_dims(sweep.shapes[operand], axis) if reduced else ()
-        outer = contribution.outer
         term = Term(
-            code.fill(tree, sweep.names),
+            value,
             wrap=wrap,
-            scatter=_scatter(contribution.scatter),
+            scatter=_resolved_all(contribution.scatter, sweep.names),
             actual=held,
-            outer=None if outer is None else (code.parse_expr(outer[0]), code.parse_expr(outer[1])),
+            outer=_resolved_all(contribution.outer, sweep.names),
             view=contribution.view,
         )
         sweep.add(operand, term)
 
 
-def printed_params(params) -> dict:
-    """A primitive's static arguments as its adjoint rule reads them (its templates are text):
-    the index as a value (`np.s_[...]`), the subscript (between brackets) and the pass-through
-    code, printed."""
+def rule_params(params) -> dict:
+    """A primitive's static arguments as its adjoint rule reads them: the index (as
+    `np.s_[...]`) and the pass-through code as Exprs to build on."""
     out = dict(params)
     if "index" in out:
-        out["index"] = print_code(out["index"])
-    if "subscript" in out:
-        out["subscript"] = print_index(out["subscript"])
+        out["index"] = Expr(out["index"])
     if "extra" in out:
-        out["extra"] = tuple(print_code(c) for c in out["extra"])
+        out["extra"] = tuple(Expr(c) for c in out["extra"])
     return out
+
+
+def _resolved_all(parts, names) -> tuple | None:
+    """A rule's scatter or outer parts, with the module's names resolved."""
+    if parts is None:
+        return None
+    return tuple(p if p is None else resolved(p, names)[0] for p in parts)
 
 
 def _refuse(sweep: Sweep, stmt: ir.Primitive, operand: str):
@@ -198,15 +201,6 @@ def _refuse(sweep: Sweep, stmt: ir.Primitive, operand: str):
         hint="docs/supported.md lists what is supported; write it with those "
         "operations (np.prod over one axis at a time, for example)",
     )
-
-
-def _scatter(scatter) -> tuple | None:
-    """A rule's scatter (g, index, subscript, as text) as trees: parsed once, here."""
-    if scatter is None:
-        return None
-    g, index, subscript = scatter
-    sub = None if subscript is None else code.parse_expr(f"_[{subscript}]").slice
-    return code.parse_expr(g), code.parse_expr(index), sub
 
 
 def custom(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:

@@ -124,7 +124,7 @@ def module_text(
     called: set[str] = set()
     functions = [function_text(s, names, called) for s in specs]
     used = {h for s in specs for h in s.program.helpers if names[h] in called}
-    parts += [HELPERS[h].text.format(**names) for h in with_dependencies(used)]
+    parts += [HELPERS[h].printed(names) for h in with_dependencies(used)]
     parts += functions
     return "\n\n".join(parts)
 

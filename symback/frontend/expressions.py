@@ -83,9 +83,27 @@ def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
     while isinstance(spine[-1].left, ast.BinOp) and not isinstance(spine[-1].left.op, ast.MatMult):
         spine.append(spine[-1].left)
     left = core.value(st, spine[-1].left, operands)
-    for each in reversed(spine):
-        left = _binary(st, each, left, core.value(st, each.right, operands), operands)
+    terms = None  # a run of + and - so far: its terms, summed once where the run ends
+    for k in range(len(spine) - 1, -1, -1):
+        each = spine[k]
+        right = core.value(st, each.right, operands)
+        if k and _additive(each) and _additive(spine[k - 1]) and not left.boolean:
+            # Inside the run the partial sums are never values of their own (SymPy
+            # flattens them into the whole): one Add of every term, not one per step,
+            # which would cost as much as the run's length squared.
+            terms = terms or [left.expr]
+            terms.append(right.expr if isinstance(each.op, ast.Add) else -right.expr)
+            left = Val(None, ast.BinOp(left.code, each.op, right.code))
+            continue
+        if terms is not None:
+            left = Val(sp.Add(*terms), left.code)
+            terms = None
+        left = _binary(st, each, left, right, operands)
     return left
+
+
+def _additive(node: ast.BinOp) -> bool:
+    return isinstance(node.op, (ast.Add, ast.Sub))
 
 
 def _binary(st: Lowering, node: ast.BinOp, left: Val, right: Val, operands) -> Val:

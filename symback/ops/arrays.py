@@ -4,15 +4,17 @@ A record (primitive.py) names the functions it covers, how they are called, its 
 whether it returns a view, whether it reduces to a number, and the examples the spec test
 (tests/test_rules.py) differentiates to first and second order. The rules are in sibling
 modules: reductions, shapes and indexing (reductions.py), products (products.py), joins
-(joins.py), diagonals and linear algebra (linalg.py); symback's own helpers' records are in
-helper_ops.py. How to add one: docs/adding-an-operation.md.
+(joins.py), diagonals and linear algebra (linalg.py); the records of the reductions, the
+products and the joins sit beside their rules there, the rest here; symback's own helpers'
+records are in helper_ops.py. How to add one: docs/adding-an-operation.md.
 """
 
 from __future__ import annotations
 
-from . import joins, linalg, products, views
+from . import linalg, products, views
 from . import reductions as r
 from .helper_ops import HELPER_TABLE
+from .joins import JOIN_TABLE
 from .primitive import (
     AXIS,
     DIAGONAL,
@@ -21,10 +23,12 @@ from .primitive import (
     ArrayPrimitive,
     Context,
     Contribution,
-    Example,
     Rule,
     validate,
 )
+from .primitive import example as _e
+from .products import PRODUCT_TABLE
+from .reductions import REDUCTION_TABLE
 
 __all__ = [
     "PRIMITIVE_TABLE",
@@ -41,185 +45,13 @@ __all__ = [
 ]
 
 
-def _e(call: str, *shapes: tuple[int, ...], **kw) -> Example:
-    return Example(call, shapes, **kw)
-
-
 # (arguments of np.linalg kept well conditioned: a + 3 I)
 _WELL = "a + 3.0 * np.eye(3)"
 
 PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
-    ArrayPrimitive(
-        "sum",
-        ("numpy.sum",),
-        1,
-        r.sum_rule,
-        REDUCE,
-        ("sum",),
-        positional=AXIS,
-        scalar=True,
-        spread_by_broadcasting=True,
-        explain="sum",
-        examples=(_e("np.sum(a, axis=1)", (2, 3)), _e("a.sum()", (2, 3))),
-    ),
-    ArrayPrimitive(
-        "mean",
-        ("numpy.mean",),
-        1,
-        r.mean_rule,
-        REDUCE,
-        ("mean",),
-        positional=AXIS,
-        scalar=True,
-        spread_by_broadcasting=True,
-        explain="mean",
-        examples=(_e("np.mean(a, axis=0, keepdims=True)", (2, 3)), _e("np.mean(a)", (4,))),
-    ),
-    ArrayPrimitive(
-        "max",
-        ("numpy.max", "numpy.amax"),
-        1,
-        r.max_min_rule,
-        REDUCE,
-        ("max",),
-        positional=AXIS,
-        scalar=True,
-        examples=(_e("np.max(a, axis=1)", (2, 3)), _e("np.amax(a)", (4,))),
-    ),
-    ArrayPrimitive(
-        "min",
-        ("numpy.min", "numpy.amin"),
-        1,
-        r.max_min_rule,
-        REDUCE,
-        ("min",),
-        positional=AXIS,
-        scalar=True,
-        examples=(_e("np.min(a, 0)", (2, 3)),),
-    ),
-    ArrayPrimitive(
-        "prod",
-        ("numpy.prod",),
-        1,
-        r.prod_rule,
-        REDUCE,
-        ("prod",),
-        ("prod_others",),
-        positional=AXIS,
-        scalar=True,
-        examples=(_e("np.prod(a, axis=0)", (3, 2)), _e("np.prod(a)", (4,))),
-    ),
-    ArrayPrimitive(
-        "var",
-        ("numpy.var",),
-        1,
-        r.var_rule,
-        REDUCE + ("ddof",),
-        ("var",),
-        positional=AXIS,
-        scalar=True,
-        examples=(_e("np.var(a, axis=1, ddof=1)", (2, 3)), _e("np.var(a)", (1, 3))),
-    ),
-    ArrayPrimitive(
-        "std",
-        ("numpy.std",),
-        1,
-        r.std_rule,
-        REDUCE + ("ddof",),
-        ("std",),
-        positional=AXIS,
-        scalar=True,
-        examples=(_e("np.std(a, axis=0, keepdims=True)", (3, 2)), _e("np.std(a)", (4,))),
-    ),
-    ArrayPrimitive(
-        "matmul",
-        ("numpy.matmul",),
-        2,
-        products.matmul,
-        (),
-        (),
-        ("matmul_left", "matmul_right"),
-        explain="product",
-        examples=(
-            _e("a @ b", (2, 3), (3, 4)),
-            _e("np.matmul(a, b)", (3,), (3, 2)),
-            _e("a @ b", (2, 2, 3), (3,)),
-        ),
-    ),
-    ArrayPrimitive(
-        "dot",
-        ("numpy.dot",),
-        2,
-        products.dot,
-        (),
-        ("dot",),
-        ("dot_left", "dot_right"),
-        explain="product",
-        examples=(_e("np.dot(a, b)", (2, 3), (3,)), _e("np.dot(a, b)", (2, 2, 3), (3, 2))),
-    ),
-    ArrayPrimitive(
-        "inner",
-        ("numpy.inner",),
-        2,
-        products.inner,
-        (),
-        (),
-        ("inner_left", "inner_right"),
-        examples=(_e("np.inner(a, b)", (2, 3), (4, 3)),),
-    ),
-    ArrayPrimitive(
-        "outer", ("numpy.outer",), 2, products.outer, examples=(_e("np.outer(a, b)", (3,), (2,)),)
-    ),
-    ArrayPrimitive(
-        "stack",
-        ("numpy.stack",),
-        0,
-        joins.stack,
-        AXIS,
-        positional=AXIS,
-        layout="sequence",
-        examples=(_e("np.stack([a, b], axis=1)", (3,), (3,)),),
-    ),
-    ArrayPrimitive(
-        "concatenate",
-        ("numpy.concatenate",),
-        0,
-        joins.concatenate,
-        AXIS,
-        positional=AXIS,
-        layout="sequence",
-        examples=(
-            _e("np.concatenate([a, b], axis=1)", (2, 2), (2, 3)),
-            _e("np.concatenate([a, b], axis=None)", (2, 2), (3,)),
-        ),
-    ),
-    ArrayPrimitive(
-        "vstack",
-        ("numpy.vstack",),
-        0,
-        joins.vstack,
-        layout="sequence",
-        examples=(_e("np.vstack([a, b])", (3,), (2, 3)),),
-    ),
-    ArrayPrimitive(
-        "hstack",
-        ("numpy.hstack",),
-        0,
-        joins.hstack,
-        (),
-        (),
-        ("hstack_piece",),
-        layout="sequence",
-        examples=(_e("np.hstack([a, b])", (2,), (3,)), _e("np.hstack([a, b])", (2, 1), (2, 2))),
-    ),
-    ArrayPrimitive(
-        "column_stack",
-        ("numpy.column_stack",),
-        0,
-        joins.column_stack,
-        layout="sequence",
-        examples=(_e("np.column_stack([a, b])", (3,), (3, 2)),),
-    ),
+    *REDUCTION_TABLE,
+    *PRODUCT_TABLE,
+    *JOIN_TABLE,
     ArrayPrimitive(
         "einsum",
         ("numpy.einsum",),

@@ -4,14 +4,16 @@ again (Hessians) needs their adjoints. Not listed in docs/supported.md (users do
 from __future__ import annotations
 
 from . import joins, linalg, products
-from .primitive import AXIS, UNSUPPORTED, ArrayPrimitive, Context, Contribution, Example
+from .build import helper, np
+from .primitive import AXIS, UNSUPPORTED, ArrayPrimitive, Context, Contribution
+from .primitive import example as _e
 
 
 def prod_others_rule(c: Context):
     # y = prod_others(x), y_j the product of the x_m other than x_j: its adjoint is, for each
     # k, the sum over j != k of bar_j times the product of the x_m other than x_j and x_k,
-    # which is the dual part of prod_others(x + eps * bar) (backend/helpers.py)
-    return (Contribution(f"{{prod_others_vjp}}({c.bar}, {c.x}, {c.params.get('axis')!r})"),)
+    # which is the dual part of prod_others(x + eps * bar) (backend/helper_code.py)
+    return (Contribution(helper.prod_others_vjp(c.bar, c.x, c.params.get("axis"))),)
 
 
 def prod_others_vjp_rule(c: Context):
@@ -22,8 +24,8 @@ def prod_others_vjp_rule(c: Context):
     g, x = c.operands
     axis = c.params.get("axis")
     return (
-        Contribution(f"{{prod_others_vjp}}({c.bar}, {x}, {axis!r})"),
-        Contribution(f"{{prod_others_vjp2}}({c.bar}, {g}, {x}, {axis!r})"),
+        Contribution(helper.prod_others_vjp(c.bar, x, axis)),
+        Contribution(helper.prod_others_vjp2(c.bar, g, x, axis)),
     )
 
 
@@ -34,8 +36,8 @@ def prod_others_vjp2_rule(c: Context):
     g, h, x = c.operands
     axis = c.params.get("axis")
     return (
-        Contribution(f"{{prod_others_vjp2}}({c.bar}, {h}, {x}, {axis!r})"),
-        Contribution(f"{{prod_others_vjp2}}({g}, {c.bar}, {x}, {axis!r})"),
+        Contribution(helper.prod_others_vjp2(c.bar, h, x, axis)),
+        Contribution(helper.prod_others_vjp2(g, c.bar, x, axis)),
         UNSUPPORTED,
     )
 
@@ -47,7 +49,7 @@ def unbroadcast_rule(c: Context):
 
 def scatter_rule(c: Context):
     # scatter(g, like, index) puts g at index in zeros: its adjoint reads bar at index.
-    return (Contribution(f"{c.bar}[{c.params['extra'][1]}]"),)
+    return (Contribution(c.bar[c.params["extra"][1]]),)
 
 
 def with_set_rule(c: Context):
@@ -55,17 +57,18 @@ def with_set_rule(c: Context):
     a, v = c.operands
     index = c.params["extra"][0]
     return (
-        Contribution(f"{{with_set}}({c.bar}, 0.0, {index})"),
-        Contribution(f"{{unbroadcast}}({c.bar}[{index}], {v})"),
+        Contribution(helper.with_set(c.bar, 0.0, index)),
+        Contribution(helper.unbroadcast(c.bar[index], v)),
     )
 
 
-def with_added_rule(sign: str):
+def with_added_rule(sign: int):
     # out = a with v added (subtracted) at index: a passes bar on; v reads it at index
     def rule(c: Context):
         a, v = c.operands
         index = c.params["extra"][0]
-        return (Contribution(c.bar), Contribution(f"{{unbroadcast}}({sign}{c.bar}[{index}], {v})"))
+        read = c.bar[index] if sign > 0 else -c.bar[index]
+        return (Contribution(c.bar), Contribution(helper.unbroadcast(read, v)))
 
     return rule
 
@@ -74,9 +77,7 @@ def softmax_helper_rule(c: Context):
     # the generated helper (met in Hessians): its value p is the shifted, finite softmax
     axis = c.params.get("axis")
     p = c.value
-    return (
-        Contribution(f"{p} * ({c.bar} - {{np}}.sum({c.bar} * {p}, axis={axis!r}, keepdims=True))"),
-    )
+    return (Contribution(p * (c.bar - np.sum(c.bar * p, axis=axis, keepdims=True))),)
 
 
 def softmax_vjp_rule(c: Context):
@@ -84,19 +85,13 @@ def softmax_vjp_rule(c: Context):
     # bar_g = J bar; bar_x = J (bar * (g - k)) - p * (g - k) * sum(bar * p)
     g, x = c.operands
     axis = c.params.get("axis")
-    p = f"{{softmax}}({x}, {axis!r})"
-    centred = f"({g} - {{np}}.sum({g} * {p}, axis={axis!r}, keepdims=True))"
-    weight = f"{{np}}.sum({c.bar} * {p}, axis={axis!r}, keepdims=True)"
+    p = helper.softmax(x, axis)
+    centred = g - np.sum(g * p, axis=axis, keepdims=True)
+    weight = np.sum(c.bar * p, axis=axis, keepdims=True)
     return (
-        Contribution(f"{{softmax_vjp}}({c.bar}, {x}, {axis!r})"),
-        Contribution(
-            f"{{softmax_vjp}}({c.bar} * {centred}, {x}, {axis!r}) - {p} * {centred} * {weight}"
-        ),
+        Contribution(helper.softmax_vjp(c.bar, x, axis)),
+        Contribution(helper.softmax_vjp(c.bar * centred, x, axis) - p * centred * weight),
     )
-
-
-def _e(call: str, *shapes: tuple[int, ...], **kw) -> Example:
-    return Example(call, shapes, **kw)
 
 
 _MATMUL_LEFT = ("unbroadcast", "product", "matmul_right")
@@ -202,9 +197,9 @@ HELPER_TABLE: tuple[ArrayPrimitive, ...] = (
             examples=(_e(f"{op}(a, b, {index})", (4,), (size,)),),
         )
         for op, sign, index, size in (
-            ("with_added", "", "np.s_[1:3]", 2),
-            ("with_subtracted", "-", "np.s_[1:3]", 2),
-            ("with_added_at", "", "np.s_[[0, 2, 2]]", 3),
+            ("with_added", 1, "np.s_[1:3]", 2),
+            ("with_subtracted", -1, "np.s_[1:3]", 2),
+            ("with_added_at", 1, "np.s_[[0, 2, 2]]", 3),
         )
     ),
     ArrayPrimitive(

@@ -1,4 +1,5 @@
-"""Adjoints of joins: stack, concatenate, vstack, hstack, column_stack cut the gradient apart.
+"""Joins' records and adjoints: stack, concatenate, vstack, hstack, column_stack cut the
+gradient apart.
 
 Each piece is a basic index of the gradient (`g[:, 3:5]`, `g[..., 1]`): fast (a view), and
 differentiable again (its adjoint is a scatter), so that Hessians go through joins. Where the
@@ -10,41 +11,45 @@ from __future__ import annotations
 
 import math
 
-from .primitive import Context, Contribution
+from .build import Expr, helper, ifexp, np
+from .primitive import AXIS, ArrayPrimitive, Context, Contribution
+from .primitive import example as _e
 
 
-def _piece(text: str) -> Contribution:
+def _piece(g) -> Contribution:
     """A piece of the gradient: a view of it (copied if handed out on its own)."""
-    return Contribution(text, view=True)
+    return Contribution(g, view=True)
 
 
-def _at(axis: int, part: str) -> str:
+def _at(axis: int, part):
     """An index taking `part` (a slice or an integer) along `axis`, all of the other axes."""
+    everything = slice(None)
     if axis < 0:
-        return ", ".join(["...", part] + [":"] * (-axis - 1))
-    return ", ".join([":"] * axis + [part])
+        return (..., part, *[everything] * (-axis - 1))
+    return (*[everything] * axis, part) if axis else part
 
 
 def _plus(a, b):
     if isinstance(a, int) and isinstance(b, int):
         return a + b
-    return b if a == 0 else f"{a} + {b}"
+    return b if isinstance(a, int) and a == 0 else a + b
 
 
-def _slices(sizes: list) -> list[str]:
-    """The slices `start:stop` that cut a join of pieces of these sizes (numbers, or printed
+def _slices(sizes: list) -> list[slice]:
+    """The slices `start:stop` that cut a join of pieces of these sizes (numbers, or
     expressions) back apart; the first starts and the last stops at the ends."""
     out, start = [], 0
     for i, size in enumerate(sizes):
         stop = _plus(start, size)
-        out.append(f"{start or ''}:{'' if i == len(sizes) - 1 else stop}")
+        first = isinstance(start, int) and start == 0
+        out.append(slice(None if first else start, None if i == len(sizes) - 1 else stop))
         start = stop
     return out
 
 
 def stack(c: Context):
     axis = c.params.get("axis", 0)
-    return tuple(_piece(f"{c.bar}[{_at(axis, str(i))}]") for i in range(len(c.operands)))
+    return tuple(_piece(c.bar[_at(axis, i)]) for i in range(len(c.operands)))
 
 
 def concatenate(c: Context):
@@ -52,22 +57,20 @@ def concatenate(c: Context):
     if len(c.operands) == 1:
         return (_piece(c.bar),)
     if axis is None:  # the arrays were flattened and joined end to end
-        sizes = [f"{{np}}.size({x})" for x in c.operands]
+        sizes = [np.size(x) for x in c.operands]
         if c.shapes is not None:
             sizes = [math.prod(shape) for shape in c.shapes]
         cuts = _slices(sizes)
-        return tuple(
-            _piece(f"{{np}}.reshape({c.bar}[{cut}], {_shape(c, i)})") for i, cut in enumerate(cuts)
-        )
-    sizes = [f"{{np}}.shape({x})[{axis!r}]" for x in c.operands]
+        return tuple(_piece(np.reshape(c.bar[cut], _shape(c, i))) for i, cut in enumerate(cuts))
+    sizes = [np.shape(x)[axis] for x in c.operands]
     if c.shapes is not None:
         sizes = [shape[axis] for shape in c.shapes]
-    return tuple(_piece(f"{c.bar}[{_at(axis, cut)}]") for cut in _slices(sizes))
+    return tuple(_piece(c.bar[_at(axis, cut)]) for cut in _slices(sizes))
 
 
-def _shape(c: Context, i: int) -> str:
-    """Operand i's shape, printed: a literal where known."""
-    return repr(c.shapes[i]) if c.shapes is not None else f"{{np}}.shape({c.operands[i]})"
+def _shape(c: Context, i: int) -> tuple | Expr:
+    """Operand i's shape: a literal where known."""
+    return c.shapes[i] if c.shapes is not None else np.shape(c.operands[i])
 
 
 def _pieces(c: Context, axis: int, sizes: list, lifted: int) -> tuple:
@@ -76,27 +79,28 @@ def _pieces(c: Context, axis: int, sizes: list, lifted: int) -> tuple:
     `axis`, reshaped like its array. With known shapes, an array of fewer dimensions than
     `lifted` is read with integer indices instead, so that no reshape is needed."""
     if len(c.operands) == 1:
-        return (_piece(f"{{np}}.reshape({c.bar}, {_shape(c, 0)})"),)
+        return (_piece(np.reshape(c.bar, _shape(c, 0))),)
     out = []
     for i, cut in enumerate(_slices(sizes)):
         if c.shapes is None:
-            text = f"{{np}}.reshape({c.bar}[{_at(axis, cut)}], {_shape(c, i)})"
+            g = np.reshape(c.bar[_at(axis, cut)], _shape(c, i))
         elif len(c.shapes[i]) >= lifted:
-            text = f"{c.bar}[{_at(axis, cut)}]"
+            g = c.bar[_at(axis, cut)]
         else:  # a number or a vector that the join lifted: one element along `axis`
-            start = cut.partition(":")[0] or "0"
-            text = f"{c.bar}[{_lifted_index(c.shapes[i], axis, start, lifted)}]"
-        out.append(_piece(text))
+            start = cut.start or 0
+            g = c.bar[_lifted_index(c.shapes[i], axis, start, lifted)]
+        out.append(_piece(g))
     return tuple(out)
 
 
-def _lifted_index(shape: tuple[int, ...], axis: int, start: str, lifted: int) -> str:
+def _lifted_index(shape: tuple[int, ...], axis: int, start: int, lifted: int):
     """The index reading a number or vector that np.vstack / np.column_stack / np.hstack
     lifted: element `start` along the joined axis, all of the vector's own axis."""
     if not shape:  # a number: one element in every lifted axis
-        return ", ".join(start if k == axis else "0" for k in range(lifted))
-    # a vector: a row (vstack: g[2]) or a column (column_stack: g[:, 2])
-    return ", ".join(start if k == axis else ":" for k in range(axis + 1))
+        parts = tuple(start if k == axis else 0 for k in range(lifted))
+    else:  # a vector: a row (vstack: g[2]) or a column (column_stack: g[:, 2])
+        parts = tuple(start if k == axis else slice(None) for k in range(axis + 1))
+    return parts if len(parts) > 1 else parts[0]
 
 
 def _lifted(axis: int):
@@ -105,7 +109,7 @@ def _lifted(axis: int):
     size along the axis, a vector or a number one."""
 
     def rule(c: Context):
-        sizes = [f"(1 if {{np}}.ndim({x}) < 2 else {{np}}.shape({x})[{axis}])" for x in c.operands]
+        sizes = [ifexp(np.ndim(x).lt(2), 1, np.shape(x)[axis]) for x in c.operands]
         if c.shapes is not None:
             sizes = [s[axis] if len(s) >= 2 else 1 for s in c.shapes]
         return _pieces(c, axis, sizes, 2)
@@ -121,10 +125,8 @@ def hstack(c: Context):
     # np.hstack joins vectors (and numbers) end to end but the rest along axis 1: which one
     # depends on the arrays' ranks, so without known shapes a helper cuts the gradient.
     if c.shapes is None:
-        pieces = f"[{', '.join(c.operands)}]"
-        return tuple(
-            _piece(f"{{hstack_piece}}({c.bar}, {pieces}, {i})") for i in range(len(c.operands))
-        )
+        pieces = list(c.operands)
+        return tuple(_piece(helper.hstack_piece(c.bar, pieces, i)) for i in range(len(c.operands)))
     if max(len(s) for s in c.shapes) < 2:  # numbers and vectors: end to end
         return _pieces(c, 0, [s[0] if s else 1 for s in c.shapes], 1)
     return _pieces(c, 1, [s[1] for s in c.shapes], 2)
@@ -133,10 +135,65 @@ def hstack(c: Context):
 def hstack_piece_rule(c: Context):
     # hstack_piece(g, pieces, i) reads piece i of g: its adjoint puts bar there in zeros
     pieces, i = c.params["extra"]
-    return (Contribution(f"{{hstack_place}}({c.bar}, {c.x}, {pieces}, {i})"),)
+    return (Contribution(helper.hstack_place(c.bar, c.x, pieces, i)),)
 
 
 def hstack_place_rule(c: Context):
     # hstack_place(piece, like, pieces, i) puts piece i in zeros: its adjoint reads it back
     _, pieces, i = c.params["extra"]
-    return (_piece(f"{{hstack_piece}}({c.bar}, {pieces}, {i})"),)
+    return (_piece(helper.hstack_piece(c.bar, pieces, i)),)
+
+
+# The joins' records (ops/arrays.py puts them in PRIMITIVE_TABLE).
+JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
+    ArrayPrimitive(
+        "stack",
+        ("numpy.stack",),
+        0,
+        stack,
+        AXIS,
+        positional=AXIS,
+        layout="sequence",
+        examples=(_e("np.stack([a, b], axis=1)", (3,), (3,)),),
+    ),
+    ArrayPrimitive(
+        "concatenate",
+        ("numpy.concatenate",),
+        0,
+        concatenate,
+        AXIS,
+        positional=AXIS,
+        layout="sequence",
+        examples=(
+            _e("np.concatenate([a, b], axis=1)", (2, 2), (2, 3)),
+            _e("np.concatenate([a, b], axis=None)", (2, 2), (3,)),
+        ),
+    ),
+    ArrayPrimitive(
+        "vstack",
+        ("numpy.vstack",),
+        0,
+        vstack,
+        layout="sequence",
+        examples=(_e("np.vstack([a, b])", (3,), (2, 3)),),
+    ),
+    ArrayPrimitive(
+        "hstack",
+        ("numpy.hstack",),
+        0,
+        hstack,
+        (),
+        (),
+        ("hstack_piece",),
+        layout="sequence",
+        examples=(_e("np.hstack([a, b])", (2,), (3,)), _e("np.hstack([a, b])", (2, 1), (2, 2))),
+    ),
+    ArrayPrimitive(
+        "column_stack",
+        ("numpy.column_stack",),
+        0,
+        column_stack,
+        layout="sequence",
+        examples=(_e("np.column_stack([a, b])", (3,), (3, 2)),),
+    ),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .build import helper, np
 from .primitive import Context, Contribution
 
 
@@ -10,57 +11,55 @@ def diag(c: Context):
     # adjoint of each is the other, np.diag(g, k) (a helper makes it fit a matrix that is
     # not square; a Python `if` here would not survive a second derivative).
     k = c.params.get("k", 0)
-    text = f"{{diag_grad}}({c.bar}, {c.x}{f', {k!r}' if k else ''})"
-    return (Contribution(text, view=True),)  # a matrix's diagonal: a read-only view
+    g = helper.diag_grad(c.bar, c.x, k) if k else helper.diag_grad(c.bar, c.x)
+    return (Contribution(g, view=True),)  # a matrix's diagonal: a read-only view
 
 
 def diag_grad(c: Context):
     # diag_grad(g, like, k) is np.diag(g, k) fitted to like's shape: linear in g, with
     # np.diag(bar, k) as its adjoint whether like is a vector or a matrix.
-    extra = c.params["extra"]
-    k = f", {extra[1]}" if len(extra) > 1 else ""
-    return (Contribution(f"{{np}}.diag({c.bar}{k})", view=True),)
+    k = c.params["extra"][1:2]
+    return (Contribution(np.diag(c.bar, *k), view=True),)
 
 
 def diagonal(c: Context):
     offset, axis1, axis2 = (
         c.params.get(n, d) for n, d in (("offset", 0), ("axis1", 0), ("axis2", 1))
     )
-    args = "".join(f", {v!r}" for v in (offset, axis1, axis2))
+    args = (offset, axis1, axis2)
     if (axis1, axis2) == (0, 1):
-        args = f", {offset!r}" if offset else ""
-    return (Contribution(f"{{scatter_diagonal}}({c.bar}, {c.x}{args})"),)
+        args = (offset,) if offset else ()
+    return (Contribution(helper.scatter_diagonal(c.bar, c.x, *args)),)
 
 
 def scatter_diagonal(c: Context):
     # scatter_diagonal(g, like, offset, axis1, axis2) puts g on a diagonal of zeros: its
     # adjoint reads bar's diagonal.
-    text = f"{{np}}.diagonal({', '.join([c.bar, *c.params['extra'][1:]])})"
-    return (Contribution(text, view=True),)
+    return (Contribution(np.diagonal(c.bar, *c.params["extra"][1:]), view=True),)
 
 
 def norm(c: Context):
     # d|x| = x / |x|; at x = 0 the subgradient 0 (like abs).
-    safe = f"{{np}}.where({c.value} == 0, 1.0, {c.value})"
-    return (Contribution(f"{c.bar} * {c.x} / {safe}"),)
+    safe = np.where(c.value.eq(0), 1.0, c.value)
+    return (Contribution(c.bar * c.x / safe),)
 
 
 def det(c: Context):
-    inverse_t = f"{{np}}.swapaxes({{np}}.linalg.inv({c.x}), -1, -2)"
-    scale = f"{{np}}.asarray({c.bar} * {c.value})[..., None, None]"  # one per matrix
-    return (Contribution(f"{scale} * {inverse_t}"),)
+    inverse_t = np.swapaxes(np.linalg.inv(c.x), -1, -2)
+    scale = np.asarray(c.bar * c.value)[..., None, None]  # one per matrix
+    return (Contribution(scale * inverse_t),)
 
 
 def inv(c: Context):
-    v_t = f"{{np}}.swapaxes({c.value}, -1, -2)"
-    return (Contribution(f"-{v_t} @ {c.bar} @ {v_t}"),)
+    v_t = np.swapaxes(c.value, -1, -2)
+    return (Contribution(-v_t @ c.bar @ v_t),)
 
 
 def solve(c: Context):
     a, b = c.operands
-    db = f"{{np}}.linalg.solve({{np}}.swapaxes({a}, -1, -2), {c.bar})"
+    db = np.linalg.solve(np.swapaxes(a, -1, -2), c.bar)
     return (
-        Contribution(f"-{{solve_left}}({db}, {c.value})"),
+        Contribution(-helper.solve_left(db, c.value)),
         Contribution(db),
     )
 
@@ -71,12 +70,12 @@ def solve_left(c: Context):
     # gradient of bar @ x with respect to x at gb (matmul_right, for vectors and batches).
     gb, x = c.operands
     return (
-        Contribution(f"{{np}}.matmul({c.bar}, {x})"),
-        Contribution(f"{{matmul_right}}({gb}, {c.bar}, {x})"),
+        Contribution(np.matmul(c.bar, x)),
+        Contribution(helper.matmul_right(gb, c.bar, x)),
     )
 
 
 def trace(c: Context):
     # the sizes spelt out rather than starred, so that Hessians can read this code again
-    rows, columns = (f"{{np}}.shape({c.x})[{i}]" for i in (0, 1))
-    return (Contribution(f"{c.bar} * {{np}}.eye({rows}, {columns})"),)
+    rows, columns = (np.shape(c.x)[i] for i in (0, 1))
+    return (Contribution(c.bar * np.eye(rows, columns)),)

@@ -2,26 +2,32 @@
 
 An adjoint is a small function of the statement (its operands `x0, x1, ...`, its value `v`,
 its upstream adjoint `bar`, its static arguments such as `axis`) returning, for each array
-operand, the printed expression of the gradient sent to it, or None. Texts are format strings
-over `{np}` and the helper functions' names (`{unbroadcast}`, `{matmul_left}`, ...); helpers
-are emitted into the generated module only when used (backend/helpers.py).
+operand, the tree of the gradient sent to it, or None. Rules build trees with Python's
+operators over `Expr`s (build.py): `np.expand_dims(c.bar, axis)`, where `np` and the helpers
+(`helper.unbroadcast`) stand for the names the generated module gives them; helpers are
+emitted into the generated module only when used (backend/helper_code.py).
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Callable
+
+from .build import Expr, np, tree
 
 
 @dataclass(frozen=True)
 class Context:
     """What an adjoint rule may read about one primitive statement."""
 
-    bar: str  # the upstream adjoint's name (or a number)
-    operands: tuple[str, ...]  # the array operands
-    value: str  # the statement's own value
-    params: dict  # static arguments: axis, keepdims, axes, ...
-    index: str = ""  # getitem: the printed index expression
+    bar: Expr  # the upstream adjoint (a name or a number)
+    operands: tuple[Expr, ...]  # the array operands
+    value: Expr  # the statement's own value
+    # static arguments: axis, keepdims, axes, ... as Python values; the index ("index", as
+    # np.s_[...]) and pass-through arguments ("extra") as Exprs, the subscript (between
+    # brackets) as a tree
+    params: dict
     shapes: tuple[tuple[int, ...], ...] | None = None  # the operands', where known (specialised)
 
     @property
@@ -29,36 +35,56 @@ class Context:
         return None if self.shapes is None else tuple(len(s) for s in self.shapes)
 
     @property
-    def x(self) -> str:
+    def x(self) -> Expr:
         return self.operands[0]
 
-    def expanded_bar(self) -> str:
+    @property
+    def index(self) -> Expr:
+        """getitem's index, as a value (`np.s_[...]`)."""
+        return self.params["index"]
+
+    @property
+    def seeded(self) -> bool:
+        """Is the upstream the number 1.0 (the output's own adjoint)?"""
+        node = self.bar.node
+        return isinstance(node, ast.Constant) and repr(node.value) == "1.0"
+
+    def expanded_bar(self) -> Expr:
         """bar with the reduced axes put back (size 1), so that it broadcasts against x."""
         axis = self.params.get("axis")
         if axis is None or self.params.get("keepdims"):
             return self.bar
-        return f"{{np}}.expand_dims({self.bar}, {axis!r})"
+        return np.expand_dims(self.bar, axis)
 
 
 @dataclass(frozen=True)
 class Contribution:
-    """A gradient sent to one operand: `spread` marks a reduced gradient to broadcast back."""
+    """A gradient sent to one operand (a tree; None for UNSUPPORTED): `spread` marks a
+    reduced gradient to broadcast back."""
 
-    text: str
+    value: ast.expr | None
     spread: bool = False
-    # getitem's adjoint as (g, index as np.s_[...], subscript text for a basic index or None),
+    # getitem's adjoint as (g, index as np.s_[...], subscript for a basic index or None),
     # so that a loop can add g at the index in place
-    scatter: tuple[str, str, str | None] | None = None
+    scatter: tuple[ast.expr, ast.expr, ast.expr | None] | None = None
     # the gradient is np.outer(a, b): a sum of several is one matrix product
-    outer: tuple[str, str] | None = None
+    outer: tuple[ast.expr, ast.expr] | None = None
     # the gradient may be a view of another array (bar[:, 2:]): handed out as a parameter's
     # gradient on its own, it is copied, so that it neither aliases nor is read-only
     view: bool = False
 
+    def __post_init__(self):  # (rules hand over Exprs: kept as their trees)
+        if self.value is not None:
+            object.__setattr__(self, "value", tree(self.value))
+        for name in ("scatter", "outer"):
+            parts = getattr(self, name)
+            if parts is not None:
+                object.__setattr__(self, name, tuple(p if p is None else tree(p) for p in parts))
+
 
 # A rule's answer for an operand the gradient may depend on but the rule cannot handle yet:
 # the backward walk refuses it if that operand is active (never a silent zero).
-UNSUPPORTED = Contribution("")
+UNSUPPORTED = Contribution(None)
 
 
 Rule = Callable[[Context], tuple[Contribution | None, ...]]
@@ -80,6 +106,11 @@ class Example:
     first_order_only: str = ""
 
 
+def example(call: str, *shapes: tuple[int, ...], **kw) -> Example:
+    """An Example, its shapes given one after the other."""
+    return Example(call, shapes, **kw)
+
+
 @dataclass(frozen=True)
 class ArrayPrimitive:
     """One row of the table in arrays.py: an operation, how it is called, its adjoint."""
@@ -90,7 +121,7 @@ class ArrayPrimitive:
     adjoint: Rule
     static: tuple[str, ...] = ()  # literal arguments the adjoint needs, by keyword
     methods: tuple[str, ...] = ()  # `x.sum(...)`-style spellings
-    helpers: tuple[str, ...] = field(default=())  # module helpers the adjoint texts call
+    helpers: tuple[str, ...] = field(default=())  # module helpers the adjoint calls
     positional: tuple[str, ...] = ()  # which of `static` may also come by position, in order
     passthrough: int = 0  # how many more arguments (a shape, an index) go to the forward code
     # only; their printed code is in the adjoint's params["extra"]

@@ -1,30 +1,33 @@
-"""Adjoints of products and contractions: matmul, dot, inner, outer, einsum, and helpers."""
+"""Adjoints of products and contractions (matmul, dot, inner, outer, einsum, and helpers), and
+the records of matmul, dot, inner and outer."""
 
 from __future__ import annotations
 
-from .primitive import Context, Contribution
+from .build import helper, np
+from .primitive import ArrayPrimitive, Context, Contribution
+from .primitive import example as _e
 
 # a @ b for vectors and matrices by (a.ndim, b.ndim): the gradients with respect to a and b
 # as a person writes them, given g, the gradient of the product.
 _MATMUL_BY_NDIM = {
-    (2, 2): ("{g} @ {b}.T", "{a}.T @ {g}"),
-    (2, 1): ("{{np}}.outer({g}, {b})", "{g} @ {a}"),
-    (1, 2): ("{b} @ {g}", "{{np}}.outer({a}, {g})"),
-    (1, 1): ("{g} * {b}", "{g} * {a}"),
+    (2, 2): (lambda g, a, b: g @ b.T, lambda g, a, b: a.T @ g),
+    (2, 1): (lambda g, a, b: np.outer(g, b), lambda g, a, b: g @ a),
+    (1, 2): (lambda g, a, b: b @ g, lambda g, a, b: np.outer(a, g)),
+    (1, 1): (lambda g, a, b: g * b, lambda g, a, b: g * a),
 }
 
 
 def matmul(c: Context):
     a, b = c.operands
     if c.ndims in _MATMUL_BY_NDIM:
-        left, right = (text.format(g=c.bar, a=a, b=b) for text in _MATMUL_BY_NDIM[c.ndims])
+        left, right = (grad(c.bar, a, b) for grad in _MATMUL_BY_NDIM[c.ndims])
         return (
             Contribution(left, outer=(c.bar, b) if c.ndims == (2, 1) else None),
             Contribution(right, outer=(a, c.bar) if c.ndims == (1, 2) else None),
         )
     return (
-        Contribution(f"{{matmul_left}}({c.bar}, {a}, {b})"),
-        Contribution(f"{{matmul_right}}({c.bar}, {a}, {b})"),
+        Contribution(helper.matmul_left(c.bar, a, b)),
+        Contribution(helper.matmul_right(c.bar, a, b)),
     )
 
 
@@ -34,24 +37,24 @@ def dot(c: Context):
         return matmul(c)
     a, b = c.operands
     return (
-        Contribution(f"{{dot_left}}({c.bar}, {a}, {b})"),
-        Contribution(f"{{dot_right}}({c.bar}, {a}, {b})"),
+        Contribution(helper.dot_left(c.bar, a, b)),
+        Contribution(helper.dot_right(c.bar, a, b)),
     )
 
 
 def inner(c: Context):
     a, b = c.operands
     return (
-        Contribution(f"{{inner_left}}({c.bar}, {a}, {b})"),
-        Contribution(f"{{inner_right}}({c.bar}, {a}, {b})"),
+        Contribution(helper.inner_left(c.bar, a, b)),
+        Contribution(helper.inner_right(c.bar, a, b)),
     )
 
 
 def outer(c: Context):
     a, b = c.operands
     return (
-        Contribution(f"{{np}}.reshape({c.bar} @ {{np}}.ravel({b}), {{np}}.shape({a}))"),
-        Contribution(f"{{np}}.reshape({{np}}.ravel({a}) @ {c.bar}, {{np}}.shape({b}))"),
+        Contribution(np.reshape(c.bar @ np.ravel(b), np.shape(a))),
+        Contribution(np.reshape(np.ravel(a) @ c.bar, np.shape(b))),
     )
 
 
@@ -107,37 +110,37 @@ def einsum(c: Context):
             if term != "..." and term in first:
                 fresh = free.pop(0)
                 others.append(term + fresh)
-                names.append(f"{{np}}.eye({{np}}.shape({x})[{axes[first[term]]}])")
+                names.append(np.eye(np.shape(x)[axes[first[term]]]))
                 term = fresh
             elif term != "...":
                 first[term] = k
             relabelled.append(term)
         if "..." in terms and "..." not in output + "".join(others):
             others.append("".join(relabelled))  # (its ellipsis was summed: spread it back)
-            names.append(f"{{np}}.ones_like({x})")
+            names.append(np.ones_like(x))
         reachable = set(output).union(*others)
         named = [t for t in relabelled if t != "..."]
         kept = "".join(t for t in named if t in reachable)
         spec = ",".join([output, *others]) + "->" + ("..." if dots else "") + kept
-        text = f"{{np}}.einsum({spec!r}, {', '.join([c.bar, *names])})"
+        g = np.einsum(spec, c.bar, *names)
         lone = tuple(k - len(named) for k, t in enumerate(named) if t not in reachable)
         if lone:  # an index only this operand has was summed: spread the gradient along it
-            text = f"{{np}}.expand_dims({text}, {lone!r})"
+            g = np.expand_dims(g, lone)
         before = terms.index("...") if "..." in terms else 0
         shared = set(mine) & set("".join(subs[:i] + subs[i + 1 :]))
         if shared or dots:  # an axis of length 1 may broadcast
             like = x
             if before:  # the operand's axes with its ellipsis first, as the gradient's are
                 moved = _ellipsis_first(before, len(named) - before)
-                like = f"{{np}}.einsum({'->'.join(moved)!r}, {x})"
-            text = f"{{unbroadcast}}({text}, {like})"
+                like = np.einsum("->".join(moved), x)
+            g = helper.unbroadcast(g, like)
         if before:  # the ellipsis back in its place
             moved = _ellipsis_first(before, len(named) - before)
-            text = f"{{np}}.einsum({moved[1] + '->' + moved[0]!r}, {text})"
+            g = np.einsum(moved[1] + "->" + moved[0], g)
         # A shared index summed over takes its length from the others: 1 where they had
         # length 1 and this operand more, so the gradient is spread back along it.
         contracted = (shared - set(output)) - {"."}
-        out.append(Contribution(text, spread=bool(lone or contracted)))
+        out.append(Contribution(g, spread=bool(lone or contracted)))
     return tuple(out)
 
 
@@ -158,13 +161,13 @@ def _plain(c: Context) -> bool:
     return g == a[:-1] + b[1:]
 
 
-def _gradient_of_product(c: Context, a: str, b: str, which: int) -> Contribution:
+def _gradient_of_product(c: Context, a, b, which: int) -> Contribution:
     """The gradient of a @ b (`a`, `b` shaped like the helper's a and b) with respect to
     operand `which`, given the helper's g: the same plain form as the product's own."""
     return matmul(Context(c.operands[0], (a, b), c.value, {}, shapes=c.shapes[1:]))[which]
 
 
-def _helper_rule(product: str, side: int, other: str, unbroadcast: bool = True):
+def _helper_rule(product, side: int, other, unbroadcast: bool = True):
     """The rule of a product's gradient helper h(g, a, b), the gradient of product(a, b)
     with respect to a (`side` 0) or b (1), given g. It is linear in g and in the operand
     other than `side`, and reads its own operand for its shape only: with respect to g it is
@@ -173,10 +176,10 @@ def _helper_rule(product: str, side: int, other: str, unbroadcast: bool = True):
 
     def rule(c: Context):
         g, a, b = c.operands
-        forward = f"{product}({c.bar}, {b})" if side == 0 else f"{product}({a}, {c.bar})"
+        forward = product(c.bar, b) if side == 0 else product(a, c.bar)
         if unbroadcast:
-            forward = f"{{unbroadcast}}({forward}, {g})"
-        at_g = f"{other}({g}, {c.bar}, {b})" if side == 0 else f"{other}({g}, {a}, {c.bar})"
+            forward = helper.unbroadcast(forward, g)
+        at_g = other(g, c.bar, b) if side == 0 else other(g, a, c.bar)
         contributions = [Contribution(forward), None, None]
         contributions[2 - side] = Contribution(at_g)
         return tuple(contributions)
@@ -184,19 +187,19 @@ def _helper_rule(product: str, side: int, other: str, unbroadcast: bool = True):
     return rule
 
 
-_matmul_left = _helper_rule("{product}", 0, "{matmul_right}")
-_matmul_right = _helper_rule("{product}", 1, "{matmul_left}")
-_dot_left = _helper_rule("{np}.dot", 0, "{dot_right}", unbroadcast=False)  # (no broadcasting)
-_dot_right = _helper_rule("{np}.dot", 1, "{dot_left}", unbroadcast=False)
-inner_left_rule = _helper_rule("{np}.inner", 0, "{inner_right}")
-inner_right_rule = _helper_rule("{np}.inner", 1, "{inner_left}")
+_matmul_left = _helper_rule(helper.product, 0, helper.matmul_right)
+_matmul_right = _helper_rule(helper.product, 1, helper.matmul_left)
+_dot_left = _helper_rule(np.dot, 0, helper.dot_right, unbroadcast=False)  # (no broadcasting)
+_dot_right = _helper_rule(np.dot, 1, helper.dot_left, unbroadcast=False)
+inner_left_rule = _helper_rule(np.inner, 0, helper.inner_right)
+inner_right_rule = _helper_rule(np.inner, 1, helper.inner_left)
 
 
 def matmul_left_rule(c: Context):
     # matmul_left(g, a, b): the gradient of product(a, b) with respect to a
     if _plain(c):
         g, _, b = c.operands
-        return (Contribution(f"{c.bar} @ {b}"), None, _gradient_of_product(c, c.bar, b, 1))
+        return (Contribution(c.bar @ b), None, _gradient_of_product(c, c.bar, b, 1))
     return _matmul_left(c)
 
 
@@ -204,7 +207,7 @@ def matmul_right_rule(c: Context):
     # matmul_right(g, a, b): the gradient of product(a, b) with respect to b
     if _plain(c):
         g, a, _ = c.operands
-        return (Contribution(f"{a} @ {c.bar}"), _gradient_of_product(c, a, c.bar, 0), None)
+        return (Contribution(a @ c.bar), _gradient_of_product(c, a, c.bar, 0), None)
     return _matmul_right(c)
 
 
@@ -215,3 +218,47 @@ def dot_left_rule(c: Context):
 
 def dot_right_rule(c: Context):
     return matmul_right_rule(c) if _plain(c) else _dot_right(c)
+
+
+# The products' records, but einsum's (ops/arrays.py puts them in PRIMITIVE_TABLE).
+PRODUCT_TABLE: tuple[ArrayPrimitive, ...] = (
+    ArrayPrimitive(
+        "matmul",
+        ("numpy.matmul",),
+        2,
+        matmul,
+        (),
+        (),
+        ("matmul_left", "matmul_right"),
+        explain="product",
+        examples=(
+            _e("a @ b", (2, 3), (3, 4)),
+            _e("np.matmul(a, b)", (3,), (3, 2)),
+            _e("a @ b", (2, 2, 3), (3,)),
+        ),
+    ),
+    ArrayPrimitive(
+        "dot",
+        ("numpy.dot",),
+        2,
+        dot,
+        (),
+        ("dot",),
+        ("dot_left", "dot_right"),
+        explain="product",
+        examples=(_e("np.dot(a, b)", (2, 3), (3,)), _e("np.dot(a, b)", (2, 2, 3), (3, 2))),
+    ),
+    ArrayPrimitive(
+        "inner",
+        ("numpy.inner",),
+        2,
+        inner,
+        (),
+        (),
+        ("inner_left", "inner_right"),
+        examples=(_e("np.inner(a, b)", (2, 3), (4, 3)),),
+    ),
+    ArrayPrimitive(
+        "outer", ("numpy.outer",), 2, outer, examples=(_e("np.outer(a, b)", (3,), (2,)),)
+    ),
+)

@@ -65,14 +65,20 @@ def _block(stmts, uses: Counter, namer: Namer) -> tuple:
 def _split_exponents(stmts: list, uses: Counter, namer: Namer) -> list:
     """`e = np.exp(beta * x)` summed for a log or a division, as `exponent = beta * x` and
     `e = np.exp(exponent)`, so that the fused adjoint can take the softmax of a name."""
-    readers = Counter(
-        name
-        for s in stmts
-        if isinstance(s, ir.Elementwise)
-        for k, name in enumerate(s.operands)
-        if s.expr.has(sp.log(symbols.operand(k))) or _divides_by(s.code, name)
-    )
-    summed = {s.operands[0] for s in stmts if _is_sum(s) and readers[s.target]}
+    sums = {s.target for s in stmts if _is_sum(s)}
+    if not sums:
+        return stmts
+    readers: set[str] = set()  # the sums some statement takes the log of, or divides by
+    for s in stmts:
+        if isinstance(s, ir.Elementwise) and not sums.isdisjoint(s.operands):
+            logged = {f.args[0] for f in s.expr.atoms(sp.log)}
+            divisors = _divisors(s.code)
+            readers.update(
+                name
+                for k, name in enumerate(s.operands)
+                if name in sums and (symbols.operand(k) in logged or name in divisors)
+            )
+    summed = {s.operands[0] for s in stmts if _is_sum(s) and s.target in readers}
     out = []
     for s in stmts:
         call = s.code if isinstance(s, ir.Elementwise) else None
@@ -98,14 +104,13 @@ def _is_sum(s) -> bool:
     return isinstance(s, ir.Primitive) and s.op == "sum"
 
 
-def _divides_by(code: ast.expr, name: str) -> bool:
-    return any(
-        isinstance(n, ast.BinOp)
-        and isinstance(n.op, ast.Div)
-        and isinstance(n.right, ast.Name)
-        and n.right.id == name
+def _divisors(code: ast.expr) -> set[str]:
+    """The names `code` divides by, as `... / name`."""
+    return {
+        n.right.id
         for n in ast.walk(code)
-    )
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and isinstance(n.right, ast.Name)
+    }
 
 
 def _max_shifted_expr(s: ir.Elementwise) -> bool:

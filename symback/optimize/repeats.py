@@ -60,7 +60,7 @@ def _kept(fn: ir.Function) -> set[str]:
 
 def _renamed(s, renames: dict[str, str]):
     """The statement reading renamed names under their new ones (operands merged)."""
-    if not renames or not (set(s.operands) & set(renames)):
+    if not any(o in renames for o in s.operands):
         return s
     code = _RenameNames(renames).visit(copy.deepcopy(s.code))
     operands = tuple(renames.get(o, o) for o in s.operands)
