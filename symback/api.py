@@ -9,16 +9,15 @@ import threading
 
 import numpy
 
+from . import ieee
 from .arguments import refuse_unsupported, suspicious
 from .backend.fmt import black_format, paused_gc
 from .backend.load import load
-from .errors import NonScalarOutputError, SymbackError
+from .errors import SymbackError
 from .frontend.resolve import recording
 from .frontend.source import function_source
 from .pipeline import Generated, Options, generate
 from .specialise import describe, link, specialised
-
-_NOT_SCALAR = "symback: "  # how the generated code's non-scalar-output message starts
 
 # Each function's gradients are kept in its own __dict__ (under _TABLE, keyed by what was
 # asked), and each gradient holds its function: a cycle the garbage collector frees once
@@ -56,6 +55,7 @@ class GradientFunction:
         self._last = None  # the specialised function made last: the end of the chain
         self._past_limit = False  # more kinds of arguments than MAX_SPECIALISED were seen
         self._reads = tuple(reads)
+        self._numpy_code = None  # the general code in NumPy arithmetic (ieee.py), when needed
         self.generated = generated
         self._fn = namespace[generated.function_name]
         self.__symback_function__ = self._fn  # what symback differentiates for grad(grad(f))
@@ -93,18 +93,14 @@ class GradientFunction:
         return self._run(fn, args, kwargs)
 
     def _run(self, fn, args, kwargs):
-        """Call generated code, with its message about a non-scalar output as a SymbackError."""
+        """Call generated code; what it raises, as the user should see it (ieee.py): its
+        messages as SymbackErrors, NumPy's answer where Python's float arithmetic raises."""
         try:
             return fn(*args, **kwargs)
-        except ValueError as exc:
-            message = str(exc.args[0]) if exc.args else ""
-            if message.startswith(_NOT_SCALAR) and "must return a scalar" in message:
-                raise NonScalarOutputError(
-                    str(exc.args[0])[len(_NOT_SCALAR) :],
-                    self.generated.output_place,
-                    hint="reduce the output to a scalar, e.g. with np.sum or np.mean",
-                ) from None
+        except SymbackError:  # (from the general code, where a specialised one handed over)
             raise
+        except (*ieee.FLOAT_ERRORS, numpy.linalg.LinAlgError) as exc:
+            return ieee.after_error(self, exc, args, kwargs)
 
     def _refresh(self) -> None:
         """Generate again: a number or helper the code holds was changed since (`m.K = 5.0`)."""
@@ -322,16 +318,19 @@ def hessian_vector_product(fn, *, wrt=0):
     params = list(signature)
     target = first.wrt[0]
     direction = _fresh_name("v", params)
+    # numpy's and the gradient's names in its code: neither may be one of fn's (`np`)
+    np_name = _fresh_name("np", params)
+    first_name = _fresh_name(first.__name__, params)
     call = ", ".join(f"{p}={p}" for p in params)
     # after parameters with defaults, the direction can only be a keyword
     defaults = any(p.default is not inspect.Parameter.empty for p in signature.values())
     listed = ", ".join(str(p.replace(annotation=p.empty)) for p in signature.values())
     source = (
         f"def hvp_{fn.__name__}({listed}, {'*, ' if defaults else ''}{direction}):\n"
-        f"    return np.sum({first.__name__}({call}) * {direction})\n"
+        f"    return {np_name}.sum({first_name}({call}) * {direction})\n"
     )
     namespace = load(source, f"hvp_{fn.__name__}")
-    namespace.update(np=numpy, **{first.__name__: first.function})
+    namespace.update({np_name: numpy, first_name: first.function})
     return grad(namespace[f"hvp_{fn.__name__}"], wrt=target)
 
 

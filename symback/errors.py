@@ -69,6 +69,15 @@ class NonScalarOutputError(SymbackError, ValueError):
     """The differentiated function returned something that is not a scalar."""
 
 
+class ComplexOutputError(SymbackError):
+    """The differentiated function returned a complex number (a negative float to a
+    fractional power, in Python's arithmetic)."""
+
+
+class SingularMatrixError(SymbackError):
+    """The gradient code needs the inverse of a matrix that is singular at this call."""
+
+
 class SymbackInternalError(Exception):
     """A bug in symback itself, never the user's fault; please report it."""
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from .code import names_in as code_names  # (code.py imports nothing of symback's)
+
 
 @dataclass(frozen=True)
 class Elementwise:
@@ -211,7 +213,7 @@ def every_statement(stmts):
 
 def names_in(code: ast.AST) -> set[str]:
     """Every name that appears in a piece of code."""
-    return {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
+    return code_names(code)
 
 
 def reads(s: "Statement") -> set[str]:

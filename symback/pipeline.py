@@ -65,8 +65,7 @@ def _live(fn):
 def _lower(source, fdef, namespace, has_aux: bool, names: dict[str, str]):
     """Fence, then lower: (the IR, whether its forward code uses math)."""
     fence.check(source, fdef)
-    helpers = tuple((key, names[key]) for key in HELPERS)
-    modules = ModuleNames(names["np"], names["math"], helpers)
+    modules = ModuleNames(names, tuple(HELPERS))
     return lower_function(source, fdef, namespace, modules, has_aux)
 
 
@@ -157,7 +156,7 @@ def _in_place(program: code.GradientProgram, run: Run) -> code.GradientProgram:
 
 def _dead_code(spec: emit.Spec, run: Run) -> emit.Spec:
     """Only the lines what the function returns needs."""
-    forward, backward = live_lines(spec.program, emit.returned(spec))
+    forward, backward = live_lines(spec.program, emit.returned(spec, run.names))
     return replace(spec, program=replace(spec.program, forward=forward, backward=backward))
 
 
@@ -166,7 +165,7 @@ def _placeholders(spec: emit.Spec, run: Run) -> emit.Spec:
     program, fn = spec.program, spec.program.function
     params = {p.name for p in fn.params}
     lines = (program.forward, program.backward)
-    forward, backward = every_path(*lines, params, emit.returned(spec), fn.boolean)
+    forward, backward = every_path(*lines, params, emit.returned(spec, run.names), fn.boolean)
     return replace(spec, program=replace(program, forward=forward, backward=backward))
 
 
@@ -260,7 +259,9 @@ def specialise(generated: Generated, facts: Facts, guard: tuple[str, ...], hando
     options = Options(wrt=generated.wrt, value_too=spec.value_too)
     run = Run(options, generated.names, generated.wrt, facts)
     program = run_passes(generated.lowered, run, "floats in math", "in place")
-    retry = program.function is not generated.lowered  # math: the general code where it raises
+    in_math = program.function is not generated.lowered  # floats spelled with math
+    # where math or Python's float arithmetic raises, the general code answers (api.py)
+    retry = in_math or bool(facts.floats)
     spec = replace(
         spec,
         program=program,
@@ -270,7 +271,7 @@ def specialise(generated: Generated, facts: Facts, guard: tuple[str, ...], hando
         retry=retry,
     )
     label = "a specialisation to the shapes of one call"
-    return printed([spec], generated.names, label, generated.uses_math or retry, "-")
+    return printed([spec], generated.names, label, generated.uses_math or in_math, "-")
 
 
 def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:

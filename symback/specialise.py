@@ -16,6 +16,9 @@ test or two, without the general path's signature binding in between.
 from __future__ import annotations
 
 import ast
+import contextlib
+import threading
+import warnings
 
 import numpy
 
@@ -61,7 +64,7 @@ def guard_rows(description: tuple, params: tuple[ir.Parameter, ...], types: dict
         if kind is type(None):
             tests.append(f"{name} is None")
             continue
-        type_name = kind.__name__ if kind in (float, int, bool, str) else types[kind]
+        type_name = types.get(kind, kind.__name__)  # (a builtin type, where not hidden)
         tests.append(f"{name}.__class__ is {type_name}")  # (a third faster than type(x))
         if kind is numpy.ndarray:
             shape, dtype = detail
@@ -147,11 +150,12 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     if fn.custom:  # the probe would call the user's defgrad functions an extra time
         return None
     modules = set(generated.names.values())
-    if {GENERAL, ONWARD, ARRAY} & (set(fn.user_names) | modules):
-        return None
+    if any(name.startswith("_symback_") for name in set(fn.user_names) | modules):
+        return None  # (the names it gives the general path, the guard's types)
     try:
         namespace = load(probe(generated), f"probe {generated.function_name}")
-        values = namespace[generated.function_name](**arguments)
+        with _quiet():  # the call itself shows the forward pass's warnings, once
+            values = namespace[generated.function_name](**arguments)
     except Exception:  # the general path will raise it, with its usual message
         return None
     shapes = {}
@@ -162,10 +166,12 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
             continue
     if numpy.ndim(values.get(fn.output)) != 0:
         return None  # not a scalar: the general path says so
-    types = {  # the types and dtypes the guard names, other than builtins
+    types = {  # the types and dtypes the guard names, other than builtins the function
+        # leaves visible (a parameter `float` hides the type from the guard)
         kind: ARRAY if kind is numpy.ndarray else f"_symback_{kind.__name__}"
         for _, kind, _ in description
         if issubclass(kind, (numpy.ndarray, numpy.generic))
+        or generated.names.get(kind.__name__, kind.__name__) != kind.__name__
     }
     dtypes = dict.fromkeys(detail[1] for _, kind, detail in description if kind is numpy.ndarray)
     types.update({dtype: f"_symback_dtype{i}" for i, dtype in enumerate(dtypes)})
@@ -204,6 +210,20 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     function = namespace[generated.function_name]
     function.__symback_source__ = text
     return function
+
+
+@contextlib.contextmanager
+def _quiet():
+    """No warnings from the probe: NumPy's floating-point ones (errstate is thread-safe),
+    and, in a program with one thread, any other (`warnings.catch_warnings` swaps the
+    process's filters: two threads in it at once could leave them swapped)."""
+    with numpy.errstate(all="ignore"):
+        if threading.active_count() > 1:
+            yield
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
 
 
 def link(made, following) -> None:

@@ -68,20 +68,24 @@ def loop_lines(loop: ir.Loop, stacks: dict[int, dict], kept=None, writes=None, t
     return out
 
 
-def loop_block(loop: ir.Loop, body: tuple, backward: bool = False, count: str = "") -> code.Block:
-    """The loop as a block; backward, over the iterations that ran (`count`, bound before
-    the loop, when the trip count is only known from what the forward loop saved)."""
-    if loop.kind == "while" and not backward:
-        return code.While(test=loop.header, body=body, line=loop.line)
+def loop_block(loop: ir.Loop, body: tuple) -> code.Block:
+    """The loop as a block, as the user wrote it."""
     if loop.kind == "while":
-        over = code.call("range", code.name(count))
-        return code.For(index=code.name("_"), iter=over, body=body, line=loop.line)
+        return code.While(test=loop.header, body=body, line=loop.line)
+    return code.For(index=code.name(loop.index), iter=loop.header, body=body, line=loop.line)
+
+
+def backward_block(loop: ir.Loop, body: tuple, count: str, index: str, names) -> code.Block:
+    """The loop run backward, over the iterations that ran (`count`, bound before the loop,
+    when the trip count is only known from what the forward loop saved; the variable
+    `index` where the loop has none); `names` spell the builtins (naming.module_names)."""
+    if loop.kind == "while":
+        over = code.call(names["range"], code.name(count))
+        return code.For(index=code.name(index), iter=over, body=body, line=loop.line)
     over = loop.header
-    if backward and loop.exit is not None:
-        stop_at = ast.Slice(None, code.name(count), None)
-        over = code.call("reversed", ast.Subscript(over, stop_at, ast.Load()))
-    elif backward:
-        over = code.call("reversed", over)
+    if loop.exit is not None:
+        over = ast.Subscript(over, ast.Slice(None, code.name(count), None), ast.Load())
+    over = code.call(names["reversed"], over)
     return code.For(index=code.name(loop.index), iter=over, body=body, line=loop.line)
 
 

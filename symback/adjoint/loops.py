@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from .. import code, ir
-from .forward import counted, loop_block
+from .forward import backward_block, counted
 from .scopes import accumulate, block, enter_loop, leave_loop, loop_total
 from .stacks import touches_stacks
 from .state import Sweep, named
@@ -68,8 +68,10 @@ def loop(sweep: Sweep, stmt: ir.Loop) -> None:
     if counted(stmt):  # bound before the loop: the stacks empty while it runs
         count = sweep.namer.fresh("iterations")
         first = next(iter(stacks.values()))
-        before_lines.append(code.assign(count, code.call("len", code.name(first)), stmt.line))
-    backward = loop_block(stmt, tuple(iteration), backward=True, count=count)
+        length = code.call(sweep.names["len"], code.name(first))
+        before_lines.append(code.assign(count, length, stmt.line))
+    index = sweep.namer.unused() if stmt.kind == "while" else ""
+    backward = backward_block(stmt, tuple(iteration), count, index, sweep.names)
     # The backward loop restores every iteration's carried values into the entry names;
     # keep the final ones, which lines after it may still read.
     kept = {e: sweep.namer.fresh(f"final_{e}") for e in entries}

@@ -16,6 +16,7 @@ from ..backend.formulas import Formula, fill, formula
 from ..errors import Place, SymbackError
 from ..ops.arrays import PRIMITIVES_BY_OP, UNSUPPORTED, Context
 from ..ops.build import Expr, resolved
+from ..ops.elementwise import BUILTIN_SPELLING
 from .derivatives import local_adjoint
 from .shapes import kept_dims, scalars_first, sum_to
 from .state import Sweep, Term, held_shape, is_scalar, known
@@ -54,6 +55,7 @@ def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcas
     fields.update(kept_calls(sweep, stmt, local))
     fields.update(v=stmt.target, bar=upstream, np=sweep.names["np"], math=sweep.names["math"])
     fields["exp_or_inf"] = sweep.names["exp_or_inf"]  # (the sigmoid's: formulas._sigmoid)
+    fields.update((b, sweep.names[b]) for b in BUILTIN_SPELLING.values())  # (math spelling's)
     # every value the formulas read is floating: whole numbers printed as floats
     floating = is_known and {stmt.target, *stmt.operands} <= sweep.floating
     scalar_name = lambda name: is_scalar(sweep, name)  # noqa: E731

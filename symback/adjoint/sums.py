@@ -101,7 +101,7 @@ def _signed_terms(expr: ast.expr) -> list[tuple[bool, ast.expr]]:
 def zeros(sweep: Sweep, value: str) -> ast.expr:
     """A zero adjoint for `value`: a float array of zeros of its shape, of its own."""
     zeros_like = code.attr(sweep.names["np"], "zeros_like")
-    return code.call(zeros_like, code.name(value), dtype=code.name("float"))
+    return code.call(zeros_like, code.name(value), dtype=code.name(sweep.names["float"]))
 
 
 def full(sweep: Sweep, adjoint: ast.expr, value: str) -> ast.expr:

@@ -35,6 +35,7 @@ class WriteLog:
     log: str  # the list of (array, index, overwritten elements)
     log_write: str  # the helper that appends to it
     np: str  # numpy's name in the module
+    len: str  # the builtin len's name in the module
     differentiated: set[str] = field(default_factory=set)  # writes of an active value
     replay: bool = False  # recomputing a loop body that reads no array it writes: no writes
     # loop -> a stack of the log's length at the start of each iteration
@@ -65,14 +66,14 @@ class WriteLog:
         mark = self.before.get(id(s))
         if mark is None:
             return []
-        return [code.assign(mark, code.call("len", code.name(self.log)), s.line)]
+        return [code.assign(mark, code.call(self.len, code.name(self.log)), s.line)]
 
     def loop_lines(self, loop: ir.Loop) -> tuple[list[code.Line], list[code.Line]]:
         """(before the loop, at the start of each iteration): the iteration marks."""
         marks = self.loop_marks.get(id(loop))
         if marks is None:
             return [], []
-        start_mark = push(marks, code.call("len", code.name(self.log)))
+        start_mark = push(marks, code.call(self.len, code.name(self.log)))
         return [code.assign(marks, ast.List([], ast.Load()), loop.line)], [start_mark]
 
 
@@ -115,7 +116,10 @@ def setup(sweep: Sweep, body) -> None:
     if not sweep.buffers:
         return
     sweep.writes = WriteLog(
-        sweep.namer.fresh("writes"), sweep.names["log_write"], sweep.names["np"]
+        sweep.namer.fresh("writes"),
+        sweep.names["log_write"],
+        sweep.names["np"],
+        sweep.names["len"],
     )
     sweep.helpers.add("log_write")
     sweep.writes.differentiated = {
@@ -226,7 +230,7 @@ def owned(sweep: Sweep, value: str, terms, line, lines: list, name: str | None =
         expr = sum_of(sweep, value, terms, owned=True)
         fresh = len(terms) > 1 or terms[0].wrap == "spread" or terms[0].scatter is not None
         if not fresh:  # it may be an array another name holds too: copy it
-            expr = code.call(code.attr(np, "array"), expr, dtype=code.name("float"))
+            expr = code.call(code.attr(np, "array"), expr, dtype=code.name(sweep.names["float"]))
     lines.append(code.assign(name, expr, line))
     return name
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .. import __version__, code, ir
+from .. import __version__, code, ir, naming
 from ..ops.arrays import PRIMITIVES_BY_OP
 from .helpers import HELPERS, with_dependencies
 from .printer import print_code, print_statement
@@ -60,7 +60,8 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
     if spec.probe:
         rows = [f"def {spec.name}({_signature(fn.params)}):"]
         body = _render(program.forward, 1, called)
-        return "\n".join(rows + body + [f"{INDENT}return locals()"]) + "\n"
+        called.add(names["locals"])
+        return "\n".join(rows + body + [f"{INDENT}return {names['locals']}()"]) + "\n"
     checked = _checked(spec)
     forward, backward = program.forward, program.backward
 
@@ -76,20 +77,23 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
     if checked and spec.guard:  # the general code raises the error the API reports
         rows += [f"{INDENT}if {np}.ndim({value}) != 0:", f"{INDENT * 2}{spec.handoff}"]
     elif checked:
+        called.add(names["ValueError"])
         rows += [
             f"{INDENT}if {np}.ndim({value}) != 0:",
-            f"{INDENT * 2}raise ValueError(",
+            f"{INDENT * 2}raise {names['ValueError']}(",
             f'{INDENT * 3}"symback: {fn.name} must return a scalar to be differentiated, "',
             f'{INDENT * 3}f"but it returned an array of shape {{{np}.shape({value})}}"',
             f"{INDENT * 2})",
         ]
+    if _may_be_complex(fn, names):
+        rows += _complex_check(spec, names, called)
     rows += _render(backward, 1, called)
     rows.append(f"{INDENT}return {result}")
     if spec.retry:
         tried = [INDENT + row for row in rows[start:]]
-        handler = (
-            f"{INDENT}except (OverflowError, ValueError, ZeroDivisionError):  # NumPy: inf, nan"
-        )
+        caught = [names[e] for e in ("OverflowError", "ValueError", "ZeroDivisionError")]
+        called.update(caught)
+        handler = f"{INDENT}except ({', '.join(caught)}):  # NumPy: inf, nan"
         rows[start:] = [f"{INDENT}try:", *tried, handler, f"{INDENT * 2}{spec.handoff}"]
     return "\n".join(rows) + "\n"
 
@@ -118,23 +122,67 @@ def module_text(
             f"import math as {names['math']}" if names["math"] != "math" else "import math"
         )
         imports[:0] = [math_import, ""]
-    parts = ["\n".join(header + imports) + "\n"]
     # Only the helpers a line that is still there calls (dead-code removal and the
     # specialised forms of scatters leave some unused).
     called: set[str] = set()
     functions = [function_text(s, names, called) for s in specs]
+    aliases = naming.aliases(names, called)  # builtins the user's names hide in the functions
+    parts = ["\n".join(header + imports + ([""] + aliases if aliases else [])) + "\n"]
     used = {h for s in specs for h in s.program.helpers if names[h] in called}
     parts += [HELPERS[h].printed(names) for h in with_dependencies(used)]
     parts += functions
     return "\n\n".join(parts)
 
 
-def returned(spec: Spec) -> set[str]:
+def returned(spec: Spec, names: dict[str, str]) -> set[str]:
     """The names the function returns or checks: the gradients, the value where it is
-    returned or checked to be a scalar, and the auxiliary value's names."""
+    returned or checked (to be a scalar, not to be complex), and the auxiliary value's names."""
     fn = spec.program.function
-    value = {fn.output} if spec.value_too or _checked(spec) else set()
+    checked = _checked(spec) or _may_be_complex(fn, names)
+    value = {fn.output} if spec.value_too or checked else set()
     return set(spec.program.gradients) | value | (ir.names_in(fn.aux) if fn.aux else set())
+
+
+def _complex_check(spec: Spec, names: dict[str, str], called: set[str]) -> list[str]:
+    """Rows refusing a complex value: the general code raises (the API makes it a
+    SymbackError), a specialised one hands the call to it."""
+    fn = spec.program.function
+    read = [names[n] for n in ("complex", "ValueError")]
+    called.update(read)
+    test = f"{INDENT}if {fn.output}.__class__ is {read[0]}:"  # (Python's `**` makes one)
+    if spec.guard:
+        return [test, f"{INDENT * 2}{spec.handoff}"]
+    message = f'f"symback: {fn.name} returned a complex number, {{{fn.output}!r}}"'
+    row = f"{INDENT * 2}raise {read[1]}({message})"
+    if len(row) <= 100:  # (as black writes it)
+        return [test, row]
+    return [test, f"{INDENT * 2}raise {read[1]}(", f"{INDENT * 3}{message}", f"{INDENT * 2})"]
+
+
+def _may_be_complex(fn: ir.Function, names: dict[str, str]) -> bool:
+    """Can the value be a complex number? On Python floats `x ** y` is one where x < 0 and
+    y is not a whole number (np.power gives nan there)."""
+    for s in ir.every_statement(fn.body):
+        for node in ast.walk(getattr(s, "code", None) or ast.Constant(0)):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+                base, exponent = node.left, node.right
+            elif _calls(node, names["pow"]) and len(node.args) == 2:
+                base, exponent = node.args
+            else:
+                continue
+            if not (
+                _whole_number(exponent) or code.is_number(base) and code.number_value(base) > 0
+            ):
+                return True
+    return False
+
+
+def _calls(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+
+
+def _whole_number(node: ast.expr) -> bool:
+    return code.is_number(node) and float(code.number_value(node)).is_integer()
 
 
 def _checked(spec: Spec) -> bool:

@@ -33,7 +33,9 @@ _RELATIONS = {
     ">": ast.Gt,
     ">=": ast.GtE,
 }
-PLACEHOLDERS = ("np", "math", "exp_or_inf")  # besides the formula's symbols
+# besides the formula's symbols; the builtins of the `math` spelling too (the function's
+# names may hide them: naming.module_names)
+PLACEHOLDERS = ("np", "math", "exp_or_inf", *BUILTIN_SPELLING.values())
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Formula:
 
 def fill(formula: Formula, values: dict) -> ast.expr:
     """The formula for one statement: each placeholder replaced by its value there (a tree,
-    or a name or number as text). A placeholder without a value is a KeyError."""
+    or a name). A placeholder without a value is a KeyError."""
     found = {p: values[p] for p in formula.placeholders}
     return code.rebuilt(
         formula.tree,
@@ -62,7 +64,7 @@ def compiled(expr: sp.Expr):
 
 
 def _value(value) -> ast.expr:
-    return code.atom(value) if isinstance(value, str) else value
+    return code.name(value) if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=8192)  # (one entry per statement shape and flags: bounded, for long programs)

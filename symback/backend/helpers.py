@@ -12,7 +12,7 @@ import ast
 import inspect
 from dataclasses import dataclass
 
-from ..naming import Namer
+from .. import naming
 from . import helper_code
 
 
@@ -87,12 +87,6 @@ def with_dependencies(used) -> list[str]:
 
 
 def module_names(local_names) -> dict[str, str]:
-    """The names a generated module binds at top level: numpy, math and its helper function.
-
-    Only names bound inside the user's function can shadow them: every outside name the
-    function reads is resolved at generation time and printed in canonical form.
-    """
-    namer = Namer(local_names)
-    names = {"np": namer.fresh("np"), "math": namer.fresh("math")}
-    names.update({helper: namer.fresh("_" + helper) for helper in HELPERS})
-    return names
+    """The generated module's names for numpy, math, the builtins and these helpers
+    (naming.module_names)."""
+    return naming.module_names(local_names, HELPERS)

@@ -320,7 +320,7 @@ def code_only(
                 return outside.module_attr(st, "numpy.newaxis")
             return outside.outside(st, n, resolved).code
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
-            return ast.Call(n.func, [rewrite(a) for a in n.args], [])
+            return ast.Call(st.modules.builtin(n.func.id), [rewrite(a) for a in n.args], [])
         if bound and isinstance(n, ast.Call) and not n.keywords:
             func = None if outside.starts_local(st, n.func) else st.namespace.chain(n.func)
             if func is not None and func.kind == "function" and func.qualname in bounds:

@@ -74,7 +74,7 @@ def dtype_code(st: Lowering, node: ast.expr) -> ast.expr | None:
     resolved = st.namespace.chain(node)
     kind = resolved.value if resolved is not None else None
     if kind in (float, int, bool, complex):
-        return ast.Name(kind.__name__, ast.Load())
+        return st.modules.builtin(kind.__name__)
     if isinstance(kind, type) and issubclass(kind, np.generic):
         return module_attr(st, f"numpy.{kind.__name__}")
     return None
@@ -84,9 +84,9 @@ def module_attr(st: Lowering, qualname: str) -> ast.expr:
     """Code for a module function or constant, in canonical form: np.linalg.det."""
     module, *attrs = qualname.split(".")
     if module == "builtins":
-        return ast.Name(attrs[0], ast.Load())
+        return st.modules.builtin(attrs[0])
     if module == "symback":  # a helper the generated module defines
-        return ast.Name(dict(st.modules.helper_names)[attrs[0]], ast.Load())
+        return ast.Name(st.modules.helper_names[attrs[0]], ast.Load())
     if module == "math":
         st.uses_math = True
     code = ast.Name(st.modules.math if module == "math" else st.modules.np, ast.Load())

@@ -10,7 +10,7 @@ import textwrap
 import types
 from dataclasses import dataclass, field
 
-from ..errors import Place, SourceUnavailableError, UnsupportedSyntaxError
+from ..errors import Place, SourceUnavailableError
 
 
 @dataclass(frozen=True)
@@ -107,36 +107,7 @@ def function_source(fn) -> tuple[object, SourceInfo, ast.FunctionDef]:
         raise SourceUnavailableError(
             f"{name!r} is not a plain `def` function", hint="async functions are not supported"
         )
-    _refuse_hidden_builtins(info, node)
     return fn, info, node
-
-
-# Builtins the gradient code itself calls inside the function (loops run backwards over
-# `reversed(range(len(...)))`, buffers are `dtype=float`, ...): a name of the user's that
-# hides one would be called in its place.
-BUILTINS_USED = frozenset("range reversed len float int isinstance enumerate zip tuple any".split())
-
-
-def _refuse_hidden_builtins(info: SourceInfo, fdef: ast.FunctionDef) -> None:
-    args = fdef.args
-    every = (
-        args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]
-    )
-    bound = [(a.arg, a) for a in every]
-    bound += [
-        (n.id, n)
-        for n in ast.walk(fdef)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    ]
-    for name, node in bound:
-        if name in BUILTINS_USED:
-            raise UnsupportedSyntaxError(
-                f"`{name}` is a Python builtin that symback's gradient code calls; a "
-                f"{'parameter' if isinstance(node, ast.arg) else 'variable'} of that name "
-                "would hide it there",
-                info.place(node),
-                hint=f"rename it (for example `{name}_`)",
-            )
 
 
 def _runs_as_read(fn, file_text: str) -> bool:

@@ -63,7 +63,7 @@ def stack_call(st: Lowering, node: ast.Call, operands, target):
     ):
         stack = stack_of(st, node.args[0])
         name = target or st.temp()
-        code = ast.Call(ast.Name("len", ast.Load()), [ast.Name(stack, ast.Load())], [])
+        code = ast.Call(st.modules.builtin("len"), [ast.Name(stack, ast.Load())], [])
         st.body.append(ir.Opaque(name, (stack,), code, st.line))
         return core.operand(st, name, operands)
     return None

@@ -16,6 +16,7 @@ from .. import ir
 from ..errors import UnsupportedSyntaxError
 from ..ops import symbols
 from ..ops.arrays import PRIMITIVES_BY_OP
+from ..ops.functions import Maximum, Minimum
 from ..ops.views import is_always_view
 
 
@@ -60,8 +61,9 @@ def _shares(memory: _Memory, stmts) -> None:
                 memory.join(entry, before)
                 memory.join(entry, end)
         if isinstance(s, ir.Elementwise) and isinstance(s.code, ast.Call):
-            func = s.code.func  # builtins min/max return one of their arguments itself
-            if isinstance(func, ast.Name) and func.id in ("min", "max"):
+            # builtins min/max (a bare name, maybe an alias; np.maximum is an attribute)
+            # return one of their arguments itself
+            if isinstance(s.code.func, ast.Name) and isinstance(s.expr, (Maximum, Minimum)):
                 for arg in s.code.args:
                     if isinstance(arg, ast.Name) and arg.id in s.operands:
                         memory.join(s.target, arg.id)

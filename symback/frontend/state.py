@@ -16,16 +16,34 @@ from .syntax import bound_names, last_reads, loop_variables, written_names
 
 @dataclass(frozen=True)
 class ModuleNames:
-    """How the generated code refers to numpy and math."""
+    """How the generated code spells what it reads from outside its function: numpy, math,
+    the builtins and the helpers (naming.module_names: a builtin the function hides has
+    another name there)."""
 
-    np: str = "np"
-    math: str = "math"
-    helper_names: tuple[tuple[str, str], ...] = ()  # (helper key, its name in the module)
+    names: dict[str, str] = field(hash=False)
+    helpers: tuple[str, ...] = ()  # the keys of `names` that are helpers
+
+    @property
+    def np(self) -> str:
+        return self.names["np"]
+
+    @property
+    def math(self) -> str:
+        return self.names["math"]
+
+    @property
+    def helper_names(self) -> dict[str, str]:
+        """helper key -> its name in the module"""
+        return {key: self.names[key] for key in self.helpers}
+
+    def builtin(self, name: str) -> ast.Name:
+        """Code reading the builtin `name` (`len`, or its alias where the function hides it)."""
+        return ast.Name(self.names[name], ast.Load())
 
     @property
     def taken(self) -> set[str]:
         """Every name the module binds at top level: the function must not rebind them."""
-        return {self.np, self.math} | {name for _, name in self.helper_names}
+        return set(self.names.values())
 
 
 @dataclass(eq=False)
