@@ -64,6 +64,9 @@ class If:
     orelse: tuple["Statement", ...]
     outputs: tuple[tuple[str, str, str], ...]  # (merged name, then value, else value)
     line: int
+    # names the else branch reads that the condition showed share no memory with arrays
+    # written since they were made (a result that was a copy, not a view: frontend/views.py)
+    unshared: tuple[str, ...] = ()
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -111,6 +114,10 @@ class Write:
     op: str
     line: int
     place: object = field(default=None, compare=False)  # errors.Place of the written element
+    # the elements are already in `array`, written through a view of it (`value`, which is
+    # array[index]: frontend/views.py): the forward code writes nothing and logs nothing, and
+    # the old elements of `array` outside the view are what the new value keeps
+    through: bool = False
 
     @property
     def operands(self) -> tuple[str, ...]:

@@ -186,28 +186,6 @@ def write_into_view_of_parameter(x):
     return np.sum(v)
 
 
-def write_into_alias(x):
-    y = np.zeros(3)
-    z = y
-    y[0] = x[0]  # ERR:setitem_alias
-    return np.sum(z * x)
-
-
-def write_into_alias_in_loop(x):
-    y = np.zeros_like(x)
-    z = y
-    for i in range(len(x)):
-        y[i] = x[i] ** 2  # ERR:setitem_alias_loop
-    return np.sum(z)
-
-
-def write_under_a_row_view(x):
-    m = np.zeros((2, 3))
-    r = m[0]
-    m[0] = x  # ERR:setitem_row_view
-    return np.sum(r * x)
-
-
 def write_at_computed_index(x):
     y = np.zeros_like(x)
     k = int(x[0] > 0.0)

@@ -400,6 +400,17 @@ def scatter_add_in_while_loop_vec(x):
     return np.sum(x**3)
 
 
+def counter_reused_by_a_for_loop(x):
+    k = 0
+    while k < 2:  # k counts here...
+        x = x * 1.1
+        k += 1
+    y = np.zeros(3)
+    for k in range(3):  # ...and is a range's integer here: y[k] names each element once
+        y[k] += np.sin(x[k])
+    return np.sum(y * x)
+
+
 PAIRS = [
     (scatter_add_repeated, scatter_add_repeated_vec, (X7, BINS7), 0),
     (scatter_add_in_while_loop, scatter_add_in_while_loop_vec, (X7,), 0),
@@ -437,4 +448,5 @@ ZOO = [(f, args, wrt) for f, _, args, wrt in PAIRS] + [
     (copy_then_write_carried, (X7,), 0),
     (while_reads_buffer, (0.7,), 0),
     (while_reads_buffer, (1.3,), 0),
+    (counter_reused_by_a_for_loop, (X7[:3],), 0),
 ]

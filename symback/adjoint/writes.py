@@ -46,7 +46,7 @@ class WriteLog:
     def forward(self, s: ir.Write) -> list[code.Line]:
         """Log the elements, write, and name the written array by its new SSA name."""
         renamed = code.assign(s.target, code.name(s.array), s.line)
-        if self.replay:
+        if self.replay or s.through:
             return [renamed]
         index = s.index_value(self.np)
         checked = {"differentiated": ast.Constant(True)} if s.target in self.differentiated else {}
@@ -144,10 +144,11 @@ def write(sweep: Sweep, stmt: ir.Write) -> None:
     settle(sweep, stmt)
     active = terms and stmt.target in sweep.active
     adjoint = owned(sweep, stmt.target, terms, stmt.line, sweep.lines) if active else None
-    log = sweep.writes.log
-    sweep.helpers.add("undo_last_write")
-    undo = code.call(sweep.names["undo_last_write"], code.name(log))
-    sweep.lines.append(code.effect(log, undo, stmt.line, kept=True))
+    if not stmt.through:  # (a write through a view logged nothing: views.py)
+        log = sweep.writes.log
+        sweep.helpers.add("undo_last_write")
+        undo = code.call(sweep.names["undo_last_write"], code.name(log))
+        sweep.lines.append(code.effect(log, undo, stmt.line, kept=True))
     if adjoint is None:
         return
     index = stmt.index

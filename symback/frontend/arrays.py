@@ -13,8 +13,9 @@ import copy
 import numpy
 
 from .. import ir
+from ..ops import symbols
 from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
-from . import core, integers, outside
+from . import core, integers, outside, views
 from .core import handler
 from .state import Lowering
 
@@ -68,7 +69,10 @@ def method_call(st: Lowering, node: ast.Call, operands, target):
     row = METHODS.get(method)
     if row is None:
         if method == "copy" and not node.args and not node.keywords:
-            return core.value(st, node.func.value, operands, target)
+            if not st.written:  # nothing written: the copy is the same value
+                return core.value(st, node.func.value, operands, target)
+            copied = real_copy(st, core.value_to_name(st, node.func.value), target)
+            return core.operand(st, copied, operands)
         st.fail(
             node,
             f"the array method `.{method}()` is not supported",
@@ -78,6 +82,15 @@ def method_call(st: Lowering, node: ast.Call, operands, target):
     if row.varargs and len(node.args) > 1:  # x.reshape(3, 4) means x.reshape((3, 4))
         args = [node.func.value, ast.Tuple(list(node.args), ast.Load())]
     return primitive_call(st, node, row, args, node.keywords, operands, target, method=method)
+
+
+def real_copy(st: Lowering, name: str, target: str | None) -> str:
+    """`np.copy(name)` as a statement of its own: a new array, which no later write into
+    `name` (or into what it is a view of) changes."""
+    target = target or st.temp()
+    code = ast.Call(outside.module_attr(st, "numpy.copy"), [ast.Name(name, ast.Load())], [])
+    st.body.append(ir.Elementwise(target, symbols.operand(0), (name,), code, st.line))
+    return target
 
 
 def primitive_call(
@@ -256,7 +269,9 @@ def emit_primitive(st: Lowering, op, all_operands, params, code, target, operand
     view = None if row is None else row.view
     if view is not None:  # the result may be a view of that array: it shares its memory
         st.views[name] = {all_operands[view]}
-    st.body.append(ir.Primitive(name, op, tuple(all_operands), tuple(params), code, st.line))
+    prim = ir.Primitive(name, op, tuple(all_operands), tuple(params), code, st.line)
+    st.body.append(prim)
+    views.record(st, prim)
     return core.operand(st, name, operands)
 
 

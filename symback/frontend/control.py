@@ -13,9 +13,8 @@ import ast
 import dataclasses
 
 from .. import ir
-from ..ops import symbols
 from ..ops.functions import Where
-from . import core, stacks
+from . import core, stacks, views
 from .core import handler
 from .fence import is_guard
 from .state import Lowering
@@ -74,7 +73,7 @@ def visit_If(st: Lowering, stmt: ast.If):
         if then_ret[1] is not None or isinstance(then_ret[0], tuple):
             st.fail(stmt, "returning (value, aux) or a tuple from inside an if", None)
         then_env[RETURN], else_env[RETURN] = then_ret[0], else_ret[0]
-    outputs = []
+    outputs, branch_values = [], []
     names = sorted(set(then_env) | set(else_env))
     # A value two names hold after a branch (b = a) keeps its own name: renamed for one,
     # it would be gone for the other.
@@ -91,17 +90,19 @@ def visit_If(st: Lowering, stmt: ast.If):
             st.env[name] = a
             continue
         merged = st.namer.fresh(st.fdef.name if name == RETURN else name)
+        branch_values.append((merged, a, b))
         values = []
         for body, value in ((then_body, a), (else_body, b)):
             if value not in shared and _rename_final(body, value, merged):
                 value = merged  # the branch now computes the merged name itself
             else:
-                body.append(copy_value(st, merged, value, line))
+                body.append(core.copy_value(st, merged, value, line))
             values.append(value)
         outputs.append((merged, *values))
         st.env[name] = merged
         if a in st.boolean and b in st.boolean:
             st.boolean.add(merged)
+    views.merged(st, branch_values)
     st.body.append(ir.If(cond, tuple(then_body), tuple(else_body), tuple(outputs), line))
     if then_ret is not None:
         return st.env.pop(RETURN), then_ret[1]
@@ -116,14 +117,6 @@ def branch(st: Lowering, stmts: list[ast.stmt], before: dict[str, str]):
     env, body = st.env, st.body
     st.body, st.env = saved_body, dict(before)
     return env, body, returned
-
-
-def copy_value(st: Lowering, target: str, source: str, line: int) -> ir.Statement:
-    """`target = source`, as a statement the gradient flows through."""
-    code = ast.Name(source, ast.Load())
-    if source in st.boolean:
-        return ir.Opaque(target, (source,), code, line)
-    return ir.Elementwise(target, symbols.operand(0), (source,), code, line)
 
 
 def condition(st: Lowering, test: ast.expr) -> str:

@@ -11,6 +11,7 @@ import ast
 from typing import Callable
 
 from .. import ir
+from ..ops import symbols
 from .exits import lift_returns, tail_returns
 from .state import Lowering
 from .values import Operands, Val
@@ -101,3 +102,11 @@ def emit_elementwise(st: Lowering, name: str, val: Val, operands: Operands) -> N
 def operand(st: Lowering, name: str, operands: Operands) -> Val:
     """The SSA value `name` as an operand of the statement being built."""
     return Val(operands.use(name), ast.Name(name, ast.Load()), name in st.boolean)
+
+
+def copy_value(st: Lowering, target: str, source: str, line: int) -> ir.Statement:
+    """`target = source`, as a statement the gradient flows through."""
+    code = ast.Name(source, ast.Load())
+    if source in st.boolean:
+        return ir.Opaque(target, (source,), code, line)
+    return ir.Elementwise(target, symbols.operand(0), (source,), code, line)

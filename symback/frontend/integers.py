@@ -15,7 +15,7 @@ def integer_expression(st: Lowering, node: ast.expr) -> bool:
         return type(node.value) is int or node.value is Ellipsis
     if isinstance(node, ast.Name):
         if node.id in st.env:
-            return node.id in st.loop_variables
+            return node.id in st.loop_variables or st.env[node.id] in st.integers
         resolved = st.namespace.lookup(node.id)
         return resolved.kind == "number" and isinstance(resolved.value, int)
     if isinstance(node, ast.BinOp) and isinstance(node.op, _INTEGER_OPERATORS):

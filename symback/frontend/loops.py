@@ -14,7 +14,7 @@ import ast
 import copy
 
 from .. import ir
-from . import arrays, core, stacks
+from . import arrays, core, stacks, views
 from .core import handler
 from .exits import breaks, exits_last, leaves_early
 from .state import Lowering
@@ -66,6 +66,7 @@ def visit_For(st: Lowering, stmt: ast.For):
         st.fail(stmt.target, "the loop variable must be a single name", None)
     header, names = loop_header(st, stmt.iter)
     index = st.namer.fresh(stmt.target.id)
+    st.integers.add(index)  # (a range's)
     return loop(st, "for", stmt, header, names, index)
 
 
@@ -80,35 +81,32 @@ def loop(st: Lowering, kind, stmt, header, header_names, index):
     line = st.line
     check_loop_body(st, stmt)
     stmt = with_exits_last(st, stmt)
-    assigned = sorted(
-        {
-            n.id
-            for s in stmt.body
-            for n in ast.walk(s)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-        }
-        | written_names(stmt.body)  # an array written element by element: a new value
-    )
-    carried = [name for name in assigned if name in st.env]
+    stored = {
+        n.id
+        for s in stmt.body
+        for n in ast.walk(s)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    assigned = stored | written_names(stmt.body)  # an array written element by element: a new value
+    written = views.related(st, [n for n in written_names(stmt.body) if n in st.env])
+    carried = sorted({name for name in assigned if name in st.env} | set(written))
     check_aliases(st, stmt, carried)
     stacks.check_stacks_not_carried(st, stmt, st.env, carried)
-    before = dict(st.env)
-    entries = {name: st.namer.fresh(name) for name in carried}
-    saved_body, st.body = st.body, []
-    st.env.update(entries)
-    if index is not None:
-        st.env[stmt.target.id] = index
-    test = None
-    if kind == "while":
-        test, test_names = loop_test(st, stmt.test)
-        header_names = test_names
-    st.loop_depth += 1
-    st.loop_stops.append(st.namer.fresh("stop") if breaks(stmt.body) else None)
-    core.run(st, stmt.body)
-    stop = st.loop_stops.pop()
-    st.loop_depth -= 1
-    exit_flag = st.env[stop] if stop is not None else None
-    body, st.body = st.body, saved_body
+    before, refused = dict(st.env), set()
+    while True:  # once more if a write rebinds views the syntax did not show (views.py)
+        entries = {name: st.namer.fresh(name) for name in carried}
+        st.env = dict(before)
+        st.env.update(entries)
+        assumed = views.entering_loop(st, before, entries, stored, refused)
+        body, test, header_names, exit_flag = loop_body(st, kind, stmt, index, header_names)
+        target = stmt.target.id if index is not None else None
+        more = {
+            n for n, v in before.items() if n not in entries and n != target and st.env.get(n) != v
+        }
+        broken = views.left_loop(st, assumed, entries, st.env)
+        if not more and not broken:
+            break
+        carried, refused = sorted(set(carried) | more), refused | broken
     triples = tuple((before[n], entries[n], st.env[n]) for n in carried)
     st.env = {k: v for k, v in before.items()}
     st.env.update(entries)  # after the loop, each carried name holds its last value
@@ -117,6 +115,25 @@ def loop(st: Lowering, kind, stmt, header, header_names, index):
         ir.Loop(kind, index, code, tuple(header_names), triples, tuple(body), line, exit_flag)
     )
     return None
+
+
+def loop_body(st: Lowering, kind, stmt, index, header_names):
+    """Lower the test (a while loop's) and the body, from the entry names in st.env:
+    (the body's statements, the test's code, the names the header reads, the stop flag)."""
+    saved_body, st.body = st.body, []
+    if index is not None:
+        st.env[stmt.target.id] = index
+    test = None
+    if kind == "while":
+        test, header_names = loop_test(st, stmt.test)
+    st.loop_depth += 1
+    st.loop_stops.append(st.namer.fresh("stop") if breaks(stmt.body) else None)
+    core.run(st, stmt.body)
+    stop = st.loop_stops.pop()
+    st.loop_depth -= 1
+    exit_flag = st.env[stop] if stop is not None else None
+    body, st.body = st.body, saved_body
+    return body, test, header_names, exit_flag
 
 
 def with_exits_last(st: Lowering, stmt):

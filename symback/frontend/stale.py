@@ -17,6 +17,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ops import symbols
 from ..ops.arrays import PRIMITIVES_BY_OP
 from ..ops.functions import Maximum, Minimum
+from ..ops.views import is_always_view
 
 
 class _Memory:
@@ -87,6 +88,13 @@ def _writes(stmts) -> list[ir.Write]:
     return [s for s in ir.every_statement(stmts) if isinstance(s, ir.Write)]
 
 
+def _spelled(made, row) -> str:
+    """How the user wrote the operation that made a value: `np.reshape`, `indexing`."""
+    if row is None:
+        return "it"
+    return f"`{row.names[0].replace('numpy.', 'np.')}`" if row.names else "indexing"
+
+
 def _user_name(ssa: str, user_names) -> str | None:
     base = re.sub(r"_\d+$", "", ssa)
     return ssa if ssa in user_names else base if base in user_names else None
@@ -97,6 +105,9 @@ class _StaleReads:
 
     def __init__(self, fn: ir.Function, memory: _Memory, written: set[str]):
         self.fn, self.memory, self.written = fn, memory, written
+        self.made = {  # name -> the statement that binds it
+            s.target: s for s in ir.every_statement(fn.body) if not isinstance(s, (ir.If, ir.Loop))
+        }
 
     def refuse(self, write: ir.Write, name: str, line: int):
         place = write.place  # the array as the written line names it (maybe in a helper)
@@ -107,9 +118,28 @@ class _StaleReads:
             f"this write into `{array}` also changes {what}, which line {line} reads after "
             "the write (the derivative would use the values from before it)",
             write.place,
-            hint="read what you need from the array before writing into it, or write into a "
+            hint=self.why(name, write)
+            + "read what you need from the array before writing into it, or write into a "
             "copy made with np.copy",
         )
+
+    def why(self, name: str, write: ir.Write) -> str:
+        """What made symback give up following the write (the start of the hint)."""
+        made = self.made.get(name)
+        row = PRIMITIVES_BY_OP.get(made.op) if isinstance(made, ir.Primitive) else None
+        what = _spelled(made, row)
+        if row is not None and row.view is not None and not is_always_view(row, dict(made.params)):
+            return (
+                f"{what} is a view or a copy depending on the shapes, which symback cannot tell; "
+            )
+        written = self.made.get(write.array)
+        row = PRIMITIVES_BY_OP.get(written.op) if isinstance(written, ir.Primitive) else None
+        if row is not None and row.view is not None and not row.through:
+            return (
+                f"symback follows a write through a view of an array only for an index "
+                f"(z = y[1:]), not through {_spelled(written, row)}; "
+            )
+        return ""
 
     def check(self, names, stale: dict, line: int) -> None:
         for name in names:
@@ -128,7 +158,8 @@ class _StaleReads:
             if isinstance(s, ir.If):
                 self.branches(s, alive, stale)
                 continue
-            self.check(s.operands, stale, s.line)
+            through = isinstance(s, ir.Write) and s.through  # (its old elements stay: views.py)
+            self.check(s.operands[1:] if through else s.operands, stale, s.line)
             group = self.group(s.target)
             if group is None:
                 continue
@@ -168,6 +199,8 @@ class _StaleReads:
         for body, pick in ((stmt.then, 1), (stmt.orelse, 2)):
             branch_alive = {g: set(names) for g, names in alive.items()}
             branch_stale = dict(stale)
+            for name in stmt.unshared if pick == 2 else ():  # a copy: not stale (views.py)
+                branch_stale.pop(name, None)
             self.walk(body, branch_alive, branch_stale)
             self.check([out[pick] for out in stmt.outputs], branch_stale, stmt.line)
             results.append((branch_alive, branch_stale))

@@ -69,6 +69,8 @@ class Lowering:
     # value -> values it may share memory with: `y = x[1:]`, `y = x.T`, `y = min(a, x)`
     views: dict[str, set[str]]
     stack_names: set[str]  # SSA names of lists used as stacks
+    # value -> the operation it is a view of its base by (frontend/views.py)
+    view_defs: dict[str, object]
     # -- this function's own (a helper's, while it is inlined)
     env: dict[str, str]  # user name -> SSA name
     inlined: bool = False  # a helper's body, lowered into its caller's
@@ -78,6 +80,9 @@ class Lowering:
     loop_stops: list[str | None] = field(default_factory=list)  # per loop: its stop flag
     uses_math: bool = False  # the forward code calls the math module
     returns: tuple[str, str] | None = None  # see return_names
+    # SSA names that are integers: the variables of `for ... in range(...)` (a name bound
+    # elsewhere too, `k = 0; while ...: k += 1`, is an integer under these names only)
+    integers: set[str] = field(default_factory=set)
 
     @classmethod
     def of_function(
@@ -106,6 +111,7 @@ class Lowering:
             custom={},
             views={},
             stack_names=set(),
+            view_defs={},
             env={p: p for p in params},
             first_binding=set(params),
         )
@@ -130,6 +136,7 @@ class Lowering:
             custom=self.custom,
             views=self.views,
             stack_names=self.stack_names,
+            view_defs=self.view_defs,
             env={},
             inlined=True,
             inlining=self.inlining | {key},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from . import calls, core, writes
+from . import calls, core, views, writes
 from .core import handler
 from .state import Lowering
 
@@ -70,6 +70,9 @@ def visit_AugAssign(st: Lowering, stmt: ast.AugAssign) -> None:
     shared = sorted(
         n for n, v in st.env.items() if v in memory and n != name and read_after(st, n, stmt)
     )
+    if shared and views.is_array(st, name):  # `y += v` is `y[...] += v`: an element write
+        whole = ast.copy_location(ast.Subscript(stmt.target, ast.Constant(Ellipsis)), stmt)
+        return writes.element_write(st, stmt, whole, stmt.value, stmt.op)
     if shared:
         # On an array, `y += 1` also changes every other name for the same array.
         st.fail(

@@ -12,8 +12,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from ..ops import symbols
-from . import arrays, core, integers, outside
+from . import arrays, core, integers, views
 from .state import Lowering
 
 # `y op= v` written as the write `y[...] op v`; other operators read the element first.
@@ -82,6 +81,7 @@ def element_write(
         )
     )
     st.bind(name, written)
+    views.after_write(st, st.body[-1])
 
 
 def check_write_index(st: Lowering, index: ast.expr) -> None:
@@ -114,8 +114,7 @@ def fresh_copy(st: Lowering, user_name: str, node: ast.expr) -> bool:
             return False
         name = core.value_to_name(st, source)
         target = st.new_version_name(user_name)
-        code = ast.Call(outside.module_attr(st, "numpy.copy"), [ast.Name(name, ast.Load())], [])
-        st.body.append(ir.Elementwise(target, symbols.operand(0), (name,), code, st.line))
+        arrays.real_copy(st, name, target)
         st.bind(user_name, target)
         return True
     return False

@@ -11,7 +11,7 @@ records are in helper_ops.py. How to add one: docs/adding-an-operation.md.
 
 from __future__ import annotations
 
-from . import linalg, products
+from . import linalg, products, views
 from . import reductions as r
 from .helper_ops import HELPER_TABLE
 from .joins import JOIN_TABLE
@@ -60,6 +60,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         helpers=("unbroadcast",),
         layout="after_subscripts",
         view=0,  # np.einsum("ij->ji", a) and ("ii->i", a) are views of a
+        always_view=views.einsum_without_sums,
         examples=(
             _e("np.einsum('ij,jk->ik', a, b)", (2, 3), (3, 4)),
             _e("np.einsum('j...k,lj...->lk...', a, b)", (2, 3, 4, 5), (6, 2, 4)),
@@ -76,6 +77,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         positional=("axes",),
         varargs=True,
         view=0,
+        always_view=True,
         examples=(_e("np.transpose(a, (1, 0, 2))", (2, 3, 2)), _e("a.T", (2, 3))),
     ),
     ArrayPrimitive(
@@ -87,6 +89,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("swapaxes",),
         positional=("axis1", "axis2"),
         view=0,
+        always_view=True,
         examples=(_e("np.swapaxes(a, 0, 2)", (2, 3, 2)),),
     ),
     ArrayPrimitive(
@@ -123,6 +126,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("squeeze",),
         positional=AXIS,
         view=0,
+        always_view=True,
         examples=(_e("np.squeeze(a, axis=1)", (3, 1, 2)),),
     ),
     ArrayPrimitive(
@@ -133,6 +137,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         AXIS,
         positional=AXIS,
         view=0,
+        always_view=True,
         examples=(_e("np.expand_dims(a, 1)", (3, 2)), _e("a[:, None]", (3,))),
     ),
     # np.diag of a matrix reads its diagonal (a view); of a vector, it makes a new matrix
@@ -158,6 +163,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("scatter_diagonal",),
         positional=DIAGONAL,
         view=0,
+        always_view=True,
         examples=(_e("np.diagonal(a, 1)", (3, 4)), _e("np.diagonal(a, 0, 1, 2)", (2, 3, 3))),
     ),
     ArrayPrimitive(
@@ -178,6 +184,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         AXIS,
         positional=AXIS,
         view=0,
+        always_view=True,
         examples=(_e("np.flip(a, 1)", (2, 3)), _e("np.flip(a)", (2, 3))),
     ),
     ArrayPrimitive(
@@ -241,6 +248,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         helpers=("unbroadcast",),
         passthrough=1,
         view=0,
+        always_view=True,
         examples=(_e("np.broadcast_to(a, (2, 3))", (3,)), _e("np.broadcast_to(a, (2, 3))", (2, 1))),
     ),
     # x[index]: a basic index (slices, integers, a boolean mask) reads no element twice, so
@@ -254,6 +262,8 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         (),
         ("scatter",),
         view=0,
+        always_view=views.basic_slices,
+        through=views.THROUGH_INDEX,
         indexed=True,
         explain="selection",
         examples=(_e("a[1:, ::2]", (3, 4)), _e("a[1]", (3, 2))),

@@ -50,9 +50,15 @@ def supported_markdown() -> str:
         "Element writes `y[i] = v`, `y[i, j] += v`, `y[a:b] -= v` (`*=`, `/=` too) into an "
         "array the function made (`np.zeros`, `np.empty`, `np.copy(x)`, ...), at indices of "
         "loop variables, integers and slices; `np.add.at(y, index, v)` at any index (one "
-        "named twice adds twice). A view of such an array (a slice, `.T`, `np.flip`, "
-        "`np.swapaxes`, `np.broadcast_to`, `.reshape`, ...) read after a later write into the "
-        "array, and an in-place update of an array another name shares, are refused.",
+        "named twice adds twice). A view of such an array read after a later write into it "
+        "sees the write, as in NumPy: a slice (`y[1:]`, `y[::-1]`, `y[:, None]`), `.T`, "
+        f"{_views(always=True)}, a one-operand `np.einsum` that sums nothing, another name "
+        "for the array, a view of a view; "
+        f"{_views(always=False)} and `y[0]`, a view or a copy depending on the shapes, are "
+        "told apart when the function runs. A write through an index of the array "
+        "(`z = y[1:]; z[0] = v`, `z += v`) writes the array. Refused: the array read after a "
+        "write through any other view of it, and an in-place update of an array another name "
+        "shares otherwise.",
         "",
         "Lists used as stacks: `s = []`, `s.append(v)`, `v = s.pop()` (also "
         "`s.pop() if s else 0.0`) and `len(s)`, as symback's own gradient code saves a loop's "
@@ -70,6 +76,18 @@ def supported_markdown() -> str:
         "",
     ]
     return "\n".join(rows)
+
+
+def _views(always: bool) -> str:
+    """The functions whose records say they return a view always (or only by shape)."""
+    names = {
+        name.replace("numpy.", "np.")
+        for row in PRIMITIVE_TABLE
+        if row.view is not None and row.always_view is always
+        for name in row.names
+        if name.startswith("numpy.")
+    }
+    return ", ".join(f"`{n}`" for n in sorted(names))
 
 
 if __name__ == "__main__":

@@ -194,9 +194,11 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
     }
 )
 
-# Functions of their arguments' shapes only (constant arrays, sizes): no gradient flows.
+# Functions of their arguments' shapes (constant arrays, sizes) or memory only (whether
+# two arrays share it, which gradient code asks: frontend/views.py): no gradient flows.
 SHAPE_ONLY: frozenset[str] = frozenset(
     {
+        "numpy.may_share_memory",
         "numpy.zeros",
         "numpy.ones",
         "numpy.arange",

@@ -136,6 +136,13 @@ class ArrayPrimitive:
     # that an element write into either changes the other: frontend/stale.py refuses a read
     # of it after such a write. None: the result is always a new array.
     view: int | None = None
+    # The result is a view of that operand for every input shape: True, or a function of the
+    # static arguments (ops/views.py). Then a read after a write into the base reads the view
+    # taken again from the written base (frontend/views.py); a result that may be a copy is
+    # refused there instead.
+    always_view: object = False
+    # How a write into the result writes its base (ops/views.py: "index"); "": refused.
+    through: str = ""
     # With no `axis`, the result is a number whatever the operand's shape (np.sum, np.std,
     # not np.linalg.det of a stack of matrices): the output needs no check of its shape.
     scalar: bool = False
@@ -177,6 +184,8 @@ def validate(table: tuple[ArrayPrimitive, ...], helpers: tuple[ArrayPrimitive, .
             raise ValueError(f"{place}: explain={row.explain!r} is not one of {EXPLAINED}")
         if row.view is not None and not 0 <= row.view < max(row.arrays, 1):
             raise ValueError(f"{place}: view={row.view} is not one of its array operands")
+        if (row.always_view or row.through) and row.view is None:
+            raise ValueError(f"{place}: always_view or through without view=")
         if not row.examples:
             raise ValueError(f"{place}: no example for the spec test (tests/test_rules.py)")
         if row.layout == "leading" and any(len(e.shapes) != row.arrays for e in row.examples):
