@@ -432,3 +432,33 @@ def test_sqrt_of_a_sum_at_zero_is_not_a_silent_number():
         return np.sqrt(np.sum(x**2))
 
     assert not np.any(np.isfinite(quietly(symback.grad(length), np.zeros(3))))
+
+
+def _power_of_a_product(x, y):
+    return (x * y) ** 2.5
+
+
+def _log_base_squared(x, y, b):
+    return math.log(math.pow(x, y), b) ** 2.0
+
+
+@pytest.mark.parametrize("x", [0.0, 1.0])
+def test_a_power_whose_base_is_zero_has_the_power_rules_derivative(x):
+    # d (x y)**2.5 / dx = 2.5 (x y)**1.5 y: 0 at x = 0, where u**n * (n du / u) is 0 / 0
+    y = 2.0
+    dx, dy = symback.grad(_power_of_a_product, wrt=(0, 1))(x, y)
+    assert dx == pytest.approx(2.5 * (x * y) ** 1.5 * y)
+    assert dy == pytest.approx(2.5 * (x * y) ** 1.5 * x)
+
+
+def test_the_square_of_a_log_that_is_zero():
+    # z = y log(x) / log(b) is 0 at y = 0: every partial of z**2 is 2 z dz = 0 there
+    # (a fuzzer's program: the adjoint divided by log(x**y) = 0 and gave nan)
+    grads = symback.grad(_log_base_squared, wrt=(0, 1, 2))(1.3, 0.0, 2.5)
+    assert grads == (0.0, 0.0, 0.0)
+    x, y, b = 1.3, 0.7, 2.5  # and away from it, the closed form
+    z = y * math.log(x) / math.log(b)
+    expected = (2 * z * y / (x * math.log(b)), 2 * z * math.log(x) / math.log(b))
+    expected += (-2 * z * z / (b * math.log(b)),)
+    got = symback.grad(_log_base_squared, wrt=(0, 1, 2))(x, y, b)
+    assert np.allclose(got, expected, rtol=1e-12)

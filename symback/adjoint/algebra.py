@@ -211,7 +211,9 @@ def differentiate(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
             out = sp.Add(*terms)
         elif e.is_Pow and d(e.exp) is sp.S.Zero:
             db = d(e.base)
-            out = sp.S.Zero if db is sp.S.Zero else e * (db * e.exp / e.base)
+            # n u**(n - 1) du, not SymPy's u**n * (n du / u): where SymPy cannot merge the
+            # two powers (u a product, n not an integer) that divides by u, 0 / 0 at u = 0
+            out = sp.S.Zero if db is sp.S.Zero else e.exp * sp.Pow(e.base, e.exp - 1) * db
         elif isinstance(e, sp.Function):
             partials = ((i, d(e.args[i])) for i in reading[e][x])
             out = sp.Add(*(_partial(e, i) * da for i, da in partials if da != 0))
