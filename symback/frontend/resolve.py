@@ -13,8 +13,7 @@ import types
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..ops.arrays import PRIMITIVES
-from ..ops.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
+from ..ops.arrays import KNOWN_FUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,7 @@ class Resolved:
 def _known_objects() -> dict[int, str]:
     """id of every function the rules know -> its qualified name."""
     known: dict[int, str] = {}
-    names = set(ELEMENTWISE) | NON_DIFFERENTIABLE | SHAPE_ONLY | set(PRIMITIVES)
-    for qualname in sorted(names):
+    for qualname in sorted(KNOWN_FUNCTIONS):
         module_name, _, attr = qualname.rpartition(".")
         module = importlib.import_module(module_name)
         obj = getattr(module, attr, None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import linalg, products, views
 from . import reductions as r
+from .elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from .helper_ops import HELPER_TABLE
 from .joins import JOIN_TABLE
 from .primitive import (
@@ -35,6 +36,7 @@ __all__ = [
     "HELPER_TABLE",
     "PRIMITIVES",
     "PRIMITIVES_BY_OP",
+    "KNOWN_FUNCTIONS",
     "NEW_ARRAY_FUNCTIONS",
     "METHODS",
     "ArrayPrimitive",
@@ -317,6 +319,12 @@ PRIMITIVES: dict[str, ArrayPrimitive] = {
 PRIMITIVES_BY_OP: dict[str, ArrayPrimitive] = {
     row.op: row for row in PRIMITIVE_TABLE + HELPER_TABLE
 }
+
+# Every function a record knows what it computes, by qualified name (numpy.exp, math.log,
+# symback.unbroadcast ...): what the reader resolves and what CSE may compute once.
+KNOWN_FUNCTIONS: frozenset[str] = (
+    frozenset(ELEMENTWISE) | NON_DIFFERENTIABLE | SHAPE_ONLY | frozenset(PRIMITIVES)
+)
 
 
 # `np.f` for the NumPy functions whose records say the result is never a view (view=None):

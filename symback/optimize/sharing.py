@@ -14,12 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .. import code
-from ..ops.arrays import METHODS, PRIMITIVES
-from ..ops.elementwise import ELEMENTWISE_TABLE, NON_DIFFERENTIABLE, SHAPE_ONLY
+from ..ops.arrays import KNOWN_FUNCTIONS, METHODS, PRIMITIVES
+from ..ops.elementwise import SHAPE_ONLY
 
-# what symback knows each of these functions to compute (frontend/resolve.py reads the same)
-_RECORDED = frozenset(n for row in ELEMENTWISE_TABLE for n in row.names)
-_RECORDED |= frozenset(PRIMITIVES) | NON_DIFFERENTIABLE | SHAPE_ONLY
 # a fresh array: what these return never shares memory with an operand
 _FRESH_NODES = (ast.BinOp, ast.UnaryOp, ast.Compare)
 # code evaluated only sometimes, or later: nothing inside is computed ahead of it
@@ -88,7 +85,7 @@ class Calls:
         func = call.func
         name = self.qualified(func)
         if name is not None:
-            return name in _RECORDED
+            return name in KNOWN_FUNCTIONS
         return isinstance(func, ast.Attribute) and func.attr in METHODS  # x.sum(axis=0)
 
     def of_shapes(self, call: ast.Call) -> bool:
