@@ -254,3 +254,43 @@ def _partial(f: sp.Function, i: int) -> sp.Expr:
         return f.fdiff(i + 1)
     except ArgumentIndexError:
         return sp.Function.fdiff(f, i + 1)
+
+
+_PAIRS_TRIED = 48
+
+
+def may_share(exprs: list[sp.Expr]) -> bool:
+    """Could sympy.cse find something to share in `exprs`? False only where it cannot: no
+    subtree comes twice, not even negated (a0 - a1 and a1 - a0) or as a power's inverse
+    (a0**2 and a0**-2), and no two sums or two products have two terms or factors in common
+    (bar*c1*x and bar*c1*y). Two thirds of a long program's statements share nothing, and
+    sympy.cse costs as much as their derivatives."""
+    seen: set = set()
+    groups: dict[str, list[set]] = {"add": [], "mul": []}
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if e.is_Atom:
+            continue
+        if e.is_Add:
+            terms = {(abs(c), rest) for c, rest in (a.as_coeff_Mul() for a in e.args)}
+            key: object = ("add", frozenset(terms))
+            groups["add"].append(terms)
+        elif e.is_Pow:
+            key = ("pow", e.base, abs(e.exp) if e.exp.is_Number else e.exp)
+        else:
+            key = e
+            if e.is_Mul:
+                groups["mul"].append(set(e.args))
+        if key in seen:
+            return True
+        seen.add(key)
+        stack.extend(e.args)
+    if max(len(sets) for sets in groups.values()) > _PAIRS_TRIED:
+        return True  # (every pair is compared: past a few dozen, sympy.cse decides)
+    return any(
+        len(sets[i] & sets[j]) >= 2
+        for sets in groups.values()
+        for i in range(len(sets))
+        for j in range(i)
+    )
