@@ -248,6 +248,7 @@ def _arguments_reading(expr: sp.Basic) -> dict:
     return out
 
 
+@lru_cache(maxsize=4096)  # (sin(a0) comes in many statement shapes: its cos(a0) once)
 def _partial(f: sp.Function, i: int) -> sp.Expr:
     """d f / d (its i-th argument), as sympy.diff takes it."""
     try:
