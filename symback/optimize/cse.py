@@ -127,7 +127,9 @@ class _Walk:
     def keys(self, line: code.Line):
         found = self.memo.get(id(line))
         if found is None:
-            found = self.memo[id(line)] = [self.numbers.keys(line.node), None]
+            keys = self.numbers.keys(line.node)
+            # (a line without a call or a matrix product has no value worth a name)
+            found = self.memo[id(line)] = [keys, None if self.numbers.named_values else []]
         return found[0]
 
     def candidates(self, line: code.Line, mode: str) -> list[tuple]:
@@ -257,11 +259,18 @@ class _Rewrite(_Walk):
                     dataclasses.replace(line, node=_with_value(node, code.name(holder)))
                 )
             ]
-        places = {id(n): (order, i) for n, i, _ in self.candidates(line, mode)}
-        before: list[code.Line] = []
-        new_value = self._value(value, keys, places, before, line.line)
+        candidates = self.candidates(line, mode)
+        named = any(
+            (order, i) in self.hoisted or keys[id(n)][0] in self.available for n, i, _ in candidates
+        )
+        if named:
+            places = {id(n): (order, i) for n, i, _ in candidates}
+            before: list[code.Line] = []
+            new_value = self._value(value, keys, places, before, line.line)
         if key is not None and holder is None:
             self.available.set(key, target)
+        if not named:  # nothing inside is read by name, or to be: the line as it is
+            return [self._renamed_line(line)]
         new = dataclasses.replace(line, node=_with_value(node, new_value))
         return before + [self._renamed_line(new)]
 

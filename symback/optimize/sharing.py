@@ -223,10 +223,13 @@ class Numbers:
         self.epoch = 0  # counts writes in place: the values of names that may share memory
         self.numbers = Scoped()  # stable names bound to pure values: their values' keys
         self.order = 0
+        # did the last `keys` meet a call or a matrix product (a value CSE may name)?
+        self.named_values = False
 
     def keys(self, node: ast.AST) -> dict[int, tuple[int, bool, bool]]:
         """Each node's (key, pure, reads a name), by id."""
         out: dict[int, tuple[int, bool, bool]] = {}
+        self.named_values = False
         self._key(node, out)
         return out
 
@@ -270,6 +273,9 @@ class Numbers:
                     parts.append(repr(value))
             if isinstance(n, ast.Call):
                 pure = pure and self.facts.calls.pure(n)
+                self.named_values = True
+            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
+                self.named_values = True
             found = (self._intern(tuple(parts)), pure, named)
         out[id(n)] = found
         return found
