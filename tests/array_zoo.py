@@ -915,3 +915,8 @@ def entry_id(entry) -> str:
     f, _, wrt = entry
     wrt_text = "-".join(map(str, wrt)) if isinstance(wrt, tuple) else str(wrt)
     return f"{f.__name__}[{wrt_text}]"
+
+# The functions added for issue 13, in a module of their own (tests/funcs_zoo.py).
+from tests.funcs_zoo import FUNCS_ZOO  # noqa: E402
+
+ARRAY_ZOO += FUNCS_ZOO
