@@ -127,8 +127,8 @@ CASES: list[Case] = [
     Case("or", g(ec.uses_or), S, ("x or 2.0",)),
     Case("string", g(ec.uses_string), S, ('"abc"',)),
     Case("fstring", g(ec.uses_fstring), S, ('f"{x}"',)),
-    Case("global_list", g(ec.reads_global_list), SymbackError, ("DATA",)),
-    Case("global_array", g(ec.reads_global_array), SymbackError, ("WEIGHTS",)),
+    Case("global_dict", g(ec.reads_global_dict), SymbackError, ("CONFIG",)),
+    Case("global_string", g(ec.reads_global_string), SymbackError, ("LABEL",)),
     # signatures and whole functions
     Case("varargs", g(ec.varargs_fn), S, ("args)",)),
     Case("varkw", g(ec.varkw_fn), S, ("kwargs)",)),

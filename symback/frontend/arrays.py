@@ -313,14 +313,14 @@ def code_only(
             if n.id in st.env:
                 names.append(st.env[n.id])
                 return ast.Name(st.env[n.id], ast.Load())
-            return outside.outside(st, n, st.namespace.lookup(n.id)).code
+            return _outside_code(st, n, st.namespace.lookup(n.id), names)
         if isinstance(n, ast.Attribute) and not outside.starts_local(st, n):
             resolved = st.namespace.chain(n)
             if resolved is not None and resolved.value is numpy.s_:  # an index in code
                 return outside.module_attr(st, "numpy.s_")
             if n.attr == "newaxis" and is_numpy(st, n.value):  # None, by its name
                 return outside.module_attr(st, "numpy.newaxis")
-            return outside.outside(st, n, resolved).code
+            return _outside_code(st, n, resolved, names)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
             return ast.Call(st.modules.builtin(n.func.id), [rewrite(a) for a in n.args], [])
         if bound and isinstance(n, ast.Call) and not n.keywords:
@@ -349,3 +349,11 @@ def code_only(
         return n
 
     return rewrite(copy.deepcopy(node)), sorted(set(names))
+
+
+def _outside_code(st: Lowering, node: ast.expr, resolved, names: list[str]) -> ast.expr:
+    """Code reading an outside value in an index or shape: a number, or a constant's name."""
+    code = outside.outside(st, node, resolved, raw=True).code
+    if isinstance(code, ast.Name):  # a constant, read at the function's start
+        names.append(code.id)
+    return code
