@@ -10,6 +10,7 @@ so that numerical gradients are a fair reference.
 import numpy as np
 
 from tests.constants_zoo import CONSTANTS_ZOO
+from tests.funcs_zoo import FUNCS_ZOO
 
 EPS = 1e-8
 
@@ -914,14 +915,12 @@ ARRAY_ZOO += [
 # Functions reading constants from their module or closure (tests/constants_zoo.py).
 ARRAY_ZOO += CONSTANTS_ZOO
 
+# The NumPy functions added for issue 13 (tests/funcs_zoo.py).
+ARRAY_ZOO += FUNCS_ZOO
+
 
 def entry_id(entry) -> str:
     """A readable test id: the function's name and its wrt (zoo entries may repeat a name)."""
     f, _, wrt = entry
     wrt_text = "-".join(map(str, wrt)) if isinstance(wrt, tuple) else str(wrt)
     return f"{f.__name__}[{wrt_text}]"
-
-# The functions added for issue 13, in a module of their own (tests/funcs_zoo.py).
-from tests.funcs_zoo import FUNCS_ZOO  # noqa: E402
-
-ARRAY_ZOO += FUNCS_ZOO
