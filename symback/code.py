@@ -53,10 +53,10 @@ class Line:
     @cached_property
     def reads(self) -> frozenset[str]:
         """Every name it reads (an updated name too: `x[i] = v` and `x += v` read x)."""
-        out = names_in(self.node)
-        if isinstance(self.node, ast.Assign) and _plain(self.node.targets[0]):
-            out -= set(_bound(self.node.targets[0])) - names_in(self.node.value)
-        return frozenset(out)
+        node = self.node
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and _plain(node.targets[0]):
+            return frozenset(names_in(node.value))  # (what it binds it does not read)
+        return frozenset(names_in(node))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -93,8 +93,14 @@ def _visit_candidates(n: ast.AST, take: bool, keys, calls: Calls, out: list, ind
     if take and _worth_a_name(n, keys, calls):
         entry = len(out)
         out.append((n, here, here))
-    for child in ast.iter_child_nodes(n):
-        _visit_candidates(child, True, keys, calls, out, index)
+    for field_name in n._fields:  # (ast.iter_child_nodes, without its generators)
+        value = getattr(n, field_name, None)
+        if isinstance(value, ast.AST):
+            _visit_candidates(value, True, keys, calls, out, index)
+        elif isinstance(value, list):
+            for child in value:
+                if isinstance(child, ast.AST):
+                    _visit_candidates(child, True, keys, calls, out, index)
     if entry is not None:
         out[entry] = (n, here, index[0])
 
