@@ -50,7 +50,9 @@ def value_text(value, shape: bool = False) -> str:
     """A scalar with up to 6 significant digits; an array compactly (with its shape if asked)."""
     if np.ndim(value) == 0:
         item = np.asarray(value).item()
-        if isinstance(item, (bool, str)) or item is None:
+        if isinstance(item, str):  # the user's text, quoted: no control character printed
+            return repr(item)
+        if isinstance(item, bool) or item is None:
             return str(item)
         if isinstance(item, complex):
             return str(item)
