@@ -122,11 +122,9 @@ def test_docstring_literal_holds_exactly_the_text(text):
 
 
 @pytest.mark.parametrize("name", ["a b", "x)", "None", "import", "", "1x", "a.b", "f(open('x'))"])
-def test_printer_refuses_a_name_that_is_not_an_identifier(name):
-    from symback.backend.printer import print_code
+def test_a_name_that_is_not_an_identifier_is_refused(name):
+    from symback.backend.printer import identifier
     from symback.errors import SymbackInternalError
 
     with pytest.raises(SymbackInternalError):
-        print_code(ast.Name(id=name))
-    with pytest.raises(SymbackInternalError):
-        print_code(ast.Attribute(value=ast.Name(id="np"), attr=name))
+        identifier(name)

@@ -241,6 +241,8 @@ def _render(lines, depth: int, called: set[str]) -> list[str]:
         comment = f"  # line {line.line}" if line.line is not None else ""
         if isinstance(line, code.Block):
             called |= line.head_reads
+            for name in line.head_reads:
+                identifier(name)
             rows.append(f"{pad}{header(line)}:{comment}")
             rows += _render(line.body, depth + 1, called) or [f"{pad}{INDENT}pass"]
             if line.orelse:
@@ -248,6 +250,8 @@ def _render(lines, depth: int, called: set[str]) -> list[str]:
                 rows += _render(line.orelse, depth + 1, called)
         else:
             called |= line.reads
+            for name in line.reads | line.targets:  # (the user's names: identifiers, checked)
+                identifier(name)
             rows.append(f"{pad}{print_statement(line.node)}{comment}")
     return rows
 

@@ -61,7 +61,9 @@ def print_code(node: ast.expr) -> str:
 
 
 def identifier(name: str) -> str:
-    """`name`, checked to be a Python identifier (not a keyword) before it becomes code."""
+    """`name`, checked to be a Python identifier (not a keyword) before it becomes code.
+    (The generated module's names are checked where it is laid out, backend/emit.py:
+    explain prints formulas with labels such as `s[i=1]` for names.)"""
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise SymbackInternalError(f"refusing to print {name!r} as a name: not an identifier")
     return name
@@ -103,7 +105,7 @@ def _escape(char: str) -> str:
 
 def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.Name):
-        return identifier(node.id), ATOM
+        return node.id, ATOM
     if isinstance(node, ast.Constant):
         return ("..." if node.value is Ellipsis else repr(node.value)), ATOM
     if isinstance(node, ast.List):
@@ -111,10 +113,10 @@ def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.Subscript):
         return f"{_code_wrap(node.value, ATOM)}[{print_index(node.slice)}]", ATOM
     if isinstance(node, ast.Attribute):
-        return f"{_code_wrap(node.value, ATOM)}.{identifier(node.attr)}", ATOM
+        return f"{_code_wrap(node.value, ATOM)}.{node.attr}", ATOM
     if isinstance(node, ast.Call):
         args = [print_code(a) for a in node.args]
-        args += [f"{identifier(k.arg)}={print_code(k.value)}" for k in node.keywords]
+        args += [f"{k.arg}={print_code(k.value)}" for k in node.keywords]
         return f"{_code_wrap(node.func, ATOM)}({', '.join(args)})", ATOM
     if isinstance(node, ast.UnaryOp):
         return _UNARY[type(node.op)] + _code_wrap(node.operand, UNARY), UNARY
