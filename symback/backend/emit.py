@@ -119,6 +119,14 @@ def module_text(
             "",
             f"Calls {', '.join(map(identifier, custom))}, registered with symback.defgrad.",
         ]
+    holders = dict(h for s in specs for h in s.program.function.holders)
+    live = sorted(name for name, h in holders.items() if not isinstance(h, ir.ModuleRef))
+    if live:  # constants read at call time from where the function is (a closure, __main__)
+        about += [
+            "",
+            f"Reads constants from {', '.join(map(identifier, live))}, bound by symback when "
+            "loaded.",
+        ]
     docstring = "\n".join(about) + "\n"
     header = [print_docstring(docstring), ""]
     imports = [f"import numpy as {names['np']}" if names["np"] != "numpy" else "import numpy"]
@@ -127,6 +135,9 @@ def module_text(
             f"import math as {names['math']}" if names["math"] != "math" else "import math"
         )
         imports[:0] = [math_import, ""]
+    imported = sorted((h.name, name) for name, h in holders.items() if isinstance(h, ir.ModuleRef))
+    if imported:  # the user's own module last, in a group of its own (read at call time)
+        imports += [""] + [_import_line(module, name) for module, name in imported]
     # Only the helpers a line that is still there calls (dead-code removal and the
     # specialised forms of scatters leave some unused).
     called: set[str] = set()
@@ -138,32 +149,41 @@ def module_text(
     parts += [HELPERS[h].printed(names) for h in with_dependencies(used)]
     parts += functions
     text = "\n\n".join(parts)
-    return checked_module(text, docstring, helpers + [s.name for s in specs])
+    modules = {"numpy", "math"} | {module for module, _ in imported}
+    return checked_module(text, docstring, helpers + [s.name for s in specs], modules)
 
 
-def checked_module(text: str, docstring: str, functions: list[str]) -> str:
+def checked_module(text: str, docstring: str, functions: list[str], modules: set[str]) -> str:
     """`text`, once its tree is seen to hold only what symback writes: the docstring meant,
-    imports of numpy and math, aliases of builtins, and the functions meant, in order. (The
+    imports of `modules`, aliases of builtins, and the functions meant, in order. (The
     user's text enters only as checked names and escaped strings; this is the proof.)"""
     body = ast.parse(text).body
     found = ast.get_docstring(ast.Module(body=body, type_ignores=[]), clean=False)
     defs = [node.name for node in body if isinstance(node, ast.FunctionDef)]
     others = [node for node in body[1:] if not isinstance(node, ast.FunctionDef)]
-    if found != docstring or defs != functions or not all(map(_module_statement, others)):
+    if found != docstring or defs != functions or not all(_allowed(n, modules) for n in others):
         raise SymbackInternalError("the generated module holds more than symback wrote")
     return text
 
 
-def _module_statement(node: ast.stmt) -> bool:
-    """An import of numpy or math, or `alias = builtin`."""
+def _allowed(node: ast.stmt, modules: set[str]) -> bool:
+    """An import of one of `modules`, or `alias = builtin`."""
     if isinstance(node, ast.Import):
-        return all(alias.name in ("numpy", "math") for alias in node.names)
+        return all(alias.name in modules for alias in node.names)
     return (
         isinstance(node, ast.Assign)
         and isinstance(node.value, ast.Name)
         and node.value.id in BUILTIN_NAMES
         and all(isinstance(t, ast.Name) for t in node.targets)
     )
+
+
+def _import_line(module: str, name: str) -> str:
+    """`import model`, `import pkg.model as model`: the name is checked to be a module's
+    dotted name (frontend/static.py), never the user's text as it was written."""
+    for part in [*module.split("."), name]:
+        identifier(part)
+    return f"import {module}" if module == name else f"import {module} as {name}"
 
 
 def returned(spec: Spec, names: dict[str, str]) -> set[str]:
