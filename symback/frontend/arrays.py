@@ -17,7 +17,7 @@ from .. import ir
 from ..ops import symbols
 from ..ops.arrays import METHODS, PRIMITIVES, PRIMITIVES_BY_OP, ArrayPrimitive
 from ..ops.build import tree  # (a literal argument as code: lists, tuples, numbers)
-from . import core, integers, outside, views
+from . import core, einsum, integers, outside, views
 from .core import handler
 from .state import Lowering
 
@@ -34,51 +34,6 @@ BOUND_CALLS = frozenset(
 
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
-
-
-def _valid_subscripts(subscripts: str) -> bool:
-    """Are these einsum subscripts ASCII letters (one per axis), commas, at most one `...`
-    per operand and one `->`? (What einsum itself accepts: anything else is refused here.)"""
-    inputs, _, output = subscripts.replace(" ", "").partition("->")
-    parts = inputs.split(",") + [output]
-    return "->" not in output and all(
-        p.count("...") <= 1 and set(p.replace("...", "")) <= _ASCII_LETTERS for p in parts
-    )
-
-
-_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_SUBLIST_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"  # (NumPy's order)
-
-
-def _with_output(subscripts: str) -> str:
-    """Implicit einsum subscripts ('ij,jk') with their output made explicit: as NumPy
-    does, `...` first if any, then the indices met once, in ASCII order ('ij,jk->ik')."""
-    inputs = subscripts.replace(" ", "")
-    letters = inputs.replace("...", "").replace(",", "")
-    once = sorted(ch for ch in set(letters) if letters.count(ch) == 1)
-    return inputs + "->" + ("..." if "..." in inputs else "") + "".join(once)
-
-
-def _sublists(st: Lowering, node: ast.Call, args: list) -> tuple[str | None, list]:
-    """np.einsum(A, [0, 1], x, [1]) (and a last list, the output) as subscripts
-    ('ab,b') and the arguments as the string form takes them: the same contraction."""
-    arrays, parts = args[0::2], args[1::2]
-    output = None
-    if len(args) % 2:  # an output list after the last pair
-        arrays, output = arrays[:-1], args[-1]
-
-    def letters(part):
-        value = literal(st, part, "an einsum index list")
-        if not isinstance(value, (list, tuple)) or not all(
-            v is ... or isinstance(v, int) and 0 <= v < len(_SUBLIST_LETTERS) for v in value
-        ):
-            st.fail(part, "an einsum index list holds integers (0 to 51) and `...`", None)
-        return "".join("..." if v is ... else _SUBLIST_LETTERS[v] for v in value)
-
-    subscripts = ",".join(letters(p) for p in parts)
-    if output is not None:
-        subscripts += "->" + letters(output)
-    return subscripts, [ast.Constant(subscripts), *arrays]
 
 
 def local_attribute(st: Lowering, node: ast.Attribute, operands, target):
@@ -152,7 +107,7 @@ def primitive_call(
         extra = args[1:]
     elif row.layout == "after_subscripts":  # np.einsum("ij,j->i", A, x)
         if args and not isinstance(args[0], ast.Constant):  # np.einsum(A, [0, 1], x, [1])
-            subscripts, args = _sublists(st, node, args)
+            subscripts, args = einsum.sublists(st, args, literal)
         else:
             subscripts = literal(st, args[0], "the subscripts") if args else None
         if not isinstance(subscripts, str):
@@ -162,8 +117,8 @@ def primitive_call(
                 "write the subscripts as a string, or as lists of integers after each array",
             )
         if "->" not in subscripts:  # the implicit output: the indices met once, in order
-            subscripts = _with_output(subscripts)
-        if not _valid_subscripts(subscripts):
+            subscripts = einsum.with_output(subscripts)
+        if not einsum.valid_subscripts(subscripts):
             st.fail(
                 node.args[0],
                 f"np.einsum subscripts {subscripts!r} are not letters, commas, `...` and "
