@@ -18,6 +18,7 @@ from .frontend.resolve import recording
 from .frontend.source import function_source
 from .pipeline import Generated, Options, generate
 from .specialise import describe, link, specialised
+from .tree_calls import NOT_TREE, tree_call
 
 # Each function's gradients are kept in its own __dict__ (under _TABLE, keyed by what was
 # asked), and each gradient holds its function: a cycle the garbage collector frees once
@@ -35,14 +36,39 @@ _UNSEEN = object()
 class GradientFunction:
     """A generated gradient: call it like the original function; `.source` shows its code."""
 
-    def __init__(self, fn, options: Options, generated: Generated, reads=()):
+    def __init__(self, fn, options: Options, generated: Generated | None, reads=()):
         self._user = fn
         self._options = options
         self._lock = threading.RLock()  # one thread at a time makes a specialisation
+        self._tree_calls: dict = {}  # structure of the tree arguments -> tree_calls.TreeCall
         for attr in functools.WRAPPER_ASSIGNMENTS:
             if hasattr(fn, attr):
                 setattr(self, attr, getattr(fn, attr))
-        self._load(generated, reads)
+        if generated is None:
+            self._defer(reads)
+        else:
+            self._load(generated, reads)
+
+    def _defer(self, reason: SymbackError) -> None:
+        """The function reads a parameter as a tree (`p["W"]`, `p.W`, `for W, b in
+        layers`): its code is made per structure, at calls passing trees (tree_calls.py),
+        and the general code only at the first call passing none (`reason`: why there is
+        no code to show before a call)."""
+        self._specialised, self._last, self._reads = {}, None, ()
+        self._past_limit = True  # (nothing to specialise: no general code yet)
+        self.generated = None
+        self._reason = reason
+
+        def general(*args, **kwargs):
+            with self._lock:
+                if self.generated is None:
+                    self._load(*_generate(self._user, self._options))
+            return self._dispatch(args, kwargs)
+
+        self._fn = general
+        self._signature = inspect.signature(self._user)
+        self.wrt = _wrt_names(self._user, self._options.wrt)
+        self.__name__ = self.__qualname__ = f"grad_{getattr(self._user, '__name__', 'f')}"
 
     def _load(self, generated: Generated, reads) -> None:
         """Take `generated` as this gradient's code; `reads`: the outside values it holds."""
@@ -86,6 +112,9 @@ class GradientFunction:
         if self._reads and not all(read.holds() for read in self._reads):
             self._refresh()
         if suspicious(args, kwargs):
+            made = tree_call(self, args, kwargs)
+            if made is not NOT_TREE:
+                return made
             self._refuse(args, kwargs)
         fn = self._fn
         if SPECIALISE and not self._past_limit:
@@ -177,11 +206,18 @@ class GradientFunction:
     def specialised_source(self) -> str | None:
         """The code the first call specialised to its arguments' shapes, if any."""
         made = next((f for f in self._specialised.values() if f is not None), None)
+        if made is None and self._tree_calls:
+            return list(self._tree_calls.values())[-1].inner.specialised_source
         return None if made is None else black_format(made.__symback_source__)
 
     @property
     def source(self) -> str:
-        """The generated module, black-formatted."""
+        """The generated module, black-formatted; for a function of parameter trees, the
+        code for the last structure of trees passed (one parameter per leaf)."""
+        if self._tree_calls:
+            return list(self._tree_calls.values())[-1].inner.source
+        if self.generated is None:
+            raise self._reason
         return black_format(self.generated.text)
 
     @property
@@ -264,12 +300,21 @@ def _generate(fn, options: Options):
 def _make(fn, options: Options) -> GradientFunction:
     """The gradient of `fn`, from its table if it was made before."""
     key = (_epoch, id(fn), repr(options.wrt), options.value_too, options.has_aux)
-    key += (options.writes_as_copies,)
+    key += (options.writes_as_copies, options.trees)
     table = getattr(fn, "__dict__", None)
     table = table.get(_TABLE, {}) if isinstance(table, dict) else {}
     made = table.get(key)
     if made is None or made._user is not fn:  # (a functools.wraps wrapper copies the table)
-        made = GradientFunction(fn, options, *_generate(fn, options))
+        reads_trees = not options.trees and _reads_trees(fn, options.wrt, strong=True)
+        if reads_trees:
+            made = GradientFunction(fn, options, None, reads_trees)
+        else:
+            try:
+                made = GradientFunction(fn, options, *_generate(fn, options))
+            except SymbackError as error:  # (`for W, b in layers`: not code for an array)
+                if options.trees or not _reads_trees(fn, options.wrt, strong=False):
+                    raise
+                made = GradientFunction(fn, options, None, error)
         with _cache_lock:
             if isinstance(getattr(fn, "__dict__", None), dict):
                 made = vars(fn).setdefault(_TABLE, {}).setdefault(key, made)
@@ -362,6 +407,11 @@ def _differentiable_again(first: GradientFunction) -> GradientFunction:
     list of overwritten elements, which a second derivative cannot go through)."""
     from .ir import Write, every_statement
 
+    if first.generated is None:  # code made per structure of parameter trees
+        raise SymbackError(
+            "second derivatives with respect to a parameter tree are not supported",
+            hint="pass the leaves as separate array parameters to hessian",
+        ) from first._reason
     body = first.generated.lowered.body
     if not any(isinstance(s, Write) for s in every_statement(body)):
         return first
@@ -373,6 +423,34 @@ def _differentiable_again(first: GradientFunction) -> GradientFunction:
         writes_as_copies=True,
     )
     return _make(first.__wrapped__, options)
+
+
+def _reads_trees(fn, wrt, strong: bool) -> SymbackError | None:
+    """If `fn` reads a parameter to differentiate as a tree (frontend/trees.py), the
+    error that says its code is made once a call shows the tree's structure."""
+    from .frontend.trees import tree_like_use
+
+    try:
+        _, source, fdef = function_source(fn)
+        node = tree_like_use(fdef, _wrt_names(fn, wrt), strong)
+    except (SymbackError, TypeError):
+        return None
+    if node is None:
+        return None
+    return SymbackError(
+        f"{fdef.name} reads a parameter as a tree (a dict, list, tuple or NamedTuple): "
+        "its gradient code is made at the first call, once the tree's structure is known",
+        source.place(node),
+        hint="call the gradient first; then .source shows the code for that structure",
+    )
+
+
+def _wrt_names(fn, wrt) -> tuple[str, ...]:
+    """The names of the parameters `wrt` means (resolve_wrt checks them, at generation)."""
+    from .pipeline import resolve_wrt
+
+    _, source, fdef = function_source(fn)
+    return resolve_wrt(wrt, fdef, source)[0]
 
 
 def _fresh_name(base: str, taken) -> str:

@@ -22,6 +22,7 @@ from .frontend.source import SourceInfo, function_source
 from .frontend.state import ModuleNames
 from .frontend.static import read_module
 from .frontend.syntax import bound_names
+from .frontend.trees import flatten_parameters
 from .optimize.copied_writes import writes_as_copies
 from .optimize.cse import common_subexpressions
 from .optimize.dce import live_lines
@@ -40,6 +41,9 @@ class Options:
     has_aux: bool = False
     # element writes as copies (optimize/copied_writes.py): code symback differentiates again
     writes_as_copies: bool = False
+    # parameter trees: ((parameter, structure), ...) as a call passed them (symback/trees.py);
+    # the code takes one parameter per leaf in the tree's place (frontend/trees.py)
+    trees: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -216,9 +220,13 @@ def specify(
     `names` are the generated module's top-level names (numpy, math, helpers); by default
     chosen to clash with none of this function's names.
     """
+    wrt, single = resolve_wrt(options.wrt, fdef, source)
+    if options.trees:
+        fdef, leaves = flatten_parameters(source, fdef, options.trees)
+        single = single and wrt[0] not in leaves  # (a tree's gradient: one per leaf)
+        wrt = tuple(leaf for name in wrt for leaf in leaves.get(name, (name,)))
     names = names or module_names(_local_names(fdef))
     lowered, uses_math = _lower(source, fdef, namespace, options.has_aux, names)
-    wrt, single = resolve_wrt(options.wrt, fdef, source)
     program = run_passes(lowered, Run(options, names, wrt), "writes as copies", "in place")
     prefix = "value_and_grad" if options.value_too else "grad"
     spec = emit.Spec(f"{prefix}_{fdef.name}", program, options.value_too, single)

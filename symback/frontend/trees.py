@@ -1,0 +1,498 @@
+"""Parameter trees in the source: a tree parameter becomes one parameter per leaf.
+
+Given the structure of the tree a call passed (symback/trees.py), the function is rewritten
+before the fence: `params["W1"]`, `params.W1`, `layers[0][1]` become the leaf's own
+parameter; `W, b = layer` and `layer = layers[0]` bind names to parts of the tree; a `for`
+loop over a list or tuple of the tree (or its `enumerate`, `zip`, `.items()`, `.values()`)
+is unrolled, since its length is part of the structure; `len(layers)` is a number. The
+rest of symback then differentiates a function of plain parameters. Anything else done with
+a tree (passing it whole to a function, writing into it, rebinding its name) is refused.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import operator
+import re
+from dataclasses import dataclass
+
+from ..errors import UnsupportedSyntaxError
+from ..trees import LEAF
+from .source import SourceInfo
+
+# Attributes of arrays: `w.shape` on a parameter does not make it a tree.
+_ARRAY_ATTRIBUTES = frozenset(
+    "T shape ndim size dtype real imag flat sum mean max min prod reshape dot ravel flatten "
+    "transpose astype copy clip std var cumsum any all argmax argmin squeeze item".split()
+)
+
+
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Const:
+    value: object
+
+
+@dataclass(frozen=True)
+class _Node:
+    kind: object  # "dict", "list", "tuple" or a NamedTuple class
+    keys: tuple
+    children: tuple
+
+
+def leaf_names(fdef: ast.FunctionDef, trees: tuple) -> dict[str, tuple[str, ...]]:
+    """Each tree parameter's leaf parameter names, depth first: `params_W1`, `layers_0_1`."""
+    taken = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)}
+    taken |= {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
+    out = {}
+    for param, structure in trees:
+        names = []
+        for path in _paths(structure, ()):
+            name = "_".join([param, *(_part(k) for k in path)]) if path else f"{param}_leaf"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            names.append(name)
+        out[param] = tuple(names)
+    return out
+
+
+def _paths(structure, prefix):
+    if structure == LEAF:
+        yield prefix
+        return
+    for key, child in zip(structure[1], structure[2]):
+        yield from _paths(child, prefix + (key,))
+
+
+def _part(key) -> str:
+    text = re.sub(r"\W", "_", str(key))
+    return text if text.isascii() else "k"
+
+
+def _view(structure, names, position=0):
+    """The tree of views for a structure whose leaves are named `names[position:]`."""
+    if structure == LEAF:
+        return _Leaf(names[position]), position + 1
+    kind, keys, children = structure
+    views = []
+    for child in children:
+        view, position = _view(child, names, position)
+        views.append(view)
+    return _Node(kind, keys, tuple(views)), position
+
+
+def flatten_parameters(source: SourceInfo, fdef: ast.FunctionDef, trees: tuple):
+    """(the function with each tree parameter replaced by its leaves, {tree: leaf names})."""
+    names = leaf_names(fdef, trees)
+    fdef = copy.deepcopy(fdef)  # (the parsed source is cached: never change it)
+    env = {param: _view(structure, names[param])[0] for param, structure in trees}
+    rewriter = _Rewriter(source, set(env))
+    fdef.body = rewriter.block(fdef.body, env)
+    args = fdef.args
+    defaulted = [a.arg for a in args.args[len(args.args) - len(args.defaults) :]]
+    defaulted += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    for a in args.args + args.kwonlyargs:
+        if a.arg in names and a.arg in defaulted:
+            rewriter.fail(
+                a,
+                f"parameter `{a.arg}` is a tree and has a default value",
+                "pass the tree at every call, without a default",
+            )
+    kw_defaults = dict(zip([a.arg for a in args.kwonlyargs], args.kw_defaults))
+    args.args = [leaf for a in args.args for leaf in _leaves_of(a, names)]
+    args.kwonlyargs = [leaf for a in args.kwonlyargs for leaf in _leaves_of(a, names)]
+    args.kw_defaults = [kw_defaults.get(a.arg) for a in args.kwonlyargs]
+    return ast.fix_missing_locations(fdef), names
+
+
+def _leaves_of(arg: ast.arg, names) -> list[ast.arg]:
+    """A parameter, or a tree parameter's leaves (placed where the tree is written)."""
+    if arg.arg not in names:
+        return [arg]
+    return [ast.copy_location(ast.arg(leaf, None), arg) for leaf in names[arg.arg]]
+
+
+def tree_like_use(fdef: ast.FunctionDef, params, strong: bool = True) -> ast.AST | None:
+    """Where the function first reads one of `params` as only a tree is read (`p["W1"]`,
+    `p.W1`, `p.items()`), or, with strong=False, as a tree may be (`a, b = p`, `for x in
+    p`): its code makes sense only once a call shows the tree's structure."""
+    params = set(params)
+    found = [node for node in ast.walk(fdef) if _reads_as_tree(node, params, strong)]
+    return min(found, key=lambda n: (n.lineno, n.col_offset), default=None)
+
+
+def _reads_as_tree(node, params, strong: bool) -> bool:
+    def named(node):
+        return isinstance(node, ast.Name) and node.id in params
+
+    if isinstance(node, ast.Subscript) and named(node.value):
+        return isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)
+    if isinstance(node, ast.Attribute) and named(node.value):
+        return node.attr not in _ARRAY_ATTRIBUTES
+    if strong:
+        return False
+    if isinstance(node, ast.Assign) and named(node.value):
+        return any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets)
+    if isinstance(node, ast.For):
+        it = node.iter
+        if isinstance(it, ast.Call) and it.args:
+            it = it.args[0]
+        return named(it)
+    return False
+
+
+class _Rewriter:
+    """Rewrites statements given `env`: the names bound to views of trees or to constants."""
+
+    def __init__(self, source: SourceInfo, tree_names: set[str]):
+        self.source = source
+        self.tree_names = set(tree_names)  # names that ever held a tree: never rebound
+
+    def fail(self, node, message, hint=None):
+        raise UnsupportedSyntaxError(message, self.source.place(node), hint=hint)
+
+    # -- statements ------------------------------------------------------------------------
+
+    def block(self, stmts, env) -> list:
+        out = []
+        for stmt in stmts:
+            out += self.statement(stmt, env)
+        return out
+
+    def statement(self, stmt, env) -> list:
+        if isinstance(stmt, ast.Assign):
+            value = self.value(stmt.value, env)
+            if value is not None and len(stmt.targets) == 1:
+                return self.bind(stmt.targets[0], value, stmt, env)
+            self.stores(stmt.targets, env)
+            stmt.value = self.expr(stmt.value, env)
+            stmt.targets = [self.expr(t, env) for t in stmt.targets]
+            return [stmt]
+        if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+            self.stores([stmt.target], env)
+            if stmt.value is not None:
+                stmt.value = self.expr(stmt.value, env)
+            stmt.target = self.expr(stmt.target, env)
+            return [stmt]
+        if isinstance(stmt, ast.For):
+            items = self.value(stmt.iter, env)
+            if isinstance(items, _Node):
+                return self.unroll(stmt, items, env)
+            stmt.iter = self.expr(stmt.iter, env)
+            return [self.loop(stmt, env)]
+        if isinstance(stmt, ast.While):
+            stmt.test = self.expr(stmt.test, env)
+            return [self.loop(stmt, env)]
+        if isinstance(stmt, ast.If):
+            stmt.test = self.expr(stmt.test, env)
+            first, second = dict(env), dict(env)
+            stmt.body = self.block(stmt.body, first) or [ast.Pass()]
+            stmt.orelse = self.block(stmt.orelse, second)
+            env.clear()  # after the branches, what both bound alike
+            env.update({k: v for k, v in first.items() if second.get(k, None) == v})
+            return [stmt]
+        for field, old in ast.iter_fields(stmt):  # return, expression statements, ...
+            if isinstance(old, ast.expr):
+                setattr(stmt, field, self.expr(old, env))
+        return [stmt]
+
+    def loop(self, stmt, env):
+        """A loop left as a loop: its body is rewritten once, for every trip."""
+        stored = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and _stored(n)}
+        self.stores([n for n in ast.walk(stmt) if isinstance(n, ast.Name) and _stored(n)], env)
+        inner = {k: v for k, v in env.items() if k not in stored}
+        stmt.body = self.block(stmt.body, inner) or [ast.Pass()]
+        stmt.orelse = self.block(stmt.orelse, dict(inner))
+        return stmt
+
+    def unroll(self, stmt: ast.For, items: _Node, env) -> list:
+        """`for W, b in layers:` with the length known: the body once per item."""
+        if stmt.orelse or _breaks(stmt.body):
+            self.fail(
+                stmt,
+                "a loop over a parameter tree is unrolled (its length is part of the "
+                "tree's structure), which `break`, `continue` and `else` do not allow",
+                "compute with each item without leaving the loop early",
+            )
+        elements = items.children
+        if items.kind == "dict":  # iterating a dict gives its keys
+            elements = tuple(_Const(k) for k in items.keys)
+        out = []
+        for element in elements:
+            out += self.bind(stmt.target, element, stmt, env)
+            out += self.block(copy.deepcopy(stmt.body), env)
+        return out
+
+    def bind(self, target, value, stmt, env) -> list:
+        """Statements binding `target` to a view; names bound to trees need none."""
+        if isinstance(target, ast.Name):
+            if isinstance(value, _Node):  # (a name may hold one part of a tree, then another)
+                self.tree_names.add(target.id)
+                env[target.id] = value
+                return []
+            self.check_rebinding(target, env)
+            if isinstance(value, _Const):
+                env[target.id] = value  # read as the number itself
+                return []
+            env.pop(target.id, None)
+            node = ast.Assign([target], ast.Name(value.name, ast.Load()))
+            return [ast.copy_location(node, stmt)]
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, _Node):
+            if value.kind == "dict":
+                self.fail(
+                    target,
+                    "unpacking a dict gives its keys, which have no derivative",
+                    'read the values by key: W = params["W"]',
+                )
+            if len(target.elts) != len(value.children) or any(
+                isinstance(e, ast.Starred) for e in target.elts
+            ):
+                self.fail(
+                    target,
+                    f"{len(target.elts)} names for {len(value.children)} values of the "
+                    "parameter tree",
+                    "unpack as many names as the tree has items",
+                )
+            out = []
+            for element, part in zip(target.elts, value.children):
+                out += self.bind(element, part, stmt, env)
+            return out
+        self.fail(
+            target,
+            "this assignment from a parameter tree cannot be followed",
+            "assign its parts to names: W, b = layer",
+        )
+
+    def check_rebinding(self, target: ast.Name, env) -> None:
+        """A name that held part of a tree gets no other value (which one a read means
+        would then depend on the path taken)."""
+        if target.id in self.tree_names:
+            self.fail(
+                target,
+                f"`{target.id}` holds part of a parameter tree and is assigned again",
+                "use another name for the new value",
+            )
+
+    def stores(self, targets, env) -> None:
+        """Names assigned an ordinary value: they stop being constants; trees cannot be."""
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name) and _stored(node):
+                    if node.id in self.tree_names:
+                        self.check_rebinding(node, env)
+                    env.pop(node.id, None)
+                elif isinstance(node, ast.Subscript) and isinstance(
+                    self.value(node.value, env), _Node
+                ):
+                    self.fail(
+                        node,
+                        "writing into a parameter tree",
+                        "compute a new value with another name",
+                    )
+
+    # -- expressions -----------------------------------------------------------------------
+
+    def expr(self, node, env):
+        """`node` with every read of a tree's leaf replaced by the leaf's parameter."""
+        value = self.value(node, env)
+        if value is not None:
+            return ast.copy_location(self.materialise(value, node), node)
+        if isinstance(node, ast.Name) and node.id in self.tree_names and not _stored(node):
+            self.fail(
+                node,
+                f"`{node.id}` is a part of the parameter tree this code cannot "
+                "follow here (bound differently on different paths, or in a loop)",
+                "read the tree's items by constant keys, indices or in `for` loops",
+            )
+        for field, old in ast.iter_fields(node):
+            if isinstance(old, ast.expr):
+                setattr(node, field, self.expr(old, env))
+            elif isinstance(old, list):
+                setattr(
+                    node,
+                    field,
+                    [
+                        self.expr(e, env) if isinstance(e, ast.expr) else self.keyword(e, env)
+                        for e in old
+                    ],
+                )
+        return node
+
+    def keyword(self, node, env):
+        if isinstance(node, ast.keyword):
+            node.value = self.expr(node.value, env)
+        elif isinstance(node, ast.comprehension):
+            node.iter = self.expr(node.iter, env)
+            node.ifs = [self.expr(e, env) for e in node.ifs]
+        return node
+
+    def materialise(self, value, node):
+        """A view used as a value: a leaf's parameter, a number, a tuple of leaves."""
+        if isinstance(value, _Leaf):
+            return ast.Name(value.name, ast.Load())
+        if isinstance(value, _Const):
+            return ast.Constant(value.value)
+        if value.kind in ("list", "tuple"):
+            elts = [ast.copy_location(self.materialise(v, node), node) for v in value.children]
+            return (ast.List if value.kind == "list" else ast.Tuple)(elts, ast.Load())
+        what = "dict" if value.kind == "dict" else value.kind.__name__
+        self.fail(
+            node,
+            f"a whole {what} of the parameter tree is used as a value (passed to a function, "
+            "returned, or computed with)",
+            'read its items: params["W1"], params.W1, or `for W, b in layers:`; a helper '
+            "function can take the items as parameters",
+        )
+
+    def value(self, node, env):
+        """The view `node` denotes, if it is a tree, part of one, or a constant from one."""
+        if isinstance(node, ast.Name) and not _stored(node):
+            return env.get(node.id)
+        if isinstance(node, ast.Subscript) and not _stored(node):
+            base = self.value(node.value, env)
+            if not isinstance(base, _Node):
+                return None
+            return self.item(base, node, env)
+        if isinstance(node, ast.Attribute):
+            base = self.value(node.value, env)
+            if isinstance(base, _Node) and not isinstance(base.kind, str):
+                if node.attr in base.keys:
+                    return base.children[base.keys.index(node.attr)]
+                self.fail(
+                    node,
+                    f"{base.kind.__name__} has no field {node.attr!r}",
+                    f"its fields are {', '.join(base.keys)}",
+                )
+            return None
+        if isinstance(node, ast.Call):
+            return self.call(node, env)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:  # `if key == "W":`
+            sides = [self.value(n, env) for n in (node.left, node.comparators[0])]
+            if all(isinstance(v, _Const) for v in sides) and type(node.ops[0]) in _COMPARE:
+                return _Const(_COMPARE[type(node.ops[0])](sides[0].value, sides[1].value))
+        return None
+
+    def item(self, base: _Node, node: ast.Subscript, env):
+        index = node.slice
+        if isinstance(index, ast.Slice) and base.kind in ("list", "tuple"):
+            bounds = [
+                None if b is None else self.constant(b, env)
+                for b in (index.lower, index.upper, index.step)
+            ]
+            children = base.children[slice(*bounds)]
+            return _Node(base.kind, tuple(range(len(children))), children)
+        key = self.constant(index, env)
+        if base.kind == "dict":
+            if key not in base.keys:
+                self.fail(
+                    node,
+                    f"the parameter dict has no key {key!r}",
+                    f"its keys are {', '.join(map(repr, base.keys))}",
+                )
+            return base.children[base.keys.index(key)]
+        if (
+            not isinstance(key, int)
+            or isinstance(key, bool)
+            or not (-len(base.children) <= key < len(base.children))
+        ):
+            self.fail(
+                node,
+                f"index {key!r} into a parameter tree of {len(base.children)} items",
+                "index it with a whole number in range",
+            )
+        return base.children[key]
+
+    def constant(self, node, env):
+        """The value of an index into a tree: a literal or a loop's constant."""
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.constant(node.operand, env)
+            if isinstance(inner, int):
+                return -inner
+        if isinstance(node, ast.Name) and isinstance(env.get(node.id), _Const):
+            return env[node.id].value
+        self.fail(
+            node,
+            "a parameter tree is indexed with a value known only as it runs",
+            "index it with a constant, or loop over it: for W, b in layers:",
+        )
+
+    def call(self, node: ast.Call, env):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("items", "values", "keys"):
+            base = self.value(func.value, env)
+            if isinstance(base, _Node) and base.kind == "dict" and not node.args:
+                keys = tuple(_Const(k) for k in base.keys)
+                parts = {
+                    "keys": keys,
+                    "values": base.children,
+                    "items": tuple(_pair(k, v) for k, v in zip(keys, base.children)),
+                }[func.attr]
+                return _Node("tuple", tuple(range(len(parts))), parts)
+            return None
+        if not isinstance(func, ast.Name) or node.keywords:
+            return None
+        args = [self.value(a, env) for a in node.args]
+        if func.id == "len" and args and isinstance(args[0], _Const):  # a key's length
+            return _Const(len(args[0].value)) if isinstance(args[0].value, str) else None
+        if not args or not all(isinstance(a, _Node) for a in args):
+            if func.id == "range" and len(node.args) == 1:
+                length = _length(node.args[0], self, env)
+                if length is not None:
+                    items = tuple(_Const(i) for i in range(length))
+                    return _Node("tuple", tuple(range(length)), items)
+            return None
+        if func.id == "len" and len(args) == 1:
+            return _Const(len(args[0].children))
+        if func.id == "enumerate" and len(args) == 1:
+            items = tuple(_pair(_Const(i), v) for i, v in enumerate(args[0].children))
+            return _Node("tuple", tuple(range(len(items))), items)
+        if func.id == "zip":
+            items = tuple(
+                _Node("tuple", tuple(range(len(args))), parts)
+                for parts in zip(*(a.children for a in args))
+            )
+            return _Node("tuple", tuple(range(len(items))), items)
+        if func.id == "reversed" and len(args) == 1:
+            return _Node("tuple", args[0].keys, args[0].children[::-1])
+        return None
+
+
+def _length(node, rewriter: _Rewriter, env):
+    """`len(tree)` in `range(len(layers))`: the tree's length."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
+        if len(node.args) == 1:
+            base = rewriter.value(node.args[0], env)
+            if isinstance(base, _Node):
+                return len(base.children)
+    return None
+
+
+def _pair(first, second) -> _Node:
+    return _Node("tuple", (0, 1), (first, second))
+
+
+def _stored(node) -> bool:
+    return isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del))
+
+
+def _breaks(body) -> bool:
+    """Does a `break` or `continue` leave this loop body (not one of a loop inside it)?"""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Break, ast.Continue)):
+            return True
+        if not isinstance(node, (ast.For, ast.While, ast.FunctionDef, ast.Lambda)):
+            stack += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
+    return False
