@@ -61,4 +61,3 @@ def refuse_unsupported(arguments: dict, wrt: tuple[str, ...], place_of) -> None:
                         else ""
                     ),
                 )
-

@@ -9,10 +9,11 @@ last structure made is checked first, without binding the signature.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import replace
 
-from .trees import CONTAINERS, build, is_tree, leaves, structure_of
+from .backend.load import load
+from .errors import SymbackError
+from .trees import CONTAINERS, LEAF, build, count, describe, is_tree, leaves, structure_of
 
 NOT_TREE = object()  # the call has no tree for a parameter to differentiate
 
@@ -85,6 +86,14 @@ def tree_call(gradient, args: tuple, kwargs: dict):
     )
     if not trees:
         return NOT_TREE
+    for name, structure in trees:
+        if not count(structure):
+            raise SymbackError(
+                f"argument `{name}` is {describe(structure)}: a tree with no values has no "
+                "gradient",
+                gradient._parameter_place(name),
+                hint="pass a tree holding at least one number or array",
+            )
     made = gradient._tree_calls.get(trees)
     if made is None:
         with gradient._lock:
@@ -101,42 +110,115 @@ def _make_tree_call(gradient, trees: tuple) -> TreeCall:
     options = replace(gradient._options, wrt=gradient.wrt, trees=trees)
     made = TreeCall(gradient, trees, _make(gradient._user, options))
     gradient._tree_calls[trees] = made
-    if type(gradient).__name__ == "GradientFunction" and count_positional(gradient):
+    if type(gradient).__name__ == "GradientFunction":
         gradient._install(_fast(gradient, made))
     return made
 
 
-def count_positional(gradient) -> bool:
-    """Can every parameter be passed by position (no keyword-only ones)?"""
-    return all(
-        p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD
-        for p in gradient._signature.parameters.values()
-    )
-
-
 def _fast(gradient, made: TreeCall):
-    """The call for arguments all given by position, of this structure: the leaves taken
-    out and the trees built again, with no signature binding in between."""
-    # a parameter to differentiate that the structure has as one value must not be a tree
+    """The call for arguments all given by position, of this structure: generated code
+    that tests the trees' types, keys and lengths, takes the leaves out, calls the code for
+    the leaves and builds the gradient's trees, with no signature binding in between (any
+    other call goes the general way)."""
+    namespace = {
+        "_symback_inner": made.inner,
+        "_symback_slow": lambda *args, **kwargs: gradient._dispatch(args, kwargs),
+        "_symback_containers": CONTAINERS,
+        "_symback_dict": dict,
+        "_symback_list": list,
+        "_symback_tuple": tuple,
+    }
+    names = [f"_symback_a{i}" for i in range(len(made.layout))]
+    rows = []
+    leaves_in: list[str] = []
     wrt = set(gradient.wrt)
-    layout = [(structure, name in wrt) for name, structure, _ in made.layout]
-    wanted = len(layout)
-    inner = made.inner
-    run = made.run if made.value_too or made.has_aux else None
-    regroup = made.regroup
+    for (name, structure, _), arg in zip(made.layout, names):
+        if structure is None:
+            if name in wrt:  # (a tree there is another structure)
+                rows.append(
+                    f"if isinstance({arg}, _symback_containers): return _symback_slow(*args)"
+                )
+            leaves_in.append(arg)
+        else:
+            _take_apart(structure, arg, rows, leaves_in, namespace)
+    gradients = [f"_symback_g{i}" for i in range(len(made.inner.wrt))]
+    built, start = [], 0
+    for structure in made.groups:
+        if structure is None:
+            built.append(gradients[start])
+            start += 1
+        else:
+            text, start = _build(structure, gradients, start, namespace)
+            built.append(text)
+    tree = built[0] if made.single else f"({', '.join(built)},)"
+    got = f"({', '.join(gradients)},)"
+    if made.value_too:
+        got = f"(_symback_value, _symback_aux), {got}" if made.has_aux else f"_symback_value, {got}"
+        value = "(_symback_value, _symback_aux)" if made.has_aux else "_symback_value"
+        result = f"{value}, {tree}"
+    elif made.has_aux:
+        got, result = f"{got}, _symback_aux", f"{tree}, _symback_aux"
+    else:
+        result = tree
+    body = [
+        "def call(*args, **kwargs):",
+        f"    if kwargs or len(args) != {len(names)}:",
+        "        return _symback_slow(*args, **kwargs)",
+        f"    {', '.join(names)}, = args",
+        *("    " + row for row in rows),
+        f"    {got} = _symback_inner({', '.join(leaves_in)})",
+        f"    return {result}",
+    ]
+    return load("\n".join(body) + "\n", "a call with parameter trees", namespace)["call"]
 
-    def call(*args, **kwargs):
-        if not kwargs and len(args) == wanted:
-            flat: list = []
-            for value, (structure, differentiated) in zip(args, layout):
-                if structure is None:
-                    if differentiated and value.__class__ in CONTAINERS:
-                        break
-                    flat.append(value)
-                elif not leaves(value, structure, flat):
-                    break
-            else:
-                return run(flat) if run else regroup(inner(*flat))
-        return gradient._dispatch(args, kwargs)
 
-    return call
+def _take_apart(structure, expr: str, rows: list, out: list, namespace: dict) -> None:
+    """Rows testing that `expr` has this structure and naming its leaves (added to `out`)."""
+    if structure == LEAF:
+        rows.append(f"if isinstance({expr}, _symback_containers): return _symback_slow(*args)")
+        out.append(expr)
+        return
+    kind, keys, children = structure
+    if kind == "dict":
+        keys_name = _constant(namespace, keys)
+        test = f"{expr}.__class__ is _symback_dict and tuple({expr}) == {keys_name}"
+        items = f"{expr}.values()"
+    else:
+        kind_name = f"_symback_{kind}" if kind in ("list", "tuple") else _constant(namespace, kind)
+        test = f"{expr}.__class__ is {kind_name} and len({expr}) == {len(keys)}"
+        items = expr
+    rows.append(f"if not ({test}): return _symback_slow(*args)")
+    parts = [f"{expr}_{i}" for i in range(len(children))]
+    if parts:
+        rows.append(f"{', '.join(parts)}, = {items}")
+    for child, part in zip(children, parts):
+        _take_apart(child, part, rows, out, namespace)
+
+
+def _build(structure, gradients: list, start: int, namespace: dict) -> tuple[str, int]:
+    """The expression building the gradient's tree from gradients[start:]."""
+    if structure == LEAF:
+        return gradients[start], start + 1
+    kind, keys, children = structure
+    parts = []
+    for child in children:
+        text, start = _build(child, gradients, start, namespace)
+        parts.append(text)
+    if kind == "dict":
+        keys_named = [_constant(namespace, k) for k in keys]
+        return "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys_named, parts)) + "}", start
+    if kind == "list":
+        return f"[{', '.join(parts)}]", start
+    if kind == "tuple":
+        return f"({', '.join(parts)}{',' if len(parts) == 1 else ''})", start
+    return f"{_constant(namespace, kind)}({', '.join(parts)})", start
+
+
+def _constant(namespace: dict, value) -> str:
+    """A name for `value` in the generated call's namespace (keys, classes: never text)."""
+    for name, known in namespace.items():
+        if name.startswith("_symback_c") and known is value:
+            return name
+    name = f"_symback_c{sum(n.startswith('_symback_c') for n in namespace)}"
+    namespace[name] = value
+    return name

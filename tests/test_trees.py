@@ -263,15 +263,38 @@ def test_source_before_and_after_a_call():
     assert "def grad_mlp_here(params_W1, params_b1, params_W2, X, Y)" in g.source
 
 
+def predict(params, X):
+    h = np.tanh(X @ params["W1"] + params["b1"])
+    return h @ params["W2"] + params["b2"]
+
+
+def squared_error(params, X, Y):
+    return np.sum((predict(params, X) - Y) ** 2) + penalty(layers=[params["W1"], params["W2"]])
+
+
+def penalty(scale=0.1, *, layers):
+    total = 0.0
+    for W in layers:
+        total = total + scale * np.sum(W**2)
+    return total
+
+
+def test_a_tree_passed_on_to_helper_functions():
+    X, Y = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 2))
+    check(squared_error, mlp_params(), X, Y)
+
+
+def through_fields(layer, x):
+    return by_fields(layer, x) + by_fields(Layer(layer.b[:, None] * layer.W, layer.b), x)
+
+
+def test_a_namedtuple_passed_on_and_rebuilt():
+    layer = Layer(RNG.normal(size=(2, 3)), RNG.normal(size=2))
+    with pytest.raises(symback.SymbackError, match="Layer"):  # (a new tree is not followed)
+        symback.grad(through_fields)(layer, RNG.normal(size=3))
+
+
 # -- what stays refused, with a place ---------------------------------------------------------
-
-
-def passes_whole(params, x):
-    return helper(params, x)
-
-
-def helper(params, x):
-    return np.sum(params["w"] * x)
 
 
 def writes_into(params):
@@ -309,3 +332,25 @@ def test_refusals_name_the_construct(f, args, match):
     with pytest.raises(symback.SymbackError, match=match) as info:
         symback.grad(f)(*args)
     assert info.value.lineno is not None
+
+
+def test_symback_gen_refuses_a_tree_and_says_why(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(
+        "import numpy as np\n"
+        "import symback\n\n\n"
+        "@symback.grad\n"
+        "def loss(params, X):\n"
+        '    return np.sum(np.tanh(X @ params["W"]))\n\n\n'
+        "@symback.grad(argnums=1)\n"
+        "def other(a, b):\n"
+        "    return np.sum(a * b**2)\n"
+    )
+    with pytest.raises(symback.SymbackError, match="known only at a call") as info:
+        symback.generate(path)
+    assert (info.value.lineno, info.value.col_offset) == (7, 30)
+    text = symback.generate(path, functions="other")  # argnums=1 in the decorator: wrt b
+    namespace: dict = {}
+    exec(compile(text, "other_grad", "exec"), namespace)
+    a, b = RNG.normal(size=3), RNG.normal(size=3)
+    np.testing.assert_allclose(namespace["grad_other"](a, b), 2 * a * b)

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import operator
 import re
 from dataclasses import dataclass
 
 from ..errors import UnsupportedSyntaxError
 from ..trees import LEAF
-from .source import SourceInfo
+from .calls import LIBRARIES
+from .resolve import namespace_of
+from .source import SourceInfo, function_source
+from .static import StaticFunction
 
 # Attributes of arrays: `w.shape` on a parameter does not make it a tree.
 _ARRAY_ATTRIBUTES = frozenset(
@@ -90,12 +94,18 @@ def _view(structure, names, position=0):
     return _Node(kind, keys, tuple(views)), position
 
 
-def flatten_parameters(source: SourceInfo, fdef: ast.FunctionDef, trees: tuple):
-    """(the function with each tree parameter replaced by its leaves, {tree: leaf names})."""
+def flatten_parameters(
+    source: SourceInfo, fdef: ast.FunctionDef, trees: tuple, namespace=None, depth: int = 0
+):
+    """(the function with each tree parameter replaced by its leaves, {tree: leaf names},
+    the namespace it reads: `namespace`, with the helpers it passes trees to rewritten
+    likewise under new names)."""
     names = leaf_names(fdef, trees)
     fdef = copy.deepcopy(fdef)  # (the parsed source is cached: never change it)
     env = {param: _view(structure, names[param])[0] for param, structure in trees}
-    rewriter = _Rewriter(source, set(env))
+    rewriter = _Rewriter(source, set(env), namespace, depth, _local_names(fdef, names))
+    rewriter.bound = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and _stored(n)}
+    rewriter.bound |= {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
     fdef.body = rewriter.block(fdef.body, env)
     args = fdef.args
     defaulted = [a.arg for a in args.args[len(args.args) - len(args.defaults) :]]
@@ -111,7 +121,29 @@ def flatten_parameters(source: SourceInfo, fdef: ast.FunctionDef, trees: tuple):
     args.args = [leaf for a in args.args for leaf in _leaves_of(a, names)]
     args.kwonlyargs = [leaf for a in args.kwonlyargs for leaf in _leaves_of(a, names)]
     args.kw_defaults = [kw_defaults.get(a.arg) for a in args.kwonlyargs]
-    return ast.fix_missing_locations(fdef), names
+    if rewriter.helpers:
+        namespace = namespace.extended(rewriter.helpers)
+    return ast.fix_missing_locations(fdef), names, namespace
+
+
+def _local_names(fdef: ast.FunctionDef, leaves: dict) -> set[str]:
+    """Every name the function binds or reads, and the leaves' names."""
+    taken = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)}
+    taken |= {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
+    return taken | {leaf for names in leaves.values() for leaf in names}
+
+
+def _structure(view):
+    """The structure (symback/trees.py) of a view, and its leaves' names, depth first."""
+    if isinstance(view, _Leaf):
+        return LEAF, [view.name]
+    if isinstance(view, _Const):
+        return None, []
+    parts = [_structure(child) for child in view.children]
+    if any(structure is None for structure, _ in parts):
+        return None, []
+    structure = (view.kind, view.keys, tuple(structure for structure, _ in parts))
+    return structure, [name for _, names in parts for name in names]
 
 
 def _leaves_of(arg: ast.arg, names) -> list[ast.arg]:
@@ -153,9 +185,14 @@ def _reads_as_tree(node, params, strong: bool) -> bool:
 class _Rewriter:
     """Rewrites statements given `env`: the names bound to views of trees or to constants."""
 
-    def __init__(self, source: SourceInfo, tree_names: set[str]):
+    def __init__(self, source: SourceInfo, tree_names: set[str], namespace, depth, taken):
         self.source = source
         self.tree_names = set(tree_names)  # names that ever held a tree: never rebound
+        self.namespace = namespace
+        self.depth = depth
+        self.taken = taken  # names a new helper's name must not be
+        self.bound: set[str] = set()  # names the function binds (not a helper's name)
+        self.helpers: dict = {}  # new name -> a helper rewritten for the trees passed to it
 
     def fail(self, node, message, hint=None):
         raise UnsupportedSyntaxError(message, self.source.place(node), hint=hint)
@@ -306,6 +343,10 @@ class _Rewriter:
         value = self.value(node, env)
         if value is not None:
             return ast.copy_location(self.materialise(value, node), node)
+        if isinstance(node, ast.Call):
+            call = self.helper_call(node, env)
+            if call is not None:
+                return call
         if isinstance(node, ast.Name) and node.id in self.tree_names and not _stored(node):
             self.fail(
                 node,
@@ -334,6 +375,60 @@ class _Rewriter:
             node.iter = self.expr(node.iter, env)
             node.ifs = [self.expr(e, env) for e in node.ifs]
         return node
+
+    def helper_call(self, node: ast.Call, env):
+        """`predict(params, x)`, a function of the user's given a tree: a call of that
+        function rewritten for the tree's structure, given the leaves."""
+        func = node.func
+        if not isinstance(func, ast.Name) or self.namespace is None or func.id in self.bound:
+            return None
+        views = [self.value(a, env) for a in node.args]
+        keyword_views = [self.value(k.value, env) for k in node.keywords]
+        if not any(isinstance(v, _Node) for v in views + keyword_views):
+            return None
+        helper = _user_function(self.namespace.lookup(func.id).value)
+        if helper is None:
+            return None  # (materialise says what is refused)
+        source, fdef, namespace = helper
+        if len(node.args) > len(fdef.args.args):
+            return None  # (inlining says how many arguments it takes)
+        if self.depth > 20:
+            self.fail(node, f"`{fdef.name}` passes a parameter tree on too deeply (recursion?)")
+        positional = [a.arg for a in fdef.args.args]
+        given = list(zip(positional, views, node.args))
+        given += [(k.arg, v, k.value) for k, v in zip(node.keywords, keyword_views)]
+        trees, leaves = [], {}
+        for param, view, arg in given:
+            if isinstance(view, _Node):
+                structure, names = _structure(view)
+                if structure is None or param is None:
+                    self.fail(arg, "this part of a parameter tree cannot be passed on")
+                trees.append((param, structure))
+                leaves[param] = names
+        order = positional + [a.arg for a in fdef.args.kwonlyargs]
+        trees.sort(key=lambda item: order.index(item[0]) if item[0] in order else -1)
+        new_fdef, names, namespace = flatten_parameters(
+            source, fdef, tuple(trees), namespace, self.depth + 1
+        )
+        name = f"{fdef.name}_tree"
+        while name in self.taken or name in self.helpers:
+            name += "_"
+        self.helpers[name] = StaticFunction(new_fdef, source, namespace)
+        args = []
+        for param, arg in zip(positional, node.args):
+            if param in leaves:
+                args += [ast.copy_location(ast.Name(n, ast.Load()), arg) for n in leaves[param]]
+            else:
+                args.append(self.expr(arg, env))
+        keywords = []
+        for k in node.keywords:
+            if k.arg in leaves:
+                pairs = zip(names[k.arg], leaves[k.arg])
+                keywords += [ast.keyword(p, ast.Name(n, ast.Load())) for p, n in pairs]
+            else:
+                keywords.append(ast.keyword(k.arg, self.expr(k.value, env)))
+        call = ast.Call(ast.Name(name, ast.Load()), args, keywords)
+        return ast.fix_missing_locations(ast.copy_location(call, node))
 
     def materialise(self, value, node):
         """A view used as a value: a leaf's parameter, a number, a tuple of leaves."""
@@ -375,6 +470,12 @@ class _Rewriter:
             return None
         if isinstance(node, ast.Call):
             return self.call(node, env)
+        if isinstance(node, (ast.List, ast.Tuple)) and node.elts and not _stored(node):
+            parts = [self.value(e, env) for e in node.elts]  # `[params["W1"], params["W2"]]`
+            if all(isinstance(p, (_Leaf, _Node)) for p in parts):
+                kind = "list" if isinstance(node, ast.List) else "tuple"
+                return _Node(kind, tuple(range(len(parts))), tuple(parts))
+            return None
         if isinstance(node, ast.Compare) and len(node.ops) == 1:  # `if key == "W":`
             sides = [self.value(n, env) for n in (node.left, node.comparators[0])]
             if all(isinstance(v, _Const) for v in sides) and type(node.ops[0]) in _COMPARE:
@@ -476,6 +577,18 @@ def _length(node, rewriter: _Rewriter, env):
             if isinstance(base, _Node):
                 return len(base.children)
     return None
+
+
+def _user_function(value):
+    """(source, def node, namespace) of a function of the user's, or None."""
+    if isinstance(value, StaticFunction):
+        return value.source, value.fdef, value.namespace
+    if not inspect.isfunction(value) or hasattr(value, "__symback_helper__"):
+        return None
+    if (getattr(value, "__module__", None) or "").split(".")[0] in LIBRARIES:
+        return None
+    fn, source, fdef = function_source(value)
+    return source, fdef, namespace_of(fn)
 
 
 def _pair(first, second) -> _Node:
