@@ -112,7 +112,7 @@ class GradientFunction:
         if self._reads and not all(read.holds() for read in self._reads):
             self._refresh()
         if suspicious(args, kwargs):
-            made = tree_call(self, args, kwargs)
+            made = tree_call(self, args, kwargs, _make)
             if made is not NOT_TREE:
                 return made
             self._refuse(args, kwargs)
@@ -409,11 +409,10 @@ def _differentiable_again(first: GradientFunction) -> GradientFunction:
     list of overwritten elements, which a second derivative cannot go through)."""
     from .ir import Write, every_statement
 
-    if first.generated is None:  # code made per structure of parameter trees
-        raise SymbackError(
-            "second derivatives with respect to a parameter tree are not supported",
-            hint="pass the leaves as separate array parameters to hessian",
-        ) from first._reason
+    if first.generated is None:  # code made per structure of parameter trees only so far
+        with first._lock:
+            if first.generated is None:  # (its error, if the function reads a tree)
+                first._load(*_generate(first._user, first._options))
     body = first.generated.lowered.body
     if not any(isinstance(s, Write) for s in every_statement(body)):
         return first
@@ -430,7 +429,7 @@ def _differentiable_again(first: GradientFunction) -> GradientFunction:
 def _reads_trees(fn, wrt, strong: bool) -> SymbackError | None:
     """If `fn` reads a parameter to differentiate as a tree (frontend/trees.py), the
     error that says its code is made once a call shows the tree's structure."""
-    from .frontend.trees import tree_like_use
+    from .frontend.tree_reads import tree_like_use
 
     try:
         _, source, fdef = function_source(fn)

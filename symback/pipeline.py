@@ -22,7 +22,8 @@ from .frontend.source import SourceInfo, function_source
 from .frontend.state import ModuleNames
 from .frontend.static import read_module
 from .frontend.syntax import bound_names
-from .frontend.trees import flatten_parameters, tree_like_use
+from .frontend.tree_reads import tree_like_use
+from .frontend.trees import flatten_parameters
 from .optimize.copied_writes import writes_as_copies
 from .optimize.cse import common_subexpressions
 from .optimize.dce import live_lines

@@ -70,9 +70,9 @@ class TreeCall:
         return out[0] if self.single else tuple(out)
 
 
-def tree_call(gradient, args: tuple, kwargs: dict):
+def tree_call(gradient, args: tuple, kwargs: dict, make):
     """The gradient at a call passing trees, or NOT_TREE if no parameter to differentiate
-    is given one."""
+    is given one; `make(fn, options)` makes (or finds) a gradient."""
     if gradient._options.trees:
         return NOT_TREE  # (code for one structure: its parameters are leaves)
     try:
@@ -99,16 +99,14 @@ def tree_call(gradient, args: tuple, kwargs: dict):
         with gradient._lock:
             made = gradient._tree_calls.get(trees)
             if made is None:
-                made = _make_tree_call(gradient, trees)
+                made = _make_tree_call(gradient, trees, make)
     flat = made.flat(arguments)
     return made.run(flat)
 
 
-def _make_tree_call(gradient, trees: tuple) -> TreeCall:
-    from .api import _make  # (the cache of gradients, in api.py, which calls this module)
-
+def _make_tree_call(gradient, trees: tuple, make) -> TreeCall:
     options = replace(gradient._options, wrt=gradient.wrt, trees=trees)
-    made = TreeCall(gradient, trees, _make(gradient._user, options))
+    made = TreeCall(gradient, trees, make(gradient._user, options))
     gradient._tree_calls[trees] = made
     if type(gradient).__name__ == "GradientFunction":
         gradient._install(_fast(gradient, made))

@@ -10,7 +10,8 @@ tree (`jax.grad`'s convention: the gradient has the argument's structure).
 
 from __future__ import annotations
 
-LEAF = "leaf"
+from .frontend.tree_reads import LEAF  # (where the rewriting reads structures)
+
 CONTAINERS = (dict, list, tuple)
 
 

@@ -196,6 +196,24 @@ def test_nested_trees_enumerate_items_and_len():
     check(nested, params, RNG.normal(size=2))
 
 
+def by_key(params, x):
+    total = 0.0
+    for key, value in params.items():
+        if key == "w":
+            total = total + np.sum(value * x)
+        else:
+            total = total + np.sum(value**2)
+    return total
+
+
+def test_a_branch_on_the_key():
+    params = {"w": RNG.normal(size=3), "v": RNG.normal(size=3)}
+    x = RNG.normal(size=3)
+    g = check(by_key, params, x)
+    np.testing.assert_allclose(g["w"], x)  # (the branch for "w" only)
+    np.testing.assert_allclose(g["v"], 2 * params["v"])
+
+
 def regularised(params, x):
     total = 0.0
     for w in params.values():

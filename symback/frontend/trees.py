@@ -14,84 +14,21 @@ from __future__ import annotations
 import ast
 import copy
 import inspect
-import operator
-import re
-from dataclasses import dataclass
 
-from ..errors import UnsupportedSyntaxError
-from ..trees import LEAF
 from .calls import LIBRARIES
 from .resolve import namespace_of
 from .source import SourceInfo, function_source
 from .static import StaticFunction
-
-# Attributes of arrays: `w.shape` on a parameter does not make it a tree.
-_ARRAY_ATTRIBUTES = frozenset(
-    "T shape ndim size dtype real imag flat sum mean max min prod reshape dot ravel flatten "
-    "transpose astype copy clip std var cumsum any all argmax argmin squeeze item".split()
+from .tree_reads import (
+    Const,
+    Leaf,
+    Node,
+    Reader,
+    leaf_names,
+    stored,
+    view_of,
+    view_structure,
 )
-
-
-_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne}
-
-
-@dataclass(frozen=True)
-class _Leaf:
-    name: str
-
-
-@dataclass(frozen=True)
-class _Const:
-    value: object
-
-
-@dataclass(frozen=True)
-class _Node:
-    kind: object  # "dict", "list", "tuple" or a NamedTuple class
-    keys: tuple
-    children: tuple
-
-
-def leaf_names(fdef: ast.FunctionDef, trees: tuple) -> dict[str, tuple[str, ...]]:
-    """Each tree parameter's leaf parameter names, depth first: `params_W1`, `layers_0_1`."""
-    taken = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)}
-    taken |= {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
-    out = {}
-    for param, structure in trees:
-        names = []
-        for path in _paths(structure, ()):
-            name = "_".join([param, *(_part(k) for k in path)]) if path else f"{param}_leaf"
-            while name in taken:
-                name += "_"
-            taken.add(name)
-            names.append(name)
-        out[param] = tuple(names)
-    return out
-
-
-def _paths(structure, prefix):
-    if structure == LEAF:
-        yield prefix
-        return
-    for key, child in zip(structure[1], structure[2]):
-        yield from _paths(child, prefix + (key,))
-
-
-def _part(key) -> str:
-    text = re.sub(r"\W", "_", str(key))
-    return text if text.isascii() else "k"
-
-
-def _view(structure, names, position=0):
-    """The tree of views for a structure whose leaves are named `names[position:]`."""
-    if structure == LEAF:
-        return _Leaf(names[position]), position + 1
-    kind, keys, children = structure
-    views = []
-    for child in children:
-        view, position = _view(child, names, position)
-        views.append(view)
-    return _Node(kind, keys, tuple(views)), position
 
 
 def flatten_parameters(
@@ -102,9 +39,9 @@ def flatten_parameters(
     likewise under new names)."""
     names = leaf_names(fdef, trees)
     fdef = copy.deepcopy(fdef)  # (the parsed source is cached: never change it)
-    env = {param: _view(structure, names[param])[0] for param, structure in trees}
+    env = {param: view_of(structure, names[param])[0] for param, structure in trees}
     rewriter = _Rewriter(source, set(env), namespace, depth, _local_names(fdef, names))
-    rewriter.bound = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and _stored(n)}
+    rewriter.bound = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and stored(n)}
     rewriter.bound |= {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
     fdef.body = rewriter.block(fdef.body, env)
     args = fdef.args
@@ -133,19 +70,6 @@ def _local_names(fdef: ast.FunctionDef, leaves: dict) -> set[str]:
     return taken | {leaf for names in leaves.values() for leaf in names}
 
 
-def _structure(view):
-    """The structure (symback/trees.py) of a view, and its leaves' names, depth first."""
-    if isinstance(view, _Leaf):
-        return LEAF, [view.name]
-    if isinstance(view, _Const):
-        return None, []
-    parts = [_structure(child) for child in view.children]
-    if any(structure is None for structure, _ in parts):
-        return None, []
-    structure = (view.kind, view.keys, tuple(structure for structure, _ in parts))
-    return structure, [name for _, names in parts for name in names]
-
-
 def _leaves_of(arg: ast.arg, names) -> list[ast.arg]:
     """A parameter, or a tree parameter's leaves (placed where the tree is written)."""
     if arg.arg not in names:
@@ -153,49 +77,17 @@ def _leaves_of(arg: ast.arg, names) -> list[ast.arg]:
     return [ast.copy_location(ast.arg(leaf, None), arg) for leaf in names[arg.arg]]
 
 
-def tree_like_use(fdef: ast.FunctionDef, params, strong: bool = True) -> ast.AST | None:
-    """Where the function first reads one of `params` as only a tree is read (`p["W1"]`,
-    `p.W1`, `p.items()`), or, with strong=False, as a tree may be (`a, b = p`, `for x in
-    p`): its code makes sense only once a call shows the tree's structure."""
-    params = set(params)
-    found = [node for node in ast.walk(fdef) if _reads_as_tree(node, params, strong)]
-    return min(found, key=lambda n: (n.lineno, n.col_offset), default=None)
-
-
-def _reads_as_tree(node, params, strong: bool) -> bool:
-    def named(node):
-        return isinstance(node, ast.Name) and node.id in params
-
-    if isinstance(node, ast.Subscript) and named(node.value):
-        return isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)
-    if isinstance(node, ast.Attribute) and named(node.value):
-        return node.attr not in _ARRAY_ATTRIBUTES
-    if strong:
-        return False
-    if isinstance(node, ast.Assign) and named(node.value):
-        return any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets)
-    if isinstance(node, ast.For):
-        it = node.iter
-        if isinstance(it, ast.Call) and it.args:
-            it = it.args[0]
-        return named(it)
-    return False
-
-
-class _Rewriter:
+class _Rewriter(Reader):
     """Rewrites statements given `env`: the names bound to views of trees or to constants."""
 
     def __init__(self, source: SourceInfo, tree_names: set[str], namespace, depth, taken):
-        self.source = source
+        super().__init__(source)
         self.tree_names = set(tree_names)  # names that ever held a tree: never rebound
         self.namespace = namespace
         self.depth = depth
         self.taken = taken  # names a new helper's name must not be
         self.bound: set[str] = set()  # names the function binds (not a helper's name)
         self.helpers: dict = {}  # new name -> a helper rewritten for the trees passed to it
-
-    def fail(self, node, message, hint=None):
-        raise UnsupportedSyntaxError(message, self.source.place(node), hint=hint)
 
     # -- statements ------------------------------------------------------------------------
 
@@ -222,7 +114,7 @@ class _Rewriter:
             return [stmt]
         if isinstance(stmt, ast.For):
             items = self.value(stmt.iter, env)
-            if isinstance(items, _Node):
+            if isinstance(items, Node):
                 return self.unroll(stmt, items, env)
             stmt.iter = self.expr(stmt.iter, env)
             return [self.loop(stmt, env)]
@@ -244,14 +136,14 @@ class _Rewriter:
 
     def loop(self, stmt, env):
         """A loop left as a loop: its body is rewritten once, for every trip."""
-        stored = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and _stored(n)}
-        self.stores([n for n in ast.walk(stmt) if isinstance(n, ast.Name) and _stored(n)], env)
+        stored = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and stored(n)}
+        self.stores([n for n in ast.walk(stmt) if isinstance(n, ast.Name) and stored(n)], env)
         inner = {k: v for k, v in env.items() if k not in stored}
         stmt.body = self.block(stmt.body, inner) or [ast.Pass()]
         stmt.orelse = self.block(stmt.orelse, dict(inner))
         return stmt
 
-    def unroll(self, stmt: ast.For, items: _Node, env) -> list:
+    def unroll(self, stmt: ast.For, items: Node, env) -> list:
         """`for W, b in layers:` with the length known: the body once per item."""
         if stmt.orelse or _breaks(stmt.body):
             self.fail(
@@ -262,7 +154,7 @@ class _Rewriter:
             )
         elements = items.children
         if items.kind == "dict":  # iterating a dict gives its keys
-            elements = tuple(_Const(k) for k in items.keys)
+            elements = tuple(Const(k) for k in items.keys)
         out = []
         for element in elements:
             out += self.bind(stmt.target, element, stmt, env)
@@ -272,18 +164,18 @@ class _Rewriter:
     def bind(self, target, value, stmt, env) -> list:
         """Statements binding `target` to a view; names bound to trees need none."""
         if isinstance(target, ast.Name):
-            if isinstance(value, _Node):  # (a name may hold one part of a tree, then another)
+            if isinstance(value, Node):  # (a name may hold one part of a tree, then another)
                 self.tree_names.add(target.id)
                 env[target.id] = value
                 return []
             self.check_rebinding(target, env)
-            if isinstance(value, _Const):
+            if isinstance(value, Const):
                 env[target.id] = value  # read as the number itself
                 return []
             env.pop(target.id, None)
             node = ast.Assign([target], ast.Name(value.name, ast.Load()))
             return [ast.copy_location(node, stmt)]
-        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, _Node):
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Node):
             if value.kind == "dict":
                 self.fail(
                     target,
@@ -323,12 +215,12 @@ class _Rewriter:
         """Names assigned an ordinary value: they stop being constants; trees cannot be."""
         for target in targets:
             for node in ast.walk(target):
-                if isinstance(node, ast.Name) and _stored(node):
+                if isinstance(node, ast.Name) and stored(node):
                     if node.id in self.tree_names:
                         self.check_rebinding(node, env)
                     env.pop(node.id, None)
                 elif isinstance(node, ast.Subscript) and isinstance(
-                    self.value(node.value, env), _Node
+                    self.value(node.value, env), Node
                 ):
                     self.fail(
                         node,
@@ -347,7 +239,7 @@ class _Rewriter:
             call = self.helper_call(node, env)
             if call is not None:
                 return call
-        if isinstance(node, ast.Name) and node.id in self.tree_names and not _stored(node):
+        if isinstance(node, ast.Name) and node.id in self.tree_names and not stored(node):
             self.fail(
                 node,
                 f"`{node.id}` is a part of the parameter tree this code cannot "
@@ -384,7 +276,7 @@ class _Rewriter:
             return None
         views = [self.value(a, env) for a in node.args]
         keyword_views = [self.value(k.value, env) for k in node.keywords]
-        if not any(isinstance(v, _Node) for v in views + keyword_views):
+        if not any(isinstance(v, Node) for v in views + keyword_views):
             return None
         helper = _user_function(self.namespace.lookup(func.id).value)
         if helper is None:
@@ -399,8 +291,8 @@ class _Rewriter:
         given += [(k.arg, v, k.value) for k, v in zip(node.keywords, keyword_views)]
         trees, leaves = [], {}
         for param, view, arg in given:
-            if isinstance(view, _Node):
-                structure, names = _structure(view)
+            if isinstance(view, Node):
+                structure, names = view_structure(view)
                 if structure is None or param is None:
                     self.fail(arg, "this part of a parameter tree cannot be passed on")
                 trees.append((param, structure))
@@ -432,9 +324,9 @@ class _Rewriter:
 
     def materialise(self, value, node):
         """A view used as a value: a leaf's parameter, a number, a tuple of leaves."""
-        if isinstance(value, _Leaf):
+        if isinstance(value, Leaf):
             return ast.Name(value.name, ast.Load())
-        if isinstance(value, _Const):
+        if isinstance(value, Const):
             return ast.Constant(value.value)
         if value.kind in ("list", "tuple"):
             elts = [ast.copy_location(self.materialise(v, node), node) for v in value.children]
@@ -448,136 +340,6 @@ class _Rewriter:
             "function can take the items as parameters",
         )
 
-    def value(self, node, env):
-        """The view `node` denotes, if it is a tree, part of one, or a constant from one."""
-        if isinstance(node, ast.Name) and not _stored(node):
-            return env.get(node.id)
-        if isinstance(node, ast.Subscript) and not _stored(node):
-            base = self.value(node.value, env)
-            if not isinstance(base, _Node):
-                return None
-            return self.item(base, node, env)
-        if isinstance(node, ast.Attribute):
-            base = self.value(node.value, env)
-            if isinstance(base, _Node) and not isinstance(base.kind, str):
-                if node.attr in base.keys:
-                    return base.children[base.keys.index(node.attr)]
-                self.fail(
-                    node,
-                    f"{base.kind.__name__} has no field {node.attr!r}",
-                    f"its fields are {', '.join(base.keys)}",
-                )
-            return None
-        if isinstance(node, ast.Call):
-            return self.call(node, env)
-        if isinstance(node, (ast.List, ast.Tuple)) and node.elts and not _stored(node):
-            parts = [self.value(e, env) for e in node.elts]  # `[params["W1"], params["W2"]]`
-            if all(isinstance(p, (_Leaf, _Node)) for p in parts):
-                kind = "list" if isinstance(node, ast.List) else "tuple"
-                return _Node(kind, tuple(range(len(parts))), tuple(parts))
-            return None
-        if isinstance(node, ast.Compare) and len(node.ops) == 1:  # `if key == "W":`
-            sides = [self.value(n, env) for n in (node.left, node.comparators[0])]
-            if all(isinstance(v, _Const) for v in sides) and type(node.ops[0]) in _COMPARE:
-                return _Const(_COMPARE[type(node.ops[0])](sides[0].value, sides[1].value))
-        return None
-
-    def item(self, base: _Node, node: ast.Subscript, env):
-        index = node.slice
-        if isinstance(index, ast.Slice) and base.kind in ("list", "tuple"):
-            bounds = [
-                None if b is None else self.constant(b, env)
-                for b in (index.lower, index.upper, index.step)
-            ]
-            children = base.children[slice(*bounds)]
-            return _Node(base.kind, tuple(range(len(children))), children)
-        key = self.constant(index, env)
-        if base.kind == "dict":
-            if key not in base.keys:
-                self.fail(
-                    node,
-                    f"the parameter dict has no key {key!r}",
-                    f"its keys are {', '.join(map(repr, base.keys))}",
-                )
-            return base.children[base.keys.index(key)]
-        if (
-            not isinstance(key, int)
-            or isinstance(key, bool)
-            or not (-len(base.children) <= key < len(base.children))
-        ):
-            self.fail(
-                node,
-                f"index {key!r} into a parameter tree of {len(base.children)} items",
-                "index it with a whole number in range",
-            )
-        return base.children[key]
-
-    def constant(self, node, env):
-        """The value of an index into a tree: a literal or a loop's constant."""
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            inner = self.constant(node.operand, env)
-            if isinstance(inner, int):
-                return -inner
-        if isinstance(node, ast.Name) and isinstance(env.get(node.id), _Const):
-            return env[node.id].value
-        self.fail(
-            node,
-            "a parameter tree is indexed with a value known only as it runs",
-            "index it with a constant, or loop over it: for W, b in layers:",
-        )
-
-    def call(self, node: ast.Call, env):
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("items", "values", "keys"):
-            base = self.value(func.value, env)
-            if isinstance(base, _Node) and base.kind == "dict" and not node.args:
-                keys = tuple(_Const(k) for k in base.keys)
-                parts = {
-                    "keys": keys,
-                    "values": base.children,
-                    "items": tuple(_pair(k, v) for k, v in zip(keys, base.children)),
-                }[func.attr]
-                return _Node("tuple", tuple(range(len(parts))), parts)
-            return None
-        if not isinstance(func, ast.Name) or node.keywords:
-            return None
-        args = [self.value(a, env) for a in node.args]
-        if func.id == "len" and args and isinstance(args[0], _Const):  # a key's length
-            return _Const(len(args[0].value)) if isinstance(args[0].value, str) else None
-        if not args or not all(isinstance(a, _Node) for a in args):
-            if func.id == "range" and len(node.args) == 1:
-                length = _length(node.args[0], self, env)
-                if length is not None:
-                    items = tuple(_Const(i) for i in range(length))
-                    return _Node("tuple", tuple(range(length)), items)
-            return None
-        if func.id == "len" and len(args) == 1:
-            return _Const(len(args[0].children))
-        if func.id == "enumerate" and len(args) == 1:
-            items = tuple(_pair(_Const(i), v) for i, v in enumerate(args[0].children))
-            return _Node("tuple", tuple(range(len(items))), items)
-        if func.id == "zip":
-            items = tuple(
-                _Node("tuple", tuple(range(len(args))), parts)
-                for parts in zip(*(a.children for a in args))
-            )
-            return _Node("tuple", tuple(range(len(items))), items)
-        if func.id == "reversed" and len(args) == 1:
-            return _Node("tuple", args[0].keys, args[0].children[::-1])
-        return None
-
-
-def _length(node, rewriter: _Rewriter, env):
-    """`len(tree)` in `range(len(layers))`: the tree's length."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
-        if len(node.args) == 1:
-            base = rewriter.value(node.args[0], env)
-            if isinstance(base, _Node):
-                return len(base.children)
-    return None
-
 
 def _user_function(value):
     """(source, def node, namespace) of a function of the user's, or None."""
@@ -589,14 +351,6 @@ def _user_function(value):
         return None
     fn, source, fdef = function_source(value)
     return source, fdef, namespace_of(fn)
-
-
-def _pair(first, second) -> _Node:
-    return _Node("tuple", (0, 1), (first, second))
-
-
-def _stored(node) -> bool:
-    return isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del))
 
 
 def _breaks(body) -> bool:
