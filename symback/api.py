@@ -16,6 +16,7 @@ from .backend.load import load
 from .errors import SymbackError, WrtError
 from .frontend.resolve import recording
 from .frontend.source import function_source
+from .ir import live_holders
 from .pipeline import Generated, Options, generate
 from .specialise import describe, link, specialised
 from .tree_calls import NOT_TREE, tree_call
@@ -74,6 +75,7 @@ class GradientFunction:
         """Take `generated` as this gradient's code; `reads`: the outside values it holds."""
         namespace = load(generated.text, generated.function_name)
         namespace.update(generated.lowered.custom)  # functions registered with defgrad
+        namespace.update(live_holders(generated.lowered))  # where it reads constants from
         for name, key in generated.helpers:  # so that symback can differentiate this code too
             if name in namespace:  # (a helper no remaining line calls is not emitted)
                 namespace[name].__symback_helper__ = key

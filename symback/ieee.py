@@ -24,6 +24,7 @@ import warnings
 
 import numpy
 
+from . import ir
 from .backend.load import load
 from .errors import ComplexOutputError, NonScalarOutputError, SingularMatrixError
 from .ops.elementwise import MATH_SPELLING
@@ -105,6 +106,7 @@ def numpy_code(generated) -> object:
     """The generated general function, loaded again with `math` as `math_as_numpy`."""
     namespace = load(generated.text, f"{generated.function_name} in NumPy arithmetic")
     namespace.update(generated.lowered.custom)
+    namespace.update(ir.live_holders(generated.lowered))
     namespace[generated.names["math"]] = math_as_numpy
     return namespace[generated.function_name]
 

@@ -232,6 +232,22 @@ def reads(s: "Statement") -> set[str]:
 
 
 @dataclass(frozen=True)
+class ModuleRef:
+    """The module a file is imported as (`pkg.model`), which the module `symback gen` writes
+    imports to read the file's constants at call time; `name` is None where the file's name
+    cannot be imported (`my-model.py`)."""
+
+    name: str | None
+    filename: str
+
+
+def live_holders(fn: "Function") -> dict[str, object]:
+    """The objects generated code reads constants from that are bound where it is loaded
+    (not imported by it): name in the module -> object."""
+    return {name: h for name, h in fn.holders if not isinstance(h, ModuleRef)}
+
+
+@dataclass(frozen=True)
 class Parameter:
     name: str
     default: ast.expr | None = None  # a constant expression, printed as is
@@ -252,6 +268,10 @@ class Function:
     user_names: frozenset[str] = field(default=frozenset())
     boolean: frozenset[str] = field(default=frozenset())  # names holding comparison results
     custom: tuple[tuple[str, object], ...] = ()  # defgrad functions the code calls, by name
+    # what the code reads constants from at call time, by its name in the module: a live
+    # module or frontend.resolve.Outside (bound where the code is loaded), or a
+    # frontend.static.ModuleRef (imported by the module `symback gen` writes)
+    holders: tuple[tuple[str, object], ...] = ()
 
     def dump(self) -> str:
         """A readable listing, one statement a line."""

@@ -154,6 +154,7 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
         return None  # (the names it gives the general path, the guard's types)
     try:
         namespace = load(probe(generated), f"probe {generated.function_name}")
+        namespace.update(ir.live_holders(fn))
         with _quiet():  # the call itself shows the forward pass's warnings, once
             values = namespace[generated.function_name](**arguments)
         for name, kept in generated.spec.program.merged:  # the same value, read once
@@ -207,6 +208,7 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     text = specialise(generated, facts, guard, handoff)
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})
+    namespace.update(ir.live_holders(fn))
     namespace[GENERAL] = general
     namespace[ONWARD] = onward
     function = namespace[generated.function_name]

@@ -9,6 +9,9 @@ so that numerical gradients are a fair reference.
 
 import numpy as np
 
+from tests.constants_zoo import CONSTANTS_ZOO
+from tests.funcs_zoo import FUNCS_ZOO
+
 EPS = 1e-8
 
 # ---------------------------------------------------------------- data
@@ -908,6 +911,12 @@ ARRAY_ZOO += [
     # slice bounds computed from shapes
     (slices_with_computed_bounds, (_normal(6), V3), ("x", "y")),
 ]
+
+# Functions reading constants from their module or closure (tests/constants_zoo.py).
+ARRAY_ZOO += CONSTANTS_ZOO
+
+# The NumPy functions added for issue 13 (tests/funcs_zoo.py).
+ARRAY_ZOO += FUNCS_ZOO
 
 
 def entry_id(entry) -> str:

@@ -14,8 +14,8 @@ import scipy.special
 import symback
 
 COUNTER = 0.0
-DATA = [1.0, 2.0, 3.0]
-WEIGHTS = np.ones(3)
+CONFIG = {"scale": 2.0}
+LABEL = "weights"
 
 
 def _identity(fn):
@@ -374,11 +374,6 @@ def uses_floordiv(x):
     return y
 
 
-def uses_mod(x):
-    y = x % 2.0  # ERR:mod
-    return y
-
-
 def uses_and(x):
     y = x and 2.0  # ERR:and
     return y
@@ -399,13 +394,13 @@ def uses_fstring(x):
     return x * 2.0
 
 
-def reads_global_list(x):
-    y = x * DATA  # ERR:global_list
+def reads_global_dict(x):
+    y = x * CONFIG  # ERR:global_dict
     return np.sum(y)
 
 
-def reads_global_array(x):
-    y = x * WEIGHTS  # ERR:global_array
+def reads_global_string(x):
+    y = x * len(LABEL)  # ERR:global_string
     return np.sum(y)
 
 

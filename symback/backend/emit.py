@@ -112,6 +112,10 @@ def module_text(
     custom = sorted({name for s in specs for name, _ in s.program.function.custom})
     if custom:  # defgrad functions: not defined here, so the module does not stand alone
         header += ["", f"Calls {', '.join(custom)}, registered with symback.defgrad."]
+    holders = dict(h for s in specs for h in s.program.function.holders)
+    live = sorted(name for name, h in holders.items() if not isinstance(h, ir.ModuleRef))
+    if live:  # constants read at call time from where the function is (a closure, __main__)
+        header += ["", f"Reads constants from {', '.join(live)}, bound by symback when loaded."]
     header += [
         '"""',
         "",
@@ -122,6 +126,9 @@ def module_text(
             f"import math as {names['math']}" if names["math"] != "math" else "import math"
         )
         imports[:0] = [math_import, ""]
+    imported = sorted((h.name, name) for name, h in holders.items() if isinstance(h, ir.ModuleRef))
+    if imported:  # the user's own module last, in a group of its own (read at call time)
+        imports += [""] + [_import_line(module, name) for module, name in imported]
     # Only the helpers a line that is still there calls (dead-code removal and the
     # specialised forms of scatters leave some unused).
     called: set[str] = set()
@@ -132,6 +139,14 @@ def module_text(
     parts += [HELPERS[h].printed(names) for h in with_dependencies(used)]
     parts += functions
     return "\n\n".join(parts)
+
+
+def _import_line(module: str, name: str) -> str:
+    """`import model`, `import pkg.model as model`: the name is checked to be a module's
+    dotted name (frontend/static.py), never the user's text as it was written."""
+    if not all(part.isidentifier() for part in module.split(".")):
+        raise ValueError(f"not a module name: {module!r}")
+    return f"import {module}" if module == name else f"import {module} as {name}"
 
 
 def returned(spec: Spec, names: dict[str, str]) -> set[str]:

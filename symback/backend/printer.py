@@ -37,6 +37,7 @@ _BIN = {
     ast.Sub: ("-", ADD),
     ast.Mult: ("*", MUL),
     ast.Div: ("/", MUL),
+    ast.Mod: ("%", MUL),
     ast.MatMult: ("@", MUL),
     ast.Pow: ("**", POW),
     ast.BitAnd: ("&", 8),

@@ -105,6 +105,9 @@ class ArrayEdges:
                 place(self.fn.filename, stmt.line),
                 hint="symback.grad differentiates it; explain covers x[...] of a name",
             )
+        if operands[0] is None or isinstance(step.arguments[0], (tuple, list)):
+            # (a constant; a tuple of arrays, whose items are no elements of one shape)
+            return tuple(Edge(o, BLOCKED) for o in operands if o is not None)
         scope = {self.modules["np"]: np, **dict(zip(stmt.operands, step.arguments))}
         probe = "_index_of_" + "_".join(scope)  # a name none of the index's own names is
         scope[probe] = _INDEX_OF  # (x[x > 0] reads x in its index too)
@@ -114,8 +117,6 @@ class ArrayEdges:
         local = np.zeros(np.shape(x))
         np.add.at(local, index, 1.0)
         edges = [Edge(o, BLOCKED) for o in operands[1:] if o is not None]
-        if operands[0] is None:
-            return tuple(edges)
         if upstream is None:
             return (Edge(operands[0], UNUSED, formula, local), *edges)
         product = np.zeros(np.shape(x))

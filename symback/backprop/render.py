@@ -48,6 +48,9 @@ INSTALL_HINT = (
 
 def value_text(value, shape: bool = False) -> str:
     """A scalar with up to 6 significant digits; an array compactly (with its shape if asked)."""
+    if isinstance(value, (tuple, list)):  # a constant read from outside (arrays, numbers)
+        items = ", ".join(value_text(v, shape) for v in value)
+        return f"({items})" if isinstance(value, tuple) else f"[{items}]"
     if np.ndim(value) == 0:
         item = np.asarray(value).item()
         if isinstance(item, (bool, str)) or item is None:
@@ -71,6 +74,8 @@ def value_text(value, shape: bool = False) -> str:
 
 def shape_text(value) -> str:
     """`shape 2x3` for an array, "" for a scalar."""
+    if isinstance(value, (tuple, list)):  # (a constant: its items have shapes of their own)
+        return f"{type(value).__name__} of {len(value)}"
     shape = np.shape(value)
     return f"shape {'x'.join(str(n) for n in shape)}" if shape else ""
 

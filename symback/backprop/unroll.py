@@ -102,6 +102,7 @@ class _Walk:
         self.fn = fn
         modules = module_names(fn.user_names)
         self.namespace: dict[str, object] = {modules["np"]: np, modules["math"]: math}
+        self.namespace.update(ir.live_holders(fn))  # where constants are read from
         self.namespace.update(arguments)
         self.env: dict[str, tuple] = {p.name: (p.name, ()) for p in fn.params}
         self.constants: dict[str, object] = {}

@@ -15,6 +15,7 @@ import numpy
 from .. import ir
 from ..ops import symbols
 from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
+from ..ops.build import tree  # (a literal argument as code: lists, tuples, numbers)
 from . import core, integers, outside, views
 from .core import handler
 from .state import Lowering
@@ -158,14 +159,14 @@ def primitive_call(
             f"pass {', '.join(row.static) or 'no further arguments'} by keyword",
         )
     for position, arg in enumerate(extra):
-        if row.passthrough:  # a shape or an index: forward code only
+        if position < row.passthrough:  # a shape or an index: forward code only
             arg_code, names = code_only(st, arg, SHAPE_CALLS)
             extra_codes.append(arg_code)
             extra_names += names
             continue
-        name = row.positional[position]
+        name = row.positional[position - row.passthrough]
         params.append((name, literal(st, arg, name)))
-        extra_codes.append(ast.Constant(params[-1][1]))
+        extra_codes.append(tree(params[-1][1]))
     keyword_codes = []
     for k in keywords:
         if k.arg not in row.static:
@@ -179,7 +180,7 @@ def primitive_call(
                 ),
             )
         params.append((k.arg, literal(st, k.value, k.arg)))
-        keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
+        keyword_codes.append(ast.keyword(k.arg, tree(params[-1][1])))
     if func is None and not row.names:
         func = ast.Attribute(array_codes[0], method, ast.Load())
         code = ast.Call(func, array_codes[1:] + extra_codes, keyword_codes)
@@ -187,7 +188,8 @@ def primitive_call(
         func = func or outside.module_attr(st, row.names[0])
         code = ast.Call(func, array_codes + extra_codes, keyword_codes)
     if row.passthrough:
-        params.append(("extra", tuple(copy.deepcopy(c) for c in extra_codes)))
+        passed = extra_codes[: row.passthrough]
+        params.append(("extra", tuple(copy.deepcopy(c) for c in passed)))
     if row.layout != "leading":
         params.append(("count", len(arrays)))
     all_operands = arrays + tuple(extra_names)
@@ -311,14 +313,14 @@ def code_only(
             if n.id in st.env:
                 names.append(st.env[n.id])
                 return ast.Name(st.env[n.id], ast.Load())
-            return outside.outside(st, n, st.namespace.lookup(n.id)).code
+            return _outside_code(st, n, st.namespace.lookup(n.id), names)
         if isinstance(n, ast.Attribute) and not outside.starts_local(st, n):
             resolved = st.namespace.chain(n)
             if resolved is not None and resolved.value is numpy.s_:  # an index in code
                 return outside.module_attr(st, "numpy.s_")
             if n.attr == "newaxis" and is_numpy(st, n.value):  # None, by its name
                 return outside.module_attr(st, "numpy.newaxis")
-            return outside.outside(st, n, resolved).code
+            return _outside_code(st, n, resolved, names)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls:
             return ast.Call(st.modules.builtin(n.func.id), [rewrite(a) for a in n.args], [])
         if bound and isinstance(n, ast.Call) and not n.keywords:
@@ -347,3 +349,11 @@ def code_only(
         return n
 
     return rewrite(copy.deepcopy(node)), sorted(set(names))
+
+
+def _outside_code(st: Lowering, node: ast.expr, resolved, names: list[str]) -> ast.expr:
+    """Code reading an outside value in an index or shape: a number, or a constant's name."""
+    code = outside.outside(st, node, resolved, raw=True).code
+    if isinstance(code, ast.Name):  # a constant, read at the function's start
+        names.append(code.id)
+    return code

@@ -202,10 +202,9 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
     if len(node.args) not in rule.arities:
         st.fail(node, f"{resolved.text} takes {rule.arity} argument(s) here", None)
     args = [core.value(st, a, operands) for a in node.args]
-    if qualname == "numpy.where":
-        if not args[0].boolean:
-            st.fail(node.args[0], "np.where needs a comparison as its condition", None)
-    elif any(a.boolean for a in args):
+    # np.where's condition may be any mask (a comparison, np.isfinite(x), a constant): its
+    # derivative with respect to the condition is zero wherever it exists (ops/functions.py)
+    if qualname != "numpy.where" and any(a.boolean for a in args):
         st.fail(node, f"{resolved.text} of a comparison result is not supported", None)
     value = Val(
         rule.build(*[a.expr for a in args]), ast.Call(func_code, [a.code for a in args], [])

@@ -11,7 +11,7 @@ import ast
 import sympy as sp
 
 from .. import ir
-from ..ops.functions import power
+from ..ops.functions import Remainder, power
 from . import arrays, core, outside, stacks
 from .core import handler
 from .state import Lowering
@@ -23,6 +23,7 @@ _ARITHMETIC = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: power,
+    ast.Mod: Remainder,
 }
 _BOOLEAN_OPS = (ast.BitAnd, ast.BitOr)
 
@@ -50,19 +51,20 @@ def value_Name(st: Lowering, node: ast.Name, operands, target) -> Val:
             "after an `if` that assigns it in one branch only)",
             "assign it on every path before this line",
         )
-    return outside.outside(st, node, st.namespace.lookup(node.id))
+    return outside.outside(st, node, st.namespace.lookup(node.id), operands)
 
 
 @handler
 def value_Attribute(st: Lowering, node: ast.Attribute, operands, target) -> Val:
     if outside.of_array(st, node.value):
         return arrays.local_attribute(st, node, operands, target)
-    return outside.outside(st, node, st.namespace.chain(node))
+    return outside.outside(st, node, st.namespace.chain(node), operands)
 
 
 @handler
 def value_UnaryOp(st: Lowering, node: ast.UnaryOp, operands, target) -> Val:
     inner = core.value(st, node.operand, operands)
+    _refuse_sequence(st, node, (inner,), operands)
     code = ast.UnaryOp(node.op, inner.code)
     if isinstance(node.op, ast.Invert):
         if not inner.boolean:
@@ -102,12 +104,29 @@ def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
     return left
 
 
+def _refuse_sequence(st: Lowering, node: ast.expr, values, operands) -> None:
+    """Python's operators on a tuple or list constant do what they do on sequences (`2 *
+    COEFFS` repeats it): not the array symback reads it as."""
+    arrays = set(st.sequences.values())
+    for v in values:
+        name = operands.name_of(v.expr) if v.expr is not None else None
+        if name in arrays and isinstance(v.code, ast.Name):
+            st.fail(
+                node,
+                "a tuple or list read from outside the function, in Python arithmetic: "
+                "it would repeat or join the sequence, not compute with its numbers",
+                "make it an array where it is defined (np.array(...)), or write "
+                "np.asarray(...) around it here",
+            )
+
+
 def _additive(node: ast.BinOp) -> bool:
     return isinstance(node.op, (ast.Add, ast.Sub))
 
 
 def _binary(st: Lowering, node: ast.BinOp, left: Val, right: Val, operands) -> Val:
     """`node` (not @) of its lowered operands."""
+    _refuse_sequence(st, node, (left, right), operands)
     code = ast.BinOp(left.code, node.op, right.code)
     if isinstance(node.op, _BOOLEAN_OPS):
         if not (left.boolean and right.boolean):
@@ -126,6 +145,7 @@ def value_Compare(st: Lowering, node: ast.Compare, operands, target) -> Val:
     inner = Operands()
     parts = [core.value(st, node.left, inner)]
     parts += [core.value(st, c, inner) for c in node.comparators]
+    _refuse_sequence(st, node, parts, inner)
     code = ast.Compare(parts[0].code, node.ops, [p.code for p in parts[1:]])
     name = target or st.temp()
     st.body.append(ir.Opaque(name, tuple(inner.names), code, st.line))

@@ -36,13 +36,14 @@ def lower_function(
         name=fdef.name,
         filename=source.filename,
         params=tuple(_parameters(st)),
-        body=tuple(st.body),
+        body=tuple(st.prelude + st.body),
         output=output,
         output_line=st.line,
         aux=aux,
         user_names=frozenset(st.user_names),
         boolean=frozenset(st.boolean),
         custom=tuple(sorted(st.custom.items())),
+        holders=tuple(sorted(st.holders.items(), key=lambda item: item[0])),
     )
     check_writes(function)
     return function, st.uses_math

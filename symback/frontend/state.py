@@ -71,6 +71,11 @@ class Lowering:
     stack_names: set[str]  # SSA names of lists used as stacks
     # value -> the operation it is a view of its base by (frontend/views.py)
     view_defs: dict[str, object]
+    # constants read at call time (frontend/outside.py): each read once, at the start
+    prelude: list[ir.Statement]
+    constants: dict[tuple[int, str], str]  # (id of its holder, attribute) -> SSA name
+    holders: dict[str, object]  # name in the generated module -> what it reads constants from
+    sequences: dict[str, str]  # a tuple or list of numbers read -> its array (outside.as_array)
     # -- this function's own (a helper's, while it is inlined)
     env: dict[str, str]  # user name -> SSA name
     inlined: bool = False  # a helper's body, lowered into its caller's
@@ -112,6 +117,10 @@ class Lowering:
             views={},
             stack_names=set(),
             view_defs={},
+            prelude=[],
+            constants={},
+            holders={},
+            sequences={},
             env={p: p for p in params},
             first_binding=set(params),
         )
@@ -137,6 +146,10 @@ class Lowering:
             views=self.views,
             stack_names=self.stack_names,
             view_defs=self.view_defs,
+            prelude=self.prelude,
+            constants=self.constants,
+            holders=self.holders,
+            sequences=self.sequences,
             env={},
             inlined=True,
             inlining=self.inlining | {key},

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ast
 import importlib
+import keyword
 import operator
+import os
 from dataclasses import dataclass
 
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+from ..ir import ModuleRef
 from .resolve import Namespace
 from .source import SourceInfo
 
@@ -30,13 +33,33 @@ class ModuleFile:
 
 
 class Opaque:
-    """A module-level name symback cannot know without running the file."""
+    """A module-level name symback cannot know without running the file. `assigned`: bound
+    by an assignment (or imported by name) to what may be a constant, which the generated
+    module reads from the file's module when it runs (frontend/outside.py)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, assigned: bool = False, numbers: bool = False):
         self.text = text
+        self.assigned = assigned
+        self.numbers = numbers  # a tuple or list of numbers, as written (see outside.py)
 
     def __repr__(self) -> str:
         return self.text
+
+
+def module_name(path: str) -> str | None:
+    """The dotted name `path` is imported by (packages are folders with __init__.py), or
+    None if some part of it is not a Python name."""
+    folder, file = os.path.split(os.path.abspath(path))
+    stem, ext = os.path.splitext(file)
+    parts = [stem]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        folder, package = os.path.split(folder)
+        parts.insert(0, package)
+    if ext != ".py" or stem == "__init__":
+        return None
+    if all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
+        return ".".join(parts)
+    return None
 
 
 class StaticFunction:
@@ -68,7 +91,11 @@ def read_module(path: str) -> ModuleFile:
         )
         raise UnsupportedSyntaxError(f"the file does not parse: {exc.msg}", place) from None
     names: dict[str, object] = {}
-    namespace = Namespace(names)  # filled in below; helpers resolve names through it
+    dotted = module_name(path)
+    holder = ModuleRef(dotted, os.path.basename(path))
+    base = dotted.rpartition(".")[2] if dotted and not dotted.startswith("_") else "outside"
+    # filled in below; helpers resolve names through it
+    namespace = Namespace(names, holder=holder, holder_name=base)
     functions: dict[str, ast.FunctionDef] = {}
     for node in tree.body:
         if isinstance(node, ast.Import):
@@ -80,7 +107,7 @@ def read_module(path: str) -> ModuleFile:
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 bound = alias.asname or alias.name
-                names[bound] = _from_import(node.module or "", alias.name)
+                names[bound] = _from_import(node.module or "", alias.name, node.level)
         elif isinstance(node, ast.FunctionDef):
             functions[node.name] = node
             names[node.name] = StaticFunction(node, source, namespace)
@@ -89,7 +116,7 @@ def read_module(path: str) -> ModuleFile:
             value = _constant(node.value, names)
             for t in targets:
                 if isinstance(t, ast.Name):
-                    names[t.id] = value if value is not None else Opaque(t.id)
+                    names[t.id] = value if value is not None else _opaque(t.id, node.value)
         elif isinstance(node, ast.ClassDef):
             names[node.name] = Opaque(node.name)
     return ModuleFile(source, functions, namespace, text)
@@ -99,9 +126,28 @@ def _import(name: str):
     return importlib.import_module(name)
 
 
-def _from_import(module: str, attr: str):
-    if module.split(".")[0] not in SAFE_MODULES:
-        return Opaque(f"{module}.{attr}")
+def _opaque(name: str, value: ast.expr) -> Opaque:
+    """What the file binds `name` to, unknown: maybe a constant, unless it is plainly not one
+    (a string, a dict, a function)."""
+    plainly_not = (ast.Dict, ast.Set, ast.Lambda, ast.JoinedStr, ast.DictComp, ast.SetComp)
+    if isinstance(value, ast.Constant) and not isinstance(value.value, (int, float)):
+        return Opaque(name)
+    return Opaque(name, not isinstance(value, plainly_not), _numbers(value))
+
+
+def _numbers(node: ast.expr) -> bool:
+    """Is `node` a tuple or list display of numbers (nested, all rows alike)?"""
+    if not isinstance(node, (ast.Tuple, ast.List)) or not node.elts:
+        return False
+    if all(_constant(e, {}) is not None for e in node.elts):
+        return True
+    rows = [len(e.elts) if isinstance(e, (ast.Tuple, ast.List)) else -1 for e in node.elts]
+    return len(set(rows)) == 1 and all(_numbers(e) for e in node.elts)
+
+
+def _from_import(module: str, attr: str, level: int = 0):
+    if level or module.split(".")[0] not in SAFE_MODULES:
+        return Opaque(f"{module}.{attr}", assigned=True)
     value = getattr(importlib.import_module(module), attr, None)
     return value if value is not None else Opaque(f"{module}.{attr}")
 
