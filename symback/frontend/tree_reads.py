@@ -161,7 +161,10 @@ class Reader:
                 return Node(kind, tuple(range(len(parts))), tuple(parts))
             return None
         if isinstance(node, ast.Compare) and len(node.ops) == 1:  # `if key == "W":`
-            sides = [self.value(n, env) for n in (node.left, node.comparators[0])]
+            sides = [
+                Const(n.value) if isinstance(n, ast.Constant) else self.value(n, env)
+                for n in (node.left, node.comparators[0])
+            ]
             if all(isinstance(v, Const) for v in sides) and type(node.ops[0]) in _COMPARE:
                 return Const(_COMPARE[type(node.ops[0])](sides[0].value, sides[1].value))
         return None
