@@ -59,15 +59,22 @@ class TreeCall:
     def regroup(self, gradients):
         """The leaves' gradients as trees of the arguments' structures."""
         gradients = gradients if isinstance(gradients, tuple) else (gradients,)
-        out, start = [], 0
-        for structure in self.groups:
-            if structure is None:
-                out.append(gradients[start])
-                start += 1
-            else:
-                tree, start = build(structure, gradients, start)
-                out.append(tree)
+        out = per_parameter(self.groups, gradients, build)
         return out[0] if self.single else tuple(out)
+
+
+def per_parameter(groups, gradients, build_tree) -> list:
+    """One item per parameter differentiated: its gradient, or for a tree (its structure
+    in `groups`) `build_tree(structure, gradients, start)`'s tree of the next leaves'."""
+    out, start = [], 0
+    for structure in groups:
+        if structure is None:
+            out.append(gradients[start])
+            start += 1
+        else:
+            tree, start = build_tree(structure, gradients, start)
+            out.append(tree)
+    return out
 
 
 def tree_call(gradient, args: tuple, kwargs: dict, make):
@@ -140,14 +147,7 @@ def _fast(gradient, made: TreeCall):
         else:
             _take_apart(structure, arg, rows, leaves_in, namespace)
     gradients = [f"_symback_g{i}" for i in range(len(made.inner.wrt))]
-    built, start = [], 0
-    for structure in made.groups:
-        if structure is None:
-            built.append(gradients[start])
-            start += 1
-        else:
-            text, start = _build(structure, gradients, start, namespace)
-            built.append(text)
+    built = per_parameter(made.groups, gradients, lambda *at: _build(*at, namespace))
     tree = built[0] if made.single else f"({', '.join(built)},)"
     got = f"({', '.join(gradients)},)"
     if made.value_too:
