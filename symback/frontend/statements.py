@@ -169,4 +169,7 @@ def visit_Return(st: Lowering, stmt: ast.Return):
 def aux_tree(st: Lowering, node: ast.expr) -> ast.expr:
     if isinstance(node, ast.Tuple):
         return ast.Tuple([aux_tree(st, e) for e in node.elts], ast.Load())
+    if isinstance(node, ast.Dict):  # (its keys: constants, see fence.aux_dicts)
+        values = [aux_tree(st, v) for v in node.values]
+        return ast.Dict([ast.Constant(k.value) for k in node.keys], values)
     return ast.Name(core.value_to_name(st, node), ast.Load())
