@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np

@@ -327,7 +327,11 @@ def literal_code(st: Lowering, value) -> ast.expr:
 def literal(st: Lowering, node: ast.expr, what: str):
     negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
     inner = node.operand if negative else node
-    if isinstance(inner, ast.Attribute) and inner.attr in ("inf", "Inf") and is_numpy(st, inner.value):
+    if (
+        isinstance(inner, ast.Attribute)
+        and inner.attr in ("inf", "Inf")
+        and is_numpy(st, inner.value)
+    ):
         return -math.inf if negative else math.inf  # np.linalg.norm(x, np.inf)
     try:
         return ast.literal_eval(node)

@@ -41,7 +41,9 @@ def visit_Assign(st: Lowering, stmt: ast.Assign) -> None:
         if len(target.elts) != len(row.parts):
             st.fail(stmt, f"{row.spelled} returns {len(row.parts)} values", None)
         names = [
-            core.value_to_name(st, ast.copy_location(ast.Subscript(stmt.value, ast.Constant(k)), stmt))
+            core.value_to_name(
+                st, ast.copy_location(ast.Subscript(stmt.value, ast.Constant(k)), stmt)
+            )
             for k in range(len(row.parts))
         ]
         for t, name in zip(target.elts, names):

@@ -92,7 +92,9 @@ def svd(c: Context):
     # below) themselves, not their squares (which overflow and underflow first)
     s = helper.distinct(s, "the gradient of np.linalg.svd's U and Vh (singular values)", True)
     eye = _eye(s)
-    f = (1.0 - eye) / ((s[..., None, :] - s[..., :, None]) * (s[..., None, :] + s[..., :, None]) + eye)
+    f = (1.0 - eye) / (
+        (s[..., None, :] - s[..., :, None]) * (s[..., None, :] + s[..., :, None]) + eye
+    )
     s_inv = 1.0 / s
     v = _t(vh)
     if part == 0:  # U's gradient (Townsend 2016), V's part zero
@@ -177,7 +179,7 @@ DECOMPOSITION_TABLE: tuple[ArrayPrimitive, ...] = (
         examples=(
             _e(f"np.linalg.eigh({_SYM})[0]", (3, 3)),
             _e(f"np.linalg.eigh({_SYM})[1][:, 1:] ** 2", (3, 3)),
-            _e(f"np.linalg.eigh(a + np.diag(np.arange(3.0)) * 3.0, 'U').eigenvectors ** 2", (3, 3)),
+            _e("np.linalg.eigh(a + np.diag(np.arange(3.0)) * 3.0, 'U').eigenvectors ** 2", (3, 3)),
         ),
     ),
     ArrayPrimitive(
@@ -223,7 +225,10 @@ DECOMPOSITION_TABLE: tuple[ArrayPrimitive, ...] = (
         1,
         cholesky,
         ("upper",),
-        examples=(_e(f"np.linalg.cholesky({_SPD})", (3, 3)), _e("np.linalg.cholesky(a + 3.0 * np.eye(3))", (3, 3))),
+        examples=(
+            _e(f"np.linalg.cholesky({_SPD})", (3, 3)),
+            _e("np.linalg.cholesky(a + 3.0 * np.eye(3))", (3, 3)),
+        ),
     ),
     ArrayPrimitive(
         "pinv",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from .build import helper, ifexp, np
+from .build import helper, np
 from .primitive import UNSUPPORTED, ArrayPrimitive, Context, Contribution
 from .primitive import example as _e
 
