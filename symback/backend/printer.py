@@ -139,6 +139,9 @@ def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.Tuple):
         items = [print_code(e) for e in node.elts]
         return f"({', '.join(items)}{',' if len(items) == 1 else ''})", ATOM
+    if isinstance(node, ast.Dict):  # (an auxiliary value returned as a dict)
+        items = [f"{print_code(k)}: {print_code(v)}" for k, v in zip(node.keys, node.values)]
+        return f"{{{', '.join(items)}}}", ATOM
     if isinstance(node, ast.IfExp):
         parts = (_code_wrap(n, 2) for n in (node.body, node.test, node.orelse))
         return "{} if {} else {}".format(*parts), 1
