@@ -97,7 +97,9 @@ class FormulaBuilder:
         self.float_literals = float_literals
 
     def build(self, expr: sp.Expr) -> ast.expr:
-        return self._build(expr if self.python_floats else expr.replace(Sigmoid, _sigmoid))[0]
+        if not self.python_floats and expr.has(Sigmoid):  # (replace rebuilds every node)
+            expr = expr.replace(Sigmoid, _sigmoid)
+        return self._build(expr)[0]
 
     def _one(self) -> ast.expr:
         return ast.Constant(1.0 if self.float_literals else 1)
