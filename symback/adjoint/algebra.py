@@ -262,7 +262,7 @@ _PAIRS_TRIED = 48
 
 def may_share(exprs: list[sp.Expr]) -> bool:
     """Could sympy.cse find something to share in `exprs`? False only where it cannot: no
-    subtree comes twice, not even negated (a0 - a1 and a1 - a0) or as a power's inverse
+    subtree comes twice, not even negated (a0 - a1 and a1 - a0, 2 a0 and -2 a0) or as a power's inverse
     (a0**2 and a0**-2), and no two sums or two products have two terms or factors in common
     (bar*c1*x and bar*c1*y). Two thirds of a long program's statements share nothing, and
     sympy.cse costs as much as their derivatives."""
@@ -278,11 +278,14 @@ def may_share(exprs: list[sp.Expr]) -> bool:
             key: object = ("add", frozenset(terms))
             groups["add"].append(terms)
         elif e.is_Pow:
-            key = ("pow", e.base, abs(e.exp) if e.exp.is_Number else e.exp)
+            coeff, rest = e.exp.as_coeff_Mul()  # (x**-k is 1 / x**k to sympy.cse)
+            key = ("pow", e.base, abs(coeff), rest)
+        elif e.is_Mul:
+            coeff, rest = e.as_coeff_Mul()  # (-2 x is -(2 x) to sympy.cse)
+            key = ("mul", abs(coeff), rest)
+            groups["mul"].append({abs(a) if a.is_Number else a for a in e.args})
         else:
             key = e
-            if e.is_Mul:
-                groups["mul"].append(set(e.args))
         if key in seen:
             return True
         seen.add(key)
