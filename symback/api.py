@@ -411,6 +411,13 @@ def _differentiable_again(first: GradientFunction) -> GradientFunction:
     list of overwritten elements, which a second derivative cannot go through)."""
     from .ir import Write, every_statement
 
+    tree = _reads_trees(first._user, first.wrt, strong=True)
+    if tree is not None:  # (its general code reads the tree as an array)
+        raise SymbackError(
+            "second derivatives of a function of a parameter tree are not supported",
+            tree.place,
+            hint="give the leaves their own array parameters",
+        )
     if first.generated is None:  # code made per structure of parameter trees only so far
         with first._lock:
             if first.generated is None:  # (its error, if the function reads a tree)

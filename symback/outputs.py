@@ -15,6 +15,7 @@ import numpy
 from .api import _fresh_name, grad, hessian_vector_product, spelled_wrt
 from .backend.load import load
 from .errors import SymbackError
+from .trees import LEAF, build, is_tree, leaves, structure_of
 
 
 def hessian(fn, *, wrt=0, argnums=None):
@@ -31,6 +32,12 @@ def hessian(fn, *, wrt=0, argnums=None):
     def hessian_of(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
+        for name in hvp.wrt:
+            if is_tree(bound.arguments[name]):
+                raise SymbackError(
+                    f"hessian with respect to `{name}`, a parameter tree, is not supported",
+                    hint="give the leaves their own array parameters",
+                )
         points = [numpy.asarray(bound.arguments[name], dtype=float) for name in hvp.wrt]
         # columns[j][i]: d(grad_i) / d(x_j), one Hessian-vector product per element of x_j
         columns = []
@@ -105,6 +112,21 @@ def vjp(fn, *args, wrt=None, argnums=None, **kwargs):
     return out, vjp_fn
 
 
+def _stacked(rows: list, shape: tuple):
+    """One Jacobian from its rows (each a gradient: an array, or a parameter tree of them,
+    giving a tree of Jacobians), shaped `shape` + each leaf's shape."""
+    structure = structure_of(rows[0])
+    if structure == LEAF:
+        stacked = numpy.array(rows, dtype=float)
+        return stacked.reshape(shape + numpy.shape(rows[0]))
+    columns = []
+    for row in rows:
+        columns.append([])
+        leaves(row, structure, columns[-1])
+    per_leaf = [_stacked([c[k] for c in columns], shape) for k in range(len(columns[0]))]
+    return build(structure, per_leaf)[0]
+
+
 def jacobian(fn, *, wrt=0, argnums=None):
     """J(*args): the Jacobian of `fn`'s output with respect to `wrt`, of shape
     output.shape + x.shape (a tuple of them for a tuple `wrt`), one vector-Jacobian product
@@ -124,10 +146,9 @@ def jacobian(fn, *, wrt=0, argnums=None):
             basis[k] = 1.0
             row = gradient(*args, **kwargs, **{direction: basis.reshape(out.shape)})
             rows.append(row if several else (row,))
-        parts = []
-        for i in range(len(rows[0]) if rows else 0):
-            shape = numpy.shape(rows[0][i])
-            parts.append(numpy.array([r[i] for r in rows], dtype=float).reshape(out.shape + shape))
+        parts = [
+            _stacked([r[i] for r in rows], out.shape) for i in range(len(rows[0]) if rows else 0)
+        ]
         return tuple(parts) if several else parts[0]
 
     jacobian_of.__name__ = f"jacobian_{fn.__name__}"
