@@ -372,3 +372,11 @@ def test_symback_gen_refuses_a_tree_and_says_why(tmp_path):
     exec(compile(text, "other_grad", "exec"), namespace)
     a, b = RNG.normal(size=3), RNG.normal(size=3)
     np.testing.assert_allclose(namespace["grad_other"](a, b), 2 * a * b)
+
+
+def test_check_and_explain_refuse_a_tree_with_a_symback_error():
+    params, X, Y = mlp_params(), RNG.normal(size=(5, 3)), RNG.normal(size=(5, 2))
+    with pytest.raises(symback.SymbackError, match="parameter tree"):
+        symback.check(mlp, symback.grad(mlp), params, X, Y)
+    with pytest.raises(symback.SymbackError, match="parameter tree"):
+        symback.explain(mlp, params, X, Y)
