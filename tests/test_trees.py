@@ -380,3 +380,27 @@ def test_check_and_explain_refuse_a_tree_with_a_symback_error():
         symback.check(mlp, symback.grad(mlp), params, X, Y)
     with pytest.raises(symback.SymbackError, match="parameter tree"):
         symback.explain(mlp, params, X, Y)
+
+
+class Dense(NamedTuple):
+    W: np.ndarray
+    b: float
+
+
+def dense_stack(layers, x, *, scale):
+    h = x
+    for layer in layers:
+        h = np.tanh(layer.W @ h + layer.b)
+    return scale * np.sum(h**2)
+
+
+def test_a_list_of_namedtuples_with_float_leaves_by_keyword():
+    layers = [Dense(RNG.normal(size=(3, 3)), 0.5), Dense(RNG.normal(size=(2, 3)), -0.2)]
+    x = RNG.normal(size=3)
+    g = symback.grad(dense_stack)
+    by_keyword = g(layers=layers, x=x, scale=2.0)
+    assert_trees_close(
+        by_keyword, numerical_tree_gradient(lambda t, x_: dense_stack(t, x_, scale=2.0), layers, x)
+    )
+    assert type(by_keyword[1]) is Dense and isinstance(by_keyword[1].b, float)
+    assert_trees_close(g(layers, x, scale=2.0), by_keyword, rtol=0, atol=0)
