@@ -12,8 +12,8 @@ records are in helper_ops.py. How to add one: docs/adding-an-operation.md.
 from __future__ import annotations
 
 from . import linalg, products, views
-from .contractions import CONTRACTION_TABLE
 from . import reductions as r
+from .contractions import CONTRACTION_TABLE
 from .elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from .helper_ops import HELPER_TABLE
 from .joins import JOIN_TABLE
