@@ -7,6 +7,7 @@ import functools
 import inspect
 import linecache
 import textwrap
+import threading
 import types
 from dataclasses import dataclass, field
 
@@ -76,6 +77,29 @@ def function_source(fn) -> tuple[object, SourceInfo, ast.FunctionDef]:
         )
     # (by its code object: inspect would follow a wrapper's `__wrapped__` to another function)
     filename = inspect.getsourcefile(fn.__code__) or fn.__code__.co_filename
+    linecache.checkcache(filename)  # (a file changed since it was read is read again)
+    file_now = linecache.getlines(filename)
+    with _read_lock:
+        found = _read.get(fn.__code__)
+    if found is not None and file_now and found[0] is file_now:
+        return fn, found[1], found[2]
+    info, node = _read_source(fn, name, filename)
+    with _read_lock:
+        _read[fn.__code__] = (file_now, info, node)
+        while len(_read) > _READ_KEPT:
+            del _read[next(iter(_read))]
+    return fn, info, node
+
+
+# A function's source as last read, by its code object, with the file's lines it was read
+# from: a gradient asks for it several times (which parameters, trees, the pipeline), and at
+# 10,000 lines a reading costs half a second. The parsed tree is shared: never changed.
+_read: dict = {}
+_read_lock = threading.Lock()
+_READ_KEPT = 64
+
+
+def _read_source(fn, name: str, filename: str) -> tuple[SourceInfo, ast.FunctionDef]:
     try:
         lines, first = inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError) as exc:
@@ -107,7 +131,7 @@ def function_source(fn) -> tuple[object, SourceInfo, ast.FunctionDef]:
         raise SourceUnavailableError(
             f"{name!r} is not a plain `def` function", hint="async functions are not supported"
         )
-    return fn, info, node
+    return info, node
 
 
 def _runs_as_read(fn, file_text: str) -> bool:
