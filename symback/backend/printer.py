@@ -38,6 +38,7 @@ _BIN = {
     ast.Mult: ("*", MUL),
     ast.Div: ("/", MUL),
     ast.MatMult: ("@", MUL),
+    ast.FloorDiv: ("//", MUL),
     ast.Pow: ("**", POW),
     ast.BitAnd: ("&", 8),
     ast.BitOr: ("|", 6),
@@ -145,4 +146,7 @@ def print_statement(node: ast.stmt) -> str:
         return print_code(node.value)
     if isinstance(node, ast.Break):
         return "break"
+    if isinstance(node, ast.Assert):  # the user's check, run in the forward pass
+        message = "" if node.msg is None else f", {print_code(node.msg)}"
+        return f"assert {print_code(node.test)}{message}"
     raise SymbackInternalError(f"the code printer has no rule for {type(node).__name__}")

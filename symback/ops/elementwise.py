@@ -212,6 +212,16 @@ SHAPE_ONLY: frozenset[str] = frozenset(
         "numpy.size",
         "numpy.ndim",
         "builtins.len",
+        # indices of a shape (i, j = np.triu_indices(n, 1)): integers
+        "numpy.triu_indices",
+        "numpy.tril_indices",
+        "numpy.diag_indices",
+        "numpy.triu_indices_from",
+        "numpy.tril_indices_from",
+        "numpy.diag_indices_from",
+        "numpy.indices",
+        "numpy.unravel_index",
+        "numpy.ravel_multi_index",
     }
 )
 
