@@ -10,6 +10,7 @@ so that numerical gradients are a fair reference.
 import numpy as np
 
 from tests.constants_zoo import CONSTANTS_ZOO
+from tests.funcs_zoo import FUNCS_ZOO
 from tests.syntax_zoo import SYNTAX_ZOO
 
 EPS = 1e-8
@@ -915,6 +916,9 @@ ARRAY_ZOO += [
 # Functions reading constants from their module or closure (tests/constants_zoo.py), and
 # written with the syntax of tests/syntax_zoo.py.
 ARRAY_ZOO += CONSTANTS_ZOO + SYNTAX_ZOO
+
+# The NumPy functions added for issue 13 (tests/funcs_zoo.py).
+ARRAY_ZOO += FUNCS_ZOO
 
 
 def entry_id(entry) -> str:

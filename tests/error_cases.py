@@ -374,11 +374,6 @@ def uses_floordiv(x):
     return y
 
 
-def uses_mod(x):
-    y = x % 2.0  # ERR:mod
-    return y
-
-
 def uses_and(x):
     y = x and 2.0  # ERR:and
     return y

@@ -51,11 +51,12 @@ def asserting(x):
 
 
 def floor_division_indices(x):
-    """// in indices and in a slice bound; // of values, which has no gradient."""
+    """// and % in indices and in a slice bound; // of values, which has no gradient."""
     n = x.shape[0]
     total = 0.0
     for i in range(n):
-        total = total + x[i] * x[i // 2]
+        j = (i + 1) % n
+        total = total + x[i] * x[i // 2] + x[j] * x[(i + 2) % n]
     half = n // 2
     return total + np.sum(x[:half] ** 2) + x[n // 2 - 1] + np.sum(x * (x // 0.5))
 

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from symback.backend import helper_arrays
 from symback.backend import helper_code as h
 from symback.backend.helpers import HELPERS, module_names
 
@@ -71,7 +72,10 @@ def test_scatter_diagonal_puts_g_on_the_offset_diagonal():
 
 def test_every_helper_is_a_function_of_helper_code():
     assert set(HELPERS) == {
-        n for n, v in vars(h).items() if callable(v) and v.__module__ == h.__name__
+        n
+        for m in (h, helper_arrays)
+        for n, v in vars(m).items()
+        if callable(v) and v.__module__ == m.__name__
     }
 
 

@@ -13,7 +13,7 @@ import inspect
 from dataclasses import dataclass
 
 from .. import naming
-from . import helper_code
+from . import helper_arrays, helper_code
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,18 @@ class Helper:
 
 
 def _read_helpers() -> dict[str, Helper]:
-    """Every function of helper_code.py as a Helper, in the order they are written."""
-    source = inspect.getsource(helper_code)
-    module = ast.parse(source)
-    text = source.splitlines(keepends=True)
-    functions = [node for node in module.body if isinstance(node, ast.FunctionDef)]
-    keys = {f.name for f in functions}
+    """Every function of helper_code.py and helper_arrays.py as a Helper, in the order they
+    are written."""
+    sources = [inspect.getsource(m) for m in (helper_code, helper_arrays)]
+    functions = [
+        (fn, source.splitlines(keepends=True))
+        for source in sources
+        for fn in ast.parse(source).body
+        if isinstance(fn, ast.FunctionDef)
+    ]
+    keys = {fn.name for fn, _ in functions}
     out = {}
-    for fn in functions:
+    for fn, text in functions:
         first = fn.lineno - 1  # (the tree's lines count from 1)
         bound = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
         bound |= {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and not _loaded(n)}

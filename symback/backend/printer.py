@@ -37,6 +37,7 @@ _BIN = {
     ast.Sub: ("-", ADD),
     ast.Mult: ("*", MUL),
     ast.Div: ("/", MUL),
+    ast.Mod: ("%", MUL),
     ast.MatMult: ("@", MUL),
     ast.FloorDiv: ("//", MUL),
     ast.Pow: ("**", POW),

@@ -15,6 +15,7 @@ import numpy
 from .. import ir
 from ..ops import symbols
 from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
+from ..ops.build import tree  # (a literal argument as code: lists, tuples, numbers)
 from . import core, integers, outside, views
 from .core import handler
 from .state import Lowering
@@ -166,14 +167,14 @@ def primitive_call(
             f"pass {', '.join(row.static) or 'no further arguments'} by keyword",
         )
     for position, arg in enumerate(extra):
-        if row.passthrough:  # a shape or an index: forward code only
+        if position < row.passthrough:  # a shape or an index: forward code only
             arg_code, names = code_only(st, arg, SHAPE_CALLS)
             extra_codes.append(arg_code)
             extra_names += names
             continue
-        name = row.positional[position]
+        name = row.positional[position - row.passthrough]
         params.append((name, literal(st, arg, name)))
-        extra_codes.append(ast.Constant(params[-1][1]))
+        extra_codes.append(tree(params[-1][1]))
     keyword_codes = []
     for k in keywords:
         if k.arg not in row.static:
@@ -187,7 +188,7 @@ def primitive_call(
                 ),
             )
         params.append((k.arg, literal(st, k.value, k.arg)))
-        keyword_codes.append(ast.keyword(k.arg, ast.Constant(params[-1][1])))
+        keyword_codes.append(ast.keyword(k.arg, tree(params[-1][1])))
     if func is None and not row.names:
         func = ast.Attribute(array_codes[0], method, ast.Load())
         code = ast.Call(func, array_codes[1:] + extra_codes, keyword_codes)
@@ -195,7 +196,8 @@ def primitive_call(
         func = func or outside.module_attr(st, row.names[0])
         code = ast.Call(func, array_codes + extra_codes, keyword_codes)
     if row.passthrough:
-        params.append(("extra", tuple(copy.deepcopy(c) for c in extra_codes)))
+        passed = extra_codes[: row.passthrough]
+        params.append(("extra", tuple(copy.deepcopy(c) for c in passed)))
     if row.layout != "leading":
         params.append(("count", len(arrays)))
     all_operands = arrays + tuple(extra_names)

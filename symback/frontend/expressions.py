@@ -12,7 +12,7 @@ from dataclasses import replace
 import sympy as sp
 
 from .. import ir
-from ..ops.functions import power
+from ..ops.functions import Remainder, power
 from . import arrays, core, outside, stacks
 from .core import handler
 from .state import Lowering
@@ -24,6 +24,7 @@ _ARITHMETIC = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: power,
+    ast.Mod: Remainder,
 }
 _BOOLEAN_OPS = (ast.BitAnd, ast.BitOr)
 

@@ -35,7 +35,6 @@ REFUSED: dict[type, tuple[str, str]] = {
     ast.Starred: ("a starred expression", "pass arguments explicitly"),
     ast.NamedExpr: ("an assignment expression (:=)", "use a separate assignment statement"),
     ast.BoolOp: ("and / or", "use np.logical_and / np.logical_or, or & and | on comparisons"),
-    ast.Mod: ("the % operator", "use a - b * np.floor(a / b)"),
     ast.LShift: ("a bit shift", "bit operations have no derivative"),
     ast.RShift: ("a bit shift", "bit operations have no derivative"),
     ast.BitXor: ("^ (xor)", "use ** for powers; ^ is bitwise xor in Python"),
@@ -83,6 +82,7 @@ ALLOWED: frozenset[type] = frozenset(
         ast.Mult,
         ast.Div,
         ast.Pow,
+        ast.Mod,  # a % b: np.mod (ops/functions.py Remainder)
         ast.MatMult,
         ast.BitAnd,
         ast.BitOr,

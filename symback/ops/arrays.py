@@ -12,6 +12,7 @@ records are in helper_ops.py. How to add one: docs/adding-an-operation.md.
 from __future__ import annotations
 
 from . import linalg, products, views
+from .contractions import CONTRACTION_TABLE
 from . import reductions as r
 from .elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from .helper_ops import HELPER_TABLE
@@ -29,6 +30,7 @@ from .primitive import (
 )
 from .primitive import example as _e
 from .products import PRODUCT_TABLE
+from .rearrange import REARRANGE_TABLE
 from .reductions import REDUCTION_TABLE
 
 __all__ = [
@@ -54,6 +56,8 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     *REDUCTION_TABLE,
     *PRODUCT_TABLE,
     *JOIN_TABLE,
+    *CONTRACTION_TABLE,
+    *REARRANGE_TABLE,
     ArrayPrimitive(
         "einsum",
         ("numpy.einsum",),

@@ -21,6 +21,7 @@ from .functions import (
     Magnitude,
     Maximum,
     Minimum,
+    Remainder,
     Where,
     power,
 )
@@ -143,6 +144,9 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
         kinks=(0.0,),
         arity=2,
     ),
+    # (a / b between 2 and 3 in the test: the floor stays 2, no jump nearby)
+    Elementwise(("numpy.mod", "numpy.remainder"), Remainder, ((2.2, 2.8), (1.0, 1.05)), arity=2),
+    Elementwise(("numpy.conj", "numpy.conjugate"), lambda x: x, (WIDE,)),  # of real input
     Elementwise(("numpy.logaddexp",), LogAddExp, (WIDE, WIDE), arity=2),
     Elementwise(("numpy.logaddexp2",), LogAddExp2, (WIDE, WIDE), arity=2),
     Elementwise(("numpy.clip",), Clip, (WIDE, (-1.0, -0.5), (0.5, 1.0)), kinks=(0.0,), arity=3),
@@ -171,6 +175,9 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
         "numpy.fix",
         "numpy.sign",
         "numpy.heaviside",
+        "numpy.argsort",
+        "numpy.imag",  # of a real array: zeros
+        "numpy.angle",  # of a real number: 0 or pi
         "numpy.isnan",
         "numpy.isfinite",
         "numpy.isinf",
@@ -249,6 +256,8 @@ PRINTED_FUNCTIONS: dict[type, str] = {
     Magnitude: "np.abs",
     sp.sign: "np.sign",
     sp.Heaviside: "np.heaviside",
+    sp.floor: "np.floor",
+    Remainder: "np.mod",
     sp.erf: "math.erf",
     sp.erfc: "math.erfc",
     Cbrt: "np.cbrt",

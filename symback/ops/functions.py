@@ -74,6 +74,17 @@ def is_selector(expr) -> bool:
     return isinstance(expr, Where) and {expr.args[1], expr.args[2]} == {S.Zero, S.One}
 
 
+class Remainder(Function):
+    """np.mod(a, b), Python's a % b: a - b * floor(a / b), the floor a step function (its
+    derivative 0 where it is defined: the jumps at a / b an integer have none)."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return S.One if argindex == 1 else -sympy.floor(a / b)
+
+
 class LogAddExp(Function):
     """np.logaddexp(a, b) = log(exp(a) + exp(b)), differentiated without overflow."""
 

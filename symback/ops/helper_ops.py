@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from . import joins, linalg, products
 from .build import helper, np
+from .contractions import CONTRACTION_HELPERS
 from .primitive import AXIS, UNSUPPORTED, ArrayPrimitive, Context, Contribution
 from .primitive import example as _e
+from .rearrange import REARRANGE_HELPERS
 
 
 def prod_others_rule(c: Context):
@@ -99,6 +101,8 @@ _MATMUL_RIGHT = ("unbroadcast", "product", "matmul_left")
 
 
 HELPER_TABLE: tuple[ArrayPrimitive, ...] = (
+    *CONTRACTION_HELPERS,
+    *REARRANGE_HELPERS,
     ArrayPrimitive(
         "solve_left",
         ("symback.solve_left",),

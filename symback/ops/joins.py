@@ -171,7 +171,7 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
     ),
     ArrayPrimitive(
         "vstack",
-        ("numpy.vstack",),
+        ("numpy.vstack", "numpy.row_stack"),
         0,
         vstack,
         layout="sequence",
