@@ -40,6 +40,8 @@ page faults cost each candidate.
     python benchmarks/bench_arrays.py                     # everything
     python benchmarks/bench_arrays.py --quick             # skip the largest sizes
     python benchmarks/bench_arrays.py --problems mlp rnn  # some problems only
+    (the mlp row also times the same MLP written as loss(params, X, Y) with params a dict,
+    its gradient a dict, side by side with the four-array version: at most 1.1x)
     python benchmarks/bench_arrays.py --no-peers          # symback and hand-written only
     python benchmarks/bench_arrays.py --show mlp          # print symback's code for mlp
     python benchmarks/bench_arrays.py --malloc-tuned      # without page faults from malloc
@@ -74,6 +76,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import problems as P
 
 TARGET = 1.15  # symback / hand-written, at most
+# the same function with its parameters in a dict, against symback's flat one, at most
+TREE_TARGET = 1.1
+TREE_LABEL = "symback, params dict"
 PEER_SLOW = 1.5  # where a peer takes more than this x hand-written, symback must beat it
 PEERS = ("autograd", "jax", "jax.jit", "torch")
 CHECK_RTOL = 1e-8  # gradients against the hand-written one (max abs error / max abs value)
@@ -422,6 +427,9 @@ def run_problem(problem, symback, args_ns, wanted_peers):
     others = {"symback": (sym, None)}
     for lab, fn in problem.extra.items():
         others[lab] = (fn, None)
+    if problem.name == "mlp":  # side by side: loss(params, X, Y) with params a dict
+        others[TREE_LABEL] = (P.tree_twin(symback.grad(P.mlp_tree), args), None)
+        res["extra"].add(TREE_LABEL)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         peers = make_peers(problem, wanted_peers)
@@ -465,6 +473,9 @@ def run_problem(problem, symback, args_ns, wanted_peers):
         for lab, ts in times.items()
         if lab != "hand"
     }
+    if TREE_LABEL in times and "symback" in times:
+        flat = times["symback"]
+        res["tree"] = statistics.median(t / f for t, f in zip(times[TREE_LABEL], flat))
     return res
 
 
@@ -631,6 +642,13 @@ def main(argv=None) -> int:
         print(
             f"{'PASS' if ok else 'FAIL'}  {tag}: symback/hand {pr['symback']:.2f} (target <= {TARGET})"
         )
+        if "tree" in r:
+            ok = r["tree"] <= TREE_TARGET
+            fails += not ok
+            print(
+                f"{'PASS' if ok else 'FAIL'}  {tag}: params as a dict / four array parameters "
+                f"{r['tree']:.2f} (target <= {TREE_TARGET})"
+            )
         for peer in ("autograd", "torch"):
             if peer in pr and pr[peer] > PEER_SLOW:
                 beat = r["median"]["symback"] < r["median"][peer]

@@ -6,7 +6,6 @@ from .api import (  # noqa: E402
     GradientFunction,
     defgrad,
     grad,
-    hessian,
     hessian_vector_product,
     value_and_grad,
 )
@@ -21,6 +20,7 @@ from .errors import (  # noqa: E402
     WrtError,
 )
 from .gradcheck.api import check  # noqa: E402
+from .outputs import hessian, jacobian, vjp  # noqa: E402
 
 __all__ = [
     "GradientFunction",
@@ -38,5 +38,7 @@ __all__ = [
     "grad",
     "hessian",
     "hessian_vector_product",
+    "jacobian",
     "value_and_grad",
+    "vjp",
 ]

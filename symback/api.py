@@ -13,12 +13,13 @@ from . import ieee
 from .arguments import refuse_unsupported, suspicious
 from .backend.fmt import black_format, paused_gc
 from .backend.load import load
-from .errors import SymbackError
+from .errors import SymbackError, WrtError
 from .frontend.resolve import recording
 from .frontend.source import function_source
 from .ir import live_holders
 from .pipeline import Generated, Options, generate
 from .specialise import describe, link, specialised
+from .tree_calls import NOT_TREE, tree_call
 
 # Each function's gradients are kept in its own __dict__ (under _TABLE, keyed by what was
 # asked), and each gradient holds its function: a cycle the garbage collector frees once
@@ -36,14 +37,39 @@ _UNSEEN = object()
 class GradientFunction:
     """A generated gradient: call it like the original function; `.source` shows its code."""
 
-    def __init__(self, fn, options: Options, generated: Generated, reads=()):
+    def __init__(self, fn, options: Options, generated: Generated | None, reads=()):
         self._user = fn
         self._options = options
         self._lock = threading.RLock()  # one thread at a time makes a specialisation
+        self._tree_calls: dict = {}  # structure of the tree arguments -> tree_calls.TreeCall
         for attr in functools.WRAPPER_ASSIGNMENTS:
             if hasattr(fn, attr):
                 setattr(self, attr, getattr(fn, attr))
-        self._load(generated, reads)
+        if generated is None:
+            self._defer(reads)
+        else:
+            self._load(generated, reads)
+
+    def _defer(self, reason: SymbackError) -> None:
+        """The function reads a parameter as a tree (`p["W"]`, `p.W`, `for W, b in
+        layers`): its code is made per structure, at calls passing trees (tree_calls.py),
+        and the general code only at the first call passing none (`reason`: why there is
+        no code to show before a call)."""
+        self._specialised, self._last, self._reads = {}, None, ()
+        self._past_limit = True  # (nothing to specialise: no general code yet)
+        self.generated = None
+        self._reason = reason
+
+        def general(*args, **kwargs):
+            with self._lock:
+                if self.generated is None:
+                    self._load(*_generate(self._user, self._options))
+            return self._dispatch(args, kwargs)
+
+        self._fn = general
+        self._signature = inspect.signature(self._user)
+        self.wrt = _wrt_names(self._user, self._options.wrt)
+        self.__name__ = self.__qualname__ = f"grad_{getattr(self._user, '__name__', 'f')}"
 
     def _load(self, generated: Generated, reads) -> None:
         """Take `generated` as this gradient's code; `reads`: the outside values it holds."""
@@ -88,6 +114,9 @@ class GradientFunction:
         if self._reads and not all(read.holds() for read in self._reads):
             self._refresh()
         if suspicious(args, kwargs):
+            made = tree_call(self, args, kwargs, _make)
+            if made is not NOT_TREE:
+                return made
             self._refuse(args, kwargs)
         fn = self._fn
         if SPECIALISE and not self._past_limit:
@@ -179,11 +208,18 @@ class GradientFunction:
     def specialised_source(self) -> str | None:
         """The code the first call specialised to its arguments' shapes, if any."""
         made = next((f for f in self._specialised.values() if f is not None), None)
+        if made is None and self._tree_calls:
+            return list(self._tree_calls.values())[-1].inner.specialised_source
         return None if made is None else black_format(made.__symback_source__)
 
     @property
     def source(self) -> str:
-        """The generated module, black-formatted."""
+        """The generated module, black-formatted; for a function of parameter trees, the
+        code for the last structure of trees passed (one parameter per leaf)."""
+        if self._tree_calls:
+            return list(self._tree_calls.values())[-1].inner.source
+        if self.generated is None:
+            raise self._reason
         return black_format(self.generated.text)
 
     @property
@@ -266,23 +302,34 @@ def _generate(fn, options: Options):
 def _make(fn, options: Options) -> GradientFunction:
     """The gradient of `fn`, from its table if it was made before."""
     key = (_epoch, id(fn), repr(options.wrt), options.value_too, options.has_aux)
-    key += (options.writes_as_copies,)
+    key += (options.writes_as_copies, options.trees)
     table = getattr(fn, "__dict__", None)
     table = table.get(_TABLE, {}) if isinstance(table, dict) else {}
     made = table.get(key)
     if made is None or made._user is not fn:  # (a functools.wraps wrapper copies the table)
-        made = GradientFunction(fn, options, *_generate(fn, options))
+        reads_trees = not options.trees and _reads_trees(fn, options.wrt, strong=True)
+        if reads_trees:
+            made = GradientFunction(fn, options, None, reads_trees)
+        else:
+            try:
+                made = GradientFunction(fn, options, *_generate(fn, options))
+            except SymbackError as error:  # (`for W, b in layers`: not code for an array)
+                if options.trees or not _reads_trees(fn, options.wrt, strong=False):
+                    raise
+                made = GradientFunction(fn, options, None, error)
         with _cache_lock:
             if isinstance(getattr(fn, "__dict__", None), dict):
                 made = vars(fn).setdefault(_TABLE, {}).setdefault(key, made)
     return made
 
 
-def grad(fn=None, *, wrt=0, has_aux: bool = False):
-    """The gradient of `fn` with respect to `wrt` (a parameter name, index, or tuple of them).
+def grad(fn=None, *, wrt=0, has_aux: bool = False, argnums=None):
+    """The gradient of `fn` with respect to `wrt` (a parameter name, index, or tuple of them;
+    `argnums`, JAX's spelling, takes an index or a tuple of indices).
 
     Usable as `symback.grad(f)`, `@symback.grad` and `@symback.grad(wrt="w")`.
     """
+    wrt = spelled_wrt(wrt, argnums)
     if fn is None:
         return lambda f: grad(f, wrt=wrt, has_aux=has_aux)
     return _make(fn, Options(wrt=wrt, value_too=False, has_aux=has_aux))
@@ -308,54 +355,54 @@ def defgrad(*adjoints):
     return register
 
 
-def hessian_vector_product(fn, *, wrt=0):
+def hessian_vector_product(fn, *, wrt=0, argnums=None):
     """hvp(*args, v): the Hessian of `fn` with respect to `wrt`, times v (same shape); v is
-    passed by keyword (hvp(x, v=v)) when `fn` has parameters with defaults.
+    passed by keyword (hvp(x, v=v)) when `fn` has parameters with defaults. With a tuple
+    `wrt`, there is one direction per parameter (hvp(*args, v0, v1)) and hvp returns a tuple.
 
     The gradient of `np.sum(grad(fn)(...) * v)`, generated by differentiating symback's own
     gradient code: reverse over reverse, no numerical differences.
     """
+    wrt = spelled_wrt(wrt, argnums)
+    several = isinstance(wrt, (tuple, list))
     first = _differentiable_again(grad(fn, wrt=wrt))
     signature = inspect.signature(fn).parameters
     params = list(signature)
-    target = first.wrt[0]
-    direction = _fresh_name("v", params)
+    targets = first.wrt
+    names = [f"v{i}" for i in range(len(targets))] if several else ["v"]
+    directions = [_fresh_name(v, params) for v in names]
     # numpy's and the gradient's names in its code: neither may be one of fn's (`np`)
     np_name = _fresh_name("np", params)
     first_name = _fresh_name(first.__name__, params)
-    call = ", ".join(f"{p}={p}" for p in params)
+    call = f"{first_name}({', '.join(f'{p}={p}' for p in params)})"
     # after parameters with defaults, the direction can only be a keyword
     defaults = any(p.default is not inspect.Parameter.empty for p in signature.values())
     listed = ", ".join(str(p.replace(annotation=p.empty)) for p in signature.values())
-    source = (
-        f"def hvp_{fn.__name__}({listed}, {'*, ' if defaults else ''}{direction}):\n"
-        f"    return {np_name}.sum({first_name}({call}) * {direction})\n"
-    )
-    namespace = load(source, f"hvp_{fn.__name__}")
+    head = f"def hvp_{fn.__name__}({listed}, {'*, ' if defaults else ''}{', '.join(directions)}):"
+    if several:  # the sum over parameters of each gradient times its direction
+        gradients = [_fresh_name(f"g{i}", params + directions) for i in range(len(targets))]
+        product = " + ".join(f"{np_name}.sum({g} * {v})" for g, v in zip(gradients, directions))
+        body = f"    {', '.join(gradients)}, = {call}\n    return {product}\n"
+    else:
+        body = f"    return {np_name}.sum({call} * {directions[0]})\n"
+    namespace = load(f"{head}\n{body}", f"hvp_{fn.__name__}")
     namespace.update({np_name: numpy, first_name: first.function})
-    return grad(namespace[f"hvp_{fn.__name__}"], wrt=target)
+    return grad(namespace[f"hvp_{fn.__name__}"], wrt=tuple(targets) if several else targets[0])
 
 
-def hessian(fn, *, wrt=0):
-    """H(*args): the Hessian of `fn` with respect to one array (or scalar) parameter."""
-    hvp = hessian_vector_product(fn, wrt=wrt)
-    target = hvp.wrt[0]
-    params = list(inspect.signature(fn).parameters)
-
-    def hessian_of(*args, **kwargs):
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-        x = numpy.asarray(bound.arguments[target], dtype=float)
-        rows = []
-        for i in range(x.size):
-            basis = numpy.zeros(x.size)
-            basis[i] = 1.0
-            arguments = dict(bound.arguments)
-            arguments[hvp.__wrapped__.__code__.co_varnames[len(params)]] = basis.reshape(x.shape)
-            rows.append(numpy.reshape(hvp(**arguments), -1))
-        return numpy.array(rows).reshape(x.shape + x.shape)
-
-    hessian_of.__name__ = f"hessian_{fn.__name__}"
-    return hessian_of
+def spelled_wrt(wrt, argnums):
+    """`wrt`, or JAX's spelling of it, `argnums` (an index or a tuple of indices)."""
+    if argnums is None:
+        return wrt
+    if wrt != 0:
+        raise WrtError("give wrt= or argnums=, not both", hint="argnums=1 means wrt=1")
+    items = argnums if isinstance(argnums, (tuple, list)) else (argnums,)
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in items):
+        raise WrtError(
+            f"argnums must be an int or a tuple of ints, not {argnums!r}",
+            hint="use wrt= to name parameters",
+        )
+    return tuple(argnums) if isinstance(argnums, (tuple, list)) else argnums
 
 
 def _differentiable_again(first: GradientFunction) -> GradientFunction:
@@ -364,6 +411,10 @@ def _differentiable_again(first: GradientFunction) -> GradientFunction:
     list of overwritten elements, which a second derivative cannot go through)."""
     from .ir import Write, every_statement
 
+    if first.generated is None:  # code made per structure of parameter trees only so far
+        with first._lock:
+            if first.generated is None:  # (its error, if the function reads a tree)
+                first._load(*_generate(first._user, first._options))
     body = first.generated.lowered.body
     if not any(isinstance(s, Write) for s in every_statement(body)):
         return first
@@ -377,6 +428,34 @@ def _differentiable_again(first: GradientFunction) -> GradientFunction:
     return _make(first.__wrapped__, options)
 
 
+def _reads_trees(fn, wrt, strong: bool) -> SymbackError | None:
+    """If `fn` reads a parameter to differentiate as a tree (frontend/trees.py), the
+    error that says its code is made once a call shows the tree's structure."""
+    from .frontend.tree_reads import tree_like_use
+
+    try:
+        _, source, fdef = function_source(fn)
+        node = tree_like_use(fdef, _wrt_names(fn, wrt), strong)
+    except (SymbackError, TypeError):
+        return None
+    if node is None:
+        return None
+    return SymbackError(
+        f"{fdef.name} reads a parameter as a tree (a dict, list, tuple or NamedTuple): "
+        "its gradient code is made at the first call, once the tree's structure is known",
+        source.place(node),
+        hint="call the gradient first; then .source shows the code for that structure",
+    )
+
+
+def _wrt_names(fn, wrt) -> tuple[str, ...]:
+    """The names of the parameters `wrt` means (resolve_wrt checks them, at generation)."""
+    from .pipeline import resolve_wrt
+
+    _, source, fdef = function_source(fn)
+    return resolve_wrt(wrt, fdef, source)[0]
+
+
 def _fresh_name(base: str, taken) -> str:
     name = base
     while name in taken:
@@ -384,8 +463,9 @@ def _fresh_name(base: str, taken) -> str:
     return name
 
 
-def value_and_grad(fn=None, *, wrt=0, has_aux: bool = False):
+def value_and_grad(fn=None, *, wrt=0, has_aux: bool = False, argnums=None):
     """Like grad, but the generated function returns `(value, gradient)`."""
+    wrt = spelled_wrt(wrt, argnums)
     if fn is None:
         return lambda f: value_and_grad(f, wrt=wrt, has_aux=has_aux)
     return _make(fn, Options(wrt=wrt, value_too=True, has_aux=has_aux))

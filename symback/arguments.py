@@ -29,18 +29,18 @@ def _computes_otherwise(kind: type) -> bool:
 
 
 def suspicious(args: tuple, kwargs: dict) -> bool:
-    """A quick look: is any argument an array subclass or a container?"""
+    """A quick look: is any argument an array subclass or a container (a NamedTuple too)?"""
     for value in (*args, *kwargs.values()) if kwargs else args:
         kind = type(value)
-        if kind in _CONTAINERS or kind is not numpy.ndarray and isinstance(value, numpy.ndarray):
+        if kind is not numpy.ndarray and isinstance(value, (numpy.ndarray, *_CONTAINERS)):
             return True
     return False
 
 
 def refuse_unsupported(arguments: dict, wrt: tuple[str, ...], place_of) -> None:
-    """Raise a SymbackError for an array subclass whose operators differ from an ndarray's,
-    or a container given for a parameter to differentiate; `place_of(name)` is where the
-    parameter is written."""
+    """Raise a SymbackError for an array subclass whose operators differ from an ndarray's
+    (containers given for parameters to differentiate are parameter trees, tree_calls.py);
+    `place_of(name)` is where the parameter is written."""
     for name, value in arguments.items():
         kind = type(value)
         if isinstance(value, numpy.ndarray) and kind is not numpy.ndarray:
@@ -61,10 +61,3 @@ def refuse_unsupported(arguments: dict, wrt: tuple[str, ...], place_of) -> None:
                         else ""
                     ),
                 )
-        elif kind in _CONTAINERS and name in wrt:
-            raise SymbackError(
-                f"argument `{name}` is a {kind.__name__}: gradients with respect to a "
-                f"{kind.__name__} of values (a parameter tree) are not supported yet",
-                place_of(name),
-                hint="pass an array (np.array of the values), or one parameter per value",
-            )

@@ -26,7 +26,7 @@ DECORATORS = {
     "symback.api.grad": False,
     "symback.api.value_and_grad": True,
 }
-DECORATOR_OPTIONS = ("wrt", "has_aux")  # the keywords the decorators take
+DECORATOR_OPTIONS = ("wrt", "has_aux", "argnums")  # the keywords the decorators take
 
 Request = tuple[str, Options]  # a function of the file, and what to generate for it
 
@@ -186,6 +186,13 @@ def _decorator_options(deco: ast.expr, value_too: bool, module: ModuleFile) -> O
                 module.source.place(keyword.value),
             )
         given[keyword.arg] = value
+    if "argnums" in given:  # (JAX's spelling of wrt; the API says what is wrong with it)
+        from .api import spelled_wrt
+
+        try:
+            given["wrt"] = spelled_wrt(given.get("wrt", 0), given["argnums"])
+        except SymbackError as error:
+            raise UnsupportedSyntaxError(error.message, module.source.place(deco)) from None
     return Options(given.get("wrt", 0), value_too, given.get("has_aux", False))
 
 

@@ -78,6 +78,10 @@ class SingularMatrixError(SymbackError):
     """The gradient code needs the inverse of a matrix that is singular at this call."""
 
 
+class NoGradientError(SymbackError):
+    """The gradient does not exist at this call (repeated eigenvalues, a wide QR)."""
+
+
 class SymbackInternalError(Exception):
     """A bug in symback itself, never the user's fault; please report it."""
 

@@ -26,7 +26,7 @@ import numpy
 
 from . import ir
 from .backend.load import load
-from .errors import ComplexOutputError, NonScalarOutputError, SingularMatrixError
+from .errors import ComplexOutputError, NoGradientError, NonScalarOutputError, SingularMatrixError
 from .ops.elementwise import MATH_SPELLING
 
 # What Python's float arithmetic and `math` raise where NumPy gives inf or nan.
@@ -52,6 +52,14 @@ def after_error(gradient, exc: Exception, args, kwargs):
             place,
             hint="a negative Python float to a fractional power is complex: np.power "
             "gives nan there, or keep the base positive (abs, np.sqrt)",
+        ) from None
+    if isinstance(exc, numpy.linalg.LinAlgError) and message.startswith(_OURS):
+        users_own(gradient.__wrapped__, args, kwargs)  # (their error, where theirs raises)
+        raise NoGradientError(  # (a check of backend/helper_arrays.py: distinct, require)
+            f"the gradient does not exist here: {message[len(_OURS) :]}",
+            place,
+            hint="move the point away from it (perturb the matrix), or differentiate a "
+            "function of the decomposition that has a gradient there (the eigenvalues)",
         ) from None
     if isinstance(exc, numpy.linalg.LinAlgError):
         users_own(gradient.__wrapped__, args, kwargs)  # (their error, where theirs raises)

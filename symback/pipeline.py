@@ -13,7 +13,7 @@ from .backend import emit
 from .backend.helpers import HELPERS, module_names
 from .backend.paths import every_path
 from .depth import room
-from .errors import Place, SymbackError, WrtError
+from .errors import Place, SymbackError, UnsupportedSyntaxError, WrtError
 from .facts import Facts
 from .frontend import fence
 from .frontend.lower import lower_function
@@ -22,6 +22,8 @@ from .frontend.source import SourceInfo, function_source
 from .frontend.state import ModuleNames
 from .frontend.static import read_module
 from .frontend.syntax import bound_names
+from .frontend.tree_reads import tree_like_use
+from .frontend.trees import flatten_parameters
 from .optimize.copied_writes import writes_as_copies
 from .optimize.cse import common_subexpressions
 from .optimize.dce import live_lines
@@ -40,6 +42,9 @@ class Options:
     has_aux: bool = False
     # element writes as copies (optimize/copied_writes.py): code symback differentiates again
     writes_as_copies: bool = False
+    # parameter trees: ((parameter, structure), ...) as a call passed them (symback/trees.py);
+    # the code takes one parameter per leaf in the tree's place (frontend/trees.py)
+    trees: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -216,9 +221,13 @@ def specify(
     `names` are the generated module's top-level names (numpy, math, helpers); by default
     chosen to clash with none of this function's names.
     """
+    wrt, single = resolve_wrt(options.wrt, fdef, source)
+    if options.trees:
+        fdef, leaves, namespace = flatten_parameters(source, fdef, options.trees, namespace)
+        single = single and wrt[0] not in leaves  # (a tree's gradient: one per leaf)
+        wrt = tuple(leaf for name in wrt for leaf in leaves.get(name, (name,)))
     names = names or module_names(_local_names(fdef))
     lowered, uses_math = _lower(source, fdef, namespace, options.has_aux, names)
-    wrt, single = resolve_wrt(options.wrt, fdef, source)
     program = run_passes(lowered, Run(options, names, wrt), "writes as copies", "in place")
     prefix = "value_and_grad" if options.value_too else "grad"
     spec = emit.Spec(f"{prefix}_{fdef.name}", program, options.value_too, single)
@@ -303,11 +312,26 @@ def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
     specs, uses_math = [], False
     with room(module.source, *fdefs):
         for fdef, (_, options) in zip(fdefs, requests):
+            _refuse_trees(module.source, fdef, options)
             spec, _, math_used = specify(module.source, fdef, module.namespace, options, shared)
             specs.append(spec)
             uses_math |= math_used
         digest = _digest(module.text)
         return printed(specs, shared, _short_name(path), uses_math, digest)
+
+
+def _refuse_trees(source: SourceInfo, fdef: ast.FunctionDef, options: Options) -> None:
+    """A module written without running the file cannot know a parameter tree's structure."""
+    node = tree_like_use(fdef, resolve_wrt(options.wrt, fdef, source)[0])
+    if node is not None:
+        raise UnsupportedSyntaxError(
+            f"{fdef.name} reads a parameter as a tree (a dict, list, tuple or NamedTuple), "
+            "whose structure (keys, lengths) is known only at a call: a module written "
+            "from the file alone cannot hold its gradient",
+            source.place(node),
+            hint="use symback.grad in memory (code made for each structure of tree it is "
+            "called with, shown by .source), or give each array its own parameter",
+        )
 
 
 def resolve_wrt(wrt, fdef: ast.FunctionDef, source: SourceInfo) -> tuple[tuple[str, ...], bool]:

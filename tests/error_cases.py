@@ -364,11 +364,6 @@ def hstack_with_dtype(x):
     return np.sum(y)
 
 
-def einsum_implicit_output(x):
-    y = np.einsum("ii", x)  # ERR:einsum_implicit
-    return y
-
-
 def uses_floordiv(x):
     y = x << 2  # ERR:floordiv
     return y

@@ -125,6 +125,86 @@ def real_parts(x):
     return np.sum(np.real(x) * np.conj(x) + np.imag(x)) + np.sum(np.nan_to_num(np.log(x)))
 
 
+# ---------------------------------------------------------------- linear algebra
+
+
+def trace_offsets(A):
+    return np.trace(A @ A, 1) + np.trace(A, offset=-1) ** 2
+
+
+def spectral_energy(A):
+    """Eigenvalues and eigenvectors of a symmetric matrix built from A (eigh reads its lower
+    triangle only: the gradient of the upper one is 0)."""
+    S = A + A.T + np.diag(np.arange(3.0)) * 3.0
+    w, v = np.linalg.eigh(S)
+    return np.sum(w**2) + np.sum(v[:, -1] ** 2 * np.arange(3.0)) + np.linalg.eigh(A)[0][0]
+
+
+def eig_of_symmetric(A):
+    S = A @ A.T + np.diag(np.arange(3.0)) * 2.0
+    values, vectors = np.linalg.eig(S)
+    return np.sum(np.log(values)) + np.sum(vectors[0] ** 2 * values)
+
+
+def singular_values(A):
+    s = np.linalg.svd(A, compute_uv=False)
+    return np.sum(s) + np.linalg.svd(A)[1][0] ** 2
+
+
+def singular_vectors(A):
+    U, s, Vh = np.linalg.svd(A, full_matrices=False)
+    return np.sum(U[:, 0] ** 2 * np.arange(4.0)) + np.sum((Vh[0] * s[0]) ** 3)
+
+
+def gaussian_nll_slogdet(L, x):
+    S = L @ L.T + np.eye(3)
+    sign, logdet = np.linalg.slogdet(S)
+    return 0.5 * logdet + 0.5 * x @ np.linalg.solve(S, x) + np.linalg.slogdet(S).logabsdet
+
+
+def cholesky_logdet(A, y):
+    L = np.linalg.cholesky(A @ A.T + 3.0 * np.eye(3))
+    z = np.linalg.solve(L, y)
+    return 2.0 * np.sum(np.log(np.diag(L))) + np.sum(z**2)
+
+
+def qr_loss(A):
+    Q, R = np.linalg.qr(A)
+    return np.sum(np.log(np.abs(np.diag(R)))) + np.sum(Q[:, 0] ** 2 * np.arange(4.0))
+
+
+def pinv_least_squares(X, y):
+    w = np.linalg.pinv(X) @ y
+    return np.sum((X @ w - y) ** 2) + np.sum(w**2)
+
+
+def norms(x, A):
+    return (
+        np.linalg.norm(x, 1)
+        + np.linalg.norm(A, "fro")
+        + np.sum(np.linalg.norm(A, axis=1))
+        + np.linalg.norm(A, 2)
+        + np.linalg.norm(x, np.inf)
+        + np.linalg.norm(x, ord=3)
+        + np.linalg.norm(A, "nuc")
+    )
+
+
+def chain_of_products(A, B, x):
+    return np.linalg.multi_dot([x, A, B, x[:2]]) + np.sum(np.linalg.multi_dot([A, B]))
+
+
+def matrix_exponential_series(A):
+    E = np.eye(3) + A + np.linalg.matrix_power(A, 2) / 2.0 + np.linalg.matrix_power(A, 3) / 6.0
+    return np.sum(E**2)
+
+
+def einsum_forms(A, B, x):
+    C = np.einsum("ij,jk", A, B)  # (the output implicit: 'ik')
+    y = np.einsum(A, [0, 1], x, [1], [0])
+    return np.sum(np.sin(C)) + np.einsum("i,i", y, y) + np.einsum(C, (0, 1), (1, 0))[0, 1]
+
+
 _T = _normal(3, 4, 2)
 _U = _normal(3)
 _V = _normal(2)
@@ -160,4 +240,18 @@ FUNCS_ZOO = [
     (gathered, (_normal(3), _M34), ("x", "A")),
     (stacked_rows, (_normal(3), _normal(2, 3)), ("a", "b")),
     (real_parts, (np.array([0.5, 1.5, 2.5]),), 0),
+    # linear algebra
+    (trace_offsets, (_normal(3, 3),), 0),
+    (spectral_energy, (_L33,), 0),
+    (eig_of_symmetric, (_L33,), 0),
+    (singular_values, (_M34,), 0),
+    (singular_vectors, (_normal(4, 3),), 0),
+    (gaussian_nll_slogdet, (_L33, _U), ("L", "x")),
+    (cholesky_logdet, (_L33, _U), ("A", "y")),
+    (qr_loss, (_normal(4, 3),), 0),
+    (pinv_least_squares, (_normal(5, 3), _normal(5)), ("X", "y")),
+    (norms, (_X6, _M34), ("x", "A")),
+    (chain_of_products, (_normal(3, 4), _normal(4, 2), _U), ("A", "B", "x")),
+    (matrix_exponential_series, (_L33 / 2,), 0),
+    (einsum_forms, (_A23, _normal(3, 4), _normal(3)), ("A", "B", "x")),
 ]

@@ -121,7 +121,6 @@ CASES: list[Case] = [
     Case("diag_offset", g(ec.diag_offset_not_literal), S, ("k)",)),
     Case("hstack_keyword", g(ec.hstack_with_dtype), S, ("dtype=float",)),
     Case("full_arity", g(ec.full_without_value), S, ("np.full(3)",)),
-    Case("einsum_implicit", g(ec.einsum_implicit_output), S, ('np.einsum("ii", x)',)),
     Case("floordiv", g(ec.uses_floordiv), S, ("x << 2",)),
     Case("and", g(ec.uses_and), S, ("x and 2.0",)),
     Case("or", g(ec.uses_or), S, ("x or 2.0",)),

@@ -7,12 +7,12 @@ from __future__ import annotations
 import ast
 import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import symback
 from symback import codegen
 from symback.gradcheck.api import check
 from tests import funcs_zoo
@@ -153,3 +153,62 @@ CHECKS = [
 def test_check_judges_hand_written_gradients(name, f, grad_f, args, wrt, verdict):
     report = check(f, grad_f, *args, wrt=wrt)
     assert report.verdict == verdict, str(report)
+
+
+# ---------------------------------------------------------------- decompositions: where no gradient
+
+
+def eigenvector_weight(A):
+    return np.sum(np.linalg.eigh(A)[1] ** 2 * np.arange(3.0))
+
+
+def eigenvalue_energy(A):
+    w, v = np.linalg.eigh(A)
+    return np.sum(w**2)
+
+
+def left_singular_vectors(A):
+    return np.sum(np.linalg.svd(A)[0] ** 3)
+
+
+def whole_tuple(A):
+    return np.sum(np.linalg.eigh(A))
+
+
+def spectral_norm_of_unknown_kind(A):
+    return np.linalg.norm(A, -2)
+
+
+def norm_with_a_keyword(A):
+    return np.linalg.norm(A, dtype=float)
+
+
+def test_repeated_eigenvalues_have_no_eigenvector_gradient():
+    with pytest.raises(symback.SymbackError, match="repeated values") as info:
+        symback.grad(eigenvector_weight)(np.eye(3))
+    assert "np.linalg.eigh's eigenvectors" in str(info.value)
+    with pytest.raises(symback.SymbackError, match="repeated values"):
+        symback.grad(left_singular_vectors)(np.eye(3))
+
+
+def test_repeated_eigenvalues_still_have_an_eigenvalue_gradient():
+    """sum(w**2) = ||A||_F^2 for symmetric A; eigh reads the lower triangle only, so the
+    gradient is 2 A there (doubled below the diagonal, which stands for both) and 0 above."""
+    A = np.eye(3) * 2.0
+    np.testing.assert_allclose(symback.grad(eigenvalue_energy)(A), 2 * A, atol=1e-12)
+    S = np.array([[2.0, 0.5, 0.1], [0.5, 1.0, -0.3], [0.1, -0.3, 3.0]])
+    expected = np.tril(4 * S) - 2 * np.diag(np.diag(S))
+    np.testing.assert_allclose(symback.grad(eigenvalue_energy)(S), expected, atol=1e-12)
+
+
+def test_a_tuple_returned_whole_is_refused_by_name():
+    with pytest.raises(symback.SymbackError, match="np.linalg.eigh returns a tuple") as info:
+        symback.grad(whole_tuple)
+    assert "eigenvalues, eigenvectors" in str(info.value)
+
+
+def test_norm_refusals_say_np_linalg_norm():
+    with pytest.raises(symback.SymbackError, match="`np.linalg.norm` with respect to `A`"):
+        symback.grad(spectral_norm_of_unknown_kind)
+    with pytest.raises(symback.SymbackError, match="np.linalg.norm with `dtype=`"):
+        symback.grad(norm_with_a_keyword)

@@ -95,3 +95,20 @@ def test_a_helper_emitted_under_other_names_runs_the_same(key):
     else:
         args = (c, a, b)
     np.testing.assert_array_equal(namespace[names[key]](*args), getattr(h, key)(*args))
+
+
+def test_helper_docstrings_are_black_stable():
+    """black (line length 88) moves the closing quotes of a docstring of several lines
+    whose last line is longer: the emitted helper would not survive formatting unchanged."""
+    import ast
+    import inspect
+
+    for module in (h, helper_arrays):
+        source = inspect.getsource(module)
+        lines = source.splitlines()
+        for fn in ast.parse(source).body:
+            if not isinstance(fn, ast.FunctionDef) or not ast.get_docstring(fn):
+                continue
+            doc = fn.body[0]
+            if doc.end_lineno > doc.lineno:
+                assert len(lines[fn.body[0].end_lineno - 1]) <= 88, fn.name

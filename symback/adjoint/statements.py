@@ -194,11 +194,17 @@ def _resolved_all(parts, names) -> tuple | None:
     return tuple(p if p is None else resolved(p, names)[0] for p in parts)
 
 
+def _spelled(stmt: ir.Primitive) -> str:
+    """The operation as the user wrote it (np.linalg.norm), where it has a record."""
+    row = PRIMITIVES_BY_OP.get(stmt.op)
+    return stmt.op if row is None else row.spelled
+
+
 def _refuse(sweep: Sweep, stmt: ir.Primitive, operand: str):
     line = linecache.getline(sweep.fn.filename, stmt.line)
     column = len(line) - len(line.lstrip())
     raise SymbackError(
-        f"symback cannot yet differentiate `{stmt.op}` with respect to `{operand}`",
+        f"symback cannot yet differentiate `{_spelled(stmt)}` with respect to `{operand}`",
         Place(sweep.fn.filename, stmt.line, column, line, len(line.rstrip())),
         hint="docs/supported.md lists what is supported; write it with those "
         "operations (np.prod over one axis at a time, for example)",

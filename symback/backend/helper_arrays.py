@@ -106,3 +106,26 @@ def kron_right(g, a, b):
     spread = np.reshape(a, [size for n in shape_a for size in (n, 1)])
     summed = np.sum(blocks * spread, axis=tuple(range(0, 2 * len(shape_a), 2)))
     return np.reshape(summed, np.shape(b))
+
+
+def distinct(values, what, nonzero=False):
+    """values, checked to be real and pairwise different along the last axis (and, with
+    `nonzero`, none 0): elsewhere the gradient `what` names does not exist."""
+    w = np.asarray(values)
+    if np.iscomplexobj(w):
+        raise np.linalg.LinAlgError(f"symback: {what}: complex values (a real gradient only)")
+    gaps = np.abs(w[..., :, None] - w[..., None, :])
+    scale = np.max(np.abs(w), axis=-1, keepdims=True)[..., None]
+    apart = ~np.eye(np.shape(w)[-1], dtype=bool)  # (each value from the others)
+    if np.any((gaps <= 8 * np.finfo(float).eps * scale) & apart):
+        raise np.linalg.LinAlgError(f"symback: {what}: repeated values, where it does not exist")
+    if nonzero and np.any(w == 0):
+        raise np.linalg.LinAlgError(f"symback: {what}: a zero, where it does not exist")
+    return values
+
+
+def require(x, holds, what):
+    """x, where `holds`; else the gradient `what` names does not exist, and this says so."""
+    if not holds:
+        raise np.linalg.LinAlgError(f"symback: {what}")
+    return x

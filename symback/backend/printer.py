@@ -8,6 +8,7 @@ follows black: spaces around binary operators, none around `**` between simple o
 from __future__ import annotations
 
 import ast
+import keyword
 
 from ..errors import SymbackInternalError
 
@@ -61,6 +62,49 @@ def print_code(node: ast.expr) -> str:
     return _code(node)[0]
 
 
+def identifier(name: str) -> str:
+    """`name`, checked to be a Python identifier (not a keyword) before it becomes code.
+    (The generated module's names are checked where it is laid out, backend/emit.py:
+    explain prints formulas with labels such as `s[i=1]` for names.)"""
+    if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+        raise SymbackInternalError(f"refusing to print {name!r} as a name: not an identifier")
+    return name
+
+
+def print_docstring(text: str) -> str:
+    """A triple-quoted literal whose value is exactly `text`, whatever `text` holds (a file
+    name with three quotes in it must not end the string early): backslashes, quotes and
+    unprintable characters other than line breaks escaped, and spaces black would strip
+    (at a line's start or end)."""
+    rows = []
+    for row in text.split("\n"):
+        body = "".join(_DOC_ESCAPES.get(c) or (c if c.isprintable() else _escape(c)) for c in row)
+        stripped = body.strip(" ")
+        if stripped != body:  # black trims docstring rows: keep their spaces as escapes
+            start = len(body) - len(body.lstrip(" "))
+            end = len(body.rstrip(" ")) if stripped else start
+            body = "\\x20" * start + stripped + "\\x20" * (len(body) - end if stripped else 0)
+        rows.append(body)
+    body = "\n".join(rows)
+    if body.endswith('\\"'):  # black pads a docstring ending in a quote with a space
+        body = body[:-2] + "\\x22"
+    literal = f'"""{body}"""'
+    if ast.literal_eval(literal) != text:
+        raise SymbackInternalError(f"the docstring printer cannot write {text!r}")
+    return literal
+
+
+_DOC_ESCAPES = {"\\": "\\\\", '"': '\\"'}
+
+
+def _escape(char: str) -> str:
+    """An unprintable character as its escape sequence (\\x.., \\u.... or \\U........)."""
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.Name):
         return node.id, ATOM
@@ -96,6 +140,9 @@ def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.Tuple):
         items = [print_code(e) for e in node.elts]
         return f"({', '.join(items)}{',' if len(items) == 1 else ''})", ATOM
+    if isinstance(node, ast.Dict):  # (an auxiliary value returned as a dict)
+        items = [f"{print_code(k)}: {print_code(v)}" for k, v in zip(node.keys, node.values)]
+        return f"{{{', '.join(items)}}}", ATOM
     if isinstance(node, ast.IfExp):
         parts = (_code_wrap(n, 2) for n in (node.body, node.test, node.orelse))
         return "{} if {} else {}".format(*parts), 1

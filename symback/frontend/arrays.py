@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 
 import numpy
 
 from .. import ir
 from ..ops import symbols
-from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
+from ..ops.arrays import METHODS, PRIMITIVES, PRIMITIVES_BY_OP, ArrayPrimitive
 from ..ops.build import tree  # (a literal argument as code: lists, tuples, numbers)
-from . import core, integers, outside, views
+from . import core, einsum, integers, outside, views
 from .core import handler
 from .state import Lowering
 
@@ -33,19 +34,6 @@ BOUND_CALLS = frozenset(
 
 # Attributes of an array that are plain data: no gradient flows through them.
 DATA_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
-
-
-def _valid_subscripts(subscripts: str) -> bool:
-    """Are these einsum subscripts ASCII letters (one per axis), commas, at most one `...`
-    per operand and one `->`? (What einsum itself accepts: anything else is refused here.)"""
-    inputs, _, output = subscripts.replace(" ", "").partition("->")
-    parts = inputs.split(",") + [output]
-    return "->" not in output and all(
-        p.count("...") <= 1 and set(p.replace("...", "")) <= _ASCII_LETTERS for p in parts
-    )
-
-
-_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def local_attribute(st: Lowering, node: ast.Attribute, operands, target):
@@ -112,6 +100,7 @@ def primitive_call(
     target,
     func=None,
     method=None,
+    part=None,
 ):
     """A call of an array primitive: arrays first, then literal or pass-through arguments.
 
@@ -120,19 +109,24 @@ def primitive_call(
     params, extra_codes, extra_names = [], [], []
     if row.layout == "sequence":  # np.stack([a, b], axis=0)
         if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
-            st.fail(node, f"np.{row.op} needs a list of arrays written out: [a, b]", None)
+            st.fail(node, f"{row.spelled} needs a list of arrays written out: [a, b]", None)
         arrays = tuple(core.value_to_name(st, a) for a in args[0].elts)
         array_codes = [ast.List([ast.Name(a, ast.Load()) for a in arrays], ast.Load())]
         extra = args[1:]
     elif row.layout == "after_subscripts":  # np.einsum("ij,j->i", A, x)
-        subscripts = literal(st, args[0], "the subscripts") if args else None
-        if not isinstance(subscripts, str) or "->" not in subscripts:
+        if args and not isinstance(args[0], ast.Constant):  # np.einsum(A, [0, 1], x, [1])
+            subscripts, args = einsum.sublists(st, args, literal)
+        else:
+            subscripts = literal(st, args[0], "the subscripts") if args else None
+        if not isinstance(subscripts, str):
             st.fail(
                 node,
-                "np.einsum needs literal subscripts with an explicit output, such as 'ij,j->i'",
-                "write the output after `->`: 'ii->' for a trace, 'ij->ji' for a transpose",
+                "np.einsum needs literal subscripts, such as 'ij,j->i'",
+                "write the subscripts as a string, or as lists of integers after each array",
             )
-        if not _valid_subscripts(subscripts):
+        if "->" not in subscripts:  # the implicit output: the indices met once, in order
+            subscripts = einsum.with_output(subscripts)
+        if not einsum.valid_subscripts(subscripts):
             st.fail(
                 node.args[0],
                 f"np.einsum subscripts {subscripts!r} are not letters, commas, `...` and "
@@ -147,7 +141,7 @@ def primitive_call(
         if len(args) != 2:
             st.fail(
                 node,
-                f"np.{row.op} needs a shape and a fill value",
+                f"{row.spelled} needs a shape and a fill value",
                 "write np.full(shape, value); for a dtype, convert the result",
             )
         shape_code, extra_names = code_only(st, args[0], SHAPE_CALLS)
@@ -156,14 +150,14 @@ def primitive_call(
         extra = []
     else:
         if len(args) < row.arrays:
-            st.fail(node, f"np.{row.op} needs {row.arrays} array argument(s)", None)
+            st.fail(node, f"{row.spelled} needs {row.arrays} array argument(s)", None)
         arrays = tuple(core.value_to_name(st, a) for a in args[: row.arrays])
         array_codes = [ast.Name(a, ast.Load()) for a in arrays]
         extra = args[row.arrays :]
     if len(extra) > len(row.positional) + row.passthrough:
         st.fail(
             extra[len(row.positional) + row.passthrough],
-            f"this argument of np.{row.op} is not supported",
+            f"this argument of {row.spelled} is not supported",
             f"pass {', '.join(row.static) or 'no further arguments'} by keyword",
         )
     for position, arg in enumerate(extra):
@@ -174,27 +168,30 @@ def primitive_call(
             continue
         name = row.positional[position - row.passthrough]
         params.append((name, literal(st, arg, name)))
-        extra_codes.append(tree(params[-1][1]))
+        extra_codes.append(literal_code(st, params[-1][1]))
     keyword_codes = []
     for k in keywords:
         if k.arg not in row.static:
             st.fail(
                 k,
-                f"np.{row.op} with `{k.arg}=` is not supported",
+                f"{row.spelled} with `{k.arg}=` is not supported",
                 (
                     f"the keywords it takes: {', '.join(row.static)}"
                     if row.static
-                    else f"call np.{row.op} without keywords (convert the result if you must)"
+                    else f"call {row.spelled} without keywords (convert the result if you must)"
                 ),
             )
         params.append((k.arg, literal(st, k.value, k.arg)))
-        keyword_codes.append(ast.keyword(k.arg, tree(params[-1][1])))
+        keyword_codes.append(ast.keyword(k.arg, literal_code(st, params[-1][1])))
     if func is None and not row.names:
         func = ast.Attribute(array_codes[0], method, ast.Load())
         code = ast.Call(func, array_codes[1:] + extra_codes, keyword_codes)
     else:
         func = func or outside.module_attr(st, row.names[0])
         code = ast.Call(func, array_codes + extra_codes, keyword_codes)
+    if part is not None:  # one part of the tuple it returns: np.linalg.eigh(A)[1]
+        params.append(("part", part))
+        code = ast.Subscript(code, ast.Constant(part), ast.Load())
     if row.passthrough:
         passed = extra_codes[: row.passthrough]
         params.append(("extra", tuple(copy.deepcopy(c) for c in passed)))
@@ -210,8 +207,39 @@ def matmul(st: Lowering, node: ast.BinOp, operands, target):
     return emit_primitive(st, "matmul", (a, b), (), code, target, operands)
 
 
+def tuple_row(st: Lowering, node: ast.expr) -> ArrayPrimitive | None:
+    """The record of a call returning a tuple (np.linalg.eigh(A)), if `node` is one."""
+    if not isinstance(node, ast.Call) or outside.starts_local(st, node.func):
+        return None
+    resolved = st.namespace.chain(node.func)
+    row = None if resolved is None else PRIMITIVES.get(resolved.qualname or "")
+    return row if row is not None and row.parts else None
+
+
+def tuple_part(st: Lowering, node: ast.Call, row: ArrayPrimitive, part, where, operands, target):
+    """Part `part` (a literal index or a part's name) of the tuple a call returns."""
+    if isinstance(part, str) and part in row.parts:
+        part = row.parts.index(part)
+    if not isinstance(part, int) or not -len(row.parts) <= part < len(row.parts):
+        st.fail(
+            where,
+            f"{row.spelled} returns {len(row.parts)} values ({', '.join(row.parts)}): take "
+            "one with a literal index or its name",
+            f"write {row.spelled}(...)[0] or .{row.parts[0]}",
+        )
+    func = outside.module_attr(st, row.names[0])
+    part = part % len(row.parts)
+    return primitive_call(
+        st, node, row, node.args, node.keywords, operands, target, func, part=part
+    )
+
+
 @handler
 def value_Subscript(st: Lowering, node: ast.Subscript, operands, target):
+    row = tuple_row(st, node.value)
+    if row is not None:  # np.linalg.svd(A)[1]
+        part = literal(st, node.slice, "the part taken") if row else None
+        return tuple_part(st, node.value, row, part, node.slice, operands, target)
     array = core.value_to_name(st, node.value)
     index, names = code_only(st, node.slice, bounds=BOUND_CALLS)
     basic = is_basic_index(st, node.slice)
@@ -296,7 +324,23 @@ def is_numpy(st: Lowering, node: ast.expr) -> bool:
     return resolved is not None and resolved.kind == "module" and resolved.value is numpy
 
 
+def literal_code(st: Lowering, value) -> ast.expr:
+    """A literal argument as code: infinities as np.inf (the rest by build.tree)."""
+    if isinstance(value, float) and math.isinf(value):
+        inf = outside.module_attr(st, "numpy.inf")
+        return inf if value > 0 else ast.UnaryOp(ast.USub(), inf)
+    return tree(value)
+
+
 def literal(st: Lowering, node: ast.expr, what: str):
+    negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+    inner = node.operand if negative else node
+    if (
+        isinstance(inner, ast.Attribute)
+        and inner.attr in ("inf", "Inf")
+        and is_numpy(st, inner.value)
+    ):
+        return -math.inf if negative else math.inf  # np.linalg.norm(x, np.inf)
     try:
         return ast.literal_eval(node)
     except ValueError:

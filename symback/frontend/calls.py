@@ -190,6 +190,13 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
     if qualname in PRIMITIVES:
         row = PRIMITIVES[qualname]
         args, keywords = node.args, node.keywords
+        if row.parts and not row.single(keywords):
+            st.fail(
+                node,
+                f"{row.spelled} returns a tuple ({', '.join(row.parts)}): take the part " "you use",
+                f"write {row.spelled}(...)[0], .{row.parts[0]}, or unpack it: "
+                f"{', '.join(row.parts)} = {row.spelled}(...)",
+            )
         return arrays.primitive_call(st, node, row, args, keywords, operands, target, func_code)
     if qualname not in ELEMENTWISE:
         unknown_callee(st, node, resolved)

@@ -109,6 +109,7 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
             source.place(node),
             hint="list every parameter by name",
         )
+    allowed_dicts = aux_dicts(fdef)
     for stmt in fdef.body:
         _check_assignment_targets(source, stmt)
         if is_guard(stmt):
@@ -118,6 +119,8 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
             if id(node) in checks and not isinstance(node, ast.Assert):
                 continue  # an assert's test: checked by Python, not differentiated
             kind = type(node)
+            if id(node) in allowed_dicts:
+                continue
             for op in _operators(node):  # operators carry no position: report their expression
                 if type(op) not in ALLOWED:
                     what, hint = REFUSED.get(type(op), (f"the operator {type(op).__name__}", ""))
@@ -150,6 +153,28 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
             raise UnsupportedSyntaxError(
                 f"symback does not support {what}", source.place(node), hint=hint or None
             )
+
+
+def aux_dicts(fdef: ast.FunctionDef) -> set[int]:
+    """The dict literals of an auxiliary value, `return loss, {"acc": acc}`, with constant
+    keys (ids of their nodes): lowering takes them apart (with has_aux=True; without, a
+    returned tuple is refused there)."""
+    found: set[int] = set()
+    last = fdef.body[-1] if fdef.body else None
+    if isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple):
+        if len(last.value.elts) == 2:
+            stack = [last.value.elts[1]]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.Tuple):
+                    stack += node.elts
+                elif isinstance(node, ast.Dict) and all(
+                    isinstance(k, ast.Constant) and isinstance(k.value, (str, int))
+                    for k in node.keys
+                ):
+                    found.add(id(node))
+                    stack += node.values
+    return found
 
 
 def is_guard(stmt: ast.stmt) -> bool:

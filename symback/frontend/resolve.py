@@ -87,6 +87,10 @@ class Namespace:
             return Resolved("unknown", text=name)
         return replace(found, holder=self.holder, attr=name)
 
+    def extended(self, names: dict) -> Namespace:
+        """This namespace with `names` added (seen first, as a closure's)."""
+        return Namespace(self._globals, {**self._closure, **names}, self._cells)
+
     def chain(self, node: ast.expr) -> Resolved | None:
         """Resolve `a.b.c` read from outside the function; None if it starts at a local name."""
         parts: list[str] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from . import calls, core, sequences, views, writes
+from . import arrays, calls, core, sequences, views, writes
 from .core import handler
 from .state import Lowering
 
@@ -33,6 +33,19 @@ def visit_Assign(st: Lowering, stmt: ast.Assign) -> None:
         names = calls.inline_call(st, stmt.value, calls.callee(st, stmt.value))
         if not isinstance(names, tuple) or len(names) != len(target.elts):
             st.fail(stmt.value, "the helper does not return that many values", None)
+        for t, name in zip(target.elts, names):
+            st.bind(t.id, name)
+    elif isinstance(target, ast.Tuple) and arrays.tuple_row(st, stmt.value) is not None:
+        # w, v = np.linalg.eigh(A): each part a statement of its own (frontend/arrays.py)
+        row = arrays.tuple_row(st, stmt.value)
+        if len(target.elts) != len(row.parts):
+            st.fail(stmt, f"{row.spelled} returns {len(row.parts)} values", None)
+        names = [
+            core.value_to_name(
+                st, ast.copy_location(ast.Subscript(stmt.value, ast.Constant(k)), stmt)
+            )
+            for k in range(len(row.parts))
+        ]
         for t, name in zip(target.elts, names):
             st.bind(t.id, name)
     elif isinstance(target, (ast.Tuple, ast.List)):
@@ -163,4 +176,7 @@ def visit_Return(st: Lowering, stmt: ast.Return):
 def aux_tree(st: Lowering, node: ast.expr) -> ast.expr:
     if isinstance(node, ast.Tuple):
         return ast.Tuple([aux_tree(st, e) for e in node.elts], ast.Load())
+    if isinstance(node, ast.Dict):  # (its keys: constants, see fence.aux_dicts)
+        values = [aux_tree(st, v) for v in node.values]
+        return ast.Dict([ast.Constant(k.value) for k in node.keys], values)
     return ast.Name(core.value_to_name(st, node), ast.Load())

@@ -12,8 +12,9 @@ records are in helper_ops.py. How to add one: docs/adding-an-operation.md.
 from __future__ import annotations
 
 from . import linalg, products, views
-from .contractions import CONTRACTION_TABLE
 from . import reductions as r
+from .contractions import CONTRACTION_TABLE
+from .decompositions import DECOMPOSITION_TABLE
 from .elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from .helper_ops import HELPER_TABLE
 from .joins import JOIN_TABLE
@@ -57,6 +58,8 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     *PRODUCT_TABLE,
     *JOIN_TABLE,
     *CONTRACTION_TABLE,
+    *linalg.LINALG_TABLE,
+    *DECOMPOSITION_TABLE,
     *REARRANGE_TABLE,
     ArrayPrimitive(
         "einsum",
@@ -71,6 +74,10 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
             _e("np.einsum('ij,jk->ik', a, b)", (2, 3), (3, 4)),
             _e("np.einsum('j...k,lj...->lk...', a, b)", (2, 3, 4, 5), (6, 2, 4)),
             _e("np.einsum('ii->i', a)", (3, 3)),
+            _e("np.einsum('ij,k', a, b)", (2, 3), (2,)),  # (the output implicit: 'ijk')
+            _e("np.einsum('ba,cb', a, b)", (2, 3), (4, 2)),  # ('ac': the letters met once)
+            _e("np.einsum(a, (0, 1), (1, 0))", (2, 3)),  # (index lists: 'ab->ba')
+            _e("np.einsum(a, [0, 1], b, [1, 2])", (2, 3), (3, 2)),
         ),
     ),
     ArrayPrimitive(
@@ -198,8 +205,24 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("numpy.linalg.norm",),
         1,
         linalg.norm,
+        ("ord", "axis", "keepdims"),
+        positional=("ord", "axis", "keepdims"),
         scalar=True,
-        examples=(_e("np.linalg.norm(a)", (3,)),),
+        examples=(
+            _e("np.linalg.norm(a)", (3,)),
+            _e("np.linalg.norm(a, 1)", (4,)),
+            _e("np.linalg.norm(a, 3)", (4,)),
+            _e("np.linalg.norm(a, -np.inf)", (4,)),
+            _e("np.linalg.norm(a, axis=1)", (3, 4)),
+            _e("np.linalg.norm(a, np.inf, axis=0, keepdims=True)", (3, 4)),
+            _e("np.linalg.norm(a, 'fro')", (3, 4)),
+            _e("np.linalg.norm(a, 1)", (3, 4)),
+            _e("np.linalg.norm(a, -np.inf)", (3, 4)),
+            _e("np.linalg.norm(a, 'nuc')", (3, 4)),
+            _e("np.linalg.norm(a, 2)", (4, 3)),
+            _e("np.linalg.norm(a, axis=(0, 2))", (2, 3, 4)),
+            _e("np.linalg.norm(a, 1, axis=(2, 0))", (2, 3, 4)),
+        ),
     ),
     ArrayPrimitive(
         "det",
@@ -233,9 +256,10 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
         ("numpy.trace",),
         1,
         linalg.trace,
-        (),
+        ("offset",),
         ("trace",),
-        examples=(_e("np.trace(a)", (3, 3)),),
+        positional=("offset",),
+        examples=(_e("np.trace(a)", (3, 3)), _e("np.trace(a, offset=-1)", (3, 4))),
     ),
     ArrayPrimitive(
         "full",
@@ -339,6 +363,12 @@ NEW_ARRAY_FUNCTIONS: frozenset[str] = frozenset(
     if row.view is None
     for name in row.names
     if name.count(".") == 1 and name.startswith("numpy.")
+)
+
+
+# The functions returning a tuple (np.linalg.eigh): code names their parts, never the tuple
+TUPLE_FUNCTIONS: frozenset[str] = frozenset(
+    name for row in PRIMITIVE_TABLE if row.parts for name in row.names
 )
 
 

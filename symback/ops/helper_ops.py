@@ -6,6 +6,7 @@ from __future__ import annotations
 from . import joins, linalg, products
 from .build import helper, np
 from .contractions import CONTRACTION_HELPERS
+from .decompositions import CHECK_HELPERS
 from .primitive import AXIS, UNSUPPORTED, ArrayPrimitive, Context, Contribution
 from .primitive import example as _e
 from .rearrange import REARRANGE_HELPERS
@@ -102,6 +103,7 @@ _MATMUL_RIGHT = ("unbroadcast", "product", "matmul_left")
 
 HELPER_TABLE: tuple[ArrayPrimitive, ...] = (
     *CONTRACTION_HELPERS,
+    *CHECK_HELPERS,
     *REARRANGE_HELPERS,
     ArrayPrimitive(
         "solve_left",

@@ -157,6 +157,30 @@ class ArrayPrimitive:
     # The operands after the first are an index (x[i], x[[0, 2]]): their values, not only
     # their shapes, fix the result's shape (specialise.py).
     indexed: bool = False
+    # The names of the parts of the tuple it returns (np.linalg.eigh: eigenvalues,
+    # eigenvectors): each part taken (`eigh(A)[1]`, `.eigenvectors`, `w, v = eigh(A)`) is a
+    # statement of its own, its part in params["part"]; the tuple itself is refused.
+    parts: tuple[str, ...] = ()
+    # (keyword, value) with which it returns one array, not the tuple (compute_uv=False)
+    one_value_when: tuple = ()
+
+    def single(self, keywords) -> bool:
+        """Does a call with these keywords (ast.keyword) return one array, not its tuple?"""
+        if not self.one_value_when:
+            return False
+        key, value = self.one_value_when
+        return any(
+            k.arg == key and isinstance(k.value, ast.Constant) and k.value.value == value
+            for k in keywords
+        )
+
+    @property
+    def spelled(self) -> str:
+        """The operation as users write it, for messages: np.linalg.norm, x.flatten()."""
+        if self.names:
+            module, _, name = self.names[0].partition(".")
+            return f"{'np' if module == 'numpy' else module}.{name}"
+        return f"x.{self.methods[0]}()" if self.methods else self.op
 
     def array_operands(self, operands: tuple[str, ...], params: dict) -> tuple[str, ...]:
         """The differentiable array operands of a statement of this operation; the rest

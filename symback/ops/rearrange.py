@@ -240,7 +240,10 @@ REARRANGE_TABLE: tuple[ArrayPrimitive, ...] = (
         positional=("source", "destination"),
         view=0,
         always_view=True,
-        examples=(_e("np.moveaxis(a, 0, -1)", (2, 3, 4)), _e("np.moveaxis(a, (0, 1), (2, 0))", (2, 3, 4))),
+        examples=(
+            _e("np.moveaxis(a, 0, -1)", (2, 3, 4)),
+            _e("np.moveaxis(a, (0, 1), (2, 0))", (2, 3, 4)),
+        ),
     ),
     ArrayPrimitive(
         "rollaxis",
@@ -284,7 +287,10 @@ REARRANGE_TABLE: tuple[ArrayPrimitive, ...] = (
         append_rule,
         AXIS,
         positional=AXIS,
-        examples=(_e("np.append(a, b)", (2, 2), (3,)), _e("np.append(a, b, axis=0)", (2, 3), (1, 3))),
+        examples=(
+            _e("np.append(a, b)", (2, 2), (3,)),
+            _e("np.append(a, b, axis=0)", (2, 3), (1, 3)),
+        ),
     ),
     ArrayPrimitive(
         "pad",
@@ -338,7 +344,11 @@ REARRANGE_TABLE: tuple[ArrayPrimitive, ...] = (
         sort_rule,
         AXIS,
         positional=AXIS,
-        examples=(_e("np.sort(a)", (2, 4)), _e("np.sort(a, axis=0)", (3, 2)), _e("np.sort(a, axis=None)", (2, 2))),
+        examples=(
+            _e("np.sort(a)", (2, 4)),
+            _e("np.sort(a, axis=0)", (3, 2)),
+            _e("np.sort(a, axis=None)", (2, 2)),
+        ),
     ),
     ArrayPrimitive(
         "nan_to_num",
