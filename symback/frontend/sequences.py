@@ -74,7 +74,8 @@ def value_GeneratorExp(st: Lowering, node: ast.GeneratorExp, operands, target):
 
 def array_call(st: Lowering, node: ast.Call, qualname: str, operands, target):
     """np.array(...) / np.asarray(...): of a list written out, its stacked items; of a
-    comprehension, the same unrolled; of an array, a copy (np.array) or itself."""
+    comprehension, the same unrolled; of anything else, the same value (a copy made by
+    np.array; np.asarray's result is the array itself, a 0-d array of a number)."""
     if len(node.args) != 1:
         st.fail(node, f"{ast.unparse(node.func)} takes one argument here", None)
     keywords = []
@@ -92,12 +93,12 @@ def array_call(st: Lowering, node: ast.Call, qualname: str, operands, target):
     if isinstance(arg, (ast.List, ast.Tuple)):
         return list_value(st, arg, operands, target, func, keywords)
     name = core.value_to_name(st, arg)
-    if qualname == "numpy.array" or keywords:  # a new array: no later write changes it
-        code = ast.Call(func, [ast.Name(name, ast.Load())], keywords)
-        copied = target or st.temp()
-        st.body.append(ir.Elementwise(copied, symbols.operand(0), (name,), code, st.line))
-        return core.operand(st, copied, operands)
-    return core.operand(st, name, operands)
+    code = ast.Call(func, [ast.Name(name, ast.Load())], keywords)
+    made = target or st.temp()
+    st.body.append(ir.Elementwise(made, symbols.operand(0), (name,), code, st.line))
+    if qualname != "numpy.array" and not keywords:  # np.asarray(x) is x itself, an array
+        st.views[made] = {name}
+    return core.operand(st, made, operands)
 
 
 def _floating(st: Lowering, node: ast.expr) -> bool:
