@@ -133,6 +133,10 @@ def module_text(
     # specialised forms of scatters leave some unused).
     called: set[str] = set()
     functions = [function_text(s, names, called) for s in specs]
+    if names["special"] in called:  # scipy.special, only where the user's function calls it
+        numpy_line = next(i for i, line in enumerate(imports) if "numpy" in line)
+        alias = "" if names["special"] == "special" else f" as {names['special']}"
+        imports.insert(numpy_line + 1, f"from scipy import special{alias}")
     aliases = naming.aliases(names, called)  # builtins the user's names hide in the functions
     parts = ["\n".join(header + imports + ([""] + aliases if aliases else [])) + "\n"]
     used = {h for s in specs for h in s.program.helpers if names[h] in called}

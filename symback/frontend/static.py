@@ -19,7 +19,8 @@ from ..ir import ModuleRef
 from .resolve import Namespace
 from .source import SourceInfo
 
-SAFE_MODULES = ("numpy", "math")
+# (scipy: a user's library like numpy, read where installed; scipy.special has rules)
+SAFE_MODULES = ("numpy", "math", "scipy")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,9 @@ def read_module(path: str) -> ModuleFile:
                 head = alias.name.split(".")[0]
                 bound = alias.asname or head
                 target = alias.name if alias.asname else head
-                names[bound] = _import(target) if head in SAFE_MODULES else Opaque(alias.name)
+                names[bound] = _import(target) if head in SAFE_MODULES else None
+                if names[bound] is None:
+                    names[bound] = Opaque(alias.name)
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 bound = alias.asname or alias.name
@@ -123,7 +126,10 @@ def read_module(path: str) -> ModuleFile:
 
 
 def _import(name: str):
-    return importlib.import_module(name)
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # (scipy, where it is not installed)
+        return None
 
 
 def _opaque(name: str, value: ast.expr) -> Opaque:
@@ -148,7 +154,8 @@ def _numbers(node: ast.expr) -> bool:
 def _from_import(module: str, attr: str, level: int = 0):
     if level or module.split(".")[0] not in SAFE_MODULES:
         return Opaque(f"{module}.{attr}", assigned=True)
-    value = getattr(importlib.import_module(module), attr, None)
+    imported = _import(module)
+    value = getattr(imported, attr, None) if imported is not None else None
     return value if value is not None else Opaque(f"{module}.{attr}")
 
 
