@@ -4,6 +4,7 @@ comparisons (the real form of arg) print and compute."""
 import ast
 
 import numpy as np
+import pytest
 import sympy as sp
 
 from symback.adjoint.derivatives import as_real
@@ -96,3 +97,34 @@ def test_a_comparison_in_a_where_condition_prints_and_computes():
         expr = Where(relation(u, w), u, w)
         got = eval(compiled(expr), {"np": np, "a0": uv, "a1": wv})
         np.testing.assert_array_equal(got, np.where(numpy_relation(uv, wv), uv, wv))
+
+
+HOSTILE_TEXTS = [
+    'q"""; open("PWNED", "w"); """',
+    'ends in a quote"',
+    "ends in a backslash\\",
+    "  spaces at the ends  \n  of rows  ",
+    "\x00\x1b[31m\t\r\u2028\u0085\udcff",
+    "é中文",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_docstring_literal_holds_exactly_the_text(text):
+    from symback.backend.fmt import black_format
+    from symback.backend.printer import print_docstring
+
+    module = print_docstring(text) + "\n"
+    assert ast.get_docstring(ast.parse(module), clean=False) == text
+    assert ast.get_docstring(ast.parse(black_format(module)), clean=False) == text
+    assert len(ast.parse(module).body) == 1
+
+
+@pytest.mark.parametrize("name", ["a b", "x)", "None", "import", "", "1x", "a.b", "f(open('x'))"])
+def test_a_name_that_is_not_an_identifier_is_refused(name):
+    from symback.backend.printer import identifier
+    from symback.errors import SymbackInternalError
+
+    with pytest.raises(SymbackInternalError):
+        identifier(name)

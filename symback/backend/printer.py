@@ -8,6 +8,7 @@ follows black: spaces around binary operators, none around `**` between simple o
 from __future__ import annotations
 
 import ast
+import keyword
 
 from ..errors import SymbackInternalError
 
@@ -58,6 +59,49 @@ COMPARE_PREC = 5
 def print_code(node: ast.expr) -> str:
     """Forward code as the user wrote it (order of operations kept), in black's spacing."""
     return _code(node)[0]
+
+
+def identifier(name: str) -> str:
+    """`name`, checked to be a Python identifier (not a keyword) before it becomes code.
+    (The generated module's names are checked where it is laid out, backend/emit.py:
+    explain prints formulas with labels such as `s[i=1]` for names.)"""
+    if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+        raise SymbackInternalError(f"refusing to print {name!r} as a name: not an identifier")
+    return name
+
+
+def print_docstring(text: str) -> str:
+    """A triple-quoted literal whose value is exactly `text`, whatever `text` holds (a file
+    name with three quotes in it must not end the string early): backslashes, quotes and
+    unprintable characters other than line breaks escaped, and spaces black would strip
+    (at a line's start or end)."""
+    rows = []
+    for row in text.split("\n"):
+        body = "".join(_DOC_ESCAPES.get(c) or (c if c.isprintable() else _escape(c)) for c in row)
+        stripped = body.strip(" ")
+        if stripped != body:  # black trims docstring rows: keep their spaces as escapes
+            start = len(body) - len(body.lstrip(" "))
+            end = len(body.rstrip(" ")) if stripped else start
+            body = "\\x20" * start + stripped + "\\x20" * (len(body) - end if stripped else 0)
+        rows.append(body)
+    body = "\n".join(rows)
+    if body.endswith('\\"'):  # black pads a docstring ending in a quote with a space
+        body = body[:-2] + "\\x22"
+    literal = f'"""{body}"""'
+    if ast.literal_eval(literal) != text:
+        raise SymbackInternalError(f"the docstring printer cannot write {text!r}")
+    return literal
+
+
+_DOC_ESCAPES = {"\\": "\\\\", '"': '\\"'}
+
+
+def _escape(char: str) -> str:
+    """An unprintable character as its escape sequence (\\x.., \\u.... or \\U........)."""
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _code(node: ast.expr) -> tuple[str, int]:

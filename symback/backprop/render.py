@@ -53,7 +53,9 @@ def value_text(value, shape: bool = False) -> str:
         return f"({items})" if isinstance(value, tuple) else f"[{items}]"
     if np.ndim(value) == 0:
         item = np.asarray(value).item()
-        if isinstance(item, (bool, str)) or item is None:
+        if isinstance(item, str):  # the user's text, quoted: no control character printed
+            return repr(item)
+        if isinstance(item, bool) or item is None:
             return str(item)
         if isinstance(item, complex):
             return str(item)

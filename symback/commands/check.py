@@ -60,6 +60,7 @@ exit status:
      value; --wrt naming no parameter (argparse's own errors also exit 3 here)
   4  the function cannot be checked: importing the file fails, FUNCTION raises or
      returns a non-scalar; with --require-exact, symback cannot differentiate it
+  70 internal error: a bug in symback (please report it), never a finding
 """
 
 

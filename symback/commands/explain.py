@@ -32,7 +32,8 @@ so explain sees the function as Python does.
 
 exit status: 0 explained; 1 the file raised when imported, or --render without Graphviz;
 2 usage error (including --at values that do not fit the function); 4 symback cannot
-explain the function (the message says where and why)
+explain the function (the message says where and why); 70 internal error (a bug in
+symback: please report it)
 """
 
 _module_numbers = itertools.count()

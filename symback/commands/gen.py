@@ -36,6 +36,7 @@ exit status:
      write (pass --force to overwrite it)
   3  a function cannot be differentiated (the message shows file, line and column),
      or a file cannot be read or written; that file's module is left untouched
+  70 internal error: a bug in symback (please report it), never a finding
 """
 
 
