@@ -73,7 +73,7 @@ def supported_markdown() -> str:
         "",
         "`scipy.special` functions are differentiated where the user's function calls them "
         "(SciPy is the user's dependency, never symback's): the forward value is SciPy's own, "
-        "so generated code imports `from scipy import special` then, and only then; the "
+        "so generated code imports `scipy.special` then, and only then; the "
         "derivatives are NumPy formulas, except those of `gammaln` and `digamma`, which are "
         "`special.digamma` and `special.polygamma`.",
     ]
