@@ -124,6 +124,13 @@ def test_a_symlink_at_the_output_is_refused(folder, tmp_path, capsys, kind):
     assert outside.read_text() == "precious\n" if kind == "to-a-file" else not outside.exists()
 
 
+def test_a_named_pipe_at_the_output_is_refused_not_read_forever(folder, capsys):
+    os.mkfifo(folder / "model_grad.py")
+    assert gen("model.py") == 3
+    assert gen("model.py", "--check") == 3
+    assert "not a regular file" in capsys.readouterr().err
+
+
 def test_writes_only_the_output_in_its_folder(folder, tmp_path):
     before = set(listing(tmp_path))
     assert gen("model.py", "-o", "sub_grad.py") == 0

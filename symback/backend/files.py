@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -59,8 +60,11 @@ def header_line(text: str, mark: str) -> str:
 
 
 def read_bytes(path: str) -> bytes | None:
-    """The file's bytes; None if there is none."""
+    """The file's bytes; None if there is none. OSError if it is not a regular file (a
+    named pipe there would make the read wait forever)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
         with open(path, "rb") as f:
             return f.read()
     except FileNotFoundError:
