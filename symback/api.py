@@ -11,8 +11,9 @@ import numpy
 
 from . import ieee
 from .arguments import refuse_unsupported, suspicious
-from .backend.fmt import black_format, paused_gc
+from .backend.fmt import black_format
 from .backend.load import load
+from .collector import paused_gc
 from .errors import SymbackError, WrtError
 from .frontend.resolve import recording
 from .frontend.source import function_source

@@ -53,10 +53,10 @@ class Line:
     @cached_property
     def reads(self) -> frozenset[str]:
         """Every name it reads (an updated name too: `x[i] = v` and `x += v` read x)."""
-        out = names_in(self.node)
-        if isinstance(self.node, ast.Assign) and _plain(self.node.targets[0]):
-            out -= set(_bound(self.node.targets[0])) - names_in(self.node.value)
-        return frozenset(out)
+        node = self.node
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and _plain(node.targets[0]):
+            return frozenset(names_in(node.value))  # (what it binds it does not read)
+        return frozenset(names_in(node))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,8 +149,13 @@ class GradientProgram:
 # -- building trees -------------------------------------------------------------------------
 
 
+# One context object for every name read, as Python's own parser shares it: a gradient's tree
+# holds a hundred thousand names, and an object each is as many more for the collector.
+LOAD = ast.Load()
+
+
 def name(id_: str) -> ast.Name:
-    return ast.Name(id_, ast.Load())
+    return ast.Name(id_, LOAD)
 
 
 def number(value: float | int) -> ast.expr:
@@ -163,7 +168,7 @@ def number(value: float | int) -> ast.expr:
 def attr(base: ast.expr | str, *names: str) -> ast.expr:
     node = name(base) if isinstance(base, str) else base
     for n in names:
-        node = ast.Attribute(node, n, ast.Load())
+        node = ast.Attribute(node, n, LOAD)
     return node
 
 
@@ -176,7 +181,7 @@ def call(func: ast.expr | str, *args: ast.expr, **keywords: ast.expr) -> ast.Cal
 def literal(value) -> ast.expr:
     """A Python value (a number, a tuple of numbers, None) as code."""
     if isinstance(value, tuple):
-        return ast.Tuple([literal(v) for v in value], ast.Load())
+        return ast.Tuple([literal(v) for v in value], LOAD)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return number(value)
     return ast.Constant(value)
@@ -237,6 +242,25 @@ def names_in(node: ast.AST) -> set[str]:
     return out
 
 
+def calls_in(node: ast.AST) -> list[ast.Call]:
+    """Every call in a tree (a walk of our own, as names_in's)."""
+    out: list[ast.Call] = []
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if n.__class__ is ast.Name or n.__class__ is ast.Constant:
+            continue
+        if n.__class__ is ast.Call:
+            out.append(n)
+        for field_ in n._fields:
+            value = getattr(n, field_, None)
+            if isinstance(value, ast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
 def is_number(node: ast.expr) -> bool:
     """A number literal (maybe negated)."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -280,6 +304,17 @@ def rebuilt(tree: ast.AST, new) -> ast.AST:
         else:
             fields[key] = value
     return type(tree)(**fields) if changed else tree
+
+
+def structure(node) -> tuple | str:
+    """A key for a tree, equal for trees equal as `ast.dump` shows them (positions aside):
+    a tuple of class names and the reprs of the values (1 and 1.0 differ). Cheaper than a
+    dump, and leaves no garbage cycle behind (ast.dump's inner function is one)."""
+    if isinstance(node, ast.AST):
+        return (node.__class__.__name__, *[structure(getattr(node, f, None)) for f in node._fields])
+    if isinstance(node, list):
+        return tuple([structure(v) for v in node])
+    return repr(node)
 
 
 def replaced(tree: ast.AST, old: ast.expr, new: ast.expr) -> ast.AST:

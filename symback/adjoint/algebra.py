@@ -23,22 +23,23 @@ def rewrite(expr: sp.Basic, rule: Rule) -> sp.Basic:
     """`expr` with `rule` applied top down: where it returns an expression, that takes the
     node's place (and is not visited further); elsewhere the node's arguments are rewritten.
     A subtree met twice (SymPy shares them) is rewritten once."""
-    done: dict[sp.Basic, sp.Basic] = {}
+    return _rewritten(expr, rule, {})
 
-    def visit(node: sp.Basic) -> sp.Basic:
-        if node in done:
-            return done[node]
-        out = rule(node)
-        if out is None:
-            out = node
-            if node.args and not node.is_Atom:
-                args = tuple(visit(a) for a in node.args)
-                if any(new is not old for new, old in zip(args, node.args)):
-                    out = node.func(*args)
-        done[node] = out
-        return out
 
-    return visit(expr)
+def _rewritten(node: sp.Basic, rule: Rule, done: dict) -> sp.Basic:
+    # (a function of its own: a closure calling itself is a reference cycle, garbage the
+    # collector has to find, one per derivative of a long program)
+    if node in done:
+        return done[node]
+    out = rule(node)
+    if out is None:
+        out = node
+        if node.args and not node.is_Atom:
+            args = tuple(_rewritten(a, rule, done) for a in node.args)
+            if any(new is not old for new, old in zip(args, node.args)):
+                out = node.func(*args)
+    done[node] = out
+    return out
 
 
 def ratio(a: sp.Expr, b: sp.Expr) -> sp.Number | None:
@@ -187,42 +188,41 @@ def differentiate(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
     other kinds are left to sympy.diff; conditions carry no derivative. Only the arguments
     that read x are visited (their derivative is 0 elsewhere): a sum of k operands costs k
     steps for all k derivatives together, not k each."""
-    done: dict[sp.Basic, sp.Expr] = {}
-    reading = _arguments_reading(expr)
+    return _derivative(expr, x, _arguments_reading(expr), {})
 
-    def d(e: sp.Basic) -> sp.Expr:
-        if e in done:
-            return done[e]
-        if e == x:
-            out = sp.S.One
-        elif e.is_Atom or not isinstance(e, sp.Expr):
-            out = sp.S.Zero
-        elif x not in reading[e]:
-            out = sp.S.Zero
-        elif e.is_Add:
-            out = sp.Add(*(d(e.args[i]) for i in reading[e][x]))
-        elif e.is_Mul:
-            args = list(e.args)
-            terms = []
-            for i in reading[e][x]:
-                da = d(args[i])
-                if da is not sp.S.Zero:
-                    terms.append(reduce(operator.mul, args[:i] + [da] + args[i + 1 :], sp.S.One))
-            out = sp.Add(*terms)
-        elif e.is_Pow and d(e.exp) is sp.S.Zero:
-            db = d(e.base)
-            # n u**(n - 1) du, not SymPy's u**n * (n du / u): where SymPy cannot merge the
-            # two powers (u a product, n not an integer) that divides by u, 0 / 0 at u = 0
-            out = sp.S.Zero if db is sp.S.Zero else e.exp * sp.Pow(e.base, e.exp - 1) * db
-        elif isinstance(e, sp.Function):
-            partials = ((i, d(e.args[i])) for i in reading[e][x])
-            out = sp.Add(*(_partial(e, i) * da for i, da in partials if da != 0))
-        else:
-            out = sp.diff(e, x)
-        done[e] = out
-        return out
 
-    return d(expr)
+def _derivative(e: sp.Basic, x: sp.Symbol, reading: dict, done: dict) -> sp.Expr:
+    """d e / dx for a subtree of the expression `reading` describes (differentiate)."""
+    if e in done:
+        return done[e]
+    if e == x:
+        out = sp.S.One
+    elif e.is_Atom or not isinstance(e, sp.Expr):
+        out = sp.S.Zero
+    elif x not in reading[e]:
+        out = sp.S.Zero
+    elif e.is_Add:
+        out = sp.Add(*(_derivative(e.args[i], x, reading, done) for i in reading[e][x]))
+    elif e.is_Mul:
+        args = list(e.args)
+        terms = []
+        for i in reading[e][x]:
+            da = _derivative(args[i], x, reading, done)
+            if da is not sp.S.Zero:
+                terms.append(reduce(operator.mul, args[:i] + [da] + args[i + 1 :], sp.S.One))
+        out = sp.Add(*terms)
+    elif e.is_Pow and _derivative(e.exp, x, reading, done) is sp.S.Zero:
+        db = _derivative(e.base, x, reading, done)
+        # n u**(n - 1) du, not SymPy's u**n * (n du / u): where SymPy cannot merge the
+        # two powers (u a product, n not an integer) that divides by u, 0 / 0 at u = 0
+        out = sp.S.Zero if db is sp.S.Zero else e.exp * sp.Pow(e.base, e.exp - 1) * db
+    elif isinstance(e, sp.Function):
+        partials = ((i, _derivative(e.args[i], x, reading, done)) for i in reading[e][x])
+        out = sp.Add(*(_partial(e, i) * da for i, da in partials if da != 0))
+    else:
+        out = sp.diff(e, x)
+    done[e] = out
+    return out
 
 
 @lru_cache(maxsize=64)  # (the derivatives of one statement, by each operand in turn)
@@ -248,9 +248,50 @@ def _arguments_reading(expr: sp.Basic) -> dict:
     return out
 
 
+@lru_cache(maxsize=4096)  # (sin(a0) comes in many statement shapes: its cos(a0) once)
 def _partial(f: sp.Function, i: int) -> sp.Expr:
     """d f / d (its i-th argument), as sympy.diff takes it."""
     try:
         return f.fdiff(i + 1)
     except ArgumentIndexError:
         return sp.Function.fdiff(f, i + 1)
+
+
+_PAIRS_TRIED = 48
+
+
+def may_share(exprs: list[sp.Expr]) -> bool:
+    """Could sympy.cse find something to share in `exprs`? False only where it cannot: no
+    subtree comes twice, not even negated (a0 - a1 and a1 - a0) or as a power's inverse
+    (a0**2 and a0**-2), and no two sums or two products have two terms or factors in common
+    (bar*c1*x and bar*c1*y). Two thirds of a long program's statements share nothing, and
+    sympy.cse costs as much as their derivatives."""
+    seen: set = set()
+    groups: dict[str, list[set]] = {"add": [], "mul": []}
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if e.is_Atom:
+            continue
+        if e.is_Add:
+            terms = {(abs(c), rest) for c, rest in (a.as_coeff_Mul() for a in e.args)}
+            key: object = ("add", frozenset(terms))
+            groups["add"].append(terms)
+        elif e.is_Pow:
+            key = ("pow", e.base, abs(e.exp) if e.exp.is_Number else e.exp)
+        else:
+            key = e
+            if e.is_Mul:
+                groups["mul"].append(set(e.args))
+        if key in seen:
+            return True
+        seen.add(key)
+        stack.extend(e.args)
+    if max(len(sets) for sets in groups.values()) > _PAIRS_TRIED:
+        return True  # (every pair is compared: past a few dozen, sympy.cse decides)
+    return any(
+        len(sets[i] & sets[j]) >= 2
+        for sets in groups.values()
+        for i in range(len(sets))
+        for j in range(i)
+    )

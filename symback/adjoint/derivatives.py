@@ -17,7 +17,7 @@ import sympy as sp
 from ..errors import SymbackInternalError
 from ..ops import symbols
 from ..ops.functions import Magnitude, Sigmoid, Where
-from .algebra import differentiate, divide_by_sum, read_value, rewrite
+from .algebra import differentiate, divide_by_sum, may_share, read_value, rewrite
 from .stable import guard_unselected, logaddexp_as_sigmoid, stable_forms, trustworthy
 
 _log = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ def local_adjoint(
             terms[k] = (i, symbols.UPSTREAM * d)
         elif d.free_symbols <= masks:
             terms[k] = (i, sp.Float(1.0) * d)  # a mask or an integer alone is not a float gradient
-    pairs, reduced = sp.cse([t for _, t in terms], symbols=temp_names)
+    formulas = [t for _, t in terms]
+    pairs, reduced = sp.cse(formulas, symbols=temp_names) if may_share(formulas) else ([], formulas)
     pairs = shared + pairs
     temporaries = tuple((str(sym), value, _fields(value)) for sym, value in pairs)
     contributions = tuple(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import lru_cache
 
 import numpy
 import sympy as sp
@@ -34,6 +35,7 @@ from .algebra import common_factor, ratio, whole
 # -- rewriting ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # (asked of a statement once for each operand's derivative)
 def stable_forms(expr: sp.Expr) -> sp.Expr:
     """`expr` with its softplus and sigmoid subexpressions in forms that cannot overflow.
 

@@ -92,7 +92,7 @@ def kept_calls(sweep: Sweep, stmt: ir.Elementwise, local) -> dict[str, str]:
         written = call  # as the forward pass writes it: earlier kept values by name
         for earlier, inner, _ in sweep.kept.get(id(stmt), ()):
             written = code.replaced(written, inner, code.name(earlier))
-        key = (sweep.block_id, ast.dump(call))
+        key = (sweep.block_id, code.structure(call))
         later = sweep.kept_in_block.get(key)
         if later is not None:  # a later statement computes it: computed here instead
             name, holder = later

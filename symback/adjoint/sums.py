@@ -132,7 +132,7 @@ def scattered(sweep: Sweep, name: str, value: str, terms: list[Term], line) -> b
         return False
     groups: dict[str, list[Term]] = {}  # by the subscript's tree: one slice, one group
     for t in terms:
-        groups.setdefault(ast.dump(t.scatter[2]), []).append(t)
+        groups.setdefault(code.structure(t.scatter[2]), []).append(t)
     rows = {_row(g[0].scatter[2]): g for g in groups.values()}
     shape = sweep.shapes.get(value)
     np = sweep.names["np"]

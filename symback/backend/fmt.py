@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import ast
-import gc
 import hashlib
-from contextlib import contextmanager
 from functools import lru_cache
 
+from ..collector import paused_gc
 from ..errors import SymbackInternalError
-
-
-@contextmanager
-def paused_gc():
-    """Pause the cyclic collector: black and the pipeline allocate many short-lived
-    objects, and collection passes cost them 15-50% of their time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @lru_cache(maxsize=256)

@@ -45,11 +45,12 @@ def common_subexpressions(
     calls = Calls(names["np"], names["math"], helpers)
     items = list(program.forward) + list(program.backward)
     facts = whole_function(items, params, calls)
-    hoisted = _Collect(facts).run(items)
+    collect = _Collect(facts)
+    hoisted = collect.run(items)
     taken = set(fn.user_names) | set(names.values()) | params
     for item in items:
         taken |= item.reads | item.targets
-    rewrite = _Rewrite(facts, hoisted, set(kept) | params, Namer(taken))
+    rewrite = _Rewrite(facts, hoisted, set(kept) | params, Namer(taken), collect.memo)
     forward = rewrite.items(program.forward, ())
     backward = rewrite.items(program.backward, ())
     if not rewrite.changed:
@@ -78,26 +79,31 @@ def _mode(line: code.Line, facts: Facts) -> str:
 def _candidates(value: ast.expr, keys, with_root: bool, calls: Calls) -> list[tuple]:
     """The values inside `value` worth a name of their own, in preorder, each with its place
     (its index in a preorder walk, the same in both walks) and where its subtree ends."""
-    out = []
-    index = 0
-
-    def visit(n: ast.AST, root: bool) -> None:
-        nonlocal index
-        if isinstance(n, OPAQUE_NODES):
-            return
-        here = index
-        index += 1
-        entry = None
-        if (with_root or not root) and _worth_a_name(n, keys, calls):
-            entry = len(out)
-            out.append((n, here, here))
-        for child in ast.iter_child_nodes(n):
-            visit(child, False)
-        if entry is not None:
-            out[entry] = (n, here, index)
-
-    visit(value, True)
+    out: list[tuple] = []
+    _visit_candidates(value, with_root, keys, calls, out, [0])
     return out
+
+
+def _visit_candidates(n: ast.AST, take: bool, keys, calls: Calls, out: list, index: list):
+    # (a function of its own: a closure calling itself is a reference cycle, garbage per line)
+    if isinstance(n, OPAQUE_NODES):
+        return
+    here = index[0]
+    index[0] += 1
+    entry = None
+    if take and _worth_a_name(n, keys, calls):
+        entry = len(out)
+        out.append((n, here, here))
+    for field_name in n._fields:  # (ast.iter_child_nodes, without its generators)
+        value = getattr(n, field_name, None)
+        if isinstance(value, ast.AST):
+            _visit_candidates(value, True, keys, calls, out, index)
+        elif isinstance(value, list):
+            for child in value:
+                if isinstance(child, ast.AST):
+                    _visit_candidates(child, True, keys, calls, out, index)
+    if entry is not None:
+        out[entry] = (n, here, index[0])
 
 
 def _worth_a_name(n: ast.AST, keys, calls: Calls) -> bool:
@@ -114,12 +120,31 @@ def _worth_a_name(n: ast.AST, keys, calls: Calls) -> bool:
 
 
 class _Walk:
-    """Lines in execution order, with the numbers kept and the place of each line."""
+    """Lines in execution order, with the numbers kept and the place of each line.
 
-    def __init__(self, facts: Facts):
+    Both walks meet the same lines in the same state, so what the first finds of a line (its
+    values' keys, its candidates) the second reads from `memo`, by the line's id."""
+
+    def __init__(self, facts: Facts, memo: dict | None = None):
         self.facts = facts
         self.numbers = Numbers(facts)
         self.scopes = [self.numbers.numbers]  # what a block's end forgets
+        self.memo: dict[int, list] = {} if memo is None else memo
+
+    def keys(self, line: code.Line):
+        found = self.memo.get(id(line))
+        if found is None:
+            keys = self.numbers.keys(line.node)
+            # (a line without a call or a matrix product has no value worth a name)
+            found = self.memo[id(line)] = [keys, None if self.numbers.named_values else []]
+        return found[0]
+
+    def candidates(self, line: code.Line, mode: str) -> list[tuple]:
+        found = self.memo[id(line)]
+        if found[1] is None:
+            keys = found[0]
+            found[1] = _candidates(line.node.value, keys, mode == "inside", self.facts.calls)
+        return found[1]
 
     def items(self, items, path: tuple) -> tuple:
         out: list = []
@@ -128,7 +153,7 @@ class _Walk:
             if isinstance(item, code.Block):
                 out.append(self.head(self.block(item, path)))
                 continue
-            keys = self.numbers.keys(item.node)
+            keys = self.keys(item)
             out += self.line(item, keys, path)
             self.numbers.after(item, keys)
         return tuple(out)
@@ -186,7 +211,7 @@ class _Collect(_Walk):
                 return []  # the line goes: what it reads is not read there
             self.bound.set(key, True)
         inside_repeat = -1  # the end of a value found before: what it reads is not read
-        for node, index, end in _candidates(value, keys, mode == "inside", self.facts.calls):
+        for node, index, end in self.candidates(line, mode):
             if index < inside_repeat:
                 continue
             key = keys[id(node)][0]
@@ -201,8 +226,8 @@ class _Collect(_Walk):
 class _Rewrite(_Walk):
     """The second walk: each repeated value named once and read where it comes again."""
 
-    def __init__(self, facts: Facts, hoisted: set, kept: set[str], namer: Namer):
-        super().__init__(facts)
+    def __init__(self, facts: Facts, hoisted: set, kept: set[str], namer: Namer, memo: dict):
+        super().__init__(facts, memo)
         self.hoisted = hoisted
         self.kept = kept
         self.namer = namer
@@ -241,39 +266,42 @@ class _Rewrite(_Walk):
                     dataclasses.replace(line, node=_with_value(node, code.name(holder)))
                 )
             ]
-        places = {
-            id(n): (order, i)
-            for n, i, _ in _candidates(value, keys, mode == "inside", self.facts.calls)
-        }
-        before: list[code.Line] = []
-        new_value = self._value(value, keys, places, before, line.line)
+        candidates = self.candidates(line, mode)
+        named = any(
+            (order, i) in self.hoisted or keys[id(n)][0] in self.available for n, i, _ in candidates
+        )
+        if named:
+            places = {id(n): (order, i) for n, i, _ in candidates}
+            before: list[code.Line] = []
+            new_value = self._value(value, keys, places, before, line.line)
         if key is not None and holder is None:
             self.available.set(key, target)
+        if not named:  # nothing inside is read by name, or to be: the line as it is
+            return [self._renamed_line(line)]
         new = dataclasses.replace(line, node=_with_value(node, new_value))
         return before + [self._renamed_line(new)]
 
-    def _value(self, value: ast.expr, keys, places: dict, before: list, line) -> ast.expr:
-        def visit(n: ast.AST) -> ast.AST:
-            place = places.get(id(n))
-            if place is not None:
-                holder = self.available.get(keys[id(n)][0])
-                if holder is not None:
-                    self.changed = True
-                    return code.name(holder)
-            if isinstance(n, ast.Name):
-                return code.name(self.renames[n.id]) if n.id in self.renames else n
-            if isinstance(n, OPAQUE_NODES):
-                return self._renamed(n)
-            new = _children_mapped(n, visit)
-            if place is not None and place in self.hoisted:
-                temp = self.namer.numbered("t")
+    def _value(self, n: ast.AST, keys, places: dict, before: list, line) -> ast.AST:
+        """`n` reading each value available by its name, repeated ones bound first (to a
+        temporary appended to `before`)."""
+        place = places.get(id(n))
+        if place is not None:
+            holder = self.available.get(keys[id(n)][0])
+            if holder is not None:
                 self.changed = True
-                before.append(code.assign(temp, new, line))
-                self.available.set(keys[id(n)][0], temp)
-                return code.name(temp)
-            return new
-
-        return visit(value)
+                return code.name(holder)
+        if isinstance(n, ast.Name):
+            return code.name(self.renames[n.id]) if n.id in self.renames else n
+        if isinstance(n, OPAQUE_NODES):
+            return self._renamed(n)
+        new = _children_mapped(n, lambda c: self._value(c, keys, places, before, line))
+        if place is not None and place in self.hoisted:
+            temp = self.namer.numbered("t")
+            self.changed = True
+            before.append(code.assign(temp, new, line))
+            self.available.set(keys[id(n)][0], temp)
+            return code.name(temp)
+        return new
 
     def _renamed(self, node: ast.AST) -> ast.AST:
         renames = self.renames

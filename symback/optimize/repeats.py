@@ -14,7 +14,7 @@ import ast
 import copy
 import dataclasses
 
-from .. import ir
+from .. import code, ir
 from ..ops import symbols
 
 
@@ -30,7 +30,7 @@ def merge_repeats(fn: ir.Function) -> ir.Function:
         if isinstance(s, _RENAMED):
             s = _renamed(s, renames)  # opaque code reading a merged name reads the first too
         if isinstance(s, (ir.Elementwise, ir.Primitive)):
-            key = (type(s).__name__, ast.dump(s.code))
+            key = (type(s).__name__, code.structure(s.code))
             if key in first and s.target not in kept and s.target != fn.output:
                 renames[s.target] = first[key]
                 continue

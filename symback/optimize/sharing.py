@@ -180,7 +180,7 @@ def whole_function(items, params: set[str], calls: Calls) -> Facts:
             for n in item.reads:
                 reads.setdefault(n, []).append((order, path))
             changing = item.effect or isinstance(node, ast.Expr)
-            changing |= any(isinstance(c, ast.Call) and calls.changes(c) for c in ast.walk(node))
+            changing |= any(calls.changes(c) for c in code.calls_in(node))
             if changing:  # everything the line touches may change, or be kept by another
                 facts.effects.add(id(item))
                 union(item.reads | item.targets)
@@ -223,56 +223,62 @@ class Numbers:
         self.epoch = 0  # counts writes in place: the values of names that may share memory
         self.numbers = Scoped()  # stable names bound to pure values: their values' keys
         self.order = 0
+        # did the last `keys` meet a call or a matrix product (a value CSE may name)?
+        self.named_values = False
 
     def keys(self, node: ast.AST) -> dict[int, tuple[int, bool, bool]]:
         """Each node's (key, pure, reads a name), by id."""
         out: dict[int, tuple[int, bool, bool]] = {}
-        calls = self.facts.calls
-
-        def visit(n: ast.AST) -> tuple[int, bool, bool]:
-            found = out.get(id(n))
-            if found is not None:
-                return found
-            if isinstance(n, ast.Name):
-                number = self.numbers.get(n.id)
-                if number is None:
-                    epoch = self.epoch if n.id in self.facts.changed else -1
-                    number = self._intern(("name", n.id, self.versions[n.id], epoch))
-                found = (number, True, True)
-            elif isinstance(n, ast.Constant):
-                value = n.value
-                found = (self._intern(("const", type(value).__name__, repr(value))), True, False)
-            else:
-                parts: list = [type(n).__name__]
-                pure, named = not isinstance(n, _NO_KEY), False
-                for field_name, value in ast.iter_fields(n):
-                    if field_name == "ctx":
-                        continue
-                    if isinstance(value, ast.AST):
-                        value = [value]
-                        single = True
-                    else:
-                        single = False
-                    if isinstance(value, list):
-                        keys = []
-                        for v in value:
-                            if isinstance(v, ast.AST):
-                                k, p, m = visit(v)
-                                keys.append(k)
-                                pure, named = pure and p, named or m
-                            else:
-                                keys.append(("const", repr(v)))
-                        parts.append(keys[0] if single else tuple(keys))
-                    else:
-                        parts.append(repr(value))
-                if isinstance(n, ast.Call):
-                    pure = pure and calls.pure(n)
-                found = (self._intern(tuple(parts)), pure, named)
-            out[id(n)] = found
-            return found
-
-        visit(node)
+        self.named_values = False
+        self._key(node, out)
         return out
+
+    def _key(self, n: ast.AST, out: dict) -> tuple[int, bool, bool]:
+        # (a method, not a closure calling itself: such a closure is a reference cycle, and
+        # one per line leaves the collector a pile of garbage to find)
+        found = out.get(id(n))
+        if found is not None:
+            return found
+        if isinstance(n, ast.Name):
+            number = self.numbers.get(n.id)
+            if number is None:
+                epoch = self.epoch if n.id in self.facts.changed else -1
+                number = self._intern(("name", n.id, self.versions[n.id], epoch))
+            found = (number, True, True)
+        elif isinstance(n, ast.Constant):
+            value = n.value
+            found = (self._intern(("const", type(value).__name__, repr(value))), True, False)
+        else:
+            parts: list = [type(n).__name__]
+            pure, named = not isinstance(n, _NO_KEY), False
+            for field_name in n._fields:
+                if field_name == "ctx":
+                    continue
+                value = getattr(n, field_name, None)
+                if isinstance(value, ast.AST):
+                    k, p, m = self._key(value, out)
+                    parts.append(k)
+                    pure, named = pure and p, named or m
+                elif isinstance(value, list):
+                    keys = []
+                    for v in value:
+                        if isinstance(v, ast.AST):
+                            k, p, m = self._key(v, out)
+                            keys.append(k)
+                            pure, named = pure and p, named or m
+                        else:
+                            keys.append(("const", repr(v)))
+                    parts.append(tuple(keys))
+                else:
+                    parts.append(repr(value))
+            if isinstance(n, ast.Call):
+                pure = pure and self.facts.calls.pure(n)
+                self.named_values = True
+            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
+                self.named_values = True
+            found = (self._intern(tuple(parts)), pure, named)
+        out[id(n)] = found
+        return found
 
     def _intern(self, key: tuple) -> int:
         return self.interned.setdefault(key, len(self.interned))
