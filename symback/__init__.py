@@ -6,7 +6,6 @@ from .api import (  # noqa: E402
     GradientFunction,
     defgrad,
     grad,
-    hessian_vector_product,
     value_and_grad,
 )
 from .backprop import explain  # noqa: E402
@@ -20,7 +19,7 @@ from .errors import (  # noqa: E402
     WrtError,
 )
 from .gradcheck.api import check  # noqa: E402
-from .outputs import hessian, jacobian, vjp  # noqa: E402
+from .outputs import hessian, hessian_vector_product, jacobian, vjp  # noqa: E402
 
 __all__ = [
     "GradientFunction",

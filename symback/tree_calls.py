@@ -13,6 +13,9 @@ from dataclasses import replace
 
 from .backend.load import load
 from .errors import SymbackError
+from .frontend.source import function_source
+from .frontend.tree_reads import tree_like_use
+from .pipeline import resolve_wrt
 from .trees import CONTAINERS, LEAF, build, count, describe, is_tree, leaves, structure_of
 
 NOT_TREE = object()  # the call has no tree for a parameter to differentiate
@@ -220,3 +223,27 @@ def _constant(namespace: dict, value) -> str:
     name = f"_symback_c{sum(n.startswith('_symback_c') for n in namespace)}"
     namespace[name] = value
     return name
+
+
+def reads_trees(fn, wrt, strong: bool) -> SymbackError | None:
+    """If `fn` reads a parameter to differentiate as a tree (frontend/trees.py), the
+    error that says its code is made once a call shows the tree's structure."""
+    try:
+        _, source, fdef = function_source(fn)
+        node = tree_like_use(fdef, wrt_names(fn, wrt), strong)
+    except (SymbackError, TypeError):
+        return None
+    if node is None:
+        return None
+    return SymbackError(
+        f"{fdef.name} reads a parameter as a tree (a dict, list, tuple or NamedTuple): "
+        "its gradient code is made at the first call, once the tree's structure is known",
+        source.place(node),
+        hint="call the gradient first; then .source shows the code for that structure",
+    )
+
+
+def wrt_names(fn, wrt) -> tuple[str, ...]:
+    """The names of the parameters `wrt` means (resolve_wrt checks them, at generation)."""
+    _, source, fdef = function_source(fn)
+    return resolve_wrt(wrt, fdef, source)[0]

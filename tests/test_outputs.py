@@ -131,3 +131,55 @@ def test_argnums_is_wrt_by_index():
 def test_argnums_mistakes_are_symback_errors(options, match):
     with pytest.raises(symback.SymbackError, match=match):
         symback.grad(mixed, **options)(*mixed_args())
+
+
+def tree_layer(params, X):
+    return np.tanh(X @ params["W"] + params["b"])
+
+
+def test_vjp_and_jacobian_with_a_parameter_tree():
+    params = {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)}
+    X = RNG.normal(size=(4, 3))
+
+    def of_W(W, b, X_):
+        return tree_layer({"W": W, "b": b}, X_)
+
+    J = symback.jacobian(tree_layer)(params, X)
+    assert list(J) == ["W", "b"]
+    np.testing.assert_allclose(
+        J["W"], central_jacobian(of_W, (params["W"], params["b"], X), 0), rtol=1e-6, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        J["b"], central_jacobian(of_W, (params["W"], params["b"], X), 1), rtol=1e-6, atol=1e-9
+    )
+    ct = RNG.normal(size=(4, 2))
+    g_params, g_X = symback.vjp(tree_layer, params, X)[1](ct)
+    np.testing.assert_allclose(g_params["W"], np.tensordot(ct, J["W"], 2), rtol=1e-10)
+    np.testing.assert_allclose(
+        g_X,
+        np.tensordot(ct, central_jacobian(of_W, (params["W"], params["b"], X), 2), 2),
+        rtol=1e-6,
+    )
+
+
+def tree_loss(params, X):
+    return np.sum(tree_layer(params, X) ** 2)
+
+
+def reads_tree(params, X):
+    return np.sum(np.tanh(X @ params["W"]) ** 2)
+
+
+@pytest.mark.parametrize("second", ["hessian", "hvp", "grad of grad", "jacobian of grad"])
+def test_second_derivatives_of_a_tree_are_refused(second):
+    params = {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)}
+    X = RNG.normal(size=(4, 3))
+    with pytest.raises(symback.SymbackError, match="parameter tree"):
+        if second == "hessian":
+            symback.hessian(tree_loss)(params, X)
+        elif second == "hvp":
+            symback.hessian_vector_product(tree_loss)(params, X, v=params)
+        elif second == "grad of grad":
+            symback.grad(symback.grad(tree_loss))(params, X)
+        else:
+            symback.jacobian(symback.grad(reads_tree))(params, X)

@@ -372,3 +372,58 @@ def test_symback_gen_refuses_a_tree_and_says_why(tmp_path):
     exec(compile(text, "other_grad", "exec"), namespace)
     a, b = RNG.normal(size=3), RNG.normal(size=3)
     np.testing.assert_allclose(namespace["grad_other"](a, b), 2 * a * b)
+
+
+def test_check_and_explain_refuse_a_tree_with_a_symback_error():
+    params, X, Y = mlp_params(), RNG.normal(size=(5, 3)), RNG.normal(size=(5, 2))
+    with pytest.raises(symback.SymbackError, match="parameter tree"):
+        symback.check(mlp, symback.grad(mlp), params, X, Y)
+    with pytest.raises(symback.SymbackError, match="parameter tree"):
+        symback.explain(mlp, params, X, Y)
+
+
+class Dense(NamedTuple):
+    W: np.ndarray
+    b: float
+
+
+def dense_stack(layers, x, *, scale):
+    h = x
+    for layer in layers:
+        h = np.tanh(layer.W @ h + layer.b)
+    return scale * np.sum(h**2)
+
+
+def test_a_list_of_namedtuples_with_float_leaves_by_keyword():
+    layers = [Dense(RNG.normal(size=(3, 3)), 0.5), Dense(RNG.normal(size=(2, 3)), -0.2)]
+    x = RNG.normal(size=3)
+    g = symback.grad(dense_stack)
+    by_keyword = g(layers=layers, x=x, scale=2.0)
+    assert_trees_close(
+        by_keyword, numerical_tree_gradient(lambda t, x_: dense_stack(t, x_, scale=2.0), layers, x)
+    )
+    assert type(by_keyword[1]) is Dense and isinstance(by_keyword[1].b, float)
+    assert_trees_close(g(layers, x, scale=2.0), by_keyword, rtol=0, atol=0)
+
+
+def with_dict_aux(params, X):
+    h = np.tanh(X @ params["W"] + params["b"])
+    return np.sum(h**2), {"h": h}
+
+
+@pytest.mark.parametrize("value_too", [False, True])
+@pytest.mark.parametrize("wrt", [0, (0, 1)])
+def test_the_generated_call_agrees_with_the_first(value_too, wrt):
+    # (the first call with a structure goes the general way; the next ones run the
+    # generated call that takes the tree apart and builds the gradient's)
+    params = {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)}
+    X = RNG.normal(size=(4, 3))
+    make = symback.value_and_grad if value_too else symback.grad
+    g = make(with_dict_aux, wrt=wrt, has_aux=True)
+    first, second = g(params, X), g(params, X)
+    assert repr(first) == repr(second)
+    gradient = first[1] if value_too else first[0]
+    tree = gradient[0] if isinstance(wrt, tuple) else gradient
+    assert_trees_close(
+        tree, numerical_tree_gradient(lambda p, X_: with_dict_aux(p, X_)[0], params, X)
+    )

@@ -92,6 +92,13 @@ def explain(f, *args, **kwargs) -> Explanation:
             f"({', '.join(p.name for p in lowered.params)})",
         ) from None
     bound.apply_defaults()
+    for name, value in bound.arguments.items():
+        if isinstance(value, dict) or isinstance(value, tuple) and hasattr(type(value), "_fields"):
+            raise ArgumentError(
+                f"explain draws functions of arrays and numbers; `{name}` is a "
+                f"{type(value).__name__} (a parameter tree), which it does not draw yet",
+                hint="explain a version of the function taking the leaves as parameters",
+            )
     arguments = {p.name: _as_value(bound.arguments[p.name]) for p in lowered.params}
     return Explanation(trace(lowered, arguments))
 

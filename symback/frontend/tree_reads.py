@@ -97,10 +97,33 @@ def view_structure(view):
 def tree_like_use(fdef: ast.FunctionDef, params, strong: bool = True) -> ast.AST | None:
     """Where the function first reads one of `params` as only a tree is read (`p["W1"]`,
     `p.W1`, `p.items()`), or, with strong=False, as a tree may be (`a, b = p`, `for W, b in
-    p`): its code makes sense only once a call shows the tree's structure."""
-    params = set(params)
+    p`): its code makes sense only once a call shows the tree's structure. Names taken
+    from a parameter (`for layer in layers:`, `layer = layers[0]`) count as it does."""
+    params = _taken_from(fdef, set(params))
     found = [node for node in ast.walk(fdef) if _reads_as_tree(node, params, strong)]
     return min(found, key=lambda n: (n.lineno, n.col_offset), default=None)
+
+
+def _taken_from(fdef: ast.FunctionDef, names: set[str]) -> set[str]:
+    """`names` and the names bound to items of them, by loops and assignments."""
+    while True:
+        more = set(names)
+        for node in ast.walk(fdef):
+            if isinstance(node, ast.For):
+                source, targets = node.iter, [node.target]
+                if isinstance(source, ast.Call) and source.args:
+                    source = source.args[-1]
+            elif isinstance(node, ast.Assign):
+                source, targets = node.value, node.targets
+            else:
+                continue
+            if isinstance(source, ast.Subscript):
+                source = source.value
+            if isinstance(source, ast.Name) and source.id in names:
+                more |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        if more == names:
+            return names
+        names = more
 
 
 def _reads_as_tree(node, params, strong: bool) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SymbackError, WrtError
+from ..trees import is_tree
 from . import formula
 from .compare import (
     PERTURBATIONS,
@@ -61,6 +62,14 @@ def check(
         raise TypeError(f"the arguments do not fit {f.__name__}{signature}: {exc}") from None
     bound.apply_defaults()
     names, single = resolve_wrt(wrt, signature, f.__name__)
+    for name in names:
+        if is_tree(bound.arguments[name]) and not _numbers(bound.arguments[name]):
+            raise SymbackError(
+                f"check compares gradients of arrays and numbers; `{name}` is a parameter "
+                f"tree ({type(bound.arguments[name]).__name__}), which it does not take yet",
+                hint="check a version of the function taking the leaves as parameters "
+                "(symback.grad differentiates trees)",
+            )
     given = {
         name: as_float(value) if name in names else copy.deepcopy(value)
         for name, value in bound.arguments.items()
@@ -71,6 +80,15 @@ def check(
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return job.run(given, seed, points, rtol, atol)
+
+
+def _numbers(value) -> bool:
+    """A list or tuple of numbers (an array written as a list), not a tree of arrays."""
+    return (
+        isinstance(value, (list, tuple))
+        and not hasattr(type(value), "_fields")
+        and all(isinstance(v, (int, float)) for v in value)
+    )
 
 
 def resolve_wrt(wrt, signature: inspect.Signature, fname: str) -> tuple[tuple[str, ...], bool]:
