@@ -13,7 +13,7 @@ import inspect
 
 import numpy
 
-from .api import _differentiable_again, grad, spelled_wrt
+from .api import GradientFunction, _differentiable_again, grad, spelled_wrt
 from .backend.load import load
 from .errors import SymbackError
 from .trees import LEAF, build, is_tree, leaves, structure_of
@@ -129,7 +129,9 @@ def _vjp_function(fn, wrt):
         f"    return {np_name}.sum({fn_name}({call}) * {direction})\n"
     )
     namespace = load(source, f"vjp_{fn.__name__}")
-    namespace.update({np_name: numpy, fn_name: getattr(fn, "__symback_function__", fn)})
+    if isinstance(fn, GradientFunction):  # a gradient's Jacobian: a second derivative
+        fn = _differentiable_again(fn).function
+    namespace.update({np_name: numpy, fn_name: fn})
     return grad(namespace[f"vjp_{fn.__name__}"], wrt=wrt), direction
 
 

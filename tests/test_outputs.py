@@ -166,7 +166,11 @@ def tree_loss(params, X):
     return np.sum(tree_layer(params, X) ** 2)
 
 
-@pytest.mark.parametrize("second", ["hessian", "hvp", "grad of grad"])
+def reads_tree(params, X):
+    return np.sum(np.tanh(X @ params["W"]) ** 2)
+
+
+@pytest.mark.parametrize("second", ["hessian", "hvp", "grad of grad", "jacobian of grad"])
 def test_second_derivatives_of_a_tree_are_refused(second):
     params = {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)}
     X = RNG.normal(size=(4, 3))
@@ -175,5 +179,7 @@ def test_second_derivatives_of_a_tree_are_refused(second):
             symback.hessian(tree_loss)(params, X)
         elif second == "hvp":
             symback.hessian_vector_product(tree_loss)(params, X, v=params)
-        else:
+        elif second == "grad of grad":
             symback.grad(symback.grad(tree_loss))(params, X)
+        else:
+            symback.jacobian(symback.grad(reads_tree))(params, X)

@@ -193,7 +193,7 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
         if row.parts and not row.single(keywords):
             st.fail(
                 node,
-                f"{row.spelled} returns a tuple ({', '.join(row.parts)}): take the part " "you use",
+                f"{row.spelled} returns a tuple ({', '.join(row.parts)}): take the part you use",
                 f"write {row.spelled}(...)[0], .{row.parts[0]}, or unpack it: "
                 f"{', '.join(row.parts)} = {row.spelled}(...)",
             )

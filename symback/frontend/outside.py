@@ -166,7 +166,10 @@ def module_attr(st: Lowering, qualname: str) -> ast.expr:
         return ast.Name(st.modules.helper_names[attrs[0]], ast.Load())
     if module == "math":
         st.uses_math = True
-    code = ast.Name(st.modules.math if module == "math" else st.modules.np, ast.Load())
+    if module == "scipy":  # scipy.special.expit: special.expit (emit.py imports it)
+        module, *attrs = attrs
+    spelled = {"math": st.modules.math, "special": st.modules.names.get("special")}
+    code = ast.Name(spelled.get(module) or st.modules.np, ast.Load())
     for attr in attrs:
         code = ast.Attribute(code, attr, ast.Load())
     return code
