@@ -33,7 +33,8 @@ class SymbackError(Exception):
         parts = [self.message]
         if self.place is not None:
             p = self.place
-            parts.append(f'  File "{p.filename}", line {p.lineno}, column {p.col_offset + 1}')
+            where = f"File {shown_path(p.filename)}, line {p.lineno}, column {p.col_offset + 1}"
+            parts.append("  " + where)
             if p.line:
                 text = p.line.rstrip("\n")
                 stripped = text.lstrip()
@@ -47,6 +48,12 @@ class SymbackError(Exception):
         if self.hint:
             parts.append(f"hint: {self.hint}")
         return "\n".join(parts)
+
+
+def shown_path(path: str) -> str:
+    """A file name as messages and generated text show it: in quotes, as its repr where it
+    holds a character that is not printable (a newline must not start a line of its own)."""
+    return f'"{path}"' if path.isprintable() else repr(path)
 
 
 class UnsupportedSyntaxError(SymbackError):

@@ -47,12 +47,15 @@ class Primitive:
 
 @dataclass(frozen=True)
 class Opaque:
-    """`target = code`: a value the gradient does not flow through (floor, comparisons, ...)."""
+    """`target = code`: a value the gradient does not flow through (floor, comparisons, ...).
+    `asserted`: `assert code, message` instead, run in the forward pass, binding nothing."""
 
     target: str
     operands: tuple[str, ...]
     code: ast.expr
     line: int
+    asserted: bool = False
+    message: ast.expr | None = None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def module_names(local_names, helpers=()) -> dict[str, str]:
     local = set(local_names)
     namer = Namer(local)
     names = {"np": namer.fresh("np"), "math": namer.fresh("math")}
+    names["special"] = namer.fresh("special")  # scipy.special, where the function calls it
     names.update({b: namer.fresh(b) if b in local else b for b in sorted(BUILTIN_NAMES)})
     names.update({helper: namer.fresh("_" + helper) for helper in helpers})
     return names

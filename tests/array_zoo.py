@@ -11,6 +11,7 @@ import numpy as np
 
 from tests.constants_zoo import CONSTANTS_ZOO
 from tests.funcs_zoo import FUNCS_ZOO
+from tests.syntax_zoo import SYNTAX_ZOO
 
 EPS = 1e-8
 
@@ -912,8 +913,9 @@ ARRAY_ZOO += [
     (slices_with_computed_bounds, (_normal(6), V3), ("x", "y")),
 ]
 
-# Functions reading constants from their module or closure (tests/constants_zoo.py).
-ARRAY_ZOO += CONSTANTS_ZOO
+# Functions reading constants from their module or closure (tests/constants_zoo.py), and
+# written with the syntax of tests/syntax_zoo.py.
+ARRAY_ZOO += CONSTANTS_ZOO + SYNTAX_ZOO
 
 # The NumPy functions added for issue 13 (tests/funcs_zoo.py).
 ARRAY_ZOO += FUNCS_ZOO

@@ -138,8 +138,8 @@ def import_from_inside(x):
 
 
 def uses_assert(x):
-    assert x > 0  # ERR:assert
-    return x * 2.0
+    assert x > 0
+    return x * 2.0 if x is not None else x  # ERR:assert
 
 
 def uses_raise(x):
@@ -226,8 +226,8 @@ def write_attribute(x):
 
 
 def stack_with_items(x):
-    s = [x, 1.0]  # ERR:stack_literal
-    return s.pop() * x
+    s = [x, 1.0]
+    return s.pop() * x  # ERR:stack_literal
 
 
 def stack_aliased(x):
@@ -305,13 +305,13 @@ def dict_comprehension(x):
 
 
 def generator_expression(x):
-    y = sum(t * 2.0 for t in x)  # ERR:genexp
+    y = np.sum(t * 2.0 for t in x)  # ERR:genexp
     return y
 
 
 def calls_scipy(x):
     y = x * 2.0
-    z = scipy.special.expit(y)  # ERR:scipy
+    z = scipy.special.gamma(y)  # ERR:scipy
     return z
 
 
@@ -365,7 +365,7 @@ def hstack_with_dtype(x):
 
 
 def uses_floordiv(x):
-    y = x // 2.0  # ERR:floordiv
+    y = x << 2  # ERR:floordiv
     return y
 
 

@@ -255,3 +255,9 @@ FUNCS_ZOO = [
     (matrix_exponential_series, (_L33 / 2,), 0),
     (einsum_forms, (_A23, _normal(3, 4), _normal(3)), ("A", "B", "x")),
 ]
+
+try:  # scipy.special's functions: where SciPy is installed (a user's dependency)
+    from tests.special_zoo import SPECIAL_ZOO
+except ImportError:  # pragma: no cover
+    SPECIAL_ZOO = []
+FUNCS_ZOO += SPECIAL_ZOO

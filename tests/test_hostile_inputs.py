@@ -170,6 +170,11 @@ def test_gen_writes_a_module_that_runs_only_its_gradient(hostile, capsys):
     assert cli.main(["gen", "--check", relative]) == 0, capsys.readouterr().err
     assert cli.main(["gen", "--all", "--stdout", relative]) == 0
     assert_only_symbacks_code(capsys.readouterr().out, shown(path.name))
+    other = os.path.join(".", path.stem + "_out.py")
+    assert cli.main(["gen", relative, "-o", other]) == 0
+    assert_only_symbacks_code(Path(other).read_text(encoding="utf-8"), shown(path.name))
+    for wrt in ['x); open("PWNED", "w"', path.stem]:  # --wrt names no parameter: refused
+        assert cli.main(["gen", relative, "--wrt", wrt, "--stdout"]) in (2, 3)
 
 
 @pytest.mark.parametrize("hostile", CASES, indirect=True, ids=range(len(CASES)))

@@ -128,3 +128,8 @@ def test_a_name_that_is_not_an_identifier_is_refused(name):
 
     with pytest.raises(SymbackInternalError):
         identifier(name)
+
+
+def test_an_integer_past_pythons_decimal_limit_prints_in_hex():
+    value = 3 * 16**5000 + 7
+    assert ast.literal_eval(print_code(ast.Constant(value))) == value

@@ -39,8 +39,9 @@ def call_text(name: str, arity: int, condition: bool) -> tuple[str, str]:
         "numpy": "import numpy as np\n",
         "math": "import math\n",
         "builtins": "",
+        "scipy": "import numpy as np\nfrom scipy import special\n",
     }[module]
-    func = {"numpy": f"np.{attr}", "math": f"math.{attr}", "builtins": attr}[module]
+    func = {"numpy": f"np.{attr}", "math": f"math.{attr}", "builtins": attr, "scipy": attr}[module]
     args = list(PARAMS[:arity])
     if condition:
         args[0] = f"{args[0]} > {CONDITION_THRESHOLD}"
@@ -53,7 +54,7 @@ def is_condition(domain) -> bool:
 
 def sample(row, name: str, arity: int, rng: np.random.Generator) -> list:
     """Arguments drawn from each argument's domain, kept away from the row's kinks."""
-    is_array = name.startswith("numpy.")
+    is_array = name.startswith(("numpy.", "scipy."))
     domains = row.domain[:arity]
     n = SHAPE[0] if is_array else 1
 
@@ -97,11 +98,13 @@ def cases():
 
 @pytest.mark.parametrize("row, name", list(cases()))
 def test_rule_matches_central_difference(row, name, tmp_path):
+    if name.startswith("scipy."):  # (the user's dependency: tested where installed)
+        pytest.importorskip("scipy.special")
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     condition = is_condition(row.domain[0])
     for arity in row.arities:
         imports, call = call_text(name, arity, condition)
-        body = f"np.sum({call})" if name.startswith("numpy.") else call
+        body = f"np.sum({call})" if name.startswith(("numpy.", "scipy.")) else call
         source = f"{imports}\n\ndef f(x, y, z):\n    return {body}\n"
         f = load(source, "f")
         args = sample(row, name, arity, rng) + [0.0] * (len(PARAMS) - arity)
@@ -138,6 +141,12 @@ _Y_ARRAY = np.array([-1.6, 0.8, 0.9, -0.4, 2.7])
 
 def _existing(name: str) -> bool:
     module, _, attr = name.partition(".")
+    if module == "scipy":  # (checked where SciPy is installed)
+        try:
+            from scipy import special
+        except ModuleNotFoundError:
+            return True
+        return hasattr(special, attr.partition(".")[2])
     return hasattr(MODULES[module], attr)
 
 
@@ -275,8 +284,12 @@ def _helper_functions(module) -> None:
 def _example_function(example, name="f"):
     """def f(a, b): return np.sum(np.cos(<call>)), the call's every element weighed in."""
     params = ", ".join(_ARRAY_PARAMS[: len(example.shapes)])
+    scipy = ""
+    if "special." in example.call:  # scipy.special's records (where SciPy is installed)
+        pytest.importorskip("scipy.special")
+        scipy = "from scipy import special\n"
     source = (
-        f"import numpy as np\n\n\ndef {name}({params}):\n"
+        f"import numpy as np\n{scipy}\n\ndef {name}({params}):\n"
         f"    return np.sum(np.cos({example.call}))\n"
     )
     f = load(source, name)

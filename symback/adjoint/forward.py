@@ -31,6 +31,8 @@ def forward_lines(stmts, stacks: dict[int, dict], kept=None, writes=None, tapes=
             out += writes.forward(s)
         elif isinstance(s, (ir.Push, ir.Pop)):
             out += tapes.forward(s)
+        elif isinstance(s, ir.Opaque) and s.asserted:  # kept: it may stop the call
+            out.append(code.Line(ast.Assert(s.code, s.message), s.line, effect=True))
         else:
             value = s.code
             done: list = []  # (name, the call as written); inner calls come first

@@ -54,6 +54,7 @@ def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcas
     fields: dict = {f"a{i}": name for i, name in enumerate(stmt.operands)}
     fields.update(kept_calls(sweep, stmt, local))
     fields.update(v=stmt.target, bar=upstream, np=sweep.names["np"], math=sweep.names["math"])
+    fields["special"] = sweep.names["special"]  # (scipy.special's derivatives: digamma)
     fields["exp_or_inf"] = sweep.names["exp_or_inf"]  # (the sigmoid's: formulas._sigmoid)
     fields.update((b, sweep.names[b]) for b in BUILTIN_SPELLING.values())  # (math spelling's)
     # every value the formulas read is floating: whole numbers printed as floats

@@ -142,6 +142,9 @@ def module_text(
     # specialised forms of scatters leave some unused).
     called: set[str] = set()
     functions = [function_text(s, names, called) for s in specs]
+    if names["special"] in called:  # scipy.special, only where the user's function calls it
+        numpy_line = next(i for i, line in enumerate(imports) if "numpy" in line)
+        imports.insert(numpy_line + 1, f"import scipy.special as {names['special']}")
     aliases = naming.aliases(names, called)  # builtins the user's names hide in the functions
     parts = ["\n".join(header + imports + ([""] + aliases if aliases else [])) + "\n"]
     used = {h for s in specs for h in s.program.helpers if names[h] in called}
@@ -149,7 +152,7 @@ def module_text(
     parts += [HELPERS[h].printed(names) for h in with_dependencies(used)]
     parts += functions
     text = "\n\n".join(parts)
-    modules = {"numpy", "math"} | {module for module, _ in imported}
+    modules = {"numpy", "math", "scipy.special"} | {module for module, _ in imported}
     return checked_module(text, docstring, helpers + [s.name for s in specs], modules)
 
 

@@ -35,7 +35,7 @@ _RELATIONS = {
 }
 # besides the formula's symbols; the builtins of the `math` spelling too (the function's
 # names may hide them: naming.module_names)
-PLACEHOLDERS = ("np", "math", "exp_or_inf", *BUILTIN_SPELLING.values())
+PLACEHOLDERS = ("np", "math", "special", "exp_or_inf", *BUILTIN_SPELLING.values())
 
 
 @dataclass(frozen=True)

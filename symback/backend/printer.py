@@ -40,6 +40,7 @@ _BIN = {
     ast.Div: ("/", MUL),
     ast.Mod: ("%", MUL),
     ast.MatMult: ("@", MUL),
+    ast.FloorDiv: ("//", MUL),
     ast.Pow: ("**", POW),
     ast.BitAnd: ("&", 8),
     ast.BitOr: ("|", 6),
@@ -108,7 +109,7 @@ def _code(node: ast.expr) -> tuple[str, int]:
     if isinstance(node, ast.Name):
         return node.id, ATOM
     if isinstance(node, ast.Constant):
-        return ("..." if node.value is Ellipsis else repr(node.value)), ATOM
+        return _constant(node.value), ATOM
     if isinstance(node, ast.List):
         return f"[{', '.join(print_code(e) for e in node.elts)}]", ATOM
     if isinstance(node, ast.Subscript):
@@ -146,6 +147,16 @@ def _code(node: ast.expr) -> tuple[str, int]:
         parts = (_code_wrap(n, 2) for n in (node.body, node.test, node.orelse))
         return "{} if {} else {}".format(*parts), 1
     raise SymbackInternalError(f"the code printer has no rule for {type(node).__name__}")
+
+
+def _constant(value) -> str:
+    """A constant as Python reads it back: its repr; an integer too long for Python's decimal
+    conversion (4,300 digits), which the user may write in hex, in hex."""
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 10_000:
+        return hex(value)
+    return repr(value)
 
 
 def print_index(index: ast.expr) -> str:
@@ -193,4 +204,7 @@ def print_statement(node: ast.stmt) -> str:
         return print_code(node.value)
     if isinstance(node, ast.Break):
         return "break"
+    if isinstance(node, ast.Assert):  # the user's check, run in the forward pass
+        message = "" if node.msg is None else f", {print_code(node.msg)}"
+        return f"assert {print_code(node.test)}{message}"
     raise SymbackInternalError(f"the code printer has no rule for {type(node).__name__}")

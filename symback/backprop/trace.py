@@ -7,6 +7,7 @@ node carries it (`y` rather than the merged `y_2`), tagged with the iteration (`
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
 import numpy as np
@@ -213,6 +214,10 @@ class _Backward(ArrayEdges):
         shown["np"] = code.name("np")
         scope = {f"a{i}": v for i, v in enumerate(step.arguments)}
         scope["np"] = np
+        shown["exp_or_inf"], scope["exp_or_inf"] = code.name("exp"), np.exp  # (the sigmoid's)
+        if "scipy.special" in sys.modules:  # (scipy.special's derivatives: digamma)
+            shown["special"] = code.name("special")
+            scope["special"] = sys.modules["scipy.special"]
         locals_: dict[str, list] = {}  # per node: (formula, value) of each place it is read
         for operand, derivative in zip(operands, derivatives):
             if operand is None:  # a loop counter: a number of the iteration, not a node

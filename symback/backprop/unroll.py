@@ -14,6 +14,7 @@ import copy
 import linecache
 import math
 import re
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +103,8 @@ class _Walk:
         self.fn = fn
         modules = module_names(fn.user_names)
         self.namespace: dict[str, object] = {modules["np"]: np, modules["math"]: math}
+        if "scipy.special" in sys.modules:  # (the user's function calls it: already imported)
+            self.namespace[modules["special"]] = sys.modules["scipy.special"]
         self.namespace.update(ir.live_holders(fn))  # where constants are read from
         self.namespace.update(arguments)
         self.env: dict[str, tuple] = {p.name: (p.name, ()) for p in fn.params}

@@ -32,8 +32,9 @@ Run --check with the same options you generated with (decorators keep them in th
 exit status:
   0  done; with --check, every gradient module is up to date
   1  --check: a gradient module is stale or missing (each one is named)
-  2  usage: bad arguments, no function chosen, or an existing file symback did not
-     write (pass --force to overwrite it)
+  2  usage: bad arguments, no function chosen, a symbolic link at the output, or an
+     existing file that is not a module symback wrote and nobody edited since (its
+     header's Module sha256 is checked; pass --force to overwrite it)
   3  a function cannot be differentiated (the message shows file, line and column),
      or a file cannot be read or written; that file's module is left untouched
   70 internal error: a bug in symback (please report it), never a finding
@@ -88,7 +89,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="overwrite files that symback did not generate",
+        help="overwrite a file that is not a module symback wrote, or was edited since "
+        "(never a symbolic link)",
     )
     parser.add_argument(
         "-q",
@@ -142,6 +144,8 @@ def _one_file(path: str, index: int, args, report: Report) -> int:
             return EXIT_OK
         if args.check or args.diff:
             return _compare(output, path, text, args, report)
+        for stale in codegen.remove_stale_temporaries(output):
+            report.note(f"removed {stale}: left by a symback that stopped while writing")
         written = codegen.write_module(output, text, source=path, force=args.force)
     except codegen.UsageError as exc:
         return report.error(exc, EXIT_USAGE)
@@ -203,7 +207,8 @@ class Report:
         """Print `error` (a SymbackError starts with its file:line:col) and return `code`."""
         where = ""
         if isinstance(error, SymbackError) and error.lineno is not None:
-            where = f"{error.filename}:{error.lineno}:{error.col_offset + 1}: "
+            name = error.filename if error.filename.isprintable() else repr(error.filename)
+            where = f"{name}:{error.lineno}:{error.col_offset + 1}: "
         self._print(f"{where}error: {error}")
         return code
 

@@ -62,6 +62,14 @@ def method_call(st: Lowering, node: ast.Call, operands, target):
                 return core.value(st, node.func.value, operands, target)
             copied = real_copy(st, core.value_to_name(st, node.func.value), target)
             return core.operand(st, copied, operands)
+        base = node.func.value
+        if isinstance(base, ast.Name) and st.env.get(base.id) in st.lists:
+            st.fail(
+                node,
+                f"`{base.id}` is a list of values, which symback reads as an array; "
+                f"`.{method}()` is not supported on it",
+                "a list used as a stack starts empty: s = [], then s.append(v)",
+            )
         st.fail(
             node,
             f"the array method `.{method}()` is not supported",

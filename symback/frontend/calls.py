@@ -16,7 +16,7 @@ from .. import ir
 from ..errors import UnknownFunctionError, UnsupportedSyntaxError
 from ..ops.arrays import PRIMITIVES
 from ..ops.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
-from . import arrays, core, fence, outside, stacks
+from . import arrays, core, fence, outside, sequences, stacks
 from .core import handler
 from .resolve import Resolved, namespace_of
 from .source import function_source
@@ -176,6 +176,11 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
             st.fail(node, "this helper returns several values", "unpack them: a, b = f(x)")
         return core.operand(st, result, operands)
     resolved = st.namespace.chain(node.func)
+    special = sequences.special(resolved)
+    if special == "builtins.sum":
+        return sequences.builtin_sum(st, node, operands, target)
+    if special is not None:
+        return sequences.array_call(st, node, special, operands, target)
     if resolved is None or resolved.kind != "function":
         unknown_callee(st, node, resolved)
     qualname = resolved.qualname
@@ -188,27 +193,32 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
         if row.parts and not row.single(keywords):
             st.fail(
                 node,
-                f"{row.spelled} returns a tuple ({', '.join(row.parts)}): take the part " "you use",
+                f"{row.spelled} returns a tuple ({', '.join(row.parts)}): take the part you use",
                 f"write {row.spelled}(...)[0], .{row.parts[0]}, or unpack it: "
                 f"{', '.join(row.parts)} = {row.spelled}(...)",
             )
         return arrays.primitive_call(st, node, row, args, keywords, operands, target, func_code)
-    if node.keywords:
-        st.fail(
-            node.keywords[0],
-            f"keyword arguments to {resolved.text} are not supported yet",
-            "pass arguments by position",
-        )
     if qualname not in ELEMENTWISE:
         unknown_callee(st, node, resolved)
     rule = ELEMENTWISE[qualname]
+    args = by_position(st, node, resolved, rule.arity)
+    if qualname == "numpy.clip" and len(args) == 3 and _none(args[1]) != _none(args[2]):
+        # np.clip(x, None, hi) is np.minimum(x, hi) (and lo, None: np.maximum), as a rule
+        bound = args[2] if _none(args[1]) else args[1]
+        rule = ELEMENTWISE["numpy.minimum" if _none(args[1]) else "numpy.maximum"]
+        x, limit = core.value(st, args[0], operands), core.value(st, bound, operands)
+        none = ast.Constant(None)
+        code_args = [x.code, none, limit.code] if _none(args[1]) else [x.code, limit.code, none]
+        return Val(rule.build(x.expr, limit.expr), ast.Call(func_code, code_args, []))
+    if len(args) > 2 and qualname in ("builtins.max", "builtins.min"):
+        return _folded(st, rule, args, func_code, operands)
     if target is not None and qualname in ("builtins.max", "builtins.min"):
         # max(a, b) returns a or b itself: an in-place update of either changes it
         names = [st.env[a.id] for a in node.args if isinstance(a, ast.Name) and a.id in st.env]
         st.views[target] = set(names)
-    if len(node.args) not in rule.arities:
+    if len(args) not in rule.arities:
         st.fail(node, f"{resolved.text} takes {rule.arity} argument(s) here", None)
-    args = [core.value(st, a, operands) for a in node.args]
+    args = [core.value(st, a, operands) for a in args]
     # np.where's condition may be any mask (a comparison, np.isfinite(x), a constant): its
     # derivative with respect to the condition is zero wherever it exists (ops/functions.py)
     if qualname != "numpy.where" and any(a.boolean for a in args):
@@ -218,6 +228,57 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
     )
     if not value.expr.is_Atom:
         operands.calls.setdefault(value.expr, value.code)
+    return value
+
+
+# keywords NumPy takes besides its parameters' names (np.clip(x, min=0.0, max=1.0))
+_ALIASES = {"numpy.clip": {"min": "a_min", "max": "a_max"}}
+
+
+def by_position(st: Lowering, node: ast.Call, resolved: Resolved, arity: int) -> list:
+    """The call's arguments in order, keywords put at their parameters' positions
+    (np.clip(x, a_min=0.0, a_max=1.0)); a keyword of no such parameter is refused."""
+    args = list(node.args)
+    if not node.keywords:
+        return args
+    try:
+        names = [
+            p.name
+            for p in inspect.signature(resolved.value).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ][:arity]
+    except (TypeError, ValueError):  # (a ufunc has no signature: np.maximum)
+        names = []
+    aliases = _ALIASES.get(resolved.qualname, {})
+    placed = dict(enumerate(args))
+    for k in node.keywords:
+        name = aliases.get(k.arg, k.arg)
+        if name not in names or names.index(name) in placed:
+            st.fail(
+                k,
+                f"{resolved.text} with `{k.arg}=` is not supported",
+                "pass the arguments by position",
+            )
+        placed[names.index(name)] = k.value
+    if sorted(placed) != list(range(len(placed))):
+        st.fail(node, f"{resolved.text} is missing an argument before its keywords", None)
+    return [placed[i] for i in range(len(placed))]
+
+
+def _none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _folded(st: Lowering, rule, args, func_code, operands) -> Val:
+    """max(a, b, c) as max(max(a, b), c): the value Python's max returns, the same one."""
+    values = [core.value(st, a, operands) for a in args]
+    if any(v.boolean for v in values):
+        st.fail(args[0], "min/max of a comparison result is not supported", None)
+    expr = values[0].expr
+    for v in values[1:]:
+        expr = rule.build(expr, v.expr)
+    value = Val(expr, ast.Call(func_code, [v.code for v in values], []))
+    operands.calls.setdefault(value.expr, value.code)
     return value
 
 

@@ -7,6 +7,7 @@ have handlers of their own.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 import sympy as sp
 
@@ -43,7 +44,8 @@ def value_Name(st: Lowering, node: ast.Name, operands, target) -> Val:
     if stacks.stack_of(st, node) is not None:
         stacks.refuse_stack_use(st, node)
     if node.id in st.env:
-        return core.operand(st, st.env[node.id], operands)
+        val = core.operand(st, st.env[node.id], operands)
+        return replace(val, sequence=True) if st.env[node.id] in st.lists else val
     if node.id in st.user_names:
         st.fail(
             node,
@@ -67,7 +69,7 @@ def value_Attribute(st: Lowering, node: ast.Attribute, operands, target) -> Val:
 @handler
 def value_UnaryOp(st: Lowering, node: ast.UnaryOp, operands, target) -> Val:
     inner = core.value(st, node.operand, operands)
-    _refuse_sequence(st, node, (inner,), operands)
+    _refuse_sequence(st, node, (inner,))
     code = ast.UnaryOp(node.op, inner.code)
     if isinstance(node.op, ast.Invert):
         if not inner.boolean:
@@ -82,16 +84,21 @@ def value_UnaryOp(st: Lowering, node: ast.UnaryOp, operands, target) -> Val:
 def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
     if isinstance(node.op, ast.MatMult):
         return arrays.matmul(st, node, operands, target)
+    if isinstance(node.op, ast.FloorDiv):
+        return _floor_division(st, node, operands, target)
     # A chain `x0 + x1 + ... + x999` is a left-deep tree as deep as it is long: walk its
     # left spine in a loop, not by recursion, so its length is not bounded by Python's stack.
     spine = [node]
-    while isinstance(spine[-1].left, ast.BinOp) and not isinstance(spine[-1].left.op, ast.MatMult):
+    while isinstance(spine[-1].left, ast.BinOp) and not isinstance(
+        spine[-1].left.op, (ast.MatMult, ast.FloorDiv)
+    ):
         spine.append(spine[-1].left)
     left = core.value(st, spine[-1].left, operands)
     terms = None  # a run of + and - so far: its terms, summed once where the run ends
     for k in range(len(spine) - 1, -1, -1):
         each = spine[k]
         right = core.value(st, each.right, operands)
+        _refuse_sequence(st, each, (left, right))
         if k and _additive(each) and _additive(spine[k - 1]) and not left.boolean:
             # Inside the run the partial sums are never values of their own (SymPy
             # flattens them into the whole): one Add of every term, not one per step,
@@ -107,19 +114,36 @@ def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
     return left
 
 
-def _refuse_sequence(st: Lowering, node: ast.expr, values, operands) -> None:
+def _compared(st: Lowering, node: ast.expr, inner: Operands) -> Val:
+    """A side of a comparison: a string is allowed there (`mode == "fast"`, of a parameter
+    no gradient is asked of), as it is nowhere else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return Val(sp.S.Zero, ast.Constant(node.value))
+    return core.value(st, node, inner)
+
+
+def _floor_division(st: Lowering, node: ast.BinOp, operands, target) -> Val:
+    """`a // b`: an integer count (an index `i // 2`, a number of blocks), piecewise
+    constant in a and b, so no gradient flows through it: a value of its own."""
+    inner = Operands()
+    left, right = core.value(st, node.left, inner), core.value(st, node.right, inner)
+    _refuse_sequence(st, node, (left, right))
+    if left.boolean or right.boolean:
+        st.fail(node, "// of a comparison result is not supported", None)
+    code = ast.BinOp(left.code, ast.FloorDiv(), right.code)
+    return arrays.emit_opaque(st, code, inner.names, target, operands)
+
+
+def _refuse_sequence(st: Lowering, node: ast.expr, values) -> None:
     """Python's operators on a tuple or list constant do what they do on sequences (`2 *
     COEFFS` repeats it): not the array symback reads it as."""
-    arrays = set(st.sequences.values())
     for v in values:
-        name = operands.name_of(v.expr) if v.expr is not None else None
-        if name in arrays and isinstance(v.code, ast.Name):
+        if v.sequence:
             st.fail(
                 node,
-                "a tuple or list read from outside the function, in Python arithmetic: "
-                "it would repeat or join the sequence, not compute with its numbers",
-                "make it an array where it is defined (np.array(...)), or write "
-                "np.asarray(...) around it here",
+                "a list or tuple in Python arithmetic: it would repeat or join the "
+                "sequence, not compute with its numbers",
+                "make it an array (np.array([...])), or write np.asarray(...) around it",
             )
 
 
@@ -129,7 +153,6 @@ def _additive(node: ast.BinOp) -> bool:
 
 def _binary(st: Lowering, node: ast.BinOp, left: Val, right: Val, operands) -> Val:
     """`node` (not @) of its lowered operands."""
-    _refuse_sequence(st, node, (left, right), operands)
     code = ast.BinOp(left.code, node.op, right.code)
     if isinstance(node.op, _BOOLEAN_OPS):
         if not (left.boolean and right.boolean):
@@ -146,9 +169,8 @@ def _binary(st: Lowering, node: ast.BinOp, left: Val, right: Val, operands) -> V
 @handler
 def value_Compare(st: Lowering, node: ast.Compare, operands, target) -> Val:
     inner = Operands()
-    parts = [core.value(st, node.left, inner)]
-    parts += [core.value(st, c, inner) for c in node.comparators]
-    _refuse_sequence(st, node, parts, inner)
+    parts = [_compared(st, c, inner) for c in [node.left, *node.comparators]]
+    _refuse_sequence(st, node, parts)
     code = ast.Compare(parts[0].code, node.ops, [p.code for p in parts[1:]])
     name = target or st.temp()
     st.body.append(ir.Opaque(name, tuple(inner.names), code, st.line))

@@ -13,10 +13,8 @@ _NOT_YET = "it is planned; until then"
 # Node type -> (what it is, hint). Anything neither here nor in ALLOWED is refused generically.
 REFUSED: dict[type, tuple[str, str]] = {
     ast.Lambda: ("a lambda expression", "define the function with `def` at module level"),
-    ast.ListComp: ("a list comprehension", "write the computation with NumPy array operations"),
     ast.SetComp: ("a set comprehension", "write the computation with NumPy array operations"),
     ast.DictComp: ("a dict comprehension", "write the computation with NumPy array operations"),
-    ast.GeneratorExp: ("a generator expression", "use np.sum / np.prod on an array instead"),
     ast.Try: ("a try statement", "move error handling outside the function you differentiate"),
     ast.With: ("a with statement", "move the context manager outside the differentiated function"),
     ast.Global: ("a global statement", "pass the value in as a parameter and return results"),
@@ -25,7 +23,6 @@ REFUSED: dict[type, tuple[str, str]] = {
     ast.Import: ("an import inside the function", "import at module level"),
     ast.ImportFrom: ("an import inside the function", "import at module level"),
     ast.Raise: ("a raise statement", "check inputs before calling the gradient"),
-    ast.Assert: ("an assert statement", "check inputs before calling the gradient"),
     ast.Yield: ("yield", "a generator has no single output to differentiate"),
     ast.YieldFrom: ("yield from", "a generator has no single output to differentiate"),
     ast.Await: ("await", "differentiate a plain (not async) function"),
@@ -38,7 +35,6 @@ REFUSED: dict[type, tuple[str, str]] = {
     ast.Starred: ("a starred expression", "pass arguments explicitly"),
     ast.NamedExpr: ("an assignment expression (:=)", "use a separate assignment statement"),
     ast.BoolOp: ("and / or", "use np.logical_and / np.logical_or, or & and | on comparisons"),
-    ast.FloorDiv: ("floor division //", "use np.floor(a / b) (it has no gradient)"),
     ast.LShift: ("a bit shift", "bit operations have no derivative"),
     ast.RShift: ("a bit shift", "bit operations have no derivative"),
     ast.BitXor: ("^ (xor)", "use ** for powers; ^ is bitwise xor in Python"),
@@ -76,7 +72,11 @@ ALLOWED: frozenset[type] = frozenset(
         ast.Continue,
         ast.Subscript,
         ast.Slice,
-        ast.List,  # an index such as x[[0, 2]]; elsewhere lowering refuses it
+        ast.List,  # an index such as x[[0, 2]], or values as an array (sequences.py)
+        ast.ListComp,  # summed by sum(), or unrolled (sequences.py)
+        ast.GeneratorExp,
+        ast.Assert,  # a check: the derivative is that of the code around it (control.py)
+        ast.FloorDiv,  # no gradient flows through it (expressions.py)
         ast.Add,
         ast.Sub,
         ast.Mult,
@@ -114,7 +114,10 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
         _check_assignment_targets(source, stmt)
         if is_guard(stmt):
             continue
+        checks = {id(n) for a in ast.walk(stmt) if isinstance(a, ast.Assert) for n in ast.walk(a)}
         for node in ast.walk(stmt):
+            if id(node) in checks and not isinstance(node, ast.Assert):
+                continue  # an assert's test: checked by Python, not differentiated
             kind = type(node)
             if id(node) in allowed_dicts:
                 continue

@@ -15,7 +15,18 @@ import ast
 from .. import ir
 
 # Each construct's module registers its handlers (visit_<Node>, value_<Node>) with core.
-from . import arrays, calls, control, core, expressions, loops, stacks, statements  # noqa: F401
+from . import (  # noqa: F401
+    arrays,
+    calls,
+    checks,
+    control,
+    core,
+    expressions,
+    loops,
+    sequences,
+    stacks,
+    statements,
+)
 from .resolve import Namespace
 from .source import SourceInfo
 from .stale import check_writes

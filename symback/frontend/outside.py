@@ -10,6 +10,7 @@ is the one it uses. Anything else is refused.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -50,9 +51,10 @@ def outside(st: Lowering, node: ast.expr, resolved: Resolved, operands=None, raw
     static = isinstance(resolved.value, Opaque)
     if resolved.kind == "constant" or static and resolved.value.assigned:
         name = constant(st, node, resolved)
-        if not raw and numbers_only(resolved.value):
-            name = as_array(st, name)
-        return core.operand(st, name, operands or Operands())
+        if raw or not numbers_only(resolved.value):
+            return core.operand(st, name, operands or Operands())
+        val = core.operand(st, as_array(st, name), operands or Operands())
+        return replace(val, sequence=True)
     if static:
         st.fail(
             node,
@@ -113,7 +115,7 @@ def numbers_only(value) -> bool:
 def as_array(st: Lowering, name: str) -> str:
     """The constant `name` (a tuple or list of numbers) as an array, made once at the start.
     Python's operators on the tuple itself mean something else (`2 * COEFFS` repeats it):
-    frontend/expressions.py refuses them on this name."""
+    frontend/expressions.py refuses them where the constant is read (Val.sequence)."""
     if name not in st.sequences:
         array = st.namer.fresh(f"{name}_array")
         code = ast.Call(module_attr(st, "numpy.asarray"), [ast.Name(name, ast.Load())], [])
@@ -164,7 +166,10 @@ def module_attr(st: Lowering, qualname: str) -> ast.expr:
         return ast.Name(st.modules.helper_names[attrs[0]], ast.Load())
     if module == "math":
         st.uses_math = True
-    code = ast.Name(st.modules.math if module == "math" else st.modules.np, ast.Load())
+    if module == "scipy":  # scipy.special.expit: special.expit (emit.py imports it)
+        module, *attrs = attrs
+    spelled = {"math": st.modules.math, "special": st.modules.names.get("special")}
+    code = ast.Name(spelled.get(module) or st.modules.np, ast.Load())
     for attr in attrs:
         code = ast.Attribute(code, attr, ast.Load())
     return code

@@ -34,12 +34,19 @@ class Resolved:
     attr: str = ""
 
 
-@lru_cache(maxsize=None)
 def _known_objects() -> dict[int, str]:
-    """id of every function the rules know -> its qualified name."""
+    """id of every function the rules know -> its qualified name. SciPy's are known once the
+    user's code has imported scipy.special: symback never imports SciPy itself."""
+    return _known_in("scipy.special" in sys.modules)
+
+
+@lru_cache(maxsize=None)
+def _known_in(with_scipy: bool) -> dict[int, str]:
     known: dict[int, str] = {}
     for qualname in sorted(KNOWN_FUNCTIONS):
         module_name, _, attr = qualname.rpartition(".")
+        if module_name.startswith("scipy") and not with_scipy:
+            continue
         module = importlib.import_module(module_name)
         obj = getattr(module, attr, None)
         if obj is not None and not isinstance(obj, numbers.Number):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from . import core, writes
+from . import core, sequences, writes
 from .core import handler
 from .state import Lowering
 from .syntax import is_add_at
@@ -22,11 +22,13 @@ _STACK_HINT = "use the list only as `s = []`, `s.append(v)`, `v = s.pop()` and `
 
 @handler
 def value_List(st: Lowering, node: ast.List, operands, target):
-    if node.elts or target is None:
+    if node.elts:  # a list of values: the array NumPy makes of it
+        return sequences.list_value(st, node, operands, target)
+    if target is None:
         st.fail(
             node,
-            "symback supports a list only as a stack, assigned empty: `s = []`",
-            "build arrays outside the function and pass them in, or use np.array",
+            "an empty list that is not a stack, assigned empty: `s = []`",
+            "build arrays with np.zeros, or push onto a stack: s = []; s.append(v)",
         )
     st.body.append(ir.Opaque(target, (), ast.List([], ast.Load()), st.line))
     st.stack_names.add(target)

@@ -76,6 +76,7 @@ class Lowering:
     constants: dict[tuple[int, str], str]  # (id of its holder, attribute) -> SSA name
     holders: dict[str, object]  # name in the generated module -> what it reads constants from
     sequences: dict[str, str]  # a tuple or list of numbers read -> its array (outside.as_array)
+    lists: set[str]  # arrays made of a list written out (`v = [x, y]`: sequences.py)
     # -- this function's own (a helper's, while it is inlined)
     env: dict[str, str]  # user name -> SSA name
     inlined: bool = False  # a helper's body, lowered into its caller's
@@ -121,6 +122,7 @@ class Lowering:
             constants={},
             holders={},
             sequences={},
+            lists=set(),
             env={p: p for p in params},
             first_binding=set(params),
         )
@@ -150,6 +152,7 @@ class Lowering:
             constants=self.constants,
             holders=self.holders,
             sequences=self.sequences,
+            lists=self.lists,
             env={},
             inlined=True,
             inlining=self.inlining | {key},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from . import arrays, calls, core, views, writes
+from . import arrays, calls, core, sequences, views, writes
 from .core import handler
 from .state import Lowering
 
@@ -48,16 +48,19 @@ def visit_Assign(st: Lowering, stmt: ast.Assign) -> None:
         ]
         for t, name in zip(target.elts, names):
             st.bind(t.id, name)
-    elif isinstance(target, ast.Tuple):
-        if not isinstance(stmt.value, ast.Tuple) or len(stmt.value.elts) != len(target.elts):
-            st.fail(
-                stmt.value,
-                "tuple unpacking needs a tuple of the same length on the right",
-                "write one assignment per name",
-            )
-        # Python evaluates the whole right side before binding any name.
-        names = [core.value_to_name(st, v) for v in stmt.value.elts]
-        for t, name in zip(target.elts, names):
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        displayed = isinstance(stmt.value, (ast.Tuple, ast.List))
+        if displayed and len(stmt.value.elts) != len(target.elts):
+            st.fail(stmt.value, f"{len(target.elts)} names but {len(stmt.value.elts)} values", None)
+        if displayed:
+            # Python evaluates the whole right side before binding any name.
+            pairs = []
+            for t, v in zip(target.elts, [core.value_to_name(st, v) for v in stmt.value.elts]):
+                nested = isinstance(t, (ast.Tuple, ast.List))
+                pairs += sequences.unpack(st, t, v) if nested else [(t, v)]
+        else:  # an array, a tuple a call returns, a constant: item by item
+            pairs = sequences.unpack(st, target, core.value_to_name(st, stmt.value))
+        for t, name in pairs:
             st.bind(t.id, name)
     else:
         assign(st, target.id, stmt.value)
@@ -122,9 +125,11 @@ def read_after(st: Lowering, name: str, stmt: ast.stmt) -> bool:
 
 
 def check_target(st: Lowering, target: ast.expr) -> None:
-    elts = target.elts if isinstance(target, ast.Tuple) else [target]
+    elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
     for t in elts:
-        if not isinstance(t, ast.Name):
+        if isinstance(t, (ast.Tuple, ast.List)):  # nested: (a, b), c = ...
+            check_target(st, t)
+        elif not isinstance(t, ast.Name):
             st.fail(
                 t,
                 "assigning to an element or attribute (an in-place write) is not supported",

@@ -12,14 +12,17 @@ import importlib
 import keyword
 import operator
 import os
+import tokenize
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+from ..errors import Place, SourceUnavailableError, UnsupportedSyntaxError
 from ..ir import ModuleRef
 from .resolve import Namespace
 from .source import SourceInfo
 
-SAFE_MODULES = ("numpy", "math")
+# (scipy: a user's library like numpy, read where installed; scipy.special has rules)
+SAFE_MODULES = ("numpy", "math", "scipy")
 
 
 @dataclass(frozen=True)
@@ -74,22 +77,20 @@ class StaticFunction:
 
 def read_module(path: str) -> ModuleFile:
     """Parse `path` and resolve its top-level names without executing it."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
-        raise SourceUnavailableError(f"cannot read {path}: {exc.strerror}") from None
+    text = read_source(path)
     lines = tuple(text.splitlines(keepends=True))
     source = SourceInfo(path, text, 0, 0, lines)
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        from ..errors import Place
-
         place = Place(
             path, exc.lineno or 1, (exc.offset or 1) - 1, source.user_line(exc.lineno or 1)
         )
         raise UnsupportedSyntaxError(f"the file does not parse: {exc.msg}", place) from None
+    except (RecursionError, MemoryError):  # (Python cannot compile it either)
+        raise UnsupportedSyntaxError(
+            "the file is nested too deeply for Python to read", Place(path, 1, 0)
+        ) from None
     names: dict[str, object] = {}
     dotted = module_name(path)
     holder = ModuleRef(dotted, os.path.basename(path))
@@ -103,17 +104,27 @@ def read_module(path: str) -> ModuleFile:
                 head = alias.name.split(".")[0]
                 bound = alias.asname or head
                 target = alias.name if alias.asname else head
-                names[bound] = _import(target) if head in SAFE_MODULES else Opaque(alias.name)
+                if head not in SAFE_MODULES:
+                    names[bound] = Opaque(alias.name)
+                    continue
+                with _importing(source, node):
+                    names[bound] = _import(target)
+                if names[bound] is None:  # (scipy, where it is not installed)
+                    names[bound] = Opaque(alias.name)
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 bound = alias.asname or alias.name
-                names[bound] = _from_import(node.module or "", alias.name, node.level)
+                with _importing(source, node):
+                    names[bound] = _from_import(node.module or "", alias.name, node.level)
         elif isinstance(node, ast.FunctionDef):
             functions[node.name] = node
             names[node.name] = StaticFunction(node, source, namespace)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            value = _constant(node.value, names)
+            try:
+                value = _constant(node.value, names)
+            except RecursionError:  # unknown: read when the module runs (outside.py)
+                value = None
             for t in targets:
                 if isinstance(t, ast.Name):
                     names[t.id] = value if value is not None else _opaque(t.id, node.value)
@@ -122,8 +133,54 @@ def read_module(path: str) -> ModuleFile:
     return ModuleFile(source, functions, namespace, text)
 
 
+def read_source(path: str) -> str:
+    """The text of the Python file at `path`, decoded as Python decodes it (a coding
+    cookie, a UTF-8 byte-order mark); a SymbackError with the place where it cannot be."""
+    try:
+        with tokenize.open(path) as f:
+            return f.read()
+    except OSError as exc:
+        raise SourceUnavailableError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except SyntaxError as exc:  # (detect_encoding: an unknown or contradicted coding)
+        place = Place(path, exc.lineno or 1, 0, exc.text or "")
+        raise UnsupportedSyntaxError(f"the file cannot be decoded: {exc.msg}", place) from None
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as f:
+            data = f.read()
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.start)
+        line = data[start : end if end >= 0 else len(data)].decode(exc.encoding, "replace")
+        lineno, column = data.count(b"\n", 0, exc.start) + 1, exc.start - start
+        raise UnsupportedSyntaxError(
+            f"the file is not valid {exc.encoding}: byte {exc.object[exc.start]:#04x} "
+            f"cannot be decoded ({exc.reason})",
+            Place(path, lineno, column, line),
+            hint="save it in its declared encoding, or declare the one it is in with a coding "
+            "comment (# -*- coding: latin-1 -*-) on its first or second line",
+        ) from None
+
+
+@contextmanager
+def _importing(source: SourceInfo, node: ast.stmt):
+    """Importing part of numpy or math for an import of the file: what fails there is a
+    SymbackError at the import, as running the file would fail there."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - ModuleNotFoundError, or what the module raises
+        raise UnsupportedSyntaxError(
+            f"this import fails: {type(exc).__name__}: {exc}",
+            source.place(node),
+            hint="import what the installed numpy has (the file would fail here when run)",
+        ) from None
+
+
 def _import(name: str):
-    return importlib.import_module(name)
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:  # (scipy, where it is not installed: unknown, not an error)
+        if name.split(".")[0] != "scipy":
+            raise
+        return None
 
 
 def _opaque(name: str, value: ast.expr) -> Opaque:
@@ -148,7 +205,8 @@ def _numbers(node: ast.expr) -> bool:
 def _from_import(module: str, attr: str, level: int = 0):
     if level or module.split(".")[0] not in SAFE_MODULES:
         return Opaque(f"{module}.{attr}", assigned=True)
-    value = getattr(importlib.import_module(module), attr, None)
+    imported = _import(module)
+    value = getattr(imported, attr, None) if imported is not None else None
     return value if value is not None else Opaque(f"{module}.{attr}")
 
 
@@ -159,6 +217,23 @@ _FOLD = {
     ast.Div: operator.truediv,
     ast.Pow: operator.pow,
 }
+
+
+# Constants are folded within a budget: an integer result of at most this many bits (a
+# float's range is far below it), so that `10 ** 10 ** 10` is never computed.
+MAX_BITS = 4096
+
+
+def _too_big(op: type, left, right) -> bool:
+    """Would folding `left op right` on integers make one past MAX_BITS (or take long)?"""
+    if not (isinstance(left, int) and isinstance(right, int)):
+        return False
+    bits = max(abs(left).bit_length(), 1), max(abs(right).bit_length(), 1)
+    if op is ast.Pow:
+        return abs(left) > 1 and right > 0 and (bits[0] - 1) * right >= MAX_BITS
+    if op is ast.Mult:
+        return bits[0] + bits[1] > MAX_BITS
+    return max(bits) >= MAX_BITS
 
 
 def _constant(node: ast.expr, names: dict):
@@ -174,6 +249,8 @@ def _constant(node: ast.expr, names: dict):
         left, right = _constant(node.left, names), _constant(node.right, names)
         if left is None or right is None:
             return None
+        if _too_big(type(node.op), left, right):
+            return None  # unknown: the generated module reads it when it runs (outside.py)
         try:
             return _FOLD[type(node.op)](left, right)
         except (ArithmeticError, ValueError):

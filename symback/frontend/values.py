@@ -17,6 +17,9 @@ class Val:
     expr: sp.Expr
     code: ast.expr
     boolean: bool = False
+    # a list or tuple as written (`[x, y]`, a constant COEFFS), read as an array: Python's
+    # operators on it mean something else (expressions.py refuses them)
+    sequence: bool = False
 
 
 @dataclass

@@ -33,6 +33,7 @@ from .primitive import example as _e
 from .products import PRODUCT_TABLE
 from .rearrange import REARRANGE_TABLE
 from .reductions import REDUCTION_TABLE
+from .special import SPECIAL_TABLE
 
 __all__ = [
     "PRIMITIVE_TABLE",
@@ -60,6 +61,7 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     *CONTRACTION_TABLE,
     *linalg.LINALG_TABLE,
     *DECOMPOSITION_TABLE,
+    *SPECIAL_TABLE,
     *REARRANGE_TABLE,
     ArrayPrimitive(
         "einsum",

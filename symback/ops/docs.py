@@ -63,6 +63,19 @@ def supported_markdown() -> str:
         "Lists used as stacks: `s = []`, `s.append(v)`, `v = s.pop()` (also "
         "`s.pop() if s else 0.0`) and `len(s)`, as symback's own gradient code saves a loop's "
         "values; any other use of the list is refused.",
+        "",
+        "Functions returning a tuple (`np.linalg.eigh`, `svd`, `qr`, `slogdet`, `eig`) are "
+        "used part by part: `np.linalg.eigh(A)[1]`, `.eigenvectors`, or `w, v = "
+        "np.linalg.eigh(A)`. Where a gradient does not exist (repeated eigenvalues or "
+        "singular values for the vectors, a QR of a matrix wider than tall), the gradient "
+        "raises `NoGradientError` saying which. `eigh` and `cholesky` read one triangle of "
+        "their matrix, as LAPACK does: the other's gradient is 0.",
+        "",
+        "`scipy.special` functions are differentiated where the user's function calls them "
+        "(SciPy is the user's dependency, never symback's): the forward value is SciPy's own, "
+        "so generated code imports `scipy.special` then, and only then; the "
+        "derivatives are NumPy formulas, except those of `gammaln` and `digamma`, which are "
+        "`special.digamma` and `special.polygamma`.",
     ]
     rows += [
         "",

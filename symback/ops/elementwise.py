@@ -15,13 +15,21 @@ import sympy as sp
 from .functions import (
     Cbrt,
     Clip,
+    Digamma,
     ExpOrInf,
     LogAddExp,
     LogAddExp2,
+    LogGamma,
+    LogNdtr,
     Magnitude,
     Maximum,
     Minimum,
+    Ndtr,
+    Polygamma,
     Remainder,
+    Sigmoid,
+    SpecialErf,
+    SpecialErfc,
     Where,
     power,
 )
@@ -151,12 +159,27 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(("numpy.logaddexp2",), LogAddExp2, (WIDE, WIDE), arity=2),
     Elementwise(("numpy.clip",), Clip, (WIDE, (-1.0, -0.5), (0.5, 1.0)), kinks=(0.0,), arity=3),
     Elementwise(("numpy.where",), Where, (BOOLEAN, WIDE, WIDE), arity=3),
+    # scipy.special, where the user's function calls it (never imported by symback itself)
+    Elementwise(("scipy.special.expit",), Sigmoid, (WIDE,)),
+    Elementwise(("scipy.special.logit",), lambda p: sp.log(p / (1 - p)), ((0.1, 0.9),)),
+    Elementwise(("scipy.special.erf",), SpecialErf, (WIDE,)),
+    Elementwise(("scipy.special.erfc",), SpecialErfc, (WIDE,)),
+    Elementwise(("scipy.special.ndtr",), Ndtr, (WIDE,)),
+    Elementwise(("scipy.special.log_ndtr",), LogNdtr, (WIDE,)),
+    Elementwise(("scipy.special.gammaln",), LogGamma, (POSITIVE,)),
+    Elementwise(("scipy.special.digamma", "scipy.special.psi"), Digamma, (POSITIVE,)),
+    Elementwise(("scipy.special.xlogy",), lambda x, y: x * sp.log(y), (WIDE, POSITIVE), arity=2),
+    Elementwise(
+        ("scipy.special.xlog1py",), lambda x, y: x * sp.log(1 + y), (WIDE, POSITIVE), arity=2
+    ),
 )
 
 # symback's own elementwise helpers, met when differentiating generated code (Hessians); not
 # in the table above, which lists what users write (docs/supported.md, tests/test_rules.py)
 HELPER_ELEMENTWISE: tuple[Elementwise, ...] = (
     Elementwise(("symback.exp_or_inf",), sp.exp, (WIDE,)),
+    # (the derivatives of gammaln and digamma: polygamma(n, x), n a literal order)
+    Elementwise(("scipy.special.polygamma",), Polygamma, ((1.0, 1.0), POSITIVE), arity=2),
 )
 
 ELEMENTWISE: dict[str, Elementwise] = {
@@ -219,6 +242,16 @@ SHAPE_ONLY: frozenset[str] = frozenset(
         "numpy.size",
         "numpy.ndim",
         "builtins.len",
+        # indices of a shape (i, j = np.triu_indices(n, 1)): integers
+        "numpy.triu_indices",
+        "numpy.tril_indices",
+        "numpy.diag_indices",
+        "numpy.triu_indices_from",
+        "numpy.tril_indices_from",
+        "numpy.diag_indices_from",
+        "numpy.indices",
+        "numpy.unravel_index",
+        "numpy.ravel_multi_index",
     }
 )
 
@@ -257,4 +290,11 @@ PRINTED_FUNCTIONS: dict[type, str] = {
     Where: "np.where",
     LogAddExp: "np.logaddexp",
     LogAddExp2: "np.logaddexp2",
+    LogNdtr: "special.log_ndtr",
+    SpecialErf: "special.erf",
+    SpecialErfc: "special.erfc",
+    Ndtr: "special.ndtr",
+    Polygamma: "special.polygamma",
+    Digamma: "special.digamma",
+    LogGamma: "special.gammaln",
 }

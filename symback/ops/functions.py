@@ -176,3 +176,74 @@ class Power(Function):
 def power(a, b):
     """a ** b: SymPy's own power when the exponent is a constant, else Power."""
     return a ** b if not b.free_symbols else Power(a, b)
+
+
+# scipy.special's functions SymPy has no form of that prints well (ops/elementwise.py
+# prints them over `special`, which generated code imports where the user's function
+# calls scipy.special)
+
+
+class SpecialErf(Function):
+    """scipy.special.erf (printed as itself where a derivative reads it)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return 2 * sympy.exp(-(self.args[0] ** 2)) / sympy.sqrt(sympy.pi)
+
+
+class SpecialErfc(Function):
+    """scipy.special.erfc."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return -2 * sympy.exp(-(self.args[0] ** 2)) / sympy.sqrt(sympy.pi)
+
+
+class Ndtr(Function):
+    """scipy.special.ndtr: the normal CDF, whose derivative is the normal density."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sympy.exp(-(self.args[0] ** 2) / 2) / sympy.sqrt(2 * sympy.pi)
+
+
+class LogNdtr(Function):
+    """scipy.special.log_ndtr: log of the normal CDF. Its derivative pdf / cdf is written
+    with the function's own value (exp(-x**2 / 2 - log_ndtr(x))), finite far in the tails."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sympy.exp(-(x**2) / 2 - self) / sympy.sqrt(2 * sympy.pi)
+
+
+class Polygamma(Function):
+    """scipy.special.polygamma(n, x), n a literal order: digamma is order 0."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=2):
+        n, x = self.args
+        return Polygamma(n + 1, x) if argindex == 2 else S.Zero
+
+
+class Digamma(Function):
+    """scipy.special.digamma: the derivative of gammaln."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return Polygamma(S.One, self.args[0])
+
+
+class LogGamma(Function):
+    """scipy.special.gammaln: log |Gamma(x)|."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return Digamma(self.args[0])
