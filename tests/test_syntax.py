@@ -125,3 +125,35 @@ def test_refusals_name_the_construct(f, says, at):
     with pytest.raises(symback.SymbackError, match=says) as info:
         symback.grad(f)
     assert at in str(info.value)
+
+
+def _unpack_two(x):
+    a, b = x
+    return a * b
+
+
+def _unpack_nested(p):
+    (a, b), c = p
+    return a * b + np.sum(c)
+
+
+@pytest.mark.parametrize("n", [1, 3, 4])
+def test_unpacking_another_number_of_items_is_refused_as_python_refuses_it(n):
+    with pytest.raises(ValueError):
+        _unpack_two(np.ones(n))  # what Python does
+    g = symback.grad(_unpack_two)
+    for _ in range(2):  # the general code, then the specialised one
+        with pytest.raises((ValueError, AssertionError)):
+            g(np.ones(n))
+    assert np.allclose(g(np.array([2.0, 3.0])), [3.0, 2.0])  # d(ab)/da = b, d(ab)/db = a
+
+
+def test_nested_unpacking_checks_each_level():
+    p = np.array([[1.5, 2.0], [0.5, 3.0]])
+    g = symback.grad(_unpack_nested)
+    # (a, b) = p[0] = (1.5, 2.0) and c = p[1]: d/da = b, d/db = a, d/dc = 1 each
+    assert np.allclose(g(p), [[2.0, 1.5], [1.0, 1.0]])
+    with pytest.raises((ValueError, AssertionError)):
+        g(np.ones((3, 2)))
+    with pytest.raises((ValueError, AssertionError)):
+        g(np.ones((2, 3)))  # p[0] has three items for two names

@@ -216,6 +216,13 @@ def _summed_loop(st: Lowering, node: ast.Call, comp, start, operands, target):
 def unpack(st: Lowering, targets: ast.Tuple | ast.List, value: str) -> list[tuple]:
     """`a, b = v` of a value that is not a tuple written out (an array, a tuple a call
     returns, a constant): each name gets v[i]. (name node, SSA name) pairs, nested."""
+    count = len(targets.elts)
+    # Python refuses to unpack another number of items (ValueError): so does the forward
+    # pass, before any item is taken (else `a, b = x` of three items takes two, silently)
+    length = ast.Call(st.modules.builtin("len"), [ast.Name(value, ast.Load())], [])
+    same = ast.Compare(length, [ast.Eq()], [ast.Constant(count)])
+    message = ast.Constant(f"{count} names to unpack: the value must have {count} items")
+    st.body.append(ir.Opaque(st.temp(), (value,), same, st.line, asserted=True, message=message))
     out = []
     for i, t in enumerate(targets.elts):
         if isinstance(t, ast.Starred):
