@@ -82,9 +82,9 @@ def visit_AugAssign(st: Lowering, stmt: ast.AugAssign) -> None:
     name = stmt.target.id
     if name not in st.env:
         st.fail(stmt.target, f"`{name}` is updated before it has a value", None)
-    memory = same_memory(st, st.env[name])
+    memory = views.same_memory(st, st.env[name])
     shared = sorted(
-        n for n, v in st.env.items() if v in memory and n != name and read_after(st, n, stmt)
+        n for n, v in st.env.items() if v in memory and n != name and views.read_after(st, n, stmt)
     )
     if shared and views.is_array(st, name):  # `y += v` is `y[...] += v`: an element write
         whole = ast.copy_location(ast.Subscript(stmt.target, ast.Constant(Ellipsis)), stmt)
@@ -102,26 +102,6 @@ def visit_AugAssign(st: Lowering, stmt: ast.AugAssign) -> None:
     ast.copy_location(value, stmt)
     value.end_lineno, value.end_col_offset = stmt.end_lineno, stmt.end_col_offset
     assign(st, name, value)
-
-
-def same_memory(st: Lowering, ssa: str) -> set[str]:
-    """The SSA values that may be the same array as `ssa` (views, min/max results)."""
-    group, todo = {ssa}, [ssa]
-    while todo:
-        current = todo.pop()
-        linked = st.views.get(current, set()) | {
-            v for v, bases in st.views.items() if current in bases
-        }
-        for other in linked - group:
-            group.add(other)
-            todo.append(other)
-    return group
-
-
-def read_after(st: Lowering, name: str, stmt: ast.stmt) -> bool:
-    """Might `name` be read after `stmt` runs (later lines, or the next iteration)?"""
-    last = st.last_read.get(name)
-    return last is not None and (last > stmt.end_lineno or st.loop_depth > 0)
 
 
 def check_target(st: Lowering, target: ast.expr) -> None:

@@ -252,3 +252,23 @@ def is_array(st: Lowering, name: str) -> bool:
         v.sure and v.prim.op == "getitem" and v.parent == value for v in st.view_defs.values()
     )
     return name in st.written or sliced or (view is not None and view.sure)
+
+
+def same_memory(st: Lowering, ssa: str) -> set[str]:
+    """The SSA values that may be the same array as `ssa` (views, min/max results)."""
+    group, todo = {ssa}, [ssa]
+    while todo:
+        current = todo.pop()
+        linked = st.views.get(current, set()) | {
+            v for v, bases in st.views.items() if current in bases
+        }
+        for other in linked - group:
+            group.add(other)
+            todo.append(other)
+    return group
+
+
+def read_after(st: Lowering, name: str, stmt: ast.stmt) -> bool:
+    """Might `name` be read after `stmt` runs (later lines, or the next iteration)?"""
+    last = st.last_read.get(name)
+    return last is not None and (last > stmt.end_lineno or st.loop_depth > 0)

@@ -67,6 +67,7 @@ def element_write(
         op_text = "add.at"
     else:
         op_text = "=" if op is None else WRITE_OPERATORS[type(op)]
+    _refuse_stale_aliases(st, stmt, name)
     written = st.new_version_name(name)
     st.body.append(
         ir.Write(
@@ -82,6 +83,36 @@ def element_write(
     )
     st.bind(name, written)
     views.after_write(st, st.body[-1])
+
+
+def _refuse_stale_aliases(st: Lowering, stmt: ast.stmt, name: str) -> None:
+    """A name that may be the same array as `name` without being a view symback takes again
+    after the write (np.asarray of it, what min/max returned) would keep the old values:
+    refused where it is read later."""
+    current = st.env[name]
+    unseen = views.same_memory(st, current) - _views_taken_again(st, current)
+    stale = sorted(n for n, v in st.env.items() if v in unseen and views.read_after(st, n, stmt))
+    if stale:
+        st.fail(
+            stmt,
+            f"`{stale[0]}` may be the same array as `{name}` here (np.asarray of it, or what "
+            f"min/max returned), and writing into `{name}` changes it too",
+            "make one of them a copy (`np.array(...)`, `np.copy(...)`) before the write",
+        )
+
+
+def _views_taken_again(st: Lowering, ssa: str) -> set[str]:
+    """`ssa` and the values linked to it by views (up to their bases, down to their views),
+    which views.after_write takes again from the written memory."""
+    group, todo = {ssa}, [ssa]
+    while todo:
+        current = todo.pop()
+        view = st.view_defs.get(current)
+        linked = {view.parent} if view is not None else set()
+        linked |= {v for v, d in st.view_defs.items() if d.parent == current}
+        todo += linked - group
+        group |= linked
+    return group
 
 
 def check_write_index(st: Lowering, index: ast.expr) -> None:
