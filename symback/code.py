@@ -224,34 +224,25 @@ def stop(line=None) -> Line:
 
 
 def names_in(node: ast.AST) -> set[str]:
-    """Every name a tree reads or binds. (A walk of our own: ast.walk's generators cost
-    about three times as much, and every pass asks this of every line.)"""
-    out: set[str] = set()
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        if n.__class__ is ast.Name:
-            out.add(n.id)
-            continue
-        for field_ in n._fields:
-            value = getattr(n, field_, None)
-            if isinstance(value, ast.AST):
-                todo.append(value)
-            elif isinstance(value, list):
-                todo.extend(v for v in value if isinstance(v, ast.AST))
-    return out
+    """Every name a tree reads or binds."""
+    return {n.id for n in _nodes(node) if n.__class__ is ast.Name}
 
 
 def calls_in(node: ast.AST) -> list[ast.Call]:
-    """Every call in a tree (a walk of our own, as names_in's)."""
-    out: list[ast.Call] = []
+    """Every call in a tree."""
+    return [n for n in _nodes(node) if n.__class__ is ast.Call]
+
+
+def _nodes(node: ast.AST) -> list[ast.AST]:
+    """Every node of a tree. (A walk of our own: ast.walk's generators cost about three
+    times as much, and every pass asks names_in of every line.)"""
+    out = []
     todo = [node]
     while todo:
         n = todo.pop()
+        out.append(n)
         if n.__class__ is ast.Name or n.__class__ is ast.Constant:
             continue
-        if n.__class__ is ast.Call:
-            out.append(n)
         for field_ in n._fields:
             value = getattr(n, field_, None)
             if isinstance(value, ast.AST):
