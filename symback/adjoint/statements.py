@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import linecache
 
+import sympy as sp
+
 from .. import code, ir
 from ..backend.formulas import Formula, fill, formula
 from ..errors import Place, SymbackError
@@ -51,6 +53,17 @@ def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcas
     calls = tuple(e if numbers or not (e.is_Add or e.is_Mul) else None for e, _ in stmt.calls)
     reuse = stmt.target not in sweep.fresh
     local = local_adjoint(stmt.expr, active, seeded, boolean, calls, reuse)
+    formulas = [c.formula for c in local.contributions] + [t for _, t, _ in local.temporaries]
+    if any(f.has(*_NOT_FINITE) for f in formulas):
+        # SymPy's algebra of infinity is not IEEE's (0 * inf, inf - inf): no formula from it
+        _refuse_at(
+            sweep,
+            stmt,
+            "the derivative of this line holds an infinite constant (np.inf or a literal "
+            "such as 1e999, inside arithmetic), whose value symback cannot work out",
+            "keep infinities out of the arithmetic: bound with a finite number "
+            "(np.minimum(x, 1e300)) or choose with np.where",
+        )
     fields: dict = {f"a{i}": name for i, name in enumerate(stmt.operands)}
     fields.update(kept_calls(sweep, stmt, local))
     fields.update(v=stmt.target, bar=upstream, np=sweep.names["np"], math=sweep.names["math"])
@@ -202,14 +215,23 @@ def _spelled(stmt: ir.Primitive) -> str:
 
 
 def _refuse(sweep: Sweep, stmt: ir.Primitive, operand: str):
-    line = linecache.getline(sweep.fn.filename, stmt.line)
-    column = len(line) - len(line.lstrip())
-    raise SymbackError(
+    _refuse_at(
+        sweep,
+        stmt,
         f"symback cannot yet differentiate `{_spelled(stmt)}` with respect to `{operand}`",
-        Place(sweep.fn.filename, stmt.line, column, line, len(line.rstrip())),
-        hint="docs/supported.md lists what is supported; write it with those "
+        "docs/supported.md lists what is supported; write it with those "
         "operations (np.prod over one axis at a time, for example)",
     )
+
+
+def _refuse_at(sweep: Sweep, stmt: ir.Statement, message: str, hint: str):
+    line = linecache.getline(sweep.fn.filename, stmt.line)
+    column = len(line) - len(line.lstrip())
+    place = Place(sweep.fn.filename, stmt.line, column, line, len(line.rstrip()))
+    raise SymbackError(message, place, hint=hint)
+
+
+_NOT_FINITE = (sp.oo, -sp.oo, sp.zoo, sp.nan)
 
 
 def custom(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
