@@ -30,6 +30,10 @@ def load(source: str, name: str):
     path.write_text(source)
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
+    # one program's module registered at a time: a worker checks thousands, and each module
+    # keeps its function alive, and with it the gradients made of it (3 GB after ~1,100)
+    for earlier in [m for m in sys.modules if m.startswith("symback_fuzz_")]:
+        del sys.modules[earlier]
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return getattr(module, name)
