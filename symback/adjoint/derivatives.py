@@ -42,6 +42,9 @@ class LocalAdjoint:
 
     temporaries: tuple[tuple[str, sp.Expr, frozenset[str]], ...]  # (field, formula, fields read)
     contributions: tuple[Contribution, ...]  # only the nonzero ones
+    # no formula holds SymPy's infinity or nan (from np.inf in arithmetic): SymPy's algebra of
+    # infinity is not IEEE's (0 * inf), so such a formula has no value to print
+    finite: bool = True
 
 
 @lru_cache(maxsize=_SHAPES)
@@ -89,7 +92,12 @@ def local_adjoint(
     contributions = tuple(
         Contribution(i, r, r.is_Add, _fields(r)) for (i, _), r in zip(terms, reduced)
     )
-    return LocalAdjoint(temporaries, contributions)
+    formulas = [c.formula for c in contributions] + [value for _, value, _ in temporaries]
+    finite = not any(f.has(*_NOT_FINITE) for f in formulas)
+    return LocalAdjoint(temporaries, contributions, finite)
+
+
+_NOT_FINITE = (sp.oo, -sp.oo, sp.zoo, sp.nan)
 
 
 def derivative(expr: sp.Expr, i: int) -> sp.Expr:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import ast
 import linecache
 
-import sympy as sp
-
 from .. import code, ir
 from ..backend.formulas import Formula, fill, formula
 from ..errors import Place, SymbackError
@@ -53,9 +51,7 @@ def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcas
     calls = tuple(e if numbers or not (e.is_Add or e.is_Mul) else None for e, _ in stmt.calls)
     reuse = stmt.target not in sweep.fresh
     local = local_adjoint(stmt.expr, active, seeded, boolean, calls, reuse)
-    formulas = [c.formula for c in local.contributions] + [t for _, t, _ in local.temporaries]
-    if any(f.has(*_NOT_FINITE) for f in formulas):
-        # SymPy's algebra of infinity is not IEEE's (0 * inf, inf - inf): no formula from it
+    if not local.finite:
         _refuse_at(
             sweep,
             stmt,
@@ -229,9 +225,6 @@ def _refuse_at(sweep: Sweep, stmt: ir.Statement, message: str, hint: str):
     column = len(line) - len(line.lstrip())
     place = Place(sweep.fn.filename, stmt.line, column, line, len(line.rstrip()))
     raise SymbackError(message, place, hint=hint)
-
-
-_NOT_FINITE = (sp.oo, -sp.oo, sp.zoo, sp.nan)
 
 
 def custom(sweep: Sweep, stmt: ir.Primitive, upstream: ast.expr) -> None:
