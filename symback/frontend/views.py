@@ -272,3 +272,17 @@ def read_after(st: Lowering, name: str, stmt: ast.stmt) -> bool:
     """Might `name` be read after `stmt` runs (later lines, or the next iteration)?"""
     last = st.last_read.get(name)
     return last is not None and (last > stmt.end_lineno or st.loop_depth > 0)
+
+
+def taken_again(st: Lowering, ssa: str) -> set[str]:
+    """`ssa` and the values linked to it by views (up to their bases, down to their views),
+    which views.after_write takes again from the written memory."""
+    group, todo = {ssa}, [ssa]
+    while todo:
+        current = todo.pop()
+        view = st.view_defs.get(current)
+        linked = {view.parent} if view is not None else set()
+        linked |= {v for v, d in st.view_defs.items() if d.parent == current}
+        todo += linked - group
+        group |= linked
+    return group

@@ -90,7 +90,7 @@ def _refuse_stale_aliases(st: Lowering, stmt: ast.stmt, name: str) -> None:
     after the write (np.asarray of it, what min/max returned) would keep the old values:
     refused where it is read later."""
     current = st.env[name]
-    unseen = views.same_memory(st, current) - _views_taken_again(st, current)
+    unseen = views.same_memory(st, current) - views.taken_again(st, current)
     stale = sorted(n for n, v in st.env.items() if v in unseen and views.read_after(st, n, stmt))
     if stale:
         st.fail(
@@ -99,20 +99,6 @@ def _refuse_stale_aliases(st: Lowering, stmt: ast.stmt, name: str) -> None:
             f"min/max returned), and writing into `{name}` changes it too",
             "make one of them a copy (`np.array(...)`, `np.copy(...)`) before the write",
         )
-
-
-def _views_taken_again(st: Lowering, ssa: str) -> set[str]:
-    """`ssa` and the values linked to it by views (up to their bases, down to their views),
-    which views.after_write takes again from the written memory."""
-    group, todo = {ssa}, [ssa]
-    while todo:
-        current = todo.pop()
-        view = st.view_defs.get(current)
-        linked = {view.parent} if view is not None else set()
-        linked |= {v for v, d in st.view_defs.items() if d.parent == current}
-        todo += linked - group
-        group |= linked
-    return group
 
 
 def check_write_index(st: Lowering, index: ast.expr) -> None:
