@@ -17,6 +17,7 @@ iterations. The probe's record of the first iteration (`first`) shows whether it
 from __future__ import annotations
 
 import ast
+import copy
 
 import numpy
 
@@ -35,16 +36,18 @@ class Known:
 
     def __init__(self, shaped: set[str], valued: set[str]):
         self.shaped, self.valued, self.counters = shaped, valued, set()
+        self.ranges: set[int] = set()  # lines of loops over a range fixed by the guard
 
     def copy(self) -> Known:
         known = Known(set(self.shaped), set(self.valued))
         known.counters = set(self.counters)
+        known.ranges = self.ranges  # (one set: what a body finds is found)
         return known
 
 
 def determined(
     fn: ir.Function, description: tuple, modules: set[str], values: dict, first: dict
-) -> set[str]:
+) -> Known:
     """The values whose shapes are the same in every call with the arguments `description`
     gives, found from the function's statements, a probe call's `values`, and the values at
     the end of each loop's first iteration in that call (`first`: the loop's line -> the
@@ -55,7 +58,8 @@ def determined(
     lines = [s.line for s in ir.every_statement(fn.body) if isinstance(s, ir.Loop)]
     twice = {line for line in lines if lines.count(line) > 1}  # records that would mix
     _block(fn.body, known, modules, values, first, twice)
-    return known.shaped
+    known.ranges -= twice
+    return known
 
 
 def recording_first_iterations(items, record: str, names: dict) -> tuple:
@@ -65,6 +69,9 @@ def recording_first_iterations(items, record: str, names: dict) -> tuple:
     for item in items:
         if isinstance(item, code.Block):
             body = list(recording_first_iterations(item.body, record, names))
+            if isinstance(item, code.For) and _is_range(item.iter):  # its bounds, once
+                key = ast.Tuple([code.literal("range"), code.number(item.line or 0)], ast.Load())
+                out.append(code.set_item(record, key, copy.deepcopy(item.iter), item.line))
             if isinstance(item, (code.For, code.While)):
                 key = code.number(item.line or 0)
                 test = ast.Compare(key, [ast.NotIn()], [code.name(record)])
@@ -76,6 +83,10 @@ def recording_first_iterations(items, record: str, names: dict) -> tuple:
             item = code.with_body(item, tuple(body), orelse)
         out.append(item)
     return tuple(out)
+
+
+def _is_range(node) -> bool:
+    return isinstance(node, ast.Call) and getattr(node.func, "id", "") == "range"
 
 
 def _breaks(item) -> bool:
@@ -126,7 +137,13 @@ def _loop(loop: ir.Loop, known: Known, modules, values, first, twice) -> None:
     """The body's determined values, where the carried values keep their shapes."""
     index = loop.index
     header = loop.header
-    is_range = isinstance(header, ast.Call) and getattr(header.func, "id", "") == "range"
+    is_range = _is_range(header)
+    if (
+        is_range
+        and all(_from_shapes(a, known.shaped, known.valued) for a in header.args)
+        and not header.keywords
+    ):
+        known.ranges.add(loop.line)  # (its bounds the same in every call)
     # Carried values assumed to keep their shapes, dropped until the assumption holds.
     keeping = {e for b, e, _ in loop.carried if b in known.shaped}
     record = first.get(loop.line) if loop.line not in twice else None
@@ -143,12 +160,15 @@ def _loop(loop: ir.Loop, known: Known, modules, values, first, twice) -> None:
             if e in keeping and b in known.valued | known.counters:
                 inside.counters.add(e)  # (a count carried on: its shape is a number's)
         _block(loop.body, inside, modules, values, first, twice)
-        kept = {e for b, e, end in loop.carried if e in keeping and _kept(b, end, inside, record, values)}
+        kept = {
+            e
+            for b, e, end in loop.carried
+            if e in keeping and _kept(b, end, inside, record, values)
+        }
         if kept == keeping:
             break
         keeping = kept
-    known.shaped |= inside.shaped
-    known.shaped.discard(index)  # (after the loop: the last one, or none)
+    known.shaped |= inside.shaped  # (the counter too: after the loop, its last value)
     known.counters |= {e for e in keeping if e in inside.counters}
 
 

@@ -16,3 +16,6 @@ class Facts:
     float64: bool = False  # every floating value is float64 (no complex, no float32)
     arrays: dict[str, tuple[int, ...]] = field(default_factory=dict)  # float64 arrays' shapes
     scalar_known: bool = False  # the output is known to be a scalar
+    # the loops over a range that every call through the guard runs alike: line -> (start,
+    # stop, step) (optimize/vector_loops.py)
+    ranges: dict[int, tuple[int, int, int]] = field(default_factory=dict)

@@ -32,6 +32,7 @@ from .optimize.exp_reductions import fuse_exp_reductions
 from .optimize.floats import floats_in_math
 from .optimize.inplace import write_in_place
 from .optimize.repeats import merge_repeats
+from .optimize.vector_loops import vectorised_loops
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def _floats_in_math(fn: ir.Function, run: Run) -> ir.Function:
     """Specialised, the gradient alone: NumPy's functions of Python floats spelled with math."""
     if run.facts is None or not run.facts.floats or run.options.value_too:
         return fn
-    return floats_in_math(fn, set(run.facts.floats), run.names["np"], run.names["math"])
+    floats, arrays = set(run.facts.floats), set(run.facts.arrays)
+    return floats_in_math(fn, floats, arrays, run.names["np"], run.names["math"])
 
 
 def _reverse(fn: ir.Function, run: Run) -> code.GradientProgram:
@@ -281,9 +283,12 @@ def specialise(generated: Generated, facts: Facts, guard: tuple[str, ...], hando
     gives a call to the general code where the specialised one cannot answer."""
     spec = generated.spec
     options = Options(wrt=generated.wrt, value_too=spec.value_too)
+    lowered = generated.lowered
+    if not spec.value_too:  # (the value of a loop vectorised is not the user's, bit for bit)
+        lowered, facts = vectorised_loops(lowered, facts, generated.names["np"])
     run = Run(options, generated.names, generated.wrt, facts)
-    program = run_passes(generated.lowered, run, "floats in math", "in place")
-    in_math = program.function is not generated.lowered  # floats spelled with math
+    program = run_passes(lowered, run, "floats in math", "in place")
+    in_math = program.function is not lowered  # floats spelled with math
     # where math or Python's float arithmetic raises, the general code answers (api.py)
     retry = in_math or bool(facts.floats)
     spec = replace(

@@ -92,12 +92,21 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
             values.setdefault(name, values.get(kept))
     except Exception:  # the general path will raise it, with its usual message
         return None
-    first = {
-        line: {**record, **{n: record[k] for n, k in generated.spec.program.merged if k in record}}
-        for line, record in values.pop(FIRST, {}).items()
+    records = values.pop(FIRST, {})
+    merged = generated.spec.program.merged
+    first = {  # each loop's first iteration, by line; ("range", line): the range it ran over
+        line: {**record, **{n: record[k] for n, k in merged if k in record}}
+        for line, record in records.items()
+        if isinstance(line, int)
+    }
+    known = determined(fn, description, modules, values, first)
+    ranges = {
+        line: (r.start, r.stop, r.step)
+        for line in known.ranges
+        if isinstance(r := records.get(("range", line)), range)
     }
     shapes = {}
-    for name in determined(fn, description, modules, values, first):
+    for name in known.shaped:
         try:
             shapes[name] = tuple(numpy.shape(values[name]))
         except (KeyError, ValueError):
@@ -139,7 +148,7 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     )
     # An output from a branch or loop may be an array for other arguments: still checked.
     scalar_known = fn.output in shapes
-    facts = Facts(shapes, floats, floating, float64, arrays, scalar_known)
+    facts = Facts(shapes, floats, floating, float64, arrays, scalar_known, ranges)
     text = specialise(generated, facts, guard, handoff)
     namespace = load(text, f"{generated.function_name} specialised")
     namespace.update({name: kind for kind, name in types.items()})

@@ -115,7 +115,9 @@ def test_zoo_value_is_the_function_value(entry):
     assert value == expected, f"value {value!r} != f(...) = {expected!r}"
     plain = _as_tuple(symback.grad(f, wrt=wrt)(*args), wrt)
     for a, b in zip(_as_tuple(grads, wrt), plain):
-        np.testing.assert_array_equal(a, b)
+        # (the same to rounding: grad alone may vectorise a loop that adds up terms, adding
+        # the same numbers in another order; value_and_grad keeps the user's loop)
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("entry", cz.ZOO, ids=ZOO_IDS)
@@ -514,6 +516,6 @@ def test_backward_loops_recompute_only_what_their_adjoints_read():
 
 def test_a_call_two_statements_read_is_computed_once_per_loop_body():
     # two_carried's c and s updates both read cos(v) and sin(v): one call each, in the
-    # forward loop and in the backward loop's recomputation
+    # forward loop; the backward loop pops what the forward one saved, computing neither
     source = symback.grad(cz.two_carried).source
-    assert source.count("np.sin(v)") == 2 and source.count("np.cos(v)") == 2, source
+    assert source.count("np.sin(v)") == 1 and source.count("np.cos(v)") == 1, source

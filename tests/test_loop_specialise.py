@@ -172,3 +172,111 @@ def test_a_loop_of_fixed_shapes_runs_no_generic_helper(f, wrt, make):
     body = source[source.index("def grad_") :]
     for helper in ("_unbroadcast(", "_matmul_left(", "_matmul_right("):
         assert helper not in body, body
+
+
+# -- loops that add up independent terms: vectorised in the specialised gradient
+
+
+def pairs_back(x):
+    s = 0.0
+    for i in range(1, len(x)):
+        s = (x[i] - x[i - 1]) ** 2 + s
+    return s
+
+
+def every_other(x, p):
+    s = 0.0
+    t = 1.0
+    for i in range(0, len(x) - 1, 2):
+        s += p[0] * np.sin(x[i]) * x[i + 1]
+        t = t + np.exp(-x[i] ** 2) * p[1]
+    return s * t
+
+
+def wraps_around(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + x[i - 1] * x[i]  # (x[-1] at i = 0: no slice reads that)
+    return s
+
+
+def counter_as_value(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + i * x[i] ** 2
+    return s
+
+
+def reads_running_sum(x):
+    s = 1.0
+    for i in range(len(x)):
+        s = s + np.tanh(s) * x[i]
+    return s
+
+
+def whole_array_each_time(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + np.sum(x * x[i])
+    return s
+
+
+SUMS = [
+    (rosen, 0, True),
+    (pairs_back, 0, True),
+    (every_other, (0, 1), True),
+    (wraps_around, 0, False),
+    (counter_as_value, 0, False),
+    (reads_running_sum, 0, False),
+    (whole_array_each_time, 0, False),
+]
+
+
+@pytest.mark.parametrize("f, wrt, vectorised", SUMS, ids=[c[0].__name__ for c in SUMS])
+def test_loops_of_independent_terms_are_vectorised_and_right(f, wrt, vectorised):
+    r = np.random.default_rng(4)
+    args = (r.normal(size=9), r.normal(size=2))[: f.__code__.co_argcount]
+    for _ in range(3):
+        check_gradient(f, args, wrt=wrt, rtol=1e-5, atol=1e-7, directions=1)
+        args = tuple(r.normal(size=np.shape(a)) for a in args)
+    g = symback.grad(f, wrt=wrt)
+    g(*args)
+    source = g.specialised_source
+    body = source[source.index("def grad_") :]
+    assert ("for " not in body) == vectorised, body
+
+
+def test_value_and_grad_of_a_summing_loop_keeps_the_users_value():
+    """Vectorised, the sum would be added in another order: value_and_grad runs the loop."""
+    x = np.random.default_rng(5).normal(size=1001) * 1e3
+    vg = symback.value_and_grad(rosen)
+    for _ in range(2):
+        value, gradient = vg(x)
+        assert value == rosen(x)  # bit for bit
+        np.testing.assert_allclose(gradient, symback.grad(rosen)(x), rtol=1e-12)
+
+
+def invariant_array(x, w):
+    s = 0.0
+    for i in range(len(w)):
+        v = np.sin(w)  # the same array in every iteration: not a number to spread
+        s = s + np.sum(v * x[i])
+    return s
+
+
+def test_a_term_reading_an_array_whole_keeps_its_loop():
+    r = np.random.default_rng(6)
+    check_gradient(invariant_array, (r.normal(size=3), r.normal(size=3)), wrt=(0, 1))
+
+
+def test_a_loop_that_runs_no_iteration_then_some():
+    """The first call's loop runs no iteration (nothing recorded, nothing batched): its
+    specialisation, and the next shapes', are still right."""
+    r = np.random.default_rng(7)
+    W, h0 = r.normal(size=(4, 4)) / 2, r.normal(size=4)
+    g = symback.grad(rnn, wrt=(0, 1, 2))
+    for steps in (0, 3, 0, 5):
+        X = r.normal(size=(steps, 4))
+        check_gradient(rnn, (W, h0, X), wrt=(0, 1, 2), rtol=1e-5, atol=1e-7, directions=1)
+        for a, b in zip(g(W, h0, X), g.function(W, h0, X)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

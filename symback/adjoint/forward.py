@@ -53,13 +53,17 @@ def loop_lines(loop: ir.Loop, stacks: dict[int, dict], kept=None, writes=None, t
     them (see forward_lines)."""
     out: list = [code.assign(e, code.name(b), loop.line) for b, e, _ in loop.carried if b != e]
     body = forward_lines(loop.body, stacks, kept, writes, tapes)
-    body += [code.assign(e, code.name(end), loop.line) for _, e, end in loop.carried if e != end]
-    # One stack per carried value, each a plain list pushed and popped: code symback itself
-    # differentiates again (a second derivative), as it does a user's stack.
+    # One stack per saved value, each a plain list pushed and popped: code symback itself
+    # differentiates again (a second derivative), as it does a user's stack. The carried
+    # values are saved as the iteration starts, the body's own (adjoint/recompute.py) as it
+    # ends.
     saving = stacks.get(id(loop), {})
-    for position, (entry, stack) in enumerate(saving.items()):
-        out.append(code.assign(stack, ast.List([], ast.Load()), loop.line))
+    entries = set(loop.targets)
+    body += [push(stack, code.name(v)) for v, stack in saving.items() if v not in entries]
+    body += [code.assign(e, code.name(end), loop.line) for _, e, end in loop.carried if e != end]
+    for position, (entry, stack) in enumerate(s for s in saving.items() if s[0] in entries):
         body.insert(position, push(stack, code.name(entry)))
+    out += [code.assign(stack, ast.List([], ast.Load()), loop.line) for stack in saving.values()]
     if loop.exit is not None:  # `break`: after the carried values are updated
         body.append(code.If(test=code.name(loop.exit), body=(code.stop(),), line=loop.line))
     if writes is not None:

@@ -84,7 +84,7 @@ class Sweep:
     # loop -> carried value -> the stack its values are saved on (loops.py)
     stacks: dict[int, dict[str, str]] = field(default_factory=dict)
     # each loop being walked: the names it defines, and the totals it owns (loops.py)
-    loop_scopes: tuple[tuple[frozenset, dict], ...] = ()
+    loop_scopes: tuple = ()  # (scopes.LoopScope, ...)
     # element writes (writes.py): written arrays, names that may share memory, the undo log
     buffers: set[str] = field(default_factory=set)
     sharing: dict = field(default_factory=dict)
@@ -104,9 +104,8 @@ class Sweep:
 
 def known(sweep: Sweep, stmt) -> bool:
     """Are the shapes of the statement's value and operands known (so specialised)?"""
-    return (
-        sweep.shapes is not None
-        and all(n in sweep.shapes for n in (stmt.target, *stmt.operands))
+    return sweep.shapes is not None and all(
+        n in sweep.shapes for n in (stmt.target, *stmt.operands)
     )
 
 

@@ -99,7 +99,13 @@ def _signed_terms(expr: ast.expr) -> list[tuple[bool, ast.expr]]:
 
 
 def zeros(sweep: Sweep, value: str) -> ast.expr:
-    """A zero adjoint for `value`: a float array of zeros of its shape, of its own."""
+    """A zero adjoint for `value`: a float array of zeros of its shape, of its own (where the
+    shape is known, float64: `np.zeros(shape)`, and for a number `0.0`)."""
+    shape = (sweep.shapes or {}).get(value)
+    if shape is not None and sweep.float64 and value in sweep.floating:
+        if shape == ():
+            return code.number(0.0)
+        return code.call(code.attr(sweep.names["np"], "zeros"), code.literal(shape))
     zeros_like = code.attr(sweep.names["np"], "zeros_like")
     return code.call(zeros_like, code.name(value), dtype=code.name(sweep.names["float"]))
 

@@ -153,7 +153,13 @@ def write(sweep: Sweep, stmt: ir.Write) -> None:
         return
     index = stmt.index
     element = ast.Subscript(code.name(adjoint), index, ast.Load())
-    if stmt.value in sweep.active:  # summed back to v's shape: v may have been broadcast
+    if stmt.value in sweep.active and _one_number(sweep, stmt):
+        # one element, of a number: its adjoint is the element's (a NumPy scalar, a copy)
+        name = sweep.namer.adjoint(stmt.value)
+        value = ast.UnaryOp(ast.USub(), element) if stmt.op == "-=" else element
+        sweep.lines.append(code.assign(name, value, stmt.line))
+        sweep.add(stmt.value, named(name))
+    elif stmt.value in sweep.active:  # summed back to v's shape: v may have been broadcast
         sweep.helpers.add("unbroadcast")
         name = sweep.namer.adjoint(stmt.value)
         if stmt.op == "-=":
@@ -167,6 +173,22 @@ def write(sweep: Sweep, stmt: ir.Write) -> None:
         sweep.lines.append(code.set_item(adjoint, index, ast.Constant(0.0), stmt.line))
     if stmt.array in sweep.active:
         sweep.add(stmt.array, named(adjoint, mutable=True))
+
+
+def _one_number(sweep: Sweep, stmt: ir.Write) -> bool:
+    """Known from the first call: a float written into one element, at integer positions?"""
+    shapes = sweep.shapes or {}
+    if not (sweep.float64 and shapes.get(stmt.value) == () and stmt.value in sweep.floating):
+        return False
+    if any(shapes.get(n) != () for n in stmt.index_operands):
+        return False  # (an array of positions: several elements)
+    parts = stmt.index.elts if isinstance(stmt.index, ast.Tuple) else [stmt.index]
+    return all(
+        not isinstance(n, (ast.Slice, ast.Starred))
+        and not (isinstance(n, ast.Constant) and (n.value is None or n.value is Ellipsis))
+        for part in parts
+        for n in ast.walk(part)
+    )
 
 
 def settle(sweep: Sweep, stmt) -> None:

@@ -16,19 +16,56 @@ from .. import ir
 from ..ops.elementwise import MATH_SPELLING
 
 
-def floats_in_math(fn: ir.Function, floats: set[str], np: str, math: str) -> ir.Function:
-    """`fn` with the NumPy calls of its float-only statements spelled with `math` (`fn`
-    itself where there are none)."""
+def floats_in_math(
+    fn: ir.Function, floats: set[str], arrays: set[str], np: str, math: str
+) -> ir.Function:
+    """`fn` with the NumPy calls of its float-only statements spelled with `math`, and its
+    elements read of float64 `arrays` as Python floats (`fn` itself where there are none)."""
+    body = _in_math(fn.body, floats, arrays, np, math)
+    return fn if body is None else dataclasses.replace(fn, body=body)
+
+
+def _in_math(stmts, floats, arrays, np, math) -> tuple | None:
+    """The statements rewritten, loop bodies too (whose values the facts also know); None
+    where nothing changed."""
     body, changed = [], False
-    for s in fn.body:
-        if isinstance(s, ir.Elementwise) and {s.target, *s.operands} <= floats:
+    for s in stmts:
+        if isinstance(s, ir.Loop):
+            inner = _in_math(s.body, floats, arrays, np, math)
+            if inner is not None:
+                s, changed = dataclasses.replace(s, body=inner), True
+        elif isinstance(s, ir.Elementwise) and {s.target, *s.operands} <= floats:
             rename = _ToMath(np, math)
             code = rename.visit(copy.deepcopy(s.code))
             calls = tuple((e, _ToMath(np, math).visit(copy.deepcopy(c))) for e, c in s.calls)
             if rename.changed:
                 s, changed = dataclasses.replace(s, code=code, calls=calls), True
+        elif _element_read(s, floats, arrays):
+            # x.item(i): the element as a Python float, whose arithmetic costs a third of a
+            # NumPy scalar's (the same bits: both are IEEE doubles)
+            subscript = dict(s.params)["subscript"]
+            indices = subscript.elts if isinstance(subscript, ast.Tuple) else [subscript]
+            item = ast.Attribute(ast.Name(s.operands[0], ast.Load()), "item", ast.Load())
+            value = ast.Call(item, [copy.deepcopy(i) for i in indices], [])
+            s, changed = dataclasses.replace(s, code=value), True
         body.append(s)
-    return dataclasses.replace(fn, body=tuple(body)) if changed else fn
+    return tuple(body) if changed else None
+
+
+def _element_read(s, floats: set[str], arrays: set[str]) -> bool:
+    """Is it one element of a float64 array, at integer positions (no slice, no new axis)?"""
+    if not (isinstance(s, ir.Primitive) and s.op == "getitem" and s.target in floats):
+        return False
+    if s.operands[0] not in arrays:
+        return False
+    subscript = dict(s.params).get("subscript")
+    indices = subscript.elts if isinstance(subscript, ast.Tuple) else [subscript]
+    return all(
+        not isinstance(n, (ast.Slice, ast.Starred))
+        and not (isinstance(n, ast.Constant) and (n.value is None or n.value is Ellipsis))
+        for i in indices
+        for n in ast.walk(i)
+    )
 
 
 class _ToMath(ast.NodeTransformer):
