@@ -12,7 +12,7 @@ import ast
 
 from .. import code, ir
 from .forward import backward_block, counted
-from .recompute import reusable, saving_instead
+from .recompute import free_reads, reusable, saving_instead
 from .scopes import (
     accumulate,
     batched_products,
@@ -83,7 +83,7 @@ def loop(sweep: Sweep, stmt: ir.Loop) -> None:
         values = ast.Tuple([value for _, value in updates], ast.Load())
         iteration_updates.append(code.assign(tuple(n for n, _ in updates), values, stmt.line))
     if reusable(sweep, stmt):
-        reads = set().union(*(line.reads for line in body_lines + iteration_updates))
+        reads = free_reads(body_lines + iteration_updates)
         replayed, kept_for_next = saving_instead(sweep, stmt, replayed, reads)
     iteration = restore + replayed + body_lines + iteration_updates + kept_for_next
     count = ""

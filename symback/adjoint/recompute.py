@@ -50,9 +50,20 @@ def saving_instead(sweep: Sweep, loop: ir.Loop, replayed: list, reads: set[str])
     needed = set(reads)
     out: list = []
     reused: dict[str, str] = {}
+    bound_after: set[str] = set()  # what the lines after the one at hand bind
     for item in reversed(replayed):
+        bound_after_this, bound_after = bound_after, bound_after | item.targets
+        if sweep.shapes is not None and _loop_taken_back(item, needed, bound_after_this):
+            # (specialised only: the general code keeps lists of values, not of lists, so
+            # that symback can differentiate it again)
+            # an inner loop run again only for what it leaves (its stacks, its carried
+            # values' last values): those are saved as the outer iteration ends, and popped
+            for name in sorted(needed & item.targets):
+                stack = stacks.setdefault(name, sweep.namer.fresh(f"saved_{name}"))
+                out.append(code.assign(name, code.call(code.attr(stack, "pop")), item.line))
+            continue
         if not isinstance(item, code.Line) or item.effect or item.statement:
-            needed |= item.reads
+            needed |= free_reads([item])
             out.append(item)
             continue
         target = item.target
@@ -70,9 +81,42 @@ def saving_instead(sweep: Sweep, loop: ir.Loop, replayed: list, reads: set[str])
     return out, kept
 
 
+def free_reads(items) -> set[str]:
+    """The names the items read before binding them (a loop's or branch's bindings are not
+    counted as made: the body may not run)."""
+    free: set[str] = set()
+    bound: set[str] = set()
+    for item in items:
+        if isinstance(item, code.Line):
+            # (`x[i] += v` and `s.append(v)` read what they change: the whole line's reads)
+            free |= item.reads - bound
+            bound |= item.targets if not item.statement else frozenset()
+        else:
+            inner = free_reads(item.body) | free_reads(item.orelse) | item.head_reads
+            free |= inner - bound
+    return free
+
+
+def _loop_taken_back(item, needed: set[str], bound_after: set[str]) -> bool:
+    """Is the item an inner loop whose every effect is on names, none bound again after it?"""
+    return (
+        isinstance(item, (code.For, code.While))
+        and not item.effect
+        and bool(needed & item.targets)
+        and not needed & item.targets & bound_after
+    )
+
+
 def _costly(value: ast.expr) -> bool:
     """Does computing it again cost more than popping it (an operation, not a name, a number,
-    an attribute, an element read or a new list)?"""
+    an attribute, an element read, `.item` of one, or a new list)?"""
+    if (  # x.item(i, j): an element read as a Python float
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "item"
+        and all(_plain_index(a) for a in value.args)
+    ):
+        value = value.func.value
     while isinstance(value, (ast.Subscript, ast.Attribute)):
         if isinstance(value, ast.Subscript) and not _plain_index(value.slice):
             return True
