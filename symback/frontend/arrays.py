@@ -17,7 +17,7 @@ from .. import ir
 from ..ops import symbols
 from ..ops.arrays import METHODS, PRIMITIVES, PRIMITIVES_BY_OP, ArrayPrimitive
 from ..ops.build import tree  # (a literal argument as code: lists, tuples, numbers)
-from . import core, einsum, integers, outside, views
+from . import core, einsum, integers, outside, spelled, views
 from .core import handler
 from .state import Lowering
 
@@ -107,8 +107,13 @@ def primitive_call(
     `func` is the function as the forward code calls it (default: the row's first name);
     an operation that is a method only (`x.flatten()`) is called as the method."""
     params, extra_codes, extra_names = [], [], []
-    if row.layout == "sequence":  # np.stack([a, b], axis=0)
-        if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
+    if row.layout == "sequence" and row.whole and args and not _written_out(args[0]):
+        arrays = (core.value_to_name(st, args[0]),)  # np.vstack(A): A's items
+        array_codes = [ast.Name(arrays[0], ast.Load())]
+        params.append(("whole", True))
+        extra = args[1:]
+    elif row.layout == "sequence":  # np.stack([a, b], axis=0)
+        if not args or not _written_out(args[0]):
             st.fail(node, f"{row.spelled} needs a list of arrays written out: [a, b]", None)
         arrays = tuple(core.value_to_name(st, a) for a in args[0].elts)
         array_codes = [ast.List([ast.Name(a, ast.Load()) for a in arrays], ast.Load())]
@@ -201,6 +206,10 @@ def primitive_call(
     return emit_primitive(st, row.op, all_operands, tuple(params), code, target, operands)
 
 
+def _written_out(node: ast.expr) -> bool:
+    return isinstance(node, (ast.List, ast.Tuple))
+
+
 def matmul(st: Lowering, node: ast.BinOp, operands, target):
     a, b = core.value_to_name(st, node.left), core.value_to_name(st, node.right)
     code = ast.BinOp(ast.Name(a, ast.Load()), ast.MatMult(), ast.Name(b, ast.Load()))
@@ -216,19 +225,36 @@ def tuple_row(st: Lowering, node: ast.expr) -> ArrayPrimitive | None:
     return row if row is not None and row.parts else None
 
 
+def part_names(st: Lowering, node: ast.Call, row: ArrayPrimitive) -> tuple[str, ...]:
+    """The names of the parts of the tuple (or list of pieces) this call returns."""
+    if not row.pieces:
+        return row.parts
+    position = row.positional.index(row.pieces) + row.arrays
+    given = [k.value for k in node.keywords if k.arg == row.pieces]
+    given += node.args[position : position + 1]
+    if not given:
+        st.fail(node, f"{row.spelled} needs its `{row.pieces}`", None)
+    sections = literal(st, given[0], row.pieces)
+    if isinstance(sections, bool) or not isinstance(sections, (int, tuple, list)):
+        st.fail(given[0], f"`{row.pieces}` must be a number or a list of numbers", None)
+    count = sections if isinstance(sections, int) else len(sections) + 1
+    return tuple(f"{row.parts[0]} {k}" for k in range(count))
+
+
 def tuple_part(st: Lowering, node: ast.Call, row: ArrayPrimitive, part, where, operands, target):
     """Part `part` (a literal index or a part's name) of the tuple a call returns."""
-    if isinstance(part, str) and part in row.parts:
+    names = part_names(st, node, row)
+    if isinstance(part, str) and part in row.parts and not row.pieces:
         part = row.parts.index(part)
-    if not isinstance(part, int) or not -len(row.parts) <= part < len(row.parts):
+    if not isinstance(part, int) or not -len(names) <= part < len(names):
         st.fail(
             where,
-            f"{row.spelled} returns {len(row.parts)} values ({', '.join(row.parts)}): take "
-            "one with a literal index or its name",
-            f"write {row.spelled}(...)[0] or .{row.parts[0]}",
+            f"{row.spelled} returns {len(names)} values ({', '.join(names)}): take "
+            "one with a literal index" + ("" if row.pieces else " or its name"),
+            f"write {row.spelled}(...)[0]" + ("" if row.pieces else f" or .{row.parts[0]}"),
         )
     func = outside.module_attr(st, row.names[0])
-    part = part % len(row.parts)
+    part = part % len(names)
     return primitive_call(
         st, node, row, node.args, node.keywords, operands, target, func, part=part
     )
@@ -236,6 +262,16 @@ def tuple_part(st: Lowering, node: ast.Call, row: ArrayPrimitive, part, where, o
 
 @handler
 def value_Subscript(st: Lowering, node: ast.Subscript, operands, target):
+    trick = spelled.index_trick(st, node.value)
+    if trick is not None:  # np.r_[a, b]
+        return spelled.concatenation(st, node, trick, operands, target)
+    held = isinstance(node.value, ast.Name) and st.env.get(node.value.id)
+    if held in st.tuples:  # p[1], p = np.split(x, 2)
+        parts = st.tuples[held]
+        k = literal(st, node.slice, "the part taken")
+        if not isinstance(k, int) or not -len(parts) <= k < len(parts):
+            st.fail(node.slice, f"`{node.value.id}` holds {len(parts)} values", None)
+        return core.operand(st, parts[k], operands)
     row = tuple_row(st, node.value)
     if row is not None:  # np.linalg.svd(A)[1]
         part = literal(st, node.slice, "the part taken") if row else None

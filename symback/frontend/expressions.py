@@ -43,6 +43,13 @@ def value_Constant(st: Lowering, node: ast.Constant, operands, target) -> Val:
 def value_Name(st: Lowering, node: ast.Name, operands, target) -> Val:
     if stacks.stack_of(st, node) is not None:
         stacks.refuse_stack_use(st, node)
+    if st.env.get(node.id) in st.tuples:
+        st.fail(
+            node,
+            f"`{node.id}` holds the {len(st.tuples[st.env[node.id]])} values a call returned: "
+            "symback reads them one at a time",
+            f"take one with a literal index ({node.id}[0]), or unpack them",
+        )
     if node.id in st.env:
         val = core.operand(st, st.env[node.id], operands)
         return replace(val, sequence=True) if st.env[node.id] in st.lists else val
