@@ -15,10 +15,9 @@ import numpy
 
 from .. import ir
 from ..ops import symbols
-from ..ops.arrays import METHODS, PRIMITIVES, PRIMITIVES_BY_OP, ArrayPrimitive
+from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
 from ..ops.build import tree  # (a literal argument as code: lists, tuples, numbers)
-from . import core, einsum, integers, outside, spelled, views
-from .core import handler
+from . import core, einsum, integers, outside, views
 from .state import Lowering
 
 # Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
@@ -214,82 +213,6 @@ def matmul(st: Lowering, node: ast.BinOp, operands, target):
     a, b = core.value_to_name(st, node.left), core.value_to_name(st, node.right)
     code = ast.BinOp(ast.Name(a, ast.Load()), ast.MatMult(), ast.Name(b, ast.Load()))
     return emit_primitive(st, "matmul", (a, b), (), code, target, operands)
-
-
-def tuple_row(st: Lowering, node: ast.expr) -> ArrayPrimitive | None:
-    """The record of a call returning a tuple (np.linalg.eigh(A)), if `node` is one."""
-    if not isinstance(node, ast.Call) or outside.starts_local(st, node.func):
-        return None
-    resolved = st.namespace.chain(node.func)
-    row = None if resolved is None else PRIMITIVES.get(resolved.qualname or "")
-    return row if row is not None and row.parts else None
-
-
-def part_names(st: Lowering, node: ast.Call, row: ArrayPrimitive) -> tuple[str, ...]:
-    """The names of the parts of the tuple (or list of pieces) this call returns."""
-    if not row.pieces:
-        return row.parts
-    position = row.positional.index(row.pieces) + row.arrays
-    given = [k.value for k in node.keywords if k.arg == row.pieces]
-    given += node.args[position : position + 1]
-    if not given:
-        st.fail(node, f"{row.spelled} needs its `{row.pieces}`", None)
-    sections = literal(st, given[0], row.pieces)
-    if isinstance(sections, bool) or not isinstance(sections, (int, tuple, list)):
-        st.fail(given[0], f"`{row.pieces}` must be a number or a list of numbers", None)
-    count = sections if isinstance(sections, int) else len(sections) + 1
-    return tuple(f"{row.parts[0]} {k}" for k in range(count))
-
-
-def tuple_part(st: Lowering, node: ast.Call, row: ArrayPrimitive, part, where, operands, target):
-    """Part `part` (a literal index or a part's name) of the tuple a call returns."""
-    names = part_names(st, node, row)
-    if isinstance(part, str) and part in row.parts and not row.pieces:
-        part = row.parts.index(part)
-    if not isinstance(part, int) or not -len(names) <= part < len(names):
-        st.fail(
-            where,
-            f"{row.spelled} returns {len(names)} values ({', '.join(names)}): take "
-            "one with a literal index" + ("" if row.pieces else " or its name"),
-            f"write {row.spelled}(...)[0]" + ("" if row.pieces else f" or .{row.parts[0]}"),
-        )
-    func = outside.module_attr(st, row.names[0])
-    part = part % len(names)
-    return primitive_call(
-        st, node, row, node.args, node.keywords, operands, target, func, part=part
-    )
-
-
-@handler
-def value_Subscript(st: Lowering, node: ast.Subscript, operands, target):
-    trick = spelled.index_trick(st, node.value)
-    if trick is not None:  # np.r_[a, b]
-        return spelled.concatenation(st, node, trick, operands, target)
-    held = isinstance(node.value, ast.Name) and st.env.get(node.value.id)
-    if held in st.tuples:  # p[1], p = np.split(x, 2)
-        parts = st.tuples[held]
-        k = literal(st, node.slice, "the part taken")
-        if not isinstance(k, int) or not -len(parts) <= k < len(parts):
-            st.fail(node.slice, f"`{node.value.id}` holds {len(parts)} values", None)
-        return core.operand(st, parts[k], operands)
-    row = tuple_row(st, node.value)
-    if row is not None:  # np.linalg.svd(A)[1]
-        part = literal(st, node.slice, "the part taken") if row else None
-        return tuple_part(st, node.value, row, part, node.slice, operands, target)
-    array = core.value_to_name(st, node.value)
-    index, names = code_only(st, node.slice, bounds=BOUND_CALLS)
-    basic = is_basic_index(st, node.slice)
-    np_index = ast.Subscript(
-        ast.Attribute(ast.Name(st.modules.np, ast.Load()), "s_", ast.Load()),
-        index,
-        ast.Load(),
-    )
-    params = (("index", copy.deepcopy(np_index)), ("subscript", copy.deepcopy(index)))
-    code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
-    op = "getitem" if basic else "gather"
-    if only_new_axes(st, node.slice):  # x[:, None] reshapes: so does its adjoint
-        op = "expand_dims"
-    return emit_primitive(st, op, (array, *names), params, code, target, operands)
 
 
 def only_new_axes(st: Lowering, node: ast.expr) -> bool:

@@ -13,7 +13,7 @@ import sympy as sp
 
 from .. import ir
 from ..ops.functions import Remainder, power
-from . import arrays, core, outside, stacks
+from . import arrays, core, outside, stacks, tuples
 from .core import handler
 from .state import Lowering
 from .values import Operands, Val
@@ -65,9 +65,9 @@ def value_Name(st: Lowering, node: ast.Name, operands, target) -> Val:
 
 @handler
 def value_Attribute(st: Lowering, node: ast.Attribute, operands, target) -> Val:
-    row = arrays.tuple_row(st, node.value)
+    row = tuples.tuple_row(st, node.value)
     if row is not None:  # np.linalg.slogdet(A).logabsdet
-        return arrays.tuple_part(st, node.value, row, node.attr, node, operands, target)
+        return tuples.tuple_part(st, node.value, row, node.attr, node, operands, target)
     if outside.of_array(st, node.value):
         return arrays.local_attribute(st, node, operands, target)
     return outside.outside(st, node, st.namespace.chain(node), operands)
