@@ -122,3 +122,25 @@ def test_r_joins_numbers_and_slices():
     gx, gy = symback.grad(r_joined, wrt=(0, 1))(np.ones(3), np.ones(3))
     np.testing.assert_array_equal(gx, [0.0, 1.0, 2.0])
     np.testing.assert_array_equal(gy, [0.0, 4.0, 5.0])
+
+
+def eigen_parts(A):
+    w, V = np.linalg.eigh(A)
+    return np.sum(w * np.arange(3.0)) + np.sum(V[0] ** 2 * w) + np.sum(np.linalg.eigvalsh(A) ** 3)
+
+
+def test_a_decomposition_used_for_several_parts_is_computed_once():
+    """w and V of one np.linalg.eigh, in the forward pass and in every adjoint that reads
+    them: one call in the gradient code (the user's np.linalg.eigvalsh stays theirs)."""
+    g = symback.grad(eigen_parts)
+    S = np.array([[2.0, 0.5, 0.1], [0.5, 1.0, -0.3], [0.1, -0.3, 3.0]])
+    got = g(S)
+    assert g.source.count("np.linalg.eigh(") == 1, g.source
+    assert g.source.count("np.linalg.eigvalsh(") == 1, g.source
+    expected = np.zeros((3, 3))
+    for k in np.ndindex(3, 3):
+        up, down = S.copy(), S.copy()
+        up[k] += 1e-6
+        down[k] -= 1e-6
+        expected[k] = (eigen_parts(up) - eigen_parts(down)) / 2e-6
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
