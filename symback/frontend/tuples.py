@@ -19,7 +19,7 @@ def tuple_row(st: Lowering, node: ast.expr) -> ArrayPrimitive | None:
         return None
     resolved = st.namespace.chain(node.func)
     row = None if resolved is None else PRIMITIVES.get(resolved.qualname or "")
-    return row if row is not None and row.parts else None
+    return row if row is not None and row.parts and not row.single(node.keywords) else None
 
 
 def part_names(st: Lowering, node: ast.Call, row: ArrayPrimitive) -> tuple[str, ...]:
