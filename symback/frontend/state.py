@@ -77,8 +77,13 @@ class Lowering:
     holders: dict[str, object]  # name in the generated module -> what it reads constants from
     sequences: dict[str, str]  # a tuple or list of numbers read -> its array (outside.as_array)
     lists: set[str]  # arrays made of a list written out (`v = [x, y]`: sequences.py)
+    # a name bound to a call returning a tuple (`p = np.split(x, 2)`) -> its parts' names
+    tuples: dict[str, tuple[str, ...]]
     # -- this function's own (a helper's, while it is inlined)
     env: dict[str, str]  # user name -> SSA name
+    # user names bound to a call's parts (`p = np.split(x, 2)`: Lowering.tuples): read
+    # through a merge of branches or loop iterations, they are refused (tuples.py)
+    held: set[str] = field(default_factory=set)
     inlined: bool = False  # a helper's body, lowered into its caller's
     inlining: frozenset = frozenset()  # (file, line) of the helpers being inlined: recursion
     first_binding: set[str] = field(default_factory=set)  # names whose next binding renames
@@ -123,6 +128,7 @@ class Lowering:
             holders={},
             sequences={},
             lists=set(),
+            tuples={},
             env={p: p for p in params},
             first_binding=set(params),
         )
@@ -153,6 +159,7 @@ class Lowering:
             holders=self.holders,
             sequences=self.sequences,
             lists=self.lists,
+            tuples=self.tuples,
             env={},
             inlined=True,
             inlining=self.inlining | {key},
@@ -177,6 +184,10 @@ class Lowering:
     def bind(self, user_name: str, ssa: str) -> None:
         """`user_name` holds the value `ssa` from here on."""
         self.env[user_name] = ssa
+        if ssa in self.tuples:
+            self.held.add(user_name)
+        else:
+            self.held.discard(user_name)
         self.first_binding.add(user_name)
 
     def return_names(self) -> tuple[str, str]:
