@@ -280,3 +280,17 @@ def test_a_loop_that_runs_no_iteration_then_some():
         check_gradient(rnn, (W, h0, X), wrt=(0, 1, 2), rtol=1e-5, atol=1e-7, directions=1)
         for a, b in zip(g(W, h0, X), g.function(W, h0, X)):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def number_into_a_row(s):
+    y = np.zeros((3, 3))
+    y[1:] = np.tanh(s[1:])
+    y[-1] = np.sum(s)  # one number into a whole row: its gradient sums the row's
+    y[0, 1] = 0.3 * s[0, 2]  # one number into one element
+    return np.sum(y * np.arange(9.0).reshape(3, 3))
+
+
+def test_a_number_written_into_a_row_or_an_element():
+    r = np.random.default_rng(8)
+    for _ in range(2):
+        check_gradient(number_into_a_row, (r.normal(size=(3, 3)),), rtol=1e-5, atol=1e-7)

@@ -73,6 +73,7 @@ def _start(fn, wrt, names, facts: Facts, fresh) -> Sweep:
     writes.setup(sweep, fn.body)
     if shapes is not None:  # a written array's adjoint is updated in place: whole
         sweep.shapes = {k: v for k, v in shapes.items() if k not in sweep.buffers}
+        sweep.written = {k: v for k, v in shapes.items() if k in sweep.buffers}
     return sweep
 
 

@@ -87,6 +87,7 @@ class Sweep:
     loop_scopes: tuple = ()  # (scopes.LoopScope, ...)
     # element writes (writes.py): written arrays, names that may share memory, the undo log
     buffers: set[str] = field(default_factory=set)
+    written: dict[str, Shape] = field(default_factory=dict)  # their shapes, where known
     sharing: dict = field(default_factory=dict)
     writes: object = None  # writes.WriteLog, or None when nothing is written
     # lists used as stacks (stacks.py)

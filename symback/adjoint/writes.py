@@ -180,9 +180,11 @@ def _one_number(sweep: Sweep, stmt: ir.Write) -> bool:
     shapes = sweep.shapes or {}
     if not (sweep.float64 and shapes.get(stmt.value) == () and stmt.value in sweep.floating):
         return False
-    if any(shapes.get(n) != () for n in stmt.index_operands):
-        return False  # (an array of positions: several elements)
+    if any(shapes.get(n) != () or n in sweep.fn.boolean for n in stmt.index_operands):
+        return False  # (an array of positions, a mask: several elements)
     parts = stmt.index.elts if isinstance(stmt.index, ast.Tuple) else [stmt.index]
+    if len(parts) != len(sweep.written.get(stmt.array, (None,) * (len(parts) + 1))):
+        return False  # (y[0] of a matrix: a row)
     return all(
         not isinstance(n, (ast.Slice, ast.Starred))
         and not (isinstance(n, ast.Constant) and (n.value is None or n.value is Ellipsis))
