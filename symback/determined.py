@@ -114,6 +114,8 @@ def _statement(s, known: Known, reads: set[str]) -> None:
             (counters if counted else valued).add(s.target)
         elif _elementwise(s.code) and reads <= shaped:
             shaped.add(s.target)  # a comparison: its shape is known, not its value
+        elif _new_array(s.code, shaped, valued):
+            shaped.add(s.target)
         return
     if isinstance(s, ir.Primitive):
         if s.op == "custom":
@@ -124,6 +126,8 @@ def _statement(s, known: Known, reads: set[str]) -> None:
             return  # x[:t]: its shape changes with the counter
         if arrays <= shaped and rest <= valued | counters:
             shaped.add(s.target)
+            if reads <= valued:  # (t1[0] of a tested shape: a tested number too)
+                valued.add(s.target)
         return
     if reads <= shaped:
         shaped.add(s.target)
@@ -213,6 +217,22 @@ def _from_shapes(node, shaped: set, valued: set) -> bool:
             for child in ast.iter_child_nodes(node)
             if isinstance(child, ast.expr)
         )
+    return False
+
+
+def _new_array(node, shaped: set, valued: set) -> bool:
+    """`np.zeros((n, m))`, `np.ones(n)`, `np.full(n, v)`, `np.eye(n)` of tested numbers, or
+    `np.zeros_like(x)` of an array of known shape: a new array of a known shape."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+        return False
+    if any(k.arg in ("shape", "like") for k in node.keywords):
+        return False
+    name, first = node.func.attr, node.args[0]
+    if name in ("zeros", "ones", "empty", "full", "eye", "identity"):
+        sizes = [first] if name != "eye" else node.args[:2]
+        return all(_from_shapes(a, shaped, valued) for a in sizes)
+    if name in ("zeros_like", "ones_like", "empty_like", "full_like"):
+        return _names_in(first, shaped)
     return False
 
 

@@ -8,6 +8,8 @@ in shape, a `while` whose trip count depends on the data. Each gradient is check
 central differences on two calls, the second with data that takes another path.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -221,7 +223,15 @@ def whole_array_each_time(x):
     return s
 
 
+def math_in_the_terms(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + math.tanh(x[i]) * x[i]  # (math.tanh takes no array: not vectorised)
+    return s
+
+
 SUMS = [
+    (math_in_the_terms, 0, False),
     (rosen, 0, True),
     (pairs_back, 0, True),
     (every_other, (0, 1), True),
@@ -294,3 +304,12 @@ def test_a_number_written_into_a_row_or_an_element():
     r = np.random.default_rng(8)
     for _ in range(2):
         check_gradient(number_into_a_row, (r.normal(size=(3, 3)),), rtol=1e-5, atol=1e-7)
+
+
+def math_and_numpy(x, a):
+    return np.sum(np.sin(x) * math.sin(a)) + math.cos(a) * np.sum(np.tanh(x))
+
+
+def test_a_line_calling_math_on_a_float_and_numpy_on_an_array():
+    """Its derivatives are NumPy's (math.cos of an array raised a TypeError)."""
+    check_gradient(math_and_numpy, (np.array([0.3, -0.2, 0.5]), 0.4), wrt=(0, 1))

@@ -108,13 +108,13 @@ def test_buffer_loops_for_any_length(n):
 
 
 def test_backward_saves_elements_not_buffers():
-    """The loop logs the overwritten element; the carried stack holds the buffer itself,
-    the same object each iteration (so the memory is O(n), not O(n^2))."""
+    """The loop logs the overwritten element, and nothing else: the buffer is the same
+    object in every iteration, not saved at all (so the memory is O(n), not O(n^2))."""
     src = symback.grad(wz.cumsum_by_hand).source
     body = src.split("def grad_cumsum_by_hand(")[1]
     assert re.search(r"_log_write\(writes, c_\d+, np\.s_\[i_\d+\]", body)
     assert "log.append((array, index, array[index].copy()))" in src  # the element only
-    assert "np.copy(c" not in body and re.search(r"saved_c_\d+\.append\(c_\d+\)", body)
+    assert "np.copy(c" not in body and not re.search(r"saved_c_\d+", body)
     assert not re.search(r"d_c_\d+ = d_c_\d+ \+", body), "the buffer's adjoint is rebuilt"
 
 

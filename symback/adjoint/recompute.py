@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 
 from .. import code, ir
+from ..ops import symbols
 from .state import Sweep
 
 
@@ -31,6 +32,28 @@ def reusable(sweep: Sweep, loop: ir.Loop) -> bool:
         and isinstance(s.code, ast.List)
         for s in ir.every_statement(loop.body)
     ) and not any(e in sweep.buffers for e in loop.targets)
+
+
+def unchanged_arrays(sweep: Sweep, loop: ir.Loop) -> set[str]:
+    """The carried arrays written into that are one array in every iteration (changed only
+    by writes into them, here or in inner loops): the undo log puts back their elements,
+    and there is nothing to save or restore of the name."""
+    out = set()
+    for _, entry, end in loop.carried:
+        if entry not in sweep.buffers:
+            continue
+        name = entry
+        for s in loop.body:
+            if isinstance(s, ir.Write) and s.array == name:
+                name = s.target
+            elif isinstance(s, ir.Elementwise) and s.operands == (name,):
+                name = s.target if s.expr == symbols.operand(0) else name
+            elif isinstance(s, ir.Loop):
+                inner = unchanged_arrays(sweep, s)
+                name = next((e for b, e, _ in s.carried if b == name and e in inner), name)
+        if name == end:
+            out.add(entry)
+    return out
 
 
 def saving_instead(sweep: Sweep, loop: ir.Loop, replayed: list, reads: set[str]):

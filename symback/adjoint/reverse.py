@@ -15,8 +15,9 @@ from ..naming import Namer
 from ..optimize.shifts import shift_free
 from . import stacks, writes
 from .branches import branches
-from .forward import forward_lines
+from .forward import counted, forward_lines
 from .loops import loop
+from .recompute import unchanged_arrays
 from .scopes import all_targets
 from .state import Sweep, Term
 from .statements import statement
@@ -71,6 +72,12 @@ def _start(fn, wrt, names, facts: Facts, fresh) -> Sweep:
     called = set().union(*(code.names_in(s.code) for s in every if hasattr(s, "code")))
     sweep.helpers |= {key for key in HELPERS if names.get(key) in called}
     writes.setup(sweep, fn.body)
+    for s in ir.every_statement(fn.body):  # (an array written in place: one object)
+        if isinstance(s, ir.Loop) and id(s) in sweep.stacks:
+            saving = sweep.stacks[id(s)]
+            for entry in sorted(unchanged_arrays(sweep, s)):
+                if len(saving) > 1 or not counted(s):  # (a count needs one stack)
+                    saving.pop(entry)
     if shapes is not None:  # a written array's adjoint is updated in place: whole
         sweep.shapes = {k: v for k, v in shapes.items() if k not in sweep.buffers}
         sweep.written = {k: v for k, v in shapes.items() if k in sweep.buffers}

@@ -127,12 +127,15 @@ def _call_name(sweep: Sweep, call: ast.expr) -> str:
 
 
 def calls_math(sweep: Sweep, stmt: ir.Elementwise) -> bool:
-    """Does the statement call `math` functions (so its values are Python floats)?"""
-    math_name = sweep.names["math"]
-    return any(
-        isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == math_name
+    """Does the statement call `math` functions and no NumPy ones (so its values are Python
+    floats)? `np.sin(x) * math.sin(a)` may hold an array: its derivatives keep NumPy's
+    spelling, which takes floats too."""
+    modules = {
+        n.value.id
         for n in ast.walk(stmt.code)
-    )
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    }
+    return sweep.names["math"] in modules and sweep.names["np"] not in modules
 
 
 def instantiate(sweep: Sweep, built: Formula, fields: dict) -> ast.expr:

@@ -203,6 +203,16 @@ def settle(sweep: Sweep, stmt) -> None:
             touched |= sweep.sharing.get(s.target, frozenset())
     for value, terms in sweep.terms.items():
         for k, t in enumerate(terms):
+            if t.scatter is not None and code.names_in(t.scatter[0]) & touched:
+                # the values scattered read the array (z * x[1:] sends z to x[1:])
+                g = t.scatter[0]
+                name = sweep.namer.fresh(f"d_{value}_part")
+                kept = code.call(code.attr(sweep.names["np"], "copy"), g)
+                sweep.lines.append(code.assign(name, kept, getattr(stmt, "line", None)))
+                scatter = (code.name(name), *t.scatter[1:])
+                expr = code.replaced(t.expr, g, code.name(name))
+                terms[k] = dataclasses.replace(t, expr=expr, scatter=scatter)
+                continue
             if t.mutable or t.scatter is not None or not t.uses & touched:
                 continue
             name = sweep.namer.fresh(f"d_{value}_part")

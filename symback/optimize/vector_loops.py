@@ -108,6 +108,8 @@ def _vectorised(loop: ir.Loop, facts: Facts, np: str, taken: set[str]):
         outer = reads - set(renamed) - {index}
         if index in reads or any(facts.shapes.get(n) != () for n in outer):
             return None  # (the counter as a value, or an array read whole by each term)
+        if not _numpy_only(s.code, np):
+            return None
         name = _fresh(s.target, taken)
         out.append(_renamed(s, name, renamed))
         renamed[s.target] = name
@@ -176,6 +178,8 @@ def _summed(loop: ir.Loop, entry: str, end: str, renamed: dict, scalars: set, np
     node = s.code
     if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Add):
         return None
+    if not _numpy_only(node, np):
+        return None
     sides = [(node.left, node.right), (node.right, node.left)]
     rest = next((r for e, r in sides if isinstance(e, ast.Name) and e.id == entry), None)
     position = s.operands.index(entry)
@@ -213,6 +217,18 @@ def _summed(loop: ir.Loop, entry: str, end: str, renamed: dict, scalars: set, np
     a0, a1 = symbols.operand(0), symbols.operand(1)
     result = ir.Elementwise(entry, a0 + a1, (before, total_name), added, s.line)
     return [term, total, result], term_name
+
+
+def _numpy_only(node: ast.expr, np: str) -> bool:
+    """Does the formula call NumPy's functions only (which take arrays, as math.sin, min or
+    float do not)?"""
+    return all(
+        isinstance(n.func, ast.Attribute)
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == np
+        for n in ast.walk(node)
+        if isinstance(n, ast.Call)
+    )
 
 
 def _renamed(s: ir.Elementwise, name: str, renamed: dict) -> ir.Elementwise:
