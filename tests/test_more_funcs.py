@@ -122,3 +122,83 @@ def test_r_joins_numbers_and_slices():
     gx, gy = symback.grad(r_joined, wrt=(0, 1))(np.ones(3), np.ones(3))
     np.testing.assert_array_equal(gx, [0.0, 1.0, 2.0])
     np.testing.assert_array_equal(gy, [0.0, 4.0, 5.0])
+
+
+def eigen_parts(A):
+    w, V = np.linalg.eigh(A)
+    return np.sum(w * np.arange(3.0)) + np.sum(V[0] ** 2 * w) + np.sum(np.linalg.eigvalsh(A) ** 3)
+
+
+def test_a_decomposition_used_for_several_parts_is_computed_once():
+    """w and V of one np.linalg.eigh, in the forward pass and in every adjoint that reads
+    them: one call in the gradient code (the user's np.linalg.eigvalsh stays theirs)."""
+    g = symback.grad(eigen_parts)
+    S = np.array([[2.0, 0.5, 0.1], [0.5, 1.0, -0.3], [0.1, -0.3, 3.0]])
+    got = g(S)
+    assert g.source.count("np.linalg.eigh(") == 1, g.source
+    assert g.source.count("np.linalg.eigvalsh(") == 1, g.source
+    expected = np.zeros((3, 3))
+    for k in np.ndindex(3, 3):
+        up, down = S.copy(), S.copy()
+        up[k] += 1e-6
+        down[k] -= 1e-6
+        expected[k] = (eigen_parts(up) - eigen_parts(down)) / 2e-6
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
+def split_in_branches(x, c):
+    if c > 0:
+        p = np.split(x, 2)
+    else:
+        p = np.split(x * 2.0, 2)
+    return np.sum(p[0] * p[1])
+
+
+def split_in_a_loop(x):
+    total = 0.0
+    for k in range(2):
+        p = np.split(x * (k + 1.0), 2)
+        total = total + np.sum(p[0] * p[1])
+    return total
+
+
+def test_a_name_holding_pieces_is_refused_where_branches_meet():
+    with pytest.raises(symback.SymbackError, match="`p` holds the values a call returned"):
+        symback.grad(split_in_branches)(np.arange(4.0), 1.0)
+
+
+def test_a_name_holding_pieces_inside_a_loop():
+    """sum over k of (k + 1)^2 (x0 x2 + x1 x3): 5 x2, 5 x3, 5 x0, 5 x1."""
+    x = np.array([0.5, -1.0, 2.0, 3.0])
+    got = symback.grad(split_in_a_loop)(x)
+    np.testing.assert_allclose(got, 5 * x[[2, 3, 0, 1]], rtol=1e-14)
+
+
+def eigh_in_a_loop(A):
+    total = 0.0
+    for k in range(3):
+        w, v = np.linalg.eigh(A * (k + 1.0))
+        total = total + np.sum(w**2) + np.sum(v[:, 0] ** 2 * np.arange(3.0))
+    return total
+
+
+grad_eigh_in_a_loop = symback.grad(eigh_in_a_loop).function
+
+
+def along(A, V):
+    return np.sum(grad_eigh_in_a_loop(A) * V)
+
+
+def test_hessian_through_a_decomposition_named_once_in_a_loop():
+    """The gradient code names eigh's tuple in the loop body (t = np.linalg.eigh(...)); its
+    own gradient reads the parts of that name: against central differences."""
+    S = np.array([[2.0, 0.5, 0.1], [0.5, 1.0, -0.3], [0.1, -0.3, 3.0]])
+    V = np.tril(np.arange(9.0).reshape(3, 3) / 9.0)
+    got = symback.grad(along)(S, V)
+    expected = np.zeros((3, 3))
+    for k in np.ndindex(3, 3):
+        up, down = S.copy(), S.copy()
+        up[k] += 1e-6
+        down[k] -= 1e-6
+        expected[k] = (along(up, V) - along(down, V)) / 2e-6
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
