@@ -26,7 +26,13 @@ import numpy
 
 from . import ir
 from .backend.load import load
-from .errors import ComplexOutputError, NoGradientError, NonScalarOutputError, SingularMatrixError
+from .errors import (
+    ComplexOutputError,
+    NoGradientError,
+    NonScalarOutputError,
+    SingularMatrixError,
+    UnsupportedSyntaxError,
+)
 from .ops.elementwise import MATH_SPELLING
 
 # What Python's float arithmetic and `math` raise where NumPy gives inf or nan.
@@ -55,6 +61,9 @@ def after_error(gradient, exc: Exception, args, kwargs):
         ) from None
     if isinstance(exc, numpy.linalg.LinAlgError) and message.startswith(_OURS):
         users_own(gradient.__wrapped__, args, kwargs)  # (their error, where theirs raises)
+        what, _, hint = message[len(_OURS) :].partition("\nhint: ")
+        if hint:  # (a check that says what is not supported, and what to write instead)
+            raise UnsupportedSyntaxError(what, place, hint=hint) from None
         raise NoGradientError(  # (a check of backend/helper_arrays.py: distinct, require)
             f"the gradient does not exist here: {message[len(_OURS) :]}",
             place,

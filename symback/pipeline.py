@@ -13,6 +13,7 @@ from .backend import emit
 from .backend.helpers import HELPERS, module_names
 from .backend.paths import every_path
 from .depth import room
+from .determined import recording_first_iterations
 from .errors import Place, SymbackError, UnsupportedSyntaxError, WrtError
 from .facts import Facts
 from .frontend import fence
@@ -264,9 +265,13 @@ def generate(fn, options: Options) -> Generated:
     )
 
 
-def probe(generated: Generated) -> str:
-    """A module whose function runs the forward pass and returns every value it computed."""
-    spec = replace(generated.spec, probe=True)
+def probe(generated: Generated, record: str) -> str:
+    """A module whose function runs the forward pass and returns every value it computed,
+    and, as `record`, the values at the end of each loop's first iteration, by line."""
+    program = generated.spec.program
+    forward = recording_first_iterations(program.forward, record, generated.names)
+    forward = (code.assign(record, ast.Dict([], [])),) + forward
+    spec = replace(generated.spec, program=replace(program, forward=forward), probe=True)
     return emit.module_text([spec], generated.names, "a probe", generated.uses_math, "-")
 
 

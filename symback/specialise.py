@@ -15,7 +15,6 @@ test or two, without the general path's signature binding in between.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import threading
 import warnings
@@ -24,17 +23,14 @@ import numpy
 
 from . import ir
 from .backend.load import load
+from .determined import BY_VALUE, determined
 from .facts import Facts
-from .ops.arrays import PRIMITIVES_BY_OP
 from .pipeline import Generated, probe, specialise
 
 GENERAL = "_symback_general"  # the general path, in a specialised function's namespace
 ONWARD = "_symback_onward"  # where the guard sends other arguments: the next specialisation
 ARRAY = "_symback_ndarray"
-# Arguments tested by value (a loop bound, a flag, a mode), not only by type: shapes may
-# depend on them.
-BY_VALUE = (int, bool, str, type(None))
-SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "size"})
+FIRST = "_symback_first"  # the probe's record of each loop's first iteration
 
 
 def describe(params: tuple[ir.Parameter, ...], arguments: dict) -> tuple | None:
@@ -76,71 +72,6 @@ def guard_rows(description: tuple, params: tuple[ir.Parameter, ...], types: dict
     return (test, f"    return {ONWARD}({args})"), f"return {GENERAL}({args})"
 
 
-def determined(fn: ir.Function, description: tuple, modules: set[str]) -> set[str]:
-    """The top-level values whose shapes follow from the arguments' types and shapes (and
-    the values of those tested by value). A value inside or out of a branch or loop, or
-    indexed by data (a boolean mask), may change shape from call to call: not included."""
-    shaped = {name for name, _, _ in description}
-    valued = {name for name, kind, _ in description if kind in BY_VALUE}
-    for s in fn.body:
-        if isinstance(s, (ir.If, ir.Loop, ir.Push, ir.Pop)):
-            continue  # (a popped value is whatever was pushed, maybe in a loop or branch)
-        reads = ir.names_in(s.code) - modules
-        if isinstance(s, ir.Opaque):
-            if _from_shapes(s.code, shaped, valued):
-                shaped.add(s.target)
-                valued.add(s.target)
-            elif _elementwise(s.code) and reads <= shaped:
-                shaped.add(s.target)  # a comparison: its shape is known, not its value
-            continue
-        if isinstance(s, ir.Primitive):
-            if s.op == "custom":
-                continue
-            arrays = set(s.operands[:1] if PRIMITIVES_BY_OP[s.op].indexed else s.operands)
-            if arrays <= shaped and reads - arrays <= valued:
-                shaped.add(s.target)
-            continue
-        if reads <= shaped:
-            shaped.add(s.target)
-            if reads <= valued:
-                valued.add(s.target)
-    return shaped
-
-
-def _from_shapes(node, shaped: set, valued: set) -> bool:
-    """Is this expression computed from shapes and tested values only (`X.shape[0] - 1`)?"""
-    if isinstance(node, ast.Constant):
-        return True
-    if isinstance(node, ast.Name):
-        return node.id in valued
-    if isinstance(node, ast.Attribute):
-        return node.attr in SHAPE_ATTRIBUTES and _names_in(node.value, shaped)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id == "len":
-            return len(node.args) == 1 and _names_in(node.args[0], shaped)
-        if node.func.id in ("int", "min", "max", "abs"):
-            return all(_from_shapes(a, shaped, valued) for a in node.args)
-        return False
-    if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Subscript, ast.Tuple, ast.Compare)):
-        return all(
-            _from_shapes(child, shaped, valued)
-            for child in ast.iter_child_nodes(node)
-            if isinstance(child, ast.expr)
-        )
-    return False
-
-
-def _names_in(node, names: set) -> bool:
-    return isinstance(node, ast.Name) and node.id in names
-
-
-def _elementwise(node) -> bool:
-    """Comparisons and arithmetic of names and numbers: broadcast, elementwise."""
-    allowed = (ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant)
-    operators = (ast.cmpop, ast.boolop, ast.operator, ast.unaryop, ast.expr_context)
-    return all(isinstance(n, allowed + operators) for n in ast.walk(node))
-
-
 def specialised(generated: Generated, arguments: dict, description: tuple, general, onward):
     """The gradient function for arguments like these, or None where the general one is
     as good (nothing to specialise, or the probe could not run). Arguments its guard turns
@@ -153,7 +84,7 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
     if any(name.startswith("_symback_") for name in set(fn.user_names) | modules):
         return None  # (the names it gives the general path, the guard's types)
     try:
-        namespace = load(probe(generated), f"probe {generated.function_name}")
+        namespace = load(probe(generated, FIRST), f"probe {generated.function_name}")
         namespace.update(ir.live_holders(fn))
         with _quiet():  # the call itself shows the forward pass's warnings, once
             values = namespace[generated.function_name](**arguments)
@@ -161,8 +92,12 @@ def specialised(generated: Generated, arguments: dict, description: tuple, gener
             values.setdefault(name, values.get(kept))
     except Exception:  # the general path will raise it, with its usual message
         return None
+    first = {
+        line: {**record, **{n: record[k] for n, k in generated.spec.program.merged if k in record}}
+        for line, record in values.pop(FIRST, {}).items()
+    }
     shapes = {}
-    for name in determined(fn, description, modules):
+    for name in determined(fn, description, modules, values, first):
         try:
             shapes[name] = tuple(numpy.shape(values[name]))
         except (KeyError, ValueError):

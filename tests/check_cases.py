@@ -162,8 +162,8 @@ def softplus_grad_forward_difference(w, x, h=1e-5):  # planted: a one-sided diff
 
 
 def first_two(w):
-    # np.cumprod has no rule in symback: the check falls back to the numerical reference.
-    return w[0] ** 2 + 3 * np.cumprod(w)[1] / w[0]
+    # np.convolve has no rule in symback: the check falls back to the numerical reference.
+    return w[0] ** 2 + 3 * np.convolve(w, [0.0, 1.0])[2]
 
 
 def first_two_grad(w):

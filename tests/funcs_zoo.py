@@ -125,6 +125,60 @@ def real_parts(x):
     return np.sum(np.real(x) * np.conj(x) + np.imag(x)) + np.sum(np.nan_to_num(np.log(x)))
 
 
+def split_halves(x, A):
+    """Pieces unpacked, taken by index, and held by a name."""
+    left, right = np.split(x, 2)
+    top, bottom = np.vsplit(A, [1])
+    parts = np.array_split(A, 3, axis=1)
+    return (
+        np.sum(left * right**2)
+        + np.sum(top**2) * np.sum(bottom)
+        + np.sum(parts[2] ** 3)
+        + np.sum(np.hsplit(A, [2])[0] * np.dsplit(A[None], 3)[2][0])
+    )
+
+
+def cumulative_products(x, A):
+    """A survival curve: cumulative products of probabilities, one of them 0."""
+    keep = x * np.array([1.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    return np.sum(np.cumprod(keep)) + np.sum(np.cumprod(np.tanh(A), axis=1)[:, -1])
+
+
+def torque(r, f):
+    return np.sum(np.cross(r, f) ** 2) + np.cross(r[0], f[1]) @ r[1]
+
+
+def piecewise_by_select(x):
+    y = np.select([x < -0.5, x > 0.5], [x**2, np.sin(x)], default=x * 3.0)
+    return np.sum(y**2)
+
+
+def partitioned_median(x):
+    return np.sum(np.partition(x, 3)[:3] ** 2) + np.partition(x, 2)[2]
+
+
+def smoothness(y, A):
+    return np.sum(np.gradient(y) ** 2) + np.sum(np.gradient(A, 0.5, axis=1) ** 2)
+
+
+def spaced_points(a, b):
+    t = np.linspace(a, b, 7)
+    return np.sum(np.sin(t) * t) + np.sum(np.linspace(a, 2.0 * b, 4, endpoint=False) ** 2)
+
+
+def sinc_filter(x):
+    return np.sum(np.sinc(x) ** 2) + np.sinc(x[0] * 0.0 + x[1])
+
+
+def joined_forms(x, y, A):
+    return (
+        np.sum(np.r_[x, y[:2], 3.0] ** 2)
+        + np.sum(np.hstack(A) * np.arange(6.0))
+        + np.sum(np.vstack(x).T @ np.vstack([y, y]).T)
+        + np.sum(np.dstack((x, y)) ** 3)
+    )
+
+
 # ---------------------------------------------------------------- linear algebra
 
 
@@ -240,6 +294,15 @@ FUNCS_ZOO = [
     (gathered, (_normal(3), _M34), ("x", "A")),
     (stacked_rows, (_normal(3), _normal(2, 3)), ("a", "b")),
     (real_parts, (np.array([0.5, 1.5, 2.5]),), 0),
+    (split_halves, (_normal(4), _normal(3, 6)), ("x", "A")),
+    (cumulative_products, (_normal(6), _normal(2, 4)), ("x", "A")),
+    (torque, (_normal(2, 3), _normal(2, 3)), ("r", "f")),
+    (piecewise_by_select, (np.array([-1.2, -0.1, 0.3, 0.9, 2.0]),), 0),
+    (partitioned_median, (_X6,), 0),
+    (smoothness, (_normal(6), _normal(3, 4)), ("y", "A")),
+    (spaced_points, (0.3, 1.7), ("a", "b")),
+    (sinc_filter, (np.array([0.0, 0.4, -1.3]),), 0),
+    (joined_forms, (_normal(3), _normal(3), _normal(3, 2)), ("x", "y", "A")),
     # linear algebra
     (trace_offsets, (_normal(3, 3),), 0),
     (spectral_energy, (_L33,), 0),

@@ -38,7 +38,7 @@ MODEL = textwrap.dedent("""
         return 2 + 0 * w
 
     def indexed(w):
-        return np.cumprod(w)[-1]  # np.cumprod has no rule yet: numerical reference only
+        return 0.5 * np.convolve(w, w)[1]  # np.convolve has no rule: numerical reference only
 
     def indexed_grad(w):
         return np.array([w[1], w[0]])

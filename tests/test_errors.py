@@ -116,7 +116,7 @@ CASES: list[Case] = [
     Case("sorted", g(ec.calls_sorted), U, ("sorted(y)",)),
     Case("index", g(ec.uses_indexing), S, ("np.argmax(x)",)),
     Case("slice_bound_call", g(ec.slice_bound_call), S, ("np.random.randint(1, 3)",)),
-    Case("matmul", g(ec.uses_matmul), U, ("np.cumprod(x)",)),
+    Case("matmul", g(ec.uses_matmul), U, ("np.convolve(x, x)",)),
     Case("method", g(ec.uses_method), S, ("y.astype(np.float32)",)),
     Case("diag_offset", g(ec.diag_offset_not_literal), S, ("k)",)),
     Case("hstack_keyword", g(ec.hstack_with_dtype), S, ("dtype=float",)),

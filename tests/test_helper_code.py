@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from symback.backend import helper_arrays
+from symback.backend import helper_arrays, helper_series
 from symback.backend import helper_code as h
 from symback.backend.helpers import HELPERS, module_names
 
@@ -73,7 +73,7 @@ def test_scatter_diagonal_puts_g_on_the_offset_diagonal():
 def test_every_helper_is_a_function_of_helper_code():
     assert set(HELPERS) == {
         n
-        for m in (h, helper_arrays)
+        for m in (h, helper_arrays, helper_series)
         for n, v in vars(m).items()
         if callable(v) and v.__module__ == m.__name__
     }
@@ -103,7 +103,7 @@ def test_helper_docstrings_are_black_stable():
     import ast
     import inspect
 
-    for module in (h, helper_arrays):
+    for module in (h, helper_arrays, helper_series):
         source = inspect.getsource(module)
         lines = source.splitlines()
         for fn in ast.parse(source).body:

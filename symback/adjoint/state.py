@@ -106,7 +106,6 @@ def known(sweep: Sweep, stmt) -> bool:
     """Are the shapes of the statement's value and operands known (so specialised)?"""
     return (
         sweep.shapes is not None
-        and sweep.depth == 0
         and all(n in sweep.shapes for n in (stmt.target, *stmt.operands))
     )
 

@@ -13,7 +13,7 @@ import inspect
 from dataclasses import dataclass
 
 from .. import naming
-from . import helper_arrays, helper_code
+from . import helper_arrays, helper_code, helper_series
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Helper:
 def _read_helpers() -> dict[str, Helper]:
     """Every function of helper_code.py and helper_arrays.py as a Helper, in the order they
     are written."""
-    sources = [inspect.getsource(m) for m in (helper_code, helper_arrays)]
+    sources = [inspect.getsource(m) for m in (helper_code, helper_arrays, helper_series)]
     functions = [
         (fn, source.splitlines(keepends=True))
         for source in sources

@@ -53,6 +53,8 @@ _COMPARE = {
     ast.LtE: "<=",
     ast.Gt: ">",
     ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
 }
 COMPARE_PREC = 5
 

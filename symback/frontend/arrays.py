@@ -15,10 +15,9 @@ import numpy
 
 from .. import ir
 from ..ops import symbols
-from ..ops.arrays import METHODS, PRIMITIVES, PRIMITIVES_BY_OP, ArrayPrimitive
+from ..ops.arrays import METHODS, PRIMITIVES_BY_OP, ArrayPrimitive
 from ..ops.build import tree  # (a literal argument as code: lists, tuples, numbers)
 from . import core, einsum, integers, outside, views
-from .core import handler
 from .state import Lowering
 
 # Builtins a shape argument may call (known NumPy functions such as np.shape are allowed too).
@@ -107,8 +106,13 @@ def primitive_call(
     `func` is the function as the forward code calls it (default: the row's first name);
     an operation that is a method only (`x.flatten()`) is called as the method."""
     params, extra_codes, extra_names = [], [], []
-    if row.layout == "sequence":  # np.stack([a, b], axis=0)
-        if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
+    if row.layout == "sequence" and row.whole and args and not _written_out(args[0]):
+        arrays = (core.value_to_name(st, args[0]),)  # np.vstack(A): A's items
+        array_codes = [ast.Name(arrays[0], ast.Load())]
+        params.append(("whole", True))
+        extra = args[1:]
+    elif row.layout == "sequence":  # np.stack([a, b], axis=0)
+        if not args or not _written_out(args[0]):
             st.fail(node, f"{row.spelled} needs a list of arrays written out: [a, b]", None)
         arrays = tuple(core.value_to_name(st, a) for a in args[0].elts)
         array_codes = [ast.List([ast.Name(a, ast.Load()) for a in arrays], ast.Load())]
@@ -201,59 +205,14 @@ def primitive_call(
     return emit_primitive(st, row.op, all_operands, tuple(params), code, target, operands)
 
 
+def _written_out(node: ast.expr) -> bool:
+    return isinstance(node, (ast.List, ast.Tuple))
+
+
 def matmul(st: Lowering, node: ast.BinOp, operands, target):
     a, b = core.value_to_name(st, node.left), core.value_to_name(st, node.right)
     code = ast.BinOp(ast.Name(a, ast.Load()), ast.MatMult(), ast.Name(b, ast.Load()))
     return emit_primitive(st, "matmul", (a, b), (), code, target, operands)
-
-
-def tuple_row(st: Lowering, node: ast.expr) -> ArrayPrimitive | None:
-    """The record of a call returning a tuple (np.linalg.eigh(A)), if `node` is one."""
-    if not isinstance(node, ast.Call) or outside.starts_local(st, node.func):
-        return None
-    resolved = st.namespace.chain(node.func)
-    row = None if resolved is None else PRIMITIVES.get(resolved.qualname or "")
-    return row if row is not None and row.parts else None
-
-
-def tuple_part(st: Lowering, node: ast.Call, row: ArrayPrimitive, part, where, operands, target):
-    """Part `part` (a literal index or a part's name) of the tuple a call returns."""
-    if isinstance(part, str) and part in row.parts:
-        part = row.parts.index(part)
-    if not isinstance(part, int) or not -len(row.parts) <= part < len(row.parts):
-        st.fail(
-            where,
-            f"{row.spelled} returns {len(row.parts)} values ({', '.join(row.parts)}): take "
-            "one with a literal index or its name",
-            f"write {row.spelled}(...)[0] or .{row.parts[0]}",
-        )
-    func = outside.module_attr(st, row.names[0])
-    part = part % len(row.parts)
-    return primitive_call(
-        st, node, row, node.args, node.keywords, operands, target, func, part=part
-    )
-
-
-@handler
-def value_Subscript(st: Lowering, node: ast.Subscript, operands, target):
-    row = tuple_row(st, node.value)
-    if row is not None:  # np.linalg.svd(A)[1]
-        part = literal(st, node.slice, "the part taken") if row else None
-        return tuple_part(st, node.value, row, part, node.slice, operands, target)
-    array = core.value_to_name(st, node.value)
-    index, names = code_only(st, node.slice, bounds=BOUND_CALLS)
-    basic = is_basic_index(st, node.slice)
-    np_index = ast.Subscript(
-        ast.Attribute(ast.Name(st.modules.np, ast.Load()), "s_", ast.Load()),
-        index,
-        ast.Load(),
-    )
-    params = (("index", copy.deepcopy(np_index)), ("subscript", copy.deepcopy(index)))
-    code = ast.Subscript(ast.Name(array, ast.Load()), index, ast.Load())
-    op = "getitem" if basic else "gather"
-    if only_new_axes(st, node.slice):  # x[:, None] reshapes: so does its adjoint
-        op = "expand_dims"
-    return emit_primitive(st, op, (array, *names), params, code, target, operands)
 
 
 def only_new_axes(st: Lowering, node: ast.expr) -> bool:

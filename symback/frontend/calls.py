@@ -16,7 +16,7 @@ from .. import ir
 from ..errors import UnknownFunctionError, UnsupportedSyntaxError
 from ..ops.arrays import PRIMITIVES
 from ..ops.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
-from . import arrays, core, fence, outside, sequences, stacks
+from . import arrays, core, fence, outside, sequences, spelled, stacks
 from .core import handler
 from .resolve import Resolved, namespace_of
 from .source import function_source
@@ -187,9 +187,17 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
     func_code = outside.module_attr(st, qualname)
     if qualname in NON_DIFFERENTIABLE or qualname in SHAPE_ONLY:
         return opaque_call(st, node, func_code, operands, target)
+    if qualname == "numpy.select":
+        return spelled.select(st, node, operands, target)
     if qualname in PRIMITIVES:
         row = PRIMITIVES[qualname]
         args, keywords = node.args, node.keywords
+        if row.pieces:
+            st.fail(
+                node,
+                f"{row.spelled} returns a list of pieces: take the one you use",
+                f"write {row.spelled}(...)[0], or unpack them: a, b = {row.spelled}(x, 2)",
+            )
         if row.parts and not row.single(keywords):
             st.fail(
                 node,

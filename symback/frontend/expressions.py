@@ -13,7 +13,7 @@ import sympy as sp
 
 from .. import ir
 from ..ops.functions import Remainder, power
-from . import arrays, core, outside, stacks
+from . import arrays, core, outside, stacks, tuples
 from .core import handler
 from .state import Lowering
 from .values import Operands, Val
@@ -43,6 +43,13 @@ def value_Constant(st: Lowering, node: ast.Constant, operands, target) -> Val:
 def value_Name(st: Lowering, node: ast.Name, operands, target) -> Val:
     if stacks.stack_of(st, node) is not None:
         stacks.refuse_stack_use(st, node)
+    if st.env.get(node.id) in st.tuples:
+        st.fail(
+            node,
+            f"`{node.id}` holds the {len(st.tuples[st.env[node.id]])} values a call returned: "
+            "symback reads them one at a time",
+            f"take one with a literal index ({node.id}[0]), or unpack them",
+        )
     if node.id in st.env:
         val = core.operand(st, st.env[node.id], operands)
         return replace(val, sequence=True) if st.env[node.id] in st.lists else val
@@ -58,9 +65,9 @@ def value_Name(st: Lowering, node: ast.Name, operands, target) -> Val:
 
 @handler
 def value_Attribute(st: Lowering, node: ast.Attribute, operands, target) -> Val:
-    row = arrays.tuple_row(st, node.value)
+    row = tuples.tuple_row(st, node.value)
     if row is not None:  # np.linalg.slogdet(A).logabsdet
-        return arrays.tuple_part(st, node.value, row, node.attr, node, operands, target)
+        return tuples.tuple_part(st, node.value, row, node.attr, node, operands, target)
     if outside.of_array(st, node.value):
         return arrays.local_attribute(st, node, operands, target)
     return outside.outside(st, node, st.namespace.chain(node), operands)

@@ -22,6 +22,7 @@ from . import (  # noqa: F401
     control,
     core,
     expressions,
+    indexing,
     loops,
     sequences,
     stacks,

@@ -77,6 +77,8 @@ class Lowering:
     holders: dict[str, object]  # name in the generated module -> what it reads constants from
     sequences: dict[str, str]  # a tuple or list of numbers read -> its array (outside.as_array)
     lists: set[str]  # arrays made of a list written out (`v = [x, y]`: sequences.py)
+    # a name bound to a call returning a tuple (`p = np.split(x, 2)`) -> its parts' names
+    tuples: dict[str, tuple[str, ...]]
     # -- this function's own (a helper's, while it is inlined)
     env: dict[str, str]  # user name -> SSA name
     inlined: bool = False  # a helper's body, lowered into its caller's
@@ -123,6 +125,7 @@ class Lowering:
             holders={},
             sequences={},
             lists=set(),
+            tuples={},
             env={p: p for p in params},
             first_binding=set(params),
         )
@@ -153,6 +156,7 @@ class Lowering:
             holders=self.holders,
             sequences=self.sequences,
             lists=self.lists,
+            tuples=self.tuples,
             env={},
             inlined=True,
             inlining=self.inlining | {key},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from . import arrays, calls, core, sequences, views, writes
+from . import calls, core, sequences, tuples, views, writes
 from .core import handler
 from .state import Lowering
 
@@ -35,17 +35,12 @@ def visit_Assign(st: Lowering, stmt: ast.Assign) -> None:
             st.fail(stmt.value, "the helper does not return that many values", None)
         for t, name in zip(target.elts, names):
             st.bind(t.id, name)
-    elif isinstance(target, ast.Tuple) and arrays.tuple_row(st, stmt.value) is not None:
+    elif isinstance(target, ast.Tuple) and tuples.tuple_row(st, stmt.value) is not None:
         # w, v = np.linalg.eigh(A): each part a statement of its own (frontend/arrays.py)
-        row = arrays.tuple_row(st, stmt.value)
-        if len(target.elts) != len(row.parts):
-            st.fail(stmt, f"{row.spelled} returns {len(row.parts)} values", None)
-        names = [
-            core.value_to_name(
-                st, ast.copy_location(ast.Subscript(stmt.value, ast.Constant(k)), stmt)
-            )
-            for k in range(len(row.parts))
-        ]
+        row = tuples.tuple_row(st, stmt.value)
+        names = tuple_parts(st, stmt.value, stmt)
+        if len(target.elts) != len(names):
+            st.fail(stmt, f"{row.spelled} returns {len(names)} values", None)
         for t, name in zip(target.elts, names):
             st.bind(t.id, name)
     elif isinstance(target, (ast.Tuple, ast.List)):
@@ -117,10 +112,27 @@ def check_target(st: Lowering, target: ast.expr) -> None:
             )
 
 
+def tuple_parts(st: Lowering, node: ast.Call, where: ast.AST) -> list[str]:
+    """Each part of the tuple a call returns (`np.linalg.eigh(A)`), a statement of its own."""
+    count = len(tuples.part_names(st, node, tuples.tuple_row(st, node)))
+    return [
+        core.value_to_name(st, ast.copy_location(ast.Subscript(node, ast.Constant(k)), where))
+        for k in range(count)
+    ]
+
+
 def assign(st: Lowering, user_name: str, node: ast.expr) -> None:
     """Bind `user_name` to the value of `node`, reusing its SSA name when it is one."""
     if writes.fresh_copy(st, user_name, node):
         return
+    row = tuples.tuple_row(st, node)
+    if row is not None and not row.single(node.keywords):
+        # p = np.split(x, 2): p names its parts, each taken by a literal index (p[0])
+        if st.loop_depth:
+            st.fail(node, f"{row.spelled} returns several values: unpack them here", None)
+        name = st.new_version_name(user_name)
+        st.tuples[name] = tuple(tuple_parts(st, node, node))
+        return st.bind(user_name, name)
     name = core.value_to_name(st, node, target=st.new_version_name(user_name))
     st.bind(user_name, name)
 

@@ -18,6 +18,7 @@ from .decompositions import DECOMPOSITION_TABLE
 from .elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
 from .helper_ops import HELPER_TABLE
 from .joins import JOIN_TABLE
+from .numeric import NUMERIC_TABLE
 from .primitive import (
     AXIS,
     DIAGONAL,
@@ -34,6 +35,7 @@ from .products import PRODUCT_TABLE
 from .rearrange import REARRANGE_TABLE
 from .reductions import REDUCTION_TABLE
 from .special import SPECIAL_TABLE
+from .splits import SPLIT_TABLE
 
 __all__ = [
     "PRIMITIVE_TABLE",
@@ -63,6 +65,8 @@ PRIMITIVE_TABLE: tuple[ArrayPrimitive, ...] = (
     *DECOMPOSITION_TABLE,
     *SPECIAL_TABLE,
     *REARRANGE_TABLE,
+    *NUMERIC_TABLE,
+    *SPLIT_TABLE,
     ArrayPrimitive(
         "einsum",
         ("numpy.einsum",),
@@ -350,10 +354,13 @@ PRIMITIVES_BY_OP: dict[str, ArrayPrimitive] = {
     row.op: row for row in PRIMITIVE_TABLE + HELPER_TABLE
 }
 
+# Functions lowered as others (frontend/spelled.py): np.select as nested np.where.
+SPELLED: frozenset[str] = frozenset({"numpy.select"})
+
 # Every function a record knows what it computes, by qualified name (numpy.exp, math.log,
 # symback.unbroadcast ...): what the reader resolves and what CSE may compute once.
 KNOWN_FUNCTIONS: frozenset[str] = (
-    frozenset(ELEMENTWISE) | NON_DIFFERENTIABLE | SHAPE_ONLY | frozenset(PRIMITIVES)
+    frozenset(ELEMENTWISE) | NON_DIFFERENTIABLE | SHAPE_ONLY | frozenset(PRIMITIVES) | SPELLED
 )
 
 

@@ -41,6 +41,13 @@ def supported_markdown() -> str:
     rows += ["", "Also `a @ b`, `x.T`, and `x.shape`, `x.ndim`, `x.size` (no gradient)."]
     rows += [
         "",
+        "`np.select([c0, c1], [x0, x1], default)` (as nested `np.where`) and `np.r_[a, b, ...]` "
+        "of arrays and numbers (as `np.concatenate`); `np.c_` is refused (use "
+        "`np.column_stack`). The joins also take one array for the list (`np.vstack(A)`: "
+        "A's items), and the splits' pieces are unpacked or taken by a literal index.",
+    ]
+    rows += [
+        "",
         "A slice's bounds may call `len`, `int`, `min`, `max`, `np.shape`, `np.ndim` and "
         "`np.size` (`x[: len(y)]`, `g[:, np.shape(a)[1] :]`); other calls in an index are "
         "refused: compute the index first.",

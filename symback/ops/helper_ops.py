@@ -7,9 +7,11 @@ from . import joins, linalg, products
 from .build import helper, np
 from .contractions import CONTRACTION_HELPERS
 from .decompositions import CHECK_HELPERS
+from .numeric import NUMERIC_HELPERS
 from .primitive import AXIS, UNSUPPORTED, ArrayPrimitive, Context, Contribution
 from .primitive import example as _e
 from .rearrange import REARRANGE_HELPERS
+from .splits import SPLIT_HELPERS
 
 
 def prod_others_rule(c: Context):
@@ -105,6 +107,8 @@ HELPER_TABLE: tuple[ArrayPrimitive, ...] = (
     *CONTRACTION_HELPERS,
     *CHECK_HELPERS,
     *REARRANGE_HELPERS,
+    *NUMERIC_HELPERS,
+    *SPLIT_HELPERS,
     ArrayPrimitive(
         "solve_left",
         ("symback.solve_left",),

@@ -47,13 +47,35 @@ def _slices(sizes: list) -> list[slice]:
     return out
 
 
+def _whole(c: Context, axis):
+    """The adjoint of a join of the items of one array along its first axis (np.vstack(A)):
+    np.concatenate of them along `axis` of the items merges A's first axis into that one,
+    so bar is split back into both and A's first axis moved back in front."""
+    if axis == 0 or axis is None:  # (flattened items, or along their first axis)
+        return (Contribution(np.reshape(c.bar, _shape(c, 0))),)
+    # (an item's axis -k, counted from the end, is the array's axis -k - 1)
+    return (Contribution(_unmerged(c, axis if axis > 0 else axis - 1)),)
+
+
+def _unmerged(c: Context, axis: int):
+    moved = np.shape(np.moveaxis(c.x, 0, axis))
+    if c.shapes is not None:
+        shape, at = c.shapes[0], axis % len(c.shapes[0])
+        moved = shape[1 : at + 1] + shape[:1] + shape[at + 1 :]
+    return np.moveaxis(np.reshape(c.bar, moved), axis, 0)
+
+
 def stack(c: Context):
     axis = c.params.get("axis", 0)
+    if c.params.get("whole"):  # np.stack(A, axis) is np.moveaxis(A, 0, axis)
+        return (Contribution(np.moveaxis(c.bar, axis, 0) if axis else c.bar, view=True),)
     return tuple(_piece(c.bar[_at(axis, i)]) for i in range(len(c.operands)))
 
 
 def concatenate(c: Context):
     axis = c.params.get("axis", 0)
+    if c.params.get("whole"):  # np.concatenate(A): of A's items
+        return _whole(c, axis)
     if len(c.operands) == 1:
         return (_piece(c.bar),)
     if axis is None:  # the arrays were flattened and joined end to end
@@ -117,11 +139,31 @@ def _lifted(axis: int):
     return rule
 
 
-vstack = _lifted(0)
 column_stack = _lifted(1)
 
 
+def vstack(c: Context):
+    if c.params.get("whole"):  # np.vstack(A): A's items as rows, its first two axes merged
+        return (Contribution(np.reshape(c.bar, _shape(c, 0))),)
+    return _lifted(0)(c)
+
+
+def dstack(c: Context):
+    # np.dstack lifts each array to 3-D ((n,) to (1, n, 1), (m, n) to (m, n, 1)) and joins
+    # along axis 2: each piece of the gradient is shaped back like its array
+    sizes = [ifexp(np.ndim(x).lt(3), 1, np.shape(x)[2]) for x in c.operands]
+    if c.shapes is not None:
+        sizes = [s[2] if len(s) >= 3 else 1 for s in c.shapes]
+    cuts = _slices(sizes)
+    return tuple(_piece(np.reshape(c.bar[:, :, cut], _shape(c, i))) for i, cut in enumerate(cuts))
+
+
 def hstack(c: Context):
+    if c.params.get("whole"):  # np.hstack(A): A's items end to end, or along their axis 1
+        if c.shapes is not None:
+            return _whole(c, 0 if len(c.shapes[0]) < 3 else 1)
+        joined = np.reshape(c.bar, np.shape(c.x))
+        return (Contribution(ifexp(np.ndim(c.x).lt(3), joined, _unmerged(c, 1))),)
     # np.hstack joins vectors (and numbers) end to end but the rest along axis 1: which one
     # depends on the arrays' ranks, so without known shapes a helper cuts the gradient.
     if c.shapes is None:
@@ -154,7 +196,11 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         AXIS,
         positional=AXIS,
         layout="sequence",
-        examples=(_e("np.stack([a, b], axis=1)", (3,), (3,)),),
+        whole=True,
+        examples=(
+            _e("np.stack([a, b], axis=1)", (3,), (3,)),
+            _e("np.stack(a, axis=2)", (2, 3, 4)),
+        ),
     ),
     ArrayPrimitive(
         "concatenate",
@@ -164,9 +210,13 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         AXIS,
         positional=AXIS,
         layout="sequence",
+        whole=True,
         examples=(
             _e("np.concatenate([a, b], axis=1)", (2, 2), (2, 3)),
             _e("np.concatenate([a, b], axis=None)", (2, 2), (3,)),
+            _e("np.concatenate(a)", (2, 3)),
+            _e("np.concatenate(a, axis=1)", (2, 3, 4)),
+            _e("np.concatenate(a, axis=-1)", (2, 3, 4)),
         ),
     ),
     ArrayPrimitive(
@@ -175,7 +225,12 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         0,
         vstack,
         layout="sequence",
-        examples=(_e("np.vstack([a, b])", (3,), (2, 3)),),
+        whole=True,
+        examples=(
+            _e("np.vstack([a, b])", (3,), (2, 3)),
+            _e("np.vstack(a)", (4,)),
+            _e("np.vstack(a)", (2, 3, 2)),
+        ),
     ),
     ArrayPrimitive(
         "hstack",
@@ -186,7 +241,13 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         (),
         ("hstack_piece",),
         layout="sequence",
-        examples=(_e("np.hstack([a, b])", (2,), (3,)), _e("np.hstack([a, b])", (2, 1), (2, 2))),
+        whole=True,
+        examples=(
+            _e("np.hstack([a, b])", (2,), (3,)),
+            _e("np.hstack([a, b])", (2, 1), (2, 2)),
+            _e("np.hstack(a)", (3, 2)),
+            _e("np.hstack(a)", (2, 3, 4)),
+        ),
     ),
     ArrayPrimitive(
         "column_stack",
@@ -195,5 +256,16 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         column_stack,
         layout="sequence",
         examples=(_e("np.column_stack([a, b])", (3,), (3, 2)),),
+    ),
+    ArrayPrimitive(
+        "dstack",
+        ("numpy.dstack",),
+        0,
+        dstack,
+        layout="sequence",
+        examples=(
+            _e("np.dstack([a, b])", (3,), (3,)),
+            _e("np.dstack((a, b))", (2, 3), (2, 3, 2)),
+        ),
     ),
 )

@@ -163,6 +163,13 @@ class ArrayPrimitive:
     parts: tuple[str, ...] = ()
     # (keyword, value) with which it returns one array, not the tuple (compute_uv=False)
     one_value_when: tuple = ()
+    # It returns a list of pieces (np.split), as many as its literal argument of this name
+    # says (a number of sections, or a list of places to cut: one piece more); parts names
+    # what one piece is
+    pieces: str = ""
+    # A join that also takes one array for its sequence, the items along its first axis
+    # (np.vstack(A)): params["whole"] is then True
+    whole: bool = False
 
     def single(self, keywords) -> bool:
         """Does a call with these keywords (ast.keyword) return one array, not its tuple?"""
