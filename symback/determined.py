@@ -143,7 +143,11 @@ def _loop(loop: ir.Loop, known: Known, modules, values, first, twice) -> None:
             if e in keeping and b in known.valued | known.counters:
                 inside.counters.add(e)  # (a count carried on: its shape is a number's)
         _block(loop.body, inside, modules, values, first, twice)
-        kept = {e for b, e, end in loop.carried if e in keeping and _kept(b, end, inside, record, values)}
+        kept = {
+            e
+            for b, e, end in loop.carried
+            if e in keeping and _kept(b, end, inside, record, values)
+        }
         if kept == keeping:
             break
         keeping = kept

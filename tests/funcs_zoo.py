@@ -176,6 +176,7 @@ def joined_forms(x, y, A):
         + np.sum(np.hstack(A) * np.arange(6.0))
         + np.sum(np.vstack(x).T @ np.vstack([y, y]).T)
         + np.sum(np.dstack((x, y)) ** 3)
+        + np.sum(np.c_[x, A] ** 2 * np.arange(3.0))
     )
 
 
@@ -192,6 +193,19 @@ def spectral_energy(A):
     S = A + A.T + np.diag(np.arange(3.0)) * 3.0
     w, v = np.linalg.eigh(S)
     return np.sum(w**2) + np.sum(v[:, -1] ** 2 * np.arange(3.0)) + np.linalg.eigh(A)[0][0]
+
+
+def eigh_parts_and_values(A):
+    """Both parts of eigh, and eigvalsh, eigvals and svdvals of the same matrix."""
+    S = A + A.T + np.diag(np.arange(3.0)) * 3.0
+    w, V = np.linalg.eigh(S)
+    return (
+        np.sum(w * np.arange(3.0))
+        + np.sum(V[0] ** 2 * w)
+        + np.sum(np.linalg.eigvalsh(S) ** 3)
+        + np.sum(np.log(np.linalg.eigvals(S @ S.T)))
+        + np.sum(np.linalg.svdvals(A) ** 2)
+    )
 
 
 def eig_of_symmetric(A):
@@ -306,6 +320,7 @@ FUNCS_ZOO = [
     # linear algebra
     (trace_offsets, (_normal(3, 3),), 0),
     (spectral_energy, (_L33,), 0),
+    (eigh_parts_and_values, (_L33,), 0),
     (eig_of_symmetric, (_L33,), 0),
     (singular_values, (_M34,), 0),
     (singular_vectors, (_normal(4, 3),), 0),

@@ -39,7 +39,16 @@ def softmax_model(W, X):
     )
 
 
+def mixture_log_likelihood(logits, weights):
+    """A mixture's log-likelihood: log sum_k w_k exp(l_k), the weights b= differentiated too,
+    and a difference of two exponentials by its sign."""
+    total = special.logsumexp(logits, axis=1, b=weights)
+    value, sign = special.logsumexp(logits[0], b=np.array([1.0, -2.0, 0.5]), return_sign=True)
+    return np.sum(total) + value * sign + special.logsumexp(logits, b=weights[None, :] ** 2)
+
+
 SPECIAL_ZOO = [
+    (mixture_log_likelihood, (_normal(4, 3), np.array([0.2, 0.5, 0.3])), ("logits", "weights")),
     (
         logistic_loss_expit,
         (_normal(3), _normal(5, 3), np.array([1.0, 0.0, 1.0, 1.0, 0.0])),

@@ -104,9 +104,8 @@ class Sweep:
 
 def known(sweep: Sweep, stmt) -> bool:
     """Are the shapes of the statement's value and operands known (so specialised)?"""
-    return (
-        sweep.shapes is not None
-        and all(n in sweep.shapes for n in (stmt.target, *stmt.operands))
+    return sweep.shapes is not None and all(
+        n in sweep.shapes for n in (stmt.target, *stmt.operands)
     )
 
 

@@ -173,8 +173,13 @@ def primitive_call(
         name = row.positional[position - row.passthrough]
         params.append((name, literal(st, arg, name)))
         extra_codes.append(literal_code(st, params[-1][1]))
-    keyword_codes = []
+    keyword_codes, by_keyword = [], []
     for k in keywords:
+        if k.arg in row.array_keywords:  # special.logsumexp(x, b=w): w differentiable too
+            by_keyword.append(k.arg)
+            arrays += (core.value_to_name(st, k.value),)
+            keyword_codes.append(ast.keyword(k.arg, ast.Name(arrays[-1], ast.Load())))
+            continue
         if k.arg not in row.static:
             st.fail(
                 k,
@@ -199,8 +204,10 @@ def primitive_call(
     if row.passthrough:
         passed = extra_codes[: row.passthrough]
         params.append(("extra", tuple(copy.deepcopy(c) for c in passed)))
+    if by_keyword:
+        params.append(("by_keyword", tuple(by_keyword)))
     if row.layout != "leading":
-        params.append(("count", len(arrays)))
+        params.append(("count", len(arrays) - len(by_keyword)))
     all_operands = arrays + tuple(extra_names)
     return emit_primitive(st, row.op, all_operands, tuple(params), code, target, operands)
 

@@ -43,6 +43,7 @@ def value_Constant(st: Lowering, node: ast.Constant, operands, target) -> Val:
 def value_Name(st: Lowering, node: ast.Name, operands, target) -> Val:
     if stacks.stack_of(st, node) is not None:
         stacks.refuse_stack_use(st, node)
+    tuples.check_held(st, node)
     if st.env.get(node.id) in st.tuples:
         st.fail(
             node,

@@ -81,6 +81,9 @@ class Lowering:
     tuples: dict[str, tuple[str, ...]]
     # -- this function's own (a helper's, while it is inlined)
     env: dict[str, str]  # user name -> SSA name
+    # user names bound to a call's parts (`p = np.split(x, 2)`: Lowering.tuples): read
+    # through a merge of branches or loop iterations, they are refused (tuples.py)
+    held: set[str] = field(default_factory=set)
     inlined: bool = False  # a helper's body, lowered into its caller's
     inlining: frozenset = frozenset()  # (file, line) of the helpers being inlined: recursion
     first_binding: set[str] = field(default_factory=set)  # names whose next binding renames
@@ -181,6 +184,10 @@ class Lowering:
     def bind(self, user_name: str, ssa: str) -> None:
         """`user_name` holds the value `ssa` from here on."""
         self.env[user_name] = ssa
+        if ssa in self.tuples:
+            self.held.add(user_name)
+        else:
+            self.held.discard(user_name)
         self.first_binding.add(user_name)
 
     def return_names(self) -> tuple[str, str]:

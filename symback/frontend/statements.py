@@ -128,8 +128,6 @@ def assign(st: Lowering, user_name: str, node: ast.expr) -> None:
     row = tuples.tuple_row(st, node)
     if row is not None and not row.single(node.keywords):
         # p = np.split(x, 2): p names its parts, each taken by a literal index (p[0])
-        if st.loop_depth:
-            st.fail(node, f"{row.spelled} returns several values: unpack them here", None)
         name = st.new_version_name(user_name)
         st.tuples[name] = tuple(tuple_parts(st, node, node))
         return st.bind(user_name, name)

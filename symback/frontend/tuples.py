@@ -19,7 +19,7 @@ def tuple_row(st: Lowering, node: ast.expr) -> ArrayPrimitive | None:
         return None
     resolved = st.namespace.chain(node.func)
     row = None if resolved is None else PRIMITIVES.get(resolved.qualname or "")
-    return row if row is not None and row.parts else None
+    return row if row is not None and row.parts and not row.single(node.keywords) else None
 
 
 def part_names(st: Lowering, node: ast.Call, row: ArrayPrimitive) -> tuple[str, ...]:
@@ -57,9 +57,24 @@ def tuple_part(st: Lowering, node: ast.Call, row: ArrayPrimitive, part, where, o
     )
 
 
+def check_held(st: Lowering, node: ast.Name) -> None:
+    """Refuse a name bound to a call's parts read where branches or loop iterations that
+    bound it meet: the parts are named one by one, never as a value that can be merged."""
+    if node.id in st.held and st.env.get(node.id) not in st.tuples:
+        st.fail(
+            node,
+            f"`{node.id}` holds the values a call returned, and is read here after an `if` "
+            "or a loop that assigns it",
+            f"unpack them where the call is ({node.id}_0, {node.id}_1 = ...), or take the "
+            "parts you use there",
+        )
+
+
 def subscript(st: Lowering, node: ast.Subscript, operands, target):
     """A part taken by a literal index, of a call or of a name holding its parts; None if
     `node` is no such part."""
+    if isinstance(node.value, ast.Name):
+        check_held(st, node.value)
     held = isinstance(node.value, ast.Name) and st.env.get(node.value.id)
     if held in st.tuples:  # p[1], p = np.split(x, 2)
         parts = st.tuples[held]

@@ -375,10 +375,4 @@ NEW_ARRAY_FUNCTIONS: frozenset[str] = frozenset(
 )
 
 
-# The functions returning a tuple (np.linalg.eigh): code names their parts, never the tuple
-TUPLE_FUNCTIONS: frozenset[str] = frozenset(
-    name for row in PRIMITIVE_TABLE if row.parts for name in row.names
-)
-
-
 METHODS: dict[str, ArrayPrimitive] = {m: row for row in PRIMITIVE_TABLE for m in row.methods}

@@ -11,6 +11,8 @@ time and says which (backend/helper_arrays.py: distinct, require).
 
 from __future__ import annotations
 
+import dataclasses
+
 from .build import helper, np
 from .primitive import UNSUPPORTED, ArrayPrimitive, Context, Contribution
 from .primitive import example as _e
@@ -153,6 +155,16 @@ def pinv(c: Context):
     return (Contribution(first + second + third),)
 
 
+def _values_of(rule, part: int):
+    """The rule of a function returning one part of a decomposition (np.linalg.eigvalsh:
+    eigh's eigenvalues): the decomposition's rule for that part."""
+
+    def values(c: Context):
+        return rule(dataclasses.replace(c, params={**c.params, "part": part}))
+
+    return values
+
+
 _SPD = "a @ a.T + 3.0 * np.eye(3)"  # (symmetric positive definite, well conditioned)
 _SYM = "a + a.T + np.diag(np.arange(3.0)) * 3.0"  # (symmetric, eigenvalues apart)
 
@@ -181,6 +193,32 @@ DECOMPOSITION_TABLE: tuple[ArrayPrimitive, ...] = (
             _e(f"np.linalg.eigh({_SYM})[1][:, 1:] ** 2", (3, 3)),
             _e("np.linalg.eigh(a + np.diag(np.arange(3.0)) * 3.0, 'U').eigenvectors ** 2", (3, 3)),
         ),
+    ),
+    ArrayPrimitive(
+        "eigvalsh",
+        ("numpy.linalg.eigvalsh",),
+        1,
+        _values_of(eigh, 0),
+        ("UPLO",),
+        positional=("UPLO",),
+        examples=(
+            _e(f"np.linalg.eigvalsh({_SYM})", (3, 3)),
+            _e("np.linalg.eigvalsh(a + np.diag(np.arange(3.0)) * 3.0, 'U')", (3, 3)),
+        ),
+    ),
+    ArrayPrimitive(
+        "eigvals",
+        ("numpy.linalg.eigvals",),
+        1,
+        _values_of(eig, 0),
+        examples=(_e(f"np.linalg.eigvals({_SYM})", (3, 3)),),
+    ),
+    ArrayPrimitive(
+        "svdvals",
+        ("numpy.linalg.svdvals",),
+        1,
+        _values_of(svd, 1),
+        examples=(_e("np.linalg.svdvals(a)", (3, 2)),),
     ),
     ArrayPrimitive(
         "eig",

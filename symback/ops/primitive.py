@@ -167,19 +167,26 @@ class ArrayPrimitive:
     # says (a number of sections, or a list of places to cut: one piece more); parts names
     # what one piece is
     pieces: str = ""
+    # Keywords whose arguments are differentiable arrays (special.logsumexp's b=): given,
+    # they follow the other arrays among the operands, their names in params["by_keyword"]
+    array_keywords: tuple[str, ...] = ()
+    # (keyword, value) with which it returns a tuple of `parts`, not one array
+    # (return_sign=True)
+    tuple_when: tuple = ()
     # A join that also takes one array for its sequence, the items along its first axis
     # (np.vstack(A)): params["whole"] is then True
     whole: bool = False
 
     def single(self, keywords) -> bool:
         """Does a call with these keywords (ast.keyword) return one array, not its tuple?"""
-        if not self.one_value_when:
+        if not (self.one_value_when or self.tuple_when):
             return False
-        key, value = self.one_value_when
-        return any(
+        key, value = self.one_value_when or self.tuple_when
+        given = any(
             k.arg == key and isinstance(k.value, ast.Constant) and k.value.value == value
             for k in keywords
         )
+        return given if self.one_value_when else not given
 
     @property
     def spelled(self) -> str:
@@ -191,8 +198,10 @@ class ArrayPrimitive:
 
     def array_operands(self, operands: tuple[str, ...], params: dict) -> tuple[str, ...]:
         """The differentiable array operands of a statement of this operation; the rest
-        (an index, a shape) go to the forward code only, and their values matter."""
-        return operands[: self.arrays or params.get("count", len(operands))]
+        (an index, a shape) go to the forward code only, and their values matter. Arrays
+        given by keyword (array_keywords) follow the others, in the order written."""
+        count = self.arrays or params.get("count", len(operands))
+        return operands[: count + len(params.get("by_keyword", ()))]
 
 
 # What explain draws: a reduction adding up (or averaging) elements, an index read, a matrix
@@ -219,7 +228,8 @@ def validate(table: tuple[ArrayPrimitive, ...], helpers: tuple[ArrayPrimitive, .
             raise ValueError(f"{place}: always_view or through without view=")
         if not row.examples:
             raise ValueError(f"{place}: no example for the spec test (tests/test_rules.py)")
-        if row.layout == "leading" and any(len(e.shapes) != row.arrays for e in row.examples):
+        counts = range(row.arrays, row.arrays + len(row.array_keywords) + 1)
+        if row.layout == "leading" and any(len(e.shapes) not in counts for e in row.examples):
             raise ValueError(f"{place}: an example's shapes are not one per array operand")
         for helper in row.helpers:
             if f"symback.{helper}" not in helper_names:

@@ -21,7 +21,6 @@ import dataclasses
 
 from .. import code
 from ..naming import Namer
-from ..ops.arrays import TUPLE_FUNCTIONS
 from .sharing import (
     OPAQUE_NODES,
     Calls,
@@ -111,8 +110,8 @@ def _worth_a_name(n: ast.AST, keys, calls: Calls) -> bool:
     compute again as to keep alive (the sweep keeps it for the adjoint on numbers only), and
     a function of shapes (np.shape, np.zeros_like) is read where it is used."""
     if isinstance(n, ast.Call):
-        if calls.of_shapes(n) or calls.qualified(n.func) in TUPLE_FUNCTIONS:
-            return False  # (a tuple-valued call: its parts are named, np.linalg.svd(a)[0])
+        if calls.of_shapes(n):
+            return False
     elif not (isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)):
         return False
     _, pure, named = keys[id(n)]
