@@ -68,6 +68,6 @@ def accumulate(sweep: Sweep, total: str, outer: str, terms, line) -> list:
         else:
             lines.append(add_at(sweep, total, t.scatter, line))
     if rest:
-        added = joined([code.name(total), sum_of(sweep, outer, rest, owned=True)])
+        added = joined([code.name(total), sum_of(sweep, outer, rest)])
         lines.append(code.assign(total, added, line))
     return lines
