@@ -1,4 +1,4 @@
-"""python -m fuzz --scalar N --arrays M --seed S: check random programs, print a report."""
+"""python -m fuzz --scalar N --arrays M --loops L --seed S: check random programs, report."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ def jobs(args) -> list[tuple[str, int, int]]:
         ("arrays", args.seed + i, sizes(args.array_size, args.seed + i, "arrays", args.log))
         for i in range(args.arrays)
     ]
+    out += [
+        ("loops", args.seed + i, sizes(args.loop_size, args.seed + i, "loops", args.log))
+        for i in range(args.loops)
+    ]
     return out
 
 
@@ -75,9 +79,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fuzz", description=__doc__)
     parser.add_argument("--scalar", type=int, default=0, help="how many scalar programs")
     parser.add_argument("--arrays", type=int, default=0, help="how many array programs")
+    parser.add_argument("--loops", type=int, default=0, help="how many loop programs")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first program")
     parser.add_argument("--size", default="10-60", help="scalar statements: N or LO-HI")
     parser.add_argument("--array-size", default="3-12", help="array statements: N or LO-HI")
+    parser.add_argument("--loop-size", default="1-4", help="loops per loop program: N or LO-HI")
     parser.add_argument("--log", action="store_true", help="draw sizes log-uniformly")
     parser.add_argument(
         "--value-only", action="store_true", help="check value_and_grad only, not also grad"

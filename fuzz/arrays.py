@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import random
-import warnings
 
 import numpy as np
 
 from . import array_ops
 from .array_ops import broadcasts, gap, spread
-from .program import Program
+from .program import Drawing, Program, execute
 
 LIMIT = 1e3  # every array value stays below this in magnitude
 GAP = 0.05  # how far a kink (maximum's tie, abs at 0, a branch's test) stays from the point
@@ -66,32 +65,19 @@ VIEWS = (  # (text, needs ndim)
 )
 
 
-class Drawer:
+class Drawer(Drawing):
     """Draws the statements of one array program; values come from running what was drawn."""
 
     def __init__(self, rng: random.Random, params: dict):
-        self.rng, self.params = rng, params
-        self.body: list[str] = []
-        self.uses: list[tuple] = []
-        self.defs: list[tuple] = []
+        super().__init__(rng, params)
         self.names = list(params)  # values later statements may read
         self.buffers: dict[str, list[str]] = {}  # buffer -> its views
         self.unread: dict[str, None] = {}
-        self.count = 0
         self.env = self.run([])
 
     def run(self, extra: list[str]) -> dict:
         """The values after the accepted statements and `extra` (each a block of lines)."""
-        source = "\n".join(self.body + extra)
-        space = {"np": np, **{p: np.copy(v) if np.ndim(v) else v for p, v in self.params.items()}}
-        with np.errstate(all="raise"), warnings.catch_warnings():
-            warnings.simplefilter("error")
-            exec(compile(source, "<draw>", "exec"), space)
-        return space
-
-    def fresh(self, stem: str = "v") -> str:
-        self.count += 1
-        return f"{stem}{self.count}"
+        return execute(self.body + extra, self.params, {"np": np})
 
     def pick(self, ok=lambda v: True) -> str | None:
         """An operand: the oldest unread value sometimes, else any (recent ones more often)."""

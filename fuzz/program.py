@@ -8,8 +8,11 @@ import itertools
 import shutil
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 _counter = itertools.count()
 _directory: list[Path] = []
@@ -37,6 +40,32 @@ def load(source: str, name: str):
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return getattr(module, name)
+
+
+def execute(lines: list[str], params: dict, space: dict) -> dict:
+    """Run a drawn program's lines (each a block) on copies of its parameters, with floating
+    point trouble raised; `space` holds the modules they read. The values they leave."""
+    space.update({p: np.copy(v) if np.ndim(v) else v for p, v in params.items()})
+    with np.errstate(all="raise"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile("\n".join(lines), "<draw>", "exec"), space)
+    return space
+
+
+class Drawing:
+    """What a drawer of a program keeps: its statements (each a block of lines), the names each
+    reads and binds, and a counter for fresh names. Values come from running what was drawn."""
+
+    def __init__(self, rng, params: dict):
+        self.rng, self.params = rng, params
+        self.body: list[str] = []
+        self.uses: list[tuple] = []
+        self.defs: list[tuple] = []
+        self.count = 0
+
+    def fresh(self, stem: str = "v") -> str:
+        self.count += 1
+        return f"{stem}{self.count}"
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,12 @@ WALL_FACTOR = 10
 
 
 def make(kind: str, seed: int, size: int, cut: tuple | None = None):
-    """The program a job names: kind ("scalar" or "arrays"), seed, size, and a cut of it,
-    ("truncated", k) or ("prefix", k) (see Program)."""
+    """The program a job names: kind ("scalar", "arrays" or "loops"), seed, size, and a cut of
+    it, ("truncated", k) or ("prefix", k) (see Program)."""
     if kind == "scalar":
         from .scalar import program
+    elif kind == "loops":
+        from .loops import program
     else:
         from .arrays import program
     made = program(seed, size)
@@ -75,7 +77,11 @@ class Worker:
                 break
         else:
             self.stop()
-            return Outcome("hang", timeout, f"no answer within {WALL_FACTOR * timeout:g} s"), 0.0, ""
+            return (
+                Outcome("hang", timeout, f"no answer within {WALL_FACTOR * timeout:g} s"),
+                0.0,
+                "",
+            )
         self.process.join(1)
         if self.process.exitcode == -signal.SIGXCPU:
             self.stop()

@@ -176,6 +176,7 @@ def joined_forms(x, y, A):
         + np.sum(np.hstack(A) * np.arange(6.0))
         + np.sum(np.vstack(x).T @ np.vstack([y, y]).T)
         + np.sum(np.dstack((x, y)) ** 3)
+        + np.sum(np.c_[x, A] ** 2 * np.arange(3.0))
     )
 
 

@@ -70,8 +70,8 @@ def second_row(p):
 grad_survival = symback.grad(survival).function  # (its generated code, read by grad again)
 
 
-def c_columns(x, y):
-    return np.sum(np.c_[x, y] ** 2)
+def c_with_a_range(x):
+    return np.sum(np.c_[x, 0:3] ** 2)
 
 
 def r_with_a_range(x):
@@ -95,7 +95,7 @@ def split_of_unknown_count(x, n):
 @pytest.mark.parametrize(
     "f, message",
     [
-        (c_columns, r"np\.c_\[\.\.\.\] is not supported"),
+        (c_with_a_range, r"np\.c_\[\.\.\.\] with a range"),
         (r_with_a_range, r"np\.r_\[\.\.\.\] with a range"),
         (split_held_whole, r"`parts` holds the 2 values a call returned"),
         (split_of_unknown_count, r"`indices_or_sections` must be a literal"),
@@ -111,6 +111,17 @@ def test_cross_of_2_vectors_is_refused_where_it_runs():
     with pytest.raises(symback.SymbackError, match="np.cross of 2-vectors") as info:
         symback.grad(cross_2d)(np.array([1.0, 2.0]), np.array([0.5, -1.0]))
     assert "a[0] * b[1] - a[1] * b[0]" in str(info.value)
+
+
+def c_joined(x, Y):
+    return np.sum(np.c_[x, Y] * np.arange(9.0).reshape(3, 3))
+
+
+def test_c_makes_columns_of_vectors():
+    """np.c_[x, Y] with x (3,) and Y (3, 2), weighed by 0..8 row by row: x is column 0."""
+    gx, gY = symback.grad(c_joined, wrt=(0, 1))(np.ones(3), np.ones((3, 2)))
+    np.testing.assert_array_equal(gx, [0.0, 3.0, 6.0])
+    np.testing.assert_array_equal(gY, [[1.0, 2.0], [4.0, 5.0], [7.0, 8.0]])
 
 
 def r_joined(x, y):

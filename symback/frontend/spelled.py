@@ -1,5 +1,5 @@
 """NumPy spellings lowered as the calls they stand for: np.select as nested np.where, np.r_[...]
-as np.concatenate of its items; np.c_[...] is refused by name.
+as np.concatenate of its items; np.c_[...] as itself, by its record (ops/joins.py).
 
 The forward value is the same (the same elements, copied in the same order; np.where picks
 what np.select picks: the first condition that holds, else the default).
@@ -11,7 +11,7 @@ import ast
 
 import numpy
 
-from . import core, outside
+from . import arrays, core, outside
 from .state import Lowering
 
 # The index tricks by their objects (np.r_ is an instance of a class, not a function).
@@ -40,25 +40,28 @@ def _located(new: ast.expr, old: ast.AST) -> ast.expr:
 
 def concatenation(st: Lowering, node: ast.Subscript, which: str, operands, target):
     """np.r_[a, b, ...]: np.concatenate([np.atleast_1d(a), ...]) (the same elements: numbers
-    become one-element arrays, arrays join along their first axis)."""
-    if which == "numpy.c_":
-        st.fail(
-            node,
-            "np.c_[...] is not supported",
-            "join columns with np.column_stack([a, b]), or np.concatenate([a, b], axis=-1)",
-        )
+    become one-element arrays, arrays join along their first axis); np.c_[a, b, ...]."""
     items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    spelled = "np.r_" if which == "numpy.r_" else "np.c_"
     for item in items:
-        if (
-            isinstance(item, ast.Slice)
-            or isinstance(item, ast.Constant)
-            and isinstance(item.value, str)
+        if isinstance(item, ast.Slice) or (
+            isinstance(item, ast.Constant) and isinstance(item.value, str)
         ):
             st.fail(
                 item,
-                "np.r_[...] with a range (start:stop) or a directive string is not supported",
+                f"{spelled}[...] with a range (start:stop) or a directive string is not "
+                "supported",
                 "write np.concatenate([a, np.arange(start, stop), ...]) instead",
             )
+    if which == "numpy.c_":  # as written: its own record (ops/joins.py)
+        names = [core.value_to_name(st, item) for item in items]
+        code = ast.Subscript(
+            outside.module_attr(st, "numpy.c_"),
+            ast.Tuple([ast.Name(n, ast.Load()) for n in names], ast.Load()),
+            ast.Load(),
+        )
+        params = (("count", len(names)),)
+        return arrays.emit_primitive(st, "c_", names, params, code, target, operands)
     lifted = [ast.Call(outside.module_attr(st, "numpy.atleast_1d"), [item], []) for item in items]
     call = ast.Call(
         outside.module_attr(st, "numpy.concatenate"), [ast.List(lifted, ast.Load())], []

@@ -31,8 +31,9 @@ def supported_markdown() -> str:
     ]
     for prim in PRIMITIVE_TABLE:
         names = ", ".join(f"`{n}`" for n in prim.names)
-        if prim.written:
-            names = f"`{prim.written}`, fused ({prim.op})"
+        if prim.written:  # (a form several calls fuse into, or written with brackets)
+            fused = "(" in prim.written
+            names = f"`{prim.written}`" + (f", fused ({prim.op})" if fused else "")
         elif not names and not prim.methods:
             names = f"`x[...]` ({prim.op})"
         methods = ", ".join(f"`.{m}()`" for m in prim.methods)
@@ -42,8 +43,8 @@ def supported_markdown() -> str:
     rows += [
         "",
         "`np.select([c0, c1], [x0, x1], default)` (as nested `np.where`) and `np.r_[a, b, ...]` "
-        "of arrays and numbers (as `np.concatenate`); `np.c_` is refused (use "
-        "`np.column_stack`). The joins also take one array for the list (`np.vstack(A)`: "
+        "of arrays and numbers (as `np.concatenate`), `np.c_[a, b, ...]` of arrays (no "
+        "ranges, no directive strings). The joins also take one array for the list (`np.vstack(A)`: "
         "A's items), and the splits' pieces are unpacked or taken by a literal index.",
     ]
     rows += [

@@ -158,6 +158,16 @@ def dstack(c: Context):
     return tuple(_piece(np.reshape(c.bar[:, :, cut], _shape(c, i))) for i, cut in enumerate(cuts))
 
 
+def c_(c: Context):
+    # np.c_[a, b] makes vectors (and numbers) columns, (n,) to (n, 1), and joins along the
+    # last axis: each piece of the gradient is shaped back like its array
+    sizes = [ifexp(np.ndim(x).lt(2), 1, np.shape(x)[-1]) for x in c.operands]
+    if c.shapes is not None:
+        sizes = [s[-1] if len(s) >= 2 else 1 for s in c.shapes]
+    cuts = _slices(sizes)
+    return tuple(_piece(np.reshape(c.bar[..., cut], _shape(c, i))) for i, cut in enumerate(cuts))
+
+
 def hstack(c: Context):
     if c.params.get("whole"):  # np.hstack(A): A's items end to end, or along their axis 1
         if c.shapes is not None:
@@ -256,6 +266,18 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         column_stack,
         layout="sequence",
         examples=(_e("np.column_stack([a, b])", (3,), (3, 2)),),
+    ),
+    ArrayPrimitive(
+        "c_",
+        (),
+        0,
+        c_,
+        layout="sequence",
+        written="np.c_[a, b]",
+        examples=(
+            _e("np.c_[a, b]", (3,), (3, 2)),
+            _e("np.c_[a, b, a]", (2, 2, 1), (2, 2, 3)),
+        ),
     ),
     ArrayPrimitive(
         "dstack",
