@@ -68,12 +68,9 @@ def local_adjoint(
     masks = {symbols.operand(i) for i, is_mask in enumerate(boolean) if is_mask}
     terms: list[tuple[int, sp.Expr]] = []
     for i in (i for i, is_active in enumerate(active) if is_active):
-        d = derivative(expr, i)
-        if d == 0:
-            continue
-        if not expr.is_Atom:
-            d = _polished(d, expr, masks, reuse)
-        terms.append((i, d.xreplace(inner)))
+        d = polished_derivative(expr, i, boolean, reuse)
+        if d is not None:
+            terms.append((i, d.xreplace(inner)))
     temp_names = (symbols.temporary(i) for i in itertools.count())
     try:
         terms, shared = _through_each_other(terms, temp_names)
@@ -98,6 +95,22 @@ def local_adjoint(
 
 
 _NOT_FINITE = (sp.oo, -sp.oo, sp.zoo, sp.nan)
+
+
+@lru_cache(maxsize=2 * _SHAPES)
+def polished_derivative(
+    expr: sp.Expr, i: int, boolean: tuple[bool, ...], reuse: bool
+) -> sp.Expr | None:
+    """d expr / d a_i in its stable form (_polished), None where it is zero: one derivation
+    per statement shape and operand, shared by the local adjoints that differ in what else
+    they ask (which operands are active, the upstream seeded, the inner calls kept)."""
+    d = derivative(expr, i)
+    if d == 0:
+        return None
+    if expr.is_Atom:
+        return d
+    masks = {symbols.operand(k) for k, is_mask in enumerate(boolean) if is_mask}
+    return _polished(d, expr, masks, reuse)
 
 
 def derivative(expr: sp.Expr, i: int) -> sp.Expr:

@@ -195,6 +195,8 @@ def guard_unselected(d: sp.Expr, masks: set) -> sp.Expr:
     the where then drops). Where g may be singular, its operands are replaced, at the
     unselected elements, by a value at which g is finite: the double-where of careful code.
     """
+    if not d.has(Where):  # (replace rebuilds every node: only where a selector can be)
+        return d
     return d.replace(lambda e: e.is_Mul and any(is_selector(f) for f in e.args), _guarded)
 
 
