@@ -96,7 +96,7 @@ def accumulate(sweep: Sweep, total: str, outer: str, terms, line) -> list:
     if rest and _whole(sweep, outer, rest):  # float64 of the total's shape: added in place
         lines.append(code.augment(total, ast.Add(), sum_of(sweep, outer, rest), line))
     elif rest:
-        added = joined([code.name(total), sum_of(sweep, outer, rest, owned=True)])
+        added = joined([code.name(total), sum_of(sweep, outer, rest)])
         lines.append(code.assign(total, added, line))
     return lines
 

@@ -43,7 +43,8 @@ def close(sweep: Sweep, value: str, terms: list[Term], line: int | None) -> ast.
 
 def sum_of(sweep: Sweep, value: str, terms: list[Term], owned: bool = False) -> ast.expr:
     """The terms as one sum, each summed back or spread to `value`'s shape as it says
-    (`owned`: the sum is an array of its own, so a lone spread term is a new full array)."""
+    (`owned`: the sum is an array of its own at `value`'s whole shape, so a lone spread
+    term, or a sum held smaller in specialised code, is a new full array)."""
     parts, grouped = [], []
     np = sweep.names["np"]
     outers = [t.outer for t in terms if t.outer is not None]
@@ -66,7 +67,13 @@ def sum_of(sweep: Sweep, value: str, terms: list[Term], owned: bool = False) -> 
             expr = code.call(code.attr(np, "broadcast_to"), expr, shape)
         parts.append(expr)
         grouped.append(t.is_sum and len(terms) > 1)
-    return joined(parts, grouped)
+    out = joined(parts, grouped)
+    held = held_terms(sweep, value, terms) if owned else None
+    if held is not None and held != sweep.shapes[value]:
+        # (whoever binds it takes it to have the value's shape: a loop's carried adjoint
+        # seeds its body, where a number would be summed as one element, not as many)
+        out = code.call(code.attr(np, "full"), code.literal(sweep.shapes[value]), _constant(out))
+    return out
 
 
 def _array(np: str, items: list) -> ast.expr:
@@ -185,10 +192,10 @@ def parameter(sweep: Sweep, p: str) -> str:
     expr = sum_of(sweep, p, terms, owned=True)
     held, shape = held_terms(sweep, p, terms), (sweep.shapes or {}).get(p)
     modules = set(sweep.names.values())  # (np and the helpers: no value of the function)
-    if len(terms) == 1 and not terms[0].wrap and terms[0].uses <= modules:
+    if held is not None and held != shape:
+        pass  # sum_of made it a fresh array of p's shape
+    elif len(terms) == 1 and not terms[0].wrap and terms[0].uses <= modules:
         expr = _constant(expr)
-    if held is not None and held != shape:  # a fresh array of the parameter's shape
-        expr = code.call(code.attr(np, "full"), code.literal(shape), expr)
     elif len(terms) == 1 and terms[0].uses - modules and _shared(sweep, terms[0]):
         expr = code.call(code.attr(np, "copy"), expr)
     sweep.lines.append(code.assign(name, expr))

@@ -162,3 +162,15 @@ def split_piece(g, sections, axis, k):
     """Piece k of np.array_split(g, sections, axis) (np.hsplit's axis where axis is None):
     the adjoint of split_place."""
     return np.array_split(g, sections, split_axis(g, axis))[k]
+
+
+def unjoin(g, like, kind):
+    """The gradient of np.<kind>(like), kind hstack, column_stack or dstack of one array's
+    items, given g: g's elements put back in like's places."""
+    ndim = np.ndim(like)
+    if ndim < 2 or kind == "hstack" and ndim < 3:  # (end to end: the same order)
+        return np.reshape(g, np.shape(like))
+    if ndim == 2:  # column_stack and dstack of vectors: like's transpose
+        return np.transpose(np.reshape(g, np.shape(np.transpose(like))))
+    axis = 2 if kind == "dstack" else 1  # (A's first axis merged into the items' axis)
+    return np.moveaxis(np.reshape(g, np.shape(np.moveaxis(like, 0, axis))), axis, 0)

@@ -278,6 +278,19 @@ HELPER_TABLE: tuple[ArrayPrimitive, ...] = (
         examples=(_e("hstack_place(a, np.ones(5), [np.ones(2), np.ones(3)], 1)", (3,)),),
     ),
     ArrayPrimitive(
+        "unjoin",
+        ("symback.unjoin",),
+        1,
+        joins.unjoin_rule,
+        passthrough=2,
+        helpers=("unjoin",),
+        examples=(
+            _e("unjoin(a, np.ones((2, 3, 2)), 'hstack')", (3, 4)),
+            _e("unjoin(a, np.ones((3, 2)), 'column_stack')", (2, 3)),
+            _e("unjoin(a, np.ones((3, 2)), 'dstack')", (1, 2, 3)),
+        ),
+    ),
+    ArrayPrimitive(
         "softmax",
         ("symback.softmax",),
         1,

@@ -139,7 +139,25 @@ def _lifted(axis: int):
     return rule
 
 
-column_stack = _lifted(1)
+def _by_rank(c: Context, kind: str, forms: dict):
+    """The adjoint of np.<kind>(A) (A's items joined): forms[ndim] (the last one for any
+    higher rank) where the shapes are known; else a helper that picks it when it runs (an
+    `a if c else b` would be read back eagerly when differentiated again)."""
+    if c.shapes is None:
+        return helper.unjoin(c.bar, c.x, kind)
+    return forms[min(len(c.shapes[0]), max(forms))]()
+
+
+def column_stack(c: Context):
+    if c.params.get("whole"):  # np.column_stack(A): A's items as columns
+        # (numbers: a row; vectors: the columns of A.T; matrices: joined along axis 1)
+        forms = {
+            1: lambda: np.reshape(c.bar, _shape(c, 0)),
+            2: lambda: np.transpose(c.bar),
+            3: lambda: _unmerged(c, 1),
+        }
+        return (Contribution(_by_rank(c, "column_stack", forms)),)
+    return _lifted(1)(c)
 
 
 def vstack(c: Context):
@@ -151,6 +169,14 @@ def vstack(c: Context):
 def dstack(c: Context):
     # np.dstack lifts each array to 3-D ((n,) to (1, n, 1), (m, n) to (m, n, 1)) and joins
     # along axis 2: each piece of the gradient is shaped back like its array
+    if c.params.get("whole"):  # np.dstack(A): A's items, lifted, along axis 2
+        # (numbers: (1, 1, n); vectors: (1, n, m), A.T; higher: merged into axis 2)
+        forms = {
+            1: lambda: np.reshape(c.bar, _shape(c, 0)),
+            2: lambda: np.transpose(np.reshape(c.bar, np.shape(np.transpose(c.x)))),
+            3: lambda: _unmerged(c, 2),
+        }
+        return (Contribution(_by_rank(c, "dstack", forms)),)
     sizes = [ifexp(np.ndim(x).lt(3), 1, np.shape(x)[2]) for x in c.operands]
     if c.shapes is not None:
         sizes = [s[2] if len(s) >= 3 else 1 for s in c.shapes]
@@ -170,10 +196,8 @@ def c_(c: Context):
 
 def hstack(c: Context):
     if c.params.get("whole"):  # np.hstack(A): A's items end to end, or along their axis 1
-        if c.shapes is not None:
-            return _whole(c, 0 if len(c.shapes[0]) < 3 else 1)
-        joined = np.reshape(c.bar, np.shape(c.x))
-        return (Contribution(ifexp(np.ndim(c.x).lt(3), joined, _unmerged(c, 1))),)
+        forms = {2: lambda: np.reshape(c.bar, _shape(c, 0)), 3: lambda: _unmerged(c, 1)}
+        return (Contribution(_by_rank(c, "hstack", forms)),)
     # np.hstack joins vectors (and numbers) end to end but the rest along axis 1: which one
     # depends on the arrays' ranks, so without known shapes a helper cuts the gradient.
     if c.shapes is None:
@@ -182,6 +206,12 @@ def hstack(c: Context):
     if max(len(s) for s in c.shapes) < 2:  # numbers and vectors: end to end
         return _pieces(c, 0, [s[0] if s else 1 for s in c.shapes], 1)
     return _pieces(c, 1, [s[1] for s in c.shapes], 2)
+
+
+def unjoin_rule(c: Context):
+    # unjoin(g, like, kind) puts the elements of np.<kind>(like) back: its adjoint joins again
+    kind = c.params["extra"][1].node.value
+    return (Contribution(getattr(np, kind)(c.bar)),)
 
 
 def hstack_piece_rule(c: Context):
@@ -249,12 +279,13 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         hstack,
         (),
         (),
-        ("hstack_piece",),
+        ("hstack_piece", "unjoin"),
         layout="sequence",
         whole=True,
         examples=(
             _e("np.hstack([a, b])", (2,), (3,)),
             _e("np.hstack([a, b])", (2, 1), (2, 2)),
+            _e("np.hstack(a)", (4,)),
             _e("np.hstack(a)", (3, 2)),
             _e("np.hstack(a)", (2, 3, 4)),
         ),
@@ -264,8 +295,15 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         ("numpy.column_stack",),
         0,
         column_stack,
+        helpers=("unjoin",),
         layout="sequence",
-        examples=(_e("np.column_stack([a, b])", (3,), (3, 2)),),
+        whole=True,
+        examples=(
+            _e("np.column_stack([a, b])", (3,), (3, 2)),
+            _e("np.column_stack(a)", (3,)),
+            _e("np.column_stack(a)", (3, 2)),
+            _e("np.column_stack(a)", (2, 3, 2)),
+        ),
     ),
     ArrayPrimitive(
         "c_",
@@ -284,10 +322,16 @@ JOIN_TABLE: tuple[ArrayPrimitive, ...] = (
         ("numpy.dstack",),
         0,
         dstack,
+        helpers=("unjoin",),
         layout="sequence",
+        whole=True,
         examples=(
             _e("np.dstack([a, b])", (3,), (3,)),
             _e("np.dstack((a, b))", (2, 3), (2, 3, 2)),
+            _e("np.dstack(a)", (3,)),
+            _e("np.dstack(a)", (3, 2)),
+            _e("np.dstack(a)", (2, 3, 2)),
+            _e("np.dstack(a)", (2, 2, 3, 2)),
         ),
     ),
 )
