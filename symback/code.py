@@ -277,6 +277,19 @@ def is_bare(node: ast.expr) -> bool:
 # -- rewriting trees ------------------------------------------------------------------------
 
 
+def element_positions(subscript: ast.expr) -> list[ast.expr] | None:
+    """The positions of a subscript that names single positions along its axes (`i`,
+    `i + 1, j`): no slice, new axis, `...` or starred part; None for any other."""
+    parts = subscript.elts if isinstance(subscript, ast.Tuple) else [subscript]
+    for part in parts:
+        for n in ast.walk(part):
+            if isinstance(n, (ast.Slice, ast.Starred)):
+                return None
+            if isinstance(n, ast.Constant) and (n.value is None or n.value is Ellipsis):
+                return None
+    return list(parts)
+
+
 def rebuilt(tree: ast.AST, new) -> ast.AST:
     """`tree` with each node for which `new(node)` is not None replaced by that; the nodes
     on the way to a replaced one are new, the rest shared (trees are never changed in

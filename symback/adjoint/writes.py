@@ -182,15 +182,9 @@ def _one_number(sweep: Sweep, stmt: ir.Write) -> bool:
         return False
     if any(shapes.get(n) != () or n in sweep.fn.boolean for n in stmt.index_operands):
         return False  # (an array of positions, a mask: several elements)
-    parts = stmt.index.elts if isinstance(stmt.index, ast.Tuple) else [stmt.index]
-    if len(parts) != len(sweep.written.get(stmt.array, (None,) * (len(parts) + 1))):
-        return False  # (y[0] of a matrix: a row)
-    return all(
-        not isinstance(n, (ast.Slice, ast.Starred))
-        and not (isinstance(n, ast.Constant) and (n.value is None or n.value is Ellipsis))
-        for part in parts
-        for n in ast.walk(part)
-    )
+    parts = code.element_positions(stmt.index)
+    written = sweep.written.get(stmt.array)
+    return parts is not None and written is not None and len(parts) == len(written)
 
 
 def settle(sweep: Sweep, stmt) -> None:

@@ -12,7 +12,7 @@ import ast
 import copy
 import dataclasses
 
-from .. import ir
+from .. import code, ir
 from ..ops.elementwise import MATH_SPELLING
 
 
@@ -43,8 +43,7 @@ def _in_math(stmts, floats, arrays, np, math) -> tuple | None:
         elif _element_read(s, floats, arrays):
             # x.item(i): the element as a Python float, whose arithmetic costs a third of a
             # NumPy scalar's (the same bits: both are IEEE doubles)
-            subscript = dict(s.params)["subscript"]
-            indices = subscript.elts if isinstance(subscript, ast.Tuple) else [subscript]
+            indices = code.element_positions(dict(s.params)["subscript"])
             item = ast.Attribute(ast.Name(s.operands[0], ast.Load()), "item", ast.Load())
             value = ast.Call(item, [copy.deepcopy(i) for i in indices], [])
             s, changed = dataclasses.replace(s, code=value), True
@@ -59,13 +58,7 @@ def _element_read(s, floats: set[str], arrays: set[str]) -> bool:
     if s.operands[0] not in arrays:
         return False
     subscript = dict(s.params).get("subscript")
-    indices = subscript.elts if isinstance(subscript, ast.Tuple) else [subscript]
-    return all(
-        not isinstance(n, (ast.Slice, ast.Starred))
-        and not (isinstance(n, ast.Constant) and (n.value is None or n.value is Ellipsis))
-        for i in indices
-        for n in ast.walk(i)
-    )
+    return subscript is not None and code.element_positions(subscript) is not None
 
 
 class _ToMath(ast.NodeTransformer):
