@@ -36,10 +36,10 @@ def _in_math(stmts, floats, arrays, np, math) -> tuple | None:
                 s, changed = dataclasses.replace(s, body=inner), True
         elif isinstance(s, ir.Elementwise) and {s.target, *s.operands} <= floats:
             rename = _ToMath(np, math)
-            code = rename.visit(copy.deepcopy(s.code))
+            spelled = rename.visit(copy.deepcopy(s.code))
             calls = tuple((e, _ToMath(np, math).visit(copy.deepcopy(c))) for e, c in s.calls)
             if rename.changed:
-                s, changed = dataclasses.replace(s, code=code, calls=calls), True
+                s, changed = dataclasses.replace(s, code=spelled, calls=calls), True
         elif _element_read(s, floats, arrays):
             # x.item(i): the element as a Python float, whose arithmetic costs a third of a
             # NumPy scalar's (the same bits: both are IEEE doubles)
