@@ -127,15 +127,22 @@ def _call_name(sweep: Sweep, call: ast.expr) -> str:
 
 
 def calls_math(sweep: Sweep, stmt: ir.Elementwise) -> bool:
-    """Does the statement call `math` functions and no NumPy ones (so its values are Python
-    floats)? `np.sin(x) * math.sin(a)` may hold an array: its derivatives keep NumPy's
-    spelling, which takes floats too."""
-    modules = {
-        n.value.id
-        for n in ast.walk(stmt.code)
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    """Does the statement use `math` (so its values are Python floats)? Not where it calls
+    both `math` and NumPy functions: `np.sin(x) * math.sin(a)` may hold an array, and its
+    derivatives keep NumPy's spelling, which takes floats too."""
+    math_name, np_name = sweep.names["math"], sweep.names["np"]
+    nodes = list(ast.walk(stmt.code))
+    used = {
+        n.value.id for n in nodes if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
     }
-    return sweep.names["math"] in modules and sweep.names["np"] not in modules
+    called = {
+        n.func.value.id
+        for n in nodes
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and isinstance(n.func.value, ast.Name)
+    }
+    return math_name in used and not {math_name, np_name} <= called
 
 
 def instantiate(sweep: Sweep, built: Formula, fields: dict) -> ast.expr:
