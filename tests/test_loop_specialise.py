@@ -313,3 +313,12 @@ def math_and_numpy(x, a):
 def test_a_line_calling_math_on_a_float_and_numpy_on_an_array():
     """Its derivatives are NumPy's (math.cos of an array raised a TypeError)."""
     check_gradient(math_and_numpy, (np.array([0.3, -0.2, 0.5]), 0.4), wrt=(0, 1))
+
+
+def numpy_times_a_math_constant(x):
+    return np.sum(np.sin(x) * math.pi) + np.sum(np.exp(-x) * math.e)
+
+
+def test_a_numpy_function_of_an_array_beside_a_math_constant():
+    """Its derivative stays NumPy's (math.cos of an array raised a TypeError)."""
+    check_gradient(numpy_times_a_math_constant, (np.array([0.3, -0.2, 0.5]),))

@@ -44,6 +44,7 @@ def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcas
     seeded = code.is_number(upstream) and code.number_value(upstream) == 1.0
     boolean = tuple(o in sweep.fn.boolean for o in stmt.operands)
     scalar = calls_math(sweep, stmt)
+    in_math = scalar and not calls_numpy(sweep, stmt)
     is_known = known(sweep, stmt)
     # Inner sums and products are kept for the adjoint to read on numbers only: there one
     # costs as much to keep as to compute, where an array kept alive holds memory.
@@ -71,14 +72,14 @@ def elementwise(sweep: Sweep, stmt: ir.Elementwise, upstream: ast.expr, broadcas
     scalar_name = lambda name: is_scalar(sweep, name)  # noqa: E731
     for field_name, value, reads in local.temporaries:
         fields[field_name] = sweep.namer.numbered("t")
-        rhs = instantiate(sweep, formula(value, scalar, floating), fields)
+        rhs = instantiate(sweep, formula(value, scalar, floating, in_math), fields)
         if is_known:
             sweep.held[fields[field_name]] = held_shape(sweep, _read(reads, fields))
             rhs = scalars_first(rhs, scalar_name)
         sweep.lines.append(code.assign(fields[field_name], rhs, stmt.line))
     for c in local.contributions:
         operand = stmt.operands[c.operand]
-        expr = instantiate(sweep, formula(c.formula, scalar, floating), fields)
+        expr = instantiate(sweep, formula(c.formula, scalar, floating, in_math), fields)
         if is_known:  # sum back over exactly the axes broadcasting added, or none
             held = held_shape(sweep, _read(c.fields, fields))
             expr = scalars_first(expr, scalar_name)
@@ -127,22 +128,26 @@ def _call_name(sweep: Sweep, call: ast.expr) -> str:
 
 
 def calls_math(sweep: Sweep, stmt: ir.Elementwise) -> bool:
-    """Does the statement use `math` (so its values are Python floats)? Not where it calls
-    both `math` and NumPy functions: `np.sin(x) * math.sin(a)` may hold an array, and its
-    derivatives keep NumPy's spelling, which takes floats too."""
-    math_name, np_name = sweep.names["math"], sweep.names["np"]
-    nodes = list(ast.walk(stmt.code))
-    used = {
-        n.value.id for n in nodes if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-    }
-    called = {
-        n.func.value.id
-        for n in nodes
-        if isinstance(n, ast.Call)
+    """Does the statement use `math` (so its values are Python floats, or NumPy's functions
+    of arrays beside math's constants and functions of numbers: see calls_numpy)?"""
+    math_name = sweep.names["math"]
+    return any(
+        isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == math_name
+        for n in ast.walk(stmt.code)
+    )
+
+
+def calls_numpy(sweep: Sweep, stmt: ir.Elementwise) -> bool:
+    """Does the statement call a NumPy function (`np.sin(x) * math.pi`: x may be an array,
+    so its derivatives keep NumPy's spelling, which takes numbers too)?"""
+    np_name = sweep.names["np"]
+    return any(
+        isinstance(n, ast.Call)
         and isinstance(n.func, ast.Attribute)
         and isinstance(n.func.value, ast.Name)
-    }
-    return math_name in used and not {math_name, np_name} <= called
+        and n.func.value.id == np_name
+        for n in ast.walk(stmt.code)
+    )
 
 
 def instantiate(sweep: Sweep, built: Formula, fields: dict) -> ast.expr:

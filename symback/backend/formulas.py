@@ -68,12 +68,15 @@ def _value(value) -> ast.expr:
 
 
 @lru_cache(maxsize=8192)  # (one entry per statement shape and flags: bounded, for long programs)
-def formula(expr: sp.Expr, python_floats: bool = False, float_literals: bool = False) -> Formula:
+def formula(
+    expr: sp.Expr, python_floats: bool = False, float_literals: bool = False, in_math=None
+) -> Formula:
     """Derivative formula `expr` as a tree; the flags say what is known of the values it
     reads (see FormulaBuilder). On Python floats, the `math` spelling of each function where
-    it has one: a NumPy call on a float costs ~20x a `math` one."""
+    it has one: a NumPy call on a float costs ~20x a `math` one (`in_math=False`: NumPy's
+    spelling all the same, where the statement may also hold an array)."""
     tree = FormulaBuilder(python_floats, float_literals).build(expr)
-    if python_floats:
+    if python_floats if in_math is None else in_math:
         tree = _math_spelled(tree)
     placeholders = {s.name for s in expr.free_symbols} | set(PLACEHOLDERS)
     return Formula(tree, frozenset(code.names_in(tree) & placeholders))
