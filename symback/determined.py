@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections import Counter
 
 import numpy
 
@@ -55,8 +56,8 @@ def determined(
     shaped = {name for name, _, _ in description}
     valued = {name for name, kind, _ in description if kind in BY_VALUE}
     known = Known(shaped, valued)
-    lines = [s.line for s in ir.every_statement(fn.body) if isinstance(s, ir.Loop)]
-    twice = {line for line in lines if lines.count(line) > 1}  # records that would mix
+    lines = Counter(s.line for s in ir.every_statement(fn.body) if isinstance(s, ir.Loop))
+    twice = {line for line, loops in lines.items() if loops > 1}  # records that would mix
     _block(fn.body, known, modules, values, first, twice)
     known.ranges -= twice
     return known

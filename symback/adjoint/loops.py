@@ -110,10 +110,7 @@ def _reads_gathered(sweep: Sweep, entry: str, terms: list, line, lines: list) ->
     """The terms, those of the elements an iteration read of a carried array (y[0], y[1])
     made one array in `lines` (see sums.scattered) rather than an array of zeros each."""
     reads = [t for t in terms if t.scatter is not None]
-    outer_lines, sweep.lines = sweep.lines, []
     name = sweep.namer.fresh(f"d_{entry}_read")
-    if scattered(sweep, name, entry, reads, line):
-        lines += sweep.lines
+    if scattered(sweep, name, entry, reads, line, lines):
         terms = [t for t in terms if t.scatter is None] + [named(name)]
-    sweep.lines = outer_lines
     return terms

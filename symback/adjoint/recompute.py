@@ -18,6 +18,7 @@ body: their arrays must be put back as they were first (writes.replay).
 from __future__ import annotations
 
 import ast
+from collections import Counter
 
 from .. import code, ir
 from ..ops import symbols
@@ -68,8 +69,14 @@ def saving_instead(sweep: Sweep, loop: ir.Loop, replayed: list, reads: set[str])
     }
     # A name bound twice (a nested loop's entry, `h_2 = h_1` before the loop runs on it)
     # is not one value: recomputed.
-    bound = [name for item in replayed for name in item.targets]
-    twice = {name for name in bound if bound.count(name) > 1}
+    bound = Counter(name for item in replayed for name in item.targets)
+    twice = {name for name, times in bound.items() if times > 1}
+
+    def saved(name: str, line) -> code.Line:
+        """`name = saved_name.pop()`, the forward iteration pushing it as it ends."""
+        stack = stacks.setdefault(name, sweep.namer.fresh(f"saved_{name}"))
+        return code.assign(name, code.call(code.attr(stack, "pop")), line)
+
     needed = set(reads)
     out: list = []
     reused: dict[str, str] = {}
@@ -81,9 +88,7 @@ def saving_instead(sweep: Sweep, loop: ir.Loop, replayed: list, reads: set[str])
             # that symback can differentiate it again)
             # an inner loop run again only for what it leaves (its stacks, its carried
             # values' last values): those are saved as the outer iteration ends, and popped
-            for name in sorted(needed & item.targets):
-                stack = stacks.setdefault(name, sweep.namer.fresh(f"saved_{name}"))
-                out.append(code.assign(name, code.call(code.attr(stack, "pop")), item.line))
+            out += [saved(name, item.line) for name in sorted(needed & item.targets)]
             continue
         if not isinstance(item, code.Line) or item.effect or item.statement:
             needed |= free_reads([item])
@@ -94,8 +99,7 @@ def saving_instead(sweep: Sweep, loop: ir.Loop, replayed: list, reads: set[str])
         if one_value and target in ends:
             reused[target] = ends[target]
         elif one_value and _costly(item.value):
-            stack = stacks.setdefault(target, sweep.namer.fresh(f"saved_{target}"))
-            out.append(code.assign(target, code.call(code.attr(stack, "pop")), item.line))
+            out.append(saved(target, item.line))
         else:  # recomputed (or, unread, left to the dead-code pass)
             needed |= item.reads if target in needed else frozenset()
             out.append(item)

@@ -85,7 +85,7 @@ def accumulate(sweep: Sweep, total: str, outer: str, terms, line) -> list:
     for t in terms:
         if t.scatter is not None:
             lines.append(add_at(sweep, total, t.scatter, line))
-            if not _one_number(sweep, t.scatter[2]):
+            if not _one_position(sweep, t.scatter[2]):
                 scope.whole.add(total)
         elif t.outer is not None and batch is not None:
             lines += [push(stack, factor, line) for stack, factor in zip(batch, t.outer)]
@@ -101,7 +101,7 @@ def accumulate(sweep: Sweep, total: str, outer: str, terms, line) -> list:
     return lines
 
 
-def _one_number(sweep: Sweep, subscript) -> bool:
+def _one_position(sweep: Sweep, subscript) -> bool:
     """Is the subscript one integer position (`i`, `i + 1` of names known to be numbers;
     not a slice, not a pair, not a mask)?"""
     if subscript is None:

@@ -132,11 +132,13 @@ def full(sweep: Sweep, adjoint: ast.expr, value: str) -> ast.expr:
     return code.name(name)
 
 
-def scattered(sweep: Sweep, name: str, value: str, terms: list[Term], line) -> bool:
+def scattered(
+    sweep: Sweep, name: str, value: str, terms: list[Term], line, lines: list | None = None
+) -> bool:
     """Several slices' gradients (x[1:], x[:-1]): one zero array, each slice added in place
     (those of one slice summed first), rather than a zero array per slice. Emits the lines
-    and says whether it did. Only in specialised code: the general code stays free of
-    in-place writes, so that symback can differentiate it again."""
+    (to `lines`, or the sweep's) and says whether it did. Only in specialised code: the
+    general code stays free of in-place writes, so that symback can differentiate it again."""
     if (
         sweep.shapes is None
         or len(terms) < 2
@@ -149,24 +151,25 @@ def scattered(sweep: Sweep, name: str, value: str, terms: list[Term], line) -> b
     rows = {_row(g[0].scatter[2]): g for g in groups.values()}
     shape = sweep.shapes.get(value)
     np = sweep.names["np"]
+    out = sweep.lines if lines is None else lines
     if shape and None not in rows and sorted(rows) == list(range(shape[0])):
         # every row read (an unrolled loop over x[0], x[1], ...): their gradients stacked,
         # by np.array (rows of one shape: np.stack's result, without its Python overhead)
         stacked = [joined([t.scatter[0] for t in rows[k]]) for k in sorted(rows)]
-        sweep.lines.append(code.assign(name, _array(np, stacked), line))
+        out.append(code.assign(name, _array(np, stacked), line))
         return True
     for i, group in enumerate(groups.values()):
         g = joined([t.scatter[0] for t in group])
         subscript = group[0].scatter[2]
         if i == 0 and sweep.float64 and shape is not None:  # the zeros' dtype is known
             zeros_array = code.call(code.attr(np, "zeros"), code.literal(shape))
-            sweep.lines.append(code.assign(name, zeros_array, line))
-            sweep.lines.append(code.set_item(name, subscript, g, line))
+            out.append(code.assign(name, zeros_array, line))
+            out.append(code.set_item(name, subscript, g, line))
         elif i == 0:
             scatter = code.call(sweep.names["scatter"], g, code.name(value), group[0].scatter[1])
-            sweep.lines.append(code.assign(name, scatter, line))
+            out.append(code.assign(name, scatter, line))
         else:
-            sweep.lines.append(code.set_item(name, subscript, g, line, ast.Add()))
+            out.append(code.set_item(name, subscript, g, line, ast.Add()))
     if not (sweep.float64 and shape is not None):
         sweep.helpers.add("scatter")
     return True

@@ -190,31 +190,32 @@ def _one_number(sweep: Sweep, stmt: ir.Write) -> bool:
 def settle(sweep: Sweep, stmt) -> None:
     """Bind to names now the pending terms that read an array `stmt` writes (or a view of
     it): they must see its elements as they are before the writes are undone. A term that
-    reads only the array's shape (an element read's scatter) waits."""
+    reads only the array's shape (an element read's scatter, of values not read of the
+    array) waits."""
     touched: set[str] = set()
     for s in ir.every_statement([stmt]):
         if isinstance(s, ir.Write):
             touched |= sweep.sharing.get(s.target, frozenset())
+    np_copy = code.attr(sweep.names["np"], "copy")
+    line = getattr(stmt, "line", None)
+
+    def bound(value: str, expr: ast.expr) -> ast.Name:
+        """`d_value_part = expr`, now, before the undo."""
+        name = sweep.namer.fresh(f"d_{value}_part")
+        sweep.lines.append(code.assign(name, expr, line))
+        return code.name(name)
+
     for value, terms in sweep.terms.items():
         for k, t in enumerate(terms):
             if t.scatter is not None and code.names_in(t.scatter[0]) & touched:
                 # the values scattered read the array (z * x[1:] sends z to x[1:])
                 g = t.scatter[0]
-                name = sweep.namer.fresh(f"d_{value}_part")
-                kept = code.call(code.attr(sweep.names["np"], "copy"), g)
-                sweep.lines.append(code.assign(name, kept, getattr(stmt, "line", None)))
-                scatter = (code.name(name), *t.scatter[1:])
-                expr = code.replaced(t.expr, g, code.name(name))
-                terms[k] = dataclasses.replace(t, expr=expr, scatter=scatter)
-                continue
-            if t.mutable or t.scatter is not None or not t.uses & touched:
-                continue
-            name = sweep.namer.fresh(f"d_{value}_part")
-            expr = t.expr
-            if t.name:
-                expr = code.call(code.attr(sweep.names["np"], "copy"), expr)
-            sweep.lines.append(code.assign(name, expr, getattr(stmt, "line", None)))
-            terms[k] = Term(code.name(name), wrap=t.wrap)
+                kept = bound(value, code.call(np_copy, g))
+                expr = code.replaced(t.expr, g, kept)
+                terms[k] = dataclasses.replace(t, expr=expr, scatter=(kept, *t.scatter[1:]))
+            elif not (t.mutable or t.scatter is not None or not t.uses & touched):
+                expr = code.call(np_copy, t.expr) if t.name else t.expr
+                terms[k] = Term(bound(value, expr), wrap=t.wrap)
 
 
 def leaves_lineage(sweep: Sweep, stmt) -> bool:

@@ -25,6 +25,7 @@ import dataclasses
 
 from .. import code, ir
 from ..facts import Facts
+from ..naming import Namer
 from ..ops import symbols
 
 
@@ -34,13 +35,12 @@ def vectorised_loops(fn: ir.Function, facts: Facts, np: str) -> tuple[ir.Functio
     body: list = []
     shapes = dict(facts.shapes)
     floating = set(facts.floating)
-    taken = set(fn.user_names) | {
-        s.target for s in ir.every_statement(fn.body) if hasattr(s, "target")
-    }
+    targets = {s.target for s in ir.every_statement(fn.body) if hasattr(s, "target")}
+    namer = Namer(set(fn.user_names) | targets)
     for s in fn.body:
         made = None
         if isinstance(s, ir.Loop) and s.line in facts.ranges and not _read_after(fn, s):
-            made = _vectorised(s, facts, np, taken)
+            made = _vectorised(s, facts, np, namer)
         if made is None:
             body.append(s)
             continue
@@ -68,7 +68,7 @@ def _read_after(fn: ir.Function, loop: ir.Loop) -> bool:
     )
 
 
-def _vectorised(loop: ir.Loop, facts: Facts, np: str, taken: set[str]):
+def _vectorised(loop: ir.Loop, facts: Facts, np: str, namer: Namer):
     """The loop's statements vectorised, and the shapes of the values they make; None when
     it is not a loop of independent terms added up."""
     start, stop, step = facts.ranges[loop.line]
@@ -98,7 +98,9 @@ def _vectorised(loop: ir.Loop, facts: Facts, np: str, taken: set[str]):
             hoisted.append(s)
             continue
         if isinstance(s, ir.Primitive):
-            made = _slice(s, index, (start, stop, step), count, facts, np, _fresh(s.target, taken))
+            made = _slice(
+                s, index, (start, stop, step), count, facts, np, namer.fresh(f"{s.target}_all")
+            )
             if made is None:
                 return None
             renamed[s.target] = made.target
@@ -110,14 +112,14 @@ def _vectorised(loop: ir.Loop, facts: Facts, np: str, taken: set[str]):
             return None  # (the counter as a value, or an array read whole by each term)
         if not _numpy_only(s.code, np):
             return None
-        name = _fresh(s.target, taken)
+        name = namer.fresh(f"{s.target}_all")
         out.append(_renamed(s, name, renamed))
         renamed[s.target] = name
         shapes[name] = (count,)
     scalars = {n for s in loop.body for n in s.operands if facts.shapes.get(n) == ()}
     scalars -= entries | {index} | set(renamed)
     for _, entry, end in loop.carried:
-        made = _summed(loop, entry, end, renamed, scalars, np, taken)
+        made = _summed(loop, entry, end, renamed, scalars, np, namer)
         if made is None:
             return None
         statements, term = made
@@ -167,7 +169,7 @@ def _integer(node) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is int
 
 
-def _summed(loop: ir.Loop, entry: str, end: str, renamed: dict, scalars: set, np: str, taken):
+def _summed(loop: ir.Loop, entry: str, end: str, renamed: dict, scalars: set, np: str, namer):
     """`end = entry + term` as `term_all = term` (over arrays), `total = np.sum(term_all)`,
     `entry = before + total`; None unless the end is the entry plus terms read of arrays
     (and of `scalars`, numbers the same in every iteration)."""
@@ -195,7 +197,7 @@ def _summed(loop: ir.Loop, entry: str, end: str, renamed: dict, scalars: set, np
     shift = {
         symbols.operand(i): symbols.operand(i - 1) for i in range(position + 1, len(s.operands))
     }
-    term_name = _fresh(f"{entry}_terms", taken)
+    term_name = namer.fresh(f"{entry}_terms_all")
     term = ir.Elementwise(
         term_name,
         term_expr.xreplace(shift),
@@ -204,7 +206,7 @@ def _summed(loop: ir.Loop, entry: str, end: str, renamed: dict, scalars: set, np
         s.line,
         calls=tuple((e.xreplace(shift), _renamed_code(c, renamed)) for e, c in s.calls),
     )
-    total_name = _fresh(f"{entry}_total", taken)
+    total_name = namer.fresh(f"{entry}_total_all")
     total = ir.Primitive(
         total_name,
         "sum",
@@ -247,12 +249,3 @@ def _renamed_code(node: ast.expr, renamed: dict) -> ast.expr:
         if isinstance(n, ast.Name) and n.id in renamed:
             n.id = renamed[n.id]
     return node
-
-
-def _fresh(base: str, taken: set[str]) -> str:
-    name, k = f"{base}_all", 1
-    while name in taken:
-        k += 1
-        name = f"{base}_all{k}"
-    taken.add(name)
-    return name
