@@ -308,20 +308,25 @@ def _make(fn, options: Options) -> GradientFunction:
     table = table.get(_TABLE, {}) if isinstance(table, dict) else {}
     made = table.get(key)
     if made is None or made._user is not fn:  # (a functools.wraps wrapper copies the table)
-        tree = not options.trees and reads_trees(fn, options.wrt, strong=True)
-        if tree:
-            made = GradientFunction(fn, options, None, tree)
-        else:
-            try:
-                made = GradientFunction(fn, options, *_generate(fn, options))
-            except SymbackError as error:  # (`for W, b in layers`: not code for an array)
-                if options.trees or not reads_trees(fn, options.wrt, strong=False):
-                    raise
-                made = GradientFunction(fn, options, None, error)
+        with paused_gc():  # (reading the source and loading the code make trees too)
+            made = _made(fn, options)
         with _cache_lock:
             if isinstance(getattr(fn, "__dict__", None), dict):
                 made = vars(fn).setdefault(_TABLE, {}).setdefault(key, made)
     return made
+
+
+def _made(fn, options: Options) -> GradientFunction:
+    """A new gradient of `fn`: its code, or what a call must show first (a tree's structure)."""
+    tree = not options.trees and reads_trees(fn, options.wrt, strong=True)
+    if tree:
+        return GradientFunction(fn, options, None, tree)
+    try:
+        return GradientFunction(fn, options, *_generate(fn, options))
+    except SymbackError as error:  # (`for W, b in layers`: not code for an array)
+        if options.trees or not reads_trees(fn, options.wrt, strong=False):
+            raise
+        return GradientFunction(fn, options, None, error)
 
 
 def grad(fn=None, *, wrt=0, has_aux: bool = False, argnums=None):

@@ -180,7 +180,7 @@ def whole_function(items, params: set[str], calls: Calls) -> Facts:
             for n in item.reads:
                 reads.setdefault(n, []).append((order, path))
             changing = item.effect or isinstance(node, ast.Expr)
-            changing |= any(calls.changes(c) for c in code.calls_in(node))
+            changing |= any(calls.changes(c) for c in item.calls)
             if changing:  # everything the line touches may change, or be kept by another
                 facts.effects.add(id(item))
                 union(item.reads | item.targets)
@@ -219,6 +219,7 @@ class Numbers:
     def __init__(self, facts: Facts):
         self.facts = facts
         self.interned: dict[tuple, int] = {}
+        self._leaves: dict[type, tuple[int, bool, bool]] = {}  # operators' keys, by class
         self.versions: Counter = Counter()
         self.epoch = 0  # counts writes in place: the values of names that may share memory
         self.numbers = Scoped()  # stable names bound to pure values: their values' keys
@@ -248,6 +249,14 @@ class Numbers:
         elif isinstance(n, ast.Constant):
             value = n.value
             found = (self._intern(("const", type(value).__name__, repr(value))), True, False)
+        elif not n._fields:  # an operator (`+`): its class is its key
+            found = self._leaves.get(n.__class__)
+            if found is None:
+                found = self._leaves[n.__class__] = (self._intern((n.__class__.__name__,)), True, False)
+        elif n.__class__ is ast.BinOp:  # (the commonest node: the general case's key, sooner)
+            left, op, right = self._key(n.left, out), self._key(n.op, out), self._key(n.right, out)
+            key = self._intern(("BinOp", left[0], op[0], right[0]))
+            found = (key, left[1] and right[1], left[2] or right[2])
         else:
             parts: list = [type(n).__name__]
             pure, named = not isinstance(n, _NO_KEY), False
