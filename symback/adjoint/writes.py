@@ -356,3 +356,53 @@ def _passes_on(s, buffers) -> bool:
         and s.expr == symbols.operand(0)
         and isinstance(s.code, ast.Name)
     )
+
+
+def without_log(sweep: Sweep, forward: list, backward: list) -> tuple[list, list]:
+    """The passes without the undo log, where nothing needs it: specialised, every written
+    array a float array of the function's own (the log's check of a write's dtype, and the
+    caller's arrays put back, are then moot), and no backward line reads a written array
+    from the first undo on (a loop whose forward iterations only fill a buffer that the
+    gradient reads once, at the end: the log would copy each element twice for nothing)."""
+    log = sweep.writes
+    if log is None or sweep.shapes is None:
+        return forward, backward
+    group = set().union(*(sweep.sharing.get(n, {n}) for n in sweep.buffers))
+    params = {p.name for p in sweep.fn.params}
+    if not group <= set(sweep.floating) or group & params:
+        return forward, backward
+    names = {log.log, *log.loop_marks.values(), *log.before.values()}
+    undone = False
+    for item in backward:
+        undone = undone or bool(item.reads & names)
+        if undone and _reads_values(item, group, names):
+            return forward, backward
+    return _dropped(forward, names), _dropped(backward, names)
+
+
+def _reads_values(item, group: set[str], names: set[str]) -> bool:
+    """Does the line (or a line of the block) read an array of `group`, other than by
+    renaming it (`y_2 = y_1`, whose reads of `y_2` count where they are) or logging?"""
+    if isinstance(item, code.Block):
+        heads = item.head_reads & group
+        return bool(heads) or any(_reads_values(i, group, names) for i in item.body + item.orelse)
+    if item.reads & names:
+        return False
+    node = item.node
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and not item.statement:
+        return False
+    return bool(item.reads & group)
+
+
+def _dropped(items, names: set[str]) -> list:
+    """`items` without the lines that read or bind `names`, and without blocks left empty."""
+    out = []
+    for item in items:
+        if isinstance(item, code.Block):
+            body, orelse = _dropped(item.body, names), _dropped(item.orelse, names)
+            if body or orelse:
+                out.append(code.with_body(item, body or [code.Line(ast.Pass())], orelse))
+        elif not (item.reads | item.targets) & names:
+            out.append(item)
+    return out
+
