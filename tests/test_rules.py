@@ -210,7 +210,10 @@ def test_every_table_name_exists():
     names = {name for row in ELEMENTWISE_TABLE for name in row.names} | NON_DIFFERENTIABLE
     missing = sorted(n for n in names if not _existing(n) and n not in VERSIONED)
     assert not missing, f"the rules name functions that do not exist: {missing}"
-    assert set(VERSIONED) <= names, "VERSIONED names a function the rules do not have"
+    from symback.ops.arrays import KNOWN_FUNCTIONS
+
+    unknown = set(VERSIONED) - names - set(KNOWN_FUNCTIONS)
+    assert not unknown, f"VERSIONED names functions the rules do not have: {unknown}"
 
 
 def test_versioned_names_exist_where_promised():

@@ -30,7 +30,7 @@ def supported_markdown() -> str:
         "| --- | --- | --- |",
     ]
     for prim in PRIMITIVE_TABLE:
-        names = ", ".join(f"`{n}`" for n in prim.names)
+        names = ", ".join(_name(n) for n in prim.names)
         if prim.written:  # (a form several calls fuse into, or written with brackets)
             fused = "(" in prim.written
             names = f"`{prim.written}`" + (f", fused ({prim.op})" if fused else "")
