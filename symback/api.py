@@ -16,6 +16,7 @@ from .backend.load import load
 from .collector import paused_gc
 from .display import Source, code_html, code_markdown, heading_html, text_html
 from .errors import SymbackError, WrtError, user_facing
+from .foreign import array_api_function, other_arrays
 from .frontend.resolve import recording
 from .frontend.source import function_source
 from .ir import live_holders
@@ -63,6 +64,7 @@ class GradientFunction:
         no code to show before a call)."""
         self._specialised, self._last, self._reads = {}, None, ()
         self._past_limit = True  # (nothing to specialise: no general code yet)
+        self._array_api = None  # (Generated, function) for other libraries' arrays (foreign.py)
         self.generated = None
         self._reason = reason
 
@@ -90,6 +92,7 @@ class GradientFunction:
         self._past_limit = False  # more kinds of arguments than MAX_SPECIALISED were seen
         self._reads = tuple(reads)
         self._numpy_code = None  # the general code in NumPy arithmetic (ieee.py), when needed
+        self._array_api = None  # (Generated, function) for other libraries' arrays (foreign.py)
         self.generated = generated
         self._fn = namespace[generated.function_name]
         self.__symback_function__ = self._fn  # what symback differentiates for grad(grad(f))
@@ -127,6 +130,8 @@ class GradientFunction:
             if made is not NOT_TREE:
                 return made
             self._refuse(args, kwargs)
+        if other_arrays(args, kwargs):  # Dask, torch, ...: the array-API code
+            return self._run_array_api(args, kwargs)
         fn = self._fn
         if SPECIALISE and not self._past_limit:
             fn = self._specialisation(args, kwargs, failed) or fn
@@ -141,6 +146,30 @@ class GradientFunction:
             raise
         except (*ieee.FLOAT_ERRORS, numpy.linalg.LinAlgError) as exc:
             return ieee.after_error(self, exc, args, kwargs)
+
+    def _made_array_api(self):
+        """(Generated, function): the array-API gradient, made at the first call needing it."""
+        if self._array_api is None:
+            with self._lock:
+                if self._array_api is None:
+                    self._array_api = array_api_function(self._user, self._options, _generate)
+        return self._array_api
+
+    def _run_array_api(self, args, kwargs):
+        """The array-API gradient; its own check that the value is a scalar raised as the
+        NumPy code's is."""
+        fn = self._made_array_api()[1]
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as exc:
+            if str(exc).startswith("symback: "):
+                return ieee.after_error(self, exc, args, kwargs)
+            raise
+
+    @property
+    def array_api_source(self) -> str:
+        """The array-API module (for arrays of other libraries), black-formatted."""
+        return black_format(self._made_array_api()[0].text)
 
     def _refresh(self) -> None:
         """Generate again: a number or helper the code holds was changed since (`m.K = 5.0`)."""
@@ -315,7 +344,8 @@ def _by_description(gradient: GradientFunction):
             made = table.get(key)
             if made is not None:
                 return made(*args)
-            if not suspicious(args, kwargs):  # (nothing to refuse, no outside value to check)
+            # (nothing to refuse, no outside value to check, no other library's arrays)
+            if not (suspicious(args, kwargs) or other_arrays(args, kwargs)):
                 return run(general, args, kwargs)
         return gradient._dispatch(args, kwargs)
 
