@@ -55,11 +55,11 @@ def _parameters(features: int):
     }
 
 
-def _best(run, repeat: int) -> float:
+def _best(run, args, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        run()
+        run(*args)
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -71,7 +71,7 @@ def numpy_row(rows: int, features: int, repeat: int) -> dict[str, float]:
     for name, (f, wrt, params) in _parameters(features).items():
         g = symback.grad(f, wrt=wrt)
         g(*params, X, y)  # generation and specialisation, untimed
-        out[name] = _best(lambda: g(*params, X, y), repeat)
+        out[name] = _best(g, (*params, X, y), repeat)
     return out
 
 
@@ -102,7 +102,7 @@ def dask_row(rows, features, workers, memory_limit, repeat) -> dict[str, float]:
             g = symback.grad(f, wrt=wrt)
             lazy = [da.from_array(p) for p in params]
             g(*lazy, X, y)  # generation of the array-API code, untimed
-            out[name] = _best(lambda: dask.compute(g(*lazy, X, y)), repeat)
+            out[name] = _best(lambda *a, g=g: dask.compute(g(*a)), (*lazy, X, y), repeat)
         return out
 
 
