@@ -17,7 +17,7 @@ from .backend.files import (
     write_atomic,
 )
 from .backend.fmt import black_format
-from .errors import SymbackError, UnsupportedSyntaxError
+from .errors import SymbackError, UnsupportedSyntaxError, user_facing
 from .frontend.static import ModuleFile, read_module
 from .pipeline import Options, generate_module
 
@@ -41,6 +41,7 @@ class UsageError(SymbackError):
     """A request that cannot be carried out as asked: nothing chosen, or a file not ours."""
 
 
+@user_facing
 def generate(
     path,
     functions=None,
