@@ -240,3 +240,37 @@ def test_what_the_library_refuses_is_a_symback_error():
     np.testing.assert_array_equal(g(X), np.array([[0.0, 2.0, 4.0], [0.0, 0.0, 0.0]]))
     with pytest.raises(TypeError):  # (a wrong call is Python's error)
         g(xps.asarray(X), 1.0)
+
+
+NUMPY_ONLY = """
+import sys
+import numpy as np
+import symback
+from logistic_module import logistic
+
+X, y, w = np.ones((4, 2)), np.array([0.0, 1.0, 1.0, 0.0]), np.zeros(2)
+g = symback.grad(logistic)
+assert abs(g(w, X, y) - X.T @ (0.5 - y) / 4).max() < 1e-15
+source = g.source
+print(sorted(m for m in ("array_api_compat", "array_api_strict", "dask") if m in sys.modules))
+"""
+
+
+def test_numpy_gradients_import_no_array_api_package(tmp_path):
+    import inspect
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "logistic_module.py").write_text(
+        "import numpy as np\n\n\n" + inspect.getsource(logistic)
+    )
+    path = os.pathsep.join([str(tmp_path), os.path.dirname(os.path.dirname(symback.__file__))])
+    run = subprocess.run(
+        [sys.executable, "-c", NUMPY_ONLY],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+    assert run.stdout.strip() == "[]"
