@@ -288,3 +288,55 @@ def test_the_command_runs_as_a_console_script_and_module(project):
     )
     assert done.returncode == 0 and json.loads(done.stdout)["exit_status"] == 0
     assert "\033[" not in done.stderr  # piped: no colour
+
+
+# -- generated modules follow the target project's black configuration --------------------------
+
+LONG = """\
+import numpy as np
+import symback
+
+
+@symback.grad(wrt=("weights", "bias"))
+def objective(weights, bias, inputs, targets):
+    prediction = np.tanh(weights * inputs + bias) * np.exp(-0.5 * inputs * inputs)
+    return np.sum((prediction - targets) ** 2 + 0.01 * weights * weights + 0.01 * bias * bias)
+"""
+
+
+def test_generated_module_follows_the_projects_black_settings(tmp_path, monkeypatch, capsys):
+    import black
+
+    (tmp_path / ".git").mkdir()  # the project's root: its pyproject.toml is the one read
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.black]\nline-length = 60\ntarget-version = ["py310", "py311"]\n'
+    )
+    package = tmp_path / "src"
+    package.mkdir()
+    (package / "obj.py").write_text(LONG)
+    monkeypatch.chdir(package)
+    assert cli.main(["gen", "obj.py"]) == 0
+    text = (package / "obj_grad.py").read_text()
+    # black's own reading of the project's configuration, independent of symback's
+    config = black.parse_pyproject_toml(str(tmp_path / "pyproject.toml"))
+    versions = {black.TargetVersion[v.upper()] for v in config["target_version"]}
+    mode = black.Mode(line_length=config["line_length"], target_versions=versions)
+    assert black.format_str(text, mode=mode) == text
+    assert black.format_str(text, mode=black.Mode()) != text, "88 columns would differ"
+    unsplittable = ('"""', "Source sha256", "Module sha256")  # strings black cannot break
+    long = [line for line in text.splitlines() if len(line) > 60]
+    assert long and all(line.strip().startswith(unsplittable) for line in long), long
+    assert cli.main(["gen", "--check", "obj.py"]) == 0
+    # the project changes its line length: the module, formatted for the old one, is stale
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 88\n")
+    capsys.readouterr()
+    assert cli.main(["gen", "--check", "obj.py"]) == 1
+    assert "stale: obj_grad.py" in capsys.readouterr().err
+
+
+def test_an_unknown_black_target_version_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    (tmp_path / "pyproject.toml").write_text('[tool.black]\ntarget-version = ["py27x"]\n')
+    (tmp_path / "obj.py").write_text(LONG)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["gen", "obj.py"], capsys)
+    assert code == 2 and "target-version 'py27x'" in err and not (tmp_path / "obj_grad.py").exists()

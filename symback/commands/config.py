@@ -3,51 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 
+from ..backend import project
 from .common import UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # black depends on tomli where tomllib is missing
-    import tomli as tomllib
 
 SUBCOMMANDS = ("gen", "check", "explain")
 
 
-def find_pyproject(start: str) -> str | None:
-    """The nearest pyproject.toml from `start` up, stopping at a repository's root (.git)."""
-    directory = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(candidate):
-            return candidate
-        parent = os.path.dirname(directory)
-        if parent == directory or os.path.exists(os.path.join(directory, ".git")):
-            return None
-        directory = parent
-
-
 def read_table(path: str, *keys: str) -> dict:
-    """The table at `keys` (e.g. "tool", "black") of the TOML file at `path`, or {}."""
+    """backend.project.read_table, its error a usage error."""
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
-    for key in keys:
-        data = data.get(key, {})
-        if not isinstance(data, dict):
-            raise UsageError(f"{path}: [{'.'.join(keys)}] must be a table")
-    return data
+        return project.read_table(path, *keys)
+    except project.ProjectConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def defaults(parsers: dict[str, argparse.ArgumentParser], command: str, start: str = ".") -> dict:
     """The defaults [tool.symback] and [tool.symback.COMMAND] give `command`'s options, by
     their argparse names, checked against the options of `parsers` (command -> its parser):
     a setting in [tool.symback] is for every command that has the option."""
-    path = find_pyproject(start)
+    path = project.find_pyproject(start)
     if path is None:
         return {}
     table = read_table(path, "tool", "symback")

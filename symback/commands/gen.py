@@ -7,6 +7,7 @@ import json
 import sys
 
 from .. import codegen
+from ..backend.project import ProjectConfigError
 from ..errors import SymbackError
 from .common import EXIT_FINDING, EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE, add_command, wrt_items
 from .inputs import python_files
@@ -172,7 +173,7 @@ def _one_file(path: str, index: int, total: int, args, say: Messages) -> dict:
         for stale in codegen.remove_stale_temporaries(output):
             say.note(f"removed {stale}: left by a symback that stopped while writing")
         written = codegen.write_module(output, text, source=path, force=args.force)
-    except codegen.UsageError as exc:
+    except (codegen.UsageError, ProjectConfigError) as exc:
         return done("error", say.error(exc, EXIT_USAGE), str(exc))
     except SymbackError as exc:
         return done("error", say.error(exc, EXIT_UNSUPPORTED), str(exc))
