@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import ast
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,23 @@ class SingularMatrixError(SymbackError):
 
 class NoGradientError(SymbackError):
     """The gradient does not exist at this call (repeated eigenvalues, a wide QR)."""
+
+
+def user_facing(fn: Callable[P, R]) -> Callable[P, R]:
+    """`fn` as a public entry point: a SymbackError it raises is about the user's code, which
+    its message shows (file, line, caret, hint), so its traceback ends at the user's call,
+    not ten frames deep in symback."""
+
+    @functools.wraps(fn)
+    def entry(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except SymbackError as error:
+            raise error.with_traceback(None) from None
+
+    # the one frame of symback's the traceback shows reads "in grad", not "in entry"
+    entry.__code__ = entry.__code__.replace(co_name=fn.__name__)
+    return entry
 
 
 class SymbackInternalError(Exception):

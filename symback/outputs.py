@@ -15,10 +15,11 @@ import numpy
 
 from .api import GradientFunction, _differentiable_again, grad, spelled_wrt
 from .backend.load import load
-from .errors import SymbackError
+from .errors import SymbackError, user_facing
 from .trees import LEAF, build, is_tree, leaves, structure_of
 
 
+@user_facing
 def hessian_vector_product(fn, *, wrt=0, argnums=None):
     """hvp(*args, v): the Hessian of `fn` with respect to `wrt`, times v (same shape); v is
     passed by keyword (hvp(x, v=v)) when `fn` has parameters with defaults. With a tuple
@@ -61,6 +62,7 @@ def _fresh_name(base: str, taken) -> str:
     return name
 
 
+@user_facing
 def hessian(fn, *, wrt=0, argnums=None):
     """H(*args): the Hessian of `fn`. With one parameter, an array of shape x.shape +
     x.shape; with a tuple `wrt` (a, b), JAX's nesting: H[i][j] is d2f / da_i da_j, of shape
@@ -72,6 +74,7 @@ def hessian(fn, *, wrt=0, argnums=None):
     count = len(hvp.wrt)
     directions = list(inspect.signature(hvp.__wrapped__).parameters)[-count:]
 
+    @user_facing
     def hessian_of(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -135,6 +138,7 @@ def _vjp_function(fn, wrt):
     return grad(namespace[f"vjp_{fn.__name__}"], wrt=wrt), direction
 
 
+@user_facing
 def vjp(fn, *args, wrt=None, argnums=None, **kwargs):
     """(fn(*args, **kwargs), vjp_fn): vjp_fn(ct) is ct's product with the Jacobian of the
     output with respect to `wrt`, one array per parameter, in a tuple when `wrt` is a tuple.
@@ -172,6 +176,7 @@ def _stacked(rows: list, shape: tuple):
     return build(structure, per_leaf)[0]
 
 
+@user_facing
 def jacobian(fn, *, wrt=0, argnums=None):
     """J(*args): the Jacobian of `fn`'s output with respect to `wrt`, of shape
     output.shape + x.shape (a tuple of them for a tuple `wrt`), one vector-Jacobian product
@@ -180,6 +185,7 @@ def jacobian(fn, *, wrt=0, argnums=None):
     several = isinstance(wrt, (tuple, list))
     made: dict = {}
 
+    @user_facing
     def jacobian_of(*args, **kwargs):
         out = numpy.asarray(fn(*args, **kwargs))
         if "gradient" not in made:

@@ -6,6 +6,8 @@ import inspect
 
 import numpy as np
 
+from ..display import code_markdown
+from ..errors import user_facing
 from ..pipeline import lower
 from . import render as show
 from .trace import ArgumentError, Edge, Node, Trace, trace
@@ -73,7 +75,15 @@ class Explanation:
             return None
         return show.svg(self.to_dot())
 
+    def _repr_markdown_(self) -> str | None:
+        """Notebooks without Graphviz: the table (None where the picture shows: notebooks
+        prefer Markdown to SVG)."""
+        if show.have_dot():
+            return None
+        return code_markdown(str(self), language="text")
 
+
+@user_facing
 def explain(f, *args, **kwargs) -> Explanation:
     """The backward pass of `f(*args, **kwargs)`, node by node, from the output to each input.
 

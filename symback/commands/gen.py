@@ -77,6 +77,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="generated functions return (value, gradient)",
     )
+    parser.add_argument(
+        "--array-api",
+        action="store_true",
+        help="gradients for the arrays of any library of the Python array API standard "
+        "(Dask, torch, CuPy, JAX, ... through array_api_compat, the module's only import), "
+        "not NumPy's; a NumPy function outside the standard is an error naming it",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="FILE", help="write to FILE (one input only)")
     where.add_argument("--stdout", action="store_true", help="print the module; write nothing")
@@ -159,7 +166,9 @@ def _one_file(path: str, index: int, total: int, args, say: Messages) -> dict:
         return result
 
     try:
-        chosen = codegen.requests(path, args.function, args.wrt, args.value_and_grad, args.all)
+        chosen = codegen.requests(
+            path, args.function, args.wrt, args.value_and_grad, args.all, args.array_api
+        )
         result["functions"] = [name for name, _ in chosen]
         names = ", ".join(result["functions"])
         say.progress(f"generating {names} from {path} ({index}/{total})...")

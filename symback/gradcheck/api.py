@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SymbackError, WrtError
+from ..errors import SymbackError, WrtError, user_facing
 from ..trees import is_tree
 from . import formula
 from .compare import (
@@ -35,6 +35,7 @@ from .numerical import directional_derivative, float64_copy, numerical_gradient_
 from .report import CheckReport, References
 
 
+@user_facing
 def check(
     f: Callable,
     grad_f: Callable,

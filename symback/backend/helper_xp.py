@@ -1,0 +1,197 @@
+"""symback's module helpers for the array-API target: helper_code.py's, written with the functions
+of the Python array API standard only (copied into generated modules as helper_code.py's are).
+
+A helper that makes arrays takes the namespace `xp` first (the generated function finds it
+once, from its arguments); those that only read shapes take none. They import nothing but
+array_api_compat (for the namespace and an array's device).
+"""
+
+import array_api_compat
+
+
+def namespace(*values):
+    """The array namespace of the arrays among `values` (numbers, lists and None aside);
+    NumPy's, through array_api_compat, where there is none (every value a Python number).
+    """
+    arrays = [v for v in values if array_api_compat.is_array_api_obj(v)]
+    if not arrays:
+        import array_api_compat.numpy as xp  # (imports NumPy only for calls on numbers)
+
+        return xp
+    return array_api_compat.array_namespace(*arrays)
+
+
+def shape(x):
+    """x's shape as a tuple; () for a Python number."""
+    return tuple(getattr(x, "shape", ()))
+
+
+def ndim(x):
+    """x's number of axes; 0 for a Python number."""
+    return len(shape(x))
+
+
+def size(x):
+    """x's number of elements."""
+    count = 1
+    for n in shape(x):
+        count = count * n
+    return count
+
+
+def broadcast_to(xp, v, to):
+    """v (an array or a number, taken as a float: a gradient's value) broadcast to the shape
+    `to`."""
+    if isinstance(v, int) and not isinstance(v, bool):  # (the standard mixes no int arrays)
+        v = float(v)
+    return xp.broadcast_to(xp.asarray(v), tuple(to))
+
+
+def transpose(xp, x, axes=None):
+    """x with its axes reversed, or put in the order `axes`."""
+    order = tuple(range(ndim(x)))[::-1] if axes is None else tuple(axes)
+    return xp.permute_dims(x, order)
+
+
+def swapaxes(xp, x, a, b):
+    """x with axes a and b exchanged."""
+    order = list(range(ndim(x)))
+    order[a], order[b] = order[b], order[a]
+    return xp.permute_dims(x, tuple(order))
+
+
+def heaviside(xp, x, middle):
+    """0 where x < 0, 1 where x > 0, `middle` where x == 0 (NumPy's np.heaviside)."""
+    zeros = xp.zeros_like(x)
+    return xp.where(x > 0, zeros + 1.0, xp.where(x < 0, zeros, zeros + middle))
+
+
+def unbroadcast(xp, g, like):
+    """Sum g over the axes it was broadcast along, so that it has the shape of `like`."""
+    if isinstance(like, float) and isinstance(g, float):  # scalars: nothing to undo
+        return g
+    target = shape(like)
+    if shape(g) == target:
+        return g
+    if ndim(g) < len(target):
+        return broadcast_to(xp, g, target) * 1.0
+    if ndim(g) > len(target):
+        g = xp.sum(g, axis=tuple(range(ndim(g) - len(target))))
+    axes = tuple(i for i, n in enumerate(target) if n == 1 and shape(g)[i] != 1)
+    return xp.sum(g, axis=axes, keepdims=True) if axes else g
+
+
+def exp_or_inf(xp, x):
+    """exp(x), inf where it overflows."""
+    return xp.exp(x)
+
+
+def matmul_left(xp, g, a, b):
+    """The gradient of a @ b with respect to a, given g, the gradient of the product."""
+    if ndim(a) == 0 or ndim(b) == 0:  # np.dot with a scalar multiplies
+        return unbroadcast(xp, g * b, a)
+    if ndim(b) == 1:
+        return g[..., None] * b if ndim(a) > 1 else g * b
+    if ndim(a) == 1:
+        return unbroadcast(xp, xp.matmul(b, g[..., None])[..., 0], a)
+    return unbroadcast(xp, xp.matmul(g, xp.matrix_transpose(b)), a)
+
+
+def matmul_right(xp, g, a, b):
+    """The gradient of a @ b with respect to b, given g, the gradient of the product."""
+    if ndim(a) == 0 or ndim(b) == 0:  # np.dot with a scalar multiplies
+        return unbroadcast(xp, g * a, b)
+    if ndim(a) == 1 and ndim(b) == 1:
+        return g * a
+    if ndim(a) == 1:
+        return unbroadcast(xp, a[:, None] * g[..., None, :], b)
+    if ndim(b) == 1:
+        return unbroadcast(xp, xp.matmul(xp.matrix_transpose(a), g[..., None])[..., 0], b)
+    return unbroadcast(xp, xp.matmul(xp.matrix_transpose(a), g), b)
+
+
+def product(xp, a, b):
+    """a @ b, or a * b where either is a number (as np.dot multiplies)."""
+    if ndim(a) == 0 or ndim(b) == 0:
+        return a * b
+    return xp.matmul(a, b)
+
+
+def softmax(xp, x, axis):
+    """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum so that exp cannot overflow."""
+    shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return shifted / xp.sum(shifted, axis=axis, keepdims=True)
+
+
+def softmax_vjp(xp, g, x, axis):
+    """The gradient of exp(x) / sum(exp(x)) with respect to x, given g."""
+    p = softmax(xp, x, axis)
+    return p * (g - xp.sum(g * p, axis=axis, keepdims=True))
+
+
+def scatter(xp, g, like, index):
+    """Zeros shaped like `like`, with g at `index` (a basic index: no element twice)."""
+    dtype = g.dtype if hasattr(g, "dtype") else None
+    device = array_api_compat.device(like) if hasattr(like, "shape") else None
+    out = xp.zeros(shape(like), dtype=dtype, device=device)
+    out[index] = g
+    return out
+
+
+def maximum(xp, a, b):
+    """np.maximum(a, b): on two Python numbers, the larger (the standard's takes an array)."""
+    if not (hasattr(a, "shape") or hasattr(b, "shape")):
+        return max(a, b)
+    return xp.maximum(a, b)
+
+
+def minimum(xp, a, b):
+    """np.minimum(a, b): on two Python numbers, the smaller."""
+    if not (hasattr(a, "shape") or hasattr(b, "shape")):
+        return min(a, b)
+    return xp.minimum(a, b)
+
+
+def where(xp, condition, a, b):
+    """np.where(condition, a, b), where a and b may both be Python numbers (the standard's
+    takes an array among them); numbers of two kinds as floats, as NumPy promotes them.
+    """
+    if not (hasattr(a, "shape") or hasattr(b, "shape")):
+        if isinstance(a, float) or isinstance(b, float):
+            a, b = float(a), float(b)
+        a = xp.asarray(a, device=array_api_compat.device(condition))
+    return xp.where(condition, a, b)
+
+
+def counted(xp, holds):
+    """A comparison's value as numbers, 1.0 where it holds and 0.0 elsewhere: NumPy adds and
+    multiplies booleans, the standard does not."""
+    if isinstance(holds, bool):
+        return float(holds)
+    return xp.astype(holds, xp.asarray(0.0).dtype)  # (the default floating dtype)
+
+
+def full(xp, to, value):
+    """np.full(to, value), where value may be an array (a 0-d one: the standard's full takes
+    a Python number)."""
+    dtype = value.dtype if hasattr(value, "dtype") else None
+    return xp.zeros(tuple(to) if isinstance(to, (tuple, list)) else (to,), dtype=dtype) + value
+
+
+def length(x):
+    """len(x): of an array, its first axis (the standard's arrays have no len)."""
+    return x.shape[0] if hasattr(x, "shape") else len(x)
+
+
+def squeeze(xp, x, axis=None):
+    """np.squeeze(x, axis): without an axis, every axis of length 1."""
+    if axis is None:
+        axis = tuple(i for i, n in enumerate(shape(x)) if n == 1)
+    return xp.squeeze(x, axis=axis)
+
+
+def array(xp, value):
+    """np.array(value): a copy; a list or tuple holding arrays stacked."""
+    if isinstance(value, (list, tuple)) and any(hasattr(v, "shape") for v in value):
+        return xp.stack([xp.asarray(v) for v in value])
+    return xp.asarray(value, copy=True)
