@@ -6,6 +6,8 @@ import functools
 import inspect
 import os
 import threading
+from collections.abc import Callable
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import numpy
 
@@ -36,15 +38,39 @@ SPECIALISE = os.environ.get("SYMBACK_SPECIALISE", "1") != "0"
 MAX_SPECIALISED = 8
 _UNSEEN = object()
 
+P = ParamSpec("P")  # the differentiated function's parameters, which its gradient keeps
+# what `wrt` takes: a parameter's name or index, or a tuple of them; `argnums`, JAX's spelling
+Wrt = int | str | tuple[int | str, ...]
+Argnums = int | tuple[int, ...] | None
+F = TypeVar("F", bound=Callable[..., Any])
 
-class GradientFunction:
+
+class GradientFunction(Generic[P]):
     """A generated gradient: call it like the original function; `.source` shows its code."""
 
-    def __init__(self, fn, options: Options, generated: Generated | None, reads=()):
+    __name__: str
+    __qualname__: str
+    wrt: tuple[str, ...]
+    generated: Generated | None
+    _fn: Callable[..., Any]
+    _specialised: dict[Any, Any]  # argument description -> function (None: general)
+    _reads: tuple[Any, ...]
+    _last: Any  # the specialised function made last: the end of the chain
+    _numpy_code: Any
+    _array_api: tuple[Generated, Callable[..., Any]] | None
+    _signature: inspect.Signature
+
+    def __init__(
+        self,
+        fn: Callable[P, Any],
+        options: Options,
+        generated: Generated | None,
+        reads: Any = (),
+    ) -> None:
         self._user = fn
         self._options = options
         self._lock = threading.RLock()  # one thread at a time makes a specialisation
-        self._tree_calls: dict = {}  # structure of the tree arguments -> tree_calls.TreeCall
+        self._tree_calls: dict[Any, Any] = {}  # structure of the tree arguments -> TreeCall
         for attr in functools.WRAPPER_ASSIGNMENTS:
             if hasattr(fn, attr):
                 setattr(self, attr, getattr(fn, attr))
@@ -68,7 +94,7 @@ class GradientFunction:
         self.generated = None
         self._reason = reason
 
-        def general(*args, **kwargs):
+        def general(*args: Any, **kwargs: Any) -> Any:
             with self._lock:
                 if self.generated is None:
                     self._load(*_generate(self._user, self._options))
@@ -79,7 +105,7 @@ class GradientFunction:
         self.wrt = wrt_names(self._user, self._options.wrt)
         self.__name__ = self.__qualname__ = f"grad_{getattr(self._user, '__name__', 'f')}"
 
-    def _load(self, generated: Generated, reads) -> None:
+    def _load(self, generated: Generated, reads: Any) -> None:
         """Take `generated` as this gradient's code; `reads`: the outside values it holds."""
         namespace = load(generated.text, generated.function_name)
         namespace.update(generated.lowered.custom)  # functions registered with defgrad
@@ -87,8 +113,8 @@ class GradientFunction:
         for name, key in generated.helpers:  # so that symback can differentiate this code too
             if name in namespace:  # (a helper no remaining line calls is not emitted)
                 namespace[name].__symback_helper__ = key
-        self._specialised: dict = {}  # argument description -> function (None: general)
-        self._last = None  # the specialised function made last: the end of the chain
+        self._specialised = {}
+        self._last = None
         self._past_limit = False  # more kinds of arguments than MAX_SPECIALISED were seen
         self._reads = tuple(reads)
         self._numpy_code = None  # the general code in NumPy arithmetic (ieee.py), when needed
@@ -103,17 +129,17 @@ class GradientFunction:
             self.__class__ = type(self).__bases__[0]
 
     @property
-    def __wrapped__(self):
+    def __wrapped__(self) -> Callable[P, Any]:
         """The function differentiated."""
         return self._user
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
         try:
             return self._dispatch(args, kwargs)
         except SymbackError as error:  # (about the call: user_facing's reasons)
             raise error.with_traceback(None) from None
 
-    def _dispatch(self, args, kwargs, failed=None):
+    def _dispatch(self, args: tuple[Any, ...], kwargs: dict[str, Any], failed: Any = None) -> Any:
         """The general path: the first call with arguments of new types or shapes makes a
         specialised function for them (specialise.py); the first one made is what calling
         this object runs from then on, with no Python in between. Each one made passes the
@@ -137,7 +163,7 @@ class GradientFunction:
             fn = self._specialisation(args, kwargs, failed) or fn
         return self._run(fn, args, kwargs)
 
-    def _run(self, fn, args, kwargs):
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Call generated code; what it raises, as the user should see it (ieee.py): its
         messages as SymbackErrors, NumPy's answer where Python's float arithmetic raises."""
         try:
@@ -147,15 +173,20 @@ class GradientFunction:
         except (*ieee.FLOAT_ERRORS, numpy.linalg.LinAlgError) as exc:
             return ieee.after_error(self, exc, args, kwargs)
 
-    def _made_array_api(self):
+    def _made_array_api(self) -> tuple[Generated, Callable[..., Any]]:
         """(Generated, function): the array-API gradient, made at the first call needing it."""
         if self._array_api is None:
             with self._lock:
                 if self._array_api is None:
-                    self._array_api = array_api_function(self._user, self._options, _generate)
+                    # (foreign.py is not typed yet)
+                    made: tuple[Generated, Callable[..., Any]] = array_api_function(  # type: ignore[no-untyped-call]
+                        self._user, self._options, _generate
+                    )
+                    self._array_api = made
+                    return made
         return self._array_api
 
-    def _run_array_api(self, args, kwargs):
+    def _run_array_api(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The array-API gradient; its own check that the value is a scalar raised as the
         NumPy code's is."""
         fn = self._made_array_api()[1]
@@ -178,14 +209,14 @@ class GradientFunction:
                 return  # (another thread did it)
             self._load(*_generate(self._user, self._options))
 
-    def _refuse(self, args, kwargs) -> None:
+    def _refuse(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
             bound = self._signature.bind(*args, **kwargs)
         except TypeError:
             return  # the general function raises the usual TypeError
         refuse_unsupported(bound.arguments, self.wrt, self._parameter_place)
 
-    def _parameter_place(self, name: str):
+    def _parameter_place(self, name: str) -> Any:
         """Where parameter `name` is written in the function's `def`, if it can be read."""
         try:
             _, source, fdef = function_source(self.__wrapped__)
@@ -194,7 +225,8 @@ class GradientFunction:
         args = fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs
         return next((source.place(a) for a in args if a.arg == name), None)
 
-    def _specialisation(self, args, kwargs, failed):
+    def _specialisation(self, args: tuple[Any, ...], kwargs: dict[str, Any], failed: Any) -> Any:
+        assert self.generated is not None  # (a gradient with no code yet does not specialise)
         try:
             bound = self._signature.bind(*args, **kwargs)
         except TypeError:
@@ -211,7 +243,7 @@ class GradientFunction:
                     made = self._specialise(key, bound.arguments)
         return made
 
-    def _specialise(self, key, arguments):
+    def _specialise(self, key: Any, arguments: dict[str, Any]) -> Any:
         """Make, record and chain the specialisation for arguments described by `key`."""
         if len(self._specialised) >= MAX_SPECIALISED:
             # As many kinds of arguments as that: no chain of guards to try first, but a
@@ -221,6 +253,7 @@ class GradientFunction:
             return None
         general = functools.partial(_general_call, self, key)
         onward = functools.partial(_general_call, self, TURNED_AWAY)
+        assert self.generated is not None
         try:
             made = specialised(self.generated, arguments, key, general, onward)
         except Exception:  # never worse than the general code, which already works
@@ -236,7 +269,7 @@ class GradientFunction:
                 self._install(made if not self._reads else _checking(self, made))
         return made
 
-    def _install(self, call) -> None:
+    def _install(self, call: Callable[..., Any]) -> None:
         """Make `call` what calling this object runs: its own class's __call__."""
         base = type(self).__bases__[0] if getattr(type(self), "_fast", False) else type(self)
         # (the class's doc stays None, so that help(g) shows this object's own doc, not a
@@ -249,7 +282,8 @@ class GradientFunction:
         """The code the first call specialised to its arguments' shapes, if any."""
         made = next((f for f in self._specialised.values() if f is not None), None)
         if made is None and self._tree_calls:
-            return list(self._tree_calls.values())[-1].inner.specialised_source
+            inner: GradientFunction[...] = list(self._tree_calls.values())[-1].inner
+            return inner.specialised_source
         return None if made is None else Source(black_format(made.__symback_source__))
 
     @property
@@ -257,13 +291,14 @@ class GradientFunction:
         """The generated module, black-formatted; for a function of parameter trees, the
         code for the last structure of trees passed (one parameter per leaf)."""
         if self._tree_calls:
-            return list(self._tree_calls.values())[-1].inner.source
+            inner: GradientFunction[...] = list(self._tree_calls.values())[-1].inner
+            return inner.source
         if self.generated is None:
             raise self._reason.with_traceback(None) from None
         return Source(black_format(self.generated.text))
 
     @property
-    def function(self):
+    def function(self) -> Callable[..., Any]:
         """The generated Python function itself (no wrapper)."""
         return self._fn
 
@@ -300,17 +335,17 @@ class GradientFunction:
 TURNED_AWAY = object()
 
 
-def _general_call(gradient: GradientFunction, failed, *args, **kwargs):
+def _general_call(gradient: GradientFunction[...], failed: Any, *args: Any, **kwargs: Any) -> Any:
     """Where a specialised function sends a call it cannot answer (`failed` is its
     arguments' description) or, the last one made, the arguments no guard let through."""
     return gradient._dispatch(args, kwargs, failed)
 
 
-def _checking(gradient: GradientFunction, made):
+def _checking(gradient: GradientFunction[...], made: Callable[..., Any]) -> Callable[..., Any]:
     """`made`, called once the outside values the gradient holds are checked unchanged."""
     reads = gradient._reads
 
-    def call(*args, **kwargs):
+    def call(*args: Any, **kwargs: Any) -> Any:
         for read in reads:
             if not read.holds():
                 return gradient._dispatch(args, kwargs)
@@ -319,24 +354,25 @@ def _checking(gradient: GradientFunction, made):
     return call
 
 
-def _by_description(gradient: GradientFunction):
+def _by_description(gradient: GradientFunction[...]) -> Callable[..., Any]:
     """Past the limit: a call whose arguments (all given by position) are of a kind
     specialised runs that code; any other runs the general code, with no specialisation
     looked for. The cost over the general code is a table lookup, keyed by the arguments'
     shapes and dtypes (arrays) or types (the rest, whose kinds go on by the slower path)."""
-    table = {}
+    table: dict[Any, Callable[..., Any]] = {}
     for description, made in gradient._specialised.items():
         if made is not None and all(kind in (numpy.ndarray, float) for _, kind, _ in description):
             key = tuple(
                 detail if kind is numpy.ndarray else kind for _, kind, detail in description
             )
             table[key] = made
+    assert gradient.generated is not None
     params = gradient.generated.lowered.params
     checked = all(p.kind == "positional" for p in params) and not gradient._reads
     count, general, run = len(params), gradient._fn, gradient._run
     ndarray = numpy.ndarray
 
-    def call(*args, **kwargs):
+    def call(*args: Any, **kwargs: Any) -> Any:
         if checked and not kwargs and len(args) == count:
             key = tuple(
                 [(a.shape, a.dtype) if a.__class__ is ndarray else a.__class__ for a in args]
@@ -352,9 +388,9 @@ def _by_description(gradient: GradientFunction):
     return call
 
 
-def _generate(fn, options: Options):
+def _generate(fn: Callable[..., Any], options: Options) -> tuple[Generated, list[Any]]:
     """(the generated code, the outside values it holds) for `fn`."""
-    reads = []
+    reads: list[Any] = []
     if isinstance(fn, GradientFunction):  # grad(grad(f)): of code symback can read back
         if fn._reads and not all(read.holds() for read in fn._reads):
             fn._refresh()
@@ -365,13 +401,13 @@ def _generate(fn, options: Options):
     return generated, reads + read
 
 
-def _make(fn, options: Options) -> GradientFunction:
+def _make(fn: Callable[P, Any], options: Options) -> GradientFunction[P]:
     """The gradient of `fn`, from its table if it was made before."""
-    key = (_epoch, id(fn), repr(options.wrt), options.value_too, options.has_aux)
+    key: tuple[Any, ...] = (_epoch, id(fn), repr(options.wrt), options.value_too, options.has_aux)
     key += (options.writes_as_copies, options.trees)
     table = getattr(fn, "__dict__", None)
     table = table.get(_TABLE, {}) if isinstance(table, dict) else {}
-    made = table.get(key)
+    made: GradientFunction[P] | None = table.get(key)
     if made is None or made._user is not fn:  # (a functools.wraps wrapper copies the table)
         tree = not options.trees and reads_trees(fn, options.wrt, strong=True)
         if tree:
@@ -389,8 +425,26 @@ def _make(fn, options: Options) -> GradientFunction:
     return made
 
 
+@overload
+def grad(
+    fn: Callable[P, Any], *, wrt: Wrt = 0, has_aux: bool = False, argnums: Argnums = None
+) -> GradientFunction[P]: ...
+
+
+@overload
+def grad(
+    fn: None = None, *, wrt: Wrt = 0, has_aux: bool = False, argnums: Argnums = None
+) -> Callable[[Callable[P, Any]], GradientFunction[P]]: ...
+
+
 @user_facing
-def grad(fn=None, *, wrt=0, has_aux: bool = False, argnums=None):
+def grad(
+    fn: Callable[P, Any] | None = None,
+    *,
+    wrt: Wrt = 0,
+    has_aux: bool = False,
+    argnums: Argnums = None,
+) -> GradientFunction[P] | Callable[[Callable[P, Any]], GradientFunction[P]]:
     """The gradient of `fn` with respect to `wrt` (a parameter name, index, or tuple of them;
     `argnums`, JAX's spelling, takes an index or a tuple of indices).
 
@@ -402,7 +456,7 @@ def grad(fn=None, *, wrt=0, has_aux: bool = False, argnums=None):
     return _make(fn, Options(wrt=wrt, value_too=False, has_aux=has_aux))
 
 
-def defgrad(*adjoints):
+def defgrad(*adjoints: Callable[..., Any]) -> Callable[[F], F]:
     """Give symback the derivative of a function it cannot see into (a C extension, a solver).
 
         @symback.defgrad(lambda g, x, y: g * y, lambda g, x, y: g * x)
@@ -415,14 +469,14 @@ def defgrad(*adjoints):
     memory, through symback.grad), not as a standalone module.
     """
 
-    def register(fn):
-        fn.__symback_adjoints__ = tuple(adjoints)
+    def register(fn: F) -> F:
+        setattr(fn, "__symback_adjoints__", tuple(adjoints))  # noqa: B010 - (a function's)
         return fn
 
     return register
 
 
-def spelled_wrt(wrt, argnums):
+def spelled_wrt(wrt: Wrt, argnums: Argnums) -> Wrt:
     """`wrt`, or JAX's spelling of it, `argnums` (an index or a tuple of indices)."""
     if argnums is None:
         return wrt
@@ -437,7 +491,7 @@ def spelled_wrt(wrt, argnums):
     return tuple(argnums) if isinstance(argnums, (tuple, list)) else argnums
 
 
-def _differentiable_again(first: GradientFunction) -> GradientFunction:
+def _differentiable_again(first: GradientFunction[P]) -> GradientFunction[P]:
     """The gradient as code symback can differentiate: the same one, or, where the function
     writes into array elements, one generated with the writes as copies (its undo log is a
     list of overwritten elements, which a second derivative cannot go through)."""
@@ -454,21 +508,42 @@ def _differentiable_again(first: GradientFunction) -> GradientFunction:
         with first._lock:
             if first.generated is None:  # (its error, if the function reads a tree)
                 first._load(*_generate(first._user, first._options))
-    body = first.generated.lowered.body
+    generated = first.generated
+    assert generated is not None
+    body = generated.lowered.body
     if not any(isinstance(s, Write) for s in every_statement(body)):
         return first
-    spec = first.generated.spec
+    spec = generated.spec
+    assert spec is not None  # (every generated gradient has one)
     options = Options(
         wrt=first.wrt if len(first.wrt) > 1 or not spec.single else first.wrt[0],
         value_too=spec.value_too,
-        has_aux=first.generated.lowered.aux is not None,
+        has_aux=generated.lowered.aux is not None,
         writes_as_copies=True,
     )
     return _make(first.__wrapped__, options)
 
 
+@overload
+def value_and_grad(
+    fn: Callable[P, Any], *, wrt: Wrt = 0, has_aux: bool = False, argnums: Argnums = None
+) -> GradientFunction[P]: ...
+
+
+@overload
+def value_and_grad(
+    fn: None = None, *, wrt: Wrt = 0, has_aux: bool = False, argnums: Argnums = None
+) -> Callable[[Callable[P, Any]], GradientFunction[P]]: ...
+
+
 @user_facing
-def value_and_grad(fn=None, *, wrt=0, has_aux: bool = False, argnums=None):
+def value_and_grad(
+    fn: Callable[P, Any] | None = None,
+    *,
+    wrt: Wrt = 0,
+    has_aux: bool = False,
+    argnums: Argnums = None,
+) -> GradientFunction[P] | Callable[[Callable[P, Any]], GradientFunction[P]]:
     """Like grad, but the generated function returns `(value, gradient)`."""
     wrt = spelled_wrt(wrt, argnums)
     if fn is None:

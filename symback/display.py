@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import importlib
 import re
 
 
@@ -23,12 +24,13 @@ def code_html(code: str) -> str:
     """Python code as HTML: highlighted by Pygments where it is installed (symback does not
     depend on it), else preformatted; escaped either way."""
     try:
-        from pygments import highlight
-        from pygments.formatters import HtmlFormatter
-        from pygments.lexers import PythonLexer
+        pygments = importlib.import_module("pygments")
+        formatters = importlib.import_module("pygments.formatters")
+        lexers = importlib.import_module("pygments.lexers")
     except ImportError:
         return f"<pre><code>{html.escape(code)}</code></pre>"
-    return highlight(code, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))
+    formatter = formatters.HtmlFormatter(noclasses=True, nobackground=True)
+    return str(pygments.highlight(code, lexers.PythonLexer(), formatter))
 
 
 def code_markdown(code: str, language: str = "python") -> str:

@@ -14,8 +14,8 @@ DEFAULT_SEED = 0
 
 
 def assert_grad_close(
-    f: Callable,
-    grad_f: Callable,
+    f: Callable[..., Any],
+    grad_f: Callable[..., Any],
     *args: Any,
     wrt: Any = 0,
     seed: int | None = None,

@@ -37,6 +37,8 @@ STRICT_LIMITS = {
     "closure_array": "NumPy constant",
     # an int array (a mask's sum) times a float array: the standard does not promote
     "mask_computed_earlier": "int and float arrays",
+    # np.sqrt of a Python int (a shape): the standard's functions take arrays
+    "attention": "a NumPy function of a Python number",
 }
 MESSAGE = "has no equivalent in the Python array API standard"
 
@@ -95,7 +97,7 @@ def test_array_zoo_on_array_api_strict():
     enough of them ran (the test fails if everything is refused)."""
     outcomes = [_run_zoo_entry(entry) for entry in az.ARRAY_ZOO]
     counts = {kind: outcomes.count(kind) for kind in ("ran", "refused", "limit")}
-    assert counts["ran"] >= 65, counts
+    assert counts["ran"] >= 90, counts
     assert counts["limit"] <= len(STRICT_LIMITS)
 
 

@@ -43,7 +43,6 @@ RENAMED = {
     "mod": "remainder",
     "true_divide": "divide",
     "concatenate": "concat",
-    "cumsum": "cumulative_sum",
 }
 # Functions whose arguments after the first are keyword-only in the standard: the keyword of
 # each of NumPy's positional arguments from the second on
@@ -51,8 +50,9 @@ KEYWORDS = {
     **dict.fromkeys(("sum", "prod", "mean", "max", "min", "amax", "amin"), ("axis",)),
     **dict.fromkeys(("std", "var"), ("axis",)),
     **dict.fromkeys(("argmax", "argmin", "argsort", "sort", "flip"), ("axis",)),
-    **dict.fromkeys(("expand_dims", "concatenate", "stack", "cumsum"), ("axis",)),
+    **dict.fromkeys(("expand_dims", "concatenate", "stack"), ("axis",)),
     "tensordot": ("axes",),
+    "eye": (None, "k"),  # (None: the argument stays positional)
 }
 KEYWORD_NAMES = {"ddof": "correction"}  # (np.std, np.var)
 # np.linalg functions of the standard's linalg extension (the same arguments)
@@ -62,7 +62,7 @@ LINALG = frozenset(
 # NumPy functions written with a helper of helper_xp.py
 BY_HELPER = frozenset(
     """shape ndim size broadcast_to transpose swapaxes heaviside maximum minimum where full
-    squeeze array""".split()
+    squeeze array outer dot inner diagonal trace diag ravel copy cumsum""".split()
 )
 CONSTANTS = frozenset("pi e inf nan".split())
 DTYPES = {
@@ -182,8 +182,9 @@ class Translator:
             named = KEYWORDS[dotted]
             if len(args) > 1 + len(named):
                 raise NotStandard(f"np.{dotted} with {len(args)} positional arguments")
-            keywords = [ast.keyword(k, a) for k, a in zip(named, args[1:])] + keywords
-            args = args[:1]
+            given = list(zip(named, args[1:]))
+            keywords = [ast.keyword(k, a) for k, a in given if k is not None] + keywords
+            args = args[:1] + [a for k, a in given if k is None]
         if dotted == "reshape" and len(args) == 2 and code.is_number(args[1]):
             args[1] = ast.Tuple([args[1]], ast.Load())  # (the standard takes a tuple)
         return ast.Call(code.attr(self.xp, RENAMED.get(dotted, dotted)), args, keywords)

@@ -195,3 +195,88 @@ def array(xp, value):
     if isinstance(value, (list, tuple)) and any(hasattr(v, "shape") for v in value):
         return xp.stack([xp.asarray(v) for v in value])
     return xp.asarray(value, copy=True)
+
+
+def outer(xp, a, b):
+    """np.outer(a, b): each element of a times each of b, a's flattened along the rows."""
+    return xp.reshape(a, (-1,))[:, None] * xp.reshape(b, (-1,))[None, :]
+
+
+def dot(xp, a, b):
+    """np.dot(a, b): a product with a number, matmul up to 2-D, else a's last axis
+    contracted with b's second-to-last."""
+    if ndim(a) == 0 or ndim(b) == 0:
+        return a * b
+    if ndim(a) <= 2 and ndim(b) <= 2:
+        return xp.matmul(a, b)
+    last = ndim(b) - 2 if ndim(b) > 1 else 0
+    return xp.tensordot(a, b, axes=([ndim(a) - 1], [last]))
+
+
+def inner(xp, a, b):
+    """np.inner(a, b): a product with a number, else the last axes contracted."""
+    if ndim(a) == 0 or ndim(b) == 0:
+        return a * b
+    return xp.tensordot(a, b, axes=([ndim(a) - 1], [ndim(b) - 1]))
+
+
+def solve_left(xp, gb, x):
+    """The product gb x^T that the gradient of solve(a, b) with respect to a is minus."""
+    return outer(xp, gb, x) if ndim(x) == 1 else xp.matmul(gb, xp.matrix_transpose(x))
+
+
+def diagonal(xp, x, offset=0, axis1=0, axis2=1):
+    """np.diagonal(x, offset, axis1, axis2): the diagonal of axes (axis1, axis2), last."""
+    axis1, axis2 = axis1 % ndim(x), axis2 % ndim(x)
+    rest = [i for i in range(ndim(x)) if i not in (axis1, axis2)]
+    planes = xp.permute_dims(x, tuple(rest + [axis1, axis2]))
+    return xp.linalg.diagonal(planes, offset=offset)
+
+
+def trace(xp, x, offset=0, axis1=0, axis2=1):
+    """np.trace(x, offset, axis1, axis2): the sum of that diagonal."""
+    return xp.sum(diagonal(xp, x, offset, axis1, axis2), axis=-1)
+
+
+def diagonal_matrix(xp, v, rows, cols, k=0):
+    """Zeros of shape (rows, cols) with the vector v on diagonal k (np.diag of a vector,
+    where rows = cols = len(v) + |k|), built from xp.eye: no element writes."""
+    n = shape(v)[0]
+    along = rows if k >= 0 else cols  # (the axis v runs along)
+    padded = (
+        xp.concat([v, xp.zeros(along - n, dtype=v.dtype)]) if along > n else v[:along]
+    )
+    spread = padded[:, None] if k >= 0 else padded[None, :]
+    return xp.eye(rows, cols, k=k, dtype=v.dtype) * spread
+
+
+def diag(xp, v, k=0):
+    """np.diag(v, k): a vector's matrix, or a matrix's diagonal k."""
+    if ndim(v) == 1:
+        size = shape(v)[0] + abs(k)
+        return diagonal_matrix(xp, v, size, size, k)
+    return xp.linalg.diagonal(v, offset=k)
+
+
+def diag_grad(xp, g, like, k=0):
+    """The gradient of np.diag(like, k), given g."""
+    if ndim(like) == 1:
+        return xp.linalg.diagonal(g, offset=k)
+    return diagonal_matrix(xp, g, shape(like)[0], shape(like)[1], k)
+
+
+def ravel(xp, x):
+    """np.ravel(x): x as a vector."""
+    return xp.reshape(x, (-1,))
+
+
+def copy(xp, x):
+    """np.copy(x): a new array."""
+    return xp.asarray(x, copy=True)
+
+
+def cumsum(xp, x, axis=None):
+    """np.cumsum(x, axis): without an axis, of x flattened."""
+    if axis is None:
+        return xp.cumulative_sum(xp.reshape(x, (-1,)))
+    return xp.cumulative_sum(x, axis=axis)

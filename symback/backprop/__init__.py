@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 import numpy as np
 
@@ -11,6 +13,8 @@ from ..errors import user_facing
 from ..pipeline import lower
 from . import render as show
 from .trace import ArgumentError, Edge, Node, Trace, trace
+
+P = ParamSpec("P")  # f's parameters: explain takes f's arguments
 
 __all__ = ["ArgumentError", "Edge", "Explanation", "Node", "explain"]
 
@@ -84,7 +88,7 @@ class Explanation:
 
 
 @user_facing
-def explain(f, *args, **kwargs) -> Explanation:
+def explain(f: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Explanation:
     """The backward pass of `f(*args, **kwargs)`, node by node, from the output to each input.
 
     Lists are taken as float arrays. The function must return a scalar. Branches and
