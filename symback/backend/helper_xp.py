@@ -42,9 +42,7 @@ def size(x):
 def broadcast_to(xp, v, to):
     """v (an array or a number, taken as a float: a gradient's value) broadcast to the shape
     `to`."""
-    if isinstance(v, int) and not isinstance(
-        v, bool
-    ):  # (the standard mixes no int arrays)
+    if isinstance(v, int) and not isinstance(v, bool):  # (the standard mixes no int arrays)
         v = float(v)
     return xp.broadcast_to(xp.asarray(v), tuple(to))
 
@@ -108,9 +106,7 @@ def matmul_right(xp, g, a, b):
     if ndim(a) == 1:
         return unbroadcast(xp, a[:, None] * g[..., None, :], b)
     if ndim(b) == 1:
-        return unbroadcast(
-            xp, xp.matmul(xp.matrix_transpose(a), g[..., None])[..., 0], b
-        )
+        return unbroadcast(xp, xp.matmul(xp.matrix_transpose(a), g[..., None])[..., 0], b)
     return unbroadcast(xp, xp.matmul(xp.matrix_transpose(a), g), b)
 
 
@@ -179,10 +175,7 @@ def full(xp, to, value):
     """np.full(to, value), where value may be an array (a 0-d one: the standard's full takes
     a Python number)."""
     dtype = value.dtype if hasattr(value, "dtype") else None
-    return (
-        xp.zeros(tuple(to) if isinstance(to, (tuple, list)) else (to,), dtype=dtype)
-        + value
-    )
+    return xp.zeros(tuple(to) if isinstance(to, (tuple, list)) else (to,), dtype=dtype) + value
 
 
 def length(x):
