@@ -10,15 +10,16 @@ import array_api_compat
 
 
 def namespace(*values):
-    """The array namespace of the arrays among `values` (numbers, lists and None aside);
-    NumPy's, through array_api_compat, where there is none (every value a Python number).
-    """
+    """The array namespace of the arrays among `values` (numbers, lists and None aside), NumPy
+    arrays aside where there are others (constant() puts them in it); NumPy's, through
+    array_api_compat, where there is none (every value a Python number)."""
     arrays = [v for v in values if array_api_compat.is_array_api_obj(v)]
     if not arrays:
         import array_api_compat.numpy as xp  # (imports NumPy only for calls on numbers)
 
         return xp
-    return array_api_compat.array_namespace(*arrays)
+    others = [v for v in arrays if not array_api_compat.is_numpy_array(v)]
+    return array_api_compat.array_namespace(*(others or arrays))
 
 
 def shape(x):
@@ -285,7 +286,10 @@ def constant(xp, value):
     tuple or list too) in the arguments' namespace (the standard mixes no two libraries'
     arrays), the rest as it is."""
     if type(value) in (tuple, list):  # (a NamedTuple's class takes no one iterable)
-        return type(value)(constant(xp, v) for v in value)
+        items = [constant(xp, v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value  # (the same list: what the function appends to, the caller sees)
+        return type(value)(items)
     numpy = array_api_compat.is_numpy_array(value)
     if numpy and not array_api_compat.is_numpy_namespace(xp):
         return xp.asarray(value)
