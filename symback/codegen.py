@@ -17,6 +17,7 @@ from .backend.files import (
     write_atomic,
 )
 from .backend.fmt import black_format
+from .backend.project import black_settings
 from .errors import SymbackError, UnsupportedSyntaxError, user_facing
 from .frontend.static import ModuleFile, read_module
 from .pipeline import Options, generate_module
@@ -64,9 +65,11 @@ def generate(
 
 
 def module_text(path, chosen: list[Request]) -> str:
-    """The black-formatted gradient module for `chosen` functions of the file at `path`,
-    sealed: its header holds its own sha256 (backend/files.py)."""
-    return sealed(black_format(generate_module(os.fspath(path), chosen)))
+    """The gradient module for `chosen` functions of the file at `path`, formatted by black
+    with the [tool.black] settings of the project holding `path` (so that the project's own
+    `black --check` leaves it alone), and sealed: its header holds its own sha256."""
+    settings = black_settings(path)
+    return sealed(black_format(generate_module(os.fspath(path), chosen), settings))
 
 
 def requests(

@@ -62,7 +62,7 @@ LINALG = frozenset(
 # NumPy functions written with a helper of helper_xp.py
 BY_HELPER = frozenset(
     """shape ndim size broadcast_to transpose swapaxes heaviside maximum minimum where full
-    squeeze array outer dot inner diagonal trace diag ravel copy cumsum""".split()
+    squeeze array outer dot inner diagonal trace diag ravel copy cumsum hstack vstack""".split()
 )
 CONSTANTS = frozenset("pi e inf nan".split())
 DTYPES = {
@@ -93,10 +93,12 @@ def takes_namespace(key: str) -> bool:
 
 
 class Translator:
-    """One function's rewriting: its module names and helper names (`translate`)."""
+    """One function's rewriting: its module names and helper names (`translate`), and the
+    names it reads constants through (its module, a closure: `holders`)."""
 
-    def __init__(self, names: dict[str, str]):
+    def __init__(self, names: dict[str, str], holders=frozenset()):
         self.names = names
+        self.holders = frozenset(holders)
         self.np = names["np"]
         self.xp = code.name(names["xp"])
         self.helper_keys = {names[k]: k for k in HELPERS}
@@ -116,6 +118,8 @@ class Translator:
             dotted = self._numpy_name(node)
             if dotted is not None:
                 return self._constant(dotted)
+            if isinstance(node.value, ast.Name) and node.value.id in self.holders:
+                return self._helper("constant", [node], [])
             if node.attr == "T" and isinstance(node.ctx, ast.Load):
                 return self._helper("transpose", [self.translate(node.value)], [])
             if node.attr == "size" and isinstance(node.ctx, ast.Load):
@@ -170,6 +174,8 @@ class Translator:
         return self.translate(node)
 
     def _numpy_call(self, dotted: str, args, keywords) -> ast.Call:
+        if dotted == "linalg.norm":
+            return self._helper("norm", args, keywords)
         if dotted == "linalg.svd" and _keyword_false(keywords, "compute_uv"):
             return code.call(code.attr(self.xp, "linalg", "svdvals"), *args)
         if dotted.startswith("linalg.") and dotted[len("linalg.") :] in LINALG:

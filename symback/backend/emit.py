@@ -69,7 +69,8 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
         return "\n".join(rows + body + [f"{INDENT}return {names['locals']}()"]) + "\n"
     checked = _checked(spec)
     forward, backward = program.forward, program.backward
-    translate = Translator(names).translate if spec.array_api else None
+    holders = {name for name, _ in fn.holders}
+    translate = Translator(names, holders).translate if spec.array_api else None
     # the shape readers: NumPy's, or the array-API helpers
     ndim, shape = (names["ndim"], names["shape"]) if translate else (f"{np}.ndim", f"{np}.shape")
 
@@ -80,10 +81,13 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
         INDENT + print_docstring(f"{what} of `{identifier(fn.name)}` with respect to {wrt}."),
     ]
     rows += [INDENT + row for row in spec.guard]
-    if translate:  # the arrays' namespace, from every argument
+    if translate:  # the arrays' namespace, from every argument, and NumPy arrays put in it
         params = ", ".join(identifier(p.name) for p in fn.params)
         rows.append(f"{INDENT}{names['xp']} = {names['namespace']}({params})")
         called.add(names["namespace"])
+        if len(fn.params) > 1:
+            rows.append(f"{INDENT}{params} = {names['constant']}({names['xp']}, ({params}))")
+            called.add(names["constant"])
     start = len(rows)
     rows += _render(forward, 1, called, translate)
     if checked and spec.guard:  # the general code raises the error the API reports
