@@ -7,21 +7,28 @@ import importlib
 import sys
 import traceback
 
-# subcommand -> module in symback.commands defining add_parser(subparsers) and run(args) -> int
-SUBCOMMANDS = ("gen", "check", "explain")
+from .commands import config
+from .commands.common import EXIT_INTERNAL, EXIT_STATUS_HELP, EXIT_USAGE, UsageError
+from .commands.messages import Messages
 
-EXIT_USAGE = 2
-# A bug in symback, never a finding about the user's code: no subcommand gives this code
-# for anything else (sysexits.h's EX_SOFTWARE), so CI can tell a crash from a stale file.
-EXIT_INTERNAL = 70
+# subcommand -> module in symback.commands defining add_parser(subparsers) and run(args) -> int
+SUBCOMMANDS = config.SUBCOMMANDS
+
+EPILOG = f"""\
+Each command takes -q (only errors and findings), -v (more detail on stderr) and --json
+(the result on stdout as JSON). Colour is used on terminals only, never with NO_COLOR set.
+Defaults for any option can be set in the project's pyproject.toml, under [tool.symback]
+(for every command) or [tool.symback.gen], [tool.symback.check], [tool.symback.explain].
+
+{EXIT_STATUS_HELP}"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symback",
         description="Readable reverse-mode gradient code for Python/NumPy functions.",
-        epilog=f"exit status: each command's --help lists its own; {EXIT_INTERNAL} from any "
-        "command is an internal error (a bug in symback: please report it with the message)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from . import __version__
 
@@ -44,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001 - argparse's own
+    try:
+        settings = config.defaults(commands, args.command)
+    except UsageError as exc:
+        return Messages(args.command).error(exc, EXIT_USAGE)
+    if settings:  # parsed again, so that the command line overrides the project's settings
+        commands[args.command].set_defaults(**settings)
+        args = parser.parse_args(argv)
     try:
         return args.run(args)
     except Exception:  # noqa: BLE001 - what no command expects is symback's own bug

@@ -17,7 +17,8 @@ from .backend.files import (
     write_atomic,
 )
 from .backend.fmt import black_format
-from .errors import SymbackError, UnsupportedSyntaxError
+from .backend.project import black_settings
+from .errors import SymbackError, UnsupportedSyntaxError, user_facing
 from .frontend.static import ModuleFile, read_module
 from .pipeline import Options, generate_module
 
@@ -41,28 +42,34 @@ class UsageError(SymbackError):
     """A request that cannot be carried out as asked: nothing chosen, or a file not ours."""
 
 
+@user_facing
 def generate(
     path,
     functions=None,
     wrt=None,
     value_and_grad: bool = False,
     all_functions: bool = False,
+    array_api: bool = False,
 ) -> str:
     """The gradient module of the file at `path`, black-formatted; the file is read, not run.
 
     By default it holds a gradient for every function marked `@symback.grad` or
     `@symback.value_and_grad`, with the decorator's options. `functions` (a name or a list
     of names) or `all_functions` choose others; `wrt` overrides every decorator's `wrt`;
-    `value_and_grad=True` makes every generated function return the value too.
+    `value_and_grad=True` makes every generated function return the value too;
+    `array_api=True` writes gradients for any array-API library's arrays (their only import
+    is array_api_compat), not NumPy's.
     """
-    chosen = requests(path, functions, wrt, value_and_grad, all_functions)
+    chosen = requests(path, functions, wrt, value_and_grad, all_functions, array_api)
     return module_text(path, chosen)
 
 
 def module_text(path, chosen: list[Request]) -> str:
-    """The black-formatted gradient module for `chosen` functions of the file at `path`,
-    sealed: its header holds its own sha256 (backend/files.py)."""
-    return sealed(black_format(generate_module(os.fspath(path), chosen)))
+    """The gradient module for `chosen` functions of the file at `path`, formatted by black
+    with the [tool.black] settings of the project holding `path` (so that the project's own
+    `black --check` leaves it alone), and sealed: its header holds its own sha256."""
+    settings = black_settings(path)
+    return sealed(black_format(generate_module(os.fspath(path), chosen), settings))
 
 
 def requests(
@@ -71,6 +78,7 @@ def requests(
     wrt=None,
     value_and_grad: bool = False,
     all_functions: bool = False,
+    array_api: bool = False,
 ) -> list[Request]:
     """The functions to generate from the file at `path` and their options, in file order."""
     path = os.fspath(path)
@@ -100,13 +108,17 @@ def requests(
             f"{path} has no {what}: nothing to generate",
             hint="mark functions with @symback.grad(wrt=...), or choose them with -f NAME or --all",
         )
-    return [(name, _override(marked.get(name, Options()), wrt, value_and_grad)) for name in names]
+    return [
+        (name, _override(marked.get(name, Options()), wrt, value_and_grad, array_api))
+        for name in names
+    ]
 
 
-def _override(options: Options, wrt, value_and_grad: bool) -> Options:
+def _override(options: Options, wrt, value_and_grad: bool, array_api: bool = False) -> Options:
     """A decorator's options with the caller's choices on top."""
     wrt = options.wrt if wrt is None else wrt
-    return Options(wrt, options.value_too or value_and_grad, options.has_aux)
+    value_too = options.value_too or value_and_grad
+    return Options(wrt, value_too, options.has_aux, array_api=array_api)
 
 
 def marked_functions(module: ModuleFile) -> dict[str, Options]:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import ast
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, Protocol, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,37 @@ class NoGradientError(SymbackError):
     """The gradient does not exist at this call (repeated eigenvalues, a wide QR)."""
 
 
+def user_facing(fn: Callable[P, R]) -> Callable[P, R]:
+    """`fn` as a public entry point: a SymbackError it raises is about the user's code, which
+    its message shows (file, line, caret, hint), so its traceback ends at the user's call,
+    not ten frames deep in symback."""
+
+    def entry(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except SymbackError as error:
+            raise error.with_traceback(None) from None
+
+    # the one frame of symback's the traceback shows reads "in grad", not "in entry"
+    entry.__code__ = entry.__code__.replace(co_name=getattr(fn, "__name__", "entry"))
+    return functools.wraps(fn)(entry)
+
+
 class SymbackInternalError(Exception):
     """A bug in symback itself, never the user's fault; please report it."""
 
 
-def node_place(source: "SourceInfo", node: ast.AST) -> Place:  # noqa: F821 - see frontend.source
+class Located(Protocol):
+    """Where a parsed piece of source sits in its file (frontend.source.SourceInfo)."""
+
+    filename: str
+    line_shift: int
+    col_shift: int
+
+    def user_line(self, lineno: int) -> str: ...
+
+
+def node_place(source: Located, node: ast.AST) -> Place:
     """The user-file place of an AST node parsed from `source`."""
     lineno = getattr(node, "lineno", 1)
     col = getattr(node, "col_offset", 0) + source.col_shift

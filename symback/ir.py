@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import sympy
@@ -204,7 +205,7 @@ def _name(name: str) -> ast.Name:
     return ast.Name(name, ast.Load())
 
 
-def every_statement(stmts):
+def every_statement(stmts: Iterable[Statement]) -> Iterator[Statement]:
     """Every statement, those inside branches and loops too, each compound one first."""
     for s in stmts:
         yield s

@@ -69,6 +69,9 @@ def module_names(local_names, helpers=()) -> dict[str, str]:
     names["special"] = namer.fresh("special")  # scipy.special, where the function calls it
     names.update({b: namer.fresh(b) if b in local else b for b in sorted(BUILTIN_NAMES)})
     names.update({helper: namer.fresh("_" + helper) for helper in helpers})
+    # the array-API target's (backend/array_api.py): the namespace and the package finding it
+    names["xp"] = namer.fresh("xp")
+    names["array_api_compat"] = namer.fresh("array_api_compat")
     return names
 
 

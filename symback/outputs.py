@@ -10,16 +10,23 @@ Jacobian is one vector-Jacobian product per element of the output.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 import numpy
 
-from .api import GradientFunction, _differentiable_again, grad, spelled_wrt
+from .api import Argnums, GradientFunction, Wrt, _differentiable_again, grad, spelled_wrt
 from .backend.load import load
-from .errors import SymbackError
+from .errors import SymbackError, user_facing
 from .trees import LEAF, build, is_tree, leaves, structure_of
 
+P = ParamSpec("P")  # the function's parameters, which its Hessian and Jacobian keep
 
-def hessian_vector_product(fn, *, wrt=0, argnums=None):
+
+@user_facing
+def hessian_vector_product(
+    fn: Callable[..., Any], *, wrt: Wrt = 0, argnums: Argnums = None
+) -> GradientFunction[...]:
     """hvp(*args, v): the Hessian of `fn` with respect to `wrt`, times v (same shape); v is
     passed by keyword (hvp(x, v=v)) when `fn` has parameters with defaults. With a tuple
     `wrt`, there is one direction per parameter (hvp(*args, v0, v1)) and hvp returns a tuple.
@@ -61,7 +68,8 @@ def _fresh_name(base: str, taken) -> str:
     return name
 
 
-def hessian(fn, *, wrt=0, argnums=None):
+@user_facing
+def hessian(fn: Callable[P, Any], *, wrt: Wrt = 0, argnums: Argnums = None) -> Callable[P, Any]:
     """H(*args): the Hessian of `fn`. With one parameter, an array of shape x.shape +
     x.shape; with a tuple `wrt` (a, b), JAX's nesting: H[i][j] is d2f / da_i da_j, of shape
     a_i.shape + a_j.shape."""
@@ -72,6 +80,7 @@ def hessian(fn, *, wrt=0, argnums=None):
     count = len(hvp.wrt)
     directions = list(inspect.signature(hvp.__wrapped__).parameters)[-count:]
 
+    @user_facing
     def hessian_of(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -135,7 +144,14 @@ def _vjp_function(fn, wrt):
     return grad(namespace[f"vjp_{fn.__name__}"], wrt=wrt), direction
 
 
-def vjp(fn, *args, wrt=None, argnums=None, **kwargs):
+@user_facing
+def vjp(
+    fn: Callable[..., Any],
+    *args: Any,
+    wrt: Wrt | None = None,
+    argnums: Argnums = None,
+    **kwargs: Any,
+) -> tuple[Any, Callable[[Any], Any]]:
     """(fn(*args, **kwargs), vjp_fn): vjp_fn(ct) is ct's product with the Jacobian of the
     output with respect to `wrt`, one array per parameter, in a tuple when `wrt` is a tuple.
     By default `wrt` is every positional argument given (as `jax.vjp`: a tuple)."""
@@ -172,7 +188,8 @@ def _stacked(rows: list, shape: tuple):
     return build(structure, per_leaf)[0]
 
 
-def jacobian(fn, *, wrt=0, argnums=None):
+@user_facing
+def jacobian(fn: Callable[P, Any], *, wrt: Wrt = 0, argnums: Argnums = None) -> Callable[P, Any]:
     """J(*args): the Jacobian of `fn`'s output with respect to `wrt`, of shape
     output.shape + x.shape (a tuple of them for a tuple `wrt`), one vector-Jacobian product
     per element of the output (reverse mode, as `jax.jacrev`)."""
@@ -180,6 +197,7 @@ def jacobian(fn, *, wrt=0, argnums=None):
     several = isinstance(wrt, (tuple, list))
     made: dict = {}
 
+    @user_facing
     def jacobian_of(*args, **kwargs):
         out = numpy.asarray(fn(*args, **kwargs))
         if "gradient" not in made:

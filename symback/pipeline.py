@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from . import code, ir
 from .adjoint.reverse import reverse
-from .backend import emit
+from .backend import array_api, emit
 from .backend.helpers import HELPERS, module_names
 from .backend.paths import every_path
 from .depth import room
@@ -47,6 +48,9 @@ class Options:
     # parameter trees: ((parameter, structure), ...) as a call passed them (symback/trees.py);
     # the code takes one parameter per leaf in the tree's place (frontend/trees.py)
     trees: tuple = ()
+    # the array-API target (backend/array_api.py): code calling the standard's functions on
+    # the arguments' own namespace, not NumPy's
+    array_api: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,7 @@ def specify(
     program = run_passes(lowered, Run(options, names, wrt), "writes as copies", "in place")
     prefix = "value_and_grad" if options.value_too else "grad"
     spec = emit.Spec(f"{prefix}_{fdef.name}", program, options.value_too, single)
+    spec = replace(spec, array_api=options.array_api)
     return spec, names, uses_math
 
 
@@ -250,7 +255,8 @@ def generate(fn, options: Options) -> Generated:
     with room(source, fdef):
         spec, names, uses_math = specify(source, fdef, namespace, options)
         digest = _digest(ast.get_source_segment(source.text, fdef) or source.text)
-        text = printed([spec], names, _short_name(source.filename), uses_math, digest)
+        with _standard_only(source, source.place(fdef)):
+            text = printed([spec], names, _short_name(source.filename), uses_math, digest)
     last = fdef.body[-1]
     output_place = source.place(last) if isinstance(last, ast.Return) else None
     helpers = tuple((names[key], key) for key in sorted(spec.program.helpers))
@@ -327,7 +333,19 @@ def generate_module(path: str, requests: list[tuple[str, Options]]) -> str:
             specs.append(spec)
             uses_math |= math_used
         digest = _digest(module.text)
-        return printed(specs, shared, _short_name(path), uses_math, digest)
+        with _standard_only(module.source):
+            return printed(specs, shared, _short_name(path), uses_math, digest)
+
+
+@contextmanager
+def _standard_only(source: SourceInfo, function: Place | None = None):
+    """The array-API printer's refusal of a NumPy function, as the user's error at its line
+    (or, for a line of the gradient alone, at the `function`'s)."""
+    try:
+        yield
+    except array_api.NotStandard as found:
+        text = source.user_line(found.line) if found.line is not None else ""
+        raise array_api.error(found, source.filename, text, function) from None
 
 
 def _refuse_trees(source: SourceInfo, fdef: ast.FunctionDef, options: Options) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .gradcheck.api import check
-from .gradcheck.report import CheckReport
+if TYPE_CHECKING:  # (imported when used: the pytest plugin imports this module at startup)
+    from .gradcheck.report import CheckReport
 
 # The seed of the random test points when a call gives none; the pytest plugin
 # (symback.pytest_plugin, option --symback-seed) sets it for a whole run.
@@ -14,8 +14,8 @@ DEFAULT_SEED = 0
 
 
 def assert_grad_close(
-    f: Callable,
-    grad_f: Callable,
+    f: Callable[..., Any],
+    grad_f: Callable[..., Any],
     *args: Any,
     wrt: Any = 0,
     seed: int | None = None,
@@ -31,6 +31,8 @@ def assert_grad_close(
     Returns the report. `seed=None` uses DEFAULT_SEED (see the pytest plugin).
     """
     __tracebackhide__ = True  # pytest: show the caller's line, not this one
+    from .gradcheck.api import check
+
     report = check(
         f,
         grad_f,

@@ -138,16 +138,16 @@ def test_at_overrides_shape_and_takes_numpy(model, monkeypatch, capsys):
     assert "b=0.25" in out and "t=[0., 0., 0.]" in out
 
 
-def test_inconclusive_exits_2(model):
+def test_inconclusive_exits_4(model):
     run = symback_check(model, "model.py:stairs", "stairs_grad", "--at", "x=2.0")
-    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.returncode == 4, run.stdout + run.stderr
     assert "INCONCLUSIVE" in run.stdout and "DISAGREE" in run.stdout
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["model.py:loss", "loss_grad", "--at", "w=[1,"], "--at must look like"),
+        (["model.py:loss", "loss_grad", "--at", "w=[1,"], "--at must be NAME=VALUE"),
         (["model.py:loss", "loss_grad", "--shape", "w=3x"], None),
         (["model.py:loss", "loss_grad", "--shape", "w=three"], "a shape is numbers"),
         (["model.py:loss", "loss_grad", "--at", "w=1"], "no value for b, x, t"),
@@ -165,25 +165,25 @@ def test_inconclusive_exits_2(model):
         (["model.py:loss", "loss_grad", "--seed", "x"], "invalid int value"),
     ],
 )
-def test_usage_errors_exit_3(model, monkeypatch, capsys, argv, message):
+def test_usage_errors_exit_2(model, monkeypatch, capsys, argv, message):
     code, out, err = in_process(model, monkeypatch, capsys, *argv)
     if message is None:  # "w=3x" is the shape (3,): fine, but then b, x, t are missing
         message = "no value for b, x, t"
-    assert code == 3, out + err
+    assert code == 2, out + err
     assert message in err, err
     assert not out
 
 
-def test_usage_error_exits_3_in_a_subprocess_too(model):
+def test_usage_error_exits_2_in_a_subprocess_too(model):
     run = symback_check(model, "model.py:loss", "loss_grad", "--bogus")
-    assert run.returncode == 3 and "unrecognized arguments: --bogus" in run.stderr
+    assert run.returncode == 2 and "unrecognized arguments: --bogus" in run.stderr
 
 
-def test_cannot_check_exits_4(model):
+def test_cannot_check_exits_3(model):
     run = symback_check(model, "model.py:vector", "vector_grad", "--shape", "w=3")
-    assert run.returncode == 4 and "only a scalar" in run.stdout
+    assert run.returncode == 3 and "only a scalar" in run.stdout
     run = symback_check(model, "broken.py:f", "g")
-    assert run.returncode == 4 and "importing broken.py failed: RuntimeError: no" in run.stderr
+    assert run.returncode == 3 and "importing broken.py failed: RuntimeError: no" in run.stderr
 
 
 def test_numerical_only_unless_exact_is_required(model):
@@ -191,7 +191,7 @@ def test_numerical_only_unless_exact_is_required(model):
     run = symback_check(model, *argv)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "numerical reference only" in run.stdout
-    assert symback_check(model, *argv, "--require-exact").returncode == 4
+    assert symback_check(model, *argv, "--require-exact").returncode == 3
 
 
 def test_help_has_examples_and_exit_codes():
@@ -202,5 +202,5 @@ def test_help_has_examples_and_exit_codes():
         text=True,
     )
     assert run.returncode == 0
-    assert "examples:" in run.stdout and "exit status:" in run.stdout
-    assert "3  usage" in run.stdout
+    assert "examples:" in run.stdout and "exit status" in run.stdout
+    assert "2   usage" in run.stdout and "4   inconclusive" in run.stdout

@@ -241,7 +241,10 @@ def test_unsupported_code_exits_3_and_leaves_files_untouched(tmp_path):
     (tmp_path / "bad_grad.py").write_text(earlier)
     result = symback_gen("--all", "bad.py", "model.py", cwd=tmp_path)
     assert result.returncode == 3
-    assert "bad.py:9:10: error: symback does not support a lambda expression" in result.stderr
+    assert (
+        "symback gen: error: bad.py:9:10: symback does not support a lambda expression"
+        in result.stderr
+    )
     assert "    z = (lambda s: s * 2)(y)\n         ^^^^^" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "bad_grad.py").read_text() == earlier, "its output is not written"
@@ -291,7 +294,7 @@ def test_help_shows_examples_and_exit_codes(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "examples:\n  symback gen model.py" in out
-    assert "symback gen --check" in out and "exit status:" in out and "--force" in out
+    assert "symback gen --check" in out and "exit status" in out and "--force" in out
 
 
 # In-process: the Python-level API and the parts a subprocess cannot see.

@@ -21,8 +21,7 @@ ALLOWED = {
     "frontend/source.py": {"ast.parse", "compile"},  # the user's source (and its code objects)
     "frontend/static.py": {"ast.parse"},  # the user's module file (symback gen)
     "codegen.py": {"ast.parse"},  # the user's module file, for its decorators
-    "commands/common.py": {"ast.parse"},  # the user's --at text
-    "commands/check.py": {"compile"},  # the user's --at values, from their tree
+    "commands/values.py": {"ast.parse"},  # the user's --at text, walked, never compiled
     "backend/helpers.py": {"ast.parse"},  # symback's own helper functions, as source
     "backend/fmt.py": {"ast.parse"},  # black's output: the same tree as the printer's text
     # the module printed, parsed once: checked to hold only what it meant (emit.py), compiled

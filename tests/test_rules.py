@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import math
 import sys
+import warnings
 import zlib
 
 import numpy as np
@@ -18,7 +19,7 @@ import pytest
 
 import symback
 from fuzz.program import load
-from symback.ops.elementwise import BOOLEAN, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE
+from symback.ops.elementwise import BOOLEAN, ELEMENTWISE_TABLE, NON_DIFFERENTIABLE, VERSIONED
 from tests.helpers import central_difference
 
 PARAMS = ("x", "y", "z")
@@ -100,6 +101,8 @@ def cases():
 def test_rule_matches_central_difference(row, name, tmp_path):
     if name.startswith("scipy."):  # (the user's dependency: tested where installed)
         pytest.importorskip("scipy.special")
+    if name in VERSIONED and not _existing(name):
+        pytest.skip(f"{name}: {VERSIONED[name]}")
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     condition = is_condition(row.domain[0])
     for arity in row.arities:
@@ -166,8 +169,11 @@ def test_non_differentiable_has_zero_gradient(name, tmp_path):
     else:
         args = [float(_X_ARRAY[0]), float(_Y_ARRAY[0])]
     g = symback.grad(f, wrt=(0, 1))
-    d_x, d_y = g(*args)
-    expected_x = np.asarray(func(*args[:arity]), dtype=float)
+    with warnings.catch_warnings():
+        if "deprecated" in VERSIONED.get(name, ""):  # (the user's call warns: f's and g's alike)
+            warnings.simplefilter("ignore", DeprecationWarning)
+        d_x, d_y = g(*args)
+        expected_x = np.asarray(func(*args[:arity]), dtype=float)
     np.testing.assert_allclose(
         np.asarray(d_x, dtype=float), expected_x, rtol=0, atol=0, err_msg=f"{g.source}"
     )
@@ -202,8 +208,47 @@ def test_table_covers_promised_functions():
 def test_every_table_name_exists():
     """A name that is not a real function could never be matched by the resolver."""
     names = {name for row in ELEMENTWISE_TABLE for name in row.names} | NON_DIFFERENTIABLE
-    missing = sorted(n for n in names if not _existing(n))
+    missing = sorted(n for n in names if not _existing(n) and n not in VERSIONED)
     assert not missing, f"the rules name functions that do not exist: {missing}"
+    from symback.ops.arrays import KNOWN_FUNCTIONS
+
+    unknown = set(VERSIONED) - names - set(KNOWN_FUNCTIONS)
+    assert not unknown, f"VERSIONED names functions the rules do not have: {unknown}"
+
+
+def test_versioned_names_exist_where_promised():
+    """math.cbrt from Python 3.11 (what VERSIONED says, so docs/supported.md says it)."""
+    assert VERSIONED["math.cbrt"] == "Python 3.11 and later"
+    assert _existing("math.cbrt") == (sys.version_info >= (3, 11))
+
+
+def test_deprecated_numpy_function_warns_only_where_the_user_calls_it(monkeypatch):
+    """NumPy 2.5's numpy.fix warns at every call (emulated here on any NumPy): symback adds no
+    warning of its own while generating, and its gradient calls it once a call, as f does."""
+    from symback.frontend import resolve
+
+    def fix(x, out=None):  # NumPy 2.5's, as numpy/lib/_ufunclike_impl.py has it
+        warnings.warn("numpy.fix is deprecated. Use numpy.trunc", DeprecationWarning, stacklevel=2)
+        return np.trunc(x, out=out)
+
+    fix.__module__ = "numpy"
+    monkeypatch.setattr(np, "fix", fix)
+    resolve._known_in.cache_clear()  # (the rules find functions by identity)
+    try:
+        f = load("import numpy as np\n\ndef f(x):\n    return np.sum(np.fix(x) * x * x)\n", "f")
+        x = np.array([1.5, -2.5, 3.25])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            g = symback.grad(f)
+            assert [str(w.message) for w in caught] == []
+            g(x)  # (the first call specialises: its probe is quiet in a one-thread program only)
+            caught.clear()
+            got = g(x)
+        assert [str(w.message) for w in caught] == ["numpy.fix is deprecated. Use numpy.trunc"]
+        np.testing.assert_array_equal(got, 2 * np.trunc(x) * x)
+    finally:
+        monkeypatch.undo()
+        resolve._known_in.cache_clear()
 
 
 # -- edge of the power rule ---------------------------------------------------------------

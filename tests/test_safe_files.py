@@ -205,7 +205,9 @@ def test_what_python_refuses_is_a_clean_error_with_its_place(folder, capsys, dat
     (folder / "model.py").write_bytes(data + MODEL.encode())
     assert gen("model.py") == 3
     err = capsys.readouterr().err
-    assert err.startswith(place) and words in err and "Traceback" not in err
+    assert (
+        err.startswith(f"symback gen: error: {place}") and words in err and "Traceback" not in err
+    )
 
 
 def test_a_file_name_with_a_newline_gets_a_clean_error_on_one_line(folder, capsys):
@@ -213,7 +215,7 @@ def test_a_file_name_with_a_newline_gets_a_clean_error_on_one_line(folder, capsy
     path.write_text(MODEL.replace("np.sin(x)", "(lambda s: s)(x)"))
     assert gen(path.name) == 3
     err = capsys.readouterr().err
-    assert err.startswith("'bad\\nname.py':5:") and "Traceback" not in err
+    assert err.startswith("symback gen: error: 'bad\\nname.py':5:") and "Traceback" not in err
     assert "File 'bad\\nname.py', line 5" in err
 
 

@@ -9,7 +9,8 @@ from .. import __version__, code, ir, naming
 from ..errors import SymbackInternalError
 from ..naming import BUILTIN_NAMES
 from ..ops.arrays import PRIMITIVES_BY_OP
-from .helpers import HELPERS, with_dependencies
+from .array_api import NotStandard, Translator
+from .helpers import HELPERS, XP_HELPERS, with_dependencies
 from .load import parsed
 from .printer import identifier, print_code, print_docstring, print_statement
 
@@ -35,6 +36,8 @@ class Spec:
     # inf or nan
     retry: bool = False
     probe: bool = False  # only the forward pass, returning every value it computed
+    # the array-API target (backend/array_api.py): the standard's functions, not NumPy's
+    array_api: bool = False
 
 
 def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = None) -> str:
@@ -67,6 +70,10 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
         return "\n".join(rows + body + [f"{INDENT}return {names['locals']}()"]) + "\n"
     checked = _checked(spec)
     forward, backward = program.forward, program.backward
+    holders = {name for name, _ in fn.holders}
+    translate = Translator(names, holders).translate if spec.array_api else None
+    # the shape readers: NumPy's, or the array-API helpers
+    ndim, shape = (names["ndim"], names["shape"]) if translate else (f"{np}.ndim", f"{np}.shape")
 
     wrt = ", ".join(map(identifier, program.wrt))
     what = "Value and gradient" if spec.value_too else "Gradient"
@@ -75,22 +82,29 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
         INDENT + print_docstring(f"{what} of `{identifier(fn.name)}` with respect to {wrt}."),
     ]
     rows += [INDENT + row for row in spec.guard]
+    if translate:  # the arrays' namespace, from every argument, and NumPy arrays put in it
+        params = ", ".join(identifier(p.name) for p in fn.params)
+        rows.append(f"{INDENT}{names['xp']} = {names['namespace']}({params})")
+        called.add(names["namespace"])
+        if len(fn.params) > 1:
+            rows.append(f"{INDENT}{params} = {names['constant']}({names['xp']}, ({params}))")
+            called.add(names["constant"])
     start = len(rows)
-    rows += _render(forward, 1, called)
+    rows += _render(forward, 1, called, translate)
     if checked and spec.guard:  # the general code raises the error the API reports
-        rows += [f"{INDENT}if {np}.ndim({value}) != 0:", f"{INDENT * 2}{spec.handoff}"]
+        rows += [f"{INDENT}if {ndim}({value}) != 0:", f"{INDENT * 2}{spec.handoff}"]
     elif checked:
-        called.add(names["ValueError"])
+        called.update((names["ValueError"], ndim, shape) if translate else (names["ValueError"],))
         rows += [
-            f"{INDENT}if {np}.ndim({value}) != 0:",
+            f"{INDENT}if {ndim}({value}) != 0:",
             f"{INDENT * 2}raise {names['ValueError']}(",
             f'{INDENT * 3}"symback: {fn.name} must return a scalar to be differentiated, "',
-            f'{INDENT * 3}f"but it returned an array of shape {{{np}.shape({value})}}"',
+            f'{INDENT * 3}f"but it returned an array of shape {{{shape}({value})}}"',
             f"{INDENT * 2})",
         ]
     if _may_be_complex(fn, names):
         rows += _complex_check(spec, names, called)
-    rows += _render(backward, 1, called)
+    rows += _render(backward, 1, called, translate)
     rows.append(f"{INDENT}return {result}")
     if spec.retry:
         tried = [INDENT + row for row in rows[start:]]
@@ -130,7 +144,9 @@ def module_text(
         ]
     docstring = "\n".join(about) + "\n"
     header = [print_docstring(docstring), ""]
-    imports = [f"import numpy as {names['np']}" if names["np"] != "numpy" else "import numpy"]
+    imports = [_import_line("numpy", names["np"])]
+    if any(s.array_api for s in specs):  # (the array-API target reads no NumPy)
+        imports = [_import_line("array_api_compat", names["array_api_compat"])]
     if uses_math:  # the standard library first, in a group of its own
         math_import = (
             f"import math as {names['math']}" if names["math"] != "math" else "import math"
@@ -148,12 +164,17 @@ def module_text(
         imports.insert(numpy_line + 1, f"import scipy.special as {names['special']}")
     aliases = naming.aliases(names, called)  # builtins the user's names hide in the functions
     parts = ["\n".join(header + imports + ([""] + aliases if aliases else [])) + "\n"]
+    table = HELPERS
     used = {h for s in specs for h in s.program.helpers if names[h] in called}
-    helpers = [names[h] for h in with_dependencies(used)]
-    parts += [HELPERS[h].printed(names) for h in with_dependencies(used)]
+    if any(s.array_api for s in specs):
+        table = XP_HELPERS
+        used = {h for h in table if names[h] in called}
+    helpers = [names[h] for h in with_dependencies(used, table)]
+    parts += [table[h].printed(names) for h in with_dependencies(used, table)]
     parts += functions
     text = "\n\n".join(parts)
-    modules = {"numpy", "math", "scipy.special"} | {module for module, _ in imported}
+    modules = {"numpy", "math", "scipy.special", "array_api_compat"}
+    modules |= {module for module, _ in imported}
     return checked_module(text, docstring, helpers + [s.name for s in specs], modules)
 
 
@@ -257,36 +278,57 @@ def _scalar_by_construction(fn: ir.Function) -> bool:
     )
 
 
-def _render(lines, depth: int, called: set[str]) -> list[str]:
-    """Lines and blocks as indented source rows; the names they read go into `called`."""
+def _render(lines, depth: int, called: set[str], translate=None) -> list[str]:
+    """Lines and blocks as indented source rows; the names they read go into `called`.
+    `translate`: each tree rewritten for the array-API target first (its NotStandard
+    given the line)."""
     pad = INDENT * depth
     rows: list[str] = []
     for line in lines:
         comment = f"  # line {line.line}" if line.line is not None else ""
-        if isinstance(line, code.Block):
-            called |= line.head_reads
-            for name in line.head_reads:
-                identifier(name)
-            rows.append(f"{pad}{header(line)}:{comment}")
-            rows += _render(line.body, depth + 1, called) or [f"{pad}{INDENT}pass"]
-            if line.orelse:
-                rows.append(f"{pad}else:")
-                rows += _render(line.orelse, depth + 1, called)
-        else:
-            called |= line.reads
-            for name in line.reads | line.targets:  # (the user's names: identifiers, checked)
-                identifier(name)
-            rows.append(f"{pad}{print_statement(line.node)}{comment}")
+        try:
+            if isinstance(line, code.Block):
+                called |= line.head_reads
+                for name in line.head_reads:
+                    identifier(name)
+                rows.append(f"{pad}{header(line, translate, called)}:{comment}")
+                body = _render(line.body, depth + 1, called, translate)
+                rows += body or [f"{pad}{INDENT}pass"]
+                if line.orelse:
+                    rows.append(f"{pad}else:")
+                    rows += _render(line.orelse, depth + 1, called, translate)
+            else:
+                called |= line.reads
+                for name in line.reads | line.targets:  # (the user's names: checked)
+                    identifier(name)
+                node = line.node if translate is None else translate(line.node)
+                if translate is not None:
+                    called |= code.names_in(node)
+                rows.append(f"{pad}{print_statement(node)}{comment}")
+        except NotStandard as found:
+            if found.line is None:
+                found.line = line.line
+            raise
     return rows
 
 
-def header(block: code.Block) -> str:
-    """A block's first row, without the colon."""
+def header(block: code.Block, translate=None, called: set[str] | None = None) -> str:
+    """A block's first row, without the colon (the names a translated head reads go into
+    `called`)."""
+
+    def tree(node: ast.expr) -> ast.expr:
+        if translate is None:
+            return node
+        node = translate(node)
+        if called is not None:
+            called.update(code.names_in(node))
+        return node
+
     if isinstance(block, code.If):
-        return f"if {print_code(block.test)}"
+        return f"if {print_code(tree(block.test))}"
     if isinstance(block, code.While):
-        return f"while {print_code(block.test)}"
-    return f"for {print_code(block.index)} in {print_code(block.iter)}"
+        return f"while {print_code(tree(block.test))}"
+    return f"for {print_code(block.index)} in {print_code(tree(block.iter))}"
 
 
 def _signature(params: tuple[ir.Parameter, ...]) -> str:

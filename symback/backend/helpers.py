@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import naming
 from . import helper_arrays, helper_code, helper_series
@@ -35,10 +36,9 @@ class Helper:
         return "".join(lines)
 
 
-def _read_helpers() -> dict[str, Helper]:
-    """Every function of helper_code.py and helper_arrays.py as a Helper, in the order they
-    are written."""
-    sources = [inspect.getsource(m) for m in (helper_code, helper_arrays, helper_series)]
+def _read_helpers(sources, imported=("np",)) -> dict[str, Helper]:
+    """Every function of the helper modules' `sources` as a Helper, in the order they are
+    written; `imported`: the modules they read (renamed as the generated module spells them)."""
     functions = [
         (fn, source.splitlines(keepends=True))
         for source in sources
@@ -51,7 +51,7 @@ def _read_helpers() -> dict[str, Helper]:
         first = fn.lineno - 1  # (the tree's lines count from 1)
         bound = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
         bound |= {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and not _loaded(n)}
-        outside = (keys | {"np"}) - bound
+        outside = (keys | set(imported)) - bound
         places = [(0, len("def "), fn.name)]
         places += [
             (n.lineno - 1 - first, n.col_offset, n.id)
@@ -62,7 +62,7 @@ def _read_helpers() -> dict[str, Helper]:
         for row, column, key in places:  # the tree and the text agree, or this is a bug
             if lines[row][column : column + len(key)] != key:
                 raise AssertionError(f"helper_code.py: {key!r} is not at {row}:{column}")
-        needs = tuple(sorted({key for _, _, key in places[1:]} - {"np", fn.name}))
+        needs = tuple(sorted({key for _, _, key in places[1:]} - {*imported, fn.name}))
         out[fn.name] = Helper("".join(lines), tuple(places), needs)
     return out
 
@@ -71,17 +71,26 @@ def _loaded(node: ast.Name) -> bool:
     return isinstance(node.ctx, ast.Load)
 
 
-HELPERS: dict[str, Helper] = _read_helpers()
+HELPERS: dict[str, Helper] = _read_helpers(
+    [inspect.getsource(m) for m in (helper_code, helper_arrays, helper_series)]
+)
+# The array-API target's helpers (backend/array_api.py): some of HELPERS in the standard, and
+# the shape readers and spellings NumPy functions need there. Read as text, not imported:
+# plain NumPy output must not need array_api_compat installed.
+XP_HELPERS: dict[str, Helper] = _read_helpers(
+    [Path(__file__).with_name("helper_xp.py").read_text(encoding="utf-8")], ("array_api_compat",)
+)
 
 
-def with_dependencies(used) -> list[str]:
-    """The helpers to emit for `used`, each after the ones it calls, in a stable order."""
+def with_dependencies(used, table=HELPERS) -> list[str]:
+    """The helpers of `table` to emit for `used`, each after the ones it calls, in a stable
+    order."""
     order: list[str] = []
 
     def visit(name: str) -> None:
         if name in order:
             return
-        for dep in HELPERS[name].needs:
+        for dep in table[name].needs:
             visit(dep)
         order.append(name)
 
@@ -92,5 +101,5 @@ def with_dependencies(used) -> list[str]:
 
 def module_names(local_names) -> dict[str, str]:
     """The generated module's names for numpy, math, the builtins and these helpers
-    (naming.module_names)."""
-    return naming.module_names(local_names, HELPERS)
+    (naming.module_names); the array-API target's own helpers after them."""
+    return naming.module_names(local_names, {**HELPERS, **XP_HELPERS})

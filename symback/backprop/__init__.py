@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 import numpy as np
 
+from ..display import code_markdown
+from ..errors import user_facing
 from ..pipeline import lower
 from . import render as show
 from .trace import ArgumentError, Edge, Node, Trace, trace
+
+P = ParamSpec("P")  # f's parameters: explain takes f's arguments
 
 __all__ = ["ArgumentError", "Edge", "Explanation", "Node", "explain"]
 
@@ -73,8 +79,16 @@ class Explanation:
             return None
         return show.svg(self.to_dot())
 
+    def _repr_markdown_(self) -> str | None:
+        """Notebooks without Graphviz: the table (None where the picture shows: notebooks
+        prefer Markdown to SVG)."""
+        if show.have_dot():
+            return None
+        return code_markdown(str(self), language="text")
 
-def explain(f, *args, **kwargs) -> Explanation:
+
+@user_facing
+def explain(f: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> Explanation:
     """The backward pass of `f(*args, **kwargs)`, node by node, from the output to each input.
 
     Lists are taken as float arrays. The function must return a scalar. Branches and

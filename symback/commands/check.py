@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import inspect
 import json
 import os
-import sys
 
 import numpy as np
 
 from ..errors import SymbackError
 from ..gradcheck.api import check
-from .common import UsageError, add_command, at_keywords, fail, run_file, wrt_items
-
-EXIT_CORRECT, EXIT_WRONG, EXIT_INCONCLUSIVE, EXIT_USAGE, EXIT_UNSUPPORTED = (
-    0,
-    1,
-    2,
-    3,
-    4,
+from .common import (
+    EXIT_FINDING,
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_UNSUPPORTED,
+    EXIT_USAGE,
+    UsageError,
+    add_command,
+    run_file,
+    wrt_items,
 )
+from .messages import Messages
+from .values import AT_HELP, parse_at
+
 EXIT_BY_VERDICT = {
-    "correct": EXIT_CORRECT,
-    "wrong": EXIT_WRONG,
+    "correct": EXIT_OK,
+    "wrong": EXIT_FINDING,
     "inconclusive": EXIT_INCONCLUSIVE,
     "error": EXIT_UNSUPPORTED,
 }
@@ -48,39 +51,11 @@ GRAD without a path is looked up in FUNCTION's file. GRAD is called with the sam
 arguments as FUNCTION and returns one gradient, or a tuple in the order of --wrt.
 The file is imported (so GRAD can run): only check files you trust.
 
---at takes Python call arguments: name=value, where a value is a number, a list (made
-a float array) or an expression using np. --shape gives random values uniform in
-[0.1, 0.9): "w=3" is shape (3,), "W=2x3" shape (2, 3), "b=" a scalar.
-
-exit status:
-  0  the gradient is correct
-  1  it is wrong (the report says where and what kind of mistake)
-  2  inconclusive: symback's gradient and the numerical one disagree (a kink?)
-  3  usage: bad arguments, --at or --shape; a file or function not found; a missing
-     value; --wrt naming no parameter (argparse's own errors also exit 3 here)
-  4  the function cannot be checked: importing the file fails, FUNCTION raises or
-     returns a non-scalar; with --require-exact, symback cannot differentiate it
-  70 internal error: a bug in symback (please report it), never a finding
+--at takes NAME=VALUE items, as explain does: numbers, lists (made float arrays),
+arithmetic and a few NumPy constructors such as np.ones(3) (nothing else is evaluated).
+--shape gives random values uniform in [0.1, 0.9): "w=3" is shape (3,), "W=2x3" shape
+(2, 3), "b=" a scalar. -q prints the report only when the gradient is not correct.
 """
-
-
-class _Parser(argparse.ArgumentParser):
-    """Exits with this command's usage code 3 (argparse's is 2, the code of "inconclusive").
-
-    Unknown arguments are caught here too: otherwise the top-level parser reports them,
-    with code 2.
-    """
-
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        print(f"symback check: error: {message}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-
-    def parse_known_args(self, args=None, namespace=None):
-        namespace, extras = super().parse_known_args(args, namespace)
-        if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return namespace, extras
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -92,7 +67,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=DESCRIPTION,
         epilog=EPILOG,
     )
-    parser.__class__ = _Parser  # its usage errors must exit 3: see _Parser
     parser.add_argument("function", metavar="FUNCTION", help="path.py:name of f")
     parser.add_argument(
         "gradient", metavar="GRAD", help="path.py:name (or just name) of f's gradient"
@@ -104,7 +78,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="parameters GRAD differentiates with respect to, in its order "
         "(default: the first); a comma makes it a tuple, e.g. --wrt w,b",
     )
-    parser.add_argument("--at", default="", metavar="ARGS", help='e.g. "w=[1, 2], b=0.5"')
+    parser.add_argument("--at", default="", metavar="ARGS", help=AT_HELP)
     parser.add_argument(
         "--shape",
         default="",
@@ -117,16 +91,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--rtol", type=float, help="relative tolerance override")
     parser.add_argument("--atol", type=float, help="absolute tolerance override")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--require-exact",
         action="store_true",
-        help="exit 4 if symback cannot differentiate FUNCTION (no numerical-only checks)",
+        help=f"exit {EXIT_UNSUPPORTED} if symback cannot differentiate FUNCTION "
+        "(no numerical-only checks)",
     )
     return parser
 
 
 def run(args) -> int:
+    say = Messages("check", args.quiet, args.verbose)
     try:
         f, grad_f = load_functions(args.function, args.gradient)
         values = parse_shapes(args.shape, args.seed)
@@ -134,9 +109,10 @@ def run(args) -> int:
         call_args, call_kwargs = arguments_for(f, values)
         wrt = parse_wrt(args.wrt)
     except UsageError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return say.error(exc, EXIT_USAGE)
     except _ImportFailed as exc:
-        return _fail(str(exc), EXIT_UNSUPPORTED)
+        return say.error(exc, EXIT_UNSUPPORTED)
+    say.detail(f"checking {args.gradient} against {args.function} at {len(values)} values")
     try:
         report = check(
             f,
@@ -150,7 +126,7 @@ def run(args) -> int:
             **call_kwargs,
         )
     except (SymbackError, TypeError) as exc:  # wrt names no parameter; arguments misfit
-        return _fail(str(exc), EXIT_USAGE)
+        return say.error(exc, EXIT_USAGE)
     code = EXIT_BY_VERDICT[report.verdict]
     if args.require_exact and report.references and not report.references.exact:
         code = EXIT_UNSUPPORTED
@@ -159,14 +135,14 @@ def run(args) -> int:
         data["at"] = {k: np.asarray(v).tolist() for k, v in values.items()}
         data["exit_status"] = code
         print(json.dumps(data, indent=2))
-    else:
+    elif not args.quiet or code != EXIT_OK:
         print("at: " + ", ".join(f"{k}={_short(v)}" for k, v in values.items()))
         print(report)
     return code
 
 
 class _ImportFailed(Exception):
-    """The user's file raised while being imported: exit 4."""
+    """The user's file raised while being imported: EXIT_UNSUPPORTED."""
 
 
 def load_functions(function_spec: str, gradient_spec: str):
@@ -209,40 +185,14 @@ def _import(path: str):
 def _lookup(module, name: str, path: str):
     value = getattr(module, name, None)
     if not callable(value):
-        names = [n for n, v in vars(module).items() if inspect.isfunction(v)]
+        names = [
+            n
+            for n, v in vars(module).items()
+            if inspect.isfunction(getattr(v, "__wrapped__", v)) and not n.startswith("_")
+        ]
         raise UsageError(
             f"{path} has no function {name!r}; its functions are: {', '.join(names) or '(none)'}"
         )
-    return value
-
-
-def parse_at(text: str) -> dict:
-    """ "w=[1, 2], b=0.5" -> {"w": array([1., 2.]), "b": 0.5}; values may use np."""
-    if not text.strip():
-        return {}
-    try:
-        keywords = at_keywords(text)
-    except SyntaxError:
-        raise UsageError(f'--at must look like "w=[1, 2], b=0.5", not {text!r}') from None
-    except ValueError:
-        raise UsageError(f"--at takes name=value pairs only: {text!r}") from None
-    out = {}
-    for keyword in keywords:
-        # The user's own command line, not a security boundary: np expressions are allowed.
-        try:
-            value = eval(
-                compile(ast.Expression(keyword.value), "<--at>", "eval"),
-                {"__builtins__": {}, "np": np, "numpy": np},
-            )
-        except Exception as exc:  # noqa: BLE001 - any error in the user's expression
-            raise UsageError(f"--at {keyword.arg}=...: {type(exc).__name__}: {exc}") from None
-        out[keyword.arg] = _as_value(value)
-    return out
-
-
-def _as_value(value):
-    if isinstance(value, (list, tuple)):
-        return np.asarray(value, dtype=np.float64)
     return value
 
 
@@ -301,7 +251,3 @@ def _short(value) -> str:
     if np.ndim(value) or isinstance(value, float):
         return np.array2string(np.asarray(value), precision=4, separator=", ")
     return repr(value)
-
-
-def _fail(message: str, code: int) -> int:
-    return fail("check", f"error: {message}", code)

@@ -1,16 +1,40 @@
-"""What the subcommands share: their parser's form, error lines, --at and --wrt, user files."""
+"""What the subcommands share: exit statuses, their parser's form, --wrt, user files."""
 
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib.util
 import os
 import sys
 
+# One exit status scheme for every subcommand, documented once (EXIT_STATUS_HELP).
+EXIT_OK = 0
+EXIT_FINDING = 1  # what the command looks for was found: a stale module, a wrong gradient
+EXIT_USAGE = 2  # argparse's own code: the command line, or a file or function it names
+EXIT_UNSUPPORTED = 3  # symback cannot do it for this function or file (the message says why)
+EXIT_INCONCLUSIVE = 4  # check: symback's gradient and the numerical one disagree
+# A bug in symback, never a finding about the user's code: no subcommand gives this code
+# for anything else (sysexits.h's EX_SOFTWARE), so CI can tell a crash from a stale file.
+EXIT_INTERNAL = 70
+
+EXIT_STATUS_HELP = f"""\
+exit status (the same for every command):
+  {EXIT_OK}   done: the modules are written or up to date, the gradient is correct, the
+      call is explained
+  {EXIT_FINDING}   a finding: gen --check, a gradient module is stale or missing; check, the
+      gradient is wrong
+  {EXIT_USAGE}   usage: bad arguments or --at values, a file or function that does not exist,
+      nothing to generate, an output file symback did not write (see --force)
+  {EXIT_UNSUPPORTED}   symback cannot do it: the function cannot be differentiated, checked or
+      explained (the message shows file, line and column), the file fails to import
+      or a file cannot be written, Graphviz is missing for --render
+  {EXIT_INCONCLUSIVE}   inconclusive: check, symback's gradient and the numerical one disagree
+  {EXIT_INTERNAL}  internal error: a bug in symback (please report it), never a finding
+"""
+
 
 class UsageError(Exception):
-    """A command line that does not say what to do: the command's usage exit status."""
+    """A command line that does not say what to do: exit status EXIT_USAGE."""
 
 
 def add_command(
@@ -22,26 +46,21 @@ def add_command(
         name,
         help=help,
         description=description,
-        epilog=epilog,
+        epilog=f"{epilog}\n{EXIT_STATUS_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(run=run)
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="print only errors and findings"
+    )
+    loudness.add_argument(
+        "-v", "--verbose", action="store_true", help="say more about what is done, on stderr"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the result on stdout as one JSON object"
+    )
     return parser
-
-
-def fail(command: str, message: str, code: int) -> int:
-    """Print `symback COMMAND: message` on stderr; return the exit status `code`."""
-    print(f"symback {command}: {message}", file=sys.stderr)
-    return code
-
-
-def at_keywords(text: str) -> list[ast.keyword]:
-    """--at's items, read as a call's keyword arguments: `"w=2, x=[1, 2]"` -> w=..., x=...
-    SyntaxError if the text is not a call's arguments, ValueError if one is not name=value."""
-    call = ast.parse(f"f({text})", mode="eval").body
-    if call.args or any(k.arg is None for k in call.keywords):
-        raise ValueError(text)
-    return call.keywords
 
 
 def wrt_items(parts: list[str], text: str):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import ast
 import itertools
+import json
 import os
 import sys
 
 import numpy as np
 
 from ..errors import SymbackError
-from .common import UsageError, add_command, at_keywords, fail, run_file
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 4
+from .common import EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE, UsageError, add_command, run_file
+from .messages import Messages
+from .values import AT_HELP, parse_at
 
 EXAMPLES = """\
 examples:
@@ -26,14 +26,11 @@ nodes tagged with it (s[i=2]; s[#3] in a while loop). A loop of more than 8 iter
 its first and last 3 and one line for the middle (--all-iterations shows every one); a call
 that runs more than 10,000 statements is refused.
 
---at takes Python literals, one name=value per parameter (parameters with defaults may be
-left out); lists become float arrays, integers become floats. The file is imported (run),
-so explain sees the function as Python does.
-
-exit status: 0 explained; 1 the file raised when imported, or --render without Graphviz;
-2 usage error (including --at values that do not fit the function); 4 symback cannot
-explain the function (the message says where and why); 70 internal error (a bug in
-symback: please report it)
+--at takes NAME=VALUE items, as check does: numbers, lists (float arrays), arithmetic and
+a few NumPy constructors such as np.ones(3) (nothing else is evaluated); one per parameter
+(parameters with defaults may be left out). Integers are taken as floats, so that every
+input gets a gradient. The file is imported (run), so explain sees the function as Python
+does. -q prints only the gradients; --json the value, gradients and path taken.
 """
 
 _module_numbers = itertools.count()
@@ -60,7 +57,7 @@ def add_parser(subparsers) -> None:
         "--at",
         metavar='"NAME=VALUE, ..."',
         default="",
-        help="the arguments, as Python literals",
+        help=AT_HELP,
     )
     parser.add_argument("--dot", metavar="FILE", help="also write the graph as Graphviz DOT")
     parser.add_argument(
@@ -79,53 +76,86 @@ def run(args) -> int:
     from ..backprop import ArgumentError, explain
     from ..backprop.render import PICTURE_FORMATS
 
+    say = Messages("explain", args.quiet, args.verbose)
     try:
         path, name = split_target(args.target, args.function)
-        values = parse_at(args.at)
+        values = {k: _as_float(v) for k, v in parse_at(args.at).items()}
     except UsageError as exc:
-        return fail("explain", str(exc), EXIT_USAGE)
+        return say.error(exc, EXIT_USAGE)
     if args.render and not args.render.lower().endswith(tuple(PICTURE_FORMATS)):
         formats = ", ".join(PICTURE_FORMATS)
         message = f"--render {args.render}: name the picture file with one of {formats}"
-        return fail("explain", message, EXIT_USAGE)
+        return say.error(message, EXIT_USAGE)
     try:
         module = import_file(path)
     except UsageError as exc:
-        return fail("explain", str(exc), EXIT_USAGE)
+        return say.error(exc, EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - the user's module failed while running
-        message = f"importing {path} raised {type(exc).__name__}: {exc}"
-        return fail("explain", message, EXIT_FAILED)
+        return say.error(f"importing {path} raised {type(exc).__name__}: {exc}", EXIT_UNSUPPORTED)
     function = getattr(module, name, None)
     if not callable(function):
-        return fail("explain", f"{path} defines no function {name!r}", EXIT_USAGE)
+        return say.error(f"{path} defines no function {name!r}", EXIT_USAGE)
+    function = getattr(function, "__wrapped__", function)  # @symback.grad: explain f itself
     try:
         explanation = explain(function, **values)
     except ArgumentError as exc:  # the --at values do not fit the function
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
+        return say.error(exc, EXIT_USAGE)
     except SymbackError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_UNSUPPORTED
-    sys.stdout.write(explanation.text(args.all_iterations))
-    return write_outputs(explanation, args)
+        return say.error(exc, EXIT_UNSUPPORTED)
+    code = write_outputs(explanation, args, say)
+    if args.json:
+        print(json.dumps(dict(as_json(explanation, values), exit_status=code), indent=2))
+    elif args.quiet:
+        for key, gradient in explanation.gradients.items():
+            print(f"d{explanation.trace.symbol}/d{key} = {_plain(gradient)}")
+    else:
+        sys.stdout.write(explanation.text(args.all_iterations))
+    return code
 
 
-def write_outputs(explanation, args) -> int:
+def write_outputs(explanation, args, say: Messages) -> int:
     """--dot and --render: the picture's files."""
     try:
         if args.dot:
             with open(args.dot, "w", encoding="utf-8") as f:
                 f.write(explanation.to_dot(args.all_iterations))
-            print(f"wrote {args.dot}", file=sys.stderr)
+            say.note(f"wrote {args.dot}")
         if args.render:
             explanation.render(args.render, args.all_iterations)
-            print(f"wrote {args.render}", file=sys.stderr)
+            say.note(f"wrote {args.render}")
     except SymbackError as exc:  # no Graphviz
-        print(exc, file=sys.stderr)
-        return EXIT_FAILED
+        return say.error(exc, EXIT_UNSUPPORTED)
     except OSError as exc:
-        return fail("explain", f"cannot write {exc.filename}: {exc.strerror}", EXIT_USAGE)
+        return say.error(f"cannot write {exc.filename}: {exc.strerror}", EXIT_UNSUPPORTED)
     return EXIT_OK
+
+
+def as_json(explanation, values: dict) -> dict:
+    """The value, the gradients and the path taken, in plain JSON types."""
+    return {
+        "function": explanation.trace.function,
+        "at": {k: _plain(v) for k, v in values.items()},
+        "value": _plain(explanation.value),
+        "gradients": {k: _plain(v) for k, v in explanation.gradients.items()},
+        "path": [{"line": line, "what": what} for line, what in explanation.path],
+    }
+
+
+def _plain(value):
+    """A number or array as JSON takes it (non-finite numbers as "nan", "inf", "-inf")."""
+    value = np.asarray(value).tolist()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def _as_float(value):
+    """Integers as floats: explain differentiates with respect to every input."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def split_target(target: str, function: str | None = None) -> tuple[str, str]:
@@ -140,41 +170,6 @@ def split_target(target: str, function: str | None = None) -> tuple[str, str]:
     if not sep or not path or not name.isidentifier():
         raise UsageError(f"expected FILE.py:FUNCTION (or FILE.py -f FUNCTION), got {target!r}")
     return path, name
-
-
-def parse_at(text: str) -> dict[str, object]:
-    """`"w=2, x=[1, 2]"` -> {"w": 2.0, "x": array([1., 2.])}: literals, by name."""
-    if not text.strip():
-        return {}
-    try:
-        keywords = at_keywords(text)
-    except SyntaxError:
-        raise UsageError(
-            f"--at must be NAME=VALUE items separated by commas, got {text!r}"
-        ) from None
-    except ValueError:
-        raise UsageError(f"--at items must each be NAME=VALUE, got {text!r}") from None
-    values = {}
-    for keyword in keywords:
-        try:
-            value = ast.literal_eval(keyword.value)
-        except ValueError:
-            shown = ast.get_source_segment(f"f({text})", keyword.value)
-            raise UsageError(f"--at {keyword.arg}={shown}: the value must be a literal") from None
-        values[keyword.arg] = _as_argument(value)
-    return values
-
-
-def _as_argument(value):
-    """Lists and tuples become float arrays, integers floats; other literals stay as they are."""
-    if isinstance(value, (list, tuple)):
-        try:
-            return np.asarray(value, dtype=float)
-        except ValueError:
-            raise UsageError(f"{value!r} is not a rectangular array of numbers") from None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
 
 
 def import_file(path: str):

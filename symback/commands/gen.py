@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from .. import codegen
+from ..backend.project import ProjectConfigError
 from ..errors import SymbackError
-from .common import add_command, fail, wrt_items
-
-EXIT_OK, EXIT_STALE, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 3
+from .common import EXIT_FINDING, EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE, add_command, wrt_items
+from .inputs import python_files
+from .messages import Messages, colour_on, coloured_diff
 
 DESCRIPTION = """\
 Write the gradient module of each FILE (path/to/model.py -> path/to/model_grad.py):
@@ -22,22 +24,19 @@ examples:
   symback gen model.py -f loss --wrt w,b  the gradient of loss with respect to w and b
   symback gen model.py --all --stdout     every top-level function, printed
   symback gen model.py -o model_grads.py  write somewhere else
-  symback gen --check src/*.py            in CI: fail if a gradient module is out of date
+  symback gen --check src/                in CI: fail if a gradient module is out of date
+  symback gen --check --diff src/*.py     the same, showing what regenerating would change
   symback gen --diff model.py             show what regenerating would change
+
+A directory stands for the Python files under it, and a quoted glob ("src/**/*.py") for
+the files it matches. Of several files, those with no function marked @symback.grad (and
+no -f or --all) and the modules symback wrote are skipped (-v names them).
+Defaults can be set in the project's pyproject.toml, e.g. [tool.symback.gen] with
+files = ["src"] and quiet = true: the options' long names, dashes or underscores.
 
 The file is read, never imported or run. The written module imports only numpy (and
 math), and its header names its source, that source's sha256 and the symback version.
 Run --check with the same options you generated with (decorators keep them in the file).
-
-exit status:
-  0  done; with --check, every gradient module is up to date
-  1  --check: a gradient module is stale or missing (each one is named)
-  2  usage: bad arguments, no function chosen, a symbolic link at the output, or an
-     existing file that is not a module symback wrote and nobody edited since (its
-     header's Module sha256 is checked; pass --force to overwrite it)
-  3  a function cannot be differentiated (the message shows file, line and column),
-     or a file cannot be read or written; that file's module is left untouched
-  70 internal error: a bug in symback (please report it), never a finding
 """
 
 
@@ -50,7 +49,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=DESCRIPTION,
         epilog=EPILOG,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="Python files to read")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="Python files, directories or globs to read (default: [tool.symback] files)",
+    )
     choose = parser.add_mutually_exclusive_group()
     choose.add_argument(
         "-f",
@@ -73,6 +77,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="generated functions return (value, gradient)",
     )
+    parser.add_argument(
+        "--array-api",
+        action="store_true",
+        help="gradients for the arrays of any library of the Python array API standard "
+        "(Dask, torch, CuPy, JAX, ... through array_api_compat, the module's only import), "
+        "not NumPy's; a NumPy function outside the standard is an error naming it",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="FILE", help="write to FILE (one input only)")
     where.add_argument("--stdout", action="store_true", help="print the module; write nothing")
@@ -92,12 +103,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="overwrite a file that is not a module symback wrote, or was edited since "
         "(never a symbolic link)",
     )
-    parser.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        help="print only errors (and, with --check, stale modules)",
-    )
     return parser
 
 
@@ -112,108 +117,101 @@ def parse_wrt(text: str):
 
 
 def run(args) -> int:
+    say = Messages("gen", args.quiet, args.verbose)
+    if not args.files:
+        return say.error("name the Python files (or directories) to read", EXIT_USAGE)
     if (args.output or args.stdout) and len(args.files) > 1:
-        return _usage("-o and --stdout take one input file; give one, or drop them")
-    if args.stdout and (args.check or args.diff):
-        return _usage("--stdout cannot be combined with --check or --diff")
-    report = Report(args.quiet)
-    codes = [_one_file(path, index, args, report) for index, path in enumerate(args.files, 1)]
-    code = max(codes)
-    if args.check and not args.quiet:
-        stale = codes.count(EXIT_STALE)
+        return say.error("-o and --stdout take one input file; give one, or drop them", EXIT_USAGE)
+    if args.stdout and (args.check or args.diff or args.json):
+        return say.error("--stdout cannot be combined with --check, --diff or --json", EXIT_USAGE)
+    try:
+        paths, skipped = python_files(args.files, chosen=bool(args.function or args.all))
+    except codegen.UsageError as exc:
+        return say.error(exc, EXIT_USAGE)
+    for path, why in skipped:
+        say.detail(f"skipped {path}: {why}")
+    if not paths:
+        return say.error(
+            f"nothing to generate in {' '.join(args.files)}: no file has a function marked "
+            "@symback.grad",
+            EXIT_USAGE,
+        )
+    if args.output and len(paths) > 1:
+        return say.error("-o takes one input file, not a directory or glob", EXIT_USAGE)
+    results = [_one_file(path, index, len(paths), args, say) for index, path in enumerate(paths, 1)]
+    code = max(result["exit_status"] for result in results)
+    if args.json:
+        print(json.dumps({"files": results, "exit_status": code}, indent=2))
+    if args.check:
+        stale = sum(result["exit_status"] == EXIT_FINDING for result in results)
         if stale:
-            report.note(
-                f"{stale} of {_modules(len(codes))} out of date; regenerate with "
+            say.note(
+                f"{stale} of {_modules(len(results))} out of date; regenerate with "
                 "`symback gen` and the same arguments"
             )
         elif code == EXIT_OK:
-            report.note(f"{_modules(len(codes))} up to date")
+            say.note(f"{_modules(len(results))} up to date")
     return code
 
 
-def _one_file(path: str, index: int, args, report: Report) -> int:
+def _one_file(path: str, index: int, total: int, args, say: Messages) -> dict:
     """Generate one file's module in memory, then print, check, diff or write it."""
     output = args.output or codegen.default_output(path)
+    result = {"source": path, "output": output, "functions": [], "status": None}
+
+    def done(status: str, code: int, message: str | None = None) -> dict:
+        result.update(status=status, exit_status=code)
+        if message is not None:
+            result["message"] = message
+        return result
+
     try:
-        chosen = codegen.requests(path, args.function, args.wrt, args.value_and_grad, args.all)
-        names = ", ".join(name for name, _ in chosen)
-        report.progress(f"generating {names} from {path} ({index}/{len(args.files)})...")
+        chosen = codegen.requests(
+            path, args.function, args.wrt, args.value_and_grad, args.all, args.array_api
+        )
+        result["functions"] = [name for name, _ in chosen]
+        names = ", ".join(result["functions"])
+        say.progress(f"generating {names} from {path} ({index}/{total})...")
         text = codegen.module_text(path, chosen)
         if args.stdout:
+            say.clear()
             sys.stdout.write(text)
-            return EXIT_OK
+            return done("printed", EXIT_OK)
         if args.check or args.diff:
-            return _compare(output, path, text, args, report)
+            return _compare(output, path, text, args, say, done)
         for stale in codegen.remove_stale_temporaries(output):
-            report.note(f"removed {stale}: left by a symback that stopped while writing")
+            say.note(f"removed {stale}: left by a symback that stopped while writing")
         written = codegen.write_module(output, text, source=path, force=args.force)
-    except codegen.UsageError as exc:
-        return report.error(exc, EXIT_USAGE)
+    except (codegen.UsageError, ProjectConfigError) as exc:
+        return done("error", say.error(exc, EXIT_USAGE), str(exc))
     except SymbackError as exc:
-        return report.error(exc, EXIT_UNSUPPORTED)
+        return done("error", say.error(exc, EXIT_UNSUPPORTED), str(exc))
     except OSError as exc:
-        return report.error(f"cannot write {output}: {exc.strerror or exc}", EXIT_UNSUPPORTED)
-    report.note(f"wrote {output} ({names})" if written else f"{output} is up to date")
-    return EXIT_OK
+        message = f"cannot write {output}: {exc.strerror or exc}"
+        return done("error", say.error(message, EXIT_UNSUPPORTED), message)
+    say.note(f"wrote {output} ({names})" if written else f"{output} is up to date")
+    return done("wrote" if written else "up to date", EXIT_OK)
 
 
-def _compare(output: str, path: str, text: str, args, report: Report) -> int:
+def _compare(output: str, path: str, text: str, args, say: Messages, done) -> dict:
     """--check and --diff: how the module on disk differs from `text`, writing nothing."""
     reason = codegen.stale_reason(output, text)
-    if args.diff and reason is not None:
-        sys.stdout.write(codegen.module_diff(output, text))
+    if args.diff and reason is not None and not args.json:
+        say.clear()
+        sys.stdout.write(coloured_diff(codegen.module_diff(output, text), colour_on(sys.stdout)))
+        sys.stdout.flush()
     if reason is None:
-        report.note(f"{output} is up to date")
-        return EXIT_OK
-    if args.check:
-        if reason == "missing":
-            report.failure(f"missing: {output} from {path}")
-        else:
-            report.failure(f"stale: {output} from {path}: {reason}")
-        return EXIT_STALE
-    return EXIT_OK
+        say.note(f"{output} is up to date")
+        return done("up to date", EXIT_OK)
+    status = "missing" if reason == "missing" else "stale"
+    if not args.check:
+        return done(status, EXIT_OK, reason)
+    if reason == "missing":
+        say.finding("missing", f"{output} from {path}")
+    else:
+        say.finding("stale", f"{output} from {path}: {reason}")
+    return done(status, EXIT_FINDING, reason)
 
 
 def _modules(count: int) -> str:
     return f"{count} gradient module{'s' if count != 1 else ''}"
-
-
-def _usage(message: str) -> int:
-    return fail("gen", f"error: {message}", EXIT_USAGE)
-
-
-class Report:
-    """Messages on stderr: progress only on a terminal, notes unless quiet, errors always."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.live = not quiet and sys.stderr.isatty()
-        self._shown = False
-
-    def progress(self, text: str) -> None:
-        if self.live:
-            sys.stderr.write("\r\033[K" + text)
-            sys.stderr.flush()
-            self._shown = True
-
-    def note(self, text: str) -> None:
-        if not self.quiet:
-            self._print(text)
-
-    def failure(self, text: str) -> None:
-        self._print(text)
-
-    def error(self, error, code: int) -> int:
-        """Print `error` (a SymbackError starts with its file:line:col) and return `code`."""
-        where = ""
-        if isinstance(error, SymbackError) and error.lineno is not None:
-            name = error.filename if error.filename.isprintable() else repr(error.filename)
-            where = f"{name}:{error.lineno}:{error.col_offset + 1}: "
-        self._print(f"{where}error: {error}")
-        return code
-
-    def _print(self, text: str) -> None:
-        if self._shown:
-            sys.stderr.write("\r\033[K")
-            self._shown = False
-        print(text, file=sys.stderr)

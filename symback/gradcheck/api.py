@@ -14,11 +14,11 @@ import copy
 import inspect
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec
 
 import numpy as np
 
-from ..errors import SymbackError, WrtError
+from ..errors import SymbackError, WrtError, user_facing
 from ..trees import is_tree
 from . import formula
 from .compare import (
@@ -34,10 +34,13 @@ from .diagnose import Evidence, diagnose
 from .numerical import directional_derivative, float64_copy, numerical_gradient_with_error
 from .report import CheckReport, References
 
+P = ParamSpec("P")  # f's parameters: its gradient takes the same
 
+
+@user_facing
 def check(
-    f: Callable,
-    grad_f: Callable,
+    f: Callable[P, Any],
+    grad_f: Callable[P, Any],
     *args: Any,
     wrt: Any = 0,
     seed: int | None = 0,

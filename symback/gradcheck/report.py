@@ -6,6 +6,8 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 
+from ..display import code_markdown, text_html
+
 VERDICTS = ("correct", "wrong", "inconclusive", "error")
 SHOWN_ELEMENTS = 8  # rows of the per-element table printed per parameter
 
@@ -94,6 +96,21 @@ class CheckReport:
 
     def __str__(self) -> str:
         return render(self)
+
+    def __repr__(self) -> str:
+        """One line: the verdict and what was compared (str() is the whole report)."""
+        points = f", {self.points} random points" if self.points else ""
+        return (
+            f"<CheckReport {self.verdict}: {self.gradient} as the gradient of {self.function} "
+            f"with respect to {', '.join(self.wrt)}{points}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """Notebooks: the report as printed, not the dataclass's fields."""
+        return text_html(render(self))
+
+    def _repr_markdown_(self) -> str:
+        return code_markdown(render(self), language="text")
 
     def to_dict(self) -> dict:
         """Plain JSON types only; non-finite numbers become the strings "nan", "inf", "-inf"."""

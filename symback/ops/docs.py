@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .arrays import PRIMITIVE_TABLE
-from .elementwise import ELEMENTWISE_TABLE, NON_DIFFERENTIABLE, SHAPE_ONLY
+from .elementwise import ELEMENTWISE_TABLE, NON_DIFFERENTIABLE, SHAPE_ONLY, VERSIONED
 
 
 def supported_markdown() -> str:
@@ -19,7 +19,7 @@ def supported_markdown() -> str:
         "| --- | --- |",
     ]
     for row in ELEMENTWISE_TABLE:
-        names = ", ".join(f"`{n}`" for n in row.names)
+        names = ", ".join(_name(n) for n in row.names)
         domain = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in row.domain)
         rows.append(f"| {names} | {domain} |")
     rows += [
@@ -30,7 +30,7 @@ def supported_markdown() -> str:
         "| --- | --- | --- |",
     ]
     for prim in PRIMITIVE_TABLE:
-        names = ", ".join(f"`{n}`" for n in prim.names)
+        names = ", ".join(_name(n) for n in prim.names)
         if prim.written:  # (a form several calls fuse into, or written with brackets)
             fused = "(" in prim.written
             names = f"`{prim.written}`" + (f", fused ({prim.op})" if fused else "")
@@ -89,7 +89,7 @@ def supported_markdown() -> str:
         "",
         "## Zero gradient (the gradient does not flow through them)",
         "",
-        ", ".join(f"`{n}`" for n in sorted(NON_DIFFERENTIABLE)),
+        ", ".join(_name(n) for n in sorted(NON_DIFFERENTIABLE)),
         "",
         "## Functions of shapes only (no gradient: constant arrays, sizes)",
         "",
@@ -97,6 +97,11 @@ def supported_markdown() -> str:
         "",
     ]
     return "\n".join(rows)
+
+
+def _name(name: str) -> str:
+    """A function's name as the page shows it: with the versions that have it, if not all."""
+    return f"`{name}` ({VERSIONED[name]})" if name in VERSIONED else f"`{name}`"
 
 
 def _views(always: bool) -> str:

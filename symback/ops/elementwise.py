@@ -229,6 +229,15 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
     }
 )
 
+# Names that some supported versions of Python or NumPy lack or deprecate (when each came or
+# goes): matched where they exist, called only where the user's own code calls them, skipped
+# by the tests where absent, and marked in docs/supported.md.
+VERSIONED: dict[str, str] = {
+    "math.cbrt": "Python 3.11 and later",
+    "numpy.fix": "deprecated from NumPy 2.5: numpy.trunc is the same",
+    "numpy.row_stack": "deprecated in NumPy 2.0, gone from 2.5: numpy.vstack is the same",
+}
+
 # Functions of their arguments' shapes (constant arrays, sizes) or memory only (whether
 # two arrays share it, which gradient code asks: frontend/views.py): no gradient flows.
 SHAPE_ONLY: frozenset[str] = frozenset(
