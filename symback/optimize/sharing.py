@@ -25,6 +25,8 @@ OPAQUE_NODES += (ast.GeneratorExp, ast.NamedExpr, ast.Starred, ast.Await, ast.Yi
 _NO_KEY = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _NO_KEY += (ast.NamedExpr, ast.Await, ast.Yield)
 _MISSING = object()
+# elementwise by their records (the identity), but handing back the array they are given
+_HANDED_BACK = frozenset({"numpy.asarray", "numpy.asanyarray"})
 
 
 class Scoped(dict):
@@ -118,7 +120,7 @@ def fresh(value: ast.expr, calls: Calls) -> bool:
     if not isinstance(value, ast.Call) or not calls.pure(value):
         return False
     name = calls.qualified(value.func)
-    if name is None or name.startswith("symback."):
+    if name is None or name.startswith("symback.") or name in _HANDED_BACK:
         return False  # a method (x.reshape) or a helper may hand back its argument
     row = PRIMITIVES.get(name)
     return row is None or row.view is None  # an elementwise function makes a new array
