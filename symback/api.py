@@ -18,7 +18,7 @@ from .backend.load import load
 from .collector import paused_gc
 from .display import Source, code_html, code_markdown, heading_html, text_html
 from .errors import SymbackError, WrtError, user_facing
-from .foreign import array_api_function, other_arrays
+from .foreign import array_api_function, library_error, other_arrays
 from .frontend.resolve import recording
 from .frontend.source import function_source
 from .ir import live_holders
@@ -188,14 +188,18 @@ class GradientFunction(Generic[P]):
 
     def _run_array_api(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The array-API gradient; its own check that the value is a scalar raised as the
-        NumPy code's is."""
+        NumPy code's is, what the array library refuses as a SymbackError (a call that does
+        not fit the signature raises Python's TypeError first)."""
         fn = self._made_array_api()[1]
+        self._signature.bind(*args, **kwargs)
         try:
             return fn(*args, **kwargs)
         except ValueError as exc:
             if str(exc).startswith("symback: "):
                 return ieee.after_error(self, exc, args, kwargs)
-            raise
+            raise library_error(exc, self.__name__, args, kwargs) from exc
+        except (TypeError, IndexError, AttributeError, NotImplementedError) as exc:
+            raise library_error(exc, self.__name__, args, kwargs) from exc
 
     @property
     def array_api_source(self) -> str:

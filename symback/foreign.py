@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy
 
 from .backend.load import load
+from .errors import SymbackError
 from .ir import live_holders
 
 _PLAIN = frozenset({float, int, bool, complex, str, type(None), numpy.ndarray, list, tuple, dict})
@@ -40,3 +41,16 @@ def array_api_function(fn, options, generate):
     namespace.update(generated.lowered.custom)  # functions registered with defgrad
     namespace.update(live_holders(generated.lowered))  # where it reads constants from
     return generated, namespace[generated.function_name]
+
+
+def library_error(exc: Exception, name: str, args: tuple, kwargs: dict) -> SymbackError:
+    """The user's error for an array library refusing an operation of the array-API code."""
+    values = (*args, *kwargs.values())
+    kinds = sorted({type(v).__module__.split(".")[0] for v in values if _foreign_array(type(v))})
+    return SymbackError(
+        f"the array-API gradient of {name} failed on {', '.join(kinds)} arrays: "
+        f"{type(exc).__name__}: {exc}",
+        hint="the library refused what its standard does not ask of it (x[i] of a matrix, "
+        "where it takes x[i, ...]; an int array beside a float one; a NumPy function of a "
+        "Python number): write it within the standard, or call the gradient with NumPy arrays",
+    )

@@ -93,10 +93,12 @@ def takes_namespace(key: str) -> bool:
 
 
 class Translator:
-    """One function's rewriting: its module names and helper names (`translate`)."""
+    """One function's rewriting: its module names and helper names (`translate`), and the
+    names it reads constants through (its module, a closure: `holders`)."""
 
-    def __init__(self, names: dict[str, str]):
+    def __init__(self, names: dict[str, str], holders=frozenset()):
         self.names = names
+        self.holders = frozenset(holders)
         self.np = names["np"]
         self.xp = code.name(names["xp"])
         self.helper_keys = {names[k]: k for k in HELPERS}
@@ -116,6 +118,8 @@ class Translator:
             dotted = self._numpy_name(node)
             if dotted is not None:
                 return self._constant(dotted)
+            if isinstance(node.value, ast.Name) and node.value.id in self.holders:
+                return self._helper("constant", [node], [])
             if node.attr == "T" and isinstance(node.ctx, ast.Load):
                 return self._helper("transpose", [self.translate(node.value)], [])
             if node.attr == "size" and isinstance(node.ctx, ast.Load):

@@ -69,7 +69,8 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
         return "\n".join(rows + body + [f"{INDENT}return {names['locals']}()"]) + "\n"
     checked = _checked(spec)
     forward, backward = program.forward, program.backward
-    translate = Translator(names).translate if spec.array_api else None
+    holders = {name for name, _ in fn.holders}
+    translate = Translator(names, holders).translate if spec.array_api else None
     # the shape readers: NumPy's, or the array-API helpers
     ndim, shape = (names["ndim"], names["shape"]) if translate else (f"{np}.ndim", f"{np}.shape")
 

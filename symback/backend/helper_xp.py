@@ -280,3 +280,15 @@ def cumsum(xp, x, axis=None):
     if axis is None:
         return xp.cumulative_sum(xp.reshape(x, (-1,)))
     return xp.cumulative_sum(x, axis=axis)
+
+
+def constant(xp, value):
+    """A value the function reads from its module or a closure: a NumPy array there (in a
+    tuple or list too) in the arguments' namespace (the standard mixes no two libraries'
+    arrays), the rest as it is."""
+    if type(value) in (tuple, list):  # (a NamedTuple's class takes no one iterable)
+        return type(value)(constant(xp, v) for v in value)
+    numpy = array_api_compat.is_numpy_array(value)
+    if numpy and not array_api_compat.is_numpy_namespace(xp):
+        return xp.asarray(value)
+    return value
