@@ -89,7 +89,7 @@ def test_array_zoo_on_array_api_strict():
     enough of them ran (the test fails if everything is refused)."""
     outcomes = [_run_zoo_entry(entry) for entry in az.ARRAY_ZOO]
     counts = {kind: outcomes.count(kind) for kind in ("ran", "refused", "limit")}
-    assert counts["ran"] >= 98, counts
+    assert counts["ran"] >= 109, counts
     assert counts["limit"] <= len(STRICT_LIMITS)
 
 
@@ -274,3 +274,16 @@ def test_numpy_gradients_import_no_array_api_package(tmp_path):
         env={**os.environ, "PYTHONPATH": path},
     )
     assert run.stdout.strip() == "[]"
+
+
+def test_numpy_weights_with_dask_data():
+    """NumPy parameters beside Dask data: the Dask namespace, the NumPy arrays put in it."""
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(4)
+    X, y, w = rng.standard_normal((60, 3)), (rng.random(60) > 0.5) * 1.0, rng.standard_normal(3)
+    value, lazy = symback.value_and_grad(logistic)(w, da.from_array(X, chunks=20), y)
+    assert isinstance(lazy, da.Array) and isinstance(value, da.Array)
+    p = 1 / (1 + np.exp(-(X @ w)))
+    np.testing.assert_allclose(lazy.compute(scheduler="threads"), X.T @ (p - y) / 60, rtol=1e-12)
+    want = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert float(value.compute(scheduler="threads")) == pytest.approx(want, rel=1e-13)

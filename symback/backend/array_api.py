@@ -62,7 +62,7 @@ LINALG = frozenset(
 # NumPy functions written with a helper of helper_xp.py
 BY_HELPER = frozenset(
     """shape ndim size broadcast_to transpose swapaxes heaviside maximum minimum where full
-    squeeze array outer dot inner diagonal trace diag ravel copy cumsum""".split()
+    squeeze array outer dot inner diagonal trace diag ravel copy cumsum hstack vstack""".split()
 )
 CONSTANTS = frozenset("pi e inf nan".split())
 DTYPES = {
@@ -174,6 +174,8 @@ class Translator:
         return self.translate(node)
 
     def _numpy_call(self, dotted: str, args, keywords) -> ast.Call:
+        if dotted == "linalg.norm":
+            return self._helper("norm", args, keywords)
         if dotted == "linalg.svd" and _keyword_false(keywords, "compute_uv"):
             return code.call(code.attr(self.xp, "linalg", "svdvals"), *args)
         if dotted.startswith("linalg.") and dotted[len("linalg.") :] in LINALG:

@@ -81,10 +81,13 @@ def function_text(spec: Spec, names: dict[str, str], called: set[str] | None = N
         INDENT + print_docstring(f"{what} of `{identifier(fn.name)}` with respect to {wrt}."),
     ]
     rows += [INDENT + row for row in spec.guard]
-    if translate:  # the arrays' namespace, from every argument
+    if translate:  # the arrays' namespace, from every argument, and NumPy arrays put in it
         params = ", ".join(identifier(p.name) for p in fn.params)
         rows.append(f"{INDENT}{names['xp']} = {names['namespace']}({params})")
         called.add(names["namespace"])
+        if len(fn.params) > 1:
+            rows.append(f"{INDENT}{params} = {names['constant']}({names['xp']}, ({params}))")
+            called.add(names["constant"])
     start = len(rows)
     rows += _render(forward, 1, called, translate)
     if checked and spec.guard:  # the general code raises the error the API reports

@@ -10,15 +10,16 @@ import array_api_compat
 
 
 def namespace(*values):
-    """The array namespace of the arrays among `values` (numbers, lists and None aside);
-    NumPy's, through array_api_compat, where there is none (every value a Python number).
-    """
+    """The array namespace of the arrays among `values` (numbers, lists and None aside), NumPy
+    arrays aside where there are others (constant() puts them in it); NumPy's, through
+    array_api_compat, where there is none (every value a Python number)."""
     arrays = [v for v in values if array_api_compat.is_array_api_obj(v)]
     if not arrays:
         import array_api_compat.numpy as xp  # (imports NumPy only for calls on numbers)
 
         return xp
-    return array_api_compat.array_namespace(*arrays)
+    others = [v for v in arrays if not array_api_compat.is_numpy_array(v)]
+    return array_api_compat.array_namespace(*(others or arrays))
 
 
 def shape(x):
@@ -243,9 +244,7 @@ def diagonal_matrix(xp, v, rows, cols, k=0):
     where rows = cols = len(v) + |k|), built from xp.eye: no element writes."""
     n = shape(v)[0]
     along = rows if k >= 0 else cols  # (the axis v runs along)
-    padded = (
-        xp.concat([v, xp.zeros(along - n, dtype=v.dtype)]) if along > n else v[:along]
-    )
+    padded = xp.concat([v, xp.zeros(along - n, dtype=v.dtype)]) if along > n else v[:along]
     spread = padded[:, None] if k >= 0 else padded[None, :]
     return xp.eye(rows, cols, k=k, dtype=v.dtype) * spread
 
@@ -287,8 +286,94 @@ def constant(xp, value):
     tuple or list too) in the arguments' namespace (the standard mixes no two libraries'
     arrays), the rest as it is."""
     if type(value) in (tuple, list):  # (a NamedTuple's class takes no one iterable)
-        return type(value)(constant(xp, v) for v in value)
+        items = [constant(xp, v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value  # (the same list: what the function appends to, the caller sees)
+        return type(value)(items)
     numpy = array_api_compat.is_numpy_array(value)
     if numpy and not array_api_compat.is_numpy_namespace(xp):
         return xp.asarray(value)
     return value
+
+
+def dot_left(xp, g, a, b):
+    """The gradient of np.dot(a, b) with respect to a, given g."""
+    if min(ndim(a), ndim(b)) == 0 or max(ndim(a), ndim(b)) <= 2:
+        return matmul_left(xp, g, a, b)
+    if ndim(b) == 1:
+        return g[..., None] * b
+    # np.dot sums a's last axis with b's second-to-last: g holds a's other axes, then b's
+    return xp.tensordot(g, swapaxes(xp, b, -1, -2), axes=ndim(b) - 1)
+
+
+def dot_right(xp, g, a, b):
+    """The gradient of np.dot(a, b) with respect to b, given g."""
+    if min(ndim(a), ndim(b)) == 0 or max(ndim(a), ndim(b)) <= 2:
+        return matmul_right(xp, g, a, b)
+    lead = list(range(ndim(a) - 1))  # a's axes other than the summed one, first in g
+    if ndim(b) == 1:
+        return xp.tensordot(g, a, axes=(lead, lead))
+    return xp.moveaxis(xp.tensordot(a, g, axes=(lead, lead)), 0, -2)
+
+
+def inner_left(xp, g, a, b):
+    """The gradient of np.inner(a, b) with respect to a, given g."""
+    if ndim(a) == 0 or ndim(b) == 0:  # np.inner with a scalar multiplies
+        return unbroadcast(xp, g * b, a)
+    return xp.tensordot(g, b, axes=ndim(b) - 1)
+
+
+def inner_right(xp, g, a, b):
+    """The gradient of np.inner(a, b) with respect to b, given g."""
+    if ndim(a) == 0 or ndim(b) == 0:  # np.inner with a scalar multiplies
+        return unbroadcast(xp, g * a, b)
+    lead = list(range(ndim(a) - 1))  # a's leading axes, which come first in g
+    return xp.tensordot(g, a, axes=(lead, lead))
+
+
+def norm(xp, x, ord=None, axis=None, keepdims=False):
+    """np.linalg.norm(x, ord, axis, keepdims): the 2-norm of x flattened, a vector norm along
+    one axis, the Frobenius norm along two (other matrix norms: linalg.matrix_norm)."""
+    if axis is None and ord is None:
+        return xp.linalg.vector_norm(x, keepdims=keepdims)
+    if axis is None:
+        axis = tuple(range(ndim(x)))
+    if isinstance(axis, int) or len(axis) == 1:
+        return xp.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=2 if ord is None else ord)
+    if ord in (None, "fro"):
+        return xp.linalg.vector_norm(x, axis=tuple(axis), keepdims=keepdims)
+    if keepdims:
+        raise NotImplementedError("symback: np.linalg.norm with a matrix ord and keepdims")
+    planes = xp.moveaxis(x, tuple(axis), (-2, -1))
+    return xp.linalg.matrix_norm(planes, ord=ord)
+
+
+def atleast_1d(xp, x):
+    """x with at least one axis."""
+    return xp.reshape(xp.asarray(x), (1,)) if ndim(x) == 0 else x
+
+
+def hstack(xp, items):
+    """np.hstack(items): vectors and numbers end to end, the rest along axis 1."""
+    items = [atleast_1d(xp, v) for v in items]
+    return xp.concat(items, axis=0 if ndim(items[0]) == 1 else 1)
+
+
+def vstack(xp, items):
+    """np.vstack(items): rows of vectors, the rest along axis 0."""
+    items = [xp.reshape(v, (1, -1)) if ndim(v) < 2 else v for v in items]
+    return xp.concat(items, axis=0)
+
+
+def hstack_index(g, pieces, i):
+    """Where np.hstack(pieces), shaped like g, holds pieces[i]: a slice along the axis it
+    joined."""
+    axis = 0 if ndim(g) == 1 else 1
+    sizes = [(shape(p) or (1,))[axis] for p in pieces]
+    start = sum(sizes[:i])
+    return (slice(None),) * axis + (slice(start, start + sizes[i]), ...)
+
+
+def hstack_piece(xp, g, pieces, i):
+    """Piece i of g, shaped like pieces[i]: the gradient of np.hstack(pieces) for it."""
+    return xp.reshape(g[hstack_index(g, pieces, i)], shape(pieces[i]))
