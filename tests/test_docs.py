@@ -28,6 +28,7 @@ NOT_RUN = "not run: "
 # Pages whose blocks do not yet all run as shown (issue 16): each fails its test today, and the
 # strict xfail fails too once the page is fixed, so that it leaves this list.
 PENDING = {
+    "docs/array-api.md",
     "docs/adding-an-operation.md",
     "docs/api.md",
     "docs/check.md",
