@@ -27,6 +27,10 @@ STRICT_LIMITS = {
     "new_axes": "index with fewer indices than axes",
     "vectors_in_a_list": "index with fewer indices than axes",
     "tuple_of_values": "index with fewer indices than axes",
+    # ... in the gradients of np.hstack, np.vstack and np.column_stack (a row block of g)
+    "joins_of_vectors": "index with fewer indices than axes",
+    "joins_of_matrices": "index with fewer indices than axes",
+    "joins_mixed": "index with fewer indices than axes",
     # an int array (a mask's sum) times a float array: the standard does not promote
     "mask_computed_earlier": "int and float arrays",
     # np.sqrt of a Python int (a shape): the standard's functions take arrays
@@ -89,7 +93,7 @@ def test_array_zoo_on_array_api_strict():
     enough of them ran (the test fails if everything is refused)."""
     outcomes = [_run_zoo_entry(entry) for entry in az.ARRAY_ZOO]
     counts = {kind: outcomes.count(kind) for kind in ("ran", "refused", "limit")}
-    assert counts["ran"] >= 109, counts
+    assert counts["ran"] >= 110, counts
     assert counts["limit"] <= len(STRICT_LIMITS)
 
 
