@@ -2,6 +2,7 @@
 gradients, the refusal of NumPy functions outside the standard, and the in-memory dispatch."""
 
 import ast
+import sys
 
 import numpy as np
 import pytest
@@ -17,6 +18,18 @@ pytest.importorskip("array_api_compat")
 from symback.backend.load import load  # noqa: E402
 
 STRICT_ARRAY = type(xps.asarray(0.0))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_dask_threads_left():
+    """Dask's threaded scheduler keeps a pool of threads: shut it after these tests (symback's
+    first call is quiet only in a process of one thread, specialise._quiet)."""
+    yield
+    threaded = sys.modules.get("dask.threaded")
+    if threaded is not None and threaded.default_pool is not None:
+        threaded.default_pool.shutdown(wait=True)
+        threaded.default_pool = None
+
 
 # Zoo programs that generate but fail on array_api_strict at run time, and why (each is a
 # limit of the target, listed so that a new failure is seen).
