@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -108,8 +109,15 @@ def test_refusals_name_the_construct(f, message):
 
 
 def test_cross_of_2_vectors_is_refused_where_it_runs():
+    a, b = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    try:
+        cross_2d(a, b)
+    except ValueError as exc:  # NumPy 2.5 and later refuse 2-vectors: the gradient, as f
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            symback.grad(cross_2d)(a, b)
+        return
     with pytest.raises(symback.SymbackError, match="np.cross of 2-vectors") as info:
-        symback.grad(cross_2d)(np.array([1.0, 2.0]), np.array([0.5, -1.0]))
+        symback.grad(cross_2d)(a, b)
     assert "a[0] * b[1] - a[1] * b[0]" in str(info.value)
 
 

@@ -230,7 +230,7 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
 VERSIONED: dict[str, str] = {
     "math.cbrt": "Python 3.11 and later",
     "numpy.fix": "deprecated from NumPy 2.5: numpy.trunc is the same",
-    "numpy.row_stack": "deprecated from NumPy 2.0: numpy.vstack is the same",
+    "numpy.row_stack": "deprecated in NumPy 2.0, gone from 2.5: numpy.vstack is the same",
 }
 
 # Functions of their arguments' shapes (constant arrays, sizes) or memory only (whether
