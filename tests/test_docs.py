@@ -31,7 +31,6 @@ PENDING = {
     "docs/array-api.md",
     "docs/adding-an-operation.md",
     "docs/check.md",
-    "docs/codegen.md",
     "docs/explain.md",
 }
 
