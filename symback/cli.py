@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import importlib
 import sys
 import traceback
@@ -10,6 +11,8 @@ import traceback
 from .commands import config
 from .commands.common import EXIT_INTERNAL, EXIT_STATUS_HELP, EXIT_USAGE, UsageError
 from .commands.messages import Messages
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell shows for a command whose reader quit
 
 # subcommand -> module in symback.commands defining add_parser(subparsers) and run(args) -> int
 SUBCOMMANDS = config.SUBCOMMANDS
@@ -61,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:  # `symback ... | head`: the reader stopped; as a shell reports it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception:  # noqa: BLE001 - what no command expects is symback's own bug
         return _internal_error(args.command)
 

@@ -2,6 +2,7 @@
 gradients, the refusal of NumPy functions outside the standard, and the in-memory dispatch."""
 
 import ast
+import sys
 
 import numpy as np
 import pytest
@@ -18,6 +19,18 @@ from symback.backend.load import load  # noqa: E402
 
 STRICT_ARRAY = type(xps.asarray(0.0))
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_dask_threads_left():
+    """Dask's threaded scheduler keeps a pool of threads: shut it after these tests (symback's
+    first call is quiet only in a process of one thread, specialise._quiet)."""
+    yield
+    threaded = sys.modules.get("dask.threaded")
+    if threaded is not None and threaded.default_pool is not None:
+        threaded.default_pool.shutdown(wait=True)
+        threaded.default_pool = None
+
+
 # Zoo programs that generate but fail on array_api_strict at run time, and why (each is a
 # limit of the target, listed so that a new failure is seen).
 STRICT_LIMITS = {
@@ -27,6 +40,10 @@ STRICT_LIMITS = {
     "new_axes": "index with fewer indices than axes",
     "vectors_in_a_list": "index with fewer indices than axes",
     "tuple_of_values": "index with fewer indices than axes",
+    # ... in the gradients of np.hstack, np.vstack and np.column_stack (a row block of g)
+    "joins_of_vectors": "index with fewer indices than axes",
+    "joins_of_matrices": "index with fewer indices than axes",
+    "joins_mixed": "index with fewer indices than axes",
     # an int array (a mask's sum) times a float array: the standard does not promote
     "mask_computed_earlier": "int and float arrays",
     # np.sqrt of a Python int (a shape): the standard's functions take arrays
@@ -89,7 +106,7 @@ def test_array_zoo_on_array_api_strict():
     enough of them ran (the test fails if everything is refused)."""
     outcomes = [_run_zoo_entry(entry) for entry in az.ARRAY_ZOO]
     counts = {kind: outcomes.count(kind) for kind in ("ran", "refused", "limit")}
-    assert counts["ran"] >= 109, counts
+    assert counts["ran"] >= 110, counts
     assert counts["limit"] <= len(STRICT_LIMITS)
 
 

@@ -512,7 +512,6 @@ def test_docs_show_the_real_output(tmp_path, capsys):
     (tmp_path / "steps.py").write_text(MODEL)
     page = (Path(__file__).resolve().parent.parent / "docs" / "explain.md").read_text()
     assert f"`steps.py`:\n\n```python\n{MODEL}```" in page
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for argv in (
         ["steps.py", "-f", "horner", "--at", "x=2.0"],
         ["steps.py:huber", "--at", "r=-2.0"],
@@ -520,9 +519,7 @@ def test_docs_show_the_real_output(tmp_path, capsys):
         argv[0] = str(tmp_path / argv[0])
         assert main(["explain", *argv]) == 0
         out = capsys.readouterr().out
-        assert out in page
-        if "horner" in argv:  # the README quotes its start
-            assert "\n".join(out.splitlines()[:11]) + "\n...\n```" in readme
+        assert out in page  # (the README's transcript: tests/test_docs.py)
     assert main(["explain", f"{tmp_path / 'steps.py'}:sines", "--at", "x=0.1"]) == 0
     head = "\n".join(capsys.readouterr().out.splitlines()[:14])
     assert head in page

@@ -51,7 +51,7 @@ KEYWORDS = {
     **dict.fromkeys(("std", "var"), ("axis",)),
     **dict.fromkeys(("argmax", "argmin", "argsort", "sort", "flip"), ("axis",)),
     **dict.fromkeys(("expand_dims", "concatenate", "stack"), ("axis",)),
-    "tensordot": ("axes",),
+    "tensordot": (None, "axes"),
     "eye": (None, "k"),  # (None: the argument stays positional)
 }
 KEYWORD_NAMES = {"ddof": "correction"}  # (np.std, np.var)
@@ -62,7 +62,8 @@ LINALG = frozenset(
 # NumPy functions written with a helper of helper_xp.py
 BY_HELPER = frozenset(
     """shape ndim size broadcast_to transpose swapaxes heaviside maximum minimum where full
-    squeeze array outer dot inner diagonal trace diag ravel copy cumsum hstack vstack""".split()
+    squeeze array outer dot inner diagonal trace diag ravel copy cumsum hstack vstack
+    column_stack""".split()
 )
 CONSTANTS = frozenset("pi e inf nan".split())
 DTYPES = {

@@ -135,6 +135,9 @@ def scatter(xp, g, like, index):
     dtype = g.dtype if hasattr(g, "dtype") else None
     device = array_api_compat.device(like) if hasattr(like, "shape") else None
     out = xp.zeros(shape(like), dtype=dtype, device=device)
+    if type(index) is tuple and any(i is None for i in index):  # new axes: no place of out
+        index = tuple(i for i in index if i is not None)
+        g = xp.reshape(g, shape(out[index])) if ndim(g) else g
     out[index] = g
     return out
 
@@ -377,3 +380,9 @@ def hstack_index(g, pieces, i):
 def hstack_piece(xp, g, pieces, i):
     """Piece i of g, shaped like pieces[i]: the gradient of np.hstack(pieces) for it."""
     return xp.reshape(g[hstack_index(g, pieces, i)], shape(pieces[i]))
+
+
+def column_stack(xp, items):
+    """np.column_stack(items): vectors as columns, matrices side by side."""
+    items = [xp.reshape(v, (-1, 1)) if ndim(v) < 2 else v for v in items]
+    return xp.concat(items, axis=1)

@@ -1,4 +1,5 @@
 """A user's file using symback's public API: `mypy --strict` passes on it (tests/test_typing.py)."""
+
 # ruff: noqa: F821 - reveal_type is mypy's, known to the checker only
 
 import numpy as np
