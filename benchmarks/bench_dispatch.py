@@ -1,12 +1,12 @@
 """Dispatch: what a call costs past the limit of specialisations, beside the general code.
 
 A gradient called with more kinds of arguments (array sizes) than
-`symback.api.MAX_SPECIALISED` must cost no more than the general code where no
+`symback.gradient.MAX_SPECIALISED` must cost no more than the general code where no
 specialisation fits (a miss: no chain of guards, no signature binding first), and run the
 specialised code where one does (a hit). Timed in one run, side by side, on a small function
 (where dispatch shows most) and a larger one, after the first calls made the specialisations:
 
-- general: the general code alone (api.SPECIALISE = False), the missed sizes in turn;
+- general: the general code alone (gradient.SPECIALISE = False), the missed sizes in turn;
 - miss: specialising on, past the limit, the sizes that were not specialised, in turn;
 - hit: specialising on, past the limit, the sizes that were, in turn;
 - one size: a gradient only ever called with one size (the specialised code, for reference).
@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 import symback
-from symback import api
+from symback import gradient
 
 
 def small(x):
@@ -47,7 +47,7 @@ def _per_call(rows, repeat: int) -> list[float]:
     samples = [[] for _ in rows]
     for _ in range(repeat):
         for out, (g, calls, specialise) in zip(samples, rows):
-            api.SPECIALISE = specialise
+            gradient.SPECIALISE = specialise
             gc.disable()
             start = time.perf_counter()
             for args in calls:
@@ -59,7 +59,7 @@ def _per_call(rows, repeat: int) -> list[float]:
 
 def _fresh(fn):
     """A gradient made anew (not the one an earlier row specialised)."""
-    api._epoch = object()
+    gradient._epoch = object()
     return symback.grad(fn)
 
 
@@ -68,7 +68,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=300, help="passes over the sizes")
     options = parser.parse_args()
-    limit = api.MAX_SPECIALISED
+    limit = gradient.MAX_SPECIALISED
     sizes = range(1, 2 * limit + 1)  # the first `limit` are specialised, the rest missed
     rng = np.random.default_rng(0)
     cases = {
@@ -80,9 +80,9 @@ def main() -> int:
     print(f"{'function':10}" + "".join(f"{h:>14}" for h in header))
     for name, (fn, calls) in cases.items():
         hits, misses = calls[:limit] * options.rounds, calls[limit:] * options.rounds
-        api.SPECIALISE = False
+        gradient.SPECIALISE = False
         plain = _fresh(fn)
-        api.SPECIALISE = True
+        gradient.SPECIALISE = True
         g, alone = _fresh(fn), _fresh(fn)
         for args in calls:  # the first `limit` sizes get their code; the rest find none
             g(*args)

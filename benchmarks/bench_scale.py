@@ -162,7 +162,7 @@ STAGES = (
         True,
     ),
     ("symback.backend.emit", "module_text", "emit.module_text (incl. dce)", False),
-    ("symback.api", "load", "load (compile + exec)", False),
+    ("symback.gradient", "load", "load (compile + exec)", False),
 )
 
 

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 # than with the package: pytest imports symback.pytest_plugin, and so this file, in every
 # project where symback is installed, and SymPy alone takes half a second to import.
 _HOMES = {
-    "GradientFunction": "api",
+    "GradientFunction": "gradient",
     "defgrad": "api",
     "grad": "api",
     "value_and_grad": "api",
@@ -31,7 +31,7 @@ _HOMES = {
 }
 
 if TYPE_CHECKING:  # what type checkers and editors see (tests/test_package.py keeps it in step)
-    from .api import GradientFunction, defgrad, grad, value_and_grad
+    from .api import defgrad, grad, value_and_grad
     from .backprop import explain
     from .codegen import generate
     from .errors import (
@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # what type checkers and editors see (tests/test_package.py k
         WrtError,
     )
     from .gradcheck.api import check
+    from .gradient import GradientFunction
     from .outputs import hessian, hessian_vector_product, jacobian, vjp
 
 

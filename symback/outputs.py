@@ -15,9 +15,10 @@ from typing import Any, ParamSpec
 
 import numpy
 
-from .api import Argnums, GradientFunction, Wrt, _differentiable_again, grad, spelled_wrt
+from .api import Argnums, Wrt, grad, spelled_wrt
 from .backend.load import load
 from .errors import SymbackError, user_facing
+from .gradient import GradientFunction, _differentiable_again
 from .trees import LEAF, build, is_tree, leaves, structure_of
 
 P = ParamSpec("P")  # the function's parameters, which its Hessian and Jacobian keep

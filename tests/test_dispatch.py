@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import symback
-from symback import api
+from symback import gradient
 
 
 def product_sum(x):
@@ -74,11 +74,11 @@ def test_past_the_limit_no_chain_of_guards_runs_first(monkeypatch):
         return np.sum(np.sin(x))
 
     g = symback.grad(total)
-    sizes = range(1, api.MAX_SPECIALISED + 3)
+    sizes = range(1, gradient.MAX_SPECIALISED + 3)
     for n in sizes:
         x = np.linspace(-1.0, 1.0, n)
         np.testing.assert_allclose(g(x), np.cos(x), rtol=1e-14)
-    assert len(g._specialised) == api.MAX_SPECIALISED
+    assert len(g._specialised) == gradient.MAX_SPECIALISED
 
     def run(x):
         """g(x), and the files of the Python functions the call ran."""
@@ -100,7 +100,7 @@ def test_past_the_limit_no_chain_of_guards_runs_first(monkeypatch):
         files = run(np.linspace(-1.0, 1.0, n))
         specialised = [f for f in files if f.endswith("specialised") or "specialised " in f]
         general = [f for f in files if f.startswith("<symback grad_total") and f not in specialised]
-        if n <= api.MAX_SPECIALISED:
+        if n <= gradient.MAX_SPECIALISED:
             assert len(specialised) == 1 and not general, files  # no chain of guards
         else:
             assert not specialised and len(general) == 1, files
@@ -109,13 +109,13 @@ def test_past_the_limit_no_chain_of_guards_runs_first(monkeypatch):
 
 def test_threads_racing_on_first_calls_make_one_specialisation_each(monkeypatch):
     made = []
-    original = api.specialised
+    original = gradient.specialised
 
     def counting(*args, **kwargs):
         made.append(args[2])  # the description of the arguments
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(api, "specialised", counting)
+    monkeypatch.setattr(gradient, "specialised", counting)
 
     def cubes(x):
         return np.sum(x**3)
@@ -144,8 +144,8 @@ def test_threads_racing_on_first_calls_make_one_specialisation_each(monkeypatch)
     finally:
         sys.setswitchinterval(interval)
     assert not errors
-    assert len(made) == len(set(made)) <= api.MAX_SPECIALISED
-    assert len(g._specialised) == api.MAX_SPECIALISED
+    assert len(made) == len(set(made)) <= gradient.MAX_SPECIALISED
+    assert len(g._specialised) == gradient.MAX_SPECIALISED
     for n in set(sizes):  # every kind, made or not, still right afterwards
         x = np.linspace(0.5, 2.0, n)
         np.testing.assert_allclose(g(x), 3.0 * x**2, rtol=1e-14)

@@ -163,7 +163,7 @@ def test_grad_of_grad_through_element_writes():
 def test_copied_writes_give_the_in_place_gradient():
     """The first gradient generated with writes as copies (for Hessians) is the in-place
     one's: a second method for every writes-zoo entry."""
-    from symback.api import _make
+    from symback.gradient import _make
     from symback.pipeline import Options
 
     for f, args, wrt in wz.ZOO:

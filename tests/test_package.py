@@ -21,8 +21,8 @@ def test_every_public_name_resolves():
         value = getattr(symback, name)
         assert getattr(value, "__name__", name) == name
         assert name in dir(symback)
-    with pytest.raises(AttributeError, match="no attribute 'gradient'"):
-        symback.gradient  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'gradients'"):
+        symback.gradients  # noqa: B018
 
 
 def test_type_checkers_see_the_same_homes():

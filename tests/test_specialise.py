@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy.special import expit
 
 import symback
-from symback import api
+from symback import gradient
 from symback.optimize import inplace
 from tests import array_zoo, control_zoo, writes_zoo, zoo
 from tests.helpers import check_gradient
@@ -170,7 +170,7 @@ def test_two_sizes_in_turn_each_run_their_own_code_without_the_general_path(monk
     def no_general_path(self, args, kwargs, failed=None):
         raise AssertionError("a call of a kind already specialised reached the general path")
 
-    monkeypatch.setattr(api.GradientFunction, "_dispatch", no_general_path)
+    monkeypatch.setattr(gradient.GradientFunction, "_dispatch", no_general_path)
     for x in (small, large, small, large):
         np.testing.assert_allclose(g(x), np.cos(x) * x + np.sin(x), rtol=1e-14)
     monkeypatch.undo()
@@ -196,14 +196,14 @@ def test_many_kinds_of_arguments_fall_back_to_the_general_code():
         return np.sum(x**2)
 
     g = symback.grad(total)
-    for n in range(1, api.MAX_SPECIALISED + 4):
+    for n in range(1, gradient.MAX_SPECIALISED + 4):
         x = N(size=n)
         np.testing.assert_allclose(g(x), 2 * x)
-    assert len(g._specialised) == api.MAX_SPECIALISED
+    assert len(g._specialised) == gradient.MAX_SPECIALISED
 
 
 def test_specialising_can_be_turned_off(monkeypatch):
-    monkeypatch.setattr(api, "SPECIALISE", False)
+    monkeypatch.setattr(gradient, "SPECIALISE", False)
 
     def cube(x):
         return np.sum(x**3)
@@ -301,11 +301,11 @@ def test_random_broadcast_shapes_match_the_general_code_and_differences(shapes, 
     rng = np.random.default_rng(seed)
     args = tuple(float(rng.normal()) if s == () else rng.normal(size=s) for s in shapes)
     g = symback.grad(broadcast_mix, wrt=(0, 1, 2))
-    limit, api.MAX_SPECIALISED = api.MAX_SPECIALISED, 10**6  # each example its own code
+    limit, gradient.MAX_SPECIALISED = gradient.MAX_SPECIALISED, 10**6  # each example its own code
     try:
         specialised = g(*args)
     finally:
-        api.MAX_SPECIALISED = limit
+        gradient.MAX_SPECIALISED = limit
     assert all(made is not None for made in g._specialised.values())
     for a, b, arg in zip(specialised, g.function(*args), args):
         assert np.shape(a) == np.shape(arg)
@@ -358,7 +358,7 @@ def test_a_helper_no_remaining_line_calls_is_not_emitted():
 @pytest.fixture
 def in_place_everywhere(monkeypatch):
     monkeypatch.setattr(inplace, "MIN_BYTES", 0)
-    monkeypatch.setattr(api, "_epoch", object())  # fresh gradients, specialised with the pass
+    monkeypatch.setattr(gradient, "_epoch", object())  # fresh gradients, specialised with the pass
 
 
 def _same(before, after):

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from .. import code, ir
 from ..frontend.stale import memory_groups
-from ..optimize.sharing import Calls, fresh
 from ..ops import symbols
+from ..optimize.sharing import Calls, fresh
 from .forward import forward_lines
 from .stacks import push, replaying
 from .state import Sweep, Term, named

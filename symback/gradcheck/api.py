@@ -395,7 +395,7 @@ def _bug(exc: Exception) -> str:
 
 
 def _is_symback_gradient(f) -> bool:
-    from ..api import GradientFunction
+    from ..gradient import GradientFunction
 
     return isinstance(f, GradientFunction)
 
