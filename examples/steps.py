@@ -10,7 +10,7 @@ import numpy as np
 
 def horner(x):
     s = 1.0
-    for i in range(3):  # noqa: B007 - explain tags each iteration with i
+    for i in range(3):
         s = s * x + 1
     return s
 
