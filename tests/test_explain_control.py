@@ -4,7 +4,6 @@ against central differences."""
 import copy
 import inspect
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
