@@ -1,6 +1,6 @@
 """Where no gradient flows, for `symback explain` (docs/explain.md):
 
-    symback explain examples/no_gradient.py:f --at "x=[2, -1], k=1.5"
+symback explain examples/no_gradient.py:f --at "x=[2, -1], k=1.5"
 """
 
 import numpy as np
