@@ -35,6 +35,15 @@ KINKED = (  # one operand; the check keeps the operand away from the kink
     ("np.clip({A}, -0.5, 0.5)", "np.minimum(np.abs({A} - 0.5), np.abs({A} + 0.5))"),
     ("np.maximum({A}, 0.0)", "np.abs({A})"),
     ("np.where({A} > {c}, {A} ** 2, -{A})", "np.abs({A} - {c})"),
+    # masks made of masks, inline and as names: where, select and a mask as a factor
+    ("np.where(({A} > {c}) & ({A} < 1.5), np.sin({A}), {A} * 3.0)",
+     "np.minimum(np.abs({A} - {c}), np.abs({A} - 1.5))"),
+    ("np.where(~({A} > {c}) | ({A} > 1.5), {A} ** 2, -{A})",
+     "np.minimum(np.abs({A} - {c}), np.abs({A} - 1.5))"),
+    ("np.select([({A} < -1.0) | ({A} > 1.0), {A} > {c}], [np.cos({A}), {A}], default=2.0 * {A})",
+     "np.minimum(np.minimum(np.abs({A} + 1.0), np.abs({A} - 1.0)), np.abs({A} - {c}))"),
+    ("np.tanh({A}) * (({A} > {c}) & ~({A} > 2.0))",
+     "np.minimum(np.abs({A} - {c}), np.abs({A} - 2.0))"),
 )
 BINARY = (
     ("{A} + {B}", None),

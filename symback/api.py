@@ -413,20 +413,25 @@ def _make(fn: Callable[P, Any], options: Options) -> GradientFunction[P]:
     table = table.get(_TABLE, {}) if isinstance(table, dict) else {}
     made: GradientFunction[P] | None = table.get(key)
     if made is None or made._user is not fn:  # (a functools.wraps wrapper copies the table)
-        tree = not options.trees and reads_trees(fn, options.wrt, strong=True)
-        if tree:
-            made = GradientFunction(fn, options, None, tree)
-        else:
-            try:
-                made = GradientFunction(fn, options, *_generate(fn, options))
-            except SymbackError as error:  # (`for W, b in layers`: not code for an array)
-                if options.trees or not reads_trees(fn, options.wrt, strong=False):
-                    raise
-                made = GradientFunction(fn, options, None, error)
+        with paused_gc():  # (reading the source and loading the code make trees too)
+            made = _made(fn, options)
         with _cache_lock:
             if isinstance(getattr(fn, "__dict__", None), dict):
                 made = vars(fn).setdefault(_TABLE, {}).setdefault(key, made)
     return made
+
+
+def _made(fn: Callable[P, Any], options: Options) -> GradientFunction[P]:
+    """A new gradient of `fn`: its code, or what a call must show first (a tree's structure)."""
+    tree = not options.trees and reads_trees(fn, options.wrt, strong=True)
+    if tree:
+        return GradientFunction(fn, options, None, tree)
+    try:
+        return GradientFunction(fn, options, *_generate(fn, options))
+    except SymbackError as error:  # (`for W, b in layers`: not code for an array)
+        if options.trees or not reads_trees(fn, options.wrt, strong=False):
+            raise
+        return GradientFunction(fn, options, None, error)
 
 
 @overload

@@ -50,13 +50,24 @@ class Line:
         """The assigned value, or the call of an expression statement."""
         return getattr(self.node, "value", None)
 
-    @cached_property
+    @property
     def reads(self) -> frozenset[str]:
         """Every name it reads (an updated name too: `x[i] = v` and `x += v` read x)."""
+        return self._walked[0]
+
+    @property
+    def calls(self) -> tuple[ast.Call, ...]:
+        """Every call in it."""
+        return self._walked[1]
+
+    @cached_property  # (one walk for both: passes ask for them of every line)
+    def _walked(self) -> tuple[frozenset[str], tuple[ast.Call, ...]]:
         node = self.node
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and _plain(node.targets[0]):
-            return frozenset(names_in(node.value))  # (what it binds it does not read)
-        return frozenset(names_in(node))
+            node = node.value  # (what it binds it does not read)
+        nodes = _nodes(node)
+        names = frozenset([n.id for n in nodes if n.__class__ is ast.Name])
+        return names, tuple([n for n in nodes if n.__class__ is ast.Call])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,11 +237,6 @@ def stop(line=None) -> Line:
 def names_in(node: ast.AST) -> set[str]:
     """Every name a tree reads or binds."""
     return {n.id for n in _nodes(node) if n.__class__ is ast.Name}
-
-
-def calls_in(node: ast.AST) -> list[ast.Call]:
-    """Every call in a tree."""
-    return [n for n in _nodes(node) if n.__class__ is ast.Call]
 
 
 def _nodes(node: ast.AST) -> list[ast.AST]:

@@ -24,8 +24,8 @@ ALLOWED = {
     "commands/values.py": {"ast.parse"},  # the user's --at text, walked, never compiled
     "backend/helpers.py": {"ast.parse"},  # symback's own helper functions, as source
     "backend/fmt.py": {"ast.parse"},  # black's output: the same tree as the printer's text
-    "backend/emit.py": {"ast.parse"},  # the module printed, checked to hold only what it meant
-    "backend/load.py": {"compile"},  # the module, printed once; an expression's tree
+    # the module printed, parsed once: checked to hold only what it meant (emit.py), compiled
+    "backend/load.py": {"ast.parse", "compile"},  # (and an expression's tree, compiled)
 }
 # evaluating is allowed only of what `compile` (or a helper named for it) made from a tree
 COMPILED = {"compile", "compiled", "compiled_expression"}

@@ -39,11 +39,14 @@ def reverse(
     walk(sweep, fn.body)
     gradients = tuple(parameter(sweep, p) for p in wrt)
     forward = forward_lines(fn.body, sweep.stacks, sweep.kept, sweep.writes, sweep.tapes)
+    forward, backward = writes.without_log(
+        sweep, writes.start(sweep) + stacks.start(sweep) + forward, sweep.lines
+    )
     return code.GradientProgram(
         fn,
         wrt,
-        tuple(writes.start(sweep) + stacks.start(sweep) + forward),
-        tuple(sweep.lines),
+        tuple(forward),
+        tuple(backward),
         gradients,
         frozenset(sweep.helpers),
     )

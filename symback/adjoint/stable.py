@@ -267,7 +267,8 @@ def trustworthy(candidate: sp.Expr, reference: sp.Expr, expr: sp.Expr, masks: se
         ),
         key=lambda s: s.name,
     )
-    values = _probe_points(operands, masks)
+    columns = _probe_points(tuple(s in masks for s in operands))
+    values = {s.name: column for s, column in zip(operands, columns)}
     with numpy.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -281,10 +282,12 @@ def trustworthy(candidate: sp.Expr, reference: sp.Expr, expr: sp.Expr, masks: se
     return bool(numpy.all(close[finite]))
 
 
-def _probe_points(operands: list[sp.Symbol], masks: set) -> dict[str, numpy.ndarray]:
+@lru_cache(maxsize=64)  # (by the operands that are masks: the same few patterns every time)
+def _probe_points(is_mask: tuple[bool, ...]) -> tuple[numpy.ndarray, ...]:
     """Every combination of the probes, or past _MAX_POINTS a fixed sample of them (every
-    k-th, the same decision every run), drawn without listing the 11**n combinations."""
-    choices = [(True, False) if s in masks else PROBES for s in operands]
+    k-th, the same decision every run), drawn without listing the 11**n combinations: the
+    i-th operand's values, a mask's True or False. (Read only: shared by every check.)"""
+    choices = [(True, False) if mask else PROBES for mask in is_mask]
     total = math.prod(len(c) for c in choices)
     step = max(1, math.ceil(total / _MAX_POINTS))
     indices = numpy.arange(0, total, step, dtype=object)  # (exact past 2**63)
@@ -292,7 +295,9 @@ def _probe_points(operands: list[sp.Symbol], masks: set) -> dict[str, numpy.ndar
     for c in reversed(choices):  # the last operand varies fastest, as itertools.product
         columns.append(numpy.array([c[int(i)] for i in indices % len(c)]))
         indices = indices // len(c)
-    return {s.name: col for s, col in zip(operands, reversed(columns))}
+    for column in columns:
+        column.flags.writeable = False
+    return tuple(reversed(columns))
 
 
 def _size(values: dict[str, numpy.ndarray]) -> int:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from .. import code, ir
 from ..frontend.stale import memory_groups
+from ..optimize.sharing import Calls, fresh
 from ..ops import symbols
 from .forward import forward_lines
 from .stacks import push, replaying
@@ -356,3 +357,102 @@ def _passes_on(s, buffers) -> bool:
         and s.expr == symbols.operand(0)
         and isinstance(s.code, ast.Name)
     )
+
+
+def without_log(sweep: Sweep, forward: list, backward: list) -> tuple[list, list]:
+    """The passes without the undo log, where nothing needs it: specialised, every written
+    array a float array of the function's own (the log's check of a write's dtype, and the
+    caller's arrays put back, are then moot), and no backward line from the first undo on
+    reading a written array or anything that may share its memory (`y = np.asarray(z)`
+    before `z[0] = ...`). A loop whose forward iterations only fill a buffer the gradient
+    reads once, at the end, copied each element twice for nothing."""
+    log = sweep.writes
+    if log is None or sweep.shapes is None:
+        return forward, backward
+    params = {p.name for p in sweep.fn.params}
+    names = {log.log, *log.loop_marks.values(), *log.before.values()}
+    numbers = {n for n, shape in sweep.shapes.items() if shape == ()}
+    group = _may_share(forward + backward, sweep.buffers, sweep.names, numbers, names)
+    if not sweep.buffers <= set(sweep.floating) or group & params:
+        return forward, backward
+    undone = False
+    for item in backward:
+        undone = undone or bool(item.reads & names)
+        if undone and _reads_values(item, group, names):
+            return forward, backward
+    return _dropped(forward, names), _dropped(backward, names)
+
+
+def _may_share(items, buffers: set[str], names: dict[str, str], numbers: set[str], log: set[str]):
+    """`buffers` and every name that may share memory with one: bound to a value that is
+    not a new array (a name, a view, np.asarray of it), or kept in a list. Numbers (known
+    ones, the counters of loops over ranges, `x.item(i)`) share nothing; nor do the lines
+    of the `log`."""
+    helpers = {v: k for k, v in names.items() if k not in ("np", "math")}
+    calls = Calls(names["np"], names["math"], helpers)
+    apart = numbers | set(names.values())
+    links: list[set[str]] = []
+
+    def visit(items) -> None:
+        for item in items:
+            if isinstance(item, code.Block):
+                if isinstance(item, code.For) and _is_range(item.iter):
+                    apart.update(code.names_in(item.index))
+                visit(item.body + item.orelse)
+            elif item.reads & log:
+                continue
+            elif isinstance(item.node, ast.Assign) and not item.statement:
+                value = item.node.value
+                if not (fresh(value, calls) or _number_read(value)):
+                    links.append(item.targets | item.reads)
+            elif not isinstance(item.node, (ast.Assign, ast.AugAssign)):
+                links.append(item.targets | item.reads)  # (s.append(y))
+
+    visit(items)
+    links = [link - apart for link in links]
+    out = set(buffers)
+    while True:
+        grown = out.union(*(link for link in links if link & out))
+        if grown == out:
+            return out
+        out = grown
+
+
+def _number_read(value: ast.expr) -> bool:
+    """`x.item(i)`: a Python number."""
+    func = getattr(value, "func", None)
+    return isinstance(func, ast.Attribute) and func.attr == "item"
+
+
+def _is_range(node: ast.expr) -> bool:
+    """`range(...)` or `reversed(range(...))`: a loop whose variable is a number."""
+    while isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Call):
+        node = node.args[0]
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+
+
+def _reads_values(item, group: set[str], names: set[str]) -> bool:
+    """Does the line (or a line of the block) read an array of `group`, other than by
+    renaming it (`y_2 = y_1`, whose reads of `y_2` count where they are) or logging?"""
+    if isinstance(item, code.Block):
+        heads = item.head_reads & group
+        return bool(heads) or any(_reads_values(i, group, names) for i in item.body + item.orelse)
+    if item.reads & names:
+        return False
+    node = item.node
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and not item.statement:
+        return False
+    return bool(item.reads & group)
+
+
+def _dropped(items, names: set[str]) -> list:
+    """`items` without the lines that read or bind `names`, and without blocks left empty."""
+    out = []
+    for item in items:
+        if isinstance(item, code.Block):
+            body, orelse = _dropped(item.body, names), _dropped(item.orelse, names)
+            if body or orelse:
+                out.append(code.with_body(item, body or [code.Line(ast.Pass())], orelse))
+        elif not (item.reads | item.targets) & names:
+            out.append(item)
+    return out

@@ -11,6 +11,7 @@ from ..naming import BUILTIN_NAMES
 from ..ops.arrays import PRIMITIVES_BY_OP
 from .array_api import NotStandard, Translator
 from .helpers import HELPERS, XP_HELPERS, with_dependencies
+from .load import parsed
 from .printer import identifier, print_code, print_docstring, print_statement
 
 INDENT = "    "
@@ -181,7 +182,7 @@ def checked_module(text: str, docstring: str, functions: list[str], modules: set
     """`text`, once its tree is seen to hold only what symback writes: the docstring meant,
     imports of `modules`, aliases of builtins, and the functions meant, in order. (The
     user's text enters only as checked names and escaped strings; this is the proof.)"""
-    body = ast.parse(text).body
+    body = parsed(text).body
     found = ast.get_docstring(ast.Module(body=body, type_ignores=[]), clean=False)
     defs = [node.name for node in body if isinstance(node, ast.FunctionDef)]
     others = [node for node in body[1:] if not isinstance(node, ast.FunctionDef)]

@@ -193,7 +193,7 @@ class FormulaBuilder:
         factored = _common_factors_out([expr])
         if len(factored) == 2:  # 3 * a - 3 * b as 3 * (a - b): one product, not one a term
             return self._build_Mul(sp.Mul(*factored, evaluate=False))
-        terms = expr.as_ordered_terms()
+        terms = list(_ordered_terms(expr))
         first = next((i for i, t in enumerate(terms) if not _is_negative(t)), 0)
         terms.insert(0, terms.pop(first))  # -a + b reads (and runs) better as b - a
         tree = self._tree(terms[0])
@@ -214,7 +214,7 @@ class FormulaBuilder:
             picked = (rest, sp.S.Zero) if if_true == 1 else (sp.S.Zero, rest)
             return self._call("np.where", [cond, *picked])
         negative = _is_negative(expr)
-        factors = list((-expr if negative else expr).as_ordered_factors())
+        factors = list(_ordered_factors(-expr if negative else expr))
         flip = next((i for i, f in enumerate(factors) if f.is_Add), None) if negative else None
         if flip is not None:  # -x * (a - 1) reads better as x * (1 - a): the same value
             factors[flip], negative = -factors[flip], False
@@ -252,6 +252,18 @@ class FormulaBuilder:
             return ast.BinOp(self._one(), ast.Div(), self._tree(positive)), MUL
         exp_tree = code.number(int(exp)) if exp.is_Integer else self._tree(exp)
         return ast.BinOp(self._tree(base), ast.Pow(), exp_tree), POW
+
+
+# SymPy's printing order, by sort keys of every part: the same sums and products come in the
+# formulas of many statements, and in the checks of forms reading the forward value
+@lru_cache(maxsize=8192)
+def _ordered_terms(expr: sp.Add) -> tuple[sp.Expr, ...]:
+    return tuple(expr.as_ordered_terms())
+
+
+@lru_cache(maxsize=8192)
+def _ordered_factors(expr: sp.Mul) -> tuple[sp.Expr, ...]:
+    return tuple(expr.as_ordered_factors())
 
 
 def _number(value: float) -> tuple[ast.expr, int]:

@@ -4,6 +4,7 @@ and compiling one expression's tree (tools that evaluate a formula or the user's
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import linecache
 
@@ -15,8 +16,18 @@ def load(text: str, label: str, names: dict | None = None) -> dict:
     filename = f"<symback {label} {digest}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     namespace: dict = {"__name__": f"symback_generated_{digest}", **(names or {})}
-    exec(compile(text, filename, "exec"), namespace)
+    try:
+        exec(compile(parsed(text), filename, "exec"), namespace)
+    finally:
+        parsed.cache_clear()  # (the tree of a long module is large: kept only until compiled)
     return namespace
+
+
+@functools.lru_cache(maxsize=1)
+def parsed(text: str) -> ast.Module:
+    """The tree of generated text, parsed once: checked (emit.checked_module), then
+    compiled (load)."""
+    return ast.parse(text)
 
 
 def compiled_expression(tree: ast.expr, label: str):

@@ -231,6 +231,13 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
     # derivative with respect to the condition is zero wherever it exists (ops/functions.py)
     if qualname != "numpy.where" and any(a.boolean for a in args):
         st.fail(node, f"{resolved.text} of a comparison result is not supported", None)
+    if getattr(node, "select", False) and not args[0].boolean:  # (np.where takes any)
+        st.fail(
+            node.args[0],
+            "np.select's conditions must be boolean arrays (NumPy raises TypeError for "
+            "others); symback sees this one as numbers",
+            "write a comparison (x > 0, x != 0) or a mask function (np.isfinite(x))",
+        )
     value = Val(
         rule.build(*[a.expr for a in args]), ast.Call(func_code, [a.code for a in args], [])
     )

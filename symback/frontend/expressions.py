@@ -82,7 +82,7 @@ def value_UnaryOp(st: Lowering, node: ast.UnaryOp, operands, target) -> Val:
     if isinstance(node.op, ast.Invert):
         if not inner.boolean:
             st.fail(node, "~ on numbers has no derivative", "use ~ only on comparisons")
-        return Val(sp.S.Zero, code, boolean=True)
+        return _mask(st, code, operands, target)
     if inner.boolean:
         st.fail(node, "arithmetic on a comparison result", "convert with np.where")
     return Val(-inner.expr if isinstance(node.op, ast.USub) else inner.expr, code)
@@ -118,7 +118,7 @@ def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
         if terms is not None:
             left = Val(sp.Add(*terms), left.code)
             terms = None
-        left = _binary(st, each, left, right, operands)
+        left = _binary(st, each, left, right, operands, target if k == 0 else None)
     return left
 
 
@@ -159,19 +159,29 @@ def _additive(node: ast.BinOp) -> bool:
     return isinstance(node.op, (ast.Add, ast.Sub))
 
 
-def _binary(st: Lowering, node: ast.BinOp, left: Val, right: Val, operands) -> Val:
+def _binary(st: Lowering, node: ast.BinOp, left: Val, right: Val, operands, target) -> Val:
     """`node` (not @) of its lowered operands."""
     code = ast.BinOp(left.code, node.op, right.code)
     if isinstance(node.op, _BOOLEAN_OPS):
         if not (left.boolean and right.boolean):
             st.fail(node, "& and | are only supported between comparisons", None)
-        return Val(sp.S.Zero, code, boolean=True)
+        return _mask(st, code, operands, target)
     value = Val(_ARITHMETIC[type(node.op)](left.expr, right.expr), code)
     if value.expr.is_Add or value.expr.is_Mul and isinstance(node.op, ast.Mult):
         # a sum or product a derivative may read again (d/dx of t / (2.0 + x), of
         # cos(d * e): -e sin(d * e))
         operands.calls.setdefault(value.expr, value.code)
     return value
+
+
+def _mask(st: Lowering, code: ast.expr, operands, target) -> Val:
+    """A mask made of masks (`a | b`, `~a`), as a comparison is: a value of its own, read by
+    name (np.where's derivatives select by it; as a number it would be none)."""
+    reads = [n.id for n in ast.walk(code) if isinstance(n, ast.Name) and n.id in st.boolean]
+    name = target or st.temp()
+    st.body.append(ir.Opaque(name, tuple(dict.fromkeys(reads)), code, st.line))
+    st.boolean.add(name)
+    return core.operand(st, name, operands)
 
 
 @handler

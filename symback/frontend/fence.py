@@ -114,8 +114,10 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
         _check_assignment_targets(source, stmt)
         if is_guard(stmt):
             continue
-        checks = {id(n) for a in ast.walk(stmt) if isinstance(a, ast.Assert) for n in ast.walk(a)}
-        for node in ast.walk(stmt):
+        nodes = list(ast.walk(stmt))
+        asserts = [a for a in nodes if a.__class__ is ast.Assert]
+        checks = {id(n) for a in asserts for n in ast.walk(a)} if asserts else set()
+        for node in nodes:
             if id(node) in checks and not isinstance(node, ast.Assert):
                 continue  # an assert's test: checked by Python, not differentiated
             kind = type(node)
@@ -128,9 +130,12 @@ def check(source: SourceInfo, fdef: ast.FunctionDef) -> None:
                         f"symback does not support {what}", source.place(node), hint=hint or None
                     )
             if kind in ALLOWED:
-                statement = _is_docstring(fdef, stmt) or is_push(node) or is_add_at(node)
-                refused_inside = kind is ast.Expr and type(node.value) in REFUSED  # (yield)
-                if kind is ast.Expr and not statement and not refused_inside:
+                if kind is ast.Expr and not (
+                    _is_docstring(fdef, stmt)
+                    or is_push(node)
+                    or is_add_at(node)
+                    or type(node.value) in REFUSED  # (yield: refused as itself, inside)
+                ):
                     raise UnsupportedSyntaxError(
                         "an expression statement does nothing symback can differentiate"
                         + (" (print is a side effect)" if _is_print(stmt) else ""),

@@ -80,6 +80,8 @@ class Namespace:
         self._cells = cells or {}  # closure name -> its cell, where the value can change
         self.holder = holder
         self.holder_name = holder_name
+        # `np.sin` resolved once per generation (lowering asks of each call several times)
+        self._chains: dict[tuple[str, ...], Resolved] = {}
 
     def lookup(self, name: str) -> Resolved:
         if name in self._closure:
@@ -106,8 +108,15 @@ class Namespace:
             node = node.value
         if not isinstance(node, ast.Name):
             return None
-        head = self.lookup(node.id)
-        text = ".".join([node.id, *reversed(parts)])
+        key = (node.id, *reversed(parts))
+        found = self._chains.get(key)
+        if found is None:
+            found = self._chains[key] = self._resolved(node.id, parts)
+        return found
+
+    def _resolved(self, name: str, parts: list[str]) -> Resolved:
+        head = self.lookup(name)
+        text = ".".join([name, *reversed(parts)])
         obj = head.value
         for attr in reversed(parts):
             if head.kind not in ("module", "holder"):

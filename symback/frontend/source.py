@@ -101,7 +101,7 @@ _READ_KEPT = 64
 
 def _read_source(fn, name: str, filename: str) -> tuple[SourceInfo, ast.FunctionDef]:
     try:
-        lines, first = inspect.getsourcelines(fn.__code__)
+        lines, first = _source_lines(fn.__code__, filename)
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
             f"cannot read the source of {name!r} ({exc}); functions made by exec, eval or "
@@ -134,6 +134,31 @@ def _read_source(fn, name: str, filename: str) -> tuple[SourceInfo, ast.Function
     return info, node
 
 
+def _source_lines(code: types.CodeType, filename: str) -> tuple[list[str], int]:
+    """The lines of the `def` (decorators first) that compiled to `code`, and its first
+    line: found in the file's tree, which is parsed anyway (inspect tokenizes the function
+    again, a second or so at 10,000 lines); inspect's own search where the tree has none."""
+    file_lines = linecache.getlines(filename)
+    tree = _file_tree(filename, "".join(file_lines)) if file_lines else None
+    for node in _definitions(tree.body if tree is not None else []):
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        if first == code.co_firstlineno and node.name == code.co_name:
+            return file_lines[first - 1 : node.end_lineno], first
+    return inspect.getsourcelines(code)
+
+
+def _definitions(statements: list):
+    """The `def` statements among `statements` and the blocks inside them (statements
+    only: a walk into every expression costs as much as the parse)."""
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, field_name, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.AST):
+                yield from _definitions(inner)
+
+
 def _runs_as_read(fn, file_text: str) -> bool:
     """Does the file's text, compiled, hold `fn`'s own code (at the same line)? Compiled
     whole, as it was imported: code compiled alone differs (a method call on an imported
@@ -151,8 +176,18 @@ def _runs_as_read(fn, file_text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=16)
+def _file_tree(filename: str, text: str) -> ast.Module | None:
+    """The tree of a file's text, None where it does not parse (it was changed)."""
+    try:
+        return ast.parse(text, filename)
+    except (SyntaxError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=16)
 def _compiled(filename: str, text: str):
-    return compile(text, filename, "exec", dont_inherit=True)
+    tree = _file_tree(filename, text)
+    return compile(text if tree is None else tree, filename, "exec", dont_inherit=True)
 
 
 def _code_objects(code):

@@ -97,4 +97,5 @@ def select(st: Lowering, node: ast.Call, operands, target):
     out = default
     for condition, choice in reversed(list(zip(conditions.elts, choices.elts))):
         out = ast.Call(where, [condition, choice, out], [])
+        out.select = True  # (np.select refuses a condition that is not a mask: calls.py)
     return core.value(st, _located(out, node), operands, target)

@@ -105,7 +105,7 @@ class Lowering:
         has_aux: bool = False,
     ) -> Lowering:
         """The state at the start of lowering the function `fdef`."""
-        user_names = bound_names(fdef)
+        user_names = set(bound_names(fdef))
         params = [a.arg for a in fdef.args.args + fdef.args.kwonlyargs]
         return cls(
             source,
@@ -144,7 +144,7 @@ class Lowering:
             namespace,
             self.modules,
             False,
-            bound_names(fdef),
+            set(bound_names(fdef)),
             params,
             self.line,  # an inlined helper's statements keep the call's line
             namer=self.namer,

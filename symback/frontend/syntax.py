@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ast
+import functools
 
 
-def bound_names(fdef: ast.FunctionDef) -> set[str]:
+@functools.lru_cache(maxsize=8)  # (asked by the pipeline and the lowering, of the same tree)
+def bound_names(fdef: ast.FunctionDef) -> frozenset[str]:
     """Every name the function binds: parameters and assignment targets."""
     names = {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
     for node in ast.walk(fdef):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
-    return names
+    return frozenset(names)
 
 
 def written_names(stmts) -> set[str]:

@@ -106,20 +106,24 @@ def tree_like_use(fdef: ast.FunctionDef, params, strong: bool = True) -> ast.AST
 
 def _taken_from(fdef: ast.FunctionDef, names: set[str]) -> set[str]:
     """`names` and the names bound to items of them, by loops and assignments."""
+    taken: list[tuple[str, list]] = []  # (a name, the targets bound to items of it)
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.For):
+            source, targets = node.iter, [node.target]
+            if isinstance(source, ast.Call) and source.args:
+                source = source.args[-1]
+        elif isinstance(node, ast.Assign):
+            source, targets = node.value, node.targets
+        else:
+            continue
+        if isinstance(source, ast.Subscript):
+            source = source.value
+        if isinstance(source, ast.Name):
+            taken.append((source.id, targets))
     while True:
         more = set(names)
-        for node in ast.walk(fdef):
-            if isinstance(node, ast.For):
-                source, targets = node.iter, [node.target]
-                if isinstance(source, ast.Call) and source.args:
-                    source = source.args[-1]
-            elif isinstance(node, ast.Assign):
-                source, targets = node.value, node.targets
-            else:
-                continue
-            if isinstance(source, ast.Subscript):
-                source = source.value
-            if isinstance(source, ast.Name) and source.id in names:
+        for source, targets in taken:
+            if source in names:
                 more |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
         if more == names:
             return names

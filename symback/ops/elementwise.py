@@ -69,6 +69,11 @@ def _log(x, base=None):
     return sp.log(x) if base is None else sp.log(x) / sp.log(base)
 
 
+# made once: SymPy evaluates log(10) by factoring 10 (2 ms), again whenever its cache of
+# recent results has let it go, as it does between the log10 calls of a long program
+_LOG_2, _LOG_10 = sp.log(2), sp.log(10)
+
+
 def _abs(x):
     """abs(x), every value being real: SymPy's Abs of an argument it cannot prove real
     evaluates through re, im and arg (abs(exp(log(a) / log(b)))); Magnitude does not."""
@@ -88,8 +93,8 @@ ELEMENTWISE_TABLE: tuple[Elementwise, ...] = (
     Elementwise(("numpy.log",), sp.log, (POSITIVE,)),
     Elementwise(("math.log",), _log, (POSITIVE, (1.5, 4.0)), arity=2, optional=1),
     Elementwise(_both("log1p"), lambda x: sp.log(1 + x), ((-0.8, 3.0),)),
-    Elementwise(_both("log2"), lambda x: sp.log(x) / sp.log(2), (POSITIVE,)),
-    Elementwise(_both("log10"), lambda x: sp.log(x) / sp.log(10), (POSITIVE,)),
+    Elementwise(_both("log2"), lambda x: sp.log(x) / _LOG_2, (POSITIVE,)),
+    Elementwise(_both("log10"), lambda x: sp.log(x) / _LOG_10, (POSITIVE,)),
     Elementwise(_both("sqrt"), sp.sqrt, (POSITIVE,)),
     Elementwise(("numpy.cbrt", "math.cbrt"), Cbrt, (WIDE,), kinks=(0.0,)),
     Elementwise(("numpy.square",), lambda x: x**2, (WIDE,)),

@@ -37,10 +37,11 @@ def live_lines(program: code.GradientProgram, returned: set[str]) -> tuple[list,
 def _pruned(block: code.Block, live: set[str]) -> code.Block:
     if isinstance(block, code.If):
         return code.with_body(block, prune(list(block.body), live), prune(list(block.orelse), live))
-    # a loop: what any iteration reads, to a fixed point (a line dropped reads no more)
+    # a loop: what any iteration reads, to a fixed point grown from what is read after it
+    # (names that only bind each other, `y_3 = y_2` and `y_2 = y_3`, stay out)
     body = list(block.body)
-    inside = live | block.reads
-    while True:  # (`inside` only shrinks)
+    inside = set(live)
+    while True:  # (`inside` only grows)
         pruned = prune(body, inside)
         now = live | code.with_body(block, pruned).reads
         if now == inside:

@@ -25,6 +25,8 @@ OPAQUE_NODES += (ast.GeneratorExp, ast.NamedExpr, ast.Starred, ast.Await, ast.Yi
 _NO_KEY = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _NO_KEY += (ast.NamedExpr, ast.Await, ast.Yield)
 _MISSING = object()
+# elementwise by their records (the identity), but handing back the array they are given
+_HANDED_BACK = frozenset({"numpy.asarray", "numpy.asanyarray"})
 
 
 class Scoped(dict):
@@ -118,7 +120,7 @@ def fresh(value: ast.expr, calls: Calls) -> bool:
     if not isinstance(value, ast.Call) or not calls.pure(value):
         return False
     name = calls.qualified(value.func)
-    if name is None or name.startswith("symback."):
+    if name is None or name.startswith("symback.") or name in _HANDED_BACK:
         return False  # a method (x.reshape) or a helper may hand back its argument
     row = PRIMITIVES.get(name)
     return row is None or row.view is None  # an elementwise function makes a new array
@@ -180,7 +182,7 @@ def whole_function(items, params: set[str], calls: Calls) -> Facts:
             for n in item.reads:
                 reads.setdefault(n, []).append((order, path))
             changing = item.effect or isinstance(node, ast.Expr)
-            changing |= any(calls.changes(c) for c in code.calls_in(node))
+            changing |= any(calls.changes(c) for c in item.calls)
             if changing:  # everything the line touches may change, or be kept by another
                 facts.effects.add(id(item))
                 union(item.reads | item.targets)
@@ -219,6 +221,7 @@ class Numbers:
     def __init__(self, facts: Facts):
         self.facts = facts
         self.interned: dict[tuple, int] = {}
+        self._leaves: dict[type, tuple[int, bool, bool]] = {}  # operators' keys, by class
         self.versions: Counter = Counter()
         self.epoch = 0  # counts writes in place: the values of names that may share memory
         self.numbers = Scoped()  # stable names bound to pure values: their values' keys
@@ -248,6 +251,14 @@ class Numbers:
         elif isinstance(n, ast.Constant):
             value = n.value
             found = (self._intern(("const", type(value).__name__, repr(value))), True, False)
+        elif not n._fields:  # an operator (`+`): its class is its key
+            found = self._leaves.get(n.__class__)
+            if found is None:
+                found = self._leaves[n.__class__] = (self._intern((n.__class__.__name__,)), True, False)
+        elif n.__class__ is ast.BinOp:  # (the commonest node: the general case's key, sooner)
+            left, op, right = self._key(n.left, out), self._key(n.op, out), self._key(n.right, out)
+            key = self._intern(("BinOp", left[0], op[0], right[0]))
+            found = (key, left[1] and right[1], left[2] or right[2])
         else:
             parts: list = [type(n).__name__]
             pure, named = not isinstance(n, _NO_KEY), False
