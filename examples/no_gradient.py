@@ -1,6 +1,6 @@
 """Where no gradient flows, for `symback explain` (docs/explain.md):
 
-    symback explain examples/no_gradient.py:f --at "x=[2, -1], k=1.5"
+symback explain examples/no_gradient.py:f --at "x=[2, -1], k=1.5"
 """
 
 import numpy as np
@@ -8,5 +8,5 @@ import numpy as np
 
 def f(x, k):
     m = np.where(x > 0, x, 0.1 * x)
-    unused = x * 7  # noqa: F841 - a value that does not affect the output
+    unused = x * 7
     return np.sum(m * np.floor(k))

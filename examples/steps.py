@@ -1,8 +1,8 @@
 """Branches and loops, for `symback explain` (docs/explain.md):
 
-    symback explain examples/steps.py -f horner --at "x=2.0"
-    symback explain examples/steps.py:huber --at "r=-2.0"
-    symback explain examples/steps.py:sines --at "x=0.1"
+symback explain examples/steps.py -f horner --at "x=2.0"
+symback explain examples/steps.py:huber --at "r=-2.0"
+symback explain examples/steps.py:sines --at "x=0.1"
 """
 
 import numpy as np
@@ -10,7 +10,7 @@ import numpy as np
 
 def horner(x):
     s = 1.0
-    for i in range(3):  # noqa: B007 - explain tags each iteration with i
+    for i in range(3):
         s = s * x + 1
     return s
 

@@ -1,6 +1,6 @@
 """A function symback refuses, to show its error (docs/codegen.md):
 
-    symback gen --all examples/unsupported.py
+symback gen --all examples/unsupported.py
 """
 
 

@@ -30,7 +30,6 @@ NOT_RUN = "not run: "
 PENDING = {
     "docs/array-api.md",
     "docs/adding-an-operation.md",
-    "docs/explain.md",
 }
 
 

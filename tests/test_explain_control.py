@@ -4,7 +4,6 @@ against central differences."""
 import copy
 import inspect
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -505,24 +504,6 @@ def test_cli_all_iterations_and_dot(model, tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "not shown" not in out and "s[i=25]" in out and "gap0" not in dot.read_text()
-
-
-def test_docs_show_the_real_output(tmp_path, capsys):
-    """docs/explain.md quotes the loop and branch examples as the command prints them."""
-    (tmp_path / "steps.py").write_text(MODEL)
-    page = (Path(__file__).resolve().parent.parent / "docs" / "explain.md").read_text()
-    assert f"`steps.py`:\n\n```python\n{MODEL}```" in page
-    for argv in (
-        ["steps.py", "-f", "horner", "--at", "x=2.0"],
-        ["steps.py:huber", "--at", "r=-2.0"],
-    ):
-        argv[0] = str(tmp_path / argv[0])
-        assert main(["explain", *argv]) == 0
-        out = capsys.readouterr().out
-        assert out in page  # (the README's transcript: tests/test_docs.py)
-    assert main(["explain", f"{tmp_path / 'steps.py'}:sines", "--at", "x=0.1"]) == 0
-    head = "\n".join(capsys.readouterr().out.splitlines()[:14])
-    assert head in page
 
 
 def test_cli_function_named_twice(model, capsys):
