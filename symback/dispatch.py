@@ -1,30 +1,28 @@
 """What calling a gradient runs once it has specialisations: the chain of guards' ends, a
-check of the outside values it holds, and past the limit a table of the kinds specialised."""
+check of the outside values it holds, and past the limit a table of the kinds specialised.
+Each takes the GradientFunction (gradient.py, which imports this module: typed Any here)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy
 
 from .arguments import suspicious
 from .foreign import other_arrays
 
-if TYPE_CHECKING:
-    from .gradient import GradientFunction
-
 # `failed` where every specialisation made so far turned the arguments away
 TURNED_AWAY = object()
 
 
-def general_call(gradient: GradientFunction[...], failed: Any, *args: Any, **kwargs: Any) -> Any:
+def general_call(gradient: Any, failed: Any, *args: Any, **kwargs: Any) -> Any:
     """Where a specialised function sends a call it cannot answer (`failed` is its
     arguments' description) or, the last one made, the arguments no guard let through."""
     return gradient._dispatch(args, kwargs, failed)
 
 
-def checking(gradient: GradientFunction[...], made: Callable[..., Any]) -> Callable[..., Any]:
+def checking(gradient: Any, made: Callable[..., Any]) -> Callable[..., Any]:
     """`made`, called once the outside values the gradient holds are checked unchanged."""
     reads = gradient._reads
 
@@ -37,7 +35,7 @@ def checking(gradient: GradientFunction[...], made: Callable[..., Any]) -> Calla
     return call
 
 
-def by_description(gradient: GradientFunction[...]) -> Callable[..., Any]:
+def by_description(gradient: Any) -> Callable[..., Any]:
     """Past the limit: a call whose arguments (all given by position) are of a kind
     specialised runs that code; any other runs the general code, with no specialisation
     looked for. The cost over the general code is a table lookup, keyed by the arguments'
