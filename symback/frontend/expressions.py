@@ -76,7 +76,8 @@ def value_Attribute(st: Lowering, node: ast.Attribute, operands, target) -> Val:
 
 @handler
 def value_UnaryOp(st: Lowering, node: ast.UnaryOp, operands, target) -> Val:
-    inner = core.value(st, node.operand, operands)
+    # (~mask: a statement of its own reads the mask, not the statement being built)
+    inner = core.value(st, node.operand, Operands() if _masking(node) else operands)
     _refuse_sequence(st, node, (inner,))
     code = ast.UnaryOp(node.op, inner.code)
     if isinstance(node.op, ast.Invert):
@@ -101,11 +102,13 @@ def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
         spine[-1].left.op, (ast.MatMult, ast.FloorDiv)
     ):
         spine.append(spine[-1].left)
-    left = core.value(st, spine[-1].left, operands)
+    # A mask of masks (`a & b | c`) is a statement of its own (_mask) reading its masks: they
+    # are not operands of the statement being built, nor is a step inside such a chain.
+    left = core.value(st, spine[-1].left, Operands() if _masking(spine[-1]) else operands)
     terms = None  # a run of + and - so far: its terms, summed once where the run ends
     for k in range(len(spine) - 1, -1, -1):
         each = spine[k]
-        right = core.value(st, each.right, operands)
+        right = core.value(st, each.right, Operands() if _masking(each) else operands)
         _refuse_sequence(st, each, (left, right))
         if k and _additive(each) and _additive(spine[k - 1]) and not left.boolean:
             # Inside the run the partial sums are never values of their own (SymPy
@@ -118,8 +121,14 @@ def value_BinOp(st: Lowering, node: ast.BinOp, operands, target) -> Val:
         if terms is not None:
             left = Val(sp.Add(*terms), left.code)
             terms = None
-        left = _binary(st, each, left, right, operands, target if k == 0 else None)
+        reader = Operands() if k and _masking(each) and _masking(spine[k - 1]) else operands
+        left = _binary(st, each, left, right, reader, target if k == 0 else None)
     return left
+
+
+def _masking(node: ast.BinOp | ast.UnaryOp) -> bool:
+    """`a & b`, `a | b`, `~a`: a mask made of masks."""
+    return isinstance(node.op, (*_BOOLEAN_OPS, ast.Invert))
 
 
 def _compared(st: Lowering, node: ast.expr, inner: Operands) -> Val:
