@@ -59,3 +59,13 @@ def test_select_refuses_a_condition_that_is_a_number():
         f(X)
     with pytest.raises(symback.SymbackError, match="boolean"):
         symback.grad(f)(X)
+
+
+def mask_functions(x):
+    keep = np.isfinite(x) & (x < 1.0)
+    return np.sum(np.where(keep | np.logical_not(x > -1.5), np.sin(x), 3.0 * x))
+
+
+def test_masks_from_mask_functions_combine_as_comparisons_do():
+    """np.isfinite, np.logical_not and the like return masks: `&` and `|` take them."""
+    check_gradient(mask_functions, (X,), rtol=1e-6, atol=1e-8)

@@ -15,7 +15,7 @@ import inspect
 from .. import ir
 from ..errors import UnknownFunctionError, UnsupportedSyntaxError
 from ..ops.arrays import PRIMITIVES
-from ..ops.elementwise import ELEMENTWISE, NON_DIFFERENTIABLE, SHAPE_ONLY
+from ..ops.elementwise import ELEMENTWISE, MASKS, NON_DIFFERENTIABLE, SHAPE_ONLY
 from . import arrays, core, fence, outside, sequences, spelled, stacks
 from .core import handler
 from .resolve import Resolved, namespace_of
@@ -186,7 +186,7 @@ def value_Call(st: Lowering, node: ast.Call, operands, target) -> Val:
     qualname = resolved.qualname
     func_code = outside.module_attr(st, qualname)
     if qualname in NON_DIFFERENTIABLE or qualname in SHAPE_ONLY:
-        return opaque_call(st, node, func_code, operands, target)
+        return opaque_call(st, node, func_code, operands, target, qualname in MASKS)
     if qualname == "numpy.select":
         return spelled.select(st, node, operands, target)
     if qualname in PRIMITIVES:
@@ -297,7 +297,8 @@ def _folded(st: Lowering, rule, args, func_code, operands) -> Val:
     return value
 
 
-def opaque_call(st: Lowering, node: ast.Call, func_code, operands, target) -> Val:
+def opaque_call(st: Lowering, node: ast.Call, func_code, operands, target, mask=False) -> Val:
+    """A call no gradient goes through; `mask`: it returns booleans (np.isfinite)."""
     inner = Operands()
     args = [opaque_argument(st, a, inner) for a in node.args]
     keywords = [
@@ -307,6 +308,8 @@ def opaque_call(st: Lowering, node: ast.Call, func_code, operands, target) -> Va
     code = ast.Call(func_code, args, keywords)
     name = target or st.temp()
     st.body.append(ir.Opaque(name, tuple(inner.names), code, st.line))
+    if mask:
+        st.boolean.add(name)
     return core.operand(st, name, operands)
 
 

@@ -229,6 +229,29 @@ NON_DIFFERENTIABLE: frozenset[str] = frozenset(
     }
 )
 
+# ... of which these return masks (booleans): `&`, `|`, `~` and np.where take them as they
+# take comparisons
+MASKS: frozenset[str] = frozenset(
+    {
+        "numpy.isnan",
+        "numpy.isfinite",
+        "numpy.isinf",
+        "numpy.logical_and",
+        "numpy.logical_or",
+        "numpy.logical_not",
+        "numpy.greater",
+        "numpy.less",
+        "numpy.greater_equal",
+        "numpy.less_equal",
+        "numpy.equal",
+        "numpy.not_equal",
+        "math.isnan",
+        "math.isfinite",
+        "builtins.bool",
+    }
+)
+assert MASKS <= NON_DIFFERENTIABLE
+
 # Names that some supported versions of Python or NumPy lack or deprecate (when each came or
 # goes): matched where they exist, called only where the user's own code calls them, skipped
 # by the tests where absent, and marked in docs/supported.md.
