@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from .. import code, ir
 from ..frontend.stale import memory_groups
+from ..frontend.syntax import over_range
 from ..ops import symbols
 from ..optimize.sharing import Calls, fresh
 from .forward import forward_lines
@@ -396,7 +397,7 @@ def _may_share(items, buffers: set[str], names: dict[str, str], numbers: set[str
     def visit(items) -> None:
         for item in items:
             if isinstance(item, code.Block):
-                if isinstance(item, code.For) and _is_range(item.iter):
+                if isinstance(item, code.For) and over_range(item.iter):
                     apart.update(code.names_in(item.index))
                 visit(item.body + item.orelse)
             elif item.reads & log:
@@ -422,13 +423,6 @@ def _number_read(value: ast.expr) -> bool:
     """`x.item(i)`: a Python number."""
     func = getattr(value, "func", None)
     return isinstance(func, ast.Attribute) and func.attr == "item"
-
-
-def _is_range(node: ast.expr) -> bool:
-    """`range(...)` or `reversed(range(...))`: a loop whose variable is a number."""
-    while isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Call):
-        node = node.args[0]
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
 
 
 def _reads_values(item, group: set[str], names: set[str]) -> bool:

@@ -187,8 +187,13 @@ def _mask(st: Lowering, code: ast.expr, operands, target) -> Val:
     """A mask made of masks (`a | b`, `~a`), as a comparison is: a value of its own, read by
     name (np.where's derivatives select by it; as a number it would be none)."""
     reads = [n.id for n in ast.walk(code) if isinstance(n, ast.Name) and n.id in st.boolean]
+    return _named_mask(st, code, list(dict.fromkeys(reads)), operands, target)
+
+
+def _named_mask(st: Lowering, code: ast.expr, reads: list[str], operands, target) -> Val:
+    """`target = code`, a mask no gradient goes through, as an operand of what reads it."""
     name = target or st.temp()
-    st.body.append(ir.Opaque(name, tuple(dict.fromkeys(reads)), code, st.line))
+    st.body.append(ir.Opaque(name, tuple(reads), code, st.line))
     st.boolean.add(name)
     return core.operand(st, name, operands)
 
@@ -199,7 +204,4 @@ def value_Compare(st: Lowering, node: ast.Compare, operands, target) -> Val:
     parts = [_compared(st, c, inner) for c in [node.left, *node.comparators]]
     _refuse_sequence(st, node, parts)
     code = ast.Compare(parts[0].code, node.ops, [p.code for p in parts[1:]])
-    name = target or st.temp()
-    st.body.append(ir.Opaque(name, tuple(inner.names), code, st.line))
-    st.boolean.add(name)
-    return core.operand(st, name, operands)
+    return _named_mask(st, code, inner.names, operands, target)

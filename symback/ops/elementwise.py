@@ -191,46 +191,8 @@ ELEMENTWISE: dict[str, Elementwise] = {
     name: row for row in ELEMENTWISE_TABLE + HELPER_ELEMENTWISE for name in row.names
 }
 
-# Functions whose derivative is zero wherever it exists: the gradient does not flow through them.
-NON_DIFFERENTIABLE: frozenset[str] = frozenset(
-    {
-        "numpy.floor",
-        "numpy.ceil",
-        "numpy.round",
-        "numpy.around",
-        "numpy.rint",
-        "numpy.trunc",
-        "numpy.fix",
-        "numpy.sign",
-        "numpy.heaviside",
-        "numpy.argsort",
-        "numpy.imag",  # of a real array: zeros
-        "numpy.angle",  # of a real number: 0 or pi
-        "numpy.isnan",
-        "numpy.isfinite",
-        "numpy.isinf",
-        "numpy.logical_and",
-        "numpy.logical_or",
-        "numpy.logical_not",
-        "numpy.greater",
-        "numpy.less",
-        "numpy.greater_equal",
-        "numpy.less_equal",
-        "numpy.equal",
-        "numpy.not_equal",
-        "math.floor",
-        "math.ceil",
-        "math.trunc",
-        "math.isnan",
-        "math.isfinite",
-        "builtins.round",
-        "builtins.int",
-        "builtins.bool",
-    }
-)
-
-# ... of which these return masks (booleans): `&`, `|`, `~` and np.where take them as they
-# take comparisons
+# Functions returning masks (booleans): `&`, `|`, `~` and np.where take them as they take
+# comparisons
 MASKS: frozenset[str] = frozenset(
     {
         "numpy.isnan",
@@ -250,7 +212,28 @@ MASKS: frozenset[str] = frozenset(
         "builtins.bool",
     }
 )
-assert MASKS <= NON_DIFFERENTIABLE
+# Functions whose derivative is zero wherever it exists: the gradient does not flow through them.
+NON_DIFFERENTIABLE: frozenset[str] = MASKS | frozenset(
+    {
+        "numpy.floor",
+        "numpy.ceil",
+        "numpy.round",
+        "numpy.around",
+        "numpy.rint",
+        "numpy.trunc",
+        "numpy.fix",
+        "numpy.sign",
+        "numpy.heaviside",
+        "numpy.argsort",
+        "numpy.imag",  # of a real array: zeros
+        "numpy.angle",  # of a real number: 0 or pi
+        "math.floor",
+        "math.ceil",
+        "math.trunc",
+        "builtins.round",
+        "builtins.int",
+    }
+)
 
 # Names that some supported versions of Python or NumPy lack or deprecate (when each came or
 # goes): matched where they exist, called only where the user's own code calls them, skipped

@@ -254,7 +254,11 @@ class Numbers:
         elif not n._fields:  # an operator (`+`): its class is its key
             found = self._leaves.get(n.__class__)
             if found is None:
-                found = self._leaves[n.__class__] = (self._intern((n.__class__.__name__,)), True, False)
+                found = self._leaves[n.__class__] = (
+                    self._intern((n.__class__.__name__,)),
+                    True,
+                    False,
+                )
         elif n.__class__ is ast.BinOp:  # (the commonest node: the general case's key, sooner)
             left, op, right = self._key(n.left, out), self._key(n.op, out), self._key(n.right, out)
             key = self._intern(("BinOp", left[0], op[0], right[0]))
